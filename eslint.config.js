@@ -1,0 +1,49 @@
+// @ts-check
+const js = require('@eslint/js');
+const tseslint = require('typescript-eslint');
+
+module.exports = tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    // The gateway is the public edge: it never touches the database, Twilio or another app.
+    files: ['apps/gateway/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['pg-promise', 'pg', 'twilio', 'graphile-worker'], message: 'The gateway is stateless: no database, no Twilio.' },
+        { group: ['**/apps/**', '@klaxon/backend', '@klaxon/backend/*'], message: 'Apps never import each other; share through packages/.' },
+      ] }],
+    },
+  },
+  {
+    files: ['apps/backend/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@slack/bolt', '**/apps/**', '@klaxon/gateway', '@klaxon/gateway/*'], message: 'Apps never import each other; share through packages/.' },
+      ] }],
+    },
+  },
+  {
+    // Pure domain modules: no HTTP, no database, no I/O.
+    files: ['apps/backend/src/alerts/alert-state.ts', 'apps/backend/src/notify/notification-policy.ts', 'apps/backend/src/contacts/phone.ts', 'apps/gateway/src/slack/command-parser.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['express', 'pg-promise', 'pg', 'twilio', 'axios', 'node:*', '@slack/*'], message: 'This module is pure: no I/O.' },
+      ] }],
+    },
+  },
+);
