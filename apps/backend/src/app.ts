@@ -1,0 +1,56 @@
+import express from 'express';
+import helmet from 'helmet';
+import type { ServiceKey } from '@klaxon/config';
+import type { Logger } from '@klaxon/logger';
+import { AlertService } from './alerts/alert.service';
+import type { Database } from './db/database';
+import { alertsRouter } from './http/alerts.routes';
+import { errorHandler, notFound } from './http/error.middleware';
+import { healthRouter } from './http/health.routes';
+import { requestId } from './http/request-id.middleware';
+import { requireServiceKey } from './http/service-key.middleware';
+import type { BackendMetrics } from './metrics';
+
+export interface AppDependencies {
+  db: Database;
+  logger: Logger;
+  metrics: BackendMetrics;
+  serviceKeys: readonly ServiceKey[];
+  version: string;
+  /** Largest accepted JSON body; an Alertmanager batch of a few hundred alerts fits in the default. */
+  bodyLimit?: string;
+}
+
+/** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
+export function createApp({ db, logger, metrics, serviceKeys, version, bodyLimit = '256kb' }: AppDependencies): express.Express {
+  const alerts = new AlertService({ db, logger });
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet());
+  app.use(requestId);
+  app.use((req, res, next) => {
+    const stop = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The route template, never the raw path: ids in labels would grow the series without bound.
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      stop({ method: req.method, route });
+      metrics.httpRequests.inc({ method: req.method, route, status_class: `${Math.floor(res.statusCode / 100)}xx` });
+    });
+    next();
+  });
+
+  app.use(healthRouter({ db, version }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
+  app.use(requireServiceKey(serviceKeys));
+  app.use(express.json({ limit: bodyLimit }));
+  app.use(alertsRouter({ alerts, metrics }));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

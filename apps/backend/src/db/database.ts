@@ -1,0 +1,32 @@
+import pgPromise from 'pg-promise';
+
+export type Database = pgPromise.IDatabase<object>;
+/** A database or an open transaction: repositories take either, so services compose transactions. */
+export type Queryable = pgPromise.IBaseProtocol<object>;
+
+// pg-promise wants exactly one initialisation per process.
+const pgp = pgPromise({});
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  applicationName: string;
+}
+
+export function createDatabase({ url, poolSize, applicationName }: DatabaseOptions): Database {
+  return pgp({
+    connectionString: url,
+    max: poolSize,
+    application_name: applicationName,
+    // Fail fast when PostgreSQL is down so callers get a 503 in seconds, not a hung request.
+    connectionTimeoutMillis: 3000,
+    query_timeout: 15_000,
+    allowExitOnIdle: true,
+  });
+}
+
+export async function closeDatabase(db: Database): Promise<void> {
+  await db.$pool.end();
+}
+
+export const sql = pgp.as;

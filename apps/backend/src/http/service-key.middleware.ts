@@ -1,0 +1,36 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { ServiceKey } from '@klaxon/config';
+import { SERVICE_KEY_HEADER } from '@klaxon/contracts';
+import { UnauthorizedError } from '../errors';
+import type { CallerScope } from '../alerts/alert.service';
+
+// Hashing first gives equal-length buffers, so timingSafeEqual never leaks a key's length.
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Finds the key that matches, comparing against every configured key in constant time. */
+export function matchServiceKey(presented: string, keys: readonly ServiceKey[]): ServiceKey | null {
+  const presentedDigest = digest(presented);
+  let match: ServiceKey | null = null;
+  for (const candidate of keys) {
+    // No early exit: the time taken must not tell which key (or how many) were compared.
+    if (timingSafeEqual(presentedDigest, digest(candidate.key)) && match === null) match = candidate;
+  }
+  return match;
+}
+
+export function requireServiceKey(keys: readonly ServiceKey[]): RequestHandler {
+  return (req, res, next) => {
+    const presented = req.get(SERVICE_KEY_HEADER);
+    if (!presented) throw new UnauthorizedError(`send your service key in the ${SERVICE_KEY_HEADER} header`);
+    const key = matchServiceKey(presented, keys);
+    if (!key) throw new UnauthorizedError(`the ${SERVICE_KEY_HEADER} header does not match any configured key`);
+    const scope: CallerScope = { tenantId: key.tenantId };
+    res.locals.caller = scope;
+    next();
+  };
+}
+
+export function callerOf(res: { locals: Record<string, unknown> }): CallerScope {
+  return res.locals.caller as CallerScope;
+}

@@ -1,0 +1,19 @@
+import type { z } from 'zod';
+import { ValidationError } from '../errors';
+
+/** Parses input with a zod schema; a failure is a 422 whose detail names each bad field and what was expected. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.infer<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const details = result.error.issues.slice(0, 5).map((issue) => {
+    const field = issue.path.reduce<string>(
+      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+      '',
+    );
+    if (issue.code === 'unrecognized_keys') {
+      return `${issue.keys.map((k) => (field ? `${field}.${k}` : k)).join(', ')}: unknown field (check the spelling)`;
+    }
+    return `${field || what}: ${issue.message}`;
+  });
+  throw new ValidationError(details.join('; '));
+}

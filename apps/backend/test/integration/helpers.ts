@@ -1,0 +1,59 @@
+import { PassThrough } from 'node:stream';
+import type { Server } from 'node:http';
+import type { ServiceKey } from '@klaxon/config';
+import { createLogger, type Logger } from '@klaxon/logger';
+import { createTestDatabase, type TestDatabase } from '@klaxon/testing';
+import { createApp } from '../../src/app';
+import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
+import { migrate } from '../../src/db/migrate';
+import { createBackendMetrics } from '../../src/metrics';
+
+export const SERVICE_KEY = 'test-service-key-0123456789abcdef';
+export const ACME_KEY = 'acme-bound-key-0123456789abcdef';
+export const SERVICE_KEYS: ServiceKey[] = [
+  { key: SERVICE_KEY, tenantId: null },
+  { key: ACME_KEY, tenantId: 'acme' },
+];
+
+export interface BackendHarness {
+  app: ReturnType<typeof createApp>;
+  db: Database;
+  database: TestDatabase;
+  logger: Logger;
+  /** Everything the backend logged, as written (JSON lines). */
+  logLines(): string[];
+  close(): Promise<void>;
+}
+
+/** A backend on a fresh, migrated database of its own; the real app, real PostgreSQL. */
+export async function startBackendHarness(): Promise<BackendHarness> {
+  const database = await createTestDatabase();
+  const stream = new PassThrough();
+  const lines: string[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  const logger = createLogger({ service: 'backend', level: 'debug', format: 'json', stream });
+  await migrate({ databaseUrl: database.url, logger });
+  const db = createDatabase({ url: database.url, poolSize: 5, applicationName: 'klaxon-test' });
+  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test' });
+  return {
+    app,
+    db,
+    database,
+    logger,
+    logLines: () => [...lines],
+    close: async () => {
+      await closeDatabase(db);
+      await database.drop();
+    },
+  };
+}
+
+export function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (typeof address !== 'object' || !address) throw new Error('server has no address');
+      resolve({ server, url: `http://127.0.0.1:${address.port}` });
+    });
+  });
+}

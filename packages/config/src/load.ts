@@ -1,0 +1,146 @@
+import path from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from './config-error';
+import { type BackendEnv, type GatewayEnv, backendEnvSchema, gatewayEnvSchema, LOG_FORMATS, LOG_LEVELS } from './schema';
+import { type ServiceKey, parseServiceKeys } from './service-keys';
+
+type Env = Record<string, string | undefined>;
+
+export interface LogConfig {
+  level: (typeof LOG_LEVELS)[number];
+  format: (typeof LOG_FORMATS)[number];
+}
+
+export interface GatewayConfig {
+  nodeEnv: GatewayEnv['NODE_ENV'];
+  host: string;
+  port: number;
+  backendUrl: string;
+  backendTimeoutMs: number;
+  /** The key the gateway presents to the backend: the first key not bound to a tenant. */
+  serviceKey: string;
+  slack: { signingSecret: string; botToken: string; apiUrl?: string; botId?: string; botUserId?: string };
+  log: LogConfig;
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  whatsappFrom?: string;
+  whatsappContentSid?: string;
+  voiceFrom?: string;
+  smsFrom?: string;
+  apiBaseUrl?: string;
+}
+
+export interface BackendConfig {
+  nodeEnv: BackendEnv['NODE_ENV'];
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databasePoolSize: number;
+  serviceKeys: ServiceKey[];
+  slack: { botToken: string; apiUrl?: string };
+  /** null: no Twilio credentials, notifications go to the log notifier. */
+  twilio: TwilioConfig | null;
+  defaultPhoneRegion: string;
+  dataDir: string;
+  log: LogConfig;
+}
+
+const HINTS: Record<string, string> = {
+  SLACK_SIGNING_SECRET: 'the Signing Secret from your Slack app\'s "Basic Information" page',
+  SLACK_BOT_TOKEN: 'the xoxb- Bot User OAuth Token from "OAuth & Permissions"',
+  INTERNAL_SERVICE_KEYS: 'comma-separated keys the gateway and internal services send in x-service-key (openssl rand -hex 32)',
+  DATABASE_URL: 'a PostgreSQL URL such as postgres://klaxon:secret@db:5432/klaxon',
+};
+
+/** Parses the gateway's environment; throws ConfigError naming every bad variable at once. */
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const { data, problems } = parse(gatewayEnvSchema, env, ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'INTERNAL_SERVICE_KEYS']);
+  const keys = data?.INTERNAL_SERVICE_KEYS ? parseServiceKeys(data.INTERNAL_SERVICE_KEYS).keys : [];
+  const serviceKey = keys.find((k) => k.tenantId === null)?.key;
+  if (data?.INTERNAL_SERVICE_KEYS && keys.length > 0 && !serviceKey) {
+    problems.push('INTERNAL_SERVICE_KEYS: the gateway serves every Slack team, so it needs one key not bound to a tenant (without "@tenant")');
+  }
+  if (!data || problems.length > 0 || !serviceKey) throw new ConfigError(problems);
+  return Object.freeze({
+    nodeEnv: data.NODE_ENV,
+    host: data.GATEWAY_HOST,
+    port: data.GATEWAY_PORT,
+    backendUrl: data.BACKEND_URL.replace(/\/+$/, ''),
+    backendTimeoutMs: data.BACKEND_TIMEOUT_MS,
+    serviceKey,
+    slack: {
+      signingSecret: data.SLACK_SIGNING_SECRET!,
+      botToken: data.SLACK_BOT_TOKEN!,
+      apiUrl: data.SLACK_API_URL,
+      botId: data.SLACK_BOT_ID,
+      botUserId: data.SLACK_BOT_USER_ID,
+    },
+    log: logConfig(data),
+  });
+}
+
+/** Parses the backend's environment; throws ConfigError naming every bad variable at once. */
+export function loadBackendConfig(env: Env): BackendConfig {
+  const { data, problems } = parse(backendEnvSchema, env, ['DATABASE_URL', 'INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN']);
+  if (data) problems.push(...twilioProblems(data));
+  if (!data || problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    nodeEnv: data.NODE_ENV,
+    host: data.BACKEND_HOST,
+    port: data.BACKEND_PORT,
+    databaseUrl: data.DATABASE_URL!,
+    databasePoolSize: data.DATABASE_POOL_SIZE,
+    serviceKeys: parseServiceKeys(data.INTERNAL_SERVICE_KEYS!).keys,
+    slack: { botToken: data.SLACK_BOT_TOKEN!, apiUrl: data.SLACK_API_URL },
+    twilio: data.TWILIO_ACCOUNT_SID
+      ? {
+          accountSid: data.TWILIO_ACCOUNT_SID,
+          authToken: data.TWILIO_AUTH_TOKEN!,
+          whatsappFrom: data.TWILIO_WHATSAPP_FROM,
+          whatsappContentSid: data.TWILIO_WHATSAPP_CONTENT_SID,
+          voiceFrom: data.TWILIO_VOICE_FROM,
+          smsFrom: data.TWILIO_SMS_FROM,
+          apiBaseUrl: data.TWILIO_API_BASE_URL,
+        }
+      : null,
+    defaultPhoneRegion: data.DEFAULT_PHONE_REGION,
+    dataDir: dataDirOf(data),
+    log: logConfig(data),
+  });
+}
+
+/** Where dev state lives (embedded PostgreSQL, generated secrets): `.data/` of the working directory. */
+export function dataDirOf(env: { KLAXON_DATA_DIR?: string }): string {
+  return path.resolve(env.KLAXON_DATA_DIR ?? '.data');
+}
+
+function twilioProblems(data: BackendEnv): string[] {
+  const problems: string[] = [];
+  if (data.TWILIO_ACCOUNT_SID && !data.TWILIO_AUTH_TOKEN) problems.push('TWILIO_AUTH_TOKEN: is required when TWILIO_ACCOUNT_SID is set');
+  if (data.TWILIO_AUTH_TOKEN && !data.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: is required when TWILIO_AUTH_TOKEN is set');
+  if (data.TWILIO_ACCOUNT_SID && !data.TWILIO_WHATSAPP_FROM && !data.TWILIO_SMS_FROM && !data.TWILIO_VOICE_FROM) {
+    problems.push('TWILIO_WHATSAPP_FROM: set at least one sender (TWILIO_WHATSAPP_FROM, TWILIO_SMS_FROM or TWILIO_VOICE_FROM) with Twilio credentials');
+  }
+  return problems;
+}
+
+function logConfig(data: { NODE_ENV: string; LOG_LEVEL: LogConfig['level']; LOG_FORMAT?: LogConfig['format'] }): LogConfig {
+  return { level: data.LOG_LEVEL, format: data.LOG_FORMAT ?? (data.NODE_ENV === 'production' ? 'json' : 'pretty') };
+}
+
+function parse<S extends z.ZodObject>(schema: S, env: Env, required: readonly string[]) {
+  // An empty value (FOO= in .env) means "not set", as in most dotenv tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  const problems: string[] = [];
+  for (const name of required) {
+    if (present[name] === undefined) problems.push(`${name}: is required (${HINTS[name] ?? 'see .env.example'})`);
+  }
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${String(issue.path[0] ?? 'environment')}: ${issue.message}`);
+  }
+  return { data: result.success ? (result.data as z.infer<S>) : undefined, problems };
+}

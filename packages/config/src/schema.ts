@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { parseServiceKeys } from './service-keys';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
+const port = z.coerce.number().int('a whole number').min(1, 'a port from 1 to 65535').max(65535, 'a port from 1 to 65535');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL such as http://127.0.0.1:5002' });
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+    error: 'a URL such as postgres://user:password@host:5432/klaxon',
+  });
+const signingSecret = z
+  .string()
+  .regex(/^[A-Za-z0-9]{16,128}$/, 'the Signing Secret from your Slack app\'s "Basic Information" page (letters and digits)');
+const botToken = z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starting with xoxb- ("OAuth & Permissions" page)');
+const serviceKeys = z.string().superRefine((raw, ctx) => {
+  for (const problem of parseServiceKeys(raw).problems) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const common = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
+  SLACK_BOT_TOKEN: botToken.optional(),
+  SLACK_API_URL: httpUrl.optional(),
+  INTERNAL_SERVICE_KEYS: serviceKeys.optional(),
+  KLAXON_DATA_DIR: z.string().min(1).optional(),
+};
+
+export const gatewayEnvSchema = z.object({
+  ...common,
+  GATEWAY_PORT: port.default(3000),
+  GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
+  BACKEND_URL: httpUrl.default('http://127.0.0.1:5002'),
+  BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2500),
+  SLACK_SIGNING_SECRET: signingSecret.optional(),
+  SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'a bot id such as B01234567').optional(),
+  SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'a user id such as U01234567').optional(),
+});
+
+export const backendEnvSchema = z.object({
+  ...common,
+  BACKEND_HOST: z.string().min(1).default('127.0.0.1'),
+  BACKEND_PORT: port.default(5002),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'an Account SID: AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16, 'the Auth Token from the Twilio console').optional(),
+  TWILIO_WHATSAPP_FROM: z.string().regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'whatsapp: followed by an E.164 number, e.g. whatsapp:+14155238886').optional(),
+  TWILIO_WHATSAPP_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'a Content SID: HX followed by 32 hex digits').optional(),
+  TWILIO_VOICE_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),
+  TWILIO_SMS_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),
+  TWILIO_API_BASE_URL: httpUrl.optional(),
+  DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter region code such as US or GB').default('US'),
+});
+
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;
+export type BackendEnv = z.infer<typeof backendEnvSchema>;
+
+/** Every variable either service reads; `.env.example` must document each (a test checks it). */
+export const ALL_VARIABLES = [...new Set([...Object.keys(gatewayEnvSchema.shape), ...Object.keys(backendEnvSchema.shape)])].sort();

@@ -1,0 +1,19 @@
+/** The closed set of error codes the backend answers with. */
+export const ERROR_CODES = [
+  'invalid_json',
+  'unauthorized',
+  'not_found',
+  'invalid_transition',
+  'payload_too_large',
+  'invalid_field',
+  'rate_limited',
+  'database_unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Every error response body: a stable code and a sentence a person can act on. */
+export interface ErrorBody {
+  error: ErrorCode;
+  detail: string;
+}

@@ -1,0 +1,5 @@
+export * from './alert';
+export * from './requests';
+export * from './errors';
+export * from './headers';
+export * from './http-timeouts';

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { ALERT_SOURCES, SEVERITIES } from './alert';
+
+// Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U024BE7LH');
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C024BE91L');
+
+/** A tenant is a Slack team id or any short slug an internal service chooses. */
+export const tenantIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" or "." (a Slack team id such as T024BE7LD)');
+
+export const alertTargetSchema = z.union([
+  z.strictObject({ slack_user_id: slackUserId }),
+  z.strictObject({ phone: z.string().min(3).max(32) }),
+]);
+
+export const createAlertRequestSchema = z.strictObject({
+  tenant_id: tenantIdSchema,
+  message: z.string().trim().min(1, 'must not be empty').max(2000),
+  severity: z.enum(SEVERITIES).optional(),
+  rule_name: z.string().min(1).max(200).optional(),
+  targets: z.array(alertTargetSchema).min(1, 'at least one target').max(20),
+  dedup_key: z.string().min(1).max(200).optional(),
+  source: z.enum(ALERT_SOURCES).optional(),
+  slack: z
+    .strictObject({
+      channel_id: slackChannelId,
+      response_url: z.url({ protocol: /^https?$/ }).optional(),
+      user_id: slackUserId,
+    })
+    .optional(),
+});
+export type CreateAlertRequest = z.infer<typeof createAlertRequestSchema>;

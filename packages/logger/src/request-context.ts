@@ -1,0 +1,18 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Fields every log line written while handling one request (or job) carries. */
+export interface RequestContext {
+  requestId?: string;
+  tenantId?: string;
+  alertId?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runWithContext<T>(context: RequestContext, fn: () => T): T {
+  return storage.run({ ...storage.getStore(), ...context }, fn);
+}
+
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
