@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -46,6 +47,7 @@ export async function startEmbeddedPostgres({ dataDir, port, persistent, onLog }
     onError: (error: unknown) => log.push(String(error)),
   });
 
+  assertReachableByPostgresUser(dataDir);
   await stopOrphanedPostmaster(dataDir);
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
   try {
@@ -59,7 +61,16 @@ export async function startEmbeddedPostgres({ dataDir, port, persistent, onLog }
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
-    stop: () => server.stop(),
+    stop: async () => {
+      // Ctrl-C reaches PostgreSQL too (same process group). server.stop() waits for an 'exit' event that
+      // has then already happened and would wait forever, so a postmaster that is gone is not stopped again.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        if (!persistent) fs.rmSync(dataDir, { recursive: true, force: true });
+        return;
+      }
+      await server.stop();
+    },
   };
 }
 
@@ -80,5 +91,35 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Creates `name` on the server if it is missing; returns its URL. */
+export async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// As root, PostgreSQL runs as the `postgres` user, who must be able to walk down to its data directory.
+function assertReachableByPostgresUser(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(dir) && (fs.statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL refuses to run as root, so it runs as the "postgres" user, who cannot enter ${dir}. ` +
+          `Run "chmod o+x ${dir}", move the checkout (e.g. to /srv/klaxon), or set DATABASE_URL to a PostgreSQL you run.`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
   }
 }

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '@klaxon/testing';
+
+const ROOT = path.resolve(__dirname, '../..');
+const HELP = `npm start — run Klaxon locally: the backend, the gateway and (without DATABASE_URL) an embedded PostgreSQL.
+
+  Reads .env when present. Outside production it generates dev secrets once into .data/dev-secrets.json
+  and keeps the embedded database in .data/postgres across restarts. Ctrl-C stops everything.
+
+  Environment: see .env.example. KLAXON_EMBEDDED_PG_PORT picks the embedded database's port (54329).
+  With NODE_ENV=production nothing is generated and every missing variable is reported.`;
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(HELP);
+    return;
+  }
+  process.chdir(ROOT);
+  loadDotEnv();
+  const dataDir = dataDirOf(process.env);
+  const { env, secretsFile } = withDevDefaults(process.env, dataDir);
+  const production = env.NODE_ENV === 'production';
+
+  let database: EmbeddedPostgres | null = null;
+  if (!env.DATABASE_URL && !production) {
+    const port = Number(env.KLAXON_EMBEDDED_PG_PORT ?? 54329);
+    step(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.relative(ROOT, path.join(dataDir, 'postgres'))}/)`);
+    database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port, persistent: true });
+    env.DATABASE_URL = await ensureDatabase(database.url, 'klaxon');
+  }
+
+  // Both configurations are checked before anything starts, so every problem is listed at once.
+  const problems = [...configProblems(() => loadBackendConfig(env)), ...configProblems(() => loadGatewayConfig(env))];
+  if (problems.length > 0) {
+    for (const problem of [...new Set(problems)]) console.error(`config error: ${problem}`);
+    await database?.stop();
+    process.exit(1);
+  }
+  const backendConfig = loadBackendConfig(env);
+  const gatewayConfig = loadGatewayConfig(env);
+
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    step('stopping…');
+    await Promise.all(children.map((child) => stopChild(child)));
+    await database?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const backendUrl = `http://${backendConfig.host}:${backendConfig.port}`;
+  step('starting backend…');
+  // A service that exits on its own (crash, bad config) takes the others down with a non-zero code.
+  const onExit = (name: string) => (how: string) => {
+    if (stopping) return;
+    console.error(`${name} exited (${how}); stopping Klaxon`);
+    void stopAll(1);
+  };
+  children.push(run('apps/backend/dist/main.js', env, onExit('backend')));
+  await waitForHealthy(`${backendUrl}/health`, 'backend');
+  step('starting gateway…');
+  children.push(run('apps/gateway/dist/main.js', env, onExit('gateway')));
+  const gatewayUrl = `http://127.0.0.1:${gatewayConfig.port}`;
+  await waitForHealthy(`${gatewayUrl}/healthz`, 'gateway');
+
+  const keyCommand = secretsFile
+    ? `$(node -p "require('./${path.relative(ROOT, secretsFile)}').INTERNAL_SERVICE_KEYS.split(',')[0]")`
+    : '<one of INTERNAL_SERVICE_KEYS>';
+  console.log(`
+  Klaxon is running.
+    gateway   ${gatewayUrl}/slack/events   (public: Slack's one URL)
+    backend   ${backendUrl}             (private, loopback only)
+    database  ${database ? `embedded PostgreSQL on port ${database.port}, data in .data/postgres` : 'DATABASE_URL'}
+    notifier  ${backendConfig.twilio ? 'Twilio' : 'log (no Twilio credentials: notifications are printed, not sent)'}
+    secrets   ${secretsFile ? `${path.relative(ROOT, secretsFile)} (generated for development)` : 'from the environment'}
+
+  Send a correctly signed slash command:
+    npm run slash -- "<@U123> critical disk full"
+
+  See the stored alerts:
+    curl -s -H "x-service-key: ${keyCommand}" "${backendUrl}/alerts?tenant_id=T0DEV"
+
+  Ctrl-C stops everything.
+`);
+}
+
+function configProblems(load: () => unknown): string[] {
+  try {
+    load();
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+}
+
+function run(script: string, env: NodeJS.ProcessEnv, onExit: (how: string) => void): ChildProcess {
+  const child = spawn(process.execPath, [script], { env, stdio: 'inherit' });
+  child.on('exit', (code, signal) => onExit(signal ?? `code ${code}`));
+  return child;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitForHealthy(url: string, name: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((res) => res.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} did not become healthy at ${url} within ${timeoutMs / 1000} s (see its log above)`);
+}
+
+function step(message: string): void {
+  console.log(`▸ ${message}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
