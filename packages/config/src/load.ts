@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from './config-error';
-import { type BackendEnv, type GatewayEnv, backendEnvSchema, gatewayEnvSchema, LOG_FORMATS, LOG_LEVELS } from './schema';
+import type { LOG_FORMATS, LOG_LEVELS } from './schema';
+import { type BackendEnv, type GatewayEnv, backendEnvSchema, gatewayEnvSchema } from './schema';
 import { type ServiceKey, parseServiceKeys } from './service-keys';
 
 type Env = Record<string, string | undefined>;

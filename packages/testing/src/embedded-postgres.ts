@@ -55,7 +55,7 @@ export async function startEmbeddedPostgres({ dataDir, port, persistent, onLog }
   } catch (error) {
     // start() rejects with `undefined` when postgres exits early; the reason is in its log.
     const reason = error instanceof Error ? error.message : log.slice(-8).join('\n');
-    throw new Error(`embedded PostgreSQL did not start on port ${port} (data in ${dataDir}):\n${reason}`);
+    throw new Error(`embedded PostgreSQL did not start on port ${port} (data in ${dataDir}):\n${reason}`, { cause: error });
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,

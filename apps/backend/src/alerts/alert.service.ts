@@ -48,7 +48,7 @@ export class AlertService {
     } catch (error) {
       if (!(error instanceof RequestAlreadyRaised)) throw error;
       const twin = await this.findReplay(input);
-      if (!twin) throw new Error('request id conflicted but no alert carries it');
+      if (!twin) throw new Error('request id conflicted but no alert carries it', { cause: error });
       return twin;
     }
   }

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from './config-error';
+import { loadBackendConfig, loadGatewayConfig } from './load';
+import { ALL_VARIABLES } from './schema';
+
+const SECRET = '0123456789abcdef0123456789abcdef';
+const KEY = 'k'.repeat(32);
+const gatewayEnv = { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-1-2-abc', INTERNAL_SERVICE_KEYS: KEY };
+const backendEnv = { DATABASE_URL: 'postgres://u:p@db:5432/klaxon', INTERNAL_SERVICE_KEYS: KEY, SLACK_BOT_TOKEN: 'xoxb-1-2-abc' };
+
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadGatewayConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadGatewayConfig(gatewayEnv);
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', backendUrl: 'http://127.0.0.1:5002', serviceKey: KEY });
+    expect(config.log).toEqual({ level: 'info', format: 'pretty' });
+  });
+
+  it('names every missing production variable, one line each', () => {
+    const problems = problemsOf(() => loadGatewayConfig({ NODE_ENV: 'production' }));
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);
+  });
+
+  it.each([
+    ['SLACK_SIGNING_SECRET', 'has spaces in it!'],
+    ['SLACK_BOT_TOKEN', 'xoxp-user-token'],
+    ['INTERNAL_SERVICE_KEYS', 'short'],
+    ['INTERNAL_SERVICE_KEYS', `${KEY},`],
+    ['GATEWAY_PORT', '70000'],
+    ['BACKEND_URL', 'ftp://backend'],
+    ['LOG_LEVEL', 'loud'],
+  ])('rejects a malformed %s and names it', (name, value) => {
+    const problems = problemsOf(() => loadGatewayConfig({ ...gatewayEnv, [name]: value }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  it('never echoes a secret in a problem', () => {
+    const leaked = 'xoxp-should-not-appear-anywhere';
+    const problems = problemsOf(() => loadGatewayConfig({ ...gatewayEnv, SLACK_BOT_TOKEN: leaked }));
+    expect(problems.join('\n')).not.toContain(leaked);
+  });
+
+  it('needs a key not bound to a tenant, because it serves every team', () => {
+    const problems = problemsOf(() => loadGatewayConfig({ ...gatewayEnv, INTERNAL_SERVICE_KEYS: `${KEY}@acme` }));
+    expect(problems[0]).toMatch(/^INTERNAL_SERVICE_KEYS: the gateway serves every Slack team/);
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(problemsOf(() => loadGatewayConfig({ ...gatewayEnv, SLACK_SIGNING_SECRET: '' }))[0]).toMatch(/^SLACK_SIGNING_SECRET: is required/);
+  });
+});
+
+describe('loadBackendConfig', () => {
+  it('binds to loopback on 5002 by default', () => {
+    expect(loadBackendConfig(backendEnv)).toMatchObject({ host: '127.0.0.1', port: 5002, twilio: null, defaultPhoneRegion: 'US' });
+  });
+
+  it('parses bound and unbound service keys', () => {
+    const config = loadBackendConfig({ ...backendEnv, INTERNAL_SERVICE_KEYS: `${KEY}, ${'a'.repeat(20)}@acme` });
+    expect(config.serviceKeys).toEqual([
+      { key: KEY, tenantId: null },
+      { key: 'a'.repeat(20), tenantId: 'acme' },
+    ]);
+  });
+
+  it('names every missing production variable', () => {
+    const problems = problemsOf(() => loadBackendConfig({ NODE_ENV: 'production' }));
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN']);
+  });
+
+  it('rejects a non-PostgreSQL DATABASE_URL', () => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, DATABASE_URL: 'mysql://x/y' }))[0]).toMatch(/^DATABASE_URL: /);
+  });
+
+  it('requires a token and a sender with a Twilio account SID', () => {
+    const sid = `AC${'0'.repeat(32)}`;
+    const problems = problemsOf(() => loadBackendConfig({ ...backendEnv, TWILIO_ACCOUNT_SID: sid }));
+    expect(problems).toEqual([
+      'TWILIO_AUTH_TOKEN: is required when TWILIO_ACCOUNT_SID is set',
+      expect.stringMatching(/^TWILIO_WHATSAPP_FROM: set at least one sender/),
+    ]);
+    const config = loadBackendConfig({ ...backendEnv, TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't'.repeat(32), TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886' });
+    expect(config.twilio).toMatchObject({ accountSid: sid, whatsappFrom: 'whatsapp:+14155238886' });
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable the services read', () => {
+    const example = fs.readFileSync(path.resolve(__dirname, '../../../.env.example'), 'utf8');
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    expect(ALL_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
+  });
+});
