@@ -1,0 +1,105 @@
+// End to end across both apps: this test is the one place allowed to import both, because it checks
+// that they agree over HTTP. Neither app imports the other.
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@klaxon/logger';
+import { closeNow, createTestDatabase, listenOnLoopback, signSlackRequest, slashCommandBody, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
+import { createApp } from '../../apps/backend/src/app';
+import { closeDatabase, createDatabase, type Database } from '../../apps/backend/src/db/database';
+import { migrate } from '../../apps/backend/src/db/migrate';
+import { createBackendMetrics } from '../../apps/backend/src/metrics';
+import { createGateway, type Gateway } from '../../apps/gateway/src/app';
+import { BackendClient } from '../../apps/gateway/src/backend-client';
+
+const SIGNING_SECRET = 'e2e0signing0secret0000000000000a';
+const SERVICE_KEY = 'e2e-service-key-0123456789abcdef';
+const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new PassThrough() });
+
+describe('a signed /alert travels from Slack to the database', () => {
+  let database: TestDatabase;
+  let db: Database;
+  let slack: FakeSlackApi;
+  let backendServer: ReturnType<ReturnType<typeof createApp>['listen']>;
+  let gateway: Gateway;
+  let backendClient: BackendClient;
+  let gatewayUrl: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await migrate({ databaseUrl: database.url, logger: quiet() });
+    db = createDatabase({ url: database.url, poolSize: 4, applicationName: 'e2e' });
+    const app = createApp({ db, logger: quiet(), metrics: createBackendMetrics(), serviceKeys: [{ key: SERVICE_KEY, tenantId: null }], version: 'e2e' });
+    backendServer = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => backendServer.once('listening', resolve));
+    const backendUrl = `http://127.0.0.1:${(backendServer.address() as { port: number }).port}`;
+
+    slack = await startFakeSlackApi();
+    backendClient = new BackendClient({ baseUrl: backendUrl, serviceKey: SERVICE_KEY, timeoutMs: 2000, logger: quiet() });
+    gateway = await createGateway({
+      config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-e2e', apiUrl: slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' } },
+      logger: quiet(),
+      backend: backendClient,
+    });
+    gatewayUrl = await listenOnLoopback(gateway.server);
+  });
+
+  afterAll(async () => {
+    backendClient.close();
+    await closeNow(gateway.server);
+    await closeNow(backendServer);
+    await slack.close();
+    await closeDatabase(db);
+    await database.drop();
+  });
+
+  it('stores the alert with tenant, targets, severity and message, and tells the caller its number', async () => {
+    const body = slashCommandBody({
+      text: '<@U0JANE|jane> <@U0BOB> critical checkout is down',
+      team_id: 'T0E2E',
+      channel_id: 'C0E2E',
+      user_id: 'U0CALLER',
+      response_url: slack.responseUrl('e2e'),
+    });
+    const res = await fetch(`${gatewayUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
+      body,
+    });
+    expect(res.status).toBe(200);
+
+    const outcome = await slack.waitForResponse((b) => String(b.text).startsWith('🚨'), 5000);
+    expect(outcome.text).toBe('🚨 #1 (critical) raised: paging <@U0JANE>, <@U0BOB> — “checkout is down”');
+
+    const alert = await db.one('SELECT id, tenant_id, number, severity, message, status, source, slack_channel_id, slack_user_id FROM alerts');
+    expect(alert).toMatchObject({
+      tenant_id: 'T0E2E',
+      number: 1,
+      severity: 'critical',
+      message: 'checkout is down',
+      status: 'triggered',
+      source: 'slack',
+      slack_channel_id: 'C0E2E',
+      slack_user_id: 'U0CALLER',
+    });
+    const targets = await db.map('SELECT slack_user_id FROM alert_targets WHERE alert_id = $1 ORDER BY position', [alert.id], (r: { slack_user_id: string }) => r.slack_user_id);
+    expect(targets).toEqual(['U0JANE', 'U0BOB']);
+  });
+
+  it('stores one alert when Slack retries the same command', async () => {
+    const body = slashCommandBody({ text: '<@U0JANE> medium retried', team_id: 'T0RETRY', trigger_id: 'same-trigger', response_url: slack.responseUrl('retry') });
+    for (const retry of ['0', '1']) {
+      const res = await fetch(`${gatewayUrl}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-retry-num': retry, ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
+        body,
+      });
+      expect(res.status).toBe(200);
+    }
+    await slack.waitForResponse((b) => String(b.text).includes('retried'), 5000);
+    // Both forwards must have landed before counting: wait for the second outcome too.
+    const deadline = Date.now() + 5000;
+    while (slack.responses('retry').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(slack.responses('retry')).toHaveLength(2);
+    const { count } = await db.one<{ count: number }>("SELECT count(*)::int AS count FROM alerts WHERE tenant_id = 'T0RETRY'");
+    expect(count).toBe(1);
+  });
+});
