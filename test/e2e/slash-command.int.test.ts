@@ -12,7 +12,11 @@ import { BackendClient } from '../../apps/gateway/src/backend-client';
 
 const SIGNING_SECRET = 'e2e0signing0secret0000000000000a';
 const SERVICE_KEY = 'e2e-service-key-0123456789abcdef';
-const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new PassThrough() });
+// Both services log into one captured stream, so the whole flow's log can be searched for leaks.
+const logStream = new PassThrough();
+let logText = '';
+logStream.on('data', (chunk: Buffer) => (logText += chunk.toString('utf8')));
+const quiet = () => createLogger({ service: 'e2e', level: 'debug', format: 'json', stream: logStream });
 
 describe('a signed /alert travels from Slack to the database', () => {
   let database: TestDatabase;
@@ -101,5 +105,18 @@ describe('a signed /alert travels from Slack to the database', () => {
     expect(slack.responses('retry')).toHaveLength(2);
     const { count } = await db.one<{ count: number }>("SELECT count(*)::int AS count FROM alerts WHERE tenant_id = 'T0RETRY'");
     expect(count).toBe(1);
+  });
+
+  it('logs no secret and no full phone number along the whole flow', async () => {
+    await backendClient.raiseAlert({ tenant_id: 'T0LOG', message: 'call +14155550101 now', targets: [{ phone: '+14155550101' }] }, 'log-check');
+    const bad = slashCommandBody({ text: '<@U1> x' });
+    await fetch(`${gatewayUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: 'f'.repeat(32), body: bad }) },
+      body: bad,
+    });
+    expect(logText).toContain('"alertNumber"');
+    expect(logText).toContain('signature mismatch');
+    for (const secret of [SIGNING_SECRET, SERVICE_KEY, 'xoxb-e2e', '4155550101']) expect(logText).not.toContain(secret);
   });
 });

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ALERT_SOURCES, SEVERITIES } from './alert';
 
 // Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
-const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U024BE7LH');
+export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
+const slackUserId = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U024BE7LH');
 const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C024BE91L');
 
 /** A tenant is a Slack team id or any short slug an internal service chooses. */

@@ -19,8 +19,8 @@ export function redactString(value: string): string {
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object' || depth > 6) return value;
-  if (value instanceof Error) {
-    return { name: value.name, message: redactString(value.message), code: (value as { code?: unknown }).code };
+  if (isErrorLike(value)) {
+    return { name: value.name, message: redactString(value.message), code: value.code };
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
@@ -28,4 +28,9 @@ export function redact(value: unknown, depth = 0): unknown {
     out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? '[redacted]' : redact(item, depth + 1);
   }
   return out;
+}
+
+// Errors made by Node core can come from another realm (jest's sandbox), where `instanceof Error` is false.
+function isErrorLike(value: object): value is { name: string; message: string; code?: unknown } {
+  return value instanceof Error || (typeof (value as Error).message === 'string' && typeof (value as Error).stack === 'string');
 }

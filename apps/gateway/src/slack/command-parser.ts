@@ -1,11 +1,11 @@
-import { DEFAULT_SEVERITY, SEVERITIES, type Severity } from '@klaxon/contracts';
+import { DEFAULT_SEVERITY, SEVERITIES, SLACK_USER_ID_PATTERN, type Severity } from '@klaxon/contracts';
 
 export type AlertCommand =
   | { kind: 'page'; userIds: string[]; severity: Severity; message: string }
   | { kind: 'help'; problem: string | null };
 
 // Slack escapes mentions in command text as <@U123> or <@U123|name> (with "Escape channels, users and links" on).
-const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
+const MENTION = new RegExp(`^<@(${SLACK_USER_ID_PATTERN.source.slice(1, -1)})(?:\\|[^>]*)?>$`);
 
 /**
  * Reads `/alert <@U1> [<@U2>…] [severity] message`. Pure: the same text always gives the same command,
