@@ -1,0 +1,69 @@
+import http from 'node:http';
+import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
+import { listenOnLoopback, readBody } from '@klaxon/testing';
+import type { StubCounts } from './stubs';
+import { serveRpc } from './worker-rpc';
+
+// One canned AlertDto: the gateway only needs a well-formed answer to tell the caller about, and building
+// a different one per request would charge the stub's work to the gateway's measurement.
+const CANNED_ALERT = JSON.stringify({
+  id: '00000000-0000-4000-8000-000000000001',
+  tenant_id: 'T0001',
+  number: 1,
+  status: 'triggered',
+  severity: 'high',
+  message: 'bench alert',
+  rule_name: null,
+  source: 'slack',
+  dedup_key: null,
+  targets: [{ slack_user_id: 'U0BENCH1', phone: null }],
+  slack: { channel_id: 'C0001', user_id: 'U0001' },
+  created_at: new Date(0).toISOString(),
+  acknowledged_at: null,
+  acknowledged_by: null,
+  resolved_at: null,
+  resolved_by: null,
+});
+
+const counts = { forwards: 0, raised: 0, notPaged: 0 };
+
+const backend = http.createServer((req, res) => {
+  void readBody(req).then(() => {
+    if (req.method === 'POST' && req.url === '/alert') {
+      counts.forwards++;
+      res.writeHead(201, { 'content-type': 'application/json' }).end(CANNED_ALERT);
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found","detail":"bench stub"}');
+    }
+  });
+});
+
+const responses = http.createServer((req, res) => {
+  void readBody(req).then((body) => {
+    // The gateway's outcome message: "🚨 #n … raised" on success, "❌ Nothing was paged" otherwise.
+    if (outcomeText(body).startsWith('🚨')) counts.raised++;
+    else counts.notPaged++;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  });
+});
+
+function outcomeText(body: string): string {
+  try {
+    const text = (JSON.parse(body) as { text?: unknown }).text;
+    return typeof text === 'string' ? text : '';
+  } catch {
+    return '';
+  }
+}
+
+// Same keep-alive window as the real backend, so the gateway's agent never meets a socket the stub dropped.
+for (const server of [backend, responses]) {
+  server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
+  server.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;
+}
+const listening = Promise.all([listenOnLoopback(backend), listenOnLoopback(responses)]);
+
+serveRpc<'counts', StubCounts>(async () => {
+  const [backendUrl, responseBase] = await listening;
+  return { backendUrl, responseUrl: `${responseBase}/commands`, ...counts };
+});
