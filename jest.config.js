@@ -6,6 +6,8 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.che
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Global only: jest ignores testTimeout inside a project. Generous because CI runs files in parallel on 2 cores.
+  testTimeout: 30_000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
     {
@@ -24,7 +26,6 @@ module.exports = {
       // One PostgreSQL for the whole run (embedded unless DATABASE_URL is set); each file gets its own database.
       globalSetup: '<rootDir>/packages/testing/src/jest-global-setup.ts',
       globalTeardown: '<rootDir>/packages/testing/src/jest-global-teardown.ts',
-      testTimeout: 30_000,
     },
   ],
 };
