@@ -143,7 +143,7 @@ describe('Slack Web API use without configured bot ids', () => {
     const gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl, botIds: null });
     try {
       for (let i = 0; i < 3; i++) {
-        expect((await sendSlashCommand(gateway.url, { text: '<@U1> x', response_url: slack.responseUrl(`r${i}`) })).status).toBe(200);
+        expect((await sendSlashCommand(gateway.url, { text: '<@U0001> x', response_url: slack.responseUrl(`r${i}`) })).status).toBe(200);
       }
       await slack.waitForResponse((body) => String(body.text).includes('#1'), 5000);
       expect(slack.callsTo('auth.test')).toHaveLength(1);
