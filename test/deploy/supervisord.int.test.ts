@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, freePort, type TestDatabase } from '@klaxon/testing';
+import { createTestDatabase, freePort, isAlive, type TestDatabase } from '@klaxon/testing';
 
 const REPO = path.resolve(__dirname, '../..');
 const CONF = path.join(REPO, 'supervisord.conf');
@@ -122,15 +122,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -85,7 +85,8 @@ async function stopOrphanedPostmaster(dataDir: string): Promise<void> {
   if (isAlive(pid)) throw new Error(`an old PostgreSQL (pid ${pid}) still holds ${dataDir}; stop it and try again`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -5,28 +5,6 @@ export interface AlertTarget {
   phone: string | null;
 }
 
-export interface Alert {
-  id: string;
-  tenantId: string;
-  number: number;
-  status: AlertStatus;
-  severity: Severity;
-  message: string;
-  ruleName: string | null;
-  source: AlertSource;
-  dedupKey: string | null;
-  requestId: string | null;
-  slackChannelId: string | null;
-  slackUserId: string | null;
-  slackResponseUrl: string | null;
-  createdAt: Date;
-  acknowledgedAt: Date | null;
-  acknowledgedBy: string | null;
-  resolvedAt: Date | null;
-  resolvedBy: string | null;
-  targets: AlertTarget[];
-}
-
 export interface NewAlert {
   tenantId: string;
   severity: Severity;
@@ -39,4 +17,16 @@ export interface NewAlert {
   slackUserId: string | null;
   slackResponseUrl: string | null;
   targets: AlertTarget[];
+}
+
+/** A stored alert: what was raised, plus what the database assigned and the life cycle recorded. */
+export interface Alert extends NewAlert {
+  id: string;
+  number: number;
+  status: AlertStatus;
+  createdAt: Date;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
 }
