@@ -8,9 +8,23 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export const ALERT_SOURCES = ['slack', 'api', 'alertmanager'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
-export interface AlertTarget {
-  slackUserId: string | null;
+/** Ways Klaxon reaches a person (or, for `slack`, the alert's channel). */
+export const CHANNELS = ['whatsapp', 'sms', 'voice', 'slack'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** `paging`: at least one channel will try; `unreachable`: nothing can reach this target, `reason` says why. */
+export const TARGET_STATUSES = ['paging', 'unreachable'] as const;
+export type TargetStatus = (typeof TARGET_STATUSES)[number];
+
+export interface AlertTargetDto {
+  slack_user_id: string | null;
+  /** Display name when known (contacts or Slack profile). */
+  name: string | null;
+  /** E.164, masked (`+1******0123`). */
   phone: string | null;
+  status: TargetStatus;
+  channels: Channel[];
+  reason: string | null;
 }
 
 /** An alert as the backend returns it over HTTP (JSON field names are snake_case on the wire). */
@@ -24,7 +38,7 @@ export interface AlertDto {
   rule_name: string | null;
   source: AlertSource;
   dedup_key: string | null;
-  targets: Array<{ slack_user_id: string | null; phone: string | null }>;
+  targets: AlertTargetDto[];
   slack: { channel_id: string | null; user_id: string | null } | null;
   created_at: string;
   acknowledged_at: string | null;
@@ -32,3 +46,66 @@ export interface AlertDto {
   resolved_at: string | null;
   resolved_by: string | null;
 }
+
+export interface AlertListDto {
+  alerts: AlertDto[];
+  /** Pass as `cursor` to get the next (older) page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export interface AlertEventDto {
+  id: number;
+  kind: string;
+  /** `slack:U123` for a Slack user, otherwise what the API caller named (or `api`, `system`). */
+  actor: string | null;
+  note: string | null;
+  data: Record<string, unknown>;
+  at: string;
+}
+
+export interface AlertEventsDto {
+  alert_id: string;
+  events: AlertEventDto[];
+}
+
+export interface AlertStatsDto {
+  tenant_id: string;
+  total: number;
+  triggered: number;
+  acknowledged: number;
+  resolved: number;
+  by_severity: Record<Severity, number>;
+  /** Mean seconds from creation to acknowledgement over acknowledged alerts; null when none. */
+  mean_time_to_acknowledge_seconds: number | null;
+  /** Mean seconds from creation to resolution over resolved alerts; null when none. */
+  mean_time_to_resolve_seconds: number | null;
+}
+
+/** The 409 body of a refused transition: who put the alert where it is, and when. */
+export interface TransitionConflictBody {
+  error: 'invalid_transition';
+  detail: string;
+  current: { status: AlertStatus; by: string | null; at: string };
+}
+
+export const CONTACT_SOURCES = ['self', 'import', 'slack'] as const;
+export type ContactSource = (typeof CONTACT_SOURCES)[number];
+
+export interface ContactDto {
+  tenant_id: string;
+  slack_user_id: string;
+  name: string | null;
+  /** E.164, masked. */
+  phone: string;
+  channels: Channel[];
+  source: ContactSource;
+  updated_at: string;
+}
+
+/** The actor string of a Slack user, and back: one spelling everywhere. */
+export const slackActor = (userId: string): string => `slack:${userId}`;
+export const slackUserOfActor = (actor: string | null): string | null =>
+  actor?.startsWith('slack:') ? actor.slice('slack:'.length) : null;
+
+/** action_id of the channel message's buttons; their `value` is the alert's UUID. */
+export const SLACK_ACTIONS = { acknowledge: 'klaxon_acknowledge', resolve: 'klaxon_resolve' } as const;

@@ -35,3 +35,17 @@ export const createAlertRequestSchema = z.strictObject({
     .optional(),
 });
 export type CreateAlertRequest = z.infer<typeof createAlertRequestSchema>;
+
+/** Body of `PUT /alerts/:id/acknowledge` and `/resolve`. */
+export const transitionRequestSchema = z.strictObject({
+  note: z.string().trim().min(1, 'must not be empty when given').max(1000).optional(),
+  actor: z.string().trim().min(1).max(100).optional(),
+});
+export type TransitionRequest = z.infer<typeof transitionRequestSchema>;
+
+/** Body of `PUT /contacts/:tenant_id/:slack_user_id` (what `/alert phone <number>` sends). */
+export const upsertContactRequestSchema = z.strictObject({
+  phone: z.string().trim().min(3, 'a phone number such as +44 20 7946 0958').max(32),
+  name: z.string().trim().min(1).max(100).optional(),
+});
+export type UpsertContactRequest = z.infer<typeof upsertContactRequestSchema>;

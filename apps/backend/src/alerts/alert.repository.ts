@@ -20,13 +20,22 @@ interface AlertRow {
   acknowledged_by: string | null;
   resolved_at: Date | null;
   resolved_by: string | null;
-  targets: Array<{ slack_user_id: string | null; phone: string | null }> | null;
+  slack_message_ts: string | null;
+  targets: Array<{
+    slack_user_id: string | null;
+    name: string | null;
+    phone: string | null;
+    status: AlertTarget['status'];
+    channels: AlertTarget['channels'];
+    reason: string | null;
+  }> | null;
 }
 
 // Targets travel with the alert row, aggregated in order, so one query returns a whole alert.
 const SELECT_ALERT = `
   SELECT a.*,
-         (SELECT json_agg(json_build_object('slack_user_id', t.slack_user_id, 'phone', t.phone) ORDER BY t.position)
+         (SELECT json_agg(json_build_object('slack_user_id', t.slack_user_id, 'name', t.name, 'phone', t.phone,
+                                   'status', t.status, 'channels', t.channels, 'reason', t.reason) ORDER BY t.position)
             FROM alert_targets t WHERE t.alert_id = a.id) AS targets
     FROM alerts a`;
 
@@ -50,7 +59,15 @@ function toAlert(row: AlertRow): Alert {
     acknowledgedBy: row.acknowledged_by,
     resolvedAt: row.resolved_at,
     resolvedBy: row.resolved_by,
-    targets: (row.targets ?? []).map((t) => ({ slackUserId: t.slack_user_id, phone: t.phone })),
+    slackMessageTs: row.slack_message_ts,
+    targets: (row.targets ?? []).map((t) => ({
+      slackUserId: t.slack_user_id,
+      name: t.name,
+      phone: t.phone,
+      status: t.status,
+      channels: t.channels,
+      reason: t.reason,
+    })),
   };
 }
 
@@ -83,10 +100,20 @@ export async function insertAlert(db: Queryable, alert: NewAlert, number: number
 
 async function insertTargets(db: Queryable, alertId: string, targets: AlertTarget[]): Promise<void> {
   await db.none(
-    `INSERT INTO alert_targets (alert_id, position, slack_user_id, phone)
-     SELECT $1, t.ord - 1, t.slack_user_id, t.phone
-       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(slack_user_id, phone, ord)`,
-    [alertId, targets.map((t) => t.slackUserId), targets.map((t) => t.phone)],
+    `INSERT INTO alert_targets (alert_id, position, slack_user_id, name, phone, status, channels, reason)
+     SELECT $1, t.ord - 1, t.slack_user_id, t.name, t.phone, t.status, string_to_array(t.channels, ','), t.reason
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+            WITH ORDINALITY AS t(slack_user_id, name, phone, status, channels, reason, ord)`,
+    [
+      alertId,
+      targets.map((t) => t.slackUserId),
+      targets.map((t) => t.name),
+      targets.map((t) => t.phone),
+      targets.map((t) => t.status),
+      // unnest cannot take a ragged text[][]: channels travel comma-joined (channel names have no commas).
+      targets.map((t) => t.channels.join(',')),
+      targets.map((t) => t.reason),
+    ],
   );
 }
 

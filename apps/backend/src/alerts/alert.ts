@@ -1,8 +1,23 @@
-import type { AlertSource, AlertStatus, Severity } from '@klaxon/contracts';
+import type { AlertSource, AlertStatus, Channel, Severity, TargetStatus } from '@klaxon/contracts';
 
+/** Who an alert pages, as resolved when it was raised (contacts, then the Slack profile). */
 export interface AlertTarget {
   slackUserId: string | null;
+  name: string | null;
+  /** Full E.164; masked at the HTTP edge and in logs. */
   phone: string | null;
+  status: TargetStatus;
+  channels: Channel[];
+  /** Why the target is unreachable; null when paging. */
+  reason: string | null;
+}
+
+/** A target as the caller named it: a Slack user to look up, or a phone number to normalise. */
+export type RequestedTarget = { slackUserId: string } | { phone: string };
+
+/** Turns requested targets into resolved ones (contacts, then Slack profiles); never throws for one bad target. */
+export interface TargetResolver {
+  resolve(tenantId: string, requested: readonly RequestedTarget[]): Promise<AlertTarget[]>;
 }
 
 export interface NewAlert {
@@ -29,4 +44,5 @@ export interface Alert extends NewAlert {
   acknowledgedBy: string | null;
   resolvedAt: Date | null;
   resolvedBy: string | null;
+  slackMessageTs: string | null;
 }

@@ -1,8 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { Client } from 'pg';
 import { createLogger } from '@klaxon/logger';
 import { createTestDatabase, type TestDatabase } from '@klaxon/testing';
-import { migrate } from '../../src/db/migrate';
+import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate';
 
 const logger = createLogger({ service: 'backend', format: 'json', stream: new PassThrough() });
 
@@ -16,7 +17,9 @@ describe('migrate', () => {
   it('lets three backends starting together apply the schema exactly once, without an error', async () => {
     const results = await Promise.all([1, 2, 3].map(() => migrate({ databaseUrl: database.url, logger })));
     const applied = results.flat();
-    expect(applied).toEqual(['20261123100000_create-core-schema']);
+    const expected = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).map((f) => f.replace(/\.sql$/, '')).sort();
+    expect(expected[0]).toBe('20261123100000_create-core-schema');
+    expect(applied).toEqual(expected);
     const client = new Client({ connectionString: database.url });
     await client.connect();
     try {
