@@ -2,7 +2,9 @@ import express from 'express';
 import helmet from 'helmet';
 import type { ServiceKey } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
-import { AlertService } from './alerts/alert.service';
+import type { TargetResolver } from './alerts/alert';
+import { AlertService, type AlertHooks } from './alerts/alert.service';
+import { unresolvedTargets } from './alerts/unresolved-targets';
 import type { Database } from './db/database';
 import { alertsRouter } from './http/alerts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
@@ -17,13 +19,15 @@ export interface AppDependencies {
   metrics: BackendMetrics;
   serviceKeys: readonly ServiceKey[];
   version: string;
+  targets?: TargetResolver;
+  hooks?: AlertHooks;
   /** Largest accepted JSON body; an Alertmanager batch of a few hundred alerts fits in the default. */
   bodyLimit?: string;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, bodyLimit = '256kb' }: AppDependencies): express.Express {
-  const alerts = new AlertService({ db, logger });
+export function createApp({ db, logger, metrics, serviceKeys, version, targets = unresolvedTargets, hooks, bodyLimit = '256kb' }: AppDependencies): express.Express {
+  const alerts = new AlertService({ db, logger, targets, ...(hooks ? { hooks } : {}) });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);

@@ -6,11 +6,15 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     readonly status: number,
     readonly detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; extra?: Record<string, unknown> },
   ) {
     super(detail, options);
     this.name = new.target.name;
+    this.extra = options?.extra ?? {};
   }
+
+  /** Fields added to `{error, detail}` for the caller (e.g. the current state behind a 409). */
+  readonly extra: Record<string, unknown>;
 
   /** Caller mistakes are expected and must not look like incidents in the log. */
   get logLevel(): 'info' | 'warn' | 'error' {
@@ -27,6 +31,12 @@ export class ValidationError extends AppError {
 export class NotFoundError extends AppError {
   constructor(detail: string) {
     super('not_found', 404, detail);
+  }
+}
+
+export class TransitionRefusedError extends AppError {
+  constructor(detail: string, current: { status: string; by: string | null; at: string }) {
+    super('invalid_transition', 409, detail, { extra: { current } });
   }
 }
 

@@ -5,6 +5,7 @@ export interface BackendMetrics {
   httpRequests: Counter<'method' | 'route' | 'status_class'>;
   httpDuration: Histogram<'method' | 'route'>;
   alertsRaised: Counter<'severity' | 'source'>;
+  alertTransitions: Counter<'action'>;
 }
 
 /** One registry per app; labels are bounded sets (route templates, classes), never ids or phone numbers. */
@@ -30,6 +31,12 @@ export function createBackendMetrics(): BackendMetrics {
       name: 'klaxon_backend_alerts_raised_total',
       help: 'Alerts created (replays and dedup hits excluded).',
       labelNames: ['severity', 'source'],
+      registers: [registry],
+    }),
+    alertTransitions: new Counter({
+      name: 'klaxon_backend_alert_transitions_total',
+      help: 'Alerts acknowledged or resolved (refused moves excluded).',
+      labelNames: ['action'],
       registers: [registry],
     }),
   };

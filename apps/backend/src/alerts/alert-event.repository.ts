@@ -9,10 +9,30 @@ export interface NewAlertEvent {
   data?: Record<string, unknown>;
 }
 
+export interface AlertEvent {
+  id: number;
+  alertId: string;
+  kind: string;
+  actor: string | null;
+  note: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
 /** Appends to the audit trail; the table refuses updates and deletes. */
 export async function appendAlertEvent(db: Queryable, event: NewAlertEvent): Promise<void> {
   await db.none(
     `INSERT INTO alert_events (alert_id, tenant_id, kind, actor, note, data) VALUES ($1, $2, $3, $4, $5, $6)`,
     [event.alertId, event.tenantId, event.kind, event.actor, event.note ?? null, event.data ?? {}],
   );
+}
+
+/** The alert's timeline, oldest first (identity order is insertion order). */
+export async function listAlertEvents(db: Queryable, alertId: string): Promise<AlertEvent[]> {
+  const rows = await db.manyOrNone<{ id: string; alert_id: string; kind: string; actor: string | null; note: string | null; data: Record<string, unknown>; created_at: Date }>(
+    'SELECT id, alert_id, kind, actor, note, data, created_at FROM alert_events WHERE alert_id = $1 ORDER BY id',
+    [alertId],
+  );
+  // bigint arrives as a string; a timeline will not reach 2^53 events.
+  return rows.map((r) => ({ id: Number(r.id), alertId: r.alert_id, kind: r.kind, actor: r.actor, note: r.note, data: r.data, createdAt: r.created_at }));
 }

@@ -1,5 +1,7 @@
+import type { AlertStatus, Severity } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 import type { Alert, AlertTarget, NewAlert } from './alert';
+import { TRANSITIONS, type AlertAction } from './alert-state';
 
 interface AlertRow {
   id: string;
@@ -82,14 +84,17 @@ export async function allocateAlertNumber(db: Queryable, tenantId: string): Prom
   return row.last_number;
 }
 
-/** Inserts the alert and its targets; null when the tenant already has an alert with this request id. */
+/**
+ * Inserts the alert and its targets; null when a unique rule refused it: the tenant already has an alert
+ * with this request id, or an OPEN alert with this dedup key. The caller finds out which by looking.
+ */
 export async function insertAlert(db: Queryable, alert: NewAlert, number: number): Promise<Alert | null> {
   const row = await db.oneOrNone<{ id: string }>(
     `INSERT INTO alerts (tenant_id, number, severity, message, rule_name, source, dedup_key, request_id,
                          slack_channel_id, slack_user_id, slack_response_url)
      VALUES ($(tenantId), $(number), $(severity), $(message), $(ruleName), $(source), $(dedupKey), $(requestId),
              $(slackChannelId), $(slackUserId), $(slackResponseUrl))
-     ON CONFLICT (tenant_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
+     ON CONFLICT DO NOTHING
      RETURNING id`,
     { ...alert, number },
   );
@@ -127,10 +132,123 @@ export async function findAlertByRequestId(db: Queryable, tenantId: string, requ
   return row ? toAlert(row) : null;
 }
 
-export async function listAlerts(db: Queryable, filter: { tenantId: string; limit: number }): Promise<Alert[]> {
+export async function findAlertByNumber(db: Queryable, tenantId: string, number: number): Promise<Alert | null> {
+  const row = await db.oneOrNone<AlertRow>(`${SELECT_ALERT} WHERE a.tenant_id = $1 AND a.number = $2`, [tenantId, number]);
+  return row ? toAlert(row) : null;
+}
+
+export async function findOpenAlertByDedupKey(db: Queryable, tenantId: string, dedupKey: string): Promise<Alert | null> {
+  const row = await db.oneOrNone<AlertRow>(
+    `${SELECT_ALERT} WHERE a.tenant_id = $1 AND a.dedup_key = $2 AND a.status <> 'resolved'`,
+    [tenantId, dedupKey],
+  );
+  return row ? toAlert(row) : null;
+}
+
+export interface AlertListFilter {
+  tenantId: string;
+  status?: AlertStatus | undefined;
+  severity?: Severity | undefined;
+  since?: Date | undefined;
+  /** Keyset cursor: only alerts numbered below this one (older). */
+  beforeNumber?: number | undefined;
+  limit: number;
+}
+
+/**
+ * Newest first by the per-tenant number. Numbers are allocated under the counter row's lock and in commit
+ * order, so an alert raised while someone pages through can only appear before the first page, never
+ * shift the pages already read.
+ */
+export async function listAlerts(db: Queryable, filter: AlertListFilter): Promise<Alert[]> {
   const rows = await db.manyOrNone<AlertRow>(
-    `${SELECT_ALERT} WHERE a.tenant_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
-    [filter.tenantId, filter.limit],
+    `${SELECT_ALERT}
+      WHERE a.tenant_id = $(tenantId)
+        AND ($(status) IS NULL OR a.status = $(status))
+        AND ($(severity) IS NULL OR a.severity = $(severity))
+        AND ($(since) IS NULL OR a.created_at >= $(since))
+        AND ($(beforeNumber) IS NULL OR a.number < $(beforeNumber))
+      ORDER BY a.number DESC
+      LIMIT $(limit)`,
+    {
+      tenantId: filter.tenantId,
+      status: filter.status ?? null,
+      severity: filter.severity ?? null,
+      since: filter.since ?? null,
+      beforeNumber: filter.beforeNumber ?? null,
+      limit: filter.limit,
+    },
   );
   return rows.map(toAlert);
+}
+
+/**
+ * One conditional UPDATE: it changes the row only if the alert is still in a status the action may leave,
+ * so of two concurrent moves exactly one matches. False when the move was refused (or the alert is gone).
+ */
+export async function transitionAlert(db: Queryable, id: string, action: AlertAction, actor: string): Promise<boolean> {
+  const { from, to } = TRANSITIONS[action];
+  const row = await db.oneOrNone<{ id: string }>(
+    `UPDATE alerts
+        SET status = $(to),
+            acknowledged_at = CASE WHEN $(to) = 'acknowledged' THEN now() ELSE acknowledged_at END,
+            acknowledged_by = CASE WHEN $(to) = 'acknowledged' THEN $(actor) ELSE acknowledged_by END,
+            resolved_at     = CASE WHEN $(to) = 'resolved' THEN now() ELSE resolved_at END,
+            resolved_by     = CASE WHEN $(to) = 'resolved' THEN $(actor) ELSE resolved_by END
+      WHERE id = $(id) AND status IN ($(from:csv))
+      RETURNING id`,
+    { id, to, from, actor },
+  );
+  return row !== null;
+}
+
+export interface AlertStats {
+  total: number;
+  triggered: number;
+  acknowledged: number;
+  resolved: number;
+  bySeverity: Record<Severity, number>;
+  meanSecondsToAcknowledge: number | null;
+  meanSecondsToResolve: number | null;
+}
+
+export async function alertStats(db: Queryable, tenantId: string): Promise<AlertStats> {
+  const row = await db.one<{
+    total: number;
+    triggered: number;
+    acknowledged: number;
+    resolved: number;
+    low: number;
+    medium: number;
+    high: number;
+    critical: number;
+    mtta: number | null;
+    mttr: number | null;
+  }>(
+    `SELECT count(*)::int AS total,
+            count(*) FILTER (WHERE status = 'triggered')::int AS triggered,
+            count(*) FILTER (WHERE status = 'acknowledged')::int AS acknowledged,
+            count(*) FILTER (WHERE status = 'resolved')::int AS resolved,
+            count(*) FILTER (WHERE severity = 'low')::int AS low,
+            count(*) FILTER (WHERE severity = 'medium')::int AS medium,
+            count(*) FILTER (WHERE severity = 'high')::int AS high,
+            count(*) FILTER (WHERE severity = 'critical')::int AS critical,
+            avg(extract(epoch FROM acknowledged_at - created_at))::float8 AS mtta,
+            avg(extract(epoch FROM resolved_at - created_at))::float8 AS mttr
+       FROM alerts WHERE tenant_id = $1`,
+    [tenantId],
+  );
+  return {
+    total: row.total,
+    triggered: row.triggered,
+    acknowledged: row.acknowledged,
+    resolved: row.resolved,
+    bySeverity: { low: row.low, medium: row.medium, high: row.high, critical: row.critical },
+    meanSecondsToAcknowledge: row.mtta,
+    meanSecondsToResolve: row.mttr,
+  };
+}
+
+export async function setSlackMessageTs(db: Queryable, id: string, ts: string): Promise<void> {
+  await db.none('UPDATE alerts SET slack_message_ts = $2 WHERE id = $1', [id, ts]);
 }

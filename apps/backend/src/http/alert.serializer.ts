@@ -1,6 +1,8 @@
-import type { AlertDto } from '@klaxon/contracts';
+import type { AlertDto, AlertEventsDto, AlertStatsDto } from '@klaxon/contracts';
 import { maskPhone } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
+import type { AlertEvent } from '../alerts/alert-event.repository';
+import type { AlertStats } from '../alerts/alert.repository';
 
 /** The wire shape of an alert: snake_case, ISO timestamps, no internal columns (request id, response_url). */
 export function toAlertDto(alert: Alert): AlertDto {
@@ -28,5 +30,25 @@ export function toAlertDto(alert: Alert): AlertDto {
     acknowledged_by: alert.acknowledgedBy,
     resolved_at: alert.resolvedAt?.toISOString() ?? null,
     resolved_by: alert.resolvedBy,
+  };
+}
+
+export function toAlertEventsDto(alert: Alert, events: AlertEvent[]): AlertEventsDto {
+  return {
+    alert_id: alert.id,
+    events: events.map((e) => ({ id: e.id, kind: e.kind, actor: e.actor, note: e.note, data: e.data, at: e.createdAt.toISOString() })),
+  };
+}
+
+export function toAlertStatsDto(tenantId: string, stats: AlertStats): AlertStatsDto {
+  return {
+    tenant_id: tenantId,
+    total: stats.total,
+    triggered: stats.triggered,
+    acknowledged: stats.acknowledged,
+    resolved: stats.resolved,
+    by_severity: stats.bySeverity,
+    mean_time_to_acknowledge_seconds: stats.meanSecondsToAcknowledge,
+    mean_time_to_resolve_seconds: stats.meanSecondsToResolve,
   };
 }

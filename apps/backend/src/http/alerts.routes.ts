@@ -1,19 +1,37 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { createAlertRequestSchema, DEFAULT_SEVERITY, tenantIdSchema } from '@klaxon/contracts';
-import type { AlertService } from '../alerts/alert.service';
+import {
+  ALERT_STATUSES,
+  createAlertRequestSchema,
+  DEFAULT_SEVERITY,
+  SEVERITIES,
+  tenantIdSchema,
+  transitionRequestSchema,
+  type AlertListDto,
+} from '@klaxon/contracts';
+import type { AlertAction } from '../alerts/alert-state';
+import type { AlertRef, AlertService } from '../alerts/alert.service';
 import { NotFoundError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
-import { toAlertDto } from './alert.serializer';
+import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
+import { decodeCursor, encodeCursor } from './cursor';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
+const MAX_ALERT_NUMBER = 2_147_483_647;
 
-const listQuerySchema = z.object({
+// Query strings are strict like bodies: a misspelt filter must not silently return everything.
+const listQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema.optional(),
+  status: z.enum(ALERT_STATUSES).optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  since: z.iso.datetime({ offset: true, message: 'an ISO 8601 timestamp such as 2026-11-23T10:00:00Z' }).optional(),
   limit: z.coerce.number().int('a whole number').min(1, 'from 1 to 200').max(200, 'from 1 to 200').default(50),
+  cursor: z.string().max(100).optional(),
 });
+const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
 
 export function alertsRouter({ alerts, metrics }: { alerts: AlertService; metrics: BackendMetrics }): Router {
   const router = Router();
@@ -35,31 +53,80 @@ export function alertsRouter({ alerts, metrics }: { alerts: AlertService; metric
       slackChannelId: body.slack?.channel_id ?? null,
       slackUserId: body.slack?.user_id ?? null,
       slackResponseUrl: body.slack?.response_url ?? null,
-      targets: body.targets.map((t) => ({
-        slackUserId: 'slack_user_id' in t ? t.slack_user_id : null,
-        phone: 'phone' in t ? t.phone : null,
-      })),
+      targets: body.targets.map((t) => ('slack_user_id' in t ? { slackUserId: t.slack_user_id } : { phone: t.phone })),
     });
     if (outcome === 'created') metrics.alertsRaised.inc({ severity: alert.severity, source: alert.source });
-    // A replayed request id answers exactly as the first time did.
-    res.status(201).json(toAlertDto(alert));
+    // A replayed request id answers as the first time did; a dedup hit is the existing alert, not a new one.
+    res.status(outcome === 'deduplicated' ? 200 : 201).json(toAlertDto(alert));
   });
 
   router.get('/alerts', async (req, res) => {
     const query = parseInput(listQuerySchema, req.query, 'query');
-    const caller = callerOf(res);
-    const tenantId = query.tenant_id ?? caller.tenantId;
-    if (!tenantId) throw new ValidationError('tenant_id: required (the Slack team id or tenant slug whose alerts to list)');
-    if (caller.tenantId !== null && tenantId !== caller.tenantId) throw new NotFoundError(`no tenant ${tenantId}`);
-    const list = await alerts.list({ tenantId, limit: query.limit });
-    res.json({ alerts: list.map(toAlertDto) });
+    const tenantId = tenantOf(res, query.tenant_id);
+    const beforeNumber = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const page = await alerts.list({
+      tenantId,
+      status: query.status,
+      severity: query.severity,
+      since: query.since === undefined ? undefined : new Date(query.since),
+      beforeNumber,
+      limit: query.limit + 1,
+    });
+    const shown = page.slice(0, query.limit);
+    const body: AlertListDto = {
+      alerts: shown.map(toAlertDto),
+      next_cursor: page.length > query.limit ? encodeCursor(shown[shown.length - 1]!.number) : null,
+    };
+    res.json(body);
   });
 
-  router.get('/alerts/:id', async (req, res) => {
-    const id = req.params.id;
-    if (!UUID.test(id)) throw new NotFoundError(`no alert with id ${id}`);
-    res.json(toAlertDto(await alerts.get(id, callerOf(res))));
+  router.get('/alerts/:ref', async (req, res) => {
+    res.json(toAlertDto(await alerts.get(alertRefOf(req, res), callerOf(res))));
+  });
+
+  router.get('/alerts/:ref/events', async (req, res) => {
+    const { alert, events } = await alerts.events(alertRefOf(req, res), callerOf(res));
+    res.json(toAlertEventsDto(alert, events));
+  });
+
+  for (const action of ['acknowledge', 'resolve'] as const satisfies readonly AlertAction[]) {
+    router.put(`/alerts/:ref/${action}`, async (req, res) => {
+      const ref = alertRefOf(req, res);
+      const body = parseInput(transitionRequestSchema, req.body);
+      const alert = await alerts.transition(ref, action, { actor: body.actor ?? 'api', note: body.note ?? null }, callerOf(res));
+      metrics.alertTransitions.inc({ action });
+      res.json(toAlertDto(alert));
+    });
+  }
+
+  router.get('/stats/:tenant_id', async (req, res) => {
+    const tenantId = tenantOf(res, parseInput(z.object({ tenant_id: tenantIdSchema }), req.params, 'path').tenant_id);
+    res.json(toAlertStatsDto(tenantId, await alerts.stats(tenantId)));
   });
 
   return router;
+}
+
+/** The tenant a request is about: the one named, which a bound key must match, or the bound key's own. */
+function tenantOf(res: Response, named: string | undefined): string {
+  const caller = callerOf(res);
+  const tenantId = named ?? caller.tenantId;
+  if (!tenantId) throw new ValidationError('tenant_id: required (the Slack team id or tenant slug the request is about)');
+  // A bound key asking about another tenant learns nothing, not even that the tenant exists.
+  if (caller.tenantId !== null && tenantId !== caller.tenantId) throw new NotFoundError(`no tenant ${tenantId}`);
+  return tenantId;
+}
+
+/** `:ref` is a UUID (global) or a per-tenant number, which needs the tenant: people type `#42` in Slack. */
+function alertRefOf(req: Request, res: Response): AlertRef {
+  const ref = String(req.params.ref);
+  const query = parseInput(alertQuerySchema, req.query, 'query');
+  if (UUID.test(ref)) return { id: ref.toLowerCase(), tenantId: query.tenant_id ?? null };
+  const number = ALERT_NUMBER.exec(ref);
+  if (number && Number(number[1]) <= MAX_ALERT_NUMBER) {
+    const tenantId = query.tenant_id ?? callerOf(res).tenantId;
+    if (!tenantId) throw new ValidationError(`tenant_id: required when the alert is named by its number (${ref}); add ?tenant_id=…`);
+    return { tenantId, number: Number(number[1]) };
+  }
+  throw new NotFoundError(`no alert ${ref}: name an alert by its UUID or its number (e.g. 42)`);
 }

@@ -30,7 +30,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (appError.status >= 500) logger.error('request failed', { ...fields, error: appError.cause ?? appError });
     else logger.log(appError.logLevel, 'request refused', { ...fields, detail: appError.detail });
     if (res.headersSent) return;
-    const body: ErrorBody = { error: appError.code, detail: appError.detail };
+    const body: ErrorBody = { ...appError.extra, error: appError.code, detail: appError.detail };
     res.status(appError.status).json(body);
   };
 }

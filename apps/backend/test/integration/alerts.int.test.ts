@@ -25,7 +25,7 @@ describe('POST /alert', () => {
       severity: 'critical',
       message: 'disk full on db-1',
       source: 'slack',
-      targets: [{ slack_user_id: 'U0001', phone: null }, { slack_user_id: null, phone: '+14155550101' }],
+      targets: [{ slack_user_id: 'U0001', phone: null }, { slack_user_id: null, phone: '+1******0101' }], // phones are masked on the wire
       slack: { channel_id: 'C0001', user_id: 'U0002' },
     });
     const row = await backend.db.one('SELECT tenant_id, severity, message, status FROM alerts WHERE id = $1', [res.body.id]);
