@@ -34,6 +34,17 @@ export interface TwilioConfig {
   apiBaseUrl?: string;
 }
 
+/** Delivery and escalation policy knobs (DESIGN.md "Notification policy"). */
+export interface NotifyConfig {
+  escalateAfterMs: number;
+  escalationRounds: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** A claimed delivery not finished within this time is taken to be lost with its process and sent again. */
+  leaseMs: number;
+  concurrency: number;
+}
+
 export interface BackendConfig {
   nodeEnv: BackendEnv['NODE_ENV'];
   host: string;
@@ -45,6 +56,9 @@ export interface BackendConfig {
   /** null: no Twilio credentials, notifications go to the log notifier. */
   twilio: TwilioConfig | null;
   defaultPhoneRegion: string;
+  notify: NotifyConfig;
+  /** How long a phone number copied from a Slack profile is trusted before Slack is asked again. */
+  contactCacheTtlMs: number;
   dataDir: string;
   log: LogConfig;
 }
@@ -108,6 +122,15 @@ export function loadBackendConfig(env: Env): BackendConfig {
         }
       : null,
     defaultPhoneRegion: data.DEFAULT_PHONE_REGION,
+    notify: {
+      escalateAfterMs: data.ESCALATE_AFTER,
+      escalationRounds: data.ESCALATION_ROUNDS,
+      maxAttempts: data.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: data.NOTIFY_RETRY_BASE,
+      leaseMs: data.NOTIFY_LEASE,
+      concurrency: data.NOTIFY_CONCURRENCY,
+    },
+    contactCacheTtlMs: data.CONTACT_CACHE_TTL,
     dataDir: dataDirOf(data),
     log: logConfig(data),
   });

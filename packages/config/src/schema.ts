@@ -19,6 +19,17 @@ const serviceKeys = z.string().superRefine((raw, ctx) => {
   for (const problem of parseServiceKeys(raw).problems) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+// Durations read like people write them: 300s, 5m, 1500ms, 1h (a bare number is seconds).
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const duration = (max: string) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h)?$/, `a duration such as 30s, 5m or 1500ms (at most ${max})`)
+    .transform((value) => {
+      const [, amount, unit] = /^(\d+)(ms|s|m|h)?$/.exec(value)!;
+      return Number(amount) * UNIT_MS[unit ?? 's']!;
+    });
+
 const common = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -54,6 +65,13 @@ export const backendEnvSchema = z.object({
   TWILIO_SMS_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),
   TWILIO_API_BASE_URL: httpUrl.optional(),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter region code such as US or GB').default('US'),
+  ESCALATE_AFTER: duration('24h').pipe(z.number().min(1000, 'at least 1s').max(86_400_000, 'at most 24h')).default(300_000),
+  ESCALATION_ROUNDS: z.coerce.number().int().min(0).max(10).default(3),
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  NOTIFY_RETRY_BASE: duration('10m').pipe(z.number().min(100, 'at least 100ms').max(600_000, 'at most 10m')).default(2000),
+  NOTIFY_LEASE: duration('1h').pipe(z.number().min(1000, 'at least 1s').max(3_600_000, 'at most 1h')).default(120_000),
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(10),
+  CONTACT_CACHE_TTL: duration('30d').pipe(z.number().min(0).max(2_592_000_000)).default(86_400_000),
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

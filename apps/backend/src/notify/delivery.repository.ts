@@ -1,0 +1,142 @@
+import type { Channel } from '@klaxon/contracts';
+import type { Queryable } from '../db/database';
+
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+
+export interface Delivery {
+  id: string;
+  alertId: string;
+  tenantId: string;
+  channel: Channel;
+  slackUserId: string | null;
+  /** E.164 for phone channels, the Slack channel id for `slack`. */
+  address: string;
+  round: number;
+  status: DeliveryStatus;
+  attempts: number;
+  providerMessageId: string | null;
+  errorCode: string | null;
+  fallbackOf: string | null;
+}
+
+export interface NewDelivery {
+  alertId: string;
+  tenantId: string;
+  channel: Channel;
+  slackUserId: string | null;
+  address: string;
+  round: number;
+  fallbackOf?: string | null;
+}
+
+interface DeliveryRow {
+  id: string;
+  alert_id: string;
+  tenant_id: string;
+  channel: Channel;
+  slack_user_id: string | null;
+  address: string;
+  round: number;
+  status: DeliveryStatus;
+  attempts: number;
+  provider_message_id: string | null;
+  error_code: string | null;
+  fallback_of: string | null;
+}
+
+const toDelivery = (r: DeliveryRow): Delivery => ({
+  id: r.id,
+  alertId: r.alert_id,
+  tenantId: r.tenant_id,
+  channel: r.channel,
+  slackUserId: r.slack_user_id,
+  address: r.address,
+  round: r.round,
+  status: r.status,
+  attempts: r.attempts,
+  providerMessageId: r.provider_message_id,
+  errorCode: r.error_code,
+  fallbackOf: r.fallback_of,
+});
+
+/** Inserts deliveries; one already planned for the same alert, channel, address and round is skipped. */
+export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[]): Promise<Delivery[]> {
+  if (deliveries.length === 0) return [];
+  const rows = await db.manyOrNone<DeliveryRow>(
+    `INSERT INTO deliveries (alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::uuid[])
+     ON CONFLICT (alert_id, channel, address, round) DO NOTHING
+     RETURNING *`,
+    [
+      deliveries.map((d) => d.alertId),
+      deliveries.map((d) => d.tenantId),
+      deliveries.map((d) => d.channel),
+      deliveries.map((d) => d.slackUserId),
+      deliveries.map((d) => d.address),
+      deliveries.map((d) => d.round),
+      deliveries.map((d) => d.fallbackOf ?? null),
+    ],
+  );
+  return rows.map(toDelivery);
+}
+
+/**
+ * Takes the delivery for sending: queued → sending, one more attempt, a lease until `leaseMs` from now.
+ * A single conditional UPDATE, so of two workers holding jobs for the same delivery only one gets it.
+ * Null when it is not queued (already sent, failed, cancelled, or being sent under a live lease).
+ */
+export async function claimDelivery(db: Queryable, id: string, leaseMs: number): Promise<Delivery | null> {
+  const row = await db.oneOrNone<DeliveryRow>(
+    `UPDATE deliveries
+        SET status = 'sending', attempts = attempts + 1, lease_until = now() + $2 * interval '1 millisecond',
+            next_attempt_at = NULL, updated_at = now()
+      WHERE id = $1 AND status = 'queued'
+      RETURNING *`,
+    [id, leaseMs],
+  );
+  return row ? toDelivery(row) : null;
+}
+
+/** Records the outcome of an attempt on a claimed delivery. */
+export async function finishDelivery(
+  db: Queryable,
+  id: string,
+  outcome:
+    | { status: 'sent'; providerMessageId: string }
+    | { status: 'failed' | 'cancelled'; errorCode: string | null; errorDetail: string | null }
+    | { status: 'queued'; errorCode: string | null; errorDetail: string | null; nextAttemptAt: Date },
+): Promise<void> {
+  await db.none(
+    `UPDATE deliveries
+        SET status = $(status), lease_until = NULL, updated_at = now(),
+            provider_message_id = COALESCE($(providerMessageId), provider_message_id),
+            error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt)
+      WHERE id = $(id)`,
+    {
+      id,
+      status: outcome.status,
+      providerMessageId: outcome.status === 'sent' ? outcome.providerMessageId : null,
+      errorCode: outcome.status === 'sent' ? null : outcome.errorCode,
+      errorDetail: outcome.status === 'sent' ? null : outcome.errorDetail,
+      nextAttemptAt: outcome.status === 'queued' ? outcome.nextAttemptAt : null,
+    },
+  );
+}
+
+/**
+ * Deliveries whose lease ran out while `sending`: their backend died mid-attempt. Puts them back in the
+ * queue (row locks make each come back once however many backends sweep) and returns their ids.
+ */
+export async function requeueExpiredLeases(db: Queryable): Promise<string[]> {
+  const rows = await db.manyOrNone<{ id: string }>(
+    `UPDATE deliveries SET status = 'queued', lease_until = NULL, updated_at = now()
+      WHERE status = 'sending' AND lease_until < now()
+      RETURNING id`,
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function listDeliveries(db: Queryable, alertId: string): Promise<Delivery[]> {
+  const rows = await db.manyOrNone<DeliveryRow>('SELECT * FROM deliveries WHERE alert_id = $1 ORDER BY created_at, id', [alertId]);
+  return rows.map(toDelivery);
+}
