@@ -3,8 +3,10 @@ import helmet from 'helmet';
 import type { ServiceKey } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import { AlertService } from './alerts/alert.service';
+import { ContactService } from './contacts/contact.service';
 import type { Database } from './db/database';
 import { alertsRouter } from './http/alerts.routes';
+import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter } from './http/health.routes';
 import { requestId } from './http/request-id.middleware';
@@ -19,11 +21,14 @@ export interface AppDependencies {
   version: string;
   /** Largest accepted JSON body; an Alertmanager batch of a few hundred alerts fits in the default. */
   bodyLimit?: string;
+  /** Unset: contacts on `db`, numbers without `+` read as US ones (the DEFAULT_PHONE_REGION default). */
+  contacts?: ContactService;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, serviceKeys, version, bodyLimit = '256kb', contacts }: AppDependencies): express.Express {
   const alerts = new AlertService({ db, logger });
+  const contactService = contacts ?? new ContactService({ db, defaultRegion: 'US' });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -49,6 +54,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, bodyLimit
   app.use(requireServiceKey(serviceKeys));
   app.use(express.json({ limit: bodyLimit }));
   app.use(alertsRouter({ alerts, metrics }));
+  app.use(contactsRouter({ contacts: contactService }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

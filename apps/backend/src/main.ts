@@ -5,6 +5,7 @@ import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, withDevDefaults 
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger, type Logger } from '@klaxon/logger';
 import { createApp } from './app';
+import { ContactService } from './contacts/contact.service';
 import { closeDatabase, createDatabase } from './db/database';
 import { migrate } from './db/migrate';
 import { isDatabaseConnectionError } from './errors';
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'klaxon-backend' });
   await retryWhileDatabaseStarts(() => migrate({ databaseUrl: config.databaseUrl, logger }), logger);
 
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version });
+  const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
+  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version, contacts });
   const server = app.listen(config.port, config.host);
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
   server.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;
