@@ -1,24 +1,13 @@
 import { createLogger } from '@klaxon/logger';
 import { PassThrough } from 'node:stream';
 import { startFakeSlackApi, type FakeSlackApi } from '@klaxon/testing';
-import { NotifyError } from '../../src/notify/notify-error';
 import { SlackChannelPoster } from '../../src/notify/providers/slack-channel-poster';
+import { notifyFailureOf } from './notify-failure';
 
 const TOKEN = 'xoxb-poster-token';
 let slack: FakeSlackApi;
 const logger = createLogger({ service: 'backend', level: 'error', format: 'json', stream: new PassThrough() });
 const poster = (apiUrl = slack.slackApiUrl, botToken = TOKEN) => new SlackChannelPoster({ botToken, apiUrl, logger });
-
-async function failureOf(promise: Promise<unknown>): Promise<NotifyError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the post to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NotifyError);
-  return error as NotifyError;
-}
 
 beforeAll(async () => {
   slack = await startFakeSlackApi({ token: TOKEN });
@@ -45,13 +34,13 @@ describe('SlackChannelPoster', () => {
   ])('classifies $error as $kind (alarm $alarm)', async ({ error, kind, alarm }) => {
     slack.failMethod('chat.postMessage', error, { times: 1 });
 
-    const failure = await failureOf(poster().post('C0ALERTS', 'hello'));
+    const failure = await notifyFailureOf(poster().post('C0ALERTS', 'hello'));
 
     expect(failure).toMatchObject({ kind, alarm, code: error });
   });
 
   it('classifies a wrong bot token as a permanent alarm', async () => {
-    const failure = await failureOf(poster(slack.slackApiUrl, 'xoxb-wrong').post('C0ALERTS', 'hello'));
+    const failure = await notifyFailureOf(poster(slack.slackApiUrl, 'xoxb-wrong').post('C0ALERTS', 'hello'));
 
     expect(failure).toMatchObject({ kind: 'permanent', code: 'invalid_auth', alarm: true });
   });
@@ -62,7 +51,7 @@ describe('SlackChannelPoster', () => {
     await gone.close();
 
     const started = Date.now();
-    const failure = await failureOf(poster(deadUrl).post('C0ALERTS', 'hello'));
+    const failure = await notifyFailureOf(poster(deadUrl).post('C0ALERTS', 'hello'));
 
     expect(failure).toMatchObject({ kind: 'transient', status: null });
     expect(Date.now() - started).toBeLessThan(5_000);

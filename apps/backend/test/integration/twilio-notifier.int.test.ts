@@ -6,7 +6,7 @@ import { LogNotifier } from '../../src/notify/providers/log-notifier';
 import type { PageMessage } from '../../src/notify/providers/notifier';
 import { createTwilioClient } from '../../src/notify/providers/twilio-client';
 import { TwilioNotifier, type TwilioSenders } from '../../src/notify/providers/twilio-notifier';
-import { NotifyError } from '../../src/notify/notify-error';
+import { notifyFailureOf } from './notify-failure';
 
 const accountSid = `AC${'c'.repeat(32)}`;
 const authToken = 'notifier-test-token';
@@ -28,17 +28,6 @@ const notifier = (options: { contentSid?: string; timeoutMs?: number; senders?: 
     whatsappContentSid: options.contentSid,
     logger: logger(),
   });
-
-async function failureOf(promise: Promise<unknown>): Promise<NotifyError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the send to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(NotifyError);
-  return error as NotifyError;
-}
 
 beforeAll(async () => {
   fake = await startFakeTwilio({ accountSid, authToken });
@@ -97,7 +86,7 @@ describe('TwilioNotifier', () => {
   });
 
   it('refuses a channel whose sender is not configured, naming the variable, without calling Twilio', async () => {
-    const error = await failureOf(notifier({ senders: { whatsappFrom: senders.whatsappFrom } }).send(page('voice')));
+    const error = await notifyFailureOf(notifier({ senders: { whatsappFrom: senders.whatsappFrom } }).send(page('voice')));
 
     expect(error).toMatchObject({ kind: 'permanent', code: 'sender_not_configured', alarm: true });
     expect(error.detail).toMatch(/TWILIO_VOICE_FROM is not set/);
@@ -112,7 +101,7 @@ describe('TwilioNotifier', () => {
   ])('classifies $case as $kind', async ({ status, code, kind, alarm }) => {
     fake.failNext(1, { status, code, message: `scripted ${code}` });
 
-    const error = await failureOf(notifier().send(page('whatsapp')));
+    const error = await notifyFailureOf(notifier().send(page('whatsapp')));
 
     expect(error).toMatchObject({ kind, alarm, code: String(code), status });
   });
@@ -124,7 +113,7 @@ describe('TwilioNotifier', () => {
       logger: logger(),
     });
 
-    const error = await failureOf(intruder.send(page('sms')));
+    const error = await notifyFailureOf(intruder.send(page('sms')));
 
     expect(error).toMatchObject({ kind: 'permanent', code: '20003', status: 401, alarm: true });
     const alarmLine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'error');
@@ -136,7 +125,7 @@ describe('TwilioNotifier', () => {
   it('classifies a dropped connection as transient', async () => {
     fake.dropNext(1);
 
-    const error = await failureOf(notifier().send(page('sms')));
+    const error = await notifyFailureOf(notifier().send(page('sms')));
 
     expect(error).toMatchObject({ kind: 'transient', status: null, code: 'ECONNRESET' });
   });
@@ -144,7 +133,7 @@ describe('TwilioNotifier', () => {
   it('classifies an answer later than the timeout as transient', async () => {
     fake.delayNext(500);
 
-    const error = await failureOf(notifier({ timeoutMs: 100 }).send(page('sms')));
+    const error = await notifyFailureOf(notifier({ timeoutMs: 100 }).send(page('sms')));
 
     expect(error).toMatchObject({ kind: 'transient', status: null });
     expect(error.detail).toMatch(/^network error: /);
