@@ -3,15 +3,14 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
 import { closeNow, createTestDatabase, listenOnLoopback, signSlackRequest, slashCommandBody, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
-import { createApp } from '../../apps/backend/src/app';
+import type { createApp } from '../../apps/backend/src/app';
 import { closeDatabase, createDatabase, type Database } from '../../apps/backend/src/db/database';
 import { migrate } from '../../apps/backend/src/db/migrate';
-import { createBackendMetrics } from '../../apps/backend/src/metrics';
+import { buildApp, SERVICE_KEY, servicesConfig } from '../../apps/backend/test/integration/helpers';
 import { createGateway, type Gateway } from '../../apps/gateway/src/app';
 import { BackendClient } from '../../apps/gateway/src/backend-client';
 
 const SIGNING_SECRET = 'e2e0signing0secret0000000000000a';
-const SERVICE_KEY = 'e2e-service-key-0123456789abcdef';
 // Both services log into one captured stream, so the whole flow's log can be searched for leaks.
 const logStream = new PassThrough();
 let logText = '';
@@ -31,12 +30,12 @@ describe('a signed /alert travels from Slack to the database', () => {
     database = await createTestDatabase();
     await migrate({ databaseUrl: database.url, logger: quiet() });
     db = createDatabase({ url: database.url, poolSize: 4, applicationName: 'e2e' });
-    const app = createApp({ db, logger: quiet(), metrics: createBackendMetrics(), serviceKeys: [{ key: SERVICE_KEY, tenantId: null }], version: 'e2e' });
+    slack = await startFakeSlackApi();
+    const app = buildApp(db, quiet(), servicesConfig({ slackApiUrl: slack.slackApiUrl })).app;
     backendServer = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => backendServer.once('listening', resolve));
     const backendUrl = `http://127.0.0.1:${(backendServer.address() as { port: number }).port}`;
 
-    slack = await startFakeSlackApi();
     backendClient = new BackendClient({ baseUrl: backendUrl, serviceKey: SERVICE_KEY, timeoutMs: 2000, logger: quiet() });
     gateway = await createGateway({
       config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-e2e', apiUrl: slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' } },

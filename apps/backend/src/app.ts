@@ -2,11 +2,11 @@ import express from 'express';
 import helmet from 'helmet';
 import type { ServiceKey } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
-import type { TargetResolver } from './alerts/alert';
-import { AlertService, type AlertHooks } from './alerts/alert.service';
-import { unresolvedTargets } from './alerts/unresolved-targets';
+import type { AlertService } from './alerts/alert.service';
+import type { ContactService } from './contacts/contact.service';
 import type { Database } from './db/database';
 import { alertsRouter } from './http/alerts.routes';
+import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter } from './http/health.routes';
 import { requestId } from './http/request-id.middleware';
@@ -19,15 +19,14 @@ export interface AppDependencies {
   metrics: BackendMetrics;
   serviceKeys: readonly ServiceKey[];
   version: string;
-  targets?: TargetResolver;
-  hooks?: AlertHooks;
   /** Largest accepted JSON body; an Alertmanager batch of a few hundred alerts fits in the default. */
   bodyLimit?: string;
+  alerts: AlertService;
+  contacts: ContactService;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, targets = unresolvedTargets, hooks, bodyLimit = '256kb' }: AppDependencies): express.Express {
-  const alerts = new AlertService({ db, logger, targets, ...(hooks ? { hooks } : {}) });
+export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -53,6 +52,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, targets =
   app.use(requireServiceKey(serviceKeys));
   app.use(express.json({ limit: bodyLimit }));
   app.use(alertsRouter({ alerts, metrics }));
+  app.use(contactsRouter({ contacts }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

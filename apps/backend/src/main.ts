@@ -9,6 +9,10 @@ import { closeDatabase, createDatabase } from './db/database';
 import { migrate } from './db/migrate';
 import { isDatabaseConnectionError } from './errors';
 import { createBackendMetrics } from './metrics';
+import { startNotificationWorker } from './notify/notification-worker';
+import { createPhoneNotifier } from './notify/providers/create-notifier';
+import { SlackChannelPoster } from './notify/providers/slack-channel-poster';
+import { createBackendServices } from './services';
 
 const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
 
@@ -21,7 +25,16 @@ async function main(): Promise<void> {
   const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'klaxon-backend' });
   await retryWhileDatabaseStarts(() => migrate({ databaseUrl: config.databaseUrl, logger }), logger);
 
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version });
+  const services = createBackendServices({ db, logger, config });
+  const worker = await startNotificationWorker({
+    databaseUrl: config.databaseUrl,
+    db,
+    logger,
+    notifier: createPhoneNotifier(config, logger),
+    poster: new SlackChannelPoster({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger }),
+    policy: config.notify,
+  });
+  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version, ...services });
   const server = app.listen(config.port, config.host);
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
   server.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;
@@ -35,6 +48,7 @@ async function main(): Promise<void> {
   onShutdown(async (signal) => {
     logger.info('backend stopping', { signal });
     await closeServer(server);
+    await worker.stop();
     await closeDatabase(db);
   });
 }

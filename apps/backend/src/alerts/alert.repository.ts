@@ -252,3 +252,9 @@ export async function alertStats(db: Queryable, tenantId: string): Promise<Alert
 export async function setSlackMessageTs(db: Queryable, id: string, ts: string): Promise<void> {
   await db.none('UPDATE alerts SET slack_message_ts = $2 WHERE id = $1', [id, ts]);
 }
+
+/** Reads the alert and holds a share lock to the end of the transaction: a concurrent transition waits. */
+export async function findAlertForShare(db: Queryable, id: string): Promise<Alert | null> {
+  const row = await db.oneOrNone<AlertRow>(`${SELECT_ALERT} WHERE a.id = $1 FOR SHARE OF a`, [id]);
+  return row ? toAlert(row) : null;
+}

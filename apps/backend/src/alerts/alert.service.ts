@@ -2,7 +2,7 @@ import type { Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
 import { slackActor } from '@klaxon/contracts';
 import { NotFoundError, TransitionRefusedError } from '../errors';
-import type { Alert, NewAlert, RequestedTarget, TargetResolver } from './alert';
+import type { Alert, AlertTarget, NewAlert, RequestedTarget, TargetResolver } from './alert';
 import { ACTION_EVENT, nextStatus, type AlertAction } from './alert-state';
 import { appendAlertEvent, listAlertEvents, type AlertEvent } from './alert-event.repository';
 import {
@@ -41,11 +41,13 @@ export type RaiseRequest = Omit<NewAlert, 'targets'> & { targets: RequestedTarge
  * the Slack channel message). Called inside the transaction.
  */
 export interface AlertHooks {
+  /** Decides, before the alert is stored, which channels page each resolved target (shown to the pager). */
+  planTargets(alert: NewAlert): AlertTarget[];
   raised(t: Queryable, alert: Alert): Promise<void>;
   transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void>;
 }
 
-const NO_HOOKS: AlertHooks = { raised: async () => {}, transitioned: async () => {} };
+const NO_HOOKS: AlertHooks = { planTargets: (alert) => alert.targets, raised: async () => {}, transitioned: async () => {} };
 
 // Thrown inside the transaction to roll back the number it allocated when a unique rule refused the row.
 class RaiseCollided extends Error {}
@@ -69,7 +71,8 @@ export class AlertService {
   async raise(request: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
     const existing = await this.findExisting(request);
     if (existing) return existing;
-    const input: NewAlert = { ...request, targets: await this.targets.resolve(request.tenantId, request.targets) };
+    const resolved: NewAlert = { ...request, targets: await this.targets.resolve(request.tenantId, request.targets) };
+    const input: NewAlert = { ...resolved, targets: this.hooks.planTargets(resolved) };
     // A collision means a twin committed first; it is found on the next look. A dedup twin that was
     // resolved in between lets the next attempt create a fresh alert, hence the loop.
     for (let attempt = 1; ; attempt++) {

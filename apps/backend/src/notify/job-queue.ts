@@ -16,11 +16,18 @@ export async function addJob<T extends TaskName>(
   t: Queryable,
   task: T,
   payload: JobPayloads[T],
-  options: { runAt?: Date; jobKey?: string; maxAttempts?: number } = {},
+  options: { runAt?: Date; jobKey?: string; maxAttempts?: number; queueName?: string } = {},
 ): Promise<void> {
   await t.one(
-    `SELECT id FROM graphile_worker.add_job($(task), $(payload)::json, run_at => $(runAt), job_key => $(jobKey), max_attempts => $(maxAttempts))`,
-    { task, payload: JSON.stringify(payload), runAt: options.runAt ?? null, jobKey: options.jobKey ?? null, maxAttempts: options.maxAttempts ?? 5 },
+    `SELECT id FROM graphile_worker.add_job($(task), $(payload)::json, queue_name => $(queueName), run_at => $(runAt), job_key => $(jobKey), max_attempts => $(maxAttempts))`,
+    {
+      task,
+      payload: JSON.stringify(payload),
+      queueName: options.queueName ?? null,
+      runAt: options.runAt ?? null,
+      jobKey: options.jobKey ?? null,
+      maxAttempts: options.maxAttempts ?? 5,
+    },
   );
 }
 

@@ -1,7 +1,5 @@
 import type { Channel, Severity } from '@klaxon/contracts';
-
-/** The phone channels a person can be reached on; `slack` means the alert's channel. */
-export type PhoneChannel = Exclude<Channel, 'slack'>;
+import type { PhoneChannel } from './providers/notifier';
 
 /**
  * DESIGN.md "Notification policy", as data:

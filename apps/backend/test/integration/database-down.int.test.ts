@@ -2,10 +2,9 @@ import { PassThrough } from 'node:stream';
 import request from 'supertest';
 import { createLogger } from '@klaxon/logger';
 import { freePort } from '@klaxon/testing';
-import { createApp } from '../../src/app';
+import type { createApp } from '../../src/app';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
-import { createBackendMetrics } from '../../src/metrics';
-import { SERVICE_KEY, SERVICE_KEYS } from './helpers';
+import { buildApp, SERVICE_KEY, servicesConfig } from './helpers';
 
 describe('when PostgreSQL is unreachable', () => {
   let db: Database;
@@ -13,7 +12,7 @@ describe('when PostgreSQL is unreachable', () => {
   beforeAll(async () => {
     // A port nothing listens on: every connection is refused, as when the database is down.
     db = createDatabase({ url: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/klaxon`, poolSize: 2, applicationName: 'down' });
-    app = createApp({ db, logger: createLogger({ service: 'backend', stream: new PassThrough() }), metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test' });
+    app = buildApp(db, createLogger({ service: 'backend', stream: new PassThrough() }), servicesConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
   });
   afterAll(() => closeDatabase(db));
 

@@ -5,11 +5,10 @@ import { PassThrough } from 'node:stream';
 import request from 'supertest';
 import { createLogger } from '@klaxon/logger';
 import { freePort, restartablePostgres, type RestartablePostgres } from '@klaxon/testing';
-import { createApp } from '../../src/app';
+import type { createApp } from '../../src/app';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import { createBackendMetrics } from '../../src/metrics';
-import { SERVICE_KEY, SERVICE_KEYS } from './helpers';
+import { buildApp, SERVICE_KEY, servicesConfig } from './helpers';
 
 // This test stops and restarts PostgreSQL, so it gets a server of its own rather than the shared one.
 describe('when PostgreSQL goes away and comes back', () => {
@@ -24,7 +23,7 @@ describe('when PostgreSQL goes away and comes back', () => {
     await server.start();
     await migrate({ databaseUrl: server.url, logger });
     db = createDatabase({ url: server.url, poolSize: 3, applicationName: 'recovery' });
-    app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test' });
+    app = buildApp(db, logger, servicesConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
   });
   afterAll(async () => {
     await closeDatabase(db);

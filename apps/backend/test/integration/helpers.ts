@@ -2,8 +2,9 @@ import { PassThrough } from 'node:stream';
 import type { Server } from 'node:http';
 import type { ServiceKey } from '@klaxon/config';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { createTestDatabase, type TestDatabase } from '@klaxon/testing';
+import { createTestDatabase, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
 import { createApp } from '../../src/app';
+import { createBackendServices, type BackendServices, type ServicesConfig } from '../../src/services';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
 import { createBackendMetrics } from '../../src/metrics';
@@ -15,8 +16,27 @@ export const SERVICE_KEYS: ServiceKey[] = [
   { key: ACME_KEY, tenantId: 'acme' },
 ];
 
+/** Defaults a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
+export function servicesConfig(overrides: { slackApiUrl: string; notify?: Partial<ServicesConfig['notify']>; contactCacheTtlMs?: number }): ServicesConfig {
+  return {
+    defaultPhoneRegion: 'US',
+    contactCacheTtlMs: overrides.contactCacheTtlMs ?? 86_400_000,
+    slack: { botToken: 'xoxb-test-token', apiUrl: overrides.slackApiUrl },
+    notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...overrides.notify },
+  };
+}
+
+/** The real app on `db`, with the real services; Slack lookups go to `slackApiUrl`. */
+export function buildApp(db: Database, logger: Logger, config: ServicesConfig): { app: ReturnType<typeof createApp>; services: BackendServices } {
+  const services = createBackendServices({ db, logger, config });
+  return { app: createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test', ...services }), services };
+}
+
 export interface BackendHarness {
   app: ReturnType<typeof createApp>;
+  services: BackendServices;
+  slack: FakeSlackApi;
+  config: ServicesConfig;
   db: Database;
   database: TestDatabase;
   logger: Logger;
@@ -25,8 +45,8 @@ export interface BackendHarness {
   close(): Promise<void>;
 }
 
-/** A backend on a fresh, migrated database of its own; the real app, real PostgreSQL. */
-export async function startBackendHarness(): Promise<BackendHarness> {
+/** A backend on a fresh, migrated database of its own; the real app, real PostgreSQL, a fake Slack API. */
+export async function startBackendHarness(options: { notify?: Partial<ServicesConfig['notify']>; contactCacheTtlMs?: number } = {}): Promise<BackendHarness> {
   const database = await createTestDatabase();
   const stream = new PassThrough();
   const lines: string[] = [];
@@ -34,15 +54,21 @@ export async function startBackendHarness(): Promise<BackendHarness> {
   const logger = createLogger({ service: 'backend', level: 'debug', format: 'json', stream });
   await migrate({ databaseUrl: database.url, logger });
   const db = createDatabase({ url: database.url, poolSize: 5, applicationName: 'klaxon-test' });
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test' });
+  const slack = await startFakeSlackApi();
+  const config = servicesConfig({ slackApiUrl: slack.slackApiUrl, ...options });
+  const { app, services } = buildApp(db, logger, config);
   return {
     app,
+    services,
+    slack,
+    config,
     db,
     database,
     logger,
     logLines: () => [...lines],
     close: async () => {
       await closeDatabase(db);
+      await slack.close();
       await database.drop();
     },
   };

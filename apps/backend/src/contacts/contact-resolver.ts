@@ -1,0 +1,114 @@
+import type { Logger } from '@klaxon/logger';
+import { maskPhone } from '@klaxon/logger';
+import type { AlertTarget, RequestedTarget, TargetResolver } from '../alerts/alert';
+import type { Queryable } from '../db/database';
+import { type Contact, DEFAULT_CONTACT_CHANNELS } from './contact';
+import { findContact, forgetSlackContact, upsertContact } from './contact.repository';
+import { normalizePhone } from './phone-number';
+import type { SlackDirectory, SlackProfile } from './slack-directory';
+
+export interface ContactResolverOptions {
+  db: Queryable;
+  directory: SlackDirectory;
+  defaultRegion: string;
+  /** How long a number copied from a Slack profile is trusted before Slack is asked again. */
+  cacheTtlMs?: number;
+  logger: Logger;
+  /** Injectable for tests of the cache TTL. */
+  now?: () => Date;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const SET_PHONE_ADVICE = 'ask them to run `/alert phone <number>`';
+
+/** Resolves targets from the contacts table first, then the Slack profile (cached as source `slack`). */
+export class ContactResolver implements TargetResolver {
+  private readonly db: Queryable;
+  private readonly directory: SlackDirectory;
+  private readonly defaultRegion: string;
+  private readonly cacheTtlMs: number;
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+
+  constructor({ db, directory, defaultRegion, cacheTtlMs = DAY_MS, logger, now = () => new Date() }: ContactResolverOptions) {
+    this.db = db;
+    this.directory = directory;
+    this.defaultRegion = defaultRegion;
+    this.cacheTtlMs = cacheTtlMs;
+    this.logger = logger;
+    this.now = now;
+  }
+
+  async resolve(tenantId: string, requested: readonly RequestedTarget[]): Promise<AlertTarget[]> {
+    // Concurrently, and each on its own: one slow or broken lookup must not cost the others their page.
+    return Promise.all(requested.map((target) => this.resolveOne(tenantId, target)));
+  }
+
+  private async resolveOne(tenantId: string, target: RequestedTarget): Promise<AlertTarget> {
+    try {
+      return 'slackUserId' in target ? await this.resolveSlackUser(tenantId, target.slackUserId) : this.resolvePhone(target.phone);
+    } catch (error) {
+      const slackUserId = 'slackUserId' in target ? target.slackUserId : null;
+      this.logger.error('target resolution failed', { tenantId, slackUserId, error });
+      return unreachable(slackUserId, null, 'Klaxon could not look this person up (an internal error, logged); page them another way');
+    }
+  }
+
+  private resolvePhone(raw: string): AlertTarget {
+    const normalized = normalizePhone(raw, this.defaultRegion);
+    if (!normalized.ok) return unreachable(null, null, `${normalized.reason}; give the number with its country code, e.g. +44 20 7946 0958`);
+    return { slackUserId: null, name: null, phone: normalized.e164, status: 'paging', channels: [...DEFAULT_CONTACT_CHANNELS], reason: null };
+  }
+
+  private async resolveSlackUser(tenantId: string, slackUserId: string): Promise<AlertTarget> {
+    const contact = await findContact(this.db, tenantId, slackUserId);
+    if (contact && (contact.source !== 'slack' || this.isFresh(contact))) return paging(contact, null);
+
+    let profile: SlackProfile | null;
+    try {
+      profile = await this.directory.lookupUser(slackUserId);
+    } catch (error) {
+      // A stale number beats no page at all while Slack is down.
+      if (contact) {
+        this.logger.warn('slack unreachable, paging the cached profile number', { tenantId, slackUserId, phone: maskPhone(contact.phone), error });
+        return paging(contact, null);
+      }
+      return unreachable(slackUserId, null, `Slack could not be reached to look up their phone number; try again, or ${SET_PHONE_ADVICE}`);
+    }
+
+    if (!profile) {
+      await forgetSlackContact(this.db, tenantId, slackUserId);
+      return unreachable(slackUserId, null, `${slackUserId} is not an active user of this Slack workspace`);
+    }
+    if (!profile.phone) {
+      await forgetSlackContact(this.db, tenantId, slackUserId);
+      return unreachable(slackUserId, profile.name, `no phone number in Klaxon or in their Slack profile — ${SET_PHONE_ADVICE}`);
+    }
+    const normalized = normalizePhone(profile.phone, this.defaultRegion);
+    if (!normalized.ok) {
+      await forgetSlackContact(this.db, tenantId, slackUserId);
+      return unreachable(slackUserId, profile.name, `the phone number in their Slack profile is invalid (${normalized.reason}) — ${SET_PHONE_ADVICE}`);
+    }
+    const stored = await upsertContact(this.db, { tenantId, slackUserId, name: profile.name, phone: normalized.e164, source: 'slack' });
+    return paging(stored, profile.name);
+  }
+
+  private isFresh(contact: Contact): boolean {
+    return this.now().getTime() - contact.refreshedAt.getTime() < this.cacheTtlMs;
+  }
+}
+
+function paging(contact: Contact, profileName: string | null): AlertTarget {
+  return {
+    slackUserId: contact.slackUserId,
+    name: contact.name ?? profileName,
+    phone: contact.phone,
+    status: 'paging',
+    channels: contact.channels.length > 0 ? contact.channels : [...DEFAULT_CONTACT_CHANNELS],
+    reason: null,
+  };
+}
+
+function unreachable(slackUserId: string | null, name: string | null, reason: string): AlertTarget {
+  return { slackUserId, name, phone: null, status: 'unreachable', channels: [], reason };
+}

@@ -1,0 +1,32 @@
+import { normalizePhone } from './phone-number';
+
+describe('normalizePhone', () => {
+  it.each([
+    { raw: '(415) 555-0101', region: 'US', e164: '+14155550101' },
+    { raw: '415 555 0101', region: 'US', e164: '+14155550101' },
+    { raw: '+1 415-555-0101', region: 'GB', e164: '+14155550101' },
+    { raw: '  +14155550101  ', region: 'US', e164: '+14155550101' },
+    { raw: '020 7946 0958', region: 'GB', e164: '+442079460958' },
+    { raw: '+44 20 7946 0958', region: 'US', e164: '+442079460958' },
+    { raw: '07911 123456', region: 'GB', e164: '+447911123456' },
+    { raw: '+447911123456', region: 'US', e164: '+447911123456' },
+  ])('turns $raw (region $region) into $e164', ({ raw, region, e164 }) => {
+    expect(normalizePhone(raw, region)).toEqual({ ok: true, e164 });
+  });
+
+  it.each([
+    { raw: '12', region: 'US', reason: '"12" is too short to be a phone number' },
+    { raw: '+1 555', region: 'US', reason: '"+1 555" is too short to be a phone number' },
+    { raw: '+1 (415) 555-01011234', region: 'US', reason: '"+1 (415) 555-01011234" is too long to be a phone number' },
+    { raw: '+1 555 555 0100', region: 'US', reason: '"+1 555 555 0100" is not a valid number' },
+    { raw: '415-555-CALL', region: 'US', reason: '"415-555-CALL" contains letters: write the number with digits only, e.g. +1 415 555 0101' },
+    { raw: '+1 415 555 0101 ext 5', region: 'US', reason: expect.stringMatching(/^"\+1 415 555 0101 ext 5" contains letters/) },
+    { raw: '', region: 'US', reason: 'no phone number was given' },
+    { raw: '   ', region: 'US', reason: 'no phone number was given' },
+    { raw: '---', region: 'US', reason: '"---" is not a phone number' },
+    { raw: '+999 1234567', region: 'US', reason: expect.stringMatching(/^"\+999 1234567" has no known country code/) },
+    { raw: '4155550101', region: 'ZZ', reason: expect.stringMatching(/^"4155550101" has no known country code: write it with \+/) },
+  ])('refuses $raw with a reason that names it', ({ raw, region, reason }) => {
+    expect(normalizePhone(raw, region)).toEqual({ ok: false, reason });
+  });
+});

@@ -1,0 +1,123 @@
+import { maskPhone, type Logger } from '@klaxon/logger';
+import type { Alert } from '../alerts/alert';
+import { appendAlertEvent } from '../alerts/alert-event.repository';
+import { findAlertById } from '../alerts/alert.repository';
+import type { Database } from '../db/database';
+import { retryDelayMs } from './backoff';
+import { claimDelivery, finishDelivery, type Delivery } from './delivery.repository';
+import { addJob, deliveryJobKey } from './job-queue';
+import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
+import { channelReminderText } from './page-text';
+import { queueDeliveries } from './paging-scheduler';
+import type { ChannelPoster, PhoneNotifier } from './providers/notifier';
+
+export interface DeliveryWorkerOptions {
+  db: Database;
+  notifier: PhoneNotifier;
+  poster: ChannelPoster;
+  logger: Logger;
+  maxAttempts: number;
+  retryBaseMs: number;
+  leaseMs: number;
+  random?: () => number;
+}
+
+/**
+ * Sends one delivery, at most once per claim: claim (queued → sending, under a lease), send, record.
+ * Transient failures go back to the queue with a delayed job; permanent ones stop there, and a WhatsApp
+ * that cannot be delivered becomes an SMS. Every attempt lands in the alert's events.
+ *
+ * The one window where a person can get the same page twice: the provider accepted the request but this
+ * process died before recording `sent`. The lease then runs out and the delivery is sent again. Twilio's
+ * Messages and Calls APIs take no idempotency key, so the window is closed as far as it can be: it lasts
+ * from Twilio's answer to one UPDATE.
+ */
+export class DeliveryWorker {
+  constructor(private readonly options: DeliveryWorkerOptions) {}
+
+  async deliver(deliveryId: string): Promise<void> {
+    const { db, logger, leaseMs } = this.options;
+    const delivery = await claimDelivery(db, deliveryId, leaseMs);
+    if (!delivery) {
+      logger.debug('delivery not claimable (done, or held by another backend)', { deliveryId });
+      return;
+    }
+    const alert = await findAlertById(db, delivery.alertId);
+    if (!alert) throw new Error(`delivery ${deliveryId} refers to a missing alert`);
+    if (alert.status !== 'triggered') {
+      // Acknowledged meanwhile: a retry or an escalation must not wake anyone for it.
+      await this.record(delivery, alert, { status: 'cancelled', errorCode: null, errorDetail: `alert already ${alert.status}` }, 'notification.cancelled');
+      return;
+    }
+    try {
+      const providerId = await this.send(delivery, alert);
+      await this.record(delivery, alert, { status: 'sent', providerMessageId: providerId }, 'notification.sent');
+      logger.info('notification sent', { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts });
+    } catch (error) {
+      await this.failed(delivery, alert, failureOf(error));
+    }
+  }
+
+  private async send(delivery: Delivery, alert: Alert): Promise<string> {
+    if (delivery.channel === 'slack') return (await this.options.poster.post(delivery.address, channelReminderText(alert, new Date()))).ts;
+    const page = { channel: delivery.channel, to: delivery.address, alert: { id: alert.id, number: alert.number, severity: alert.severity, message: alert.message } };
+    return (await this.options.notifier.send(page)).providerId;
+  }
+
+  private async failed(delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<void> {
+    const { db, logger, maxAttempts, retryBaseMs, random } = this.options;
+    const fields = { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts, code: failure.code, detail: failure.detail };
+    if (failure.alarm) logger.error('NOTIFICATION SETUP BROKEN: every page of this kind will fail until an operator fixes it', fields);
+    if (failure.kind === 'transient' && delivery.attempts < maxAttempts) {
+      const nextAttemptAt = new Date(Date.now() + retryDelayMs(delivery.attempts, retryBaseMs, random));
+      await db.tx('retry-delivery', async (t) => {
+        await finishDelivery(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt });
+        await appendAlertEvent(t, eventOf(delivery, alert, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() }));
+        await addJob(t, 'deliver', { deliveryId: delivery.id }, { runAt: nextAttemptAt, jobKey: deliveryJobKey(delivery.id) });
+      });
+      logger.warn('notification failed, will retry', { ...fields, nextAttemptAt: nextAttemptAt.toISOString() });
+      return;
+    }
+    await db.tx('fail-delivery', async (t) => {
+      await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
+      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
+      if (delivery.channel === 'whatsapp' && failure.kind === 'permanent') {
+        // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.
+        const queued = await queueDeliveries(t, [{ ...delivery, channel: 'sms', fallbackOf: delivery.id }]);
+        if (queued > 0) await appendAlertEvent(t, eventOf({ ...delivery, channel: 'sms' }, alert, 'notification.fallback', { from: 'whatsapp', reason: failure.code }));
+      }
+    });
+    logger.warn('notification failed', fields);
+  }
+
+  private async record(
+    delivery: Delivery,
+    alert: Alert,
+    outcome: Parameters<typeof finishDelivery>[2],
+    kind: string,
+  ): Promise<void> {
+    await this.options.db.tx('record-delivery', async (t) => {
+      await finishDelivery(t, delivery.id, outcome);
+      const detail = outcome.status === 'sent' ? { provider_id: outcome.providerMessageId } : { detail: 'errorDetail' in outcome ? outcome.errorDetail : null };
+      await appendAlertEvent(t, eventOf(delivery, alert, kind, detail));
+    });
+  }
+}
+
+function failureOf(error: unknown): NotifyFailure {
+  if (error instanceof NotifyError) return error;
+  // A bug or an unforeseen error: retried like a transient one, because a lost page costs more than an extra try.
+  return { kind: 'transient', code: null, status: null, detail: `unexpected error: ${messageOf(error)}`, alarm: false };
+}
+
+const printable = (delivery: Pick<Delivery, 'channel' | 'address'>): string => (delivery.channel === 'slack' ? delivery.address : maskPhone(delivery.address));
+
+function eventOf(delivery: Delivery, alert: Alert, kind: string, data: Record<string, unknown>) {
+  return {
+    alertId: alert.id,
+    tenantId: alert.tenantId,
+    kind,
+    actor: 'system',
+    data: { delivery_id: delivery.id, channel: delivery.channel, to: printable(delivery), slack_user_id: delivery.slackUserId, round: delivery.round, attempt: delivery.attempts, ...data },
+  };
+}

@@ -1,0 +1,175 @@
+import { startFakeSlackApi, type FakeSlackApi } from '@klaxon/testing';
+import { ContactResolver } from '../../src/contacts/contact-resolver';
+import { findContact, upsertContact } from '../../src/contacts/contact.repository';
+import { createSlackDirectory } from '../../src/contacts/slack-directory';
+import { startBackendHarness, type BackendHarness } from './helpers';
+
+const TOKEN = 'xoxb-test-token';
+const HOUR = 60 * 60 * 1000;
+
+let backend: BackendHarness;
+let slack: FakeSlackApi;
+let clockOffsetMs = 0;
+let tenantSequence = 0;
+let tenant: string;
+
+function resolver(apiUrl = slack.slackApiUrl): ContactResolver {
+  const directory = createSlackDirectory({ botToken: TOKEN, apiUrl, logger: backend.logger });
+  return new ContactResolver({
+    db: backend.db,
+    directory,
+    defaultRegion: 'US',
+    logger: backend.logger,
+    now: () => new Date(Date.now() + clockOffsetMs),
+  });
+}
+
+beforeAll(async () => {
+  backend = await startBackendHarness();
+  slack = await startFakeSlackApi({ token: TOKEN });
+});
+afterAll(async () => {
+  await slack.close();
+  await backend.close();
+});
+beforeEach(() => {
+  slack.reset();
+  clockOffsetMs = 0;
+  tenantSequence += 1;
+  tenant = `T-RESOLVE-${tenantSequence}`;
+});
+
+describe('ContactResolver', () => {
+  it('normalises the Slack profile phone, pages it, and caches it as a slack contact', async () => {
+    slack.setUser('U0JANE', { real_name: 'Jane Doe', profile: { phone: '(415) 555-0101', display_name: 'jane' } });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0JANE' }]);
+
+    expect(target).toEqual({
+      slackUserId: 'U0JANE',
+      name: 'jane',
+      phone: '+14155550101',
+      status: 'paging',
+      channels: ['whatsapp', 'voice', 'sms'],
+      reason: null,
+    });
+    expect(slack.callsTo('users.info').map((c) => c.args.user)).toEqual(['U0JANE']);
+    expect(await findContact(backend.db, tenant, 'U0JANE')).toMatchObject({ phone: '+14155550101', source: 'slack', name: 'jane' });
+  });
+
+  it('prefers a number the person set themselves over the Slack profile, without asking Slack', async () => {
+    slack.setUser('U0SELF', { real_name: 'Sam', profile: { phone: '+1 415 555 0199' } });
+    await upsertContact(backend.db, { tenantId: tenant, slackUserId: 'U0SELF', name: 'Sam S', phone: '+447911123456', channels: ['whatsapp'], source: 'self' });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0SELF' }]);
+
+    expect(target).toMatchObject({ phone: '+447911123456', name: 'Sam S', channels: ['whatsapp'], status: 'paging' });
+    expect(slack.callsTo('users.info')).toHaveLength(0);
+  });
+
+  it('never lets a Slack cache write replace a self or import contact', async () => {
+    await upsertContact(backend.db, { tenantId: tenant, slackUserId: 'U0KEEP', name: 'Kim', phone: '+447911123456', source: 'import' });
+
+    const stored = await upsertContact(backend.db, { tenantId: tenant, slackUserId: 'U0KEEP', name: 'k', phone: '+14155550101', source: 'slack' });
+
+    expect(stored).toMatchObject({ phone: '+447911123456', source: 'import', name: 'Kim' });
+  });
+
+  it('uses a fresh Slack cache, and asks Slack again once the cache is older than the TTL', async () => {
+    slack.setUser('U0TTL', { profile: { phone: '+1 415 555 0101', real_name: 'Tess' } });
+    const subject = resolver();
+
+    await subject.resolve(tenant, [{ slackUserId: 'U0TTL' }]);
+    clockOffsetMs = 23 * HOUR;
+    await subject.resolve(tenant, [{ slackUserId: 'U0TTL' }]);
+    expect(slack.callsTo('users.info')).toHaveLength(1);
+
+    slack.setUser('U0TTL', { profile: { phone: '+1 415 555 0102' } });
+    clockOffsetMs = 25 * HOUR;
+    const [target] = await subject.resolve(tenant, [{ slackUserId: 'U0TTL' }]);
+
+    expect(slack.callsTo('users.info')).toHaveLength(2);
+    expect(target).toMatchObject({ phone: '+14155550102', status: 'paging' });
+    expect(await findContact(backend.db, tenant, 'U0TTL')).toMatchObject({ phone: '+14155550102', source: 'slack' });
+  });
+
+  it('reports an unknown Slack user as unreachable', async () => {
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0NOBODY' }]);
+
+    expect(target).toEqual({
+      slackUserId: 'U0NOBODY',
+      name: null,
+      phone: null,
+      status: 'unreachable',
+      channels: [],
+      reason: 'U0NOBODY is not an active user of this Slack workspace',
+    });
+  });
+
+  it('says what to do when there is no number anywhere', async () => {
+    slack.setUser('U0NOPHONE', { real_name: 'Noah' });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0NOPHONE' }]);
+
+    expect(target).toMatchObject({
+      status: 'unreachable',
+      name: 'Noah',
+      reason: 'no phone number in Klaxon or in their Slack profile — ask them to run `/alert phone <number>`',
+    });
+    expect(await findContact(backend.db, tenant, 'U0NOPHONE')).toBeNull();
+  });
+
+  it('says the profile number is invalid, with the same advice, and caches nothing', async () => {
+    slack.setUser('U0BADPHONE', { real_name: 'Bea', profile: { phone: 'call me maybe' } });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0BADPHONE' }]);
+
+    expect(target?.status).toBe('unreachable');
+    expect(target?.reason).toMatch(/^the phone number in their Slack profile is invalid \("call me maybe" contains letters.*\) — ask them to run `\/alert phone <number>`$/);
+    expect(await findContact(backend.db, tenant, 'U0BADPHONE')).toBeNull();
+  });
+
+  it('pages a stale cached number when Slack is down, and reports Slack down when nothing is cached', async () => {
+    slack.setUser('U0STALE', { profile: { phone: '+1 415 555 0101' } });
+    const subject = resolver();
+    await subject.resolve(tenant, [{ slackUserId: 'U0STALE' }]);
+    clockOffsetMs = 48 * HOUR;
+    slack.failMethod('users.info', 'internal_error');
+
+    const [stale, missing] = await subject.resolve(tenant, [{ slackUserId: 'U0STALE' }, { slackUserId: 'U0UNCACHED' }]);
+
+    expect(stale).toMatchObject({ phone: '+14155550101', status: 'paging' });
+    expect(missing).toMatchObject({ status: 'unreachable', phone: null });
+    expect(missing?.reason).toBe('Slack could not be reached to look up their phone number; try again, or ask them to run `/alert phone <number>`');
+    const log = backend.logLines().join('\n');
+    expect(log).toContain('slack unreachable, paging the cached profile number');
+    expect(log).toContain('+1******0101');
+    expect(log).not.toContain('+14155550101');
+  });
+
+  it('reports Slack unreachable at the network level without waiting long', async () => {
+    const closed = await startFakeSlackApi({ token: TOKEN });
+    const deadUrl = closed.slackApiUrl;
+    await closed.close();
+
+    const started = Date.now();
+    const [target] = await resolver(deadUrl).resolve(tenant, [{ slackUserId: 'U0DOWN' }]);
+
+    expect(target).toMatchObject({ status: 'unreachable', reason: expect.stringMatching(/^Slack could not be reached/) });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('resolves raw phone targets with the default channels, and one bad target never fails the others', async () => {
+    slack.setUser('U0OK', { profile: { phone: '+44 7911 123456' } });
+
+    const targets = await resolver().resolve(tenant, [{ phone: '12' }, { slackUserId: 'U0OK' }, { phone: '(415) 555-0101' }]);
+
+    expect(targets.map((t) => [t.status, t.phone])).toEqual([
+      ['unreachable', null],
+      ['paging', '+447911123456'],
+      ['paging', '+14155550101'],
+    ]);
+    expect(targets[0]?.reason).toMatch(/^"12" is too short to be a phone number/);
+    expect(targets[2]?.channels).toEqual(['whatsapp', 'voice', 'sms']);
+  });
+});

@@ -1,0 +1,164 @@
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@klaxon/logger';
+import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
+import { createPhoneNotifier } from '../../src/notify/providers/create-notifier';
+import { LogNotifier } from '../../src/notify/providers/log-notifier';
+import type { PageMessage } from '../../src/notify/providers/notifier';
+import { createTwilioClient } from '../../src/notify/providers/twilio-client';
+import { TwilioNotifier, type TwilioSenders } from '../../src/notify/providers/twilio-notifier';
+import { notifyFailureOf } from './notify-failure';
+
+const accountSid = `AC${'c'.repeat(32)}`;
+const authToken = 'notifier-test-token';
+const senders: TwilioSenders = { whatsappFrom: 'whatsapp:+14155238886', smsFrom: '+14155550100', voiceFrom: '+14155550199' };
+const alert = { id: '7f0c5a1e-0000-4000-8000-000000000042', number: 42, severity: 'critical' as const, message: 'checkout is down' };
+const page = (channel: PageMessage['channel'], message = alert.message): PageMessage => ({ channel, to: '+14155550101', alert: { ...alert, message } });
+
+let fake: FakeTwilio;
+let lines: string[];
+const logger = () => {
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  return createLogger({ service: 'backend', level: 'debug', format: 'json', stream });
+};
+const notifier = (options: { contentSid?: string; timeoutMs?: number; senders?: TwilioSenders } = {}) =>
+  new TwilioNotifier({
+    client: createTwilioClient({ accountSid, authToken, apiBaseUrl: fake.url, timeoutMs: options.timeoutMs ?? 2_000 }),
+    senders: options.senders ?? senders,
+    whatsappContentSid: options.contentSid,
+    logger: logger(),
+  });
+
+beforeAll(async () => {
+  fake = await startFakeTwilio({ accountSid, authToken });
+});
+beforeEach(() => {
+  fake.reset();
+  lines = [];
+});
+afterAll(() => fake.close());
+
+describe('TwilioNotifier', () => {
+  it('sends WhatsApp with the whatsapp: prefix, the sender and a free-form body', async () => {
+    const { providerId } = await notifier().send(page('whatsapp'));
+
+    const [sent, ...others] = fake.messages();
+    expect(others).toHaveLength(0);
+    expect(sent?.form).toEqual({
+      To: 'whatsapp:+14155550101',
+      From: 'whatsapp:+14155238886',
+      Body: '🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42',
+    });
+    expect(providerId).toBe(sent?.sid);
+    expect(providerId).toMatch(/^SM/);
+  });
+
+  it('sends the approved template (ContentSid + ContentVariables, no Body) when one is configured', async () => {
+    await notifier({ contentSid: 'HX0123456789abcdef0123456789abcdef' }).send(page('whatsapp'));
+
+    const form = fake.messages()[0]?.form;
+    expect(form).toMatchObject({ To: 'whatsapp:+14155550101', From: 'whatsapp:+14155238886', ContentSid: 'HX0123456789abcdef0123456789abcdef' });
+    expect(JSON.parse(form?.ContentVariables ?? '')).toEqual({ '1': '#42', '2': 'CRITICAL', '3': 'checkout is down' });
+    expect(form).not.toHaveProperty('Body');
+  });
+
+  it('adds the whatsapp: prefix to a bare sender number', async () => {
+    await notifier({ senders: { whatsappFrom: '+14155238886' } }).send(page('whatsapp'));
+
+    expect(fake.messages()[0]?.form.From).toBe('whatsapp:+14155238886');
+  });
+
+  it('sends SMS from the SMS sender as plain text', async () => {
+    await notifier().send(page('sms'));
+
+    expect(fake.messages()[0]?.form).toEqual({ To: '+14155550101', From: '+14155550100', Body: '🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42' });
+  });
+
+  it('calls with TwiML that says number, severity and message twice, XML-escaped', async () => {
+    const { providerId } = await notifier().send(page('voice', 'db <primary> & replica "down"'));
+
+    const [call] = fake.calls();
+    expect(providerId).toMatch(/^CA/);
+    expect(call?.form).toMatchObject({ To: '+14155550101', From: '+14155550199' });
+    const speech = 'Klaxon alert number 42, severity critical: db &lt;primary&gt; &amp; replica "down".';
+    expect(call?.form.Twiml).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${speech}</Say><Pause length="1"/><Say>${speech}</Say></Response>`);
+    expect(call?.form.Twiml).not.toContain('<primary>');
+  });
+
+  it('refuses a channel whose sender is not configured, naming the variable, without calling Twilio', async () => {
+    const error = await notifyFailureOf(notifier({ senders: { whatsappFrom: senders.whatsappFrom } }).send(page('voice')));
+
+    expect(error).toMatchObject({ kind: 'permanent', code: 'sender_not_configured', alarm: true });
+    expect(error.detail).toMatch(/TWILIO_VOICE_FROM is not set/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it.each([
+    { case: 'a 500', status: 500, code: 20500, kind: 'transient', alarm: false },
+    { case: 'a 429 (20429)', status: 429, code: 20429, kind: 'transient', alarm: false },
+    { case: 'an invalid To (21211)', status: 400, code: 21211, kind: 'permanent', alarm: false },
+    { case: 'the 24-hour window (63016)', status: 400, code: 63016, kind: 'permanent', alarm: false },
+  ])('classifies $case as $kind', async ({ status, code, kind, alarm }) => {
+    fake.failNext(1, { status, code, message: `scripted ${code}` });
+
+    const error = await notifyFailureOf(notifier().send(page('whatsapp')));
+
+    expect(error).toMatchObject({ kind, alarm, code: String(code), status });
+  });
+
+  it('classifies wrong credentials (20003) as permanent and raises the alarm loudly in the log, masked', async () => {
+    const intruder = new TwilioNotifier({
+      client: createTwilioClient({ accountSid, authToken: 'wrong-token', apiBaseUrl: fake.url, timeoutMs: 2_000 }),
+      senders,
+      logger: logger(),
+    });
+
+    const error = await notifyFailureOf(intruder.send(page('sms')));
+
+    expect(error).toMatchObject({ kind: 'permanent', code: '20003', status: 401, alarm: true });
+    const alarmLine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'error');
+    expect(alarmLine).toMatchObject({ message: expect.stringMatching(/TWILIO SETUP BROKEN/), errorCode: '20003', to: '+1******0101' });
+    expect(lines.join('\n')).not.toContain('+14155550101');
+    expect(lines.join('\n')).not.toContain('wrong-token');
+  });
+
+  it('classifies a dropped connection as transient', async () => {
+    fake.dropNext(1);
+
+    const error = await notifyFailureOf(notifier().send(page('sms')));
+
+    expect(error).toMatchObject({ kind: 'transient', status: null, code: 'ECONNRESET' });
+  });
+
+  it('classifies an answer later than the timeout as transient', async () => {
+    fake.delayNext(500);
+
+    const error = await notifyFailureOf(notifier({ timeoutMs: 100 }).send(page('sms')));
+
+    expect(error).toMatchObject({ kind: 'transient', status: null });
+    expect(error.detail).toMatch(/^network error: /);
+  });
+});
+
+describe('createPhoneNotifier', () => {
+  it('uses Twilio when credentials are configured', async () => {
+    const created = createPhoneNotifier({ twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders } }, logger());
+
+    await created.send(page('sms'));
+
+    expect(created.name).toBe('twilio');
+    expect(fake.messages()).toHaveLength(1);
+  });
+
+  it('falls back to the log notifier without credentials: it logs the masked page at warn and sends nothing', async () => {
+    const created = createPhoneNotifier({ twilio: null }, logger());
+
+    const { providerId } = await created.send(page('whatsapp'));
+
+    expect(created).toBeInstanceOf(LogNotifier);
+    expect(providerId).toMatch(/^log-[0-9a-f-]{36}$/);
+    const [line] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ level: 'warn', message: 'would send whatsapp to +1******0101: 🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42' });
+    expect(fake.requests).toHaveLength(0);
+  });
+});
