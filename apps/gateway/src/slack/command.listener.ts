@@ -9,8 +9,8 @@ import { alertRaised, helpMessage, nothingPaged, pagingStarted } from './message
 export function registerAlertCommand(app: App, { backend, logger }: { backend: BackendClient; logger: Logger }): void {
   app.command('/alert', async ({ command, ack, respond }) => {
     const parsed = parseAlertCommand(command.text);
-    if (parsed.kind === 'help') {
-      await ack({ response_type: 'ephemeral', text: helpMessage(parsed.problem) });
+    if (parsed.kind !== 'page') {
+      await ack({ response_type: 'ephemeral', text: helpMessage(parsed.kind === 'help' ? parsed.problem : null) });
       return;
     }
     await ack({ response_type: 'ephemeral', text: pagingStarted(parsed.userIds) });

@@ -46,7 +46,7 @@ describe('POST /slack/events: a slash command', () => {
     const before = backend.requests.length;
     const ack = await sendSlashCommand(gateway.url, { text: 'disk full' });
     expect(ack.status).toBe(200);
-    expect(JSON.parse(ack.body).text).toMatch(/Start with the people to page/);
+    expect(JSON.parse(ack.body).text).toMatch(/I don't know `disk`. To page someone, start with their name/);
     expect(backend.requests.length).toBe(before);
   });
 
