@@ -5,3 +5,5 @@ export * from './slack-signer';
 export * from './fake-slack-api-server';
 export * from './fake-twilio-server';
 export * from './local-http';
+export * from './alert-fixtures';
+export * from './slack-payloads';
