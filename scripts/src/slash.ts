@@ -8,6 +8,7 @@ const HELP = `npm run slash -- "<text>" [options] — send a correctly signed /a
   Examples:
     npm run slash -- "<@U123> critical disk full"
     npm run slash -- "<@U123> <@U456|bob> checkout is down" --user U999
+    npm run slash -- "ack 42 looking"      (also: resolve 42 [note], list [resolved], status 42, phone, phone +44 20 7946 0958, help)
 
   Options:
     --url <url>       gateway endpoint (default http://127.0.0.1:$GATEWAY_PORT/slack/events)
@@ -63,6 +64,11 @@ async function main(): Promise<number> {
   if (!response.ok) {
     outcomes.close();
     return 1;
+  }
+  // Help (and a command it cannot read) is answered in the ack itself; only a "⏳ …" ack has an outcome to come.
+  if (!ackText(text).startsWith('⏳')) {
+    outcomes.close();
+    return 0;
   }
   const message = await outcomes.next(Number(values.wait) * 1000);
   console.log(message ? `outcome (response_url):\n  ${message}` : `no outcome message within ${values.wait} s`);

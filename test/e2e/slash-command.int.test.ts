@@ -43,6 +43,9 @@ describe('a signed /alert travels from Slack to the database', () => {
       backend: backendClient,
     });
     gatewayUrl = await listenOnLoopback(gateway.server);
+    // Jane has a phone in her Slack profile, typed as people type it; Bob has none.
+    slack.setUser('U0JANE', { real_name: 'Jane Doe', profile: { phone: '(415) 555-0101', display_name: 'jane' } });
+    slack.setUser('U0BOB', { real_name: 'Bob', profile: { display_name: 'bob' } });
   });
 
   afterAll(async () => {
@@ -70,7 +73,7 @@ describe('a signed /alert travels from Slack to the database', () => {
     expect(res.status).toBe(200);
 
     const outcome = await slack.waitForResponse((b) => String(b.text).startsWith('🚨'), 5000);
-    expect(outcome.text).toBe('🚨 #1 (critical) raised: paging <@U0JANE>, <@U0BOB> — “checkout is down”');
+    expect(outcome.text).toMatch(/^🚨 #1 paging <@U0JANE> \(WhatsApp \+ call\).*<@U0BOB>.*\/alert phone/);
 
     const alert = await db.one('SELECT id, tenant_id, number, severity, message, status, source, slack_channel_id, slack_user_id FROM alerts');
     expect(alert).toMatchObject({
@@ -83,8 +86,17 @@ describe('a signed /alert travels from Slack to the database', () => {
       slack_channel_id: 'C0E2E',
       slack_user_id: 'U0CALLER',
     });
-    const targets = await db.map('SELECT slack_user_id FROM alert_targets WHERE alert_id = $1 ORDER BY position', [alert.id], (r: { slack_user_id: string }) => r.slack_user_id);
-    expect(targets).toEqual(['U0JANE', 'U0BOB']);
+    const targets = await db.manyOrNone('SELECT slack_user_id, phone, status FROM alert_targets WHERE alert_id = $1 ORDER BY position', [alert.id]);
+    expect(targets).toEqual([
+      { slack_user_id: 'U0JANE', phone: '+14155550101', status: 'paging' },
+      { slack_user_id: 'U0BOB', phone: null, status: 'unreachable' },
+    ]);
+    // Committed with the alert: a WhatsApp and a call to Jane, each with its job.
+    const deliveries = await db.manyOrNone("SELECT channel, address, status FROM deliveries WHERE alert_id = $1 ORDER BY channel DESC", [alert.id]);
+    expect(deliveries).toEqual([
+      { channel: 'whatsapp', address: '+14155550101', status: 'queued' },
+      { channel: 'voice', address: '+14155550101', status: 'queued' },
+    ]);
   });
 
   it('stores one alert when Slack retries the same command', async () => {
@@ -97,7 +109,7 @@ describe('a signed /alert travels from Slack to the database', () => {
       });
       expect(res.status).toBe(200);
     }
-    await slack.waitForResponse((b) => String(b.text).includes('retried'), 5000);
+    await slack.waitForResponse((b) => String(b.text).includes('#1'), 5000);
     // Both forwards must have landed before counting: wait for the second outcome too.
     const deadline = Date.now() + 5000;
     while (slack.responses('retry').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -107,7 +119,7 @@ describe('a signed /alert travels from Slack to the database', () => {
   });
 
   it('logs no secret and no full phone number along the whole flow', async () => {
-    await backendClient.raiseAlert({ tenant_id: 'T0LOG', message: 'call +14155550101 now', targets: [{ phone: '+14155550101' }] }, 'log-check');
+    await backendClient.raiseAlert({ tenant_id: 'T0LOG', message: 'call +14155550101 now', targets: [{ phone: '+14155550101' }] }, { requestId: 'log-check' });
     const bad = slashCommandBody({ text: '<@U1> x' });
     await fetch(`${gatewayUrl}/slack/events`, {
       method: 'POST',

@@ -4,6 +4,7 @@ import type { GatewayConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from './backend-client';
 import { boltLogger } from './slack/bolt-logger';
+import { registerAlertActions } from './slack/alert-actions.listener';
 import { registerAlertCommand } from './slack/command.listener';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -12,6 +13,8 @@ export interface GatewayDependencies {
   config: Pick<GatewayConfig, 'slack'>;
   logger: Logger;
   backend: BackendClient;
+  /** How long a page retries a backend that is down; tests shorten it. */
+  pageRetryBudgetMs?: number;
 }
 
 export interface Gateway {
@@ -25,7 +28,7 @@ export interface Gateway {
  * (constant-time HMAC, 5-minute window), but HTTPReceiver served ~1.7x the signed commands per second
  * on this machine and the gateway needs no Express routing for one path and a health check.
  */
-export async function createGateway({ config, logger, backend }: GatewayDependencies): Promise<Gateway> {
+export async function createGateway({ config, logger, backend, pageRetryBudgetMs }: GatewayDependencies): Promise<Gateway> {
   const log = boltLogger(logger);
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret,
@@ -57,7 +60,8 @@ export async function createGateway({ config, logger, backend }: GatewayDependen
   });
   if (!knownBot) await bolt.init();
 
-  registerAlertCommand(bolt, { backend, logger });
+  registerAlertCommand(bolt, { backend, logger, pageRetryBudgetMs });
+  registerAlertActions(bolt, { backend, logger });
   bolt.error(async (error) => {
     logger.error('slack listener failed', { error });
   });

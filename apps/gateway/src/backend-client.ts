@@ -1,8 +1,20 @@
 import http from 'node:http';
-import axios, { type AxiosInstance } from 'axios';
-import { GATEWAY_AGENT_IDLE_MS, REQUEST_ID_HEADER, SERVICE_KEY_HEADER, type AlertDto, type CreateAlertRequest, type ErrorBody } from '@klaxon/contracts';
+import axios, { type AxiosInstance, type Method } from 'axios';
+import {
+  GATEWAY_AGENT_IDLE_MS,
+  REQUEST_ID_HEADER,
+  SERVICE_KEY_HEADER,
+  type AlertDto,
+  type AlertEventsDto,
+  type AlertListDto,
+  type AlertStatus,
+  type ContactDto,
+  type CreateAlertRequest,
+  type TransitionRequest,
+  type UpsertContactRequest,
+} from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
-import { BackendRejectedError, BackendUnavailableError } from './errors';
+import { BackendRejectedError, BackendUnavailableError, type RejectionBody } from './errors';
 
 export interface BackendClientOptions {
   baseUrl: string;
@@ -10,6 +22,15 @@ export interface BackendClientOptions {
   timeoutMs: number;
   logger: Logger;
 }
+
+/** Per call: the id the backend dedupes on, and optionally a shorter timeout (a retry loop's remaining budget). */
+export interface CallOptions {
+  requestId: string;
+  timeoutMs?: number;
+}
+
+/** An alert number (`42`) or UUID: the backend accepts either in `/alerts/:ref`. */
+export type AlertRef = number | string;
 
 // A kept-alive socket the backend closed while idle fails the next write at once with one of these.
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
@@ -34,33 +55,100 @@ export class BackendClient {
     });
   }
 
-  /** Raises an alert; the request id makes a repeated call return the first answer instead of a second alert. */
-  raiseAlert(body: CreateAlertRequest, requestId: string): Promise<AlertDto> {
-    return this.post<AlertDto>('/alert', body, requestId);
+  /**
+   * Raises an alert; the request id makes a repeated call return the first answer instead of a second alert.
+   * `created` is false when the backend joined an existing open alert (200 rather than 201).
+   */
+  async raiseAlert(body: CreateAlertRequest, options: CallOptions): Promise<{ alert: AlertDto; created: boolean }> {
+    const { data, status } = await this.call<AlertDto>('POST', '/alert', options, { body });
+    return { alert: data, created: status === 201 };
+  }
+
+  async listAlerts(query: { tenantId: string; status: AlertStatus; limit: number }, options: CallOptions): Promise<AlertListDto> {
+    const params = { tenant_id: query.tenantId, status: query.status, limit: query.limit };
+    return (await this.call<AlertListDto>('GET', '/alerts', options, { params })).data;
+  }
+
+  async getAlert(tenantId: string, ref: AlertRef, options: CallOptions): Promise<AlertDto> {
+    return (await this.call<AlertDto>('GET', alertPath(ref), options, { params: { tenant_id: tenantId } })).data;
+  }
+
+  async alertEvents(tenantId: string, ref: AlertRef, options: CallOptions): Promise<AlertEventsDto> {
+    return (await this.call<AlertEventsDto>('GET', `${alertPath(ref)}/events`, options, { params: { tenant_id: tenantId } })).data;
+  }
+
+  /** 409 (already there, or resolved) arrives as a BackendRejectedError whose body carries `current`. */
+  async transition(kind: 'acknowledge' | 'resolve', tenantId: string, ref: AlertRef, body: TransitionRequest, options: CallOptions): Promise<AlertDto> {
+    return (await this.call<AlertDto>('PUT', `${alertPath(ref)}/${kind}`, options, { body, params: { tenant_id: tenantId } })).data;
+  }
+
+  async setContact(tenantId: string, slackUserId: string, body: UpsertContactRequest, options: CallOptions): Promise<ContactDto> {
+    return (await this.call<ContactDto>('PUT', contactPath(tenantId, slackUserId), options, { body })).data;
+  }
+
+  /** The user's own contact, or null when they have none (404). */
+  async findContact(tenantId: string, slackUserId: string, options: CallOptions): Promise<ContactDto | null> {
+    try {
+      return (await this.call<ContactDto>('GET', contactPath(tenantId, slackUserId), options)).data;
+    } catch (error) {
+      if (error instanceof BackendRejectedError && error.status === 404) return null;
+      throw error;
+    }
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private async post<T>(path: string, body: unknown, requestId: string, attempt = 1): Promise<T> {
+  private async call<T>(
+    method: Method,
+    path: string,
+    options: CallOptions,
+    { body, params }: { body?: unknown; params?: Record<string, string | number> } = {},
+    attempt = 1,
+  ): Promise<{ data: T; status: number }> {
     try {
-      const response = await this.http.post<T>(path, body, { headers: { [REQUEST_ID_HEADER]: requestId } });
-      return response.data;
+      const response = await this.http.request<T>({
+        method,
+        url: path,
+        data: body,
+        params,
+        timeout: options.timeoutMs,
+        headers: { [REQUEST_ID_HEADER]: options.requestId },
+      });
+      return { data: response.data, status: response.status };
     } catch (error) {
       if (!axios.isAxiosError(error)) throw error;
-      if (error.response) {
-        const data = (error.response.data ?? {}) as Partial<ErrorBody>;
-        throw new BackendRejectedError(error.response.status, data.error ?? 'unknown', data.detail ?? 'no detail given');
-      }
+      if (error.response) throw answerError(error.response.status, error.response.data, error.response.headers['retry-after']);
       const reused = (error.request as http.ClientRequest | undefined)?.reusedSocket === true;
       if (attempt === 1 && reused && STALE_SOCKET_CODES.has(error.code ?? '')) {
-        // Same request id: if the first try did reach the backend, this one returns its alert, not a new one.
+        // Same request id: if the first try did reach the backend, this one returns its answer, not a second alert.
         this.logger.warn('backend closed a reused socket, retrying once', { path, errorCode: error.code });
-        return this.post<T>(path, body, requestId, attempt + 1);
+        return this.call<T>(method, path, options, { body, params }, attempt + 1);
       }
       const reason = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' ? 'did not answer in time' : `is unreachable (${error.code ?? error.message})`;
       throw new BackendUnavailableError(`the Klaxon backend ${reason}`, { cause: error });
     }
   }
+}
+
+function alertPath(ref: AlertRef): string {
+  return `/alerts/${encodeURIComponent(String(ref))}`;
+}
+
+function contactPath(tenantId: string, slackUserId: string): string {
+  return `/contacts/${encodeURIComponent(tenantId)}/${encodeURIComponent(slackUserId)}`;
+}
+
+function answerError(status: number, data: unknown, retryAfter: unknown): Error {
+  const body = (typeof data === 'object' && data !== null ? data : {}) as Partial<RejectionBody>;
+  const error = body.error ?? 'unknown';
+  const detail = body.detail ?? 'no detail given';
+  // A 5xx says nothing was done, exactly like a network failure, so callers treat both alike (and may retry).
+  if (status >= 500) {
+    const reason = error === 'database_unavailable' ? 'cannot reach its database' : `failed (${status} ${error})`;
+    return new BackendUnavailableError(`the Klaxon backend ${reason}`);
+  }
+  const seconds = Number(retryAfter);
+  return new BackendRejectedError(status, { ...body, error, detail }, Number.isFinite(seconds) && seconds > 0 ? seconds : null);
 }

@@ -1,4 +1,6 @@
-/** The backend could not be reached or did not answer in time: nothing can be assumed to be stored. */
+import type { ErrorBody, TransitionConflictBody } from '@klaxon/contracts';
+
+/** The backend could not be reached, did not answer in time, or failed (5xx): nothing can be assumed to be stored. */
 export class BackendUnavailableError extends Error {
   readonly code = 'backend_unavailable';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -7,15 +9,23 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-/** The backend answered with an error body: the request itself was refused. */
+/** What a refusal body may carry: the error, and for a 409 where the alert stands now. */
+export type RejectionBody = Pick<ErrorBody, 'detail'> & { error: string; current?: TransitionConflictBody['current'] };
+
+/** The backend answered with a 4xx error body: the request itself was refused. */
 export class BackendRejectedError extends Error {
   readonly code = 'backend_rejected';
+  readonly error: string;
+  readonly detail: string;
   constructor(
     readonly status: number,
-    readonly error: string,
-    readonly detail: string,
+    readonly body: RejectionBody,
+    /** From Retry-After on a 429, in seconds. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
-    super(`backend refused the request (${status} ${error}): ${detail}`);
+    super(`backend refused the request (${status} ${body.error}): ${body.detail}`);
     this.name = 'BackendRejectedError';
+    this.error = body.error;
+    this.detail = body.detail;
   }
 }

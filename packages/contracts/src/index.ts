@@ -3,3 +3,4 @@ export * from './requests';
 export * from './errors';
 export * from './headers';
 export * from './http-timeouts';
+export * from './labels';

@@ -6,3 +6,5 @@ export * from './fake-slack-api-server';
 export * from './fake-twilio-server';
 export * from './local-http';
 export * from './postgres-in-child';
+export * from './alert-fixtures';
+export * from './slack-payloads';

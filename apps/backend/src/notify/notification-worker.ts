@@ -2,6 +2,7 @@ import { Logger as JobQueueLogger, run, type Runner, type Task } from 'graphile-
 import type { NotifyConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import type { Database } from '../db/database';
+import { AlertMessageWorker } from '../slack/alert-message-worker';
 import { requeueExpiredLeases } from './delivery.repository';
 import { DeliveryWorker } from './delivery-worker';
 import { EscalationWorker } from './escalation-worker';
@@ -33,6 +34,7 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   const { db, logger, policy } = options;
   const deliveries = new DeliveryWorker({ db, notifier: options.notifier, poster: options.poster, logger, maxAttempts: policy.maxAttempts, retryBaseMs: policy.retryBaseMs, leaseMs: policy.leaseMs });
   const escalations = new EscalationWorker({ db, logger, escalateAfterMs: policy.escalateAfterMs, escalationRounds: policy.escalationRounds });
+  const messages = new AlertMessageWorker({ db, poster: options.poster, logger });
 
   const taskList: { [T in TaskName]: Task } = {
     deliver: async (payload) => deliveries.deliver((payload as JobPayloads['deliver']).deliveryId),
@@ -40,7 +42,7 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
       const { alertId, round } = payload as JobPayloads['escalate'];
       await escalations.escalate(alertId, round);
     },
-    'slack-message': async () => undefined,
+    'slack-message': async (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
   };
 
   const runner: Runner = await run({

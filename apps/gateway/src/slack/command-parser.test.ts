@@ -1,35 +1,115 @@
 import fc from 'fast-check';
+import { SEVERITIES } from '@klaxon/contracts';
 import { parseAlertCommand } from './command-parser';
 
 describe('parseAlertCommand', () => {
-  it.each([
-    ['<@U123> critical disk full', { kind: 'page', userIds: ['U123'], severity: 'critical', message: 'disk full' }],
-    ['<@U123|jane> <@W456> checkout is down', { kind: 'page', userIds: ['U123', 'W456'], severity: 'high', message: 'checkout is down' }],
-    ['<@U123> LOW  disk   80%', { kind: 'page', userIds: ['U123'], severity: 'low', message: 'disk 80%' }],
-    ['<@U123> <@U123> dup', { kind: 'page', userIds: ['U123'], severity: 'high', message: 'dup' }],
-  ])('reads %j', (text, expected) => {
-    expect(parseAlertCommand(text)).toEqual(expected);
+  describe('page', () => {
+    it.each([
+      ['<@U123> critical disk full', ['U123'], 'critical', 'disk full'],
+      ['<@U123|jane> <@W456> checkout is down', ['U123', 'W456'], 'high', 'checkout is down'],
+      ['<@U123> LOW  disk   80%', ['U123'], 'low', 'disk   80%'],
+      ['<@U123> <@U123> dup', ['U123'], 'high', 'dup'],
+      ['<@U123|Jane Doe> medium db slow', ['U123'], 'medium', 'db slow'],
+      ['<@U1A> critical <@U2B> both paged', ['U1A', 'U2B'], 'critical', 'both paged'],
+      ['<@U123> disk is critical', ['U123'], 'high', 'disk is critical'],
+      ['<@U123> db down, <@U456> knows why', ['U123'], 'high', 'db down, <@U456> knows why'],
+      ['  <@U123>\tcritical\nline one\nline two  ', ['U123'], 'critical', 'line one\nline two'],
+      ['<@U123><@U456> glued', ['U123', 'U456'], 'high', 'glued'],
+    ])('reads %j', (text, userIds, severity, message) => {
+      expect(parseAlertCommand(text)).toEqual({ kind: 'page', userIds, severity, message });
+    });
+
+    it.each([
+      ['<@U123> critical', /Say what is wrong after the names/],
+      ['<@U123>', /Say what is wrong after the names/],
+      ['<@U123> high critical disk', /Give one severity, not `high` and `critical`/],
+      ['critical <@U123> disk', /Put the people first/],
+    ])('answers %j with help that says what is missing', (text, problem) => {
+      expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: expect.stringMatching(problem) });
+    });
+
+    it.each(['@jane critical disk full', '<@U123> @bob disk full'])('explains Slack escaping when %j holds a plain @name', (text) => {
+      const parsed = parseAlertCommand(text);
+      expect(parsed).toEqual({ kind: 'help', problem: expect.stringMatching(/plain `@name`.*autocomplete.*Escape channels, users, and links/) });
+    });
   });
 
-  it('asks for the message when only a severity follows the names', () => {
-    expect(parseAlertCommand('<@U123> critical')).toEqual({ kind: 'help', problem: expect.stringMatching(/Say what is wrong/) });
+  describe('subcommands', () => {
+    it.each([
+      ['ack 42', { kind: 'acknowledge', number: 42, note: null }],
+      ['ACK #42 looking into it', { kind: 'acknowledge', number: 42, note: 'looking into it' }],
+      ['acknowledge 7   on it', { kind: 'acknowledge', number: 7, note: 'on it' }],
+      ['resolve #3 fixed by rollback', { kind: 'resolve', number: 3, note: 'fixed by rollback' }],
+      ['resolve 3', { kind: 'resolve', number: 3, note: null }],
+      ['list', { kind: 'list', status: null }],
+      ['list Acknowledged', { kind: 'list', status: 'acknowledged' }],
+      ['list resolved', { kind: 'list', status: 'resolved' }],
+      ['status #12', { kind: 'status', number: 12 }],
+      ['phone', { kind: 'phone-show' }],
+      ['phone   ', { kind: 'phone-show' }],
+      ['phone +44 20 7946 0958', { kind: 'phone-set', phone: '+44 20 7946 0958' }],
+      ['phone <tel:+442079460958|+44 20 7946 0958>', { kind: 'phone-set', phone: '+44 20 7946 0958' }],
+      ['phone (415) 555-0123', { kind: 'phone-set', phone: '(415) 555-0123' }],
+      ['help', { kind: 'help', problem: null }],
+      ['HELP me', { kind: 'help', problem: null }],
+      ['', { kind: 'help', problem: null }],
+      ['   ', { kind: 'help', problem: null }],
+    ])('reads %j', (text, expected) => {
+      expect(parseAlertCommand(text)).toEqual(expected);
+    });
+
+    it.each([
+      ['ack', /Say which alert by its number, e\.g\. `\/alert ack 42/],
+      ['resolve abc', /`abc` is not one/],
+      ['ack 0', /`0` is not one/],
+      ['ack -4', /`-4` is not one/],
+      ['ack 12345678901', /is not one/],
+      ['status', /Say which alert/],
+      ['status 4 extra', /takes only the alert number/],
+      ['list open', /`triggered`, `acknowledged`, `resolved`/],
+      ['list resolved extra', /`triggered`, `acknowledged`, `resolved`/],
+      ['disk full', /I don't know `disk`/],
+    ])('answers %j with help stating the problem', (text, problem) => {
+      expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: expect.stringMatching(problem) });
+    });
   });
 
-  it.each(['', '   ', 'help', 'HELP'])('answers %j with help', (text) => {
-    expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: null });
-  });
+  describe('properties', () => {
+    it('never throws, whatever the text', () => {
+      const slackish = fc.constantFrom('<@U123>', '<@W9Z|x y>', '<', '>', '#', '@', '|', 'ack', 'list', 'phone', 'critical', ' ', '\n', '42', '#0');
+      fc.assert(
+        fc.property(fc.oneof(fc.string({ unit: 'grapheme-composite', maxLength: 300 }), fc.array(slackish, { maxLength: 20 }).map((w) => w.join(''))), (text) => {
+          const parsed = parseAlertCommand(text);
+          expect(['page', 'acknowledge', 'resolve', 'list', 'status', 'phone-show', 'phone-set', 'help']).toContain(parsed.kind);
+        }),
+        { numRuns: 3000 },
+      );
+    });
 
-  it('explains what is missing when nobody is mentioned', () => {
-    expect(parseAlertCommand('disk full')).toEqual({ kind: 'help', problem: expect.stringMatching(/Start with the people to page/) });
-  });
-
-  it('never throws and always returns a command', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'grapheme-composite', maxLength: 300 }), (text) => {
-        const parsed = parseAlertCommand(text);
-        expect(['page', 'help']).toContain(parsed.kind);
-      }),
-      { numRuns: 2000 },
-    );
+    it('reads back the users, severity and message of any well-formed page command', () => {
+      const userId = fc.stringMatching(/^[UW][A-Z0-9]{2,10}$/);
+      const mention = fc.tuple(userId, fc.option(fc.stringMatching(/^[a-z][a-z .]{0,12}$/), { nil: undefined })).map(([id, name]) => ({
+        id,
+        text: name === undefined ? `<@${id}>` : `<@${id}|${name}>`,
+      }));
+      const word = fc.stringMatching(/^[a-z0-9%:.,!?-]{1,12}$/).filter((w) => !(SEVERITIES as readonly string[]).includes(w));
+      const command = fc.record({
+        mentions: fc.array(mention, { minLength: 1, maxLength: 5 }),
+        severity: fc.option(fc.constantFrom(...SEVERITIES), { nil: undefined }),
+        message: fc.array(word, { minLength: 1, maxLength: 12 }).map((w) => w.join(' ')),
+      });
+      fc.assert(
+        fc.property(command, ({ mentions, severity, message }) => {
+          const text = [...mentions.map((m) => m.text), ...(severity ? [severity] : []), message].join(' ');
+          expect(parseAlertCommand(text)).toEqual({
+            kind: 'page',
+            userIds: [...new Set(mentions.map((m) => m.id))],
+            severity: severity ?? 'high',
+            message,
+          });
+        }),
+        { numRuns: 1000 },
+      );
+    });
   });
 });

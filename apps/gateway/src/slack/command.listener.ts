@@ -1,45 +1,43 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from '../backend-client';
-import { BackendRejectedError, BackendUnavailableError } from '../errors';
+import { runCommand } from './command-handlers';
 import { parseAlertCommand } from './command-parser';
-import { alertRaised, helpMessage, nothingPaged, pagingStarted } from './messages';
+import { helpMessage, workingOn } from './messages';
 
-/** `/alert`: parse, ack at once (Slack gives 3 s), then forward and tell the caller how it went. */
-export function registerAlertCommand(app: App, { backend, logger }: { backend: BackendClient; logger: Logger }): void {
+export interface AlertCommandOptions {
+  backend: BackendClient;
+  logger: Logger;
+  /** How long a page keeps retrying a backend that is down (same request id, so never a second alert). */
+  pageRetryBudgetMs?: number;
+  now?: () => Date;
+}
+
+export const DEFAULT_PAGE_RETRY_BUDGET_MS = 10_000;
+
+/** `/alert`: parse, ack at once (Slack gives 3 s), then call the backend and tell the caller how it went. */
+export function registerAlertCommand(app: App, { backend, logger, pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS, now = () => new Date() }: AlertCommandOptions): void {
   app.command('/alert', async ({ command, ack, respond }) => {
     const parsed = parseAlertCommand(command.text);
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: helpMessage(parsed.problem) });
       return;
     }
-    await ack({ response_type: 'ephemeral', text: pagingStarted(parsed.userIds) });
+    await ack({ response_type: 'ephemeral', text: workingOn(parsed) });
 
-    // Slack resends the same trigger_id when it retries a command, so a retry maps to the same alert.
-    const requestId = `slack-${command.trigger_id}`;
-    try {
-      const alert = await backend.raiseAlert(
-        {
-          tenant_id: command.team_id,
-          message: parsed.message,
-          severity: parsed.severity,
-          targets: parsed.userIds.map((slack_user_id) => ({ slack_user_id })),
-          source: 'slack',
-          slack: { channel_id: command.channel_id, user_id: command.user_id, response_url: command.response_url },
-        },
-        requestId,
-      );
-      logger.info('alert forwarded', { requestId, tenantId: command.team_id, alertId: alert.id, alertNumber: alert.number });
-      await respond({ response_type: 'ephemeral', replace_original: false, text: alertRaised(alert) });
-    } catch (error) {
-      const reason =
-        error instanceof BackendRejectedError
-          ? `the backend refused it (${error.detail})`
-          : error instanceof BackendUnavailableError
-            ? error.message
-            : 'an unexpected error occurred in the gateway';
-      logger.error('alert not forwarded', { requestId, tenantId: command.team_id, error });
-      await respond({ response_type: 'ephemeral', replace_original: false, text: nothingPaged(reason) });
-    }
+    const text = await runCommand(parsed, {
+      backend,
+      logger,
+      tenantId: command.team_id,
+      userId: command.user_id,
+      channelId: command.channel_id,
+      responseUrl: command.response_url,
+      // Slack resends the same trigger_id when it retries a command, so a retry maps to the same request.
+      requestId: `slack-${command.trigger_id}`,
+      pageRetryBudgetMs,
+      now,
+    });
+    // Not replacing the ack line: both stay, so the author sees what was asked and what happened.
+    await respond({ response_type: 'ephemeral', replace_original: false, text });
   });
 }

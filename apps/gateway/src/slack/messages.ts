@@ -1,8 +1,30 @@
-import type { AlertDto } from '@klaxon/contracts';
+import {
+  CHANNEL_LABELS,
+  describeChannels,
+  SEVERITY_EMOJI,
+  slackUserOfActor,
+  type AlertDto,
+  type AlertEventDto,
+  type AlertStatus,
+  type AlertTargetDto,
+  type Channel,
+  type ContactDto,
+  type TransitionConflictBody,
+} from '@klaxon/contracts';
+import type { AlertCommand } from './command-parser';
+import { relativeTime } from './relative-time';
+
+// Every reply the slash command and the buttons give. Pure text: the listeners decide when to send it.
 
 export const HELP_TEXT = [
   '*Klaxon* pages people on their phones until someone acknowledges.',
-  '• `/alert @jane critical checkout is down` — page one or more people (severity: low, medium, high (default), critical)',
+  '• `/alert @jane [@sam…] [low|medium|high|critical] message` — page people (severity after the names; default high)',
+  '• `/alert ack 42 [note]` — acknowledge alert #42: paging stops',
+  '• `/alert resolve 42 [note]` — resolve alert #42',
+  '• `/alert list [triggered|acknowledged|resolved]` — open alerts, or those in one state',
+  '• `/alert status 42` — what happened to #42 so far',
+  '• `/alert phone +44 20 7946 0958` — set the number Klaxon pages you on (with the country code)',
+  '• `/alert phone` — show the number Klaxon has for you',
   '• `/alert help` — this message',
 ].join('\n');
 
@@ -10,17 +32,168 @@ export function helpMessage(problem: string | null): string {
   return problem ? `${problem}\n\n${HELP_TEXT}` : HELP_TEXT;
 }
 
-const mention = (userId: string) => `<@${userId}>`;
-
-export function pagingStarted(userIds: string[]): string {
-  return `⏳ Raising an alert for ${userIds.map(mention).join(', ')}…`;
+/** The immediate ack: Slack needs an answer within 3 s, long before the backend's outcome. */
+export function workingOn(command: Exclude<AlertCommand, { kind: 'help' }>): string {
+  switch (command.kind) {
+    case 'page':
+      return `⏳ Raising an alert for ${command.userIds.map(mention).join(', ')}…`;
+    case 'acknowledge':
+      return `⏳ Acknowledging #${command.number}…`;
+    case 'resolve':
+      return `⏳ Resolving #${command.number}…`;
+    case 'list':
+      return '⏳ Looking up alerts…';
+    case 'status':
+      return `⏳ Looking up #${command.number}…`;
+    case 'phone-show':
+      return '⏳ Looking up your number…';
+    case 'phone-set':
+      return '⏳ Saving your number…';
+  }
 }
 
-export function alertRaised(alert: AlertDto): string {
-  const people = alert.targets.map((t) => (t.slack_user_id ? mention(t.slack_user_id) : 'a phone number')).join(', ');
-  return `🚨 #${alert.number} (${alert.severity}) raised: paging ${people} — “${alert.message}”`;
+/** What a page did, person by person, from the targets the backend resolved. */
+export function pageOutcome(alert: AlertDto, joinedExisting: boolean): string {
+  const paging = alert.targets.filter((t) => t.status === 'paging');
+  const unreachable = alert.targets.filter((t) => t.status === 'unreachable');
+  const pagingText = joinList(paging.map((t) => `${who(t)} (${describeChannels(t.channels)})`));
+  const unreachableText = unreachable.map(whyUnreachable).join('; ');
+  const head = joinedExisting
+    ? `🔁 Joined the existing open alert #${alert.number} (${alert.status}) instead of raising a new one`
+    : `🚨 #${alert.number}`;
+  if (paging.length === 0) {
+    return joinedExisting
+      ? `${head}, but nobody can be paged: ${unreachableText}`
+      : `⚠️ #${alert.number} was raised but nobody can be paged: ${unreachableText}`;
+  }
+  const verb = joinedExisting ? ': paging' : ' paging';
+  return `${head}${verb} ${pagingText}${unreachableText ? `; ${unreachableText}` : ''}`;
+}
+
+export function transitioned(alert: AlertDto): string {
+  return `✅ #${alert.number} ${alert.status}`;
+}
+
+/** A 409: someone got there first. `subject` is `#42`, or a phrase when the number is not known. */
+export function alreadyInState(subject: string, current: TransitionConflictBody['current'], now: Date): string {
+  const by = current.by ? ` by ${person(current.by)}` : '';
+  return `${subject} is already ${current.status}${by} ${relativeTime(current.at, now)}`;
+}
+
+export function alertList(alerts: AlertDto[], status: AlertStatus | null, now: Date): string {
+  if (alerts.length === 0) return status ? `No ${status} alerts.` : 'No open alerts. 🎉';
+  const title = status ? `*${capitalise(status)} alerts*` : '*Open alerts*';
+  return [title, ...alerts.map((a) => `• ${summary(a)} — ${stateLine(a, now)}`)].join('\n');
+}
+
+/** `/alert status 42`: the alert, then its audit trail oldest first. */
+export function alertTimeline(alert: AlertDto, events: AlertEventDto[], now: Date): string {
+  const lines = events.map((e) => `• ${relativeTime(e.at, now)}: ${describeEvent(e)}`);
+  return [`${summary(alert)} — ${stateLine(alert, now)}`, ...(lines.length ? lines : ['• no events recorded'])].join('\n');
+}
+
+export function phoneShown(contact: ContactDto): string {
+  return `📱 Klaxon pages you at ${contact.phone}. Change it with \`/alert phone <number>\`.`;
+}
+
+export function phoneSaved(contact: ContactDto): string {
+  return `✅ Saved: Klaxon will page you at ${contact.phone}.`;
+}
+
+export function phoneNotSet(): string {
+  return (
+    '📱 You have not given Klaxon a number, so it will use the phone in your Slack profile if there is one. ' +
+    'Set one with `/alert phone +44 20 7946 0958` (with the country code).'
+  );
+}
+
+export function phoneRejected(detail: string): string {
+  return `❌ Your number was not saved: ${detail}. Write it with the country code, e.g. \`/alert phone +44 20 7946 0958\`.`;
+}
+
+export function alertNotFound(number: number): string {
+  return `There is no alert #${number} in this workspace. \`/alert list\` shows the open ones.`;
 }
 
 export function nothingPaged(reason: string): string {
-  return `❌ Nothing was paged: ${reason}. Try again in a minute; if it keeps failing, phone the person directly and tell #ops that Klaxon is down.`;
+  return (
+    `❌ Nothing was paged: ${reason}. Try again in a minute; if it keeps failing, ` +
+    'phone the person directly and tell #ops that Klaxon is down.'
+  );
+}
+
+/** Any other command that could not be carried out; `action` reads "acknowledge #42". */
+export function couldNot(action: string, reason: string): string {
+  return `❌ Could not ${action}: ${reason}. Try again in a minute.`;
+}
+
+export function rateLimitedReason(retryAfterSeconds: number | null): string {
+  return `Klaxon is receiving too many requests right now${retryAfterSeconds ? ` (it asks to wait ${retryAfterSeconds} s)` : ''}`;
+}
+
+export const mention = (userId: string): string => `<@${userId}>`;
+
+/** An actor as people read it: a Slack user becomes a mention, an API caller keeps its name. */
+export function person(actor: string | null): string {
+  if (actor === null) return 'someone';
+  const userId = slackUserOfActor(actor);
+  return userId ? mention(userId) : actor;
+}
+
+function who(target: AlertTargetDto): string {
+  if (target.slack_user_id) return mention(target.slack_user_id);
+  return target.name ?? target.phone ?? 'a phone number';
+}
+
+function whyUnreachable(target: AlertTargetDto): string {
+  const reason = target.reason ?? 'has no phone number';
+  // Only a Slack user can fix it themselves; a bare number from the API has no one to ask.
+  const advice = target.slack_user_id ? ' — ask them to run `/alert phone`' : '';
+  return `${who(target)} can't be paged (${reason})${advice}`;
+}
+
+function summary(alert: AlertDto): string {
+  return `${SEVERITY_EMOJI[alert.severity]} *#${alert.number}* ${alert.severity}: ${alert.message}`;
+}
+
+function stateLine(alert: AlertDto, now: Date): string {
+  switch (alert.status) {
+    case 'triggered':
+      return `triggered ${relativeTime(alert.created_at, now)}`;
+    case 'acknowledged':
+      return `acknowledged by ${person(alert.acknowledged_by)} ${relativeTime(alert.acknowledged_at ?? alert.created_at, now)}`;
+    case 'resolved':
+      return `resolved by ${person(alert.resolved_by)} ${relativeTime(alert.resolved_at ?? alert.created_at, now)}`;
+  }
+}
+
+const EVENT_VERBS: Record<string, string> = {
+  created: 'raised',
+  acknowledged: 'acknowledged',
+  resolved: 'resolved',
+  note: 'note',
+  escalated: 'escalated',
+};
+
+function describeEvent(event: AlertEventDto): string {
+  const note = event.note ? `: “${event.note}”` : '';
+  if (event.kind.startsWith('notification.')) {
+    const raw = event.data.channel;
+    const channel = typeof raw === 'string' ? (CHANNEL_LABELS[raw as Channel] ?? raw) : 'a notification';
+    const to = typeof event.data.slack_user_id === 'string' ? ` to ${mention(event.data.slack_user_id)}` : '';
+    const outcome = event.kind === 'notification.failed' ? 'failed' : 'sent';
+    return `${channel}${to} ${outcome}${note}`;
+  }
+  const verb = EVENT_VERBS[event.kind] ?? event.kind;
+  const by = event.actor ? ` by ${person(event.actor)}` : '';
+  return `${verb}${by}${note}`;
+}
+
+function joinList(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }

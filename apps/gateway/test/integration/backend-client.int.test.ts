@@ -24,9 +24,9 @@ describe('BackendClient', () => {
     });
     const client = new BackendClient({ baseUrl: backend.url, serviceKey: 'k'.repeat(20), timeoutMs: 2000, logger });
     try {
-      expect((await client.raiseAlert(body, 'req-a')).number).toBe(1);
-      const second = await client.raiseAlert(body, 'req-b');
-      expect(second.number).toBe(2);
+      expect((await client.raiseAlert(body, { requestId: 'req-a' })).alert.number).toBe(1);
+      const second = await client.raiseAlert(body, { requestId: 'req-b' });
+      expect(second.alert.number).toBe(2);
       expect(backend.requests.map((r) => r.headers['x-request-id'])).toEqual(['req-a', 'req-b', 'req-b']);
     } finally {
       client.close();
@@ -40,7 +40,9 @@ describe('BackendClient', () => {
     );
     const client = new BackendClient({ baseUrl: backend.url, serviceKey: 'k'.repeat(20), timeoutMs: 2000, logger });
     try {
-      await expect(client.raiseAlert(body, 'req-c')).rejects.toEqual(new BackendRejectedError(422, 'invalid_field', 'message: must not be empty'));
+      const refusal = client.raiseAlert(body, { requestId: 'req-c' });
+      await expect(refusal).rejects.toBeInstanceOf(BackendRejectedError);
+      await expect(refusal).rejects.toMatchObject({ status: 422, error: 'invalid_field', detail: 'message: must not be empty' });
       expect(backend.requests).toHaveLength(1);
     } finally {
       client.close();

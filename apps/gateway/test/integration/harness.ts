@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { closeNow, listenOnLoopback, readBody, signSlackRequest, slashCommandBody, type SlashCommandFields } from '@klaxon/testing';
+import { alertFixture, closeNow, interactionBody, listenOnLoopback, readBody, signSlackRequest, slashCommandBody, targetFixture, type SlashCommandFields } from '@klaxon/testing';
 import { createGateway, type Gateway } from '../../src/app';
 import { BackendClient } from '../../src/backend-client';
 
@@ -21,10 +21,12 @@ export interface GatewayHarnessOptions {
   slackApiUrl: string;
   botIds?: { botId: string; botUserId: string } | null;
   backendTimeoutMs?: number;
+  /** Short by default so "backend down" tests end quickly; the production default is 10 s. */
+  pageRetryBudgetMs?: number;
 }
 
 /** The real gateway (Bolt HTTPReceiver) on a random port, logging JSON into memory. */
-export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000 }: GatewayHarnessOptions): Promise<GatewayHarness> {
+export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000 }: GatewayHarnessOptions): Promise<GatewayHarness> {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
@@ -35,6 +37,7 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
     config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: slackApiUrl, ...(ids ?? {}) } },
     logger,
     backend,
+    pageRetryBudgetMs,
   });
   const url = await listenOnLoopback(gateway.server);
   return {
@@ -58,8 +61,19 @@ export async function sendSlashCommand(
   const body = slashCommandBody(fields);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (!signing.unsigned) Object.assign(headers, signSlackRequest({ signingSecret: signing.secret ?? SIGNING_SECRET, body, timestamp: signing.timestamp }));
+  return postTimed(`${gatewayUrl}/slack/events`, headers, body);
+}
+
+/** POSTs an interaction (a button click) to the gateway, signed as Slack signs it. */
+export async function sendInteraction(gatewayUrl: string, payload: object): Promise<{ status: number; body: string; ackMs: number }> {
+  const body = interactionBody(payload);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) };
+  return postTimed(`${gatewayUrl}/slack/events`, headers, body);
+}
+
+async function postTimed(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string; ackMs: number }> {
   const started = performance.now();
-  const response = await fetch(`${gatewayUrl}/slack/events`, { method: 'POST', headers, body });
+  const response = await fetch(url, { method: 'POST', headers, body });
   const text = await response.text();
   return { status: response.status, body: text, ackMs: performance.now() - started };
 }
@@ -91,22 +105,54 @@ export async function startStubBackend(
 }
 
 export function alertAnswer(number: number, userIds: string[]) {
+  return alertFixture({ number, targets: userIds.map((id) => targetFixture(id, ['whatsapp', 'voice'])) });
+}
+
+/** How the scripted backend answers one request. */
+export interface StubAnswer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Answer this late, to stand in for a slow backend. */
+  delayMs?: number;
+}
+
+export type StubRoute = StubAnswer | ((req: RecordedRequest, url: URL) => StubAnswer);
+
+export interface ScriptedBackend {
+  url: string;
+  requests: RecordedRequest[];
+  /** Answers `method path` (path without the query, exact string or pattern) from now on; later rules win. */
+  on(method: string, path: string | RegExp, route: StubRoute): void;
+  /** Requests to `method path`, query included in `path`. */
+  requestsTo(method: string, path: string | RegExp): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** A stub backend a test scripts route by route; anything unscripted gets the backend's 404 shape. */
+export async function startScriptedBackend(): Promise<ScriptedBackend> {
+  const rules: { method: string; path: string | RegExp; route: StubRoute }[] = [];
+  const matches = (path: string | RegExp, pathname: string) => (typeof path === 'string' ? path === pathname : path.test(pathname));
+  const stub = await startStubBackend((req, { res }) => {
+    const url = new URL(req.path, 'http://stub');
+    const rule = [...rules].reverse().find((r) => r.method === req.method && matches(r.path, url.pathname));
+    const answer: StubAnswer = !rule
+      ? { status: 404, body: { error: 'not_found', detail: `stub backend: nothing scripted for ${req.method} ${url.pathname}` } }
+      : typeof rule.route === 'function'
+        ? rule.route(req, url)
+        : rule.route;
+    const send = () => {
+      if (res.destroyed) return;
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    };
+    if (answer.delayMs) setTimeout(send, answer.delayMs).unref();
+    else send();
+  });
   return {
-    id: '00000000-0000-4000-8000-000000000001',
-    tenant_id: 'T0001',
-    number,
-    status: 'triggered',
-    severity: 'critical',
-    message: 'disk full',
-    rule_name: null,
-    source: 'slack',
-    dedup_key: null,
-    targets: userIds.map((slack_user_id) => ({ slack_user_id, phone: null })),
-    slack: null,
-    created_at: new Date().toISOString(),
-    acknowledged_at: null,
-    acknowledged_by: null,
-    resolved_at: null,
-    resolved_by: null,
+    url: stub.url,
+    requests: stub.requests,
+    on: (method, path, route) => rules.push({ method, path, route }),
+    requestsTo: (method, path) => stub.requests.filter((r) => r.method === method && matches(path, new URL(r.path, 'http://stub').pathname)),
+    close: stub.close,
   };
 }

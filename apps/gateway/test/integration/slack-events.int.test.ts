@@ -27,7 +27,7 @@ describe('POST /slack/events: a slash command', () => {
     expect(JSON.parse(ack.body)).toEqual({ response_type: 'ephemeral', text: '⏳ Raising an alert for <@U123>…' });
 
     const outcome = await slack.waitForResponse((body) => String(body.text).includes('#7'), 5000);
-    expect(outcome.text).toBe('🚨 #7 (critical) raised: paging <@U123> — “disk full”');
+    expect(outcome.text).toBe('🚨 #7 paging <@U123> (WhatsApp + call)');
     const forwarded = backend.requests.at(-1)!;
     expect(forwarded.path).toBe('/alert');
     expect(forwarded.headers['x-service-key']).toBe(SERVICE_KEY);
@@ -46,7 +46,7 @@ describe('POST /slack/events: a slash command', () => {
     const before = backend.requests.length;
     const ack = await sendSlashCommand(gateway.url, { text: 'disk full' });
     expect(ack.status).toBe(200);
-    expect(JSON.parse(ack.body).text).toMatch(/Start with the people to page/);
+    expect(JSON.parse(ack.body).text).toMatch(/I don't know `disk`. To page someone, start with their name/);
     expect(backend.requests.length).toBe(before);
   });
 
@@ -107,6 +107,7 @@ describe('when the backend is down', () => {
     try {
       const ack = await sendSlashCommand(gateway.url, { text: '<@U123> critical disk full', response_url: slack.responseUrl('down') });
       expect(ack.status).toBe(200);
+      expect(ack.ackMs).toBeLessThan(3000);
       const outcome = await slack.waitForResponse(undefined, 5000);
       expect(outcome.text).toMatch(/^❌ Nothing was paged: the Klaxon backend is unreachable \(ECONNREFUSED\)/);
     } finally {

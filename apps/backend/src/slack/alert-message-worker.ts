@@ -1,0 +1,37 @@
+import type { Logger } from '@klaxon/logger';
+import { findAlertById, setSlackMessageTs } from '../alerts/alert.repository';
+import type { Database } from '../db/database';
+import { toAlertDto } from '../http/alert.serializer';
+import { NotifyError } from '../notify/notify-error';
+import type { ChannelPoster } from '../notify/providers/notifier';
+import { buildAlertMessage } from './alert-message';
+
+/**
+ * Keeps an alert's channel message true: posts it the first time, then rewrites it (chat.update) with the
+ * current status, whoever changed it — a button, `/alert ack`, the API, or an escalation.
+ */
+export class AlertMessageWorker {
+  constructor(private readonly options: { db: Database; poster: ChannelPoster; logger: Logger }) {}
+
+  async publish(alertId: string): Promise<void> {
+    const { db, poster, logger } = this.options;
+    const alert = await findAlertById(db, alertId);
+    if (!alert?.slackChannelId) return;
+    const message = buildAlertMessage(toAlertDto(alert), new Date());
+    try {
+      if (alert.slackMessageTs) {
+        await poster.update(alert.slackChannelId, alert.slackMessageTs, message);
+      } else {
+        const { ts } = await poster.post(alert.slackChannelId, message);
+        await setSlackMessageTs(db, alert.id, ts);
+      }
+    } catch (error) {
+      // Transient: thrown, so the job runner tries again. Permanent (bot not in channel…): logged, dropped.
+      if (error instanceof NotifyError && error.kind === 'permanent') {
+        logger.warn('alert channel message not published', { alertId, channelId: alert.slackChannelId, code: error.code, detail: error.detail });
+        return;
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import { ALERT_STATUSES, slackActor, type AlertDto, type AlertStatus } from '@klaxon/contracts';
+import type { Logger } from '@klaxon/logger';
+import type { BackendClient } from '../backend-client';
+import { BackendRejectedError, BackendUnavailableError } from '../errors';
+import { retryWithin } from '../retry-within';
+import type { AlertCommand, TransitionKind } from './command-parser';
+import {
+  alertList,
+  alertNotFound,
+  alertTimeline,
+  alreadyInState,
+  couldNot,
+  nothingPaged,
+  pageOutcome,
+  phoneNotSet,
+  phoneRejected,
+  phoneSaved,
+  phoneShown,
+  rateLimitedReason,
+  transitioned,
+} from './messages';
+
+/** Who ran the command, where, and how to reach the backend for it. */
+export interface CommandContext {
+  backend: BackendClient;
+  logger: Logger;
+  tenantId: string;
+  userId: string;
+  channelId: string;
+  responseUrl: string;
+  /** Idempotency key: the same for a Slack retry of the same command. */
+  requestId: string;
+  /** How long a page may keep retrying a backend that is down before saying nothing was paged. */
+  pageRetryBudgetMs: number;
+  now: () => Date;
+}
+
+const LIST_LIMIT = 20;
+const OPEN_STATUSES: AlertStatus[] = ALERT_STATUSES.filter((s) => s !== 'resolved');
+
+/** Carries out a parsed command and returns the sentence to show its author. Never throws for backend failures. */
+export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }>, ctx: CommandContext): Promise<string> {
+  switch (command.kind) {
+    case 'page':
+      return page(command, ctx);
+    case 'acknowledge':
+    case 'resolve':
+      return transition(command.kind, command.number, command.note, ctx);
+    case 'list':
+      return attempt(`list alerts`, ctx, () => list(command.status, ctx));
+    case 'status':
+      return attempt(`look up #${command.number}`, ctx, async () => {
+        const call = { requestId: ctx.requestId };
+        const [alert, { events }] = await Promise.all([
+          ctx.backend.getAlert(ctx.tenantId, command.number, call),
+          ctx.backend.alertEvents(ctx.tenantId, command.number, call),
+        ]);
+        return alertTimeline(alert, events, ctx.now());
+      }, command.number);
+    case 'phone-show':
+      return attempt('look up your number', ctx, async () => {
+        const contact = await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId });
+        return contact ? phoneShown(contact) : phoneNotSet();
+      });
+    case 'phone-set':
+      return attempt('save your number', ctx, async () => {
+        try {
+          return phoneSaved(await ctx.backend.setContact(ctx.tenantId, ctx.userId, { phone: command.phone }, { requestId: ctx.requestId }));
+        } catch (error) {
+          if (error instanceof BackendRejectedError && error.status === 422) return phoneRejected(error.detail);
+          throw error;
+        }
+      });
+  }
+}
+
+async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: CommandContext): Promise<string> {
+  const body = {
+    tenant_id: ctx.tenantId,
+    message: command.message,
+    severity: command.severity,
+    targets: command.userIds.map((slack_user_id) => ({ slack_user_id })),
+    source: 'slack' as const,
+    slack: { channel_id: ctx.channelId, user_id: ctx.userId, response_url: ctx.responseUrl },
+  };
+  try {
+    // Same request id on every try: a try that did reach the backend makes the next one return that alert.
+    const { alert, created } = await retryWithin((remainingMs) => ctx.backend.raiseAlert(body, { requestId: ctx.requestId, timeoutMs: remainingMs }), {
+      budgetMs: ctx.pageRetryBudgetMs,
+      shouldRetry: (error) => error instanceof BackendUnavailableError,
+      onRetry: (error, tries) => ctx.logger.warn('backend unavailable, retrying the page', { requestId: ctx.requestId, attempt: tries, error }),
+    });
+    ctx.logger.info('alert forwarded', { requestId: ctx.requestId, tenantId: ctx.tenantId, alertId: alert.id, alertNumber: alert.number, created });
+    return pageOutcome(alert, !created);
+  } catch (error) {
+    ctx.logger.error('alert not forwarded', { requestId: ctx.requestId, tenantId: ctx.tenantId, error });
+    return nothingPaged(failureReason(error));
+  }
+}
+
+async function transition(kind: TransitionKind, number: number, note: string | null, ctx: CommandContext): Promise<string> {
+  return attempt(`${kind} #${number}`, ctx, async () => {
+    const body = { actor: slackActor(ctx.userId), ...(note ? { note } : {}) };
+    const alert: AlertDto = await ctx.backend.transition(kind, ctx.tenantId, number, body, { requestId: ctx.requestId });
+    return transitioned(alert);
+  }, number);
+}
+
+async function list(status: AlertStatus | null, ctx: CommandContext): Promise<string> {
+  const statuses = status ? [status] : OPEN_STATUSES;
+  const pages = await Promise.all(
+    statuses.map((s) => ctx.backend.listAlerts({ tenantId: ctx.tenantId, status: s, limit: LIST_LIMIT }, { requestId: `${ctx.requestId}-${s}` })),
+  );
+  const alerts = pages.flatMap((p) => p.alerts).sort((a, b) => b.number - a.number);
+  return alertList(alerts, status, ctx.now());
+}
+
+/** Runs one backend interaction, turning the answers people can act on (404, 409, 429, down) into sentences. */
+async function attempt(action: string, ctx: CommandContext, run: () => Promise<string>, number?: number): Promise<string> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof BackendRejectedError && number !== undefined) {
+      if (error.status === 404) return alertNotFound(number);
+      if (error.status === 409 && error.body.current) return alreadyInState(`#${number}`, error.body.current, ctx.now());
+    }
+    ctx.logger.warn('command failed', { requestId: ctx.requestId, tenantId: ctx.tenantId, action, error });
+    return couldNot(action, failureReason(error));
+  }
+}
+
+/** Why a backend call failed, as the end of "Nothing was paged: …" or "Could not …: …". */
+export function failureReason(error: unknown): string {
+  if (error instanceof BackendUnavailableError) return error.message;
+  if (error instanceof BackendRejectedError) {
+    return error.status === 429 ? rateLimitedReason(error.retryAfterSeconds) : `the backend refused it (${error.detail})`;
+  }
+  return 'an unexpected error occurred in the gateway';
+}

@@ -1,0 +1,167 @@
+import { alertFixture, targetFixture } from '@klaxon/testing';
+import {
+  alertList,
+  alertTimeline,
+  alreadyInState,
+  helpMessage,
+  HELP_TEXT,
+  nothingPaged,
+  pageOutcome,
+  person,
+  phoneNotSet,
+  phoneSaved,
+  phoneShown,
+  transitioned,
+  workingOn,
+} from './messages';
+
+const now = new Date('2026-11-23T12:00:00Z');
+
+describe('pageOutcome', () => {
+  it('names how each person is paged and who cannot be, with what to do', () => {
+    const alert = alertFixture({
+      targets: [targetFixture('U1AAA', ['whatsapp', 'voice']), targetFixture('U2BBB', ['whatsapp']), targetFixture('U3CCC', [], 'no phone number')],
+    });
+    expect(pageOutcome(alert, false)).toBe(
+      "🚨 #42 paging <@U1AAA> (WhatsApp + call) and <@U2BBB> (WhatsApp); <@U3CCC> can't be paged (no phone number) — ask them to run `/alert phone`",
+    );
+  });
+
+  it('lists three or more people with commas and a final "and"', () => {
+    const alert = alertFixture({ targets: ['U1AAA', 'U2BBB', 'U3CCC'].map((id) => targetFixture(id, ['sms'])) });
+    expect(pageOutcome(alert, false)).toBe('🚨 #42 paging <@U1AAA> (SMS), <@U2BBB> (SMS) and <@U3CCC> (SMS)');
+  });
+
+  it('warns when nobody at all can be paged', () => {
+    const alert = alertFixture({ targets: [targetFixture('U3CCC', [], null)] });
+    expect(pageOutcome(alert, false)).toBe(
+      "⚠️ #42 was raised but nobody can be paged: <@U3CCC> can't be paged (has no phone number) — ask them to run `/alert phone`",
+    );
+  });
+
+  it('says a deduplicated page joined the existing open alert', () => {
+    expect(pageOutcome(alertFixture({ status: 'acknowledged' }), true)).toBe(
+      '🔁 Joined the existing open alert #42 (acknowledged) instead of raising a new one: paging <@U1AAA> (WhatsApp + call)',
+    );
+  });
+
+  it('names a target without a Slack user by name or masked number, with no advice to run a command', () => {
+    const alert = alertFixture({ targets: [{ ...targetFixture('U1', [], 'invalid number'), slack_user_id: null, name: 'Ops phone' }] });
+    expect(pageOutcome(alert, false)).toBe("⚠️ #42 was raised but nobody can be paged: Ops phone can't be paged (invalid number)");
+  });
+});
+
+describe('transitions and conflicts', () => {
+  it('confirms a transition', () => {
+    expect(transitioned(alertFixture({ status: 'acknowledged' }))).toBe('✅ #42 acknowledged');
+    expect(transitioned(alertFixture({ status: 'resolved' }))).toBe('✅ #42 resolved');
+  });
+
+  it('says who got there first, and when', () => {
+    expect(alreadyInState('#42', { status: 'acknowledged', by: 'slack:U2BBB', at: '2026-11-23T11:58:00Z' }, now)).toBe(
+      '#42 is already acknowledged by <@U2BBB> 2 minutes ago',
+    );
+    expect(alreadyInState('#42', { status: 'resolved', by: 'alertmanager', at: '2026-11-23T10:00:00Z' }, now)).toBe(
+      '#42 is already resolved by alertmanager 2 hours ago',
+    );
+    expect(alreadyInState('This alert', { status: 'resolved', by: null, at: '2026-11-23T11:59:50Z' }, now)).toBe('This alert is already resolved just now');
+  });
+
+  it.each([
+    ['slack:U2BBB', '<@U2BBB>'],
+    ['deploy-bot', 'deploy-bot'],
+    [null, 'someone'],
+  ])('spells actor %j as %j', (actor, expected) => {
+    expect(person(actor)).toBe(expected);
+  });
+});
+
+describe('alertList', () => {
+  it('shows number, severity, message, state and age of each alert', () => {
+    const alerts = [
+      alertFixture(),
+      alertFixture({ number: 41, severity: 'low', message: 'disk 80%', status: 'acknowledged', acknowledged_by: 'slack:U2BBB', acknowledged_at: '2026-11-23T11:00:00Z' }),
+    ];
+    expect(alertList(alerts, null, now)).toBe(
+      [
+        '*Open alerts*',
+        '• 🔴 *#42* critical: checkout is down — triggered 10 minutes ago',
+        '• 🔵 *#41* low: disk 80% — acknowledged by <@U2BBB> 1 hour ago',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when there is nothing to list', () => {
+    expect(alertList([], null, now)).toBe('No open alerts. 🎉');
+    expect(alertList([], 'resolved', now)).toBe('No resolved alerts.');
+  });
+
+  it('titles a filtered list by its state', () => {
+    expect(alertList([alertFixture()], 'triggered', now).split('\n')[0]).toBe('*Triggered alerts*');
+  });
+});
+
+describe('alertTimeline', () => {
+  it('tells the story of an alert from its events', () => {
+    const alert = alertFixture({ status: 'resolved', resolved_by: 'slack:U2BBB', resolved_at: '2026-11-23T11:59:00Z' });
+    const events = [
+      { id: 1, kind: 'created', actor: 'slack:U0001', note: null, data: {}, at: '2026-11-23T11:50:00Z' },
+      { id: 2, kind: 'notification.sent', actor: null, note: null, data: { channel: 'voice', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:01Z' },
+      { id: 3, kind: 'notification.failed', actor: null, note: null, data: { channel: 'whatsapp' }, at: '2026-11-23T11:50:02Z' },
+      { id: 4, kind: 'escalated', actor: 'system', note: null, data: {}, at: '2026-11-23T11:55:00Z' },
+      { id: 5, kind: 'resolved', actor: 'slack:U2BBB', note: 'rolled back', data: {}, at: '2026-11-23T11:59:00Z' },
+      { id: 6, kind: 'reopened.someday', actor: null, note: null, data: {}, at: '2026-11-23T11:59:30Z' },
+    ];
+    expect(alertTimeline(alert, events, now)).toBe(
+      [
+        '🔴 *#42* critical: checkout is down — resolved by <@U2BBB> 1 minute ago',
+        '• 10 minutes ago: raised by <@U0001>',
+        '• 9 minutes ago: call to <@U1AAA> sent',
+        '• 9 minutes ago: WhatsApp failed',
+        '• 5 minutes ago: escalated by system',
+        '• 1 minute ago: resolved by <@U2BBB>: “rolled back”',
+        '• just now: reopened.someday',
+      ].join('\n'),
+    );
+  });
+
+  it('says when no events are recorded', () => {
+    expect(alertTimeline(alertFixture(), [], now)).toMatch(/\n• no events recorded$/);
+  });
+});
+
+describe('phone', () => {
+  const contact = { tenant_id: 'T0001', slack_user_id: 'U0001', name: null, phone: '+44******0958', channels: [], source: 'self' as const, updated_at: '' };
+  it('shows the masked number, confirms a new one, and advises when none is set', () => {
+    expect(phoneShown(contact)).toBe('📱 Klaxon pages you at +44******0958. Change it with `/alert phone <number>`.');
+    expect(phoneSaved(contact)).toBe('✅ Saved: Klaxon will page you at +44******0958.');
+    expect(phoneNotSet()).toMatch(/Slack profile.*`\/alert phone \+44 20 7946 0958`/);
+  });
+});
+
+describe('help, acks and failures', () => {
+  it('lists every form in the help', () => {
+    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert help']) {
+      expect(HELP_TEXT).toContain(form);
+    }
+    expect(helpMessage('Nope.')).toBe(`Nope.\n\n${HELP_TEXT}`);
+  });
+
+  it.each([
+    [{ kind: 'page', userIds: ['U1', 'U2'], severity: 'high', message: 'm' }, '⏳ Raising an alert for <@U1>, <@U2>…'],
+    [{ kind: 'acknowledge', number: 4, note: null }, '⏳ Acknowledging #4…'],
+    [{ kind: 'resolve', number: 4, note: null }, '⏳ Resolving #4…'],
+    [{ kind: 'list', status: null }, '⏳ Looking up alerts…'],
+    [{ kind: 'status', number: 4 }, '⏳ Looking up #4…'],
+    [{ kind: 'phone-show' }, '⏳ Looking up your number…'],
+    [{ kind: 'phone-set', phone: '1' }, '⏳ Saving your number…'],
+  ] as const)('acks %j at once', (command, text) => {
+    expect(workingOn(structuredClone(command) as Parameters<typeof workingOn>[0])).toBe(text);
+  });
+
+  it('says plainly that nothing was paged, and what to do', () => {
+    expect(nothingPaged('the Klaxon backend is unreachable')).toBe(
+      '❌ Nothing was paged: the Klaxon backend is unreachable. Try again in a minute; if it keeps failing, phone the person directly and tell #ops that Klaxon is down.',
+    );
+  });
+});

@@ -1,0 +1,172 @@
+import { alertFixture, startFakeSlackApi, targetFixture, type FakeSlackApi } from '@klaxon/testing';
+import { sendSlashCommand, startGateway, startScriptedBackend, type GatewayHarness, type ScriptedBackend } from './harness';
+
+describe('/alert through the real Bolt receiver, against a scripted backend', () => {
+  let slack: FakeSlackApi;
+  let backend: ScriptedBackend;
+  let gateway: GatewayHarness;
+
+  beforeAll(async () => {
+    slack = await startFakeSlackApi();
+    backend = await startScriptedBackend();
+    gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await backend.close();
+    await slack.close();
+  });
+
+  /** Sends `/alert <text>`, returns the ack text and the outcome posted to response_url. */
+  async function run(text: string, userId = 'U0001') {
+    const id = `r-${Math.random().toString(36).slice(2)}`;
+    const ack = await sendSlashCommand(gateway.url, { text, user_id: userId, response_url: slack.responseUrl(id) });
+    expect(ack.status).toBe(200);
+    const outcome = await slack.waitForResponse((body) => slack.responses(id).includes(body), 5000);
+    expect(outcome).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    return { ack: JSON.parse(ack.body).text as string, outcome: String(outcome.text), ackMs: ack.ackMs };
+  }
+
+  it('pages, and names who is paged how and who cannot be reached', async () => {
+    backend.on('POST', '/alert', {
+      status: 201,
+      body: alertFixture({ targets: [targetFixture('U1AAA', ['whatsapp', 'voice']), targetFixture('U3CCC', [], 'no phone number')] }),
+    });
+    const { ack, outcome } = await run('<@U1AAA|jane> <@U3CCC> critical checkout is down');
+    expect(ack).toBe('⏳ Raising an alert for <@U1AAA>, <@U3CCC>…');
+    expect(outcome).toBe("🚨 #42 paging <@U1AAA> (WhatsApp + call); <@U3CCC> can't be paged (no phone number) — ask them to run `/alert phone`");
+    expect(backend.requestsTo('POST', '/alert').at(-1)!.body).toMatchObject({
+      severity: 'critical',
+      message: 'checkout is down',
+      targets: [{ slack_user_id: 'U1AAA' }, { slack_user_id: 'U3CCC' }],
+    });
+  });
+
+  it('says a 200 answer joined the existing open alert', async () => {
+    backend.on('POST', '/alert', { status: 200, body: alertFixture({ number: 41 }) });
+    const { outcome } = await run('<@U1AAA> checkout is down');
+    expect(outcome).toMatch(/^🔁 Joined the existing open alert #41 \(triggered\)/);
+  });
+
+  it('retries a failing backend with the same request id, so it pages exactly once', async () => {
+    let calls = 0;
+    backend.on('POST', '/alert', () => {
+      calls++;
+      return calls < 3 ? { status: 503, body: { error: 'database_unavailable', detail: 'db down' } } : { status: 201, body: alertFixture({ number: 43 }) };
+    });
+    const before = backend.requestsTo('POST', '/alert').length;
+    const { outcome } = await run('<@U1AAA> retry me');
+    expect(outcome).toMatch(/^🚨 #43 paging/);
+    const ids = backend.requestsTo('POST', '/alert').slice(before).map((r) => r.headers['x-request-id']);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it('says plainly that nothing was paged when the backend stays down', async () => {
+    backend.on('POST', '/alert', { status: 503, body: { error: 'database_unavailable', detail: 'db down' } });
+    const { outcome, ackMs } = await run('<@U1AAA> still down');
+    expect(ackMs).toBeLessThan(3000);
+    expect(outcome).toMatch(/^❌ Nothing was paged: the Klaxon backend cannot reach its database\. Try again in a minute; .*phone the person directly/);
+  });
+
+  it('says nothing was paged when rate limited, with the wait the backend asked for', async () => {
+    backend.on('POST', '/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail: 'slow down' } });
+    const { outcome } = await run('<@U1AAA> too many');
+    expect(outcome).toBe(
+      '❌ Nothing was paged: Klaxon is receiving too many requests right now (it asks to wait 30 s). Try again in a minute; if it keeps failing, phone the person directly and tell #ops that Klaxon is down.',
+    );
+  });
+
+  it.each([
+    ['ack #42 on it', 'acknowledge', { status: 'acknowledged' as const }, '✅ #42 acknowledged', { actor: 'slack:U0007', note: 'on it' }],
+    ['resolve 42', 'resolve', { status: 'resolved' as const }, '✅ #42 resolved', { actor: 'slack:U0007' }],
+  ])('%s: PUTs the transition as the user and confirms', async (text, kind, change, expected, sent) => {
+    backend.on('PUT', `/alerts/42/${kind}`, { status: 200, body: alertFixture(change) });
+    const { outcome } = await run(text, 'U0007');
+    expect(outcome).toBe(expected);
+    const put = backend.requestsTo('PUT', `/alerts/42/${kind}`).at(-1)!;
+    expect(put.path).toBe(`/alerts/42/${kind}?tenant_id=T0001`);
+    expect(put.body).toEqual(sent);
+  });
+
+  it('says who acknowledged first when the alert is already acknowledged', async () => {
+    const at = new Date(Date.now() - 2 * 60_000 - 5_000).toISOString();
+    backend.on('PUT', '/alerts/42/acknowledge', {
+      status: 409,
+      body: { error: 'invalid_transition', detail: 'already acknowledged', current: { status: 'acknowledged', by: 'slack:U2BBB', at } },
+    });
+    expect((await run('ack 42')).outcome).toBe('#42 is already acknowledged by <@U2BBB> 2 minutes ago');
+  });
+
+  it('says an unknown alert number does not exist', async () => {
+    backend.on('PUT', '/alerts/999/resolve', { status: 404, body: { error: 'not_found', detail: 'no alert 999' } });
+    expect((await run('resolve 999')).outcome).toBe('There is no alert #999 in this workspace. `/alert list` shows the open ones.');
+  });
+
+  it('lists open alerts: triggered and acknowledged, newest first', async () => {
+    backend.on('GET', '/alerts', (_req, url) =>
+      url.searchParams.get('status') === 'triggered'
+        ? { status: 200, body: { alerts: [alertFixture({ number: 40, created_at: new Date(Date.now() - 3 * 3600_000).toISOString() })], next_cursor: null } }
+        : { status: 200, body: { alerts: [alertFixture({ number: 42, status: 'acknowledged', acknowledged_by: 'slack:U2BBB', acknowledged_at: new Date().toISOString() })], next_cursor: null } },
+    );
+    const { outcome } = await run('list');
+    expect(outcome.split('\n')).toEqual([
+      '*Open alerts*',
+      '• 🔴 *#42* critical: checkout is down — acknowledged by <@U2BBB> just now',
+      '• 🔴 *#40* critical: checkout is down — triggered 3 hours ago',
+    ]);
+    const statuses = backend.requestsTo('GET', '/alerts').slice(-2).map((r) => new URL(r.path, 'http://x').searchParams.get('status'));
+    expect(statuses.sort()).toEqual(['acknowledged', 'triggered']);
+  });
+
+  it('lists one state, and says when there is none', async () => {
+    backend.on('GET', '/alerts', { status: 200, body: { alerts: [], next_cursor: null } });
+    expect((await run('list resolved')).outcome).toBe('No resolved alerts.');
+    expect(backend.requestsTo('GET', '/alerts').at(-1)!.path).toBe('/alerts?tenant_id=T0001&status=resolved&limit=20');
+  });
+
+  it('shows the status timeline of an alert', async () => {
+    backend.on('GET', '/alerts/42', { status: 200, body: alertFixture({ created_at: new Date().toISOString() }) });
+    backend.on('GET', '/alerts/42/events', {
+      status: 200,
+      body: { alert_id: 'x', events: [{ id: 1, kind: 'created', actor: 'slack:U0001', note: null, data: {}, at: new Date().toISOString() }] },
+    });
+    expect((await run('status #42')).outcome).toBe('🔴 *#42* critical: checkout is down — triggered just now\n• just now: raised by <@U0001>');
+  });
+
+  it('sets the phone number and shows it back masked', async () => {
+    const contact = { tenant_id: 'T0001', slack_user_id: 'U0009', name: null, phone: '+44******0958', channels: ['whatsapp'], source: 'self', updated_at: new Date().toISOString() };
+    backend.on('PUT', '/contacts/T0001/U0009', { status: 200, body: contact });
+    backend.on('GET', '/contacts/T0001/U0009', { status: 200, body: contact });
+    expect((await run('phone +44 20 7946 0958', 'U0009')).outcome).toBe('✅ Saved: Klaxon will page you at +44******0958.');
+    expect(backend.requestsTo('PUT', '/contacts/T0001/U0009').at(-1)!.body).toEqual({ phone: '+44 20 7946 0958' });
+    expect((await run('phone', 'U0009')).outcome).toBe('📱 Klaxon pages you at +44******0958. Change it with `/alert phone <number>`.');
+  });
+
+  it('explains a refused number, and advises when none is set', async () => {
+    backend.on('PUT', '/contacts/T0001/U0010', { status: 422, body: { error: 'invalid_field', detail: 'phone: not a valid number for region US' } });
+    expect((await run('phone 12', 'U0010')).outcome).toMatch(/^❌ Your number was not saved: phone: not a valid number for region US\./);
+    expect((await run('phone', 'U0010')).outcome).toMatch(/You have not given Klaxon a number/);
+  });
+
+  it('answers help in the ack itself, without calling the backend', async () => {
+    const before = backend.requests.length;
+    const ack = await sendSlashCommand(gateway.url, { text: 'help' });
+    expect(JSON.parse(ack.body).text).toMatch(/^\*Klaxon\* pages people.*\n• `\/alert @jane/);
+    const plain = await sendSlashCommand(gateway.url, { text: '@jane critical disk full' });
+    expect(JSON.parse(plain.body).text).toMatch(/Escape channels, users, and links/);
+    expect(backend.requests.length).toBe(before);
+  });
+
+  it('acks at once while the backend takes 5 s to answer', async () => {
+    backend.on('GET', '/alerts/7', { status: 200, delayMs: 5000, body: alertFixture({ number: 7 }) });
+    backend.on('GET', '/alerts/7/events', { status: 200, delayMs: 5000, body: { alert_id: 'x', events: [] } });
+    const ack = await sendSlashCommand(gateway.url, { text: 'status 7', response_url: slack.responseUrl('slow-status') });
+    expect(ack.status).toBe(200);
+    // Not a speed benchmark: the ack simply must not wait for the 5 s backend.
+    expect(ack.ackMs).toBeLessThan(3000);
+    expect(JSON.parse(ack.body).text).toBe('⏳ Looking up #7…');
+    const outcome = await slack.waitForResponse((b) => slack.responses('slow-status').includes(b), 5000);
+    expect(outcome.text).toBe('❌ Could not look up #7: the Klaxon backend did not answer in time. Try again in a minute.');
+  });
+});
