@@ -1,3 +1,4 @@
+import { CHANNEL_LABELS } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
@@ -20,6 +21,11 @@ export interface DeliveryWorkerOptions {
   retryBaseMs: number;
   leaseMs: number;
   random?: () => number;
+  /**
+   * Runs between the claim and the send. Only tests set it (through KLAXON_FAILPOINT_AFTER_CLAIM_MS),
+   * to kill a backend at exactly that point and prove the delivery is still sent once.
+   */
+  afterClaim?: () => Promise<void>;
 }
 
 /**
@@ -42,6 +48,7 @@ export class DeliveryWorker {
       logger.debug('delivery not claimable (done, or held by another backend)', { deliveryId });
       return;
     }
+    await this.options.afterClaim?.();
     const alert = await findAlertById(db, delivery.alertId);
     if (!alert) throw new Error(`delivery ${deliveryId} refers to a missing alert`);
     if (alert.status !== 'triggered') {
@@ -88,6 +95,18 @@ export class DeliveryWorker {
       }
     });
     logger.warn('notification failed', fields);
+    await this.tellThread(delivery, alert, failure);
+  }
+
+  /** A page that will not arrive is said in the alert's thread, so the channel knows someone was not woken. */
+  private async tellThread(delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<void> {
+    if (delivery.channel === 'slack' || !alert.slackChannelId || !alert.slackMessageTs) return;
+    const who = delivery.slackUserId ? `<@${delivery.slackUserId}>` : printable(delivery);
+    const next = delivery.channel === 'whatsapp' && failure.kind === 'permanent' ? ' Trying SMS instead.' : '';
+    const text = `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${who} failed: ${failure.detail}.${next}`;
+    await this.options.poster.post(alert.slackChannelId, text, alert.slackMessageTs).catch((error: unknown) => {
+      this.options.logger.warn('could not tell the alert thread about a failed page', { alertId: alert.id, error: messageOf(error) });
+    });
   }
 
   private async record(

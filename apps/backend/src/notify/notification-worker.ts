@@ -18,6 +18,8 @@ export interface NotificationWorkerOptions {
   policy: NotifyConfig;
   /** Connections the job runner may hold (LISTEN + job fetches + completions). */
   poolSize?: number;
+  /** Test-only pause between claiming a delivery and sending it (see DeliveryWorkerOptions.afterClaim). */
+  afterClaim?: () => Promise<void>;
 }
 
 export interface NotificationWorker {
@@ -32,7 +34,7 @@ export interface NotificationWorker {
  */
 export async function startNotificationWorker(options: NotificationWorkerOptions): Promise<NotificationWorker> {
   const { db, logger, policy } = options;
-  const deliveries = new DeliveryWorker({ db, notifier: options.notifier, poster: options.poster, logger, maxAttempts: policy.maxAttempts, retryBaseMs: policy.retryBaseMs, leaseMs: policy.leaseMs });
+  const deliveries = new DeliveryWorker({ db, notifier: options.notifier, poster: options.poster, logger, maxAttempts: policy.maxAttempts, retryBaseMs: policy.retryBaseMs, leaseMs: policy.leaseMs, ...(options.afterClaim ? { afterClaim: options.afterClaim } : {}) });
   const escalations = new EscalationWorker({ db, logger, escalateAfterMs: policy.escalateAfterMs, escalationRounds: policy.escalationRounds });
   const messages = new AlertMessageWorker({ db, poster: options.poster, logger });
 
