@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { Server } from 'node:http';
 import type { ServiceKey } from '@klaxon/config';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { createTestDatabase, type TestDatabase } from '@klaxon/testing';
+import { createTestDatabase, freePort, type TestDatabase } from '@klaxon/testing';
 import { createApp } from '../../src/app';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
@@ -46,6 +46,18 @@ export async function startBackendHarness(): Promise<BackendHarness> {
       await database.drop();
     },
   };
+}
+
+export interface UnreachableBackend {
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+/** The real app on a port nothing listens on: every connection is refused, as when PostgreSQL is down. */
+export async function startUnreachableBackend(): Promise<UnreachableBackend> {
+  const db = createDatabase({ url: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/klaxon`, poolSize: 2, applicationName: 'down' });
+  const app = createApp({ db, logger: createLogger({ service: 'backend', stream: new PassThrough() }), metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test' });
+  return { app, close: () => closeDatabase(db) };
 }
 
 export function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {
