@@ -9,6 +9,7 @@ import { alertsRouter } from './http/alerts.routes';
 import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter } from './http/health.routes';
+import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id.middleware';
 import { requireServiceKey } from './http/service-key.middleware';
 import type { BackendMetrics } from './metrics';
@@ -46,6 +47,11 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
   app.use(healthRouter({ db, version }));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  // Public like /health: the description of the API holds no secrets and no tenant data, and tools
+  // (and people) need it before they have a key. The service key still guards every route it describes.
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
   });
 
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.

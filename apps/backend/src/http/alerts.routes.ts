@@ -18,12 +18,13 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
 const MAX_ALERT_NUMBER = 2_147_483_647;
 
 // Query strings are strict like bodies: a misspelt filter must not silently return everything.
-const listQuerySchema = z.strictObject({
+// Exported so the OpenAPI document derives its query parameters from them.
+export const listQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema.optional(),
   status: z.enum(ALERT_STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
@@ -31,7 +32,7 @@ const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int('a whole number').min(1, 'from 1 to 200').max(200, 'from 1 to 200').default(50),
   cursor: z.string().max(100).optional(),
 });
-const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
+export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
 
 export function alertsRouter({ alerts, metrics }: { alerts: AlertService; metrics: BackendMetrics }): Router {
   const router = Router();

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
 import { runWithContext } from '@klaxon/logger';
 
-const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Adopts the caller's x-request-id (or makes one), echoes it, and puts it on every log line of the request. */
 export const requestId: RequestHandler = (req, res, next) => {

@@ -1,28 +1,20 @@
-import { PassThrough } from 'node:stream';
 import request from 'supertest';
-import { createLogger } from '@klaxon/logger';
-import { freePort } from '@klaxon/testing';
-import type { createApp } from '../../src/app';
-import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
-import { buildApp, SERVICE_KEY, servicesConfig } from './helpers';
+import { SERVICE_KEY, startUnreachableBackend, type UnreachableBackend } from './helpers';
 
 describe('when PostgreSQL is unreachable', () => {
-  let db: Database;
-  let app: ReturnType<typeof createApp>;
+  let down: UnreachableBackend;
   beforeAll(async () => {
-    // A port nothing listens on: every connection is refused, as when the database is down.
-    db = createDatabase({ url: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/klaxon`, poolSize: 2, applicationName: 'down' });
-    app = buildApp(db, createLogger({ service: 'backend', stream: new PassThrough() }), servicesConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
+    down = await startUnreachableBackend();
   });
-  afterAll(() => closeDatabase(db));
+  afterAll(() => down.close());
 
   it('reports unhealthy with 503', async () => {
-    const res = await request(app).get('/health').expect(503);
+    const res = await request(down.app).get('/health').expect(503);
     expect(res.body).toMatchObject({ status: 'unhealthy', db: 'down' });
   });
 
   it('answers POST /alert with 503 and a detail that says nothing was stored', async () => {
-    const res = await request(app)
+    const res = await request(down.app)
       .post('/alert')
       .set('x-service-key', SERVICE_KEY)
       .send({ tenant_id: 'T1', message: 'm', targets: [{ slack_user_id: 'U0001' }] })

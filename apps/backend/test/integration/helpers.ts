@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { Server } from 'node:http';
 import type { ServiceKey } from '@klaxon/config';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { createTestDatabase, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
+import { createTestDatabase, freePort, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
 import { createApp } from '../../src/app';
 import { createBackendServices, type BackendServices, type ServicesConfig } from '../../src/services';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
@@ -72,6 +72,18 @@ export async function startBackendHarness(options: { notify?: Partial<ServicesCo
       await database.drop();
     },
   };
+}
+
+export interface UnreachableBackend {
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+}
+
+/** The real app on a port nothing listens on: every connection is refused, as when PostgreSQL is down. */
+export async function startUnreachableBackend(): Promise<UnreachableBackend> {
+  const db = createDatabase({ url: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/klaxon`, poolSize: 2, applicationName: 'down' });
+  const app = buildApp(db, createLogger({ service: 'backend', stream: new PassThrough() }), servicesConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
+  return { app, close: () => closeDatabase(db) };
 }
 
 export function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {

@@ -1,0 +1,519 @@
+import { z } from 'zod';
+import {
+  ALERT_SOURCES,
+  ALERT_STATUSES,
+  CHANNELS,
+  CONTACT_SOURCES,
+  createAlertRequestSchema,
+  ERROR_CODES,
+  REQUEST_ID_HEADER,
+  SERVICE_KEY_HEADER,
+  SEVERITIES,
+  SLACK_USER_ID_PATTERN,
+  TARGET_STATUSES,
+  tenantIdSchema,
+  transitionRequestSchema,
+  upsertContactRequestSchema,
+  type AlertDto,
+  type AlertEventDto,
+  type AlertEventsDto,
+  type AlertListDto,
+  type AlertStatsDto,
+  type AlertTargetDto,
+  type ContactDto,
+  type ErrorBody,
+  type ErrorCode,
+  type TransitionConflictBody,
+} from '@klaxon/contracts';
+import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
+import type { HealthBody } from './health.routes';
+import { ACCEPTABLE_ID } from './request-id.middleware';
+
+// The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
+// parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
+// schemas are written by hand against the contracts' DTO types (the compiler checks their keys) and
+// test/integration/openapi.int.test.ts checks real responses of every route against them.
+//
+// To describe a new route: add its DTO to `schemas` with dtoSchema<ItsDto>(…), and its operation to
+// `paths` below. Nothing else; the route-walk test fails until a registered route is described here.
+
+export type JsonSchema = z.core.JSONSchema.JSONSchema;
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export interface Reference {
+  $ref: string;
+}
+export interface MediaType {
+  schema: JsonSchema;
+  /** A request that succeeds; the conformance test sends it, so it stays true. */
+  example?: unknown;
+}
+export interface ResponseObject {
+  description: string;
+  content?: Record<string, MediaType>;
+}
+export interface Parameter {
+  name: string;
+  in: 'query' | 'path' | 'header';
+  required: boolean;
+  description: string;
+  schema: JsonSchema;
+}
+export interface Operation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** `[]` makes the operation public, overriding the document-wide service key. */
+  security?: Record<string, string[]>[];
+  parameters?: Parameter[];
+  requestBody?: { required: boolean; description?: string; content: Record<string, MediaType> };
+  responses: Record<`${number}`, ResponseObject | Reference>;
+}
+export type PathItem = Partial<Record<HttpMethod, Operation>>;
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  jsonSchemaDialect: string;
+  info: { title: string; version: string; description: string };
+  servers: { url: string; description: string }[];
+  security: Record<string, string[]>[];
+  tags: { name: string; description: string }[];
+  paths: Record<string, PathItem>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    responses: Record<string, ResponseObject>;
+    securitySchemes: Record<string, { type: 'apiKey'; in: 'header'; name: string; description: string }>;
+  };
+}
+
+/** A request schema as a caller sees it (`io: 'input'`: optional fields and defaults are the caller's to omit). */
+function fromZod(schema: z.ZodType): JsonSchema {
+  // The dialect is declared once for the document (jsonSchemaDialect), not inside every embedded schema.
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' });
+  return rest;
+}
+
+/** One parameter per field of a zod object schema; a new field without a description does not compile. */
+function parametersOf<S extends z.ZodObject>(where: 'query' | 'path', schema: S, descriptions: Record<keyof S['shape'] & string, string>): Parameter[] {
+  return Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: where,
+    required: where === 'path' || !(field as z.ZodType).isOptional(),
+    description: descriptions[name as keyof S['shape'] & string],
+    schema: fromZod(field as z.ZodType),
+  }));
+}
+
+/**
+ * An object schema with exactly T's keys, all required and nothing else allowed: the compiler flags a
+ * DTO field missing here (or one here the DTO lacks), and the conformance test flags a response that
+ * carries a field more or less than the document.
+ */
+function dtoSchema<T>(properties: { [K in keyof T]-?: JsonSchema }, description?: string): JsonSchema {
+  return { type: 'object', ...(description ? { description } : {}), properties, required: Object.keys(properties), additionalProperties: false };
+}
+
+type TypedSchema = JsonSchema & { type: 'string' | 'number' | 'integer' };
+const nullable = (schema: TypedSchema): JsonSchema => ({ ...schema, type: [schema.type, 'null'] });
+const timestamp = (description: string): TypedSchema => ({ type: 'string', format: 'date-time', description });
+
+/** Named so references are checked by the compiler; a schema added to `schemas` is added here too. */
+type SchemaName =
+  | 'AlertTarget'
+  | 'Alert'
+  | 'AlertList'
+  | 'AlertEvent'
+  | 'AlertEvents'
+  | 'AlertStats'
+  | 'Error'
+  | 'TransitionConflict'
+  | 'CreateAlertRequest'
+  | 'TransitionRequest'
+  | 'Contact'
+  | 'UpsertContactRequest'
+  | 'Health';
+const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
+const json = (description: string, schema: JsonSchema): ResponseObject => ({ description, content: { 'application/json': { schema } } });
+
+/** An error response whose body is an Error carrying exactly this code. */
+function errorResponse(code: ErrorCode, description: string): ResponseObject {
+  return json(description, { type: 'object', allOf: [schemaRef('Error')], properties: { error: { const: code } } });
+}
+
+const alertTarget = dtoSchema<AlertTargetDto>(
+  {
+    slack_user_id: nullable({ type: 'string', description: 'The Slack user paged; null for a bare phone target.' }),
+    name: nullable({ type: 'string', description: 'Display name when known (contacts or Slack profile).' }),
+    phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+1******0123`); null when none was found.' }),
+    status: { type: 'string', enum: [...TARGET_STATUSES], description: '`paging`: at least one channel will try; `unreachable`: `reason` says why not.' },
+    channels: { type: 'array', items: { type: 'string', enum: [...CHANNELS] } },
+    reason: nullable({ type: 'string', description: 'Why the target cannot be reached; null while paging.' }),
+  },
+  'A person (or number) the alert pages, as target resolution found them.',
+);
+
+const alert = dtoSchema<AlertDto>(
+  {
+    id: { type: 'string', format: 'uuid' },
+    tenant_id: { type: 'string' },
+    number: { type: 'integer', minimum: 1, description: 'Per-tenant number, as people write it in Slack (`#42`).' },
+    status: { type: 'string', enum: [...ALERT_STATUSES] },
+    severity: { type: 'string', enum: [...SEVERITIES] },
+    message: { type: 'string' },
+    rule_name: nullable({ type: 'string' }),
+    source: { type: 'string', enum: [...ALERT_SOURCES] },
+    dedup_key: nullable({ type: 'string' }),
+    targets: { type: 'array', items: schemaRef('AlertTarget') },
+    slack: {
+      type: ['object', 'null'],
+      description: 'Where the alert was raised in Slack; null when it came from elsewhere.',
+      properties: { channel_id: nullable({ type: 'string' }), user_id: nullable({ type: 'string' }) },
+      required: ['channel_id', 'user_id'],
+      additionalProperties: false,
+    },
+    created_at: timestamp('When the alert was raised.'),
+    acknowledged_at: nullable(timestamp('When it was acknowledged; null until then.')),
+    acknowledged_by: nullable({ type: 'string', description: '`slack:U123` for a Slack user, otherwise what the caller named.' }),
+    resolved_at: nullable(timestamp('When it was resolved; null until then.')),
+    resolved_by: nullable({ type: 'string' }),
+  },
+  'An alert as the backend returns it.',
+);
+
+const alertEvent = dtoSchema<AlertEventDto>(
+  {
+    id: { type: 'integer' },
+    kind: { type: 'string', description: 'What happened: `created`, `acknowledged`, `resolved`, …' },
+    actor: nullable({ type: 'string', description: '`slack:U123` for a Slack user, otherwise what the API caller named (or `api`, `system`).' }),
+    note: nullable({ type: 'string' }),
+    data: { type: 'object', description: 'Details that depend on the kind.' },
+    at: timestamp('When it happened.'),
+  },
+  'One entry of an alert’s audit trail.',
+);
+
+const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, { type: 'integer', minimum: 0 }])) as Record<(typeof SEVERITIES)[number], JsonSchema>;
+
+const schemas: Record<SchemaName, JsonSchema> = {
+  AlertTarget: alertTarget,
+  Alert: alert,
+  AlertList: dtoSchema<AlertListDto>({
+    alerts: { type: 'array', items: schemaRef('Alert'), description: 'Newest first.' },
+    next_cursor: nullable({ type: 'string', description: 'Pass as `cursor` for the next (older) page; null on the last page.' }),
+  }),
+  AlertEvent: alertEvent,
+  AlertEvents: dtoSchema<AlertEventsDto>({
+    alert_id: { type: 'string', format: 'uuid' },
+    events: { type: 'array', items: schemaRef('AlertEvent'), description: 'Oldest first.' },
+  }),
+  AlertStats: dtoSchema<AlertStatsDto>({
+    tenant_id: { type: 'string' },
+    total: { type: 'integer', minimum: 0 },
+    triggered: { type: 'integer', minimum: 0 },
+    acknowledged: { type: 'integer', minimum: 0 },
+    resolved: { type: 'integer', minimum: 0 },
+    by_severity: dtoSchema<AlertStatsDto['by_severity']>(bySeverity),
+    mean_time_to_acknowledge_seconds: nullable({ type: 'number', minimum: 0, description: 'Over acknowledged alerts; null when none.' }),
+    mean_time_to_resolve_seconds: nullable({ type: 'number', minimum: 0, description: 'Over resolved alerts; null when none.' }),
+  }),
+  Error: dtoSchema<ErrorBody>(
+    {
+      error: { type: 'string', enum: [...ERROR_CODES], description: 'A stable code to branch on.' },
+      detail: { type: 'string', description: 'A sentence a person can act on; for 422 it names the field.' },
+    },
+    'Every error response: `{error, detail}`.',
+  ),
+  TransitionConflict: dtoSchema<TransitionConflictBody>(
+    {
+      error: { const: 'invalid_transition' },
+      detail: { type: 'string' },
+      current: dtoSchema<TransitionConflictBody['current']>({
+        status: { type: 'string', enum: [...ALERT_STATUSES] },
+        by: nullable({ type: 'string' }),
+        at: timestamp('When the alert reached its current status.'),
+      }),
+    },
+    'A refused transition: the alert’s current status, who put it there and when. Nothing was changed.',
+  ),
+  CreateAlertRequest: fromZod(createAlertRequestSchema),
+  TransitionRequest: fromZod(transitionRequestSchema),
+  Contact: dtoSchema<ContactDto>(
+    {
+      tenant_id: { type: 'string' },
+      slack_user_id: { type: 'string' },
+      name: nullable({ type: 'string' }),
+      phone: { type: 'string', description: 'E.164, masked on the wire (`+44******0958`).' },
+      channels: { type: 'array', items: { type: 'string', enum: [...CHANNELS] } },
+      source: { type: 'string', enum: [...CONTACT_SOURCES], description: '`self`: set with `/alert phone`; `import`: bulk import; `slack`: copied from the Slack profile.' },
+      updated_at: timestamp('When the number was last written.'),
+    },
+    'How Klaxon reaches a Slack user of a tenant.',
+  ),
+  UpsertContactRequest: fromZod(upsertContactRequestSchema),
+  Health: dtoSchema<HealthBody>({
+    status: { type: 'string', enum: ['healthy', 'unhealthy'] },
+    db: { type: 'string', enum: ['up', 'down'] },
+    db_latency_ms: { type: 'number', minimum: 0 },
+    uptime_s: { type: 'integer', minimum: 0 },
+    version: { type: 'string' },
+  }),
+};
+
+const responses = {
+  InvalidJson: errorResponse('invalid_json', 'The body is not valid (UTF-8) JSON.'),
+  Unauthorized: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header is missing or matches no configured key.`),
+  NotFound: errorResponse('not_found', 'No such alert or tenant, or one this service key may not see.'),
+  PayloadTooLarge: errorResponse('payload_too_large', 'The body is larger than the configured limit (256 kB by default).'),
+  InvalidField: errorResponse('invalid_field', 'A field, parameter or query value is invalid; the detail names it and what was expected.'),
+  DatabaseUnavailable: errorResponse('database_unavailable', 'PostgreSQL is unreachable; nothing was changed. Retry in a few seconds.'),
+  TransitionConflict: json('The transition is not allowed from the alert’s current status (e.g. already acknowledged).', schemaRef('TransitionConflict')),
+} satisfies Record<string, ResponseObject>;
+
+const ALERT_TAG = 'alerts';
+const CONTACT_TAG = 'contacts';
+const OPS_TAG = 'operations';
+const PUBLIC: Record<string, string[]>[] = [];
+
+const alertRefParameters: Parameter[] = [
+  {
+    name: 'ref',
+    in: 'path',
+    required: true,
+    description:
+      'The alert’s UUID, or its per-tenant number (`42`, or `#42` percent-encoded as `%2342`). A number needs `tenant_id` unless the service key is bound to a tenant.',
+    schema: { type: 'string', anyOf: [{ format: 'uuid' }, { pattern: ALERT_NUMBER.source }] },
+  },
+  ...parametersOf('query', alertQuerySchema, { tenant_id: 'The tenant, required to name an alert by its number with an unbound key; otherwise a further check.' }),
+];
+
+const contactParameters: Parameter[] = [
+  { name: 'tenant_id', in: 'path', required: true, description: 'The tenant (Slack team id).', schema: fromZod(tenantIdSchema) },
+  { name: 'slack_user_id', in: 'path', required: true, description: 'The Slack user.', schema: { type: 'string', pattern: SLACK_USER_ID_PATTERN.source } },
+];
+
+/** PUT /alerts/{ref}/acknowledge and /resolve differ only in their verb. */
+function transitionOperation(action: 'acknowledge' | 'resolve', outcome: string): Operation {
+  return {
+    operationId: `${action}Alert`,
+    summary: `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert`,
+    description: `Moves the alert to \`${outcome}\` in one conditional update and records who did it in its events. When the alert’s status does not allow it, answers 409 with who put it where it is, and changes nothing.`,
+    tags: [ALERT_TAG],
+    parameters: alertRefParameters,
+    requestBody: { required: false, content: { 'application/json': { schema: schemaRef('TransitionRequest'), example: { actor: 'slack:U024BE7LH', note: 'looking' } } } },
+    responses: {
+      '200': json(`The alert, now ${outcome}.`, schemaRef('Alert')),
+      '400': responseRef('InvalidJson'),
+      '401': responseRef('Unauthorized'),
+      '404': responseRef('NotFound'),
+      '409': responseRef('TransitionConflict'),
+      '413': responseRef('PayloadTooLarge'),
+      '422': responseRef('InvalidField'),
+      '503': responseRef('DatabaseUnavailable'),
+    },
+  };
+}
+
+const paths: Record<string, PathItem> = {
+  '/alert': {
+    post: {
+      operationId: 'raiseAlert',
+      summary: 'Raise an alert',
+      description:
+        'Stores the alert, resolves its targets and queues their notifications in one transaction. A `dedup_key` matching an open alert of the tenant answers 200 with that alert instead of raising another. A repeated `x-request-id` answers as the first request did.',
+      tags: [ALERT_TAG],
+      parameters: [
+        {
+          name: REQUEST_ID_HEADER,
+          in: 'header',
+          required: false,
+          description: 'Idempotency key: a retry with the same id returns the first answer. Echoed on every response.',
+          schema: { type: 'string', pattern: ACCEPTABLE_ID.source },
+        },
+      ],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: schemaRef('CreateAlertRequest'),
+            example: { tenant_id: 'T024BE7LD', message: 'checkout is down', severity: 'critical', targets: [{ slack_user_id: 'U024BE7LH' }, { phone: '+14155550101' }] },
+          },
+        },
+      },
+      responses: {
+        '201': json('The alert raised.', schemaRef('Alert')),
+        '200': json('An open alert of the tenant already has this `dedup_key`: that alert, unchanged.', schemaRef('Alert')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('Unauthorized'),
+        '413': responseRef('PayloadTooLarge'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/alerts': {
+    get: {
+      operationId: 'listAlerts',
+      summary: 'List a tenant’s alerts, newest first',
+      description: 'Keyset pagination: pass `next_cursor` as `cursor` to get the next (older) page.',
+      tags: [ALERT_TAG],
+      parameters: parametersOf('query', listQuerySchema, {
+        tenant_id: 'The tenant; defaults to the service key’s own when the key is bound to one.',
+        status: 'Only alerts in this status.',
+        severity: 'Only alerts of this severity.',
+        since: 'Only alerts raised at or after this time.',
+        limit: 'Page size.',
+        cursor: '`next_cursor` of the previous page, unchanged.',
+      }),
+      responses: {
+        '200': json('A page of alerts.', schemaRef('AlertList')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/alerts/{ref}': {
+    get: {
+      operationId: 'getAlert',
+      summary: 'Get one alert',
+      tags: [ALERT_TAG],
+      parameters: alertRefParameters,
+      responses: {
+        '200': json('The alert.', schemaRef('Alert')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/alerts/{ref}/events': {
+    get: {
+      operationId: 'listAlertEvents',
+      summary: 'Get an alert’s audit trail',
+      description: 'Every change to the alert, oldest first: who, when, what, and the note given.',
+      tags: [ALERT_TAG],
+      parameters: alertRefParameters,
+      responses: {
+        '200': json('The alert’s events.', schemaRef('AlertEvents')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/alerts/{ref}/acknowledge': { put: transitionOperation('acknowledge', 'acknowledged') },
+  '/alerts/{ref}/resolve': { put: transitionOperation('resolve', 'resolved') },
+  '/stats/{tenant_id}': {
+    get: {
+      operationId: 'getAlertStats',
+      summary: 'Count a tenant’s alerts by status and severity',
+      tags: [ALERT_TAG],
+      parameters: parametersOf('path', z.object({ tenant_id: tenantIdSchema }), { tenant_id: 'The tenant (a Slack team id or a service’s slug).' }),
+      responses: {
+        '200': json('The tenant’s counts and mean response times.', schemaRef('AlertStats')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/contacts/{tenant_id}/{slack_user_id}': {
+    put: {
+      parameters: contactParameters,
+      operationId: 'setContact',
+      summary: 'Set a person’s own phone number',
+      description: 'What `/alert phone <number>` sends. The number is normalised to E.164 (numbers without `+` are read in DEFAULT_PHONE_REGION) and wins over the Slack profile from then on.',
+      tags: [CONTACT_TAG],
+      requestBody: { required: true, content: { 'application/json': { schema: schemaRef('UpsertContactRequest'), example: { phone: '+44 20 7946 0958' } } } },
+      responses: {
+        '200': json('The contact as stored, phone masked.', schemaRef('Contact')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '413': responseRef('PayloadTooLarge'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+    get: {
+      operationId: 'getContact',
+      summary: 'Show a person’s stored contact',
+      parameters: contactParameters,
+      tags: [CONTACT_TAG],
+      responses: {
+        '200': json('The contact, phone masked.', schemaRef('Contact')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/health': {
+    get: {
+      operationId: 'getHealth',
+      summary: 'Health, including PostgreSQL',
+      description: 'Unauthenticated, for supervisors and probes: 200 only when PostgreSQL answers.',
+      tags: [OPS_TAG],
+      security: PUBLIC,
+      responses: {
+        '200': json('Healthy.', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'healthy' }, db: { const: 'up' } } }),
+        '503': json('PostgreSQL is unreachable.', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'unhealthy' }, db: { const: 'down' } } }),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      description: 'Unauthenticated like /health: the backend listens on loopback only, and labels carry no ids or phone numbers.',
+      tags: [OPS_TAG],
+      security: PUBLIC,
+      responses: { '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      operationId: 'getOpenApiDocument',
+      summary: 'This document',
+      description: 'Unauthenticated: it describes the API and reveals no secrets.',
+      tags: [OPS_TAG],
+      security: PUBLIC,
+      responses: {
+        '200': json('The OpenAPI 3.1 description of this API.', { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } } }),
+      },
+    },
+  },
+};
+
+export const openApiDocument: OpenApiDocument = {
+  openapi: '3.1.0',
+  jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+  info: {
+    title: 'Klaxon backend',
+    // The version of this description, not of the build; bump it when a route or a body changes shape.
+    version: '1.0.0',
+    description:
+      'Private alert service behind the Slack gateway. JSON in, JSON out. Every error is `{error, detail}`; any route may also answer 500 `internal` on an unexpected failure. Every response carries `x-request-id`.',
+  },
+  servers: [{ url: 'http://127.0.0.1:5002', description: 'The default listen address (loopback only).' }],
+  security: [{ serviceKey: [] }],
+  tags: [
+    { name: ALERT_TAG, description: 'The alert life cycle: raise, list, acknowledge, resolve, audit, count.' },
+    { name: OPS_TAG, description: 'Public, for operators and tools: health, metrics, this document.' },
+  ],
+  paths,
+  components: {
+    schemas,
+    responses,
+    securitySchemes: {
+      serviceKey: { type: 'apiKey', in: 'header', name: SERVICE_KEY_HEADER, description: 'One of the keys configured in INTERNAL_SERVICE_KEYS; a key bound to a tenant sees only that tenant.' },
+    },
+  },
+};

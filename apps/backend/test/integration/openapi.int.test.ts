@@ -1,0 +1,355 @@
+import request, { type Response } from 'supertest';
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import type { AlertDto } from '@klaxon/contracts';
+import type { createApp } from '../../src/app';
+import { HTTP_METHODS, openApiDocument as doc, type HttpMethod, type Operation, type ResponseObject } from '../../src/http/openapi';
+import { ACME_KEY, SERVICE_KEY, startBackendHarness, startUnreachableBackend, type BackendHarness, type UnreachableBackend } from './helpers';
+
+// Real responses of every route, checked against the served OpenAPI document, so the document cannot
+// drift from the code: an undocumented status, field or route fails here.
+
+const DOC_ID = 'https://klaxon.invalid/openapi.json';
+const TENANT = 'T-OPENAPI';
+
+// Strict, so a misspelt keyword in the document fails instead of silently validating nothing.
+const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
+addFormats(ajv);
+// The document is the root every `#/components/...` reference resolves against; its own top-level keys
+// are not JSON Schema keywords, so strict mode must be told they carry no validation.
+ajv.addVocabulary(['openapi', 'jsonSchemaDialect', 'info', 'servers', 'security', 'tags', 'paths', 'components']);
+// As JSON, i.e. as served (the first test checks they are equal): what clients read is what gets checked.
+ajv.addSchema(JSON.parse(JSON.stringify(doc)) as object, DOC_ID);
+
+const pointerEscape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const validators = new Map<string, ValidateFunction>();
+function validatorAt(pointer: string): ValidateFunction {
+  let validate = validators.get(pointer);
+  if (!validate) {
+    validate = ajv.getSchema(`${DOC_ID}#${pointer.split('/').map((s) => encodeURIComponent(s)).join('/')}`);
+    if (!validate) throw new Error(`no schema at ${pointer}`);
+    validators.set(pointer, validate);
+  }
+  return validate;
+}
+function validationErrors(pointer: string, body: unknown): string[] {
+  const validate = validatorAt(pointer);
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`);
+}
+
+interface DocumentedOperation {
+  method: HttpMethod;
+  path: string;
+  operation: Operation;
+  pointer: string;
+}
+const operations: DocumentedOperation[] = Object.entries(doc.paths).flatMap(([path, item]) =>
+  HTTP_METHODS.flatMap((method) => {
+    const operation = item[method];
+    return operation ? [{ method, path, operation, pointer: `/paths/${pointerEscape(path)}/${method}` }] : [];
+  }),
+);
+const operationAt = (method: HttpMethod, path: string): DocumentedOperation => {
+  const found = operations.find((o) => o.method === method && o.path === path);
+  if (!found) throw new Error(`${method.toUpperCase()} ${path} is not in the OpenAPI document`);
+  return found;
+};
+
+/** The documented response for a status, and the JSON pointer of its object (following a shared `$ref`). */
+function documentedResponse(op: DocumentedOperation, status: string): { response: ResponseObject; pointer: string } | null {
+  const entry = op.operation.responses[status as `${number}`];
+  if (!entry) return null;
+  if (!('$ref' in entry)) return { response: entry, pointer: `${op.pointer}/responses/${status}` };
+  const name = entry.$ref.replace('#/components/responses/', '');
+  const response = doc.components.responses[name];
+  if (!response) throw new Error(`${entry.$ref} does not resolve`);
+  return { response, pointer: `/components/responses/${pointerEscape(name)}` };
+}
+
+const exercised = new Set<string>();
+const responseKey = (method: HttpMethod, path: string, status: string) => `${method.toUpperCase()} ${path} ${status}`;
+
+/** Fails unless the route documents this status, the content type, and a schema the body satisfies. */
+function expectConforms(res: Response, method: HttpMethod, pathTemplate: string): void {
+  const op = operationAt(method, pathTemplate);
+  const status = String(res.status);
+  const documented = documentedResponse(op, status);
+  if (!documented) {
+    throw new Error(`${method.toUpperCase()} ${pathTemplate} answered ${status}, which the document does not list (${Object.keys(op.operation.responses).join(', ')}): ${res.text}`);
+  }
+  exercised.add(responseKey(method, pathTemplate, status));
+  const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+  expect(Object.keys(documented.response.content ?? {})).toContain(mediaType);
+  if (mediaType === 'application/json') {
+    // The route rides along so a failure says which response drifted.
+    const route = responseKey(method, pathTemplate, status);
+    expect({ route, errors: validationErrors(`${documented.pointer}/content/${pointerEscape(mediaType)}/schema`, res.body) }).toEqual({ route, errors: [] });
+  }
+}
+
+const exampleOf = (op: DocumentedOperation): unknown => op.operation.requestBody?.content['application/json']?.example;
+
+/** A URL for the operation that passes validation: path parameters filled, tenant named. */
+function sampleUrl(op: DocumentedOperation): string {
+  const path = op.path.replace('{ref}', '00000000-0000-4000-8000-000000000000').replace('{tenant_id}', TENANT).replace('{slack_user_id}', 'U0SAMPLE');
+  return op.operation.parameters?.some((p) => p.in === 'query' && p.name === 'tenant_id') ? `${path}?tenant_id=${TENANT}` : path;
+}
+
+const call = (app: ReturnType<typeof createApp>, method: HttpMethod, url: string, key: string | null = SERVICE_KEY) => {
+  const req = request(app)[method](url);
+  return key ? req.set('x-service-key', key) : req;
+};
+/** The operation's sample request: its URL, and its documented example body when it takes one. */
+const sampleRequest = (app: ReturnType<typeof createApp>, op: DocumentedOperation, key: string | null = SERVICE_KEY) => {
+  const req = call(app, op.method, sampleUrl(op), key);
+  const example = exampleOf(op);
+  return example === undefined ? req : req.send(example as object);
+};
+
+let backend: BackendHarness;
+beforeAll(async () => {
+  backend = await startBackendHarness();
+});
+afterAll(() => backend.close());
+
+const internal = (method: HttpMethod, url: string) => call(backend.app, method, url);
+const acme = (method: HttpMethod, url: string) => call(backend.app, method, url, ACME_KEY);
+
+async function raise(extra: Record<string, unknown> = {}): Promise<AlertDto> {
+  const res = await internal('post', '/alert').send({ tenant_id: TENANT, message: 'checkout is down', targets: [{ slack_user_id: 'U0001' }], ...extra });
+  expectConforms(res, 'post', '/alert');
+  expect(res.status).toBe(201);
+  return res.body as AlertDto;
+}
+
+describe('the OpenAPI document', () => {
+  it('is served without a service key, as JSON, equal to the one in the code', async () => {
+    const res = await request(backend.app).get('/openapi.json').expect(200);
+    expectConforms(res, 'get', '/openapi.json');
+    expect(res.body).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+
+  it('describes every route the app registers, and registers every route it describes', () => {
+    expect(registeredRoutes(backend.app)).toEqual(operations.map((o) => `${o.method.toUpperCase()} ${o.path}`).sort());
+  });
+
+  it('gives every operation a unique operationId, a summary, a tag, and every secured one a 401', () => {
+    const ids = operations.map((o) => o.operation.operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { operation } of operations) {
+      expect(operation.summary).toBeTruthy();
+      expect(operation.tags.length).toBeGreaterThan(0);
+      if (operation.security?.length !== 0) expect(Object.keys(operation.responses)).toContain('401');
+    }
+  });
+
+  it('compiles every schema in strict mode, and every request example satisfies its schema', () => {
+    for (const op of operations) {
+      for (const status of Object.keys(op.operation.responses)) {
+        const { response, pointer } = documentedResponse(op, status)!;
+        for (const mediaType of Object.keys(response.content ?? {})) validatorAt(`${pointer}/content/${pointerEscape(mediaType)}/schema`);
+      }
+      op.operation.parameters?.forEach((_p, i) => validatorAt(`${op.pointer}/parameters/${i}/schema`));
+      const example = exampleOf(op);
+      if (example !== undefined) expect(validationErrors(`${op.pointer}/requestBody/content/application~1json/schema`, example)).toEqual([]);
+    }
+  });
+
+  it('catches drift: a body with a field more, a field less, or a wrong type fails the Alert schema', async () => {
+    const alert = await raise();
+    const pointer = `${operationAt('get', '/alerts/{ref}').pointer}/responses/200/content/application~1json/schema`;
+    expect(validationErrors(pointer, alert)).toEqual([]);
+    expect(validationErrors(pointer, { ...alert, escalation_level: 1 })).toEqual([expect.stringContaining('must NOT have additional properties')]);
+    const { resolved_by: _dropped, ...withoutField } = alert;
+    expect(validationErrors(pointer, withoutField)).toEqual([expect.stringContaining("must have required property 'resolved_by'")]);
+    expect(validationErrors(pointer, { ...alert, number: String(alert.number) })).toEqual([expect.stringContaining('/number must be integer')]);
+    expect(validationErrors(pointer, { ...alert, targets: [{ ...alert.targets[0], phone_raw: '+14155550101' }] })).not.toEqual([]);
+  });
+
+  it('refuses a status the operation does not document', async () => {
+    const res = await internal('get', `/alerts?tenant_id=${TENANT}`).expect(200);
+    expect(() => expectConforms({ ...res, status: 418 } as Response, 'get', '/alerts')).toThrow('answered 418, which the document does not list');
+  });
+});
+
+describe('statuses every route shares', () => {
+  const documenting = (status: string) => operations.filter((o) => status in o.operation.responses).map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const);
+
+  it.each(documenting('401'))('%s answers 401 without a service key', async (_name, op) => {
+    const res = await sampleRequest(backend.app, op, null);
+    expect(res.status).toBe(401);
+    expectConforms(res, op.method, op.path);
+  });
+
+  it.each(documenting('400'))('%s answers 400 to malformed JSON', async (_name, op) => {
+    const res = await internal(op.method, sampleUrl(op)).set('content-type', 'application/json').send('{"tenant_id": ');
+    expect(res.status).toBe(400);
+    expectConforms(res, op.method, op.path);
+  });
+
+  it.each(documenting('413'))('%s answers 413 to a body over the limit', async (_name, op) => {
+    const res = await internal(op.method, sampleUrl(op)).send({ note: 'x'.repeat(300_000) });
+    expect(res.status).toBe(413);
+    expectConforms(res, op.method, op.path);
+  });
+
+  describe('when PostgreSQL is unreachable', () => {
+    let down: UnreachableBackend;
+    beforeAll(async () => {
+      down = await startUnreachableBackend();
+    });
+    afterAll(() => down.close());
+
+    it.each(documenting('503'))('%s answers 503', async (_name, op) => {
+      const res = await sampleRequest(down.app, op);
+      expect(res.status).toBe(503);
+      expectConforms(res, op.method, op.path);
+    });
+  });
+});
+
+describe('POST /alert', () => {
+  it('answers 201 with the alert, then 200 with the same alert for its dedup_key', async () => {
+    const first = await raise({ dedup_key: 'openapi-dedup', severity: 'critical', rule_name: 'HighErrorRate', targets: [{ slack_user_id: 'U0001' }, { phone: '+14155550101' }] });
+    const again = await internal('post', '/alert').send({ tenant_id: TENANT, message: 'checkout is down', targets: [{ slack_user_id: 'U0001' }], dedup_key: 'openapi-dedup' });
+    expectConforms(again, 'post', '/alert');
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.id);
+  });
+
+  it('answers a Slack-raised alert (with its channel) and the documented example', async () => {
+    await raise({ slack: { channel_id: 'C0001', user_id: 'U0002', response_url: 'https://hooks.slack.com/commands/T1/1/abc' } });
+    expectConforms(await internal('post', '/alert').send(exampleOf(operationAt('post', '/alert')) as object), 'post', '/alert');
+  });
+
+  it('answers 422 naming the field', async () => {
+    const res = await internal('post', '/alert').send({ tenant_id: TENANT, message: '', targets: [] });
+    expect(res.status).toBe(422);
+    expectConforms(res, 'post', '/alert');
+  });
+});
+
+describe('GET /alerts', () => {
+  it('answers pages with next_cursor, then null on the last page', async () => {
+    for (let i = 0; i < 3; i++) await raise();
+    const first = await internal('get', `/alerts?tenant_id=${TENANT}&limit=2`);
+    expectConforms(first, 'get', '/alerts');
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    let cursor: string | null = first.body.next_cursor as string;
+    while (cursor) {
+      const page = await internal('get', `/alerts?tenant_id=${TENANT}&limit=50&cursor=${cursor}`);
+      expectConforms(page, 'get', '/alerts');
+      cursor = page.body.next_cursor as string | null;
+    }
+    expectConforms(await internal('get', `/alerts?tenant_id=${TENANT}&status=triggered&severity=high&since=2020-01-01T00:00:00Z`), 'get', '/alerts');
+  });
+
+  it('answers 404 for another tenant than the service key’s, 422 for a bad filter', async () => {
+    expectConforms(await acme('get', `/alerts?tenant_id=${TENANT}`).expect(404), 'get', '/alerts');
+    expectConforms(await internal('get', `/alerts?tenant_id=${TENANT}&status=open`).expect(422), 'get', '/alerts');
+  });
+});
+
+describe('GET /alerts/{ref} and /alerts/{ref}/events', () => {
+  it.each(['/alerts/{ref}', '/alerts/{ref}/events'])('%s answers by UUID, by number and by #number', async (path) => {
+    const alert = await raise();
+    for (const ref of [alert.id, String(alert.number), `%23${alert.number}`]) {
+      const query = ref === alert.id ? '' : `?tenant_id=${TENANT}`;
+      expectConforms(await internal('get', `${path.replace('{ref}', ref)}${query}`).expect(200), 'get', path);
+    }
+  });
+
+  it.each(['/alerts/{ref}', '/alerts/{ref}/events'])('%s answers 404 for an unknown alert, 422 for a number without a tenant', async (path) => {
+    expectConforms(await internal('get', path.replace('{ref}', '7f0e1c9a-0000-4000-8000-000000000000')).expect(404), 'get', path);
+    expectConforms(await internal('get', path.replace('{ref}', '42')).expect(422), 'get', path);
+  });
+});
+
+describe('PUT /alerts/{ref}/acknowledge and /resolve', () => {
+  it('answers 200 with the alert, then 409 with the current state; the events conform at each step', async () => {
+    const alert = await raise();
+    expectConforms(await internal('put', `/alerts/${alert.id}/acknowledge`).send({ actor: 'slack:U0002', note: 'looking' }).expect(200), 'put', '/alerts/{ref}/acknowledge');
+    expectConforms(await internal('put', `/alerts/${alert.id}/acknowledge`).send({}).expect(409), 'put', '/alerts/{ref}/acknowledge');
+    expectConforms(await internal('put', `/alerts/${alert.id}/resolve`).send({ note: 'fixed' }).expect(200), 'put', '/alerts/{ref}/resolve');
+    expectConforms(await internal('put', `/alerts/${alert.id}/resolve`).expect(409), 'put', '/alerts/{ref}/resolve');
+    expectConforms(await internal('get', `/alerts/${alert.id}/events`).expect(200), 'get', '/alerts/{ref}/events');
+  });
+
+  it.each(['/alerts/{ref}/acknowledge', '/alerts/{ref}/resolve'])('%s answers 404 for an unknown alert, 422 for a bad body', async (path) => {
+    expectConforms(await internal('put', path.replace('{ref}', '7f0e1c9a-0000-4000-8000-000000000000')).send({}).expect(404), 'put', path);
+    expectConforms(await internal('put', path.replace('{ref}', '7f0e1c9a-0000-4000-8000-000000000000')).send({ note: '' }).expect(422), 'put', path);
+  });
+});
+
+describe('GET /stats/{tenant_id}', () => {
+  it('answers counts and mean times (numbers once alerts were handled, null before)', async () => {
+    expectConforms(await internal('get', '/stats/T-EMPTY').expect(200), 'get', '/stats/{tenant_id}');
+    const res = await internal('get', `/stats/${TENANT}`).expect(200);
+    expectConforms(res, 'get', '/stats/{tenant_id}');
+    expect(res.body.mean_time_to_resolve_seconds).toEqual(expect.any(Number));
+  });
+
+  it('answers 404 for another tenant than the service key’s, 422 for a malformed tenant id', async () => {
+    expectConforms(await acme('get', `/stats/${TENANT}`).expect(404), 'get', '/stats/{tenant_id}');
+    expectConforms(await internal('get', '/stats/-bad').expect(422), 'get', '/stats/{tenant_id}');
+  });
+});
+
+describe('PUT and GET /contacts/{tenant_id}/{slack_user_id}', () => {
+  const path = '/contacts/{tenant_id}/{slack_user_id}';
+  it('answers 200 with the masked contact after setting it, 404 before, 422 for a bad number or id', async () => {
+    expectConforms(await internal('get', `/contacts/${TENANT}/U0NOBODY`).expect(404), 'get', path);
+    expectConforms(await internal('put', `/contacts/${TENANT}/U0OPENAPI`).send({ phone: '+44 20 7946 0958' }).expect(200), 'put', path);
+    expectConforms(await internal('get', `/contacts/${TENANT}/U0OPENAPI`).expect(200), 'get', path);
+    expectConforms(await internal('put', `/contacts/${TENANT}/U0OPENAPI`).send({ phone: '12' }).expect(422), 'put', path);
+    expectConforms(await internal('get', `/contacts/${TENANT}/jane`).expect(422), 'get', path);
+  });
+
+  it('answers 404 to a key bound to another tenant', async () => {
+    expectConforms(await acme('put', `/contacts/${TENANT}/U0OPENAPI`).send({ phone: '+44 20 7946 0958' }).expect(404), 'put', path);
+  });
+});
+
+describe('public routes', () => {
+  it('GET /health answers 200 healthy without a key', async () => {
+    expectConforms(await request(backend.app).get('/health').expect(200), 'get', '/health');
+  });
+
+  it('GET /metrics answers Prometheus text without a key', async () => {
+    const res = await request(backend.app).get('/metrics').expect(200);
+    expectConforms(res, 'get', '/metrics');
+    expect(res.text).toContain('# TYPE');
+  });
+});
+
+// Last on purpose (jest runs a file's tests in order): it needs the whole file to have run.
+it('exercised every documented response of every route', () => {
+  const documented = operations.flatMap((op) => Object.keys(op.operation.responses).map((status) => responseKey(op.method, op.path, status)));
+  expect(documented.filter((key) => !exercised.has(key))).toEqual([]);
+});
+
+interface RouterLayer {
+  route?: { path: unknown; methods: Record<string, boolean | undefined> };
+  handle: { stack?: RouterLayer[] };
+  slash?: boolean;
+}
+
+/** `METHOD /path/{param}` of every route registered on the app, nested routers included (Express 5 / router 2). */
+function registeredRoutes(app: ReturnType<typeof createApp>): string[] {
+  const routes: string[] = [];
+  const walk = (stack: RouterLayer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        if (typeof layer.route.path !== 'string') throw new Error(`route ${String(layer.route.path)} is not a plain path: teach this walker`);
+        const path = layer.route.path.replace(/:(\w+)/g, '{$1}');
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.push(`${method.toUpperCase()} ${path}`);
+      } else if (layer.handle.stack) {
+        // Routers are mounted at the root today; one mounted under a prefix would need that prefix here.
+        if (!layer.slash) throw new Error('a router is mounted under a path prefix: teach this walker to add it');
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: RouterLayer[] } }).router.stack);
+  return routes.sort();
+}
