@@ -1,0 +1,69 @@
+import type { NotifyConfig } from '@klaxon/config';
+import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
+import request from 'supertest';
+import type { AlertDto } from '@klaxon/contracts';
+import { startNotificationWorker, type NotificationWorker } from '../../src/notify/notification-worker';
+import { createPhoneNotifier } from '../../src/notify/providers/create-notifier';
+import { SlackChannelPoster } from '../../src/notify/providers/slack-channel-poster';
+import type { Delivery } from '../../src/notify/delivery.repository';
+import { listDeliveries } from '../../src/notify/delivery.repository';
+import { SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
+
+export const TWILIO = {
+  accountSid: `AC${'d'.repeat(32)}`,
+  authToken: 'paging-test-auth-token',
+  whatsappFrom: 'whatsapp:+14155238886',
+  smsFrom: '+14155550100',
+  voiceFrom: '+14155550199',
+};
+
+export interface PagingHarness extends BackendHarness {
+  twilio: FakeTwilio;
+  worker: NotificationWorker;
+  raise(body: Record<string, unknown>): Promise<AlertDto>;
+  deliveries(alertId: string): Promise<Delivery[]>;
+  /** Polls until `check` holds (or throws with what it last saw). */
+  eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs?: number): Promise<T>;
+}
+
+/**
+ * The backend with its notification worker running in-process: real PostgreSQL, the real twilio SDK
+ * against the fake Twilio, the real Slack Web API client against the fake Slack API.
+ */
+export async function startPagingHarness(options: { notify?: Partial<NotifyConfig> } = {}): Promise<PagingHarness> {
+  const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
+  const backend = await startBackendHarness({ notify: options.notify });
+  const { logger } = backend;
+  const worker = await startNotificationWorker({
+    databaseUrl: backend.database.url,
+    db: backend.db,
+    logger,
+    notifier: createPhoneNotifier({ twilio: { ...TWILIO, apiBaseUrl: twilio.url } }, logger),
+    poster: new SlackChannelPoster({ botToken: 'xoxb-test-token', apiUrl: backend.slack.slackApiUrl, logger }),
+    policy: backend.config.notify,
+  });
+  return {
+    ...backend,
+    twilio,
+    worker,
+    raise: async (body) => (await request(backend.app).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(201)).body as AlertDto,
+    deliveries: (alertId) => listDeliveries(backend.db, alertId),
+    eventually: async (read, check, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await read();
+        if (check(value)) return value;
+        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: async () => {
+      await worker.stop();
+      await twilio.close();
+      await backend.close();
+    },
+  };
+}
+
+/** Successful creates at the fake (2xx), i.e. messages and calls that Twilio would have sent. */
+export const succeeded = (requests: Array<{ responseStatus?: number | undefined }>) => requests.filter((r) => r.responseStatus !== undefined && r.responseStatus < 300);
