@@ -66,4 +66,5 @@ export async function startPagingHarness(options: { notify?: Partial<NotifyConfi
 }
 
 /** Successful creates at the fake (2xx), i.e. messages and calls that Twilio would have sent. */
-export const succeeded = (requests: Array<{ responseStatus?: number | undefined }>) => requests.filter((r) => r.responseStatus !== undefined && r.responseStatus < 300);
+export const succeeded = <R extends { responseStatus?: number | undefined }>(requests: readonly R[]): R[] =>
+  requests.filter((r) => r.responseStatus !== undefined && r.responseStatus < 300);

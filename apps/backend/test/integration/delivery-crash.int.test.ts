@@ -1,0 +1,108 @@
+import { createLogger } from '@klaxon/logger';
+import { createTestDatabase, startFakeSlackApi, startFakeTwilio, type FakeSlackApi, type FakeTwilio, type TestDatabase } from '@klaxon/testing';
+import { PassThrough } from 'node:stream';
+import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
+import { migrate } from '../../src/db/migrate';
+import { spawnBackend, type BackendProcess } from './backend-process';
+import { SERVICE_KEY } from './helpers';
+import { succeeded, TWILIO } from './paging-harness';
+
+// Real processes of the built backend, killed and restarted; one database, fake Twilio and Slack.
+let database: TestDatabase;
+let db: Database;
+let twilio: FakeTwilio;
+let slack: FakeSlackApi;
+const running: BackendProcess[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await migrate({ databaseUrl: database.url, logger: createLogger({ service: 'test', stream: new PassThrough() }) });
+  db = createDatabase({ url: database.url, poolSize: 2, applicationName: 'crash-test' });
+  twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
+  slack = await startFakeSlackApi();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((b) => b.stop('SIGKILL')));
+  twilio.reset();
+});
+afterAll(async () => {
+  await closeDatabase(db);
+  await twilio.close();
+  await slack.close();
+  await database.drop();
+});
+
+const backend = async (extra: Record<string, string> = {}) => {
+  const started = await spawnBackend({
+    DATABASE_URL: database.url,
+    SLACK_BOT_TOKEN: 'xoxb-crash-test',
+    SLACK_API_URL: slack.slackApiUrl,
+    TWILIO_ACCOUNT_SID: TWILIO.accountSid,
+    TWILIO_AUTH_TOKEN: TWILIO.authToken,
+    TWILIO_WHATSAPP_FROM: TWILIO.whatsappFrom,
+    TWILIO_SMS_FROM: TWILIO.smsFrom,
+    TWILIO_VOICE_FROM: TWILIO.voiceFrom,
+    TWILIO_API_BASE_URL: twilio.url,
+    NOTIFY_LEASE: '2s',
+    ...extra,
+  });
+  running.push(started);
+  return started;
+};
+
+const raise = async (url: string, body: Record<string, unknown>) => {
+  const res = await fetch(`${url}/alert`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-service-key': SERVICE_KEY }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`POST /alert answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { id: string; number: number };
+};
+
+async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+const statuses = (alertId: string) => db.map('SELECT status FROM deliveries WHERE alert_id = $1 ORDER BY channel', [alertId], (r: { status: string }) => r.status);
+
+describe('a backend killed right after it claims deliveries', () => {
+  it('leaves them to the next backend, which sends each exactly once', async () => {
+    // Held between claim and send, so SIGKILL lands exactly there.
+    const doomed = await backend({ KLAXON_FAILPOINT_AFTER_CLAIM_MS: '60000' });
+    const alert = await raise(doomed.url, { tenant_id: 'T-CRASH', message: 'disk full', severity: 'critical', targets: [{ phone: '+14155550131' }] });
+    await until(() => statuses(alert.id), (s) => s.length === 2 && s.every((x) => x === 'sending'));
+    await doomed.stop('SIGKILL');
+    expect(twilio.requests).toHaveLength(0);
+
+    await backend();
+    await until(() => statuses(alert.id), (s) => s.length === 2 && s.every((x) => x === 'sent'));
+    // Past another lease and sweep: nothing is sent a second time.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(succeeded(twilio.messages()).map((m) => m.form.To)).toEqual(['whatsapp:+14155550131']);
+    expect(succeeded(twilio.calls()).map((c) => c.form.To)).toEqual(['+14155550131']);
+    const attempts = await db.map('SELECT attempts FROM deliveries WHERE alert_id = $1', [alert.id], (r: { attempts: number }) => r.attempts);
+    expect(attempts).toEqual([2, 2]);
+  });
+});
+
+describe('two backends sharing the queue', () => {
+  it('send every one of 200 alerts raised at once exactly once', async () => {
+    const [a, b] = [await backend({ ESCALATE_AFTER: '1h' }), await backend({ ESCALATE_AFTER: '1h' })];
+    const alerts = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => raise(i % 2 === 0 ? a.url : b.url, { tenant_id: 'T-TWO', message: `load ${i}`, severity: 'high', targets: [{ phone: '+14155550132' }] })),
+    );
+    expect(new Set(alerts.map((x) => x.number)).size).toBe(200);
+    await until(
+      () => db.one<{ sent: number }>("SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent FROM deliveries WHERE tenant_id = 'T-TWO'"),
+      (row) => row.sent === 200,
+      60_000,
+    );
+    const bodies = succeeded(twilio.messages()).map((m) => /#(\d+) /.exec(m.form.Body ?? '')?.[1]);
+    expect(bodies).toHaveLength(200);
+    expect(new Set(bodies).size).toBe(200);
+    // Both processes did part of the work.
+    for (const backendProcess of [a, b]) expect(backendProcess.output()).toContain('notification sent');
+  });
+});
