@@ -17,6 +17,7 @@ import {
   type BackendDatabaseModule,
   type BackendMetricsModule,
   type BackendMigrateModule,
+  BackendServicesModule,
   type DatabaseHandle,
   type GatewayAppModule,
   type GatewayBackendClientModule,
@@ -51,6 +52,7 @@ const SERVICE_KEY = randomBytes(24).toString('hex');
 const SLACK = { botToken: 'xoxb-klaxon-bench', botId: 'B0BENCH', botUserId: 'U0BENCHBOT', apiUrl: 'http://127.0.0.1:9/api/' };
 const COMMAND_TEXT = '<@U0BENCH1> high checkout is down (bench)';
 const PAGED_USER = 'U0BENCH1';
+const BENCH_TENANTS = Array.from({ length: 8 }, (_, i) => `TBENCH${i + 1}`);
 const POOL_SIZE = 10; // the backend's default DATABASE_POOL_SIZE
 const OUTCOME_DRAIN_TIMEOUT_MS = 15_000;
 
@@ -297,7 +299,22 @@ async function backendPhase(
   await migrate({ databaseUrl, logger });
   const db = createDatabase({ url: databaseUrl, poolSize: POOL_SIZE, applicationName: 'klaxon-bench' });
   cleanup.add('database pool', () => closeDatabase(db));
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: [{ key: SERVICE_KEY, tenantId: null }], version: 'bench' });
+  const { createBackendServices } = loadBuiltApp<BackendServicesModule>('backend/dist/services.js');
+  const services = createBackendServices({
+    db,
+    logger,
+    // The paged person has a stored number, as after `/alert phone`: raises resolve from the contacts table
+    // (Slack is never asked). No notification worker runs: jobs are queued with each alert, as in
+    // production, and left in the queue.
+    config: {
+      defaultPhoneRegion: 'US',
+      contactCacheTtlMs: 86_400_000,
+      slack: { botToken: SLACK.botToken, apiUrl: SLACK.apiUrl },
+      notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 6, retryBaseMs: 2000, leaseMs: 120_000, concurrency: 10 },
+    },
+  });
+  for (const tenantId of BENCH_TENANTS) await services.contacts.setOwnPhone(tenantId, PAGED_USER, '+14155550100');
+  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: [{ key: SERVICE_KEY, tenantId: null }], version: 'bench', ...services });
   const server = http.createServer(app);
   // As in the backend's main.ts.
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
@@ -324,7 +341,7 @@ async function backendPhase(
       label: 'backend POST /alert, 8 tenants',
       baseline: 'backend.health',
       // Numbers are allocated per tenant under a row lock: several tenants show the insert path itself.
-      spec: spec('/alert', alertRecipe(Array.from({ length: 8 }, (_, i) => `TBENCH${i + 1}`))),
+      spec: spec('/alert', alertRecipe(BENCH_TENANTS)),
       afterRun: countCreated,
     },
     {

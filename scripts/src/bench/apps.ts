@@ -30,6 +30,14 @@ export interface GatewayBackendClientModule {
   BackendClient: new (options: { baseUrl: string; serviceKey: string; timeoutMs: number; logger: Logger }) => BackendClientHandle;
 }
 
+/** What createBackendServices returns, passed on to createApp as is. */
+export interface ServicesHandle {
+  alerts: object;
+  contacts: { setOwnPhone(tenantId: string, slackUserId: string, rawPhone: string): Promise<unknown> };
+}
+
+// Methods, so the opaque handles fit (parameters of methods are compared bivariantly). That also means a
+// new required dependency of the real function is not caught here: keep these lists complete by hand.
 export interface BackendAppModule {
   createApp(dependencies: {
     db: DatabaseHandle;
@@ -37,7 +45,22 @@ export interface BackendAppModule {
     metrics: MetricsHandle;
     serviceKeys: ReadonlyArray<{ key: string; tenantId: string | null }>;
     version: string;
+    alerts: ServicesHandle['alerts'];
+    contacts: ServicesHandle['contacts'];
   }): http.RequestListener;
+}
+
+export interface BackendServicesModule {
+  createBackendServices(dependencies: {
+    db: DatabaseHandle;
+    logger: Logger;
+    config: {
+      defaultPhoneRegion: string;
+      contactCacheTtlMs: number;
+      slack: { botToken: string; apiUrl?: string };
+      notify: { escalateAfterMs: number; escalationRounds: number; maxAttempts: number; retryBaseMs: number; leaseMs: number; concurrency: number };
+    };
+  }): ServicesHandle;
 }
 
 export interface BackendDatabaseModule {

@@ -4,11 +4,13 @@ import type * as BackendApp from '../../../apps/backend/src/app';
 import type * as BackendDatabase from '../../../apps/backend/src/db/database';
 import type * as BackendMigrate from '../../../apps/backend/src/db/migrate';
 import type * as BackendMetrics from '../../../apps/backend/src/metrics';
+import type * as BackendServices from '../../../apps/backend/src/services';
 import type {
   BackendAppModule,
   BackendDatabaseModule,
   BackendMetricsModule,
   BackendMigrateModule,
+  BackendServicesModule,
   GatewayAppModule,
   GatewayBackendClientModule,
 } from './apps';
@@ -24,6 +26,7 @@ export type BenchViewOfTheApps = [
   Fits<typeof BackendDatabase, BackendDatabaseModule>,
   Fits<typeof BackendMigrate, BackendMigrateModule>,
   Fits<typeof BackendMetrics, BackendMetricsModule>,
+  Fits<typeof BackendServices, BackendServicesModule>,
 ];
 
 describe('bench statistics', () => {

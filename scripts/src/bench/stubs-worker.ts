@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
+import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS, type AlertDto } from '@klaxon/contracts';
 import { listenOnLoopback, readBody } from '@klaxon/testing';
 import type { StubCounts } from './stubs';
 import { serveRpc } from './worker-rpc';
@@ -16,14 +16,14 @@ const CANNED_ALERT = JSON.stringify({
   rule_name: null,
   source: 'slack',
   dedup_key: null,
-  targets: [{ slack_user_id: 'U0BENCH1', phone: null }],
+  targets: [{ slack_user_id: 'U0BENCH1', name: 'bench', phone: '+1******0100', status: 'paging', channels: ['whatsapp'], reason: null }],
   slack: { channel_id: 'C0001', user_id: 'U0001' },
   created_at: new Date(0).toISOString(),
   acknowledged_at: null,
   acknowledged_by: null,
   resolved_at: null,
   resolved_by: null,
-});
+} satisfies AlertDto);
 
 const counts = { forwards: 0, raised: 0, notPaged: 0 };
 
