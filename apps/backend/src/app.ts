@@ -9,6 +9,7 @@ import { alertsRouter } from './http/alerts.routes';
 import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter } from './http/health.routes';
+import type { PagingLimits } from './http/paging-rate-limit';
 import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id.middleware';
 import { requireServiceKey } from './http/service-key.middleware';
@@ -24,10 +25,11 @@ export interface AppDependencies {
   bodyLimit?: string;
   alerts: AlertService;
   contacts: ContactService;
+  pagingLimits: PagingLimits;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -57,7 +59,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
   app.use(requireServiceKey(serviceKeys));
   app.use(express.json({ limit: bodyLimit }));
-  app.use(alertsRouter({ alerts, metrics }));
+  app.use(alertsRouter({ alerts, metrics, pagingLimits }));
   app.use(contactsRouter({ contacts }));
 
   app.use(notFound);

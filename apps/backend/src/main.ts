@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     policy: config.notify,
     ...failpoints(config.nodeEnv, logger),
   });
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version, ...services });
+  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version, pagingLimits: config.pagingLimits, ...services });
   const server = app.listen(config.port, config.host);
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
   server.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;

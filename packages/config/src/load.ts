@@ -57,6 +57,8 @@ export interface BackendConfig {
   twilio: TwilioConfig | null;
   defaultPhoneRegion: string;
   notify: NotifyConfig;
+  /** Alerts one Slack user / one tenant may raise per window (429 beyond). */
+  pagingLimits: { perUser: number; perTenant: number; windowMs: number };
   /** How long a phone number copied from a Slack profile is trusted before Slack is asked again. */
   contactCacheTtlMs: number;
   dataDir: string;
@@ -130,6 +132,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
       leaseMs: data.NOTIFY_LEASE,
       concurrency: data.NOTIFY_CONCURRENCY,
     },
+    pagingLimits: { perUser: data.PAGE_LIMIT_PER_USER, perTenant: data.PAGE_LIMIT_PER_TENANT, windowMs: data.PAGE_LIMIT_WINDOW },
     contactCacheTtlMs: data.CONTACT_CACHE_TTL,
     dataDir: dataDirOf(data),
     log: logConfig(data),

@@ -47,6 +47,7 @@ export interface BackendAppModule {
     version: string;
     alerts: ServicesHandle['alerts'];
     contacts: ServicesHandle['contacts'];
+    pagingLimits: { perUser: number; perTenant: number; windowMs: number };
   }): http.RequestListener;
 }
 

@@ -15,6 +15,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
 import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
 import { decodeCursor, encodeCursor } from './cursor';
+import { pagingRateLimits, type PagingLimits } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
@@ -34,10 +35,10 @@ export const listQuerySchema = z.strictObject({
 });
 export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
 
-export function alertsRouter({ alerts, metrics }: { alerts: AlertService; metrics: BackendMetrics }): Router {
+export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertService; metrics: BackendMetrics; pagingLimits: PagingLimits }): Router {
   const router = Router();
 
-  router.post('/alert', async (req, res) => {
+  router.post('/alert', ...pagingRateLimits(pagingLimits), async (req, res) => {
     const body = parseInput(createAlertRequestSchema, req.body);
     const caller = callerOf(res);
     if (caller.tenantId !== null && body.tenant_id !== caller.tenantId) {

@@ -267,6 +267,7 @@ const responses = {
   NotFound: errorResponse('not_found', 'No such alert or tenant, or one this service key may not see.'),
   PayloadTooLarge: errorResponse('payload_too_large', 'The body is larger than the configured limit (256 kB by default).'),
   InvalidField: errorResponse('invalid_field', 'A field, parameter or query value is invalid; the detail names it and what was expected.'),
+  RateLimited: errorResponse('rate_limited', 'Too many alerts from this Slack user or tenant in the window (PAGE_LIMIT_*); `Retry-After` says how long to wait.'),
   DatabaseUnavailable: errorResponse('database_unavailable', 'PostgreSQL is unreachable; nothing was changed. Retry in a few seconds.'),
   TransitionConflict: json('The transition is not allowed from the alert’s current status (e.g. already acknowledged).', schemaRef('TransitionConflict')),
 } satisfies Record<string, ResponseObject>;
@@ -348,6 +349,7 @@ const paths: Record<string, PathItem> = {
         '401': responseRef('Unauthorized'),
         '413': responseRef('PayloadTooLarge'),
         '422': responseRef('InvalidField'),
+        '429': responseRef('RateLimited'),
         '503': responseRef('DatabaseUnavailable'),
       },
     },

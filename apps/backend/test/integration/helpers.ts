@@ -4,6 +4,7 @@ import type { ServiceKey } from '@klaxon/config';
 import { createLogger, type Logger } from '@klaxon/logger';
 import { createTestDatabase, freePort, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
 import { createApp } from '../../src/app';
+import type { PagingLimits } from '../../src/http/paging-rate-limit';
 import { createBackendServices, type BackendServices, type ServicesConfig } from '../../src/services';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
@@ -27,9 +28,14 @@ export function servicesConfig(overrides: { slackApiUrl: string; notify?: Partia
 }
 
 /** The real app on `db`, with the real services; Slack lookups go to `slackApiUrl`. */
-export function buildApp(db: Database, logger: Logger, config: ServicesConfig): { app: ReturnType<typeof createApp>; services: BackendServices } {
+export function buildApp(
+  db: Database,
+  logger: Logger,
+  config: ServicesConfig,
+  pagingLimits: PagingLimits = { perUser: 1000, perTenant: 10_000, windowMs: 60_000 },
+): { app: ReturnType<typeof createApp>; services: BackendServices } {
   const services = createBackendServices({ db, logger, config });
-  return { app: createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test', ...services }), services };
+  return { app: createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test', pagingLimits, ...services }), services };
 }
 
 export interface BackendHarness {

@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import type { AlertDto } from '@klaxon/contracts';
 import type { createApp } from '../../src/app';
 import { HTTP_METHODS, openApiDocument as doc, type HttpMethod, type Operation, type ResponseObject } from '../../src/http/openapi';
-import { ACME_KEY, SERVICE_KEY, startBackendHarness, startUnreachableBackend, type BackendHarness, type UnreachableBackend } from './helpers';
+import { ACME_KEY, buildApp, SERVICE_KEY, startBackendHarness, startUnreachableBackend, type BackendHarness, type UnreachableBackend } from './helpers';
 
 // Real responses of every route, checked against the served OpenAPI document, so the document cannot
 // drift from the code: an undocumented status, field or route fails here.
@@ -220,6 +220,13 @@ describe('POST /alert', () => {
   it('answers a Slack-raised alert (with its channel) and the documented example', async () => {
     await raise({ slack: { channel_id: 'C0001', user_id: 'U0002', response_url: 'https://hooks.slack.com/commands/T1/1/abc' } });
     expectConforms(await internal('post', '/alert').send(exampleOf(operationAt('post', '/alert')) as object), 'post', '/alert');
+  });
+
+  it('answers 429 once a Slack user has raised their limit', async () => {
+    const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 1, perTenant: 100, windowMs: 60_000 }).app;
+    const body = { tenant_id: TENANT, message: 'm', targets: [{ phone: '+14155550101' }], slack: { channel_id: 'C0OPENAPI', user_id: 'U0LIMITED' } };
+    await request(limited).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(201);
+    expectConforms(await request(limited).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(429), 'post', '/alert');
   });
 
   it('answers 422 naming the field', async () => {

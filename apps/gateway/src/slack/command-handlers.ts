@@ -11,6 +11,7 @@ import {
   alreadyInState,
   couldNot,
   nothingPaged,
+  notPagedRateLimited,
   pageOutcome,
   phoneNotSet,
   phoneRejected,
@@ -93,6 +94,11 @@ async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: Comma
     ctx.logger.info('alert forwarded', { requestId: ctx.requestId, tenantId: ctx.tenantId, alertId: alert.id, alertNumber: alert.number, created });
     return pageOutcome(alert, !created);
   } catch (error) {
+    if (error instanceof BackendRejectedError && error.status === 429) {
+      // A limit the caller hit, not an outage: say whose limit and how long, not "Klaxon is down".
+      ctx.logger.info('page refused by rate limit', { requestId: ctx.requestId, tenantId: ctx.tenantId });
+      return notPagedRateLimited(failureReason(error));
+    }
     ctx.logger.error('alert not forwarded', { requestId: ctx.requestId, tenantId: ctx.tenantId, error });
     return nothingPaged(failureReason(error));
   }
@@ -133,7 +139,7 @@ async function attempt(action: string, ctx: CommandContext, run: () => Promise<s
 export function failureReason(error: unknown): string {
   if (error instanceof BackendUnavailableError) return error.message;
   if (error instanceof BackendRejectedError) {
-    return error.status === 429 ? rateLimitedReason(error.retryAfterSeconds) : `the backend refused it (${error.detail})`;
+    return error.status === 429 ? rateLimitedReason(error.detail || null, error.retryAfterSeconds) : `the backend refused it (${error.detail})`;
   }
   return 'an unexpected error occurred in the gateway';
 }

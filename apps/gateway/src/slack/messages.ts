@@ -127,7 +127,13 @@ export function couldNot(action: string, reason: string): string {
   return `❌ Could not ${action}: ${reason}. Try again in a minute.`;
 }
 
-export function rateLimitedReason(retryAfterSeconds: number | null): string {
+export function notPagedRateLimited(reason: string): string {
+  return `⏳ Nothing was paged: ${reason}.`;
+}
+
+/** The backend's own sentence when it gave one (who hit which limit); a generic one otherwise. */
+export function rateLimitedReason(detail: string | null, retryAfterSeconds: number | null): string {
+  if (detail) return detail;
   return `Klaxon is receiving too many requests right now${retryAfterSeconds ? ` (it asks to wait ${retryAfterSeconds} s)` : ''}`;
 }
 

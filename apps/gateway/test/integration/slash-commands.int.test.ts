@@ -69,12 +69,17 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     expect(outcome).toMatch(/^❌ Nothing was paged: the Klaxon backend cannot reach its database\. Try again in a minute; .*phone the person directly/);
   });
 
-  it('says nothing was paged when rate limited, with the wait the backend asked for', async () => {
-    backend.on('POST', '/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail: 'slow down' } });
+  it('says nothing was paged when rate limited, in the backend\'s words (whose limit, how long to wait)', async () => {
+    const detail = '<@U0007> has raised 20 alerts in 1 min, the most Klaxon takes from one person; wait 30 s, or phone the people you need';
+    backend.on('POST', '/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail } });
     const { outcome } = await run('<@U1AAA> too many');
-    expect(outcome).toBe(
-      '❌ Nothing was paged: Klaxon is receiving too many requests right now (it asks to wait 30 s). Try again in a minute; if it keeps failing, phone the person directly and tell #ops that Klaxon is down.',
-    );
+    expect(outcome).toBe(`⏳ Nothing was paged: ${detail}.`);
+  });
+
+  it('falls back to the wait Retry-After asked for when a 429 carries no detail', async () => {
+    backend.on('POST', '/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail: '' } });
+    const { outcome } = await run('<@U1AAA> too many');
+    expect(outcome).toBe('⏳ Nothing was paged: Klaxon is receiving too many requests right now (it asks to wait 30 s).');
   });
 
   it.each([
