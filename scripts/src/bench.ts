@@ -10,6 +10,8 @@ import { Client } from 'pg';
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger } from '@klaxon/logger';
 import { closeNow, ensureDatabase, freePort, listenOnLoopback, startEmbeddedPostgres } from '@klaxon/testing';
+import type {
+  BackendServicesModule} from './bench/apps';
 import {
   ROOT,
   loadBuiltApp,
@@ -17,7 +19,6 @@ import {
   type BackendDatabaseModule,
   type BackendMetricsModule,
   type BackendMigrateModule,
-  BackendServicesModule,
   type DatabaseHandle,
   type GatewayAppModule,
   type GatewayBackendClientModule,
