@@ -1,0 +1,74 @@
+// Across both apps and the notification worker: a page from Slack, its channel message, and the buttons
+// on it, each a really signed request through the real Bolt receiver.
+import { PassThrough } from 'node:stream';
+import { SLACK_ACTIONS } from '@klaxon/contracts';
+import { createLogger } from '@klaxon/logger';
+import { buttonClickPayload, closeNow, interactionBody, listenOnLoopback, signSlackRequest, slashCommandBody, type FakeSlackCall } from '@klaxon/testing';
+import { listen, SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
+import { startPagingHarness, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
+import { createGateway, type Gateway } from '../../apps/gateway/src/app';
+import { BackendClient } from '../../apps/gateway/src/backend-client';
+
+const SIGNING_SECRET = 'e2e0buttons0secret000000000000ab';
+const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new PassThrough() });
+
+let paging: PagingHarness;
+let backendServer: Awaited<ReturnType<typeof listen>>['server'];
+let backendClient: BackendClient;
+let gateway: Gateway;
+let gatewayUrl: string;
+
+beforeAll(async () => {
+  paging = await startPagingHarness();
+  paging.slack.setUser('U0JANE', { profile: { phone: '+14155550151', display_name: 'jane' } });
+  const backend = await listen(paging.app);
+  backendServer = backend.server;
+  backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: 2000, logger: quiet() });
+  gateway = await createGateway({
+    config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: paging.slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' } },
+    logger: quiet(),
+    backend: backendClient,
+  });
+  gatewayUrl = await listenOnLoopback(gateway.server);
+});
+afterAll(async () => {
+  backendClient.close();
+  await closeNow(gateway.server);
+  await closeNow(backendServer);
+  await paging.close();
+});
+
+const post = (body: string) =>
+  fetch(`${gatewayUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
+    body,
+  });
+const blocksOf = (call: FakeSlackCall) => JSON.stringify(call.args.blocks);
+
+describe('Acknowledge and Resolve buttons on the channel message', () => {
+  it('acknowledge and resolve the alert as the clicking user, and the channel message shows who did it', async () => {
+    expect((await post(slashCommandBody({ text: '<@U0JANE> critical checkout is down', team_id: 'T0BTN', channel_id: 'C0BTN', user_id: 'U0CALLER', response_url: paging.slack.responseUrl('page') }))).status).toBe(200);
+    const posted = await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0BTN' && Array.isArray(c.args.blocks), 10_000);
+    const alertId = JSON.stringify(posted.args.blocks).match(/"value":"([0-9a-f-]{36})"/)![1]!;
+
+    const click = (actionId: string, userId: string, responseKey: string) =>
+      post(interactionBody(buttonClickPayload({ actionId, value: alertId, userId, teamId: 'T0BTN', channelId: 'C0BTN', responseUrl: paging.slack.responseUrl(responseKey) })));
+
+    expect((await click(SLACK_ACTIONS.acknowledge, 'U0BOB', 'bob-ack')).status).toBe(200);
+    const acked = await paging.slack.waitForCall('chat.update', (c) => blocksOf(c).includes('*Acknowledged* by <@U0BOB>'), 10_000);
+    expect(acked.args).toMatchObject({ channel: 'C0BTN' });
+
+    // A second Acknowledge, by someone else: told privately who was first, and nothing changes.
+    expect((await click(SLACK_ACTIONS.acknowledge, 'U0CAROL', 'carol-ack')).status).toBe(200);
+    const told = await paging.slack.waitForResponse((b) => String(b.text).includes('already acknowledged'), 10_000);
+    expect(told).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/#1 is already acknowledged by <@U0BOB>/) });
+
+    expect((await click(SLACK_ACTIONS.resolve, 'U0CAROL', 'carol-resolve')).status).toBe(200);
+    const resolved = await paging.slack.waitForCall('chat.update', (c) => blocksOf(c).includes('*Resolved* by <@U0CAROL>'), 10_000);
+    expect(JSON.stringify(resolved.args.blocks)).not.toContain(SLACK_ACTIONS.acknowledge);
+
+    const row = await paging.db.one('SELECT status, acknowledged_by, resolved_by FROM alerts WHERE id = $1', [alertId]);
+    expect(row).toEqual({ status: 'resolved', acknowledged_by: 'slack:U0BOB', resolved_by: 'slack:U0CAROL' });
+  });
+});
