@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
-import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '@klaxon/testing';
+import { ensureDatabase, startEmbeddedPostgres, startFakeSlackApi, type EmbeddedPostgres, type FakeSlackApi, type FakeSlackCall } from '@klaxon/testing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HELP = `npm start — run Klaxon locally: the backend, the gateway and (without DATABASE_URL) an embedded PostgreSQL.
@@ -31,6 +31,15 @@ async function main(): Promise<void> {
     env.DATABASE_URL = await ensureDatabase(database.url, 'klaxon');
   }
 
+  // With the generated dev token there is no Slack workspace to talk to: a local stand-in of the Web API
+  // answers users.info and chat.*, and prints the channel messages Klaxon would post.
+  let slackStandIn: FakeSlackApi | null = null;
+  if (!production && !env.SLACK_API_URL && env.SLACK_BOT_TOKEN?.startsWith('xoxb-dev-')) {
+    slackStandIn = await startFakeSlackApi({ onCall: printSlackCall });
+    env.SLACK_API_URL = slackStandIn.slackApiUrl;
+    step(`no Slack app configured: a local stand-in of the Slack Web API answers at ${slackStandIn.url}`);
+  }
+
   // Both configurations are checked before anything starts, so every problem is listed at once.
   const problems = [...configProblems(() => loadBackendConfig(env)), ...configProblems(() => loadGatewayConfig(env))];
   if (problems.length > 0) {
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     stopping = true;
     step('stopping…');
     await Promise.all(children.map((child) => stopChild(child)));
+    await slackStandIn?.close();
     await database?.stop();
     process.exit(code);
   };
@@ -79,15 +89,25 @@ async function main(): Promise<void> {
     database  ${database ? `embedded PostgreSQL on port ${database.port}, data in .data/postgres` : 'DATABASE_URL'}
     notifier  ${backendConfig.twilio ? 'Twilio' : 'log (no Twilio credentials: notifications are printed, not sent)'}
     secrets   ${secretsFile ? `${path.relative(ROOT, secretsFile)} (generated for development)` : 'from the environment'}
+    slack     ${slackStandIn ? 'local stand-in (channel messages are printed here as "slack ▸")' : 'the Slack Web API'}
 
-  Send a correctly signed slash command:
-    npm run slash -- "<@U123> critical disk full"
+  Page yourself, as Slack would send it (signed):
+    npm run slash -- "phone +1 415 555 0101"          store your number (you are U0DEV in team T0DEV)
+    npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, printed by the log notifier
+    npm run slash -- "ack 1 looking"                   acknowledge it
+    npm run slash -- help                              every form
 
   See the stored alerts:
     curl -s -H "x-service-key: ${keyCommand}" "${backendUrl}/alerts?tenant_id=T0DEV"
 
   Ctrl-C stops everything.
 `);
+}
+
+function printSlackCall(call: FakeSlackCall): void {
+  if (call.method !== 'chat.postMessage' && call.method !== 'chat.update' && call.method !== 'chat.postEphemeral') return;
+  const verb = call.method === 'chat.update' ? 'updated' : 'posted';
+  console.log(`slack ▸ ${verb} in ${String(call.args.channel)}: ${String(call.args.text)}`);
 }
 
 function configProblems(load: () => unknown): string[] {

@@ -50,6 +50,8 @@ export interface FakeSlackApiOptions {
   botId?: string;
   /** When set, every call must carry this token (`not_authed` / `invalid_auth` otherwise). */
   token?: string;
+  /** Told of every Web API call as it arrives (the dev launcher prints channel messages with it). */
+  onCall?: (call: FakeSlackCall) => void;
 }
 
 export interface FakeSlackApi {
@@ -111,6 +113,7 @@ class FakeSlackApiServer implements FakeSlackApi {
   readonly botUserId: string;
   readonly botId: string;
   readonly #token: string | undefined;
+  readonly #onCall: ((call: FakeSlackCall) => void) | undefined;
   readonly #server: Server;
   #url = '';
   #calls: FakeSlackCall[] = [];
@@ -128,6 +131,7 @@ class FakeSlackApiServer implements FakeSlackApi {
     this.botUserId = options.botUserId ?? 'U0BOT0001';
     this.botId = options.botId ?? 'B0001';
     this.#token = options.token;
+    this.#onCall = options.onCall;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'fatal_error', detail: String(error) });
@@ -257,6 +261,7 @@ class FakeSlackApiServer implements FakeSlackApi {
     delete args.token;
     const call: FakeSlackCall = { method, args, token, headers: req.headers, receivedAt: new Date() };
     this.#calls.push(call);
+    this.#onCall?.(call);
     return call;
   }
 
