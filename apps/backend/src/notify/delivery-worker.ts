@@ -4,6 +4,7 @@ import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
+import { isDatabaseConnectionError } from '../errors';
 import { retryDelayMs } from './backoff';
 import { claimDelivery, finishDelivery, type Delivery } from './delivery.repository';
 import { addJob, deliveryJobKey } from './job-queue';
@@ -11,6 +12,9 @@ import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
 import { channelReminderText } from './page-text';
 import { queueDeliveries } from './paging-scheduler';
 import type { ChannelPoster, PhoneNotifier } from './providers/notifier';
+
+// 0.5 + 1 + … + 2.5 s ≈ 7.5 s of waiting: far inside any sensible lease.
+const RECORD_ATTEMPTS = 6;
 
 export interface DeliveryWorkerOptions {
   db: Database;
@@ -58,10 +62,27 @@ export class DeliveryWorker {
     }
     try {
       const providerId = await this.send(delivery, alert);
-      await this.record(delivery, alert, { status: 'sent', providerMessageId: providerId }, 'notification.sent');
+      await this.recordSent(delivery, alert, providerId);
       logger.info('notification sent', { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts });
     } catch (error) {
       await this.failed(delivery, alert, failureOf(error));
+    }
+  }
+
+  /**
+   * The page is out: losing its record now would send it again once the lease runs out. So a database
+   * that is briefly away (failover, restart) is waited for, well within the lease.
+   */
+  private async recordSent(delivery: Delivery, alert: Alert, providerId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.record(delivery, alert, { status: 'sent', providerMessageId: providerId }, 'notification.sent');
+        return;
+      } catch (error) {
+        if (!isDatabaseConnectionError(error) || attempt >= RECORD_ATTEMPTS) throw error;
+        this.options.logger.warn('could not record a sent page yet; retrying', { deliveryId: delivery.id, attempt, error: messageOf(error) });
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
   }
 
