@@ -181,14 +181,23 @@ const EVENT_VERBS: Record<string, string> = {
   escalated: 'escalated',
 };
 
+// What happened to one page, by the backend's event kinds (notification.sent, .failed, .retrying…).
+const NOTIFICATION_OUTCOMES: Record<string, (data: AlertEventDto['data']) => string> = {
+  sent: () => 'sent',
+  failed: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}`,
+  retrying: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}, retrying`,
+  fallback: () => 'queued instead (WhatsApp could not deliver)',
+  cancelled: () => 'not sent: the alert was already handled',
+};
+
 function describeEvent(event: AlertEventDto): string {
   const note = event.note ? `: “${event.note}”` : '';
   if (event.kind.startsWith('notification.')) {
     const raw = event.data.channel;
     const channel = typeof raw === 'string' ? (CHANNEL_LABELS[raw as Channel] ?? raw) : 'a notification';
-    const to = typeof event.data.slack_user_id === 'string' ? ` to ${mention(event.data.slack_user_id)}` : '';
-    const outcome = event.kind === 'notification.failed' ? 'failed' : 'sent';
-    return `${channel}${to} ${outcome}${note}`;
+    const recipient = typeof event.data.slack_user_id === 'string' ? mention(event.data.slack_user_id) : typeof event.data.to === 'string' ? event.data.to : null;
+    const outcome = NOTIFICATION_OUTCOMES[event.kind.slice('notification.'.length)]?.(event.data) ?? event.kind;
+    return `${channel}${recipient ? ` to ${recipient}` : ''} ${outcome}${note}`;
   }
   const verb = EVENT_VERBS[event.kind] ?? event.kind;
   const by = event.actor ? ` by ${person(event.actor)}` : '';
