@@ -95,6 +95,31 @@ describe('loadBackendConfig', () => {
   });
 });
 
+describe('paging policy durations', () => {
+  it('defaults to DESIGN\'s policy: escalate after 5 minutes, 3 rounds', () => {
+    expect(loadBackendConfig(backendEnv).notify).toEqual({ escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 6, retryBaseMs: 2000, leaseMs: 120_000, concurrency: 10 });
+    expect(loadBackendConfig(backendEnv).pagingLimits).toEqual({ perUser: 20, perTenant: 300, windowMs: 60_000 });
+  });
+
+  it.each([
+    ['90', 90_000],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['1500ms', 1500],
+    ['1h', 3_600_000],
+  ])('reads ESCALATE_AFTER=%s as %i ms', (value, ms) => {
+    expect(loadBackendConfig({ ...backendEnv, ESCALATE_AFTER: value }).notify.escalateAfterMs).toBe(ms);
+  });
+
+  it.each([
+    ['5 minutes', /^ESCALATE_AFTER: a duration such as 30s, 5m or 1500ms/],
+    ['500ms', /^ESCALATE_AFTER: at least 1s/],
+    ['2d', /^ESCALATE_AFTER: a duration/],
+  ])('refuses ESCALATE_AFTER=%s, naming it', (value, problem) => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, ESCALATE_AFTER: value }))).toEqual([expect.stringMatching(problem)]);
+  });
+});
+
 describe('.env.example', () => {
   it('documents every variable the services read', () => {
     const example = fs.readFileSync(path.resolve(__dirname, '../../../.env.example'), 'utf8');
