@@ -131,7 +131,7 @@ export class AlertService {
     const alert = await this.db.tx('transition-alert', async (t) => {
       const before = await this.find(t, ref, scope);
       if (!(await transitionAlert(t, before.id, action, change.actor))) {
-        throw refusal(await this.find(t, { id: before.id, tenantId: null }, scope), action);
+        throw refusal((await findAlertById(t, before.id))!, action);
       }
       const after = (await findAlertById(t, before.id))!;
       await appendAlertEvent(t, { alertId: after.id, tenantId: after.tenantId, kind: ACTION_EVENT[action], actor: change.actor, note: change.note });

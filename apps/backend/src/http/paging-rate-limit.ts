@@ -1,5 +1,6 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
+import { REQUEST_ID_HEADER } from '@klaxon/contracts';
 import { AppError } from '../errors';
 
 export interface PagingLimits {
@@ -64,27 +65,24 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
     },
   });
   const minutes = Math.round(limits.windowMs / 60_000) || 1;
-  // The request id is checked once, by the first limiter, for both.
-  const replay = new WeakSet<Request>();
-  const skipReplay = (req: Request): boolean => {
-    if (replay.has(req)) return true;
-    const id = req.get('x-request-id');
-    if (id && recent.seen(id)) {
-      replay.add(req);
-      return true;
-    }
-    return false;
+  // Decided once per request, before both limiters: a request id seen before is a retry, counted by neither.
+  const markReplay: RequestHandler = (req, res, next) => {
+    const id = req.get(REQUEST_ID_HEADER);
+    res.locals.pageReplay = id !== undefined && recent.seen(id);
+    next();
   };
+  const isReplay = (_req: Request, res: Response): boolean => res.locals.pageReplay === true;
   return [
+    markReplay,
     rateLimit({
       ...common(limits.perUser, (req) => `user:${tenantOf(req)}:${slackUserOf(req)}`, (req, wait) =>
         `<@${slackUserOf(req)}> has raised ${limits.perUser} alerts in ${minutes} min, the most Klaxon takes from one person; wait ${wait} s, or phone the people you need`),
-      skip: (req) => skipReplay(req) || slackUserOf(req) === null,
+      skip: (req, res) => isReplay(req, res) || slackUserOf(req) === null,
     }),
     rateLimit({
       ...common(limits.perTenant, (req) => `tenant:${tenantOf(req)}`, (req, wait) =>
         `tenant ${tenantOf(req)} has raised ${limits.perTenant} alerts in ${minutes} min, the most Klaxon takes from one team; wait ${wait} s`),
-      skip: (req) => replay.has(req),
+      skip: isReplay,
     }),
   ];
 }

@@ -3,8 +3,7 @@ import type { Queryable } from '../db/database';
 
 export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
 
-export interface Delivery {
-  id: string;
+export interface NewDelivery {
   alertId: string;
   tenantId: string;
   channel: Channel;
@@ -12,21 +11,16 @@ export interface Delivery {
   /** E.164 for phone channels, the Slack channel id for `slack`. */
   address: string;
   round: number;
+  fallbackOf?: string | null;
+}
+
+/** A stored delivery: what was planned, plus where its attempts stand. */
+export interface Delivery extends Required<NewDelivery> {
+  id: string;
   status: DeliveryStatus;
   attempts: number;
   providerMessageId: string | null;
   errorCode: string | null;
-  fallbackOf: string | null;
-}
-
-export interface NewDelivery {
-  alertId: string;
-  tenantId: string;
-  channel: Channel;
-  slackUserId: string | null;
-  address: string;
-  round: number;
-  fallbackOf?: string | null;
 }
 
 interface DeliveryRow {

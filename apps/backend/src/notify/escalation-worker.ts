@@ -5,7 +5,7 @@ import type { Database } from '../db/database';
 import type { NewDelivery } from './delivery.repository';
 import { addJob, escalationJobKey } from './job-queue';
 import { escalationStep } from './notification-policy';
-import { queueDeliveries } from './paging-scheduler';
+import { phoneDeliveries, queueDeliveries } from './paging-scheduler';
 
 export interface EscalationWorkerOptions {
   db: Database;
@@ -29,14 +29,7 @@ export class EscalationWorker {
       if (!alert || alert.status !== 'triggered') return { skipped: alert?.status ?? 'missing' };
       const step = escalationStep(alert.severity, round, escalationRounds);
       if (!step) return { skipped: 'no step' };
-      const planned: NewDelivery[] = [];
-      if (step.call) {
-        for (const target of alert.targets) {
-          if (target.status === 'paging' && target.phone) {
-            planned.push({ alertId, tenantId: alert.tenantId, channel: 'voice', slackUserId: target.slackUserId, address: target.phone, round });
-          }
-        }
-      }
+      const planned: NewDelivery[] = step.call ? phoneDeliveries(alert, round, () => ['voice']) : [];
       if (step.tellChannel && alert.slackChannelId) {
         planned.push({ alertId, tenantId: alert.tenantId, channel: 'slack', slackUserId: null, address: alert.slackChannelId, round });
       }

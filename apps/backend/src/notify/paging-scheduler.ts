@@ -1,4 +1,5 @@
 import type { NotifyConfig } from '@klaxon/config';
+import type { Channel } from '@klaxon/contracts';
 import type { Alert, AlertTarget, NewAlert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertHooks } from '../alerts/alert.service';
@@ -7,10 +8,10 @@ import { insertDeliveries, type NewDelivery } from './delivery.repository';
 import { addJob, deliveryJobKey, escalationJobKey, removeJob } from './job-queue';
 import { escalates, initialChannels } from './notification-policy';
 
-export const slackMessageJobKey = (alertId: string): string => `slack-message:${alertId}`;
-// One named queue per alert runs its message jobs one at a time: the post finishes (and its ts is stored)
-// before an update starts, so a fast acknowledgement cannot produce a second post.
-const slackMessageQueue = (alertId: string): string => `slack-message:${alertId}`;
+// Both the job key and the queue name: one named queue per alert runs its message jobs one at a time, so
+// the post finishes (and its ts is stored) before an update starts and a fast acknowledgement cannot
+// produce a second post; the key lets a newer state replace a job still waiting.
+const slackMessageKey = (alertId: string): string => `slack-message:${alertId}`;
 
 /**
  * Turns alert changes into durable work, inside the alert's own transaction: the first page's deliveries
@@ -33,14 +34,7 @@ export class PagingScheduler implements AlertHooks {
   }
 
   async raised(t: Queryable, alert: Alert): Promise<void> {
-    const planned: NewDelivery[] = alert.targets.flatMap((target) =>
-      target.status === 'paging' && target.phone
-        ? target.channels
-            .filter((channel) => channel !== 'slack')
-            .map((channel) => ({ alertId: alert.id, tenantId: alert.tenantId, channel, slackUserId: target.slackUserId, address: target.phone!, round: 0 }))
-        : [],
-    );
-    await queueDeliveries(t, planned);
+    await queueDeliveries(t, phoneDeliveries(alert, 0, (target) => target.channels.filter((channel) => channel !== 'slack')));
     if (escalates(alert.severity, this.policy.escalationRounds)) {
       await addJob(t, 'escalate', { alertId: alert.id, round: 1 }, { runAt: new Date(alert.createdAt.getTime() + this.policy.escalateAfterMs), jobKey: escalationJobKey(alert.id) });
     }
@@ -57,7 +51,16 @@ export class PagingScheduler implements AlertHooks {
 /** Queues a post (or chat.update) of the alert's channel message showing its current state. */
 export async function refreshSlackMessage(t: Queryable, alert: Alert): Promise<void> {
   if (!alert.slackChannelId) return;
-  await addJob(t, 'slack-message', { alertId: alert.id }, { jobKey: slackMessageJobKey(alert.id), queueName: slackMessageQueue(alert.id), maxAttempts: 8 });
+  await addJob(t, 'slack-message', { alertId: alert.id }, { jobKey: slackMessageKey(alert.id), queueName: slackMessageKey(alert.id), maxAttempts: 8 });
+}
+
+/** One delivery per channel of every target that is being paged and has a phone. */
+export function phoneDeliveries(alert: Alert, round: number, channelsOf: (target: AlertTarget) => readonly Channel[]): NewDelivery[] {
+  return alert.targets.flatMap((target) =>
+    target.status === 'paging' && target.phone
+      ? channelsOf(target).map((channel) => ({ alertId: alert.id, tenantId: alert.tenantId, channel, slackUserId: target.slackUserId, address: target.phone!, round }))
+      : [],
+  );
 }
 
 /** Stores deliveries and queues one job each, in the caller's transaction. */

@@ -5,7 +5,7 @@ import { closeDatabase, createDatabase, type Database } from '../../src/db/datab
 import { migrate } from '../../src/db/migrate';
 import { spawnBackend, type BackendProcess } from './backend-process';
 import { SERVICE_KEY } from './helpers';
-import { succeeded, TWILIO } from './paging-harness';
+import { eventually, succeeded, TWILIO } from './paging-harness';
 
 // Real processes of the built backend, killed and restarted; one database, fake Twilio and Slack.
 let database: TestDatabase;
@@ -56,15 +56,6 @@ const raise = async (url: string, body: Record<string, unknown>) => {
   return (await res.json()) as { id: string; number: number };
 };
 
-async function until<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 const statuses = (alertId: string) => db.map('SELECT status FROM deliveries WHERE alert_id = $1 ORDER BY channel', [alertId], (r: { status: string }) => r.status);
 
 describe('a backend killed right after it claims deliveries', () => {
@@ -72,12 +63,12 @@ describe('a backend killed right after it claims deliveries', () => {
     // Held between claim and send, so SIGKILL lands exactly there.
     const doomed = await backend({ KLAXON_FAILPOINT_AFTER_CLAIM_MS: '60000' });
     const alert = await raise(doomed.url, { tenant_id: 'T-CRASH', message: 'disk full', severity: 'critical', targets: [{ phone: '+14155550131' }] });
-    await until(() => statuses(alert.id), (s) => s.length === 2 && s.every((x) => x === 'sending'));
+    await eventually(() => statuses(alert.id), (s) => s.length === 2 && s.every((x) => x === 'sending'), 20_000);
     await doomed.stop('SIGKILL');
     expect(twilio.requests).toHaveLength(0);
 
     await backend();
-    await until(() => statuses(alert.id), (s) => s.length === 2 && s.every((x) => x === 'sent'));
+    await eventually(() => statuses(alert.id), (s) => s.length === 2 && s.every((x) => x === 'sent'), 20_000);
     // Past another lease and sweep: nothing is sent a second time.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(succeeded(twilio.messages()).map((m) => m.form.To)).toEqual(['whatsapp:+14155550131']);
@@ -94,7 +85,7 @@ describe('two backends sharing the queue', () => {
       Array.from({ length: 200 }, (_, i) => raise(i % 2 === 0 ? a.url : b.url, { tenant_id: 'T-TWO', message: `load ${i}`, severity: 'high', targets: [{ phone: '+14155550132' }] })),
     );
     expect(new Set(alerts.map((x) => x.number)).size).toBe(200);
-    await until(
+    await eventually(
       () => db.one<{ sent: number }>("SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent FROM deliveries WHERE tenant_id = 'T-TWO'"),
       (row) => row.sent === 200,
       60_000,

@@ -48,21 +48,24 @@ export async function startPagingHarness(options: { notify?: Partial<NotifyConfi
     worker,
     raise: async (body) => (await request(backend.app).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(201)).body as AlertDto,
     deliveries: (alertId) => listDeliveries(backend.db, alertId),
-    eventually: async (read, check, timeoutMs = 10_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await read();
-        if (check(value)) return value;
-        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    eventually,
     close: async () => {
       await worker.stop();
       await twilio.close();
       await backend.close();
     },
   };
+}
+
+/** Polls `read` until `check` holds; throws with the last value seen when it does not in time. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Successful creates at the fake (2xx), i.e. messages and calls that Twilio would have sent. */

@@ -1,6 +1,6 @@
 import { SLACK_ACTIONS } from '@klaxon/contracts';
-import { alertFixture, buttonClickPayload, FIXTURE_ALERT_ID, startFakeSlackApi, type FakeSlackApi } from '@klaxon/testing';
-import { sendInteraction, startGateway, startScriptedBackend, type GatewayHarness, type ScriptedBackend } from './harness';
+import { alertFixture, buttonClickPayload, FIXTURE_ALERT_ID, type FakeSlackApi } from '@klaxon/testing';
+import { sendInteraction, startGatewayStack, type GatewayHarness, type GatewayStack, type ScriptedBackend } from './harness';
 
 describe('Acknowledge / Resolve buttons through the real Bolt receiver', () => {
   let slack: FakeSlackApi;
@@ -8,16 +8,12 @@ describe('Acknowledge / Resolve buttons through the real Bolt receiver', () => {
   let gateway: GatewayHarness;
   const alertPath = `/alerts/${FIXTURE_ALERT_ID}`;
 
+  let stack: GatewayStack;
   beforeAll(async () => {
-    slack = await startFakeSlackApi();
-    backend = await startScriptedBackend();
-    gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl });
+    stack = await startGatewayStack();
+    ({ slack, backend, gateway } = stack);
   });
-  afterAll(async () => {
-    await gateway.close();
-    await backend.close();
-    await slack.close();
-  });
+  afterAll(() => stack.close());
 
   it.each([
     ['acknowledge', SLACK_ACTIONS.acknowledge],

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { alertFixture, closeNow, interactionBody, listenOnLoopback, readBody, signSlackRequest, slashCommandBody, targetFixture, type SlashCommandFields } from '@klaxon/testing';
+import { alertFixture, closeNow, interactionBody, listenOnLoopback, readBody, signSlackRequest, slashCommandBody, startFakeSlackApi, targetFixture, type FakeSlackApi, type SlashCommandFields } from '@klaxon/testing';
 import { createGateway, type Gateway } from '../../src/app';
 import { BackendClient } from '../../src/backend-client';
 
@@ -154,5 +154,29 @@ export async function startScriptedBackend(): Promise<ScriptedBackend> {
     on: (method, path, route) => rules.push({ method, path, route }),
     requestsTo: (method, path) => stub.requests.filter((r) => r.method === method && matches(path, new URL(r.path, 'http://stub').pathname)),
     close: stub.close,
+  };
+}
+
+/** The usual setup: the real gateway, a scripted backend and the fake Slack API, closed together. */
+export interface GatewayStack {
+  slack: FakeSlackApi;
+  backend: ScriptedBackend;
+  gateway: GatewayHarness;
+  close(): Promise<void>;
+}
+
+export async function startGatewayStack(): Promise<GatewayStack> {
+  const slack = await startFakeSlackApi();
+  const backend = await startScriptedBackend();
+  const gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl });
+  return {
+    slack,
+    backend,
+    gateway,
+    close: async () => {
+      await gateway.close();
+      await backend.close();
+      await slack.close();
+    },
   };
 }

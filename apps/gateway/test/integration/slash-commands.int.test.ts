@@ -1,21 +1,17 @@
-import { alertFixture, startFakeSlackApi, targetFixture, type FakeSlackApi } from '@klaxon/testing';
-import { sendSlashCommand, startGateway, startScriptedBackend, type GatewayHarness, type ScriptedBackend } from './harness';
+import { alertFixture, targetFixture, type FakeSlackApi } from '@klaxon/testing';
+import { sendSlashCommand, startGatewayStack, type GatewayHarness, type GatewayStack, type ScriptedBackend } from './harness';
 
 describe('/alert through the real Bolt receiver, against a scripted backend', () => {
   let slack: FakeSlackApi;
   let backend: ScriptedBackend;
   let gateway: GatewayHarness;
 
+  let stack: GatewayStack;
   beforeAll(async () => {
-    slack = await startFakeSlackApi();
-    backend = await startScriptedBackend();
-    gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl });
+    stack = await startGatewayStack();
+    ({ slack, backend, gateway } = stack);
   });
-  afterAll(async () => {
-    await gateway.close();
-    await backend.close();
-    await slack.close();
-  });
+  afterAll(() => stack.close());
 
   /** Sends `/alert <text>`, returns the ack text and the outcome posted to response_url. */
   async function run(text: string, userId = 'U0001') {
