@@ -8,6 +8,7 @@ import { createApp } from './app';
 import { closeDatabase, createDatabase } from './db/database';
 import { migrate } from './db/migrate';
 import { isDatabaseConnectionError } from './errors';
+import { failpointsFrom } from './failpoints';
 import { createBackendMetrics } from './metrics';
 import { startNotificationWorker } from './notify/notification-worker';
 import { createPhoneNotifier } from './notify/providers/create-notifier';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     notifier: createPhoneNotifier(config, logger),
     poster: new SlackChannelPoster({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger }),
     policy: config.notify,
-    ...failpoints(config.nodeEnv, logger),
+    ...failpointsFrom(process.env, config.nodeEnv, logger),
   });
   const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version, pagingLimits: config.pagingLimits, ...services });
   const server = app.listen(config.port, config.host);
@@ -52,17 +53,6 @@ async function main(): Promise<void> {
     await worker.stop();
     await closeDatabase(db);
   });
-}
-
-/**
- * Test-only fault injection, never in production: KLAXON_FAILPOINT_AFTER_CLAIM_MS holds every delivery
- * between its claim and its send, so a test can SIGKILL the backend at that exact point.
- */
-function failpoints(nodeEnv: string, logger: Logger): { afterClaim?: () => Promise<void> } {
-  const holdMs = Number(process.env.KLAXON_FAILPOINT_AFTER_CLAIM_MS);
-  if (nodeEnv === 'production' || !Number.isFinite(holdMs) || holdMs <= 0) return {};
-  logger.warn('FAILPOINT active: deliveries pause after their claim', { holdMs });
-  return { afterClaim: () => new Promise((resolve) => setTimeout(resolve, holdMs)) };
 }
 
 // In docker-compose the backend may start before PostgreSQL accepts connections.

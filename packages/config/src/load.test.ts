@@ -126,4 +126,12 @@ describe('.env.example', () => {
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
     expect(ALL_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
   });
+
+  it('ships production mode, so a deployment copied from it refuses to start without its secrets', () => {
+    const example = fs.readFileSync(path.resolve(__dirname, '../../../.env.example'), 'utf8');
+    const active = Object.fromEntries([...example.matchAll(/^([A-Z][A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(active.NODE_ENV).toBe('production');
+    const missing = problemsOf(() => loadBackendConfig(active));
+    expect(missing).toEqual(expect.arrayContaining([expect.stringMatching(/^DATABASE_URL: is required/), expect.stringMatching(/^INTERNAL_SERVICE_KEYS: is required/)]));
+  });
 });
