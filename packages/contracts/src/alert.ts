@@ -8,8 +8,12 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export const ALERT_SOURCES = ['slack', 'api', 'alertmanager'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
-/** Ways Klaxon reaches a person (or, for `slack`, the alert's channel). */
-export const CHANNELS = ['whatsapp', 'sms', 'voice', 'slack'] as const;
+/** Ways Klaxon reaches a person; a contact lists the ones they accept. */
+export const CONTACT_CHANNELS = ['whatsapp', 'sms', 'voice', 'email'] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+
+/** Every delivery channel: a person's, or (`slack`) the alert's Slack channel. */
+export const CHANNELS = [...CONTACT_CHANNELS, 'slack'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** `paging`: at least one channel will try; `unreachable`: nothing can reach this target, `reason` says why. */

@@ -1,0 +1,60 @@
+import type { Channel } from '@klaxon/contracts';
+import type { AddressKind, ChannelSender } from './channel';
+
+/** The addresses a target may have; a channel picks the one of its kind. */
+export interface Addresses {
+  phone: string | null;
+  email: string | null;
+  slackChannelId?: string | null;
+}
+
+const ADDRESS_OF: Record<AddressKind, (addresses: Addresses) => string | null> = {
+  phone: (a) => a.phone,
+  email: (a) => a.email,
+  slack_channel: (a) => a.slackChannelId ?? null,
+};
+
+/**
+ * Every channel Klaxon can send on, registered in one place (the composition root), with its fallback as
+ * data: the policy, the scheduler and the delivery service ask the registry and never branch on a name.
+ */
+export class ChannelRegistry {
+  private readonly senders = new Map<Channel, ChannelSender>();
+  private readonly fallbacks: Partial<Record<Channel, Channel>>;
+
+  constructor(senders: readonly ChannelSender[], fallbacks: Partial<Record<Channel, Channel>> = {}) {
+    for (const sender of senders) {
+      if (this.senders.has(sender.channel)) throw new Error(`channel ${sender.channel} is registered twice`);
+      this.senders.set(sender.channel, sender);
+    }
+    for (const [from, to] of Object.entries(fallbacks)) {
+      if (!this.senders.has(from as Channel) || !this.senders.has(to)) throw new Error(`fallback ${from} → ${to} names an unregistered channel`);
+    }
+    this.fallbacks = fallbacks;
+  }
+
+  sender(channel: Channel): ChannelSender {
+    const sender = this.senders.get(channel);
+    if (!sender) throw new Error(`no sender is registered for channel ${channel}`);
+    return sender;
+  }
+
+  has(channel: Channel): boolean {
+    return this.senders.has(channel);
+  }
+
+  /** Where a permanent failure on `channel` is retried, if anywhere (WhatsApp → SMS). */
+  fallbackOf(channel: Channel): Channel | null {
+    return this.fallbacks[channel] ?? null;
+  }
+
+  /** The address `channel` sends to for someone with these addresses; null when they have none of its kind. */
+  addressFor(channel: Channel, addresses: Addresses): string | null {
+    return ADDRESS_OF[this.sender(channel).address](addresses);
+  }
+
+  /** Every registered channel, with its declared capabilities (for /health and the README's table). */
+  list(): ChannelSender[] {
+    return [...this.senders.values()];
+  }
+}

@@ -1,0 +1,59 @@
+import type { AlertSource as AlertOrigin, Channel, Severity } from '@klaxon/contracts';
+
+/** Which of a target's addresses a channel sends to. */
+export type AddressKind = 'phone' | 'email' | 'slack_channel';
+
+/** What a channel can do beyond sending (GoAlert's nfydest TypeInfo): the engine asks, never assumes. */
+export interface ChannelCapabilities {
+  /** The provider reports delivery statuses back (Twilio StatusCallback). */
+  statusCallbacks: boolean;
+  /** The person can answer on the same channel (`ack 42`, a keypress). */
+  replies: boolean;
+  /** Pre-approved templates are used when configured (WhatsApp Content API). */
+  templates: boolean;
+}
+
+/** The alert as a message needs it: enough to say what, how bad, and how to acknowledge. */
+export interface MessageAlert {
+  id: string;
+  tenantId: string;
+  number: number;
+  severity: Severity;
+  message: string;
+  /** Where the alert came in; only `slack` text is Slack markup. */
+  origin: AlertOrigin;
+  createdAt: Date;
+  /** Who raised it, for people: `<@U…>` is rendered by Slack only, so channels format it themselves. */
+  raisedBy: string | null;
+  /** Slack user ids of the people paged (the channel reminder names them). */
+  paged: string[];
+}
+
+/**
+ * One message to send: a page to a person, or (`reminder`) the escalation notice in the alert's channel.
+ * `to` is the address of the channel's kind (E.164, an email address, a Slack channel id).
+ */
+export interface OutboundMessage {
+  purpose: 'page' | 'reminder';
+  to: string;
+  alert: MessageAlert;
+  now: Date;
+}
+
+/** The provider accepted the message; its id is recorded on the delivery (Twilio SID, SMTP Message-ID, Slack ts). */
+export interface SendResult {
+  providerMessageId: string;
+}
+
+/**
+ * One way of reaching someone. Implementations render the message for their medium and call their provider;
+ * every failure is a NotifyError (transient or permanent). Registered once in the ChannelRegistry.
+ */
+export interface ChannelSender {
+  readonly channel: Channel;
+  /** `twilio`, `smtp`, `slack`, `log`: for logs and metrics. */
+  readonly provider: string;
+  readonly address: AddressKind;
+  readonly capabilities: ChannelCapabilities;
+  send(message: OutboundMessage): Promise<SendResult>;
+}
