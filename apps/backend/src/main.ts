@@ -4,16 +4,10 @@ import type { Server } from 'node:http';
 import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, withDevDefaults } from '@klaxon/config';
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { createApp } from './app';
-import { closeDatabase, createDatabase } from './db/database';
+import { createBackend } from './backend';
 import { migrate } from './db/migrate';
 import { isDatabaseConnectionError } from './errors';
 import { failpointsFrom } from './failpoints';
-import { createBackendMetrics } from './metrics';
-import { startNotificationWorker } from './notify/notification-worker';
-import { createPhoneNotifier } from './notify/providers/create-notifier';
-import { SlackChannelPoster } from './notify/providers/slack-channel-poster';
-import { createBackendServices } from './services';
 
 const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
 
@@ -23,21 +17,10 @@ async function main(): Promise<void> {
   const config = loadBackendConfig(env);
   const logger = createLogger({ service: 'backend', ...config.log });
 
-  const db = createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'klaxon-backend' });
   await retryWhileDatabaseStarts(() => migrate({ databaseUrl: config.databaseUrl, logger }), logger);
-
-  const services = createBackendServices({ db, logger, config });
-  const worker = await startNotificationWorker({
-    databaseUrl: config.databaseUrl,
-    db,
-    logger,
-    notifier: createPhoneNotifier(config, logger),
-    poster: new SlackChannelPoster({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger }),
-    policy: config.notify,
-    ...failpointsFrom(process.env, config.nodeEnv, logger),
-  });
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version, pagingLimits: config.pagingLimits, ...services });
-  const server = app.listen(config.port, config.host);
+  const backend = createBackend(config, logger, { version, failpoints: failpointsFrom(process.env, config.nodeEnv, logger) });
+  await backend.startWorker();
+  const server = backend.app.listen(config.port, config.host);
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
   server.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -50,8 +33,7 @@ async function main(): Promise<void> {
   onShutdown(async (signal) => {
     logger.info('backend stopping', { signal });
     await closeServer(server);
-    await worker.stop();
-    await closeDatabase(db);
+    await backend.close();
   });
 }
 

@@ -1,4 +1,5 @@
-import type { AlertSource, AlertStatus, Channel, Severity, TargetStatus } from '@klaxon/contracts';
+import type { AlertSource, AlertStatus, Channel, ContactChannel, Severity, TargetStatus } from '@klaxon/contracts';
+import type { QuietHours } from '../notify/quiet-hours';
 
 /** Who an alert pages, as resolved when it was raised (contacts, then the Slack profile). */
 export interface AlertTarget {
@@ -6,8 +7,13 @@ export interface AlertTarget {
   name: string | null;
   /** Full E.164; masked at the HTTP edge and in logs. */
   phone: string | null;
+  email: string | null;
   status: TargetStatus;
+  /** What pages this target now (decided when the alert is raised). */
   channels: Channel[];
+  /** The channels the person accepts: escalation pages only on these. */
+  accepts: ContactChannel[];
+  quietHours: QuietHours | null;
   /** Why the target is unreachable; null when paging. */
   reason: string | null;
 }

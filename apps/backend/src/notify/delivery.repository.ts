@@ -1,17 +1,27 @@
 import type { Channel } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+/**
+ * `queued`: waiting for its job; `held`: waiting on purpose until `heldUntil` (quiet hours, a recipient's
+ * limit); `sending`: claimed under a lease; `sent`, `failed`, `cancelled`: final.
+ */
+export type DeliveryStatus = 'queued' | 'held' | 'sending' | 'sent' | 'failed' | 'cancelled';
+
+/** Why a delivery waits. */
+export type HoldReason = 'quiet_hours' | 'recipient_limit';
 
 export interface NewDelivery {
   alertId: string;
   tenantId: string;
   channel: Channel;
   slackUserId: string | null;
-  /** E.164 for phone channels, the Slack channel id for `slack`. */
+  /** E.164, an email address, or the Slack channel id, depending on the channel's address kind. */
   address: string;
   round: number;
   fallbackOf?: string | null;
+  /** Set: the delivery waits until then (quiet hours). */
+  heldUntil?: Date | null;
+  holdReason?: HoldReason | null;
 }
 
 /** A stored delivery: what was planned, plus where its attempts stand. */
@@ -36,6 +46,8 @@ interface DeliveryRow {
   provider_message_id: string | null;
   error_code: string | null;
   fallback_of: string | null;
+  held_until: Date | null;
+  hold_reason: HoldReason | null;
 }
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -51,14 +63,18 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   providerMessageId: r.provider_message_id,
   errorCode: r.error_code,
   fallbackOf: r.fallback_of,
+  heldUntil: r.held_until,
+  holdReason: r.hold_reason,
 });
 
-/** Inserts deliveries; one already planned for the same alert, channel, address and round is skipped. */
+/** Inserts deliveries (held ones as `held`); one already planned for the same alert, channel, address and round is skipped. */
 export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[]): Promise<Delivery[]> {
   if (deliveries.length === 0) return [];
   const rows = await db.manyOrNone<DeliveryRow>(
-    `INSERT INTO deliveries (alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::uuid[])
+    `INSERT INTO deliveries (alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason, status)
+     SELECT d.*, CASE WHEN d.held_until IS NULL THEN 'queued' ELSE 'held' END
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::uuid[], $8::timestamptz[], $9::text[])
+            AS d(alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason)
      ON CONFLICT (alert_id, channel, address, round) DO NOTHING
      RETURNING *`,
     [
@@ -69,24 +85,27 @@ export async function insertDeliveries(db: Queryable, deliveries: readonly NewDe
       deliveries.map((d) => d.address),
       deliveries.map((d) => d.round),
       deliveries.map((d) => d.fallbackOf ?? null),
+      deliveries.map((d) => d.heldUntil ?? null),
+      deliveries.map((d) => (d.heldUntil ? (d.holdReason ?? null) : null)),
     ],
   );
   return rows.map(toDelivery);
 }
 
 /**
- * Takes the delivery for sending: queued → sending, one more attempt, a lease until `leaseMs` from now.
+ * Takes the delivery for sending: queued (or held, once `now` has reached its time) → sending, one more
+ * attempt, a lease until `leaseMs` from now (database time: leases are about processes, not policy).
  * A single conditional UPDATE, so of two workers holding jobs for the same delivery only one gets it.
- * Null when it is not queued (already sent, failed, cancelled, or being sent under a live lease).
+ * Null when it is not claimable (already sent, failed, cancelled, still held, or being sent under a live lease).
  */
-export async function claimDelivery(db: Queryable, id: string, leaseMs: number): Promise<Delivery | null> {
+export async function claimDelivery(db: Queryable, id: string, leaseMs: number, now: Date): Promise<Delivery | null> {
   const row = await db.oneOrNone<DeliveryRow>(
     `UPDATE deliveries
         SET status = 'sending', attempts = attempts + 1, lease_until = now() + $2 * interval '1 millisecond',
             next_attempt_at = NULL, updated_at = now()
-      WHERE id = $1 AND status = 'queued'
+      WHERE id = $1 AND (status = 'queued' OR (status = 'held' AND held_until <= $3))
       RETURNING *`,
-    [id, leaseMs],
+    [id, leaseMs, now],
   );
   return row ? toDelivery(row) : null;
 }
@@ -98,23 +117,47 @@ export async function finishDelivery(
   outcome:
     | { status: 'sent'; providerMessageId: string }
     | { status: 'failed' | 'cancelled'; errorCode: string | null; errorDetail: string | null }
-    | { status: 'queued'; errorCode: string | null; errorDetail: string | null; nextAttemptAt: Date },
+    | { status: 'queued'; errorCode: string | null; errorDetail: string | null; nextAttemptAt: Date }
+    | { status: 'held'; heldUntil: Date; holdReason: HoldReason },
 ): Promise<void> {
   await db.none(
     `UPDATE deliveries
         SET status = $(status), lease_until = NULL, updated_at = now(),
             provider_message_id = COALESCE($(providerMessageId), provider_message_id),
-            error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt)
+            error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt),
+            held_until = $(heldUntil), hold_reason = $(holdReason)
       WHERE id = $(id)`,
     {
       id,
       status: outcome.status,
       providerMessageId: outcome.status === 'sent' ? outcome.providerMessageId : null,
-      errorCode: outcome.status === 'sent' ? null : outcome.errorCode,
-      errorDetail: outcome.status === 'sent' ? null : outcome.errorDetail,
+      errorCode: 'errorCode' in outcome ? outcome.errorCode : null,
+      errorDetail: 'errorDetail' in outcome ? outcome.errorDetail : null,
       nextAttemptAt: outcome.status === 'queued' ? outcome.nextAttemptAt : null,
+      heldUntil: outcome.status === 'held' ? outcome.heldUntil : null,
+      holdReason: outcome.status === 'held' ? outcome.holdReason : null,
     },
   );
+}
+
+/** Cancels what has not gone out yet for an alert that was acknowledged or resolved; returns how many. */
+export async function cancelPendingDeliveries(db: Queryable, alertId: string, reason: string): Promise<number> {
+  const rows = await db.manyOrNone<{ id: string }>(
+    `UPDATE deliveries SET status = 'cancelled', error_detail = $2, held_until = NULL, updated_at = now()
+      WHERE alert_id = $1 AND status IN ('queued', 'held')
+      RETURNING id`,
+    [alertId, reason],
+  );
+  return rows.length;
+}
+
+/** Held deliveries whose time has come by `now` (their job may have run early or be gone). */
+export async function dueHeldDeliveries(db: Queryable, now: Date, limit = 500): Promise<string[]> {
+  const rows = await db.manyOrNone<{ id: string }>(
+    `SELECT id FROM deliveries WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`,
+    [now, limit],
+  );
+  return rows.map((r) => r.id);
 }
 
 /**

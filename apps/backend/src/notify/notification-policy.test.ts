@@ -1,30 +1,70 @@
-import { escalates, escalationStep, initialChannels } from './notification-policy';
+import { DateTime } from 'luxon';
+import { acceptedChannels, escalates, escalationStep, planPage } from './notification-policy';
 
-const ALL = ['whatsapp', 'voice', 'sms'] as const;
+const FALLBACKS = { whatsapp: 'sms' } as const;
+const ALL = ['whatsapp', 'voice', 'sms', 'email'] as const;
+const PHONE = ['whatsapp', 'voice', 'sms'] as const;
+const NOON = new Date('2026-06-15T10:00:00Z'); // 12:00 in Berlin
+const BERLIN_NIGHT = { start: '22:00', end: '07:00', timeZone: 'Europe/Berlin' };
+const BERLIN_MIDDAY = { start: '11:00', end: '13:00', timeZone: 'Europe/Berlin' };
 
-describe('initialChannels', () => {
+describe('planPage', () => {
   it.each([
-    ['critical', ALL, ['whatsapp', 'voice']],
-    ['high', ALL, ['whatsapp']],
-    ['medium', ALL, ['whatsapp']],
+    ['critical', ALL, ['whatsapp', 'voice', 'email']],
+    ['critical', PHONE, ['whatsapp', 'voice']],
+    ['high', ALL, ['whatsapp', 'email']],
+    ['high', PHONE, ['whatsapp']],
+    ['medium', ALL, ['whatsapp', 'email']],
     ['low', ALL, []],
     ['critical', ['sms', 'voice'], ['sms', 'voice']],
     ['critical', ['whatsapp'], ['whatsapp']],
     ['high', ['voice'], []],
-  ] as const)('%s for someone who takes %j → %j', (severity, accepted, expected) => {
-    expect(initialChannels(severity, accepted)).toEqual(expected);
+    ['medium', ['email'], ['email']],
+    ['critical', ['sms', 'whatsapp'], ['whatsapp']],
+  ] as const)('%s for someone who takes %j, outside quiet hours → %j now', (severity, accepts, expected) => {
+    expect(planPage(severity, { accepts, quietHours: BERLIN_NIGHT }, NOON, FALLBACKS)).toEqual({ now: expected, later: [] });
+  });
+
+  it('holds a medium page until quiet hours end, in the contact’s zone', () => {
+    const plan = planPage('medium', { accepts: ALL, quietHours: BERLIN_MIDDAY }, NOON, FALLBACKS);
+    const end = DateTime.fromISO('2026-06-15T13:00', { zone: 'Europe/Berlin' }).toJSDate();
+    expect(plan).toEqual({ now: [], later: [
+      { channel: 'whatsapp', at: end, reason: 'quiet_hours' },
+      { channel: 'email', at: end, reason: 'quiet_hours' },
+    ] });
+  });
+
+  it.each(['high', 'critical'] as const)('sends %s at once during quiet hours', (severity) => {
+    const plan = planPage(severity, { accepts: ALL, quietHours: BERLIN_MIDDAY }, NOON, FALLBACKS);
+    expect(plan.later).toEqual([]);
+    expect(plan.now).toContain('whatsapp');
+  });
+
+  it('holds across a daylight-saving change until 07:00 local (05:00Z on 2026-03-29)', () => {
+    const plan = planPage('medium', { accepts: ['sms'], quietHours: BERLIN_NIGHT }, new Date('2026-03-28T23:30:00Z'), FALLBACKS);
+    expect(plan.later).toEqual([{ channel: 'sms', at: new Date('2026-03-29T05:00:00Z'), reason: 'quiet_hours' }]);
+  });
+
+  it('holds nothing for someone without quiet hours', () => {
+    expect(planPage('medium', { accepts: ALL, quietHours: null }, NOON, FALLBACKS).later).toEqual([]);
+  });
+});
+
+describe('acceptedChannels', () => {
+  it('substitutes the fallback once and never twice', () => {
+    expect(acceptedChannels(['whatsapp', 'sms'], ['sms'], FALLBACKS)).toEqual(['sms']);
   });
 });
 
 describe('escalationStep (3 rounds)', () => {
   it.each([
-    ['critical', 1, { call: true, tellChannel: false, more: true }],
-    ['critical', 3, { call: true, tellChannel: false, more: true }],
-    ['critical', 4, { call: false, tellChannel: true, more: false }],
+    ['critical', 1, { channels: ['voice'], tellChannel: false, more: true }],
+    ['critical', 3, { channels: ['voice'], tellChannel: false, more: true }],
+    ['critical', 4, { channels: [], tellChannel: true, more: false }],
     ['critical', 5, null],
-    ['high', 1, { call: true, tellChannel: false, more: true }],
-    ['high', 4, { call: false, tellChannel: true, more: false }],
-    ['medium', 1, { call: false, tellChannel: true, more: false }],
+    ['high', 1, { channels: ['voice'], tellChannel: false, more: true }],
+    ['high', 4, { channels: [], tellChannel: true, more: false }],
+    ['medium', 1, { channels: [], tellChannel: true, more: false }],
     ['medium', 2, null],
     ['low', 1, null],
     ['critical', 0, null],
@@ -37,6 +77,6 @@ describe('escalationStep (3 rounds)', () => {
   });
 
   it('with zero rounds, tells the channel at the first escalation', () => {
-    expect(escalationStep('critical', 1, 0)).toEqual({ call: false, tellChannel: true, more: false });
+    expect(escalationStep('critical', 1, 0)).toEqual({ channels: [], tellChannel: true, more: false });
   });
 });

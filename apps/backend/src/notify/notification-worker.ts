@@ -1,55 +1,66 @@
+import { EventEmitter } from 'node:events';
 import { Logger as JobQueueLogger, run, type Runner, type Task } from 'graphile-worker';
 import type { NotifyConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
-import type { Database } from '../db/database';
-import { AlertMessageWorker } from '../slack/alert-message-worker';
+import type { Database, Queryable } from '../db/database';
+import type { AlertMessageWorker } from '../slack/alert-message-worker';
+import type { DeliveryQueue } from './delivery-queue';
+import type { DeliveryService } from './delivery.service';
 import { requeueExpiredLeases } from './delivery.repository';
-import { DeliveryWorker } from './delivery-worker';
-import { EscalationWorker } from './escalation-worker';
+import type { EscalationService } from './escalation.service';
 import { addJob, deliveryJobKey, type JobPayloads, type TaskName } from './job-queue';
-import type { ChannelPoster, PhoneNotifier } from './providers/notifier';
+
+/** The delivery queue on graphile-worker: one `deliver` job per delivery, keyed so a re-add replaces, never doubles. */
+export const graphileDeliveryQueue: DeliveryQueue = {
+  enqueue: (t: Queryable, deliveryId: string, runAt?: Date) => addJob(t, 'deliver', { deliveryId }, { jobKey: deliveryJobKey(deliveryId), ...(runAt ? { runAt } : {}) }),
+};
 
 export interface NotificationWorkerOptions {
   databaseUrl: string;
   db: Database;
   logger: Logger;
-  notifier: PhoneNotifier;
-  poster: ChannelPoster;
+  deliveries: DeliveryService;
+  escalations: EscalationService;
+  messages: AlertMessageWorker;
   policy: NotifyConfig;
   /** Connections the job runner may hold (LISTEN + job fetches + completions). */
   poolSize?: number;
-  /** Test-only pause between claiming a delivery and sending it (see DeliveryWorkerOptions.afterClaim). */
-  afterClaim?: () => Promise<void>;
+}
+
+/** What a finished job reports: tests wait for it instead of sleeping ("the escalation job ran, and nothing else happened"). */
+export interface JobFinished {
+  task: TaskName;
+  payload: unknown;
+  error: Error | null;
 }
 
 export interface NotificationWorker {
+  /** Emits `finished` with a JobFinished after every job. */
+  readonly events: EventEmitter<{ finished: [JobFinished] }>;
   /** Finishes running jobs, then stops taking new ones. */
   stop(): Promise<void>;
 }
 
 /**
- * Runs the notification jobs of this backend on graphile-worker in the alerts' own PostgreSQL: deliveries,
- * escalation rounds and channel messages. Several backends may run one each; jobs are claimed with row
- * locks, and deliveries are claimed again in our own table before anything is sent.
+ * Runs the notification jobs of this backend on graphile-worker in the alerts' own PostgreSQL. The tasks are
+ * thin adapters over the services (delivery, escalation, channel message); several backends may run one
+ * each: jobs are claimed with row locks, and deliveries are claimed again in our own table before sending.
  */
 export async function startNotificationWorker(options: NotificationWorkerOptions): Promise<NotificationWorker> {
-  const { db, logger, policy } = options;
-  const deliveries = new DeliveryWorker({ db, notifier: options.notifier, poster: options.poster, logger, maxAttempts: policy.maxAttempts, retryBaseMs: policy.retryBaseMs, leaseMs: policy.leaseMs, ...(options.afterClaim ? { afterClaim: options.afterClaim } : {}) });
-  const escalations = new EscalationWorker({ db, logger, escalateAfterMs: policy.escalateAfterMs, escalationRounds: policy.escalationRounds });
-  const messages = new AlertMessageWorker({ db, poster: options.poster, logger });
-
+  const { db, logger, policy, deliveries, escalations, messages } = options;
+  const events = new EventEmitter<{ finished: [JobFinished] }>();
   const taskList: { [T in TaskName]: Task } = {
-    deliver: async (payload) => deliveries.deliver((payload as JobPayloads['deliver']).deliveryId),
-    escalate: async (payload) => {
+    deliver: (payload) => deliveries.deliver((payload as JobPayloads['deliver']).deliveryId),
+    escalate: (payload) => {
       const { alertId, round } = payload as JobPayloads['escalate'];
-      await escalations.escalate(alertId, round);
+      return escalations.escalate(alertId, round);
     },
-    'slack-message': async (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
+    'slack-message': (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
   };
 
   const runner: Runner = await run({
     connectionString: options.databaseUrl,
-    maxPoolSize: options.poolSize ?? options.policy.concurrency + 2,
+    maxPoolSize: options.poolSize ?? policy.concurrency + 2,
     concurrency: policy.concurrency,
     // Delayed jobs (escalations, retries) start at the next poll: keep it well under the shortest delay.
     pollInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(policy.escalateAfterMs, policy.retryBaseMs) / 2))),
@@ -57,27 +68,32 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     taskList,
     logger: jobQueueLogger(logger),
   });
+  runner.events.on('job:success', ({ job }) => events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: null }));
+  runner.events.on('job:error', ({ job, error }) => events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: error instanceof Error ? error : new Error(String(error)) }));
 
   // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out; sweeping
-  // puts it back in the queue with a fresh job. Once at start (a restart finds its own leftovers), then often.
+  // puts it back in the queue with a fresh job. Held deliveries whose time has come are queued too (their
+  // job may have run a moment early). Once at start (a restart finds its own leftovers), then often.
   const sweep = async () => {
     try {
       const requeued = await db.tx('requeue-expired-deliveries', async (t) => {
         const ids = await requeueExpiredLeases(t);
-        for (const id of ids) await addJob(t, 'deliver', { deliveryId: id }, { jobKey: deliveryJobKey(id) });
+        for (const id of ids) await graphileDeliveryQueue.enqueue(t, id);
         return ids;
       });
       if (requeued.length > 0) logger.warn('deliveries whose backend died were queued again', { count: requeued.length, deliveryIds: requeued });
+      await deliveries.releaseDue();
     } catch (error) {
-      logger.error('sweeping expired deliveries failed', { error });
+      logger.error('sweeping deliveries failed', { error });
     }
   };
   await sweep();
   const sweeper = setInterval(() => void sweep(), Math.max(500, Math.min(30_000, Math.floor(policy.leaseMs / 2))));
   sweeper.unref();
 
-  logger.info('notification worker started', { concurrency: policy.concurrency, notifier: options.notifier.name });
+  logger.info('notification worker started', { concurrency: policy.concurrency });
   return {
+    events,
     stop: async () => {
       clearInterval(sweeper);
       await runner.stop();

@@ -1,6 +1,6 @@
-import type { PageMessage } from './providers/notifier';
+import type { MessageAlert } from './channels/channel';
 
-type PageAlert = PageMessage['alert'];
+type PageAlert = Pick<MessageAlert, 'number' | 'severity' | 'message'>;
 
 /** The written page (WhatsApp body, SMS): short enough to read on a lock screen, says how to acknowledge. */
 export function pageText(alert: PageAlert): string {
@@ -19,8 +19,8 @@ export function pageSpeech(alert: PageAlert): string {
 }
 
 /** The escalation notice in the alert's Slack channel: who was paged, for how long, and what to do. */
-export function channelReminderText(alert: PageAlert & { createdAt: Date; targets: ReadonlyArray<{ slackUserId: string | null }> }, now: Date): string {
+export function channelReminderText(alert: PageAlert & Pick<MessageAlert, 'createdAt' | 'paged'>, now: Date): string {
   const minutes = Math.max(1, Math.round((now.getTime() - alert.createdAt.getTime()) / 60_000));
-  const paged = alert.targets.flatMap((t) => (t.slackUserId ? [`<@${t.slackUserId}>`] : [])).join(', ') || 'the on-call';
+  const paged = alert.paged.map((userId) => `<@${userId}>`).join(', ') || 'the on-call';
   return `⏰ #${alert.number} (${alert.severity}) is still not acknowledged after ${minutes} min — ${paged} paged. Can someone take it? \`/alert ack ${alert.number}\``;
 }

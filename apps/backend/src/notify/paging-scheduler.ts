@@ -1,42 +1,57 @@
 import type { NotifyConfig } from '@klaxon/config';
-import type { Channel } from '@klaxon/contracts';
 import type { Alert, AlertTarget, NewAlert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertHooks } from '../alerts/alert.service';
+import type { Clock } from '../clock';
 import type { Queryable } from '../db/database';
-import { insertDeliveries, type NewDelivery } from './delivery.repository';
-import { addJob, deliveryJobKey, escalationJobKey, removeJob } from './job-queue';
-import { escalates, initialChannels } from './notification-policy';
+import type { ChannelRegistry } from './channels/channel-registry';
+import type { DeliveryService } from './delivery.service';
+import type { NewDelivery } from './delivery.repository';
+import { addJob, escalationJobKey, removeJob } from './job-queue';
+import { escalates, planPage, type PagePlan } from './notification-policy';
 
 // Both the job key and the queue name: one named queue per alert runs its message jobs one at a time, so
 // the post finishes (and its ts is stored) before an update starts and a fast acknowledgement cannot
 // produce a second post; the key lets a newer state replace a job still waiting.
 const slackMessageKey = (alertId: string): string => `slack-message:${alertId}`;
 
+export interface PagingSchedulerOptions {
+  policy: Pick<NotifyConfig, 'escalateAfterMs' | 'escalationRounds'>;
+  registry: ChannelRegistry;
+  deliveries: DeliveryService;
+  clock: Clock;
+}
+
 /**
  * Turns alert changes into durable work, inside the alert's own transaction: the first page's deliveries
- * and their jobs, the first escalation, and the Slack channel message. An acknowledgement or resolution
- * cancels the pending escalation and refreshes the channel message.
+ * (now, or held until a contact's quiet hours end), the first escalation, and the Slack channel message.
+ * An acknowledgement or resolution cancels the pending escalation and held pages, and refreshes the message.
  */
 export class PagingScheduler implements AlertHooks {
-  constructor(private readonly policy: Pick<NotifyConfig, 'escalateAfterMs' | 'escalationRounds'>) {}
+  constructor(private readonly options: PagingSchedulerOptions) {}
 
   planTargets(alert: NewAlert): AlertTarget[] {
+    const now = this.options.clock.now();
     return alert.targets.map((target) => {
       if (target.status !== 'paging') return target;
-      if (alert.severity === 'low') {
-        return alert.slackChannelId
-          ? { ...target, channels: ['slack'] }
-          : { ...target, status: 'unreachable', channels: [], reason: 'a low-severity alert pages only its Slack channel, and this alert has none' };
-      }
-      return { ...target, channels: initialChannels(alert.severity, target.channels) };
+      const plan = this.plan(alert, target, now);
+      const channels = [...plan.now, ...plan.later.map((later) => later.channel)];
+      if (channels.length > 0) return { ...target, channels };
+      if (alert.severity === 'low' && alert.slackChannelId) return { ...target, channels: ['slack'] };
+      const reason =
+        alert.severity === 'low'
+          ? 'a low-severity alert pages only its Slack channel, and this alert has none'
+          : `none of the channels they accept (${target.accepts.join(', ') || 'none'}) can carry a ${alert.severity} page to the addresses Klaxon has`;
+      return { ...target, status: 'unreachable', channels: [], reason };
     });
   }
 
   async raised(t: Queryable, alert: Alert): Promise<void> {
-    await queueDeliveries(t, phoneDeliveries(alert, 0, (target) => target.channels.filter((channel) => channel !== 'slack')));
-    if (escalates(alert.severity, this.policy.escalationRounds)) {
-      await addJob(t, 'escalate', { alertId: alert.id, round: 1 }, { runAt: new Date(alert.createdAt.getTime() + this.policy.escalateAfterMs), jobKey: escalationJobKey(alert.id) });
+    const now = this.options.clock.now();
+    const planned = alert.targets.flatMap((target) => (target.status === 'paging' ? this.deliveriesOf(alert, target, this.plan(alert, target, now)) : []));
+    await this.options.deliveries.plan(t, planned);
+    if (escalates(alert.severity, this.options.policy.escalationRounds)) {
+      await addJob(t, 'escalate', { alertId: alert.id, round: 1 }, { runAt: new Date(now.getTime() + this.options.policy.escalateAfterMs), jobKey: escalationJobKey(alert.id) });
     }
     await refreshSlackMessage(t, alert);
   }
@@ -44,7 +59,30 @@ export class PagingScheduler implements AlertHooks {
   async transitioned(t: Queryable, alert: Alert, _action: AlertAction): Promise<void> {
     // Acknowledged or resolved: nobody is to be woken again for it.
     await removeJob(t, escalationJobKey(alert.id));
+    await this.options.deliveries.cancelPending(t, alert);
     await refreshSlackMessage(t, alert);
+  }
+
+  /** The policy's plan for one target, limited to channels that have an address for them. */
+  private plan(alert: Pick<NewAlert, 'severity'>, target: AlertTarget, now: Date): PagePlan {
+    const { registry } = this.options;
+    const reachable = target.accepts.filter((channel) => registry.has(channel) && registry.addressFor(channel, target) !== null);
+    return planPage(alert.severity, { accepts: reachable, quietHours: target.quietHours }, now, registry.fallbacks());
+  }
+
+  private deliveriesOf(alert: Alert, target: AlertTarget, plan: PagePlan): NewDelivery[] {
+    const { registry } = this.options;
+    const delivery = (channel: NewDelivery['channel'], heldUntil: Date | null): NewDelivery => ({
+      alertId: alert.id,
+      tenantId: alert.tenantId,
+      channel,
+      slackUserId: target.slackUserId,
+      address: registry.addressFor(channel, target)!,
+      round: 0,
+      heldUntil,
+      holdReason: heldUntil ? 'quiet_hours' : null,
+    });
+    return [...plan.now.map((channel) => delivery(channel, null)), ...plan.later.map((later) => delivery(later.channel, later.at))];
   }
 }
 
@@ -52,20 +90,4 @@ export class PagingScheduler implements AlertHooks {
 export async function refreshSlackMessage(t: Queryable, alert: Alert): Promise<void> {
   if (!alert.slackChannelId) return;
   await addJob(t, 'slack-message', { alertId: alert.id }, { jobKey: slackMessageKey(alert.id), queueName: slackMessageKey(alert.id), maxAttempts: 8 });
-}
-
-/** One delivery per channel of every target that is being paged and has a phone. */
-export function phoneDeliveries(alert: Alert, round: number, channelsOf: (target: AlertTarget) => readonly Channel[]): NewDelivery[] {
-  return alert.targets.flatMap((target) =>
-    target.status === 'paging' && target.phone
-      ? channelsOf(target).map((channel) => ({ alertId: alert.id, tenantId: alert.tenantId, channel, slackUserId: target.slackUserId, address: target.phone!, round }))
-      : [],
-  );
-}
-
-/** Stores deliveries and queues one job each, in the caller's transaction. */
-export async function queueDeliveries(t: Queryable, planned: readonly NewDelivery[]): Promise<number> {
-  const deliveries = await insertDeliveries(t, planned);
-  for (const delivery of deliveries) await addJob(t, 'deliver', { deliveryId: delivery.id }, { jobKey: deliveryJobKey(delivery.id) });
-  return deliveries.length;
 }

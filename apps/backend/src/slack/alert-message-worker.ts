@@ -1,9 +1,10 @@
 import type { Logger } from '@klaxon/logger';
+import type { Clock } from '../clock';
 import { findAlertById, setSlackMessageTs } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
 import { toAlertDto } from '../http/alert.serializer';
 import { NotifyError } from '../notify/notify-error';
-import type { ChannelPoster } from '../notify/providers/notifier';
+import type { ChannelPoster } from '../notify/providers/channel-poster';
 import { buildAlertMessage } from './alert-message';
 
 /**
@@ -11,13 +12,13 @@ import { buildAlertMessage } from './alert-message';
  * current status, whoever changed it — a button, `/alert ack`, the API, or an escalation.
  */
 export class AlertMessageWorker {
-  constructor(private readonly options: { db: Database; poster: ChannelPoster; logger: Logger }) {}
+  constructor(private readonly options: { db: Database; poster: ChannelPoster; logger: Logger; clock: Clock }) {}
 
   async publish(alertId: string): Promise<void> {
     const { db, poster, logger } = this.options;
     const alert = await findAlertById(db, alertId);
     if (!alert?.slackChannelId) return;
-    const message = buildAlertMessage(toAlertDto(alert), new Date());
+    const message = buildAlertMessage(toAlertDto(alert), this.options.clock.now());
     try {
       if (alert.slackMessageTs) {
         await poster.update(alert.slackChannelId, alert.slackMessageTs, message);

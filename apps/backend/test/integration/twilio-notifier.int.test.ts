@@ -3,7 +3,7 @@ import { createLogger } from '@klaxon/logger';
 import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
 import { createPhoneNotifier } from '../../src/notify/providers/create-notifier';
 import { LogNotifier } from '../../src/notify/providers/log-notifier';
-import type { PageMessage } from '../../src/notify/providers/notifier';
+import type { PageMessage } from '../../src/notify/providers/channel-poster';
 import { createTwilioClient } from '../../src/notify/providers/twilio-client';
 import { TwilioNotifier, type TwilioSenders } from '../../src/notify/providers/twilio-notifier';
 import { notifyFailureOf } from './notify-failure';

@@ -20,7 +20,7 @@ const ADDRESS_OF: Record<AddressKind, (addresses: Addresses) => string | null> =
  */
 export class ChannelRegistry {
   private readonly senders = new Map<Channel, ChannelSender>();
-  private readonly fallbacks: Partial<Record<Channel, Channel>>;
+  private readonly fallbackTable: Partial<Record<Channel, Channel>>;
 
   constructor(senders: readonly ChannelSender[], fallbacks: Partial<Record<Channel, Channel>> = {}) {
     for (const sender of senders) {
@@ -30,7 +30,7 @@ export class ChannelRegistry {
     for (const [from, to] of Object.entries(fallbacks)) {
       if (!this.senders.has(from as Channel) || !this.senders.has(to)) throw new Error(`fallback ${from} → ${to} names an unregistered channel`);
     }
-    this.fallbacks = fallbacks;
+    this.fallbackTable = fallbacks;
   }
 
   sender(channel: Channel): ChannelSender {
@@ -45,7 +45,12 @@ export class ChannelRegistry {
 
   /** Where a permanent failure on `channel` is retried, if anywhere (WhatsApp → SMS). */
   fallbackOf(channel: Channel): Channel | null {
-    return this.fallbacks[channel] ?? null;
+    return this.fallbackTable[channel] ?? null;
+  }
+
+  /** Every fallback, as data: the policy uses it to substitute a channel a person does not accept. */
+  fallbacks(): Partial<Record<Channel, Channel>> {
+    return { ...this.fallbackTable };
   }
 
   /** The address `channel` sends to for someone with these addresses; null when they have none of its kind. */

@@ -30,11 +30,10 @@ export interface MessageAlert {
 }
 
 /**
- * One message to send: a page to a person, or (`reminder`) the escalation notice in the alert's channel.
+ * One message to send: a page to a person, or on the alert's Slack channel its escalation notice.
  * `to` is the address of the channel's kind (E.164, an email address, a Slack channel id).
  */
 export interface OutboundMessage {
-  purpose: 'page' | 'reminder';
   to: string;
   alert: MessageAlert;
   now: Date;

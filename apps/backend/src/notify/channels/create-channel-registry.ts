@@ -1,0 +1,44 @@
+import type { BackendConfig } from '@klaxon/config';
+import type { Logger } from '@klaxon/logger';
+import { pageSpeech, pageText } from '../page-text';
+import { createTwilioClient } from '../providers/twilio-client';
+import type { ChannelPoster } from '../providers/channel-poster';
+import type { ChannelSender } from './channel';
+import { ChannelRegistry } from './channel-registry';
+import { LogChannel } from './log.channel';
+import { SlackChannel } from './slack.channel';
+import { TwilioSmsChannel } from './twilio-sms.channel';
+import { TwilioVoiceChannel } from './twilio-voice.channel';
+import { TwilioWhatsAppChannel } from './twilio-whatsapp.channel';
+
+// Long enough for Twilio's normal latency, short enough that a hung request is retried by the job runner.
+export const TWILIO_TIMEOUT_MS = 10_000;
+
+/**
+ * The one place that decides which implementation serves each channel: Twilio when it has credentials,
+ * SMTP when configured, otherwise the log channel, so development never pages anyone. WhatsApp falls
+ * back to SMS (data, not an `if` in the engine).
+ */
+export function createChannelRegistry({ config, logger, poster }: { config: Pick<BackendConfig, 'twilio'>; logger: Logger; poster: ChannelPoster }): ChannelRegistry {
+  return new ChannelRegistry([...phoneChannels(config, logger), emailChannel(logger), new SlackChannel(poster)], { whatsapp: 'sms' });
+}
+
+function phoneChannels({ twilio }: Pick<BackendConfig, 'twilio'>, logger: Logger): ChannelSender[] {
+  if (!twilio) {
+    return [
+      new LogChannel({ channel: 'whatsapp', address: 'phone', logger, render: (m) => pageText(m.alert) }),
+      new LogChannel({ channel: 'sms', address: 'phone', logger, render: (m) => pageText(m.alert) }),
+      new LogChannel({ channel: 'voice', address: 'phone', logger, render: (m) => pageSpeech(m.alert) }),
+    ];
+  }
+  const client = createTwilioClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, apiBaseUrl: twilio.apiBaseUrl, timeoutMs: TWILIO_TIMEOUT_MS });
+  return [
+    new TwilioWhatsAppChannel({ client, from: twilio.whatsappFrom, contentSid: twilio.whatsappContentSid, logger }),
+    new TwilioSmsChannel({ client, from: twilio.smsFrom, logger }),
+    new TwilioVoiceChannel({ client, from: twilio.voiceFrom, logger }),
+  ];
+}
+
+function emailChannel(logger: Logger): ChannelSender {
+  return new LogChannel({ channel: 'email', address: 'email', logger, render: (m) => pageText(m.alert) });
+}

@@ -1,0 +1,18 @@
+import { channelReminderText } from '../page-text';
+import type { ChannelPoster } from '../providers/channel-poster';
+import type { ChannelSender, OutboundMessage, SendResult } from './channel';
+
+/** The alert's Slack channel: the escalation notice ("still not acknowledged, can someone take it?"). */
+export class SlackChannel implements ChannelSender {
+  readonly channel = 'slack' as const;
+  readonly provider = 'slack';
+  readonly address = 'slack_channel' as const;
+  readonly capabilities = { statusCallbacks: false, replies: false, templates: false };
+
+  constructor(private readonly poster: ChannelPoster) {}
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const { ts } = await this.poster.post(message.to, channelReminderText(message.alert, message.now));
+    return { providerMessageId: ts };
+  }
+}

@@ -1,0 +1,14 @@
+import { pageText } from '../page-text';
+import type { OutboundMessage } from './channel';
+import { TwilioChannel } from './twilio.channel';
+
+/** SMS through Twilio's Messages API: the fallback that reaches any mobile phone. */
+export class TwilioSmsChannel extends TwilioChannel {
+  readonly channel = 'sms' as const;
+  readonly capabilities = { statusCallbacks: true, replies: true, templates: false };
+  protected readonly senderVariable = 'TWILIO_SMS_FROM';
+
+  protected async create(message: OutboundMessage, from: string): Promise<string> {
+    return (await this.options.client.messages.create({ to: message.to, from, body: pageText(message.alert) })).sid;
+  }
+}

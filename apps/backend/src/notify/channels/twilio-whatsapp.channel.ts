@@ -1,0 +1,29 @@
+import { pageTemplateVariables, pageText } from '../page-text';
+import type { OutboundMessage } from './channel';
+import { TwilioChannel, type TwilioChannelOptions } from './twilio.channel';
+
+/** WhatsApp through Twilio's Messages API: an approved template when configured, else a free body. */
+export class TwilioWhatsAppChannel extends TwilioChannel {
+  readonly channel = 'whatsapp' as const;
+  readonly capabilities = { statusCallbacks: true, replies: true, templates: true };
+  protected readonly senderVariable = 'TWILIO_WHATSAPP_FROM';
+  private readonly contentSid: string | undefined;
+
+  /** `contentSid`: approved template; unset → a free-form body (only delivered inside the 24-hour session window). */
+  constructor(options: TwilioChannelOptions & { contentSid?: string | undefined }) {
+    super(options);
+    this.contentSid = options.contentSid;
+  }
+
+  protected async create(message: OutboundMessage, from: string): Promise<string> {
+    const content = this.contentSid
+      ? { contentSid: this.contentSid, contentVariables: JSON.stringify(pageTemplateVariables(message.alert)) }
+      : { body: pageText(message.alert) };
+    return (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), ...content })).sid;
+  }
+}
+
+// TWILIO_WHATSAPP_FROM is documented as `whatsapp:+1…`; a bare number is accepted too.
+function whatsappAddress(from: string): string {
+  return from.startsWith('whatsapp:') ? from : `whatsapp:${from}`;
+}

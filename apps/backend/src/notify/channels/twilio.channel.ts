@@ -1,0 +1,68 @@
+import type { Twilio } from 'twilio';
+import type { Channel } from '@klaxon/contracts';
+import { maskPhone, type Logger } from '@klaxon/logger';
+import { NotifyError, type NotifyFailure } from '../notify-error';
+import { classifyTwilioError } from '../twilio-errors';
+import type { ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from './channel';
+
+export interface TwilioChannelOptions {
+  client: Twilio;
+  /** The sender of this channel (`TWILIO_*_FROM`); unset → every send fails permanently with an alarm. */
+  from: string | undefined;
+  logger: Logger;
+}
+
+/**
+ * What the three Twilio channels share: a sender that must be configured, one create request per page,
+ * errors classified by Twilio's code table, and log lines that never hold a full number.
+ */
+export abstract class TwilioChannel implements ChannelSender {
+  abstract readonly channel: Channel;
+  abstract readonly capabilities: ChannelCapabilities;
+  readonly provider = 'twilio';
+  readonly address = 'phone' as const;
+  /** The variable that configures this channel's sender, named in the alarm when it is missing. */
+  protected abstract readonly senderVariable: string;
+
+  constructor(protected readonly options: TwilioChannelOptions) {}
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const from = this.sender();
+    const started = Date.now();
+    try {
+      const providerMessageId = await this.create(message, from);
+      this.options.logger.info('page sent', { ...this.fields(message), providerMessageId, durationMs: Date.now() - started });
+      return { providerMessageId };
+    } catch (error) {
+      throw this.failed(message, classifyTwilioError(error), error);
+    }
+  }
+
+  /** Creates the message or call at Twilio and returns its SID. */
+  protected abstract create(message: OutboundMessage, from: string): Promise<string>;
+
+  private sender(): string {
+    if (this.options.from) return this.options.from;
+    const failure: NotifyFailure = {
+      kind: 'permanent',
+      code: 'sender_not_configured',
+      status: null,
+      detail: `${this.senderVariable} is not set, so Klaxon cannot send ${this.channel} pages`,
+      alarm: true,
+    };
+    this.options.logger.error('page not sent: sender not configured', { provider: this.provider, channel: this.channel, errorCode: failure.code, detail: failure.detail });
+    throw new NotifyError(failure);
+  }
+
+  private failed(message: OutboundMessage, failure: NotifyFailure, cause: unknown): NotifyError {
+    const fields = { ...this.fields(message), errorCode: failure.code, status: failure.status, kind: failure.kind, detail: failure.detail };
+    // An alarm means every page is failing, not one number: it must stand out in the log.
+    if (failure.alarm) this.options.logger.error('TWILIO SETUP BROKEN: pages cannot be sent until an operator fixes it', fields);
+    else this.options.logger.warn('page not sent', fields);
+    return new NotifyError(failure, { cause });
+  }
+
+  private fields(message: OutboundMessage) {
+    return { provider: this.provider, channel: this.channel, to: maskPhone(message.to), alertId: message.alert.id };
+  }
+}

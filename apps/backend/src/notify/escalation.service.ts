@@ -1,0 +1,85 @@
+import type { Logger } from '@klaxon/logger';
+import { appendAlertEvent } from '../alerts/alert-event.repository';
+import { findAlertForShare } from '../alerts/alert.repository';
+import type { Alert } from '../alerts/alert';
+import type { Clock } from '../clock';
+import type { Database } from '../db/database';
+import type { AlertNotices } from './alert-notices';
+import type { ChannelRegistry } from './channels/channel-registry';
+import type { DeliveryService } from './delivery.service';
+import type { NewDelivery } from './delivery.repository';
+import { addJob, escalationJobKey } from './job-queue';
+import { acceptedChannels, escalationStep, type EscalationStep } from './notification-policy';
+
+export interface EscalationServiceOptions {
+  db: Database;
+  registry: ChannelRegistry;
+  deliveries: DeliveryService;
+  notices: AlertNotices;
+  logger: Logger;
+  clock: Clock;
+  escalateAfterMs: number;
+  escalationRounds: number;
+}
+
+/**
+ * Runs one escalation round of an alert that nobody acknowledged. The alert is read under a share lock,
+ * so an acknowledgement racing with the round either lands first (the round does nothing) or waits for
+ * the round to commit (its deliveries then see the acknowledgement and cancel themselves). A round pages
+ * each person only on channels they accept; a round with nobody to page says so in the channel.
+ */
+export class EscalationService {
+  constructor(private readonly options: EscalationServiceOptions) {}
+
+  async escalate(alertId: string, round: number): Promise<void> {
+    const { db, logger, clock, escalateAfterMs, escalationRounds, deliveries } = this.options;
+    const outcome = await db.tx('escalate-alert', async (t) => {
+      const alert = await findAlertForShare(t, alertId);
+      if (!alert || alert.status !== 'triggered') return { skipped: alert?.status ?? 'missing' };
+      const step = escalationStep(alert.severity, round, escalationRounds);
+      if (!step) return { skipped: 'no step' };
+      const planned = this.pages(alert, step, round);
+      const nobody = step.channels.length > 0 && planned.length === 0;
+      if ((step.tellChannel || nobody) && alert.slackChannelId) {
+        planned.push({ alertId, tenantId: alert.tenantId, channel: 'slack', slackUserId: null, address: alert.slackChannelId, round });
+      }
+      const queued = await deliveries.plan(t, planned);
+      await appendAlertEvent(t, {
+        alertId,
+        tenantId: alert.tenantId,
+        kind: 'escalated',
+        actor: 'system',
+        data: { round, channels: step.channels, tell_channel: step.tellChannel, nobody_to_page: nobody, deliveries: queued.length },
+      });
+      if (step.more) {
+        await addJob(t, 'escalate', { alertId, round: round + 1 }, { runAt: new Date(clock.now().getTime() + escalateAfterMs), jobKey: escalationJobKey(alertId) });
+      }
+      return { round, queued: queued.length, nobody, alert };
+    });
+    if ('nobody' in outcome && outcome.nobody) {
+      await this.options.notices.tell(outcome.alert, `⚠️ Escalation round ${round} of #${outcome.alert.number} has nobody to page: none of the people paged accepts ${step(outcome.alert, round, escalationRounds)}.`);
+    }
+    logger.info('escalation round', { alertId, round, ...('alert' in outcome ? { queued: outcome.queued, nobody: outcome.nobody } : outcome) });
+  }
+
+  /** This round's pages: each paged person, on the round's channels they accept and have an address for. */
+  private pages(alert: Alert, step: EscalationStep, round: number): NewDelivery[] {
+    const { registry } = this.options;
+    return alert.targets.flatMap((target) => {
+      if (target.status !== 'paging') return [];
+      const reachable = target.accepts.filter((channel) => registry.has(channel) && registry.addressFor(channel, target) !== null);
+      return acceptedChannels(step.channels, reachable, registry.fallbacks()).map((channel) => ({
+        alertId: alert.id,
+        tenantId: alert.tenantId,
+        channel,
+        slackUserId: target.slackUserId,
+        address: registry.addressFor(channel, target)!,
+        round,
+      }));
+    });
+  }
+}
+
+function step(alert: Alert, round: number, rounds: number): string {
+  return (escalationStep(alert.severity, round, rounds)?.channels ?? []).join(' or ');
+}

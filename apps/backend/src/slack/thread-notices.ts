@@ -1,0 +1,17 @@
+import type { Logger } from '@klaxon/logger';
+import type { Alert } from '../alerts/alert';
+import type { AlertNotices } from '../notify/alert-notices';
+import { messageOf } from '../notify/notify-error';
+import type { ChannelPoster } from '../notify/providers/channel-poster';
+
+/** Notices about an alert's pages, as replies in the thread of its channel message. */
+export class SlackThreadNotices implements AlertNotices {
+  constructor(private readonly options: { poster: ChannelPoster; logger: Logger }) {}
+
+  async tell(alert: Alert, text: string): Promise<void> {
+    if (!alert.slackChannelId || !alert.slackMessageTs) return;
+    await this.options.poster.post(alert.slackChannelId, text, alert.slackMessageTs).catch((error: unknown) => {
+      this.options.logger.warn('could not tell the alert thread', { alertId: alert.id, error: messageOf(error) });
+    });
+  }
+}
