@@ -10,15 +10,12 @@ import { Client } from 'pg';
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger } from '@klaxon/logger';
 import { closeNow, ensureDatabase, freePort, listenOnLoopback, startEmbeddedPostgres } from '@klaxon/testing';
-import type {
-  BackendServicesModule} from './bench/apps';
+import { loadBackendConfig } from '@klaxon/config';
 import {
   ROOT,
   loadBuiltApp,
-  type BackendAppModule,
-  type BackendDatabaseModule,
-  type BackendMetricsModule,
   type BackendMigrateModule,
+  type BackendModule,
   type DatabaseHandle,
   type GatewayAppModule,
   type GatewayBackendClientModule,
@@ -291,31 +288,29 @@ async function backendPhase(
   const databaseUrl = await ensureDatabase(serverUrl, name);
   cleanup.add(`drop database ${name}`, () => dropDatabase(serverUrl, name));
 
-  step(`backend: migrating ${name} and starting createApp (pool of ${POOL_SIZE})`);
-  const { createApp } = loadBuiltApp<BackendAppModule>('backend/dist/app.js');
-  const { createDatabase, closeDatabase } = loadBuiltApp<BackendDatabaseModule>('backend/dist/db/database.js');
+  step(`backend: migrating ${name} and starting createBackend (pool of ${POOL_SIZE})`);
+  const { createBackend } = loadBuiltApp<BackendModule>('backend/dist/backend.js');
   const { migrate } = loadBuiltApp<BackendMigrateModule>('backend/dist/db/migrate.js');
-  const { createBackendMetrics } = loadBuiltApp<BackendMetricsModule>('backend/dist/metrics.js');
   const logger = createLogger({ service: 'backend', level: 'error', format: 'json' });
   await migrate({ databaseUrl, logger });
-  const db = createDatabase({ url: databaseUrl, poolSize: POOL_SIZE, applicationName: 'klaxon-bench' });
-  cleanup.add('database pool', () => closeDatabase(db));
-  const { createBackendServices } = loadBuiltApp<BackendServicesModule>('backend/dist/services.js');
-  const services = createBackendServices({
-    db,
-    logger,
-    // The paged person has a stored number, as after `/alert phone`: raises resolve from the contacts table
-    // (Slack is never asked). No notification worker runs: jobs are queued with each alert, as in
-    // production, and left in the queue.
-    config: {
-      defaultPhoneRegion: 'US',
-      contactCacheTtlMs: 86_400_000,
-      slack: { botToken: SLACK.botToken, apiUrl: SLACK.apiUrl },
-      notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 6, retryBaseMs: 2000, leaseMs: 120_000, concurrency: 10 },
-    },
+  // The configuration main.ts would read, with limits out of the way. No notification worker runs: jobs are
+  // queued with each alert, as in production, and left in the queue.
+  const config = loadBackendConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    INTERNAL_SERVICE_KEYS: SERVICE_KEY,
+    SLACK_BOT_TOKEN: SLACK.botToken,
+    SLACK_API_URL: SLACK.apiUrl,
+    PAGE_LIMIT_PER_USER: '10000',
+    PAGE_LIMIT_PER_TENANT: '100000',
   });
-  for (const tenantId of BENCH_TENANTS) await services.contacts.setOwnPhone(tenantId, PAGED_USER, '+14155550100');
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: [{ key: SERVICE_KEY, tenantId: null }], version: 'bench', pagingLimits: { perUser: 1e9, perTenant: 1e9, windowMs: 60_000 }, ...services });
+  const backend = createBackend(config, logger, { version: 'bench' });
+  cleanup.add('backend (database pool)', () => backend.close());
+  // The paged person has a stored number, as after `/alert phone`: raises resolve from the contacts table
+  // (Slack is never asked).
+  for (const tenantId of BENCH_TENANTS) await backend.contacts.setOwnPhone(tenantId, PAGED_USER, '+14155550100');
+  const app = backend.app;
   const server = http.createServer(app);
   // As in the backend's main.ts.
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
@@ -356,7 +351,7 @@ async function backendPhase(
     },
   ];
   const measured = await measure('backend', targets, options, load, problems);
-  problems.push(...(await checkAlertRows(db, created)));
+  problems.push(...(await checkAlertRows(backend.db, created)));
   return { measured, database: description };
 }
 

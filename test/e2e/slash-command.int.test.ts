@@ -6,7 +6,7 @@ import { closeNow, createTestDatabase, listenOnLoopback, signSlackRequest, slash
 import type { createApp } from '../../apps/backend/src/app';
 import { closeDatabase, createDatabase, type Database } from '../../apps/backend/src/db/database';
 import { migrate } from '../../apps/backend/src/db/migrate';
-import { buildApp, SERVICE_KEY, servicesConfig } from '../../apps/backend/test/integration/helpers';
+import { buildApp, SERVICE_KEY, testConfig } from '../../apps/backend/test/integration/helpers';
 import { createGateway, type Gateway } from '../../apps/gateway/src/app';
 import { BackendClient } from '../../apps/gateway/src/backend-client';
 
@@ -31,7 +31,7 @@ describe('a signed /alert travels from Slack to the database', () => {
     await migrate({ databaseUrl: database.url, logger: quiet() });
     db = createDatabase({ url: database.url, poolSize: 4, applicationName: 'e2e' });
     slack = await startFakeSlackApi();
-    const app = buildApp(db, quiet(), servicesConfig({ slackApiUrl: slack.slackApiUrl })).app;
+    const app = buildApp(db, quiet(), testConfig({ slackApiUrl: slack.slackApiUrl })).app;
     backendServer = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => backendServer.once('listening', resolve));
     const backendUrl = `http://127.0.0.1:${(backendServer.address() as { port: number }).port}`;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { BackendConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 
 // The bench drives the apps' built code, but this project (rootDir src, composite) may not pull their
@@ -13,10 +14,6 @@ import type { Logger } from '@klaxon/logger';
 export interface BackendClientHandle {
   close(): void;
 }
-export interface DatabaseHandle {
-  any<T>(query: string): Promise<T[]>;
-}
-export type MetricsHandle = object;
 
 export interface GatewayAppModule {
   createGateway(dependencies: {
@@ -30,51 +27,26 @@ export interface GatewayBackendClientModule {
   BackendClient: new (options: { baseUrl: string; serviceKey: string; timeoutMs: number; logger: Logger }) => BackendClientHandle;
 }
 
-/** What createBackendServices returns, passed on to createApp as is. */
-export interface ServicesHandle {
-  alerts: object;
-  contacts: { setOwnPhone(tenantId: string, slackUserId: string, rawPhone: string): Promise<unknown> };
+export interface DatabaseHandle {
+  any<T>(query: string): Promise<T[]>;
 }
 
-// Methods, so the opaque handles fit (parameters of methods are compared bivariantly). That also means a
-// new required dependency of the real function is not caught here: keep these lists complete by hand.
-export interface BackendAppModule {
-  createApp(dependencies: {
+// Methods, so the opaque handles fit (parameters of methods are compared bivariantly).
+export interface BackendModule {
+  createBackend(
+    config: BackendConfig,
+    logger: Logger,
+    overrides?: { version?: string },
+  ): {
+    app: http.RequestListener;
     db: DatabaseHandle;
-    logger: Logger;
-    metrics: MetricsHandle;
-    serviceKeys: ReadonlyArray<{ key: string; tenantId: string | null }>;
-    version: string;
-    alerts: ServicesHandle['alerts'];
-    contacts: ServicesHandle['contacts'];
-    pagingLimits: { perUser: number; perTenant: number; windowMs: number };
-  }): http.RequestListener;
-}
-
-export interface BackendServicesModule {
-  createBackendServices(dependencies: {
-    db: DatabaseHandle;
-    logger: Logger;
-    config: {
-      defaultPhoneRegion: string;
-      contactCacheTtlMs: number;
-      slack: { botToken: string; apiUrl?: string };
-      notify: { escalateAfterMs: number; escalationRounds: number; maxAttempts: number; retryBaseMs: number; leaseMs: number; concurrency: number };
-    };
-  }): ServicesHandle;
-}
-
-export interface BackendDatabaseModule {
-  createDatabase(options: { url: string; poolSize: number; applicationName: string }): DatabaseHandle;
-  closeDatabase(db: DatabaseHandle): Promise<void>;
+    contacts: { setOwnPhone(tenantId: string, slackUserId: string, rawPhone: string): Promise<unknown> };
+    close(): Promise<void>;
+  };
 }
 
 export interface BackendMigrateModule {
   migrate(options: { databaseUrl: string; logger: Logger }): Promise<string[]>;
-}
-
-export interface BackendMetricsModule {
-  createBackendMetrics(): MetricsHandle;
 }
 
 export const ROOT = path.resolve(__dirname, '../../..');

@@ -1,16 +1,10 @@
 import type * as GatewayApp from '../../../apps/gateway/src/app';
 import type * as GatewayBackendClient from '../../../apps/gateway/src/backend-client';
-import type * as BackendApp from '../../../apps/backend/src/app';
-import type * as BackendDatabase from '../../../apps/backend/src/db/database';
+import type * as Backend from '../../../apps/backend/src/backend';
 import type * as BackendMigrate from '../../../apps/backend/src/db/migrate';
-import type * as BackendMetrics from '../../../apps/backend/src/metrics';
-import type * as BackendServices from '../../../apps/backend/src/services';
 import type {
-  BackendAppModule,
-  BackendDatabaseModule,
-  BackendMetricsModule,
   BackendMigrateModule,
-  BackendServicesModule,
+  BackendModule,
   GatewayAppModule,
   GatewayBackendClientModule,
 } from './apps';
@@ -22,11 +16,8 @@ type Fits<Actual extends Expected, Expected> = [Actual, Expected];
 export type BenchViewOfTheApps = [
   Fits<typeof GatewayApp, GatewayAppModule>,
   Fits<typeof GatewayBackendClient, GatewayBackendClientModule>,
-  Fits<typeof BackendApp, BackendAppModule>,
-  Fits<typeof BackendDatabase, BackendDatabaseModule>,
+  Fits<typeof Backend, BackendModule>,
   Fits<typeof BackendMigrate, BackendMigrateModule>,
-  Fits<typeof BackendMetrics, BackendMetricsModule>,
-  Fits<typeof BackendServices, BackendServicesModule>,
 ];
 
 describe('bench statistics', () => {

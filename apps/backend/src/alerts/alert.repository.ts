@@ -66,8 +66,11 @@ function toAlert(row: AlertRow): Alert {
       slackUserId: t.slack_user_id,
       name: t.name,
       phone: t.phone,
+      email: null,
       status: t.status,
       channels: t.channels,
+      accepts: ['whatsapp', 'voice', 'sms'],
+      quietHours: null,
       reason: t.reason,
     })),
   };

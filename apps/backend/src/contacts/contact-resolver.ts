@@ -57,7 +57,7 @@ export class ContactResolver implements TargetResolver {
   private resolvePhone(raw: string): AlertTarget {
     const normalized = normalizePhone(raw, this.defaultRegion);
     if (!normalized.ok) return unreachable(null, null, `${normalized.reason}; give the number with its country code, e.g. +44 20 7946 0958`);
-    return { slackUserId: null, name: null, phone: normalized.e164, status: 'paging', channels: [...DEFAULT_CONTACT_CHANNELS], reason: null };
+    return { slackUserId: null, name: null, phone: normalized.e164, email: null, status: 'paging', channels: [...DEFAULT_CONTACT_CHANNELS], accepts: [...DEFAULT_CONTACT_CHANNELS], quietHours: null, reason: null };
   }
 
   private async resolveSlackUser(tenantId: string, slackUserId: string): Promise<AlertTarget> {
@@ -103,12 +103,15 @@ function paging(contact: Contact, profileName: string | null): AlertTarget {
     slackUserId: contact.slackUserId,
     name: contact.name ?? profileName,
     phone: contact.phone,
+    email: null,
     status: 'paging',
     channels: contact.channels.length > 0 ? contact.channels : [...DEFAULT_CONTACT_CHANNELS],
+    accepts: contact.channels.length > 0 ? contact.channels : [...DEFAULT_CONTACT_CHANNELS],
+    quietHours: null,
     reason: null,
   };
 }
 
 function unreachable(slackUserId: string | null, name: string | null, reason: string): AlertTarget {
-  return { slackUserId, name, phone: null, status: 'unreachable', channels: [], reason };
+  return { slackUserId, name, phone: null, email: null, status: 'unreachable', channels: [], accepts: [], quietHours: null, reason };
 }

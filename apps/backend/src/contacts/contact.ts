@@ -1,4 +1,4 @@
-import type { Channel, ContactSource } from '@klaxon/contracts';
+import type { ContactChannel, ContactSource } from '@klaxon/contracts';
 
 /** How Klaxon reaches a person of a tenant, and who wrote the number down. */
 export interface Contact {
@@ -7,7 +7,7 @@ export interface Contact {
   name: string | null;
   /** E.164; masked at the HTTP edge and in logs. */
   phone: string;
-  channels: Channel[];
+  channels: ContactChannel[];
   source: ContactSource;
   /** When the number was last written or confirmed; a `slack` copy older than the cache TTL is asked again. */
   refreshedAt: Date;
@@ -21,9 +21,9 @@ export interface ContactWrite {
   name: string | null;
   phone: string;
   /** Unset: a new contact gets the default channels, an existing one keeps its own. */
-  channels?: Channel[];
+  channels?: ContactChannel[];
   source: ContactSource;
 }
 
 /** WhatsApp first (read on a lock screen), then a call that wakes people, then SMS as the fallback. */
-export const DEFAULT_CONTACT_CHANNELS: readonly Channel[] = ['whatsapp', 'voice', 'sms'];
+export const DEFAULT_CONTACT_CHANNELS: readonly ContactChannel[] = ['whatsapp', 'voice', 'sms'];

@@ -8,7 +8,7 @@ import { freePort, restartablePostgres, type RestartablePostgres } from '@klaxon
 import type { createApp } from '../../src/app';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import { buildApp, SERVICE_KEY, servicesConfig } from './helpers';
+import { buildApp, SERVICE_KEY, testConfig } from './helpers';
 
 // This test stops and restarts PostgreSQL, so it gets a server of its own rather than the shared one.
 describe('when PostgreSQL goes away and comes back', () => {
@@ -23,7 +23,7 @@ describe('when PostgreSQL goes away and comes back', () => {
     await server.start();
     await migrate({ databaseUrl: server.url, logger });
     db = createDatabase({ url: server.url, poolSize: 3, applicationName: 'recovery' });
-    app = buildApp(db, logger, servicesConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
+    app = buildApp(db, logger, testConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
   });
   afterAll(async () => {
     await closeDatabase(db);

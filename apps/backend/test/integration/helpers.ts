@@ -1,14 +1,13 @@
 import { PassThrough } from 'node:stream';
 import type { Server } from 'node:http';
-import type { ServiceKey } from '@klaxon/config';
+import type { BackendConfig, ServiceKey } from '@klaxon/config';
 import { createLogger, type Logger } from '@klaxon/logger';
 import { createTestDatabase, freePort, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
-import { createApp } from '../../src/app';
+import type { createApp } from '../../src/app';
+import { createBackend, type Backend, type BackendOverrides } from '../../src/backend';
 import type { PagingLimits } from '../../src/http/paging-rate-limit';
-import { createBackendServices, type BackendServices, type ServicesConfig } from '../../src/services';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import { createBackendMetrics } from '../../src/metrics';
 
 export const SERVICE_KEY = 'test-service-key-0123456789abcdef';
 export const ACME_KEY = 'acme-bound-key-0123456789abcdef';
@@ -17,32 +16,45 @@ export const SERVICE_KEYS: ServiceKey[] = [
   { key: ACME_KEY, tenantId: 'acme' },
 ];
 
-/** Defaults a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
-export function servicesConfig(overrides: { slackApiUrl: string; notify?: Partial<ServicesConfig['notify']>; contactCacheTtlMs?: number }): ServicesConfig {
+export interface TestConfigOptions {
+  databaseUrl?: string;
+  slackApiUrl: string;
+  notify?: Partial<BackendConfig['notify']>;
+  pagingLimits?: Partial<PagingLimits>;
+  contactCacheTtlMs?: number;
+  twilio?: BackendConfig['twilio'];
+}
+
+/** The configuration a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
+export function testConfig(options: TestConfigOptions): BackendConfig {
   return {
+    nodeEnv: 'test',
+    host: '127.0.0.1',
+    port: 0,
+    databaseUrl: options.databaseUrl ?? 'postgres://unused@127.0.0.1:9/unused',
+    databasePoolSize: 5,
+    serviceKeys: SERVICE_KEYS,
+    slack: { botToken: 'xoxb-test-token', apiUrl: options.slackApiUrl },
+    twilio: options.twilio ?? null,
     defaultPhoneRegion: 'US',
-    contactCacheTtlMs: overrides.contactCacheTtlMs ?? 86_400_000,
-    slack: { botToken: 'xoxb-test-token', apiUrl: overrides.slackApiUrl },
-    notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...overrides.notify },
+    notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...options.notify },
+    pagingLimits: { perUser: 1000, perTenant: 10_000, windowMs: 60_000, ...options.pagingLimits },
+    contactCacheTtlMs: options.contactCacheTtlMs ?? 86_400_000,
+    dataDir: '.data',
+    log: { level: 'debug', format: 'json' },
   };
 }
 
-/** The real app on `db`, with the real services; Slack lookups go to `slackApiUrl`. */
-export function buildApp(
-  db: Database,
-  logger: Logger,
-  config: ServicesConfig,
-  pagingLimits: PagingLimits = { perUser: 1000, perTenant: 10_000, windowMs: 60_000 },
-): { app: ReturnType<typeof createApp>; services: BackendServices } {
-  const services = createBackendServices({ db, logger, config });
-  return { app: createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test', pagingLimits, ...services }), services };
+/** The real backend (createBackend) on `db`; Slack lookups go to the config's Slack API URL. */
+export function buildApp(db: Database, logger: Logger, config: BackendConfig, overrides: BackendOverrides = {}): Backend {
+  return createBackend(config, logger, { db, version: 'test', ...overrides });
 }
 
 export interface BackendHarness {
   app: ReturnType<typeof createApp>;
-  services: BackendServices;
+  backend: Backend;
   slack: FakeSlackApi;
-  config: ServicesConfig;
+  config: BackendConfig;
   db: Database;
   database: TestDatabase;
   logger: Logger;
@@ -52,7 +64,7 @@ export interface BackendHarness {
 }
 
 /** A backend on a fresh, migrated database of its own; the real app, real PostgreSQL, a fake Slack API. */
-export async function startBackendHarness(options: { notify?: Partial<ServicesConfig['notify']>; contactCacheTtlMs?: number } = {}): Promise<BackendHarness> {
+export async function startBackendHarness(options: Omit<TestConfigOptions, 'slackApiUrl' | 'databaseUrl'> & { overrides?: BackendOverrides } = {}): Promise<BackendHarness> {
   const database = await createTestDatabase();
   const stream = new PassThrough();
   const lines: string[] = [];
@@ -61,11 +73,11 @@ export async function startBackendHarness(options: { notify?: Partial<ServicesCo
   await migrate({ databaseUrl: database.url, logger });
   const db = createDatabase({ url: database.url, poolSize: 5, applicationName: 'klaxon-test' });
   const slack = await startFakeSlackApi();
-  const config = servicesConfig({ slackApiUrl: slack.slackApiUrl, ...options });
-  const { app, services } = buildApp(db, logger, config);
+  const config = testConfig({ ...options, slackApiUrl: slack.slackApiUrl, databaseUrl: database.url });
+  const backend = buildApp(db, logger, config, options.overrides);
   return {
-    app,
-    services,
+    app: backend.app,
+    backend,
     slack,
     config,
     db,
@@ -73,6 +85,7 @@ export async function startBackendHarness(options: { notify?: Partial<ServicesCo
     logger,
     logLines: () => [...lines],
     close: async () => {
+      await backend.close();
       await closeDatabase(db);
       await slack.close();
       await database.drop();
@@ -88,7 +101,7 @@ export interface UnreachableBackend {
 /** The real app on a port nothing listens on: every connection is refused, as when PostgreSQL is down. */
 export async function startUnreachableBackend(): Promise<UnreachableBackend> {
   const db = createDatabase({ url: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/klaxon`, poolSize: 2, applicationName: 'down' });
-  const app = buildApp(db, createLogger({ service: 'backend', stream: new PassThrough() }), servicesConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
+  const app = buildApp(db, createLogger({ service: 'backend', stream: new PassThrough() }), testConfig({ slackApiUrl: 'http://127.0.0.1:9/api/' })).app;
   return { app, close: () => closeDatabase(db) };
 }
 

@@ -223,7 +223,7 @@ describe('POST /alert', () => {
   });
 
   it('answers 429 once a Slack user has raised their limit', async () => {
-    const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 1, perTenant: 100, windowMs: 60_000 }).app;
+    const limited = buildApp(backend.db, backend.logger, { ...backend.config, pagingLimits: { perUser: 1, perTenant: 100, windowMs: 60_000 } }).app;
     const body = { tenant_id: TENANT, message: 'm', targets: [{ phone: '+14155550101' }], slack: { channel_id: 'C0OPENAPI', user_id: 'U0LIMITED' } };
     await request(limited).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(201);
     expectConforms(await request(limited).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(429), 'post', '/alert');

@@ -2,9 +2,8 @@ import type { NotifyConfig } from '@klaxon/config';
 import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
-import { startNotificationWorker, type NotificationWorker } from '../../src/notify/notification-worker';
-import { createPhoneNotifier } from '../../src/notify/providers/create-notifier';
-import { SlackChannelPoster } from '../../src/notify/providers/slack-channel-poster';
+import type { BackendOverrides } from '../../src/backend';
+import type { NotificationWorker } from '../../src/notify/notification-worker';
 import type { Delivery } from '../../src/notify/delivery.repository';
 import { listDeliveries } from '../../src/notify/delivery.repository';
 import { SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
@@ -30,18 +29,10 @@ export interface PagingHarness extends BackendHarness {
  * The backend with its notification worker running in-process: real PostgreSQL, the real twilio SDK
  * against the fake Twilio, the real Slack Web API client against the fake Slack API.
  */
-export async function startPagingHarness(options: { notify?: Partial<NotifyConfig> } = {}): Promise<PagingHarness> {
+export async function startPagingHarness(options: { notify?: Partial<NotifyConfig>; overrides?: BackendOverrides } = {}): Promise<PagingHarness> {
   const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
-  const backend = await startBackendHarness({ notify: options.notify });
-  const { logger } = backend;
-  const worker = await startNotificationWorker({
-    databaseUrl: backend.database.url,
-    db: backend.db,
-    logger,
-    notifier: createPhoneNotifier({ twilio: { ...TWILIO, apiBaseUrl: twilio.url } }, logger),
-    poster: new SlackChannelPoster({ botToken: 'xoxb-test-token', apiUrl: backend.slack.slackApiUrl, logger }),
-    policy: backend.config.notify,
-  });
+  const backend = await startBackendHarness({ notify: options.notify, twilio: { ...TWILIO, apiBaseUrl: twilio.url }, overrides: options.overrides });
+  const worker = await backend.backend.startWorker();
   return {
     ...backend,
     twilio,
@@ -50,7 +41,7 @@ export async function startPagingHarness(options: { notify?: Partial<NotifyConfi
     deliveries: (alertId) => listDeliveries(backend.db, alertId),
     eventually,
     close: async () => {
-      await worker.stop();
+      await backend.backend.close();
       await twilio.close();
       await backend.close();
     },

@@ -5,7 +5,7 @@ let backend: BackendHarness;
 let app: ReturnType<typeof buildApp>['app'];
 beforeAll(async () => {
   backend = await startBackendHarness();
-  app = buildApp(backend.db, backend.logger, backend.config, { perUser: 2, perTenant: 3, windowMs: 60_000 }).app;
+  app = buildApp(backend.db, backend.logger, { ...backend.config, pagingLimits: { perUser: 2, perTenant: 3, windowMs: 60_000 } }).app;
 });
 afterAll(() => backend.close());
 

@@ -1,18 +1,41 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
 import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
-import { createPhoneNotifier } from '../../src/notify/providers/create-notifier';
-import { LogNotifier } from '../../src/notify/providers/log-notifier';
-import type { PageMessage } from '../../src/notify/providers/channel-poster';
+import type { Channel } from '@klaxon/contracts';
+import type { OutboundMessage } from '../../src/notify/channels/channel';
+import { createChannelRegistry } from '../../src/notify/channels/create-channel-registry';
+import { LogChannel } from '../../src/notify/channels/log.channel';
+import { TwilioSmsChannel } from '../../src/notify/channels/twilio-sms.channel';
+import { TwilioVoiceChannel } from '../../src/notify/channels/twilio-voice.channel';
+import { TwilioWhatsAppChannel } from '../../src/notify/channels/twilio-whatsapp.channel';
+import type { ChannelPoster } from '../../src/notify/providers/channel-poster';
 import { createTwilioClient } from '../../src/notify/providers/twilio-client';
-import { TwilioNotifier, type TwilioSenders } from '../../src/notify/providers/twilio-notifier';
 import { notifyFailureOf } from './notify-failure';
+
+interface TwilioSenders {
+  whatsappFrom?: string;
+  smsFrom?: string;
+  voiceFrom?: string;
+}
 
 const accountSid = `AC${'c'.repeat(32)}`;
 const authToken = 'notifier-test-token';
 const senders: TwilioSenders = { whatsappFrom: 'whatsapp:+14155238886', smsFrom: '+14155550100', voiceFrom: '+14155550199' };
-const alert = { id: '7f0c5a1e-0000-4000-8000-000000000042', number: 42, severity: 'critical' as const, message: 'checkout is down' };
-const page = (channel: PageMessage['channel'], message = alert.message): PageMessage => ({ channel, to: '+14155550101', alert: { ...alert, message } });
+const alert = {
+  id: '7f0c5a1e-0000-4000-8000-000000000042',
+  tenantId: 'acme',
+  number: 42,
+  severity: 'critical' as const,
+  message: 'checkout is down',
+  origin: 'api' as const,
+  createdAt: new Date('2026-11-30T10:00:00Z'),
+  raisedBy: 'billing-api',
+  paged: [],
+};
+type PhoneChannel = Extract<Channel, 'whatsapp' | 'sms' | 'voice'>;
+const page = (channel: PhoneChannel, message = alert.message) => ({ channel, message: { to: '+14155550101', alert: { ...alert, message }, now: alert.createdAt } satisfies OutboundMessage });
+// Never called: these tests send on phone channels only.
+const noPoster: ChannelPoster = { post: () => Promise.reject(new Error('no Slack here')), update: () => Promise.reject(new Error('no Slack here')) };
 
 let fake: FakeTwilio;
 let lines: string[];
@@ -21,13 +44,17 @@ const logger = () => {
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   return createLogger({ service: 'backend', level: 'debug', format: 'json', stream });
 };
-const notifier = (options: { contentSid?: string; timeoutMs?: number; senders?: TwilioSenders } = {}) =>
-  new TwilioNotifier({
-    client: createTwilioClient({ accountSid, authToken, apiBaseUrl: fake.url, timeoutMs: options.timeoutMs ?? 2_000 }),
-    senders: options.senders ?? senders,
-    whatsappContentSid: options.contentSid,
-    logger: logger(),
-  });
+/** The Twilio channel for a page, built as the registry builds it but with a test timeout and senders. */
+const notifier = (options: { contentSid?: string; timeoutMs?: number; senders?: TwilioSenders; authToken?: string } = {}) => {
+  const client = createTwilioClient({ accountSid, authToken: options.authToken ?? authToken, apiBaseUrl: fake.url, timeoutMs: options.timeoutMs ?? 2_000 });
+  const from = options.senders ?? senders;
+  const channels = {
+    whatsapp: new TwilioWhatsAppChannel({ client, from: from.whatsappFrom, contentSid: options.contentSid, logger: logger() }),
+    sms: new TwilioSmsChannel({ client, from: from.smsFrom, logger: logger() }),
+    voice: new TwilioVoiceChannel({ client, from: from.voiceFrom, logger: logger() }),
+  };
+  return { send: ({ channel, message }: ReturnType<typeof page>) => channels[channel].send(message) };
+};
 
 beforeAll(async () => {
   fake = await startFakeTwilio({ accountSid, authToken });
@@ -38,9 +65,9 @@ beforeEach(() => {
 });
 afterAll(() => fake.close());
 
-describe('TwilioNotifier', () => {
+describe('Twilio channels', () => {
   it('sends WhatsApp with the whatsapp: prefix, the sender and a free-form body', async () => {
-    const { providerId } = await notifier().send(page('whatsapp'));
+    const { providerMessageId: providerId } = await notifier().send(page('whatsapp'));
 
     const [sent, ...others] = fake.messages();
     expect(others).toHaveLength(0);
@@ -75,7 +102,7 @@ describe('TwilioNotifier', () => {
   });
 
   it('calls with TwiML that says number, severity and message twice, XML-escaped', async () => {
-    const { providerId } = await notifier().send(page('voice', 'db <primary> & replica "down"'));
+    const { providerMessageId: providerId } = await notifier().send(page('voice', 'db <primary> & replica "down"'));
 
     const [call] = fake.calls();
     expect(providerId).toMatch(/^CA/);
@@ -107,11 +134,7 @@ describe('TwilioNotifier', () => {
   });
 
   it('classifies wrong credentials (20003) as permanent and raises the alarm loudly in the log, masked', async () => {
-    const intruder = new TwilioNotifier({
-      client: createTwilioClient({ accountSid, authToken: 'wrong-token', apiBaseUrl: fake.url, timeoutMs: 2_000 }),
-      senders,
-      logger: logger(),
-    });
+    const intruder = notifier({ authToken: 'wrong-token' });
 
     const error = await notifyFailureOf(intruder.send(page('sms')));
 
@@ -140,23 +163,25 @@ describe('TwilioNotifier', () => {
   });
 });
 
-describe('createPhoneNotifier', () => {
-  it('uses Twilio when credentials are configured', async () => {
-    const created = createPhoneNotifier({ twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders } }, logger());
+describe('createChannelRegistry', () => {
+  it('uses Twilio when credentials are configured, and registers WhatsApp → SMS as the fallback', async () => {
+    const registry = createChannelRegistry({ config: { twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders } }, logger: logger(), poster: noPoster });
 
-    await created.send(page('sms'));
+    await registry.sender('sms').send(page('sms').message);
 
-    expect(created.name).toBe('twilio');
+    expect(registry.sender('sms').provider).toBe('twilio');
+    expect(registry.fallbackOf('whatsapp')).toBe('sms');
+    expect(registry.sender('voice').capabilities).toEqual({ statusCallbacks: true, replies: true, templates: false });
     expect(fake.messages()).toHaveLength(1);
   });
 
-  it('falls back to the log notifier without credentials: it logs the masked page at warn and sends nothing', async () => {
-    const created = createPhoneNotifier({ twilio: null }, logger());
+  it('falls back to the log channel without credentials: it logs the masked page at warn and sends nothing', async () => {
+    const registry = createChannelRegistry({ config: { twilio: null }, logger: logger(), poster: noPoster });
 
-    const { providerId } = await created.send(page('whatsapp'));
+    const { providerMessageId } = await registry.sender('whatsapp').send(page('whatsapp').message);
 
-    expect(created).toBeInstanceOf(LogNotifier);
-    expect(providerId).toMatch(/^log-[0-9a-f-]{36}$/);
+    expect(registry.sender('whatsapp')).toBeInstanceOf(LogChannel);
+    expect(providerMessageId).toMatch(/^log-[0-9a-f-]{36}$/);
     const [line] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(line).toMatchObject({ level: 'warn', message: 'would send whatsapp to +1******0101: 🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42' });
     expect(fake.requests).toHaveLength(0);
