@@ -125,7 +125,7 @@ describe('ContactResolver', () => {
     const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0BADPHONE' }]);
 
     expect(target?.status).toBe('unreachable');
-    expect(target?.reason).toMatch(/^the phone number in their Slack profile is invalid \("call me maybe" contains letters.*\) — ask them to run `\/alert phone <number>`$/);
+    expect(target?.reason).toMatch(/^the phone number in their Slack profile is invalid \(the number contains letters.*\) — ask them to run `\/alert phone <number>`$/);
     expect(await findContact(backend.db, tenant, 'U0BADPHONE')).toBeNull();
   });
 
@@ -159,6 +159,26 @@ describe('ContactResolver', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('says what is wrong with an invalid typed or profile number without repeating it', async () => {
+    slack.setUser('U0BADNUMBER', { real_name: 'Bo', profile: { phone: '+1 555 555 0100' } });
+    const typed = ['+1 555 555 0100', '(415) 555-01011234', '415.555.010'];
+
+    const targets = await resolver().resolve(tenant, [...typed.map((phone) => ({ phone })), { slackUserId: 'U0BADNUMBER' }]);
+
+    expect(targets.map((t) => t.status)).toEqual(['unreachable', 'unreachable', 'unreachable', 'unreachable']);
+    expect(targets.map((t) => t.reason)).toEqual([
+      expect.stringMatching(/^the number is not a valid phone number/),
+      expect.stringMatching(/^the number is too long to be a phone number/),
+      expect.stringMatching(/^the number is too short to be a phone number/),
+      expect.stringMatching(/^the phone number in their Slack profile is invalid \(the number is not a valid phone number/),
+    ]);
+    [...typed, '+1 555 555 0100'].forEach((raw, i) => {
+      const reason = targets[i]?.reason ?? '';
+      expect(reason).not.toContain(raw);
+      expect(reason.replace(/\D/g, '')).not.toContain(raw.replace(/\D/g, ''));
+    });
+  });
+
   it('resolves raw phone targets with the default channels, and one bad target never fails the others', async () => {
     slack.setUser('U0OK', { profile: { phone: '+44 7911 123456' } });
 
@@ -169,7 +189,7 @@ describe('ContactResolver', () => {
       ['paging', '+447911123456'],
       ['paging', '+14155550101'],
     ]);
-    expect(targets[0]?.reason).toMatch(/^"12" is too short to be a phone number/);
+    expect(targets[0]?.reason).toMatch(/^the number is too short to be a phone number/);
     expect(targets[2]?.channels).toEqual(['whatsapp', 'voice', 'sms']);
   });
 });
