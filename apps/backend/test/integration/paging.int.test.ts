@@ -67,6 +67,49 @@ describe('paging through Twilio', () => {
     }
   });
 
+  it("masks the number Twilio's 21211 text names, in the deliveries, the timeline and the alert's Slack thread", async () => {
+    const number = '+14155553101';
+    paging.twilio.respondWith((req) =>
+      req.form.To?.endsWith(number) ? { type: 'error', status: 400, code: 21211, message: `The 'To' number ${number} is not a valid phone number.` } : undefined,
+    );
+    // The thread is told only once the alert's channel message exists, so the first page waits for it.
+    const channelMessage = paging.eventually(
+      () => paging.db.oneOrNone<{ slack_message_ts: string | null }>('SELECT slack_message_ts FROM alerts WHERE tenant_id = $1', ['T-MASKED']),
+      (row) => typeof row?.slack_message_ts === 'string',
+    );
+    paging.twilio.holdNext(channelMessage);
+    try {
+      const alert = await paging.raise({
+        tenant_id: 'T-MASKED',
+        message: 'disk full',
+        severity: 'high',
+        targets: [{ phone: number }],
+        slack: { channel_id: 'C0MASKED', user_id: 'U0CALLER' },
+      });
+      const ts = (await channelMessage)?.slack_message_ts;
+      // WhatsApp is refused, the SMS fallback too; the SMS failure is told in the thread.
+      await paging.slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === ts && String(c.args.text).includes('SMS'), 10_000);
+      await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.length === 2 && ds.every((d) => d.status === 'failed'));
+      const stored = await paging.db.map('SELECT error_detail FROM deliveries WHERE alert_id = $1', [alert.id], (row: { error_detail: string }) => row.error_detail);
+      const events = (await request(paging.app).get(`/alerts/${alert.id}/events`).set('x-service-key', SERVICE_KEY).expect(200)).body.events as Array<{ kind: string; data: { detail?: string } }>;
+      const thread = paging.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === ts).map((c) => String(c.args.text));
+
+      const shown = [
+        ...stored,
+        ...events.filter((e) => e.kind === 'notification.failed').map((e) => e.data.detail),
+        ...thread,
+      ];
+      expect(shown.length).toBeGreaterThanOrEqual(5);
+      for (const text of shown) {
+        expect(text).toContain("The 'To' number +1******3101 is not a valid phone number.");
+        expect(text).not.toContain('4155553101');
+      }
+      expect(JSON.stringify(events)).not.toContain('4155553101');
+    } finally {
+      paging.twilio.respondWith(undefined);
+    }
+  });
+
   it('falls back to SMS when WhatsApp answers 63016 (outside the 24-hour window)', async () => {
     paging.twilio.respondWith((req) =>
       req.form.To?.startsWith('whatsapp:') ? { type: 'error', status: 400, code: 63016, message: 'Failed to send freeform message because you are outside the allowed window.' } : undefined,
