@@ -119,7 +119,7 @@ describe('a signed /alert travels from Slack to the database', () => {
   });
 
   it('logs no secret and no full phone number along the whole flow', async () => {
-    await backendClient.raiseAlert({ tenant_id: 'T0LOG', message: 'call +14155550101 now', targets: [{ phone: '+14155550101' }] }, { requestId: 'log-check' });
+    await backendClient.raiseAlert({ tenant_id: 'T0LOG', message: 'call +14155550101 now', targets: [{ phone: '+14155550101' }], slack: { channel_id: 'C0LOG', user_id: 'U0LOG' } }, { requestId: 'log-check' });
     const bad = slashCommandBody({ text: '<@U1> x' });
     await fetch(`${gatewayUrl}/slack/events`, {
       method: 'POST',

@@ -29,7 +29,7 @@ describe('migrate', () => {
       expect(tables.rows.map((r) => r.table_name)).toEqual(['alert_events', 'alert_targets', 'alerts', 'contacts', 'deliveries', 'pgmigrations', 'tenant_alert_counters']);
       // The audit trail is append-only in the schema itself.
       await expect(client.query('UPDATE alert_events SET note = $1', ['x'])).resolves.toBeDefined(); // no rows: allowed
-      await client.query("INSERT INTO alerts (tenant_id, number, severity, message, source) VALUES ('t', 1, 'low', 'm', 'api')");
+      await client.query("INSERT INTO alerts (tenant_id, number, severity, message, origin) VALUES ('t', 1, 'low', 'm', 'api')");
       await client.query("INSERT INTO alert_events (alert_id, tenant_id, kind) SELECT id, 't', 'created' FROM alerts");
       await expect(client.query("UPDATE alert_events SET note = 'rewritten'")).rejects.toThrow(/append-only/);
       await expect(client.query('DELETE FROM alert_events')).rejects.toThrow(/append-only/);
