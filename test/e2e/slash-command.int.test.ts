@@ -75,14 +75,15 @@ describe('a signed /alert travels from Slack to the database', () => {
     const outcome = await slack.waitForResponse((b) => String(b.text).startsWith('🚨'), 5000);
     expect(outcome.text).toMatch(/^🚨 #1 paging <@U0JANE> \(WhatsApp \+ call\).*<@U0BOB>.*\/alert phone/);
 
-    const alert = await db.one('SELECT id, tenant_id, number, severity, message, status, source, slack_channel_id, slack_user_id FROM alerts');
+    const alert = await db.one('SELECT id, tenant_id, number, severity, message, status, source, origin, slack_channel_id, slack_user_id FROM alerts');
     expect(alert).toMatchObject({
       tenant_id: 'T0E2E',
       number: 1,
       severity: 'critical',
       message: 'checkout is down',
       status: 'triggered',
-      source: 'slack',
+      source: null,
+      origin: 'slack',
       slack_channel_id: 'C0E2E',
       slack_user_id: 'U0CALLER',
     });
