@@ -1,8 +1,8 @@
+import { EDGE_MESSAGES, LONE_SURROGATE } from '@klaxon/testing';
 import { channelReminderText, pageSpeech, pageTemplateVariables, pageText, TWILIO_LIMITS } from './page-text';
 import { voiceTwiml } from './providers/twilio-notifier';
 
 const alert = { id: 'a1', number: 42, severity: 'critical' as const, message: 'checkout is down' };
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 describe('page texts', () => {
   it('writes the page with number, severity, message and how to acknowledge', () => {
@@ -47,15 +47,7 @@ function longestWhole(build: (m: string) => string, limit: number, unit: string)
 }
 
 describe.each(CHANNELS)('$channel fits its limit ($limit UTF-16 code units)', ({ limit, build, mustSay }) => {
-  it.each([
-    ['empty', ''],
-    ['short', 'checkout is down'],
-    ['5,000 characters', 'x'.repeat(5000)],
-    ['5,000 units of emoji', '🔥'.repeat(2500)],
-    ['odd-offset emoji', `a${'🚨'.repeat(2500)}`],
-    ['CJK', '決済が停止しました。'.repeat(500)],
-    ['markup and entities (XML escaping grows them)', '<&>"\''.repeat(1000)],
-  ])('%s', (_name, message) => {
+  it.each([...EDGE_MESSAGES, ['only characters XML escaping grows', '<&>"\''.repeat(1000)] as const])('%s', (_name, message) => {
     const text = build(message);
     expect(text.length).toBeLessThanOrEqual(limit);
     for (const phrase of mustSay) expect(text).toContain(phrase);

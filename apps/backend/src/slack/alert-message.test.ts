@@ -1,9 +1,7 @@
 import type { HeaderBlock, SectionBlock } from '@slack/types';
 import { SLACK_ACTIONS, type AlertOrigin } from '@klaxon/contracts';
-import { alertFixture, FIXTURE_ALERT_ID, targetFixture } from '@klaxon/testing';
+import { alertFixture, EDGE_MESSAGES, FIXTURE_ALERT_ID, LONE_SURROGATE, targetFixture } from '@klaxon/testing';
 import { buildAlertMessage, SLACK_LIMITS } from './alert-message';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const now = new Date('2026-11-23T12:00:00Z');
 
@@ -83,16 +81,7 @@ describe.each<[string, AlertOrigin]>([
   ['Slack text (kept as markup)', 'slack'],
 ])('the channel message of %s fits Block Kit', (_name, origin) => {
   const sectionOf = (blocks: unknown[]) => (blocks[1] as SectionBlock).text!.text;
-  it.each([
-    ['empty', ''],
-    ['short', 'checkout is down'],
-    ['exactly at the section limit', 'x'.repeat(SLACK_LIMITS.sectionText)],
-    ['5,000 characters', 'x'.repeat(5000)],
-    ['5,000 units of emoji', '🔥'.repeat(2500)],
-    ['odd-offset emoji', `a${'🚨'.repeat(2500)}`],
-    ['CJK', '決済が停止しました。'.repeat(500)],
-    ['markup', '<@U0123456789> & <!channel> '.repeat(200)],
-  ])('%s', (_case, message) => {
+  it.each([...EDGE_MESSAGES, ['exactly at the section limit', 'x'.repeat(SLACK_LIMITS.sectionText)] as const])('%s', (_case, message) => {
     const { text, blocks } = buildAlertMessage(alertFixture({ origin, message }), now);
     const header = (blocks[0] as HeaderBlock).text.text;
     const section = sectionOf(blocks);
