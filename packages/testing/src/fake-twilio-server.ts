@@ -85,6 +85,8 @@ const DEFAULT_WAIT_MS = 5_000;
 const MESSAGE_TO = /^(whatsapp:)?\+[1-9]\d{6,14}$/;
 const CALL_TO = /^(\+[1-9]\d{6,14}|client:\S+|sip:\S+)$/;
 const MAX_BODY_CHARS = 1600;
+// Inline TwiML of a call, counted as sent (after XML escaping); over it Twilio answers 32018.
+const MAX_TWIML_CHARS = 4000;
 
 export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<FakeTwilio> {
   const fake = new FakeTwilioServer(options.accountSid ?? DEFAULT_ACCOUNT_SID, options.authToken);
@@ -438,6 +440,9 @@ function validateCall(form: Record<string, string>): TwilioErrorSpec | undefined
   if (!form.From) return { status: 400, code: 21213, message: "No 'From' number is specified" };
   if (!form.Url && !form.Twiml && !form.ApplicationSid) {
     return { status: 400, code: 21205, message: 'Either Url, Twiml or ApplicationSid is required' };
+  }
+  if ((form.Twiml ?? '').length > MAX_TWIML_CHARS) {
+    return { status: 400, code: 32018, message: 'The TwiML provided exceeds the maximum length of 4000 characters.' };
   }
   return undefined;
 }

@@ -1,17 +1,20 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import {
   ALERT_STATUSES,
   createAlertRequestSchema,
   DEFAULT_SEVERITY,
   SEVERITIES,
+  slackAlertRequestSchema,
   tenantIdSchema,
   transitionRequestSchema,
   type AlertListDto,
+  type AlertOrigin,
+  type CreateAlertRequest,
 } from '@klaxon/contracts';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertRef, AlertService } from '../alerts/alert.service';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
 import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -38,8 +41,8 @@ export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optio
 export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertService; metrics: BackendMetrics; pagingLimits: PagingLimits }): Router {
   const router = Router();
 
-  router.post('/alert', ...pagingRateLimits(pagingLimits), async (req, res) => {
-    const body = parseInput(createAlertRequestSchema, req.body);
+  // The origin is the route's, never the body's: only text that came through Slack is posted as Slack markup.
+  const raise = async (origin: AlertOrigin, body: CreateAlertRequest, res: Response) => {
     const caller = callerOf(res);
     if (caller.tenantId !== null && body.tenant_id !== caller.tenantId) {
       throw new ValidationError(`tenant_id: this service key may only raise alerts for tenant ${caller.tenantId}`);
@@ -49,7 +52,8 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
       severity: body.severity ?? DEFAULT_SEVERITY,
       message: body.message,
       ruleName: body.rule_name ?? null,
-      source: body.source ?? (body.slack ? 'slack' : 'api'),
+      source: body.source ?? null,
+      origin,
       dedupKey: body.dedup_key ?? null,
       requestId: res.locals.requestId as string,
       slackChannelId: body.slack?.channel_id ?? null,
@@ -57,9 +61,27 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
       slackResponseUrl: body.slack?.response_url ?? null,
       targets: body.targets.map((t) => ('slack_user_id' in t ? { slackUserId: t.slack_user_id } : { phone: t.phone })),
     });
-    if (outcome === 'created') metrics.alertsRaised.inc({ severity: alert.severity, source: alert.source });
+    if (outcome === 'created') metrics.alertsRaised.inc({ severity: alert.severity, origin: alert.origin });
     // A replayed request id answers as the first time did; a dedup hit is the existing alert, not a new one.
     res.status(outcome === 'deduplicated' ? 200 : 201).json(toAlertDto(alert));
+  };
+
+  // One set of counters for both routes: a page counts once against its user and tenant, however it came.
+  const limited = pagingRateLimits(pagingLimits);
+  router.post('/alert', ...limited, async (req, res) => {
+    await raise('api', parseInput(createAlertRequestSchema, req.body), res);
+  });
+
+  // The gateway's forward of `/alert` typed in Slack. Private: only an internal key (bound to no tenant) may
+  // use it, since what it accepts is posted to Slack as markup. See the README's security section.
+  const gatewayOnly: RequestHandler = (_req, res, next) => {
+    if (callerOf(res).tenantId !== null) {
+      throw new UnauthorizedError("POST /slack/alert is the Slack gateway's route; a key bound to a tenant raises alerts with POST /alert");
+    }
+    next();
+  };
+  router.post('/slack/alert', gatewayOnly, ...limited, async (req, res) => {
+    await raise('slack', parseInput(slackAlertRequestSchema, req.body), res);
   });
 
   router.get('/alerts', async (req, res) => {

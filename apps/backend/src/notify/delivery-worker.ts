@@ -1,4 +1,4 @@
-import { CHANNEL_LABELS } from '@klaxon/contracts';
+import { CHANNEL_LABELS, escapeSlackText } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
@@ -124,7 +124,8 @@ export class DeliveryWorker {
     if (delivery.channel === 'slack' || !alert.slackChannelId || !alert.slackMessageTs) return;
     const who = delivery.slackUserId ? `<@${delivery.slackUserId}>` : printable(delivery);
     const next = delivery.channel === 'whatsapp' && failure.kind === 'permanent' ? ' Trying SMS instead.' : '';
-    const text = `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${who} failed: ${failure.detail}.${next}`;
+    // The detail quotes the provider's error text, which can quote what was sent: escaped, it cannot ping or link.
+    const text = `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${who} failed: ${escapeSlackText(failure.detail)}.${next}`;
     await this.options.poster.post(alert.slackChannelId, text, alert.slackMessageTs).catch((error: unknown) => {
       this.options.logger.warn('could not tell the alert thread about a failed page', { alertId: alert.id, error: messageOf(error) });
     });

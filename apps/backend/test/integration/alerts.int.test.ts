@@ -24,7 +24,8 @@ describe('POST /alert', () => {
       status: 'triggered',
       severity: 'critical',
       message: 'disk full on db-1',
-      source: 'slack',
+      source: null,
+      origin: 'api',
       targets: [{ slack_user_id: 'U0001', phone: null }, { slack_user_id: null, phone: '+1******0101' }], // phones are masked on the wire
       slack: { channel_id: 'C0001', user_id: 'U0002' },
     });

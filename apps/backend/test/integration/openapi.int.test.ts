@@ -236,6 +236,28 @@ describe('POST /alert', () => {
   });
 });
 
+describe('POST /slack/alert', () => {
+  const slackBody = { tenant_id: TENANT, message: 'ask <@U0001>', targets: [{ slack_user_id: 'U0001' }], slack: { channel_id: 'C0001', user_id: 'U0002' } };
+
+  it('answers 201 with an alert of origin slack, 200 for its dedup_key, and the documented example', async () => {
+    const first = await internal('post', '/slack/alert').send({ ...slackBody, dedup_key: 'openapi-slack-dedup' });
+    expectConforms(first, 'post', '/slack/alert');
+    expect(first.body).toMatchObject({ status: 'triggered', origin: 'slack' });
+    const again = await internal('post', '/slack/alert').send({ ...slackBody, dedup_key: 'openapi-slack-dedup' });
+    expectConforms(again, 'post', '/slack/alert');
+    expect(again.status).toBe(200);
+    expectConforms(await internal('post', '/slack/alert').send(exampleOf(operationAt('post', '/slack/alert')) as object).expect(201), 'post', '/slack/alert');
+  });
+
+  it('answers 401 to a key bound to a tenant, 422 without the slack part, 429 over a user’s limit', async () => {
+    expectConforms(await acme('post', '/slack/alert').send({ ...slackBody, tenant_id: 'acme' }).expect(401), 'post', '/slack/alert');
+    expectConforms(await internal('post', '/slack/alert').send({ ...slackBody, slack: undefined }).expect(422), 'post', '/slack/alert');
+    const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 1, perTenant: 100, windowMs: 60_000 }).app;
+    await request(limited).post('/slack/alert').set('x-service-key', SERVICE_KEY).send(slackBody).expect(201);
+    expectConforms(await request(limited).post('/slack/alert').set('x-service-key', SERVICE_KEY).send(slackBody).expect(429), 'post', '/slack/alert');
+  });
+});
+
 describe('GET /alerts', () => {
   it('answers pages with next_cursor, then null on the last page', async () => {
     for (let i = 0; i < 3; i++) await raise();

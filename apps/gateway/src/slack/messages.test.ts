@@ -171,3 +171,25 @@ describe('help, acks and failures', () => {
     );
   });
 });
+
+describe('text that did not come through Slack', () => {
+  const injection = '<!channel> <https://evil.example/ack|Acknowledge here>';
+  const escaped = '&lt;!channel&gt; &lt;https://evil.example/ack|Acknowledge here&gt;';
+
+  it('shows an API alert’s message escaped in lists and timelines, a Slack one as typed', () => {
+    expect(alertList([alertFixture({ origin: 'api', message: injection })], null, now)).toContain(`critical: ${escaped} —`);
+    expect(alertList([alertFixture({ origin: 'slack', message: 'ask <@U456>' })], null, now)).toContain('critical: ask <@U456> —');
+  });
+
+  it('escapes API actors, target names and notes by API actors, keeps Slack users’ notes', () => {
+    const events = [
+      { id: 1, kind: 'acknowledged', actor: 'deploy&bot', note: injection, data: {}, at: '2026-11-23T11:59:00Z' },
+      { id: 2, kind: 'note', actor: 'slack:U0001', note: 'see <#C0001>', data: {}, at: '2026-11-23T11:59:30Z' },
+    ];
+    const timeline = alertTimeline(alertFixture({ origin: 'api' }), events, now);
+    expect(timeline).toContain(`acknowledged by deploy&amp;bot: “${escaped}”`);
+    expect(timeline).toContain('note by <@U0001>: “see <#C0001>”');
+    const named = alertFixture({ targets: [{ ...targetFixture('U1', ['sms']), slack_user_id: null, name: '<!here>' }] });
+    expect(pageOutcome(named, false)).toContain('&lt;!here&gt; (SMS)');
+  });
+});

@@ -2,7 +2,7 @@ import twilio from 'twilio';
 import type { Twilio } from 'twilio';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import { NotifyError, type NotifyFailure } from '../notify-error';
-import { pageSpeech, pageTemplateVariables, pageText } from '../page-text';
+import { pageSpeech, pageTemplateVariables, pageText, TWILIO_LIMITS } from '../page-text';
 import { classifyTwilioError } from '../twilio-errors';
 import type { PageMessage, PhoneChannel, PhoneNotifier } from './notifier';
 
@@ -94,10 +94,28 @@ export class TwilioNotifier implements PhoneNotifier {
   }
 }
 
-/** Says the alert twice with a pause; the SDK escapes the text for XML. */
+/**
+ * Says the alert twice with a pause, within Twilio's limit on inline TwiML. The limit is on the document as
+ * sent, after the SDK's XML escaping (`&` becomes `&amp;`, five units for one), so the document itself is
+ * measured: the longest message that fits is found by bisection. The number and how to acknowledge are
+ * always said.
+ */
 export function voiceTwiml(page: PageMessage): string {
+  const twimlFor = (budget: number) => sayTwice(pageSpeech(page.alert, budget));
+  const whole = twimlFor(page.alert.message.length);
+  if (whole.length <= TWILIO_LIMITS.twiml) return whole;
+  let fits = 0;
+  let tooLong = page.alert.message.length;
+  while (tooLong - fits > 1) {
+    const middle = Math.floor((fits + tooLong) / 2);
+    if (twimlFor(middle).length <= TWILIO_LIMITS.twiml) fits = middle;
+    else tooLong = middle;
+  }
+  return twimlFor(fits);
+}
+
+function sayTwice(speech: string): string {
   const response = new twilio.twiml.VoiceResponse();
-  const speech = pageSpeech(page.alert);
   response.say(speech);
   response.pause({ length: 1 });
   response.say(speech);
