@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import {
   ALERT_STATUSES,
@@ -11,11 +11,11 @@ import {
 } from '@klaxon/contracts';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertRef, AlertService } from '../alerts/alert.service';
-import { NotFoundError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
 import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
 import { decodeCursor, encodeCursor } from './cursor';
-import { pagingRateLimits, type PagingLimits } from './paging-rate-limit';
+import { pageOf, pagingRateLimits, type PagingLimits } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
@@ -38,12 +38,8 @@ export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optio
 export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertService; metrics: BackendMetrics; pagingLimits: PagingLimits }): Router {
   const router = Router();
 
-  router.post('/alert', ...pagingRateLimits(pagingLimits), async (req, res) => {
-    const body = parseInput(createAlertRequestSchema, req.body);
-    const caller = callerOf(res);
-    if (caller.tenantId !== null && body.tenant_id !== caller.tenantId) {
-      throw new ValidationError(`tenant_id: this service key may only raise alerts for tenant ${caller.tenantId}`);
-    }
+  router.post('/alert', admitPage, ...pagingRateLimits(pagingLimits), async (_req, res) => {
+    const body = pageOf(res);
     const { alert, outcome } = await alerts.raise({
       tenantId: body.tenant_id,
       severity: body.severity ?? DEFAULT_SEVERITY,
@@ -108,6 +104,21 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
 
   return router;
 }
+
+/**
+ * Checks a raise before anything is counted: the key's tenant scope first (a key bound to one tenant
+ * cannot use up another tenant's limits, nor learn how its body would be judged), then the body. The
+ * limiters that follow key on the validated body only.
+ */
+const admitPage: RequestHandler = (req, res, next) => {
+  const caller = callerOf(res);
+  const named = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
+  if (caller.tenantId !== null && named !== undefined && named !== caller.tenantId) {
+    throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
+  }
+  res.locals.page = parseInput(createAlertRequestSchema, req.body);
+  next();
+};
 
 /** The tenant a request is about: the one named, which a bound key must match, or the bound key's own. */
 function tenantOf(res: Response, named: string | undefined): string {
