@@ -315,7 +315,7 @@ async function backendPhase(
     },
   });
   for (const tenantId of BENCH_TENANTS) await services.contacts.setOwnPhone(tenantId, PAGED_USER, '+14155550100');
-  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: [{ key: SERVICE_KEY, tenantId: null }], version: 'bench', pagingLimits: { perUser: 1e9, perTenant: 1e9, windowMs: 60_000 }, ...services });
+  const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: [{ key: SERVICE_KEY, tenantId: null }], version: 'bench', pagingLimits: { perUser: 1e9, perTenant: 1e9, globalPerMinute: 1e9, windowMs: 60_000 }, ...services });
   const server = http.createServer(app);
   // As in the backend's main.ts.
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     notifier: createPhoneNotifier(config, logger),
     poster: new SlackChannelPoster({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger }),
     policy: config.notify,
+    recipientLimit: { perRecipient: config.pagingLimits.perRecipient, windowMs: config.pagingLimits.windowMs },
     ...failpointsFrom(process.env, config.nodeEnv, logger),
   });
   const app = createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: config.serviceKeys, version, pagingLimits: config.pagingLimits, ...services });

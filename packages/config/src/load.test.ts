@@ -98,7 +98,21 @@ describe('loadBackendConfig', () => {
 describe('paging policy durations', () => {
   it('defaults to DESIGN\'s policy: escalate after 5 minutes, 3 rounds', () => {
     expect(loadBackendConfig(backendEnv).notify).toEqual({ escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 6, retryBaseMs: 2000, leaseMs: 120_000, concurrency: 10 });
-    expect(loadBackendConfig(backendEnv).pagingLimits).toEqual({ perUser: 20, perTenant: 300, windowMs: 60_000 });
+    expect(loadBackendConfig(backendEnv).pagingLimits).toEqual({ perUser: 20, perTenant: 300, perRecipient: 30, globalPerMinute: 1000, windowMs: 60_000 });
+  });
+
+  it('reads the per-recipient and global limits', () => {
+    const config = loadBackendConfig({ ...backendEnv, PAGE_LIMIT_PER_RECIPIENT: '5', PAGE_LIMIT_GLOBAL: '200', PAGE_LIMIT_WINDOW: '2s' });
+    expect(config.pagingLimits).toMatchObject({ perRecipient: 5, globalPerMinute: 200, windowMs: 2000 });
+  });
+
+  it.each([
+    ['PAGE_LIMIT_PER_RECIPIENT', '0'],
+    ['PAGE_LIMIT_PER_RECIPIENT', 'many'],
+    ['PAGE_LIMIT_GLOBAL', '0'],
+    ['PAGE_LIMIT_GLOBAL', '2.5'],
+  ])('refuses %s=%s, naming it', (name, value) => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, [name]: value }))).toEqual([expect.stringMatching(new RegExp(`^${name}: `))]);
   });
 
   it.each([

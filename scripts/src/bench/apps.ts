@@ -47,7 +47,7 @@ export interface BackendAppModule {
     version: string;
     alerts: ServicesHandle['alerts'];
     contacts: ServicesHandle['contacts'];
-    pagingLimits: { perUser: number; perTenant: number; windowMs: number };
+    pagingLimits: { perUser: number; perTenant: number; globalPerMinute: number; windowMs: number };
   }): http.RequestListener;
 }
 

@@ -10,15 +10,14 @@ import {
   transitionRequestSchema,
   type AlertListDto,
   type AlertOrigin,
-  type CreateAlertRequest,
 } from '@klaxon/contracts';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertRef, AlertService } from '../alerts/alert.service';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
 import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
 import { decodeCursor, encodeCursor } from './cursor';
-import { pagingRateLimits, type PagingLimits } from './paging-rate-limit';
+import { pageOf, pagingRateLimits, type PagingLimits } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
@@ -42,11 +41,8 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
   const router = Router();
 
   // The origin is the route's, never the body's: only text that came through Slack is posted as Slack markup.
-  const raise = async (origin: AlertOrigin, body: CreateAlertRequest, res: Response) => {
-    const caller = callerOf(res);
-    if (caller.tenantId !== null && body.tenant_id !== caller.tenantId) {
-      throw new ValidationError(`tenant_id: this service key may only raise alerts for tenant ${caller.tenantId}`);
-    }
+  const raise = async (origin: AlertOrigin, res: Response) => {
+    const body = pageOf(res);
     const { alert, outcome } = await alerts.raise({
       tenantId: body.tenant_id,
       severity: body.severity ?? DEFAULT_SEVERITY,
@@ -68,8 +64,8 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
 
   // One set of counters for both routes: a page counts once against its user and tenant, however it came.
   const limited = pagingRateLimits(pagingLimits);
-  router.post('/alert', ...limited, async (req, res) => {
-    await raise('api', parseInput(createAlertRequestSchema, req.body), res);
+  router.post('/alert', admitPage(createAlertRequestSchema), ...limited, async (_req, res) => {
+    await raise('api', res);
   });
 
   // The gateway's forward of `/alert` typed in Slack. Private: only an internal key (bound to no tenant) may
@@ -80,8 +76,8 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
     }
     next();
   };
-  router.post('/slack/alert', gatewayOnly, ...limited, async (req, res) => {
-    await raise('slack', parseInput(slackAlertRequestSchema, req.body), res);
+  router.post('/slack/alert', gatewayOnly, admitPage(slackAlertRequestSchema), ...limited, async (_req, res) => {
+    await raise('slack', res);
   });
 
   router.get('/alerts', async (req, res) => {
@@ -130,6 +126,23 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
 
   return router;
 }
+
+/**
+ * Checks a raise before anything is counted: the key's tenant scope first (a key bound to one tenant
+ * cannot use up another tenant's limits, nor learn how its body would be judged), then the body. The
+ * limiters that follow key on the validated body only.
+ */
+const admitPage =
+  (schema: typeof createAlertRequestSchema | typeof slackAlertRequestSchema): RequestHandler =>
+  (req, res, next) => {
+    const caller = callerOf(res);
+    const named = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
+    if (caller.tenantId !== null && named !== undefined && named !== caller.tenantId) {
+      throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
+    }
+    res.locals.page = parseInput(schema, req.body);
+    next();
+  };
 
 /** The tenant a request is about: the one named, which a bound key must match, or the bound key's own. */
 function tenantOf(res: Response, named: string | undefined): string {

@@ -6,7 +6,7 @@ import { findAlertById } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
 import { isDatabaseConnectionError } from '../errors';
 import { retryDelayMs } from './backoff';
-import { claimDelivery, finishDelivery, type Delivery } from './delivery.repository';
+import { claimDelivery, finishDelivery, holdDelivery, recentPagesTo, type Delivery } from './delivery.repository';
 import { addJob, deliveryJobKey } from './job-queue';
 import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
 import { channelReminderText } from './page-text';
@@ -15,6 +15,14 @@ import type { ChannelPoster, PhoneNotifier } from './providers/notifier';
 
 // 0.5 + 1 + … + 2.5 s ≈ 7.5 s of waiting: far inside any sensible lease.
 const RECORD_ATTEMPTS = 6;
+
+export interface RecipientLimit {
+  perRecipient: number;
+  windowMs: number;
+}
+
+/** `error_code` of a held delivery: the thread is told when a delivery is first held, not on every hold. */
+const HELD_CODE = 'recipient_limit';
 
 export interface DeliveryWorkerOptions {
   db: Database;
@@ -25,6 +33,8 @@ export interface DeliveryWorkerOptions {
   retryBaseMs: number;
   leaseMs: number;
   random?: () => number;
+  /** Pages one address may receive per window (PAGE_LIMIT_PER_RECIPIENT / _WINDOW); none: no limit. */
+  recipientLimit?: RecipientLimit;
   /**
    * Runs between the claim and the send. Only tests set it (through KLAXON_FAILPOINT_AFTER_CLAIM_MS),
    * to kill a backend at exactly that point and prove the delivery is still sent once.
@@ -60,6 +70,7 @@ export class DeliveryWorker {
       await this.record(delivery, alert, { status: 'cancelled', errorCode: null, errorDetail: `alert already ${alert.status}` }, 'notification.cancelled');
       return;
     }
+    if (await this.holdIfOverLimit(delivery, alert)) return;
     try {
       const providerId = await this.send(delivery, alert);
       await this.recordSent(delivery, alert, providerId);
@@ -84,6 +95,39 @@ export class DeliveryWorker {
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
       }
     }
+  }
+
+  /**
+   * One phone number receives at most `perRecipient` pages per window, whichever tenants and backends send
+   * them, so a loop cannot flood one person. Beyond it the page is held (not sent, not failed) and its job
+   * delayed until the window has room: then it is sent, or cancelled if the alert was handled meanwhile.
+   * Counted after this delivery's claim, and claims count as pages: of two backends claiming pages to one
+   * number at once, each sees the other's, so the limit is never exceeded (at worst both wait).
+   */
+  private async holdIfOverLimit(delivery: Delivery, alert: Alert): Promise<boolean> {
+    const { db, logger, recipientLimit: limit } = this.options;
+    if (!limit || delivery.channel === 'slack') return false;
+    const recent = await recentPagesTo(db, delivery.address, { windowMs: limit.windowMs, limit: limit.perRecipient, exceptId: delivery.id });
+    if (recent.count < limit.perRecipient || !recent.roomAt) return false;
+    const until = recent.roomAt;
+    const detail = `${printable(delivery)} has received ${recent.count} pages in the last ${windowText(limit.windowMs)} (PAGE_LIMIT_PER_RECIPIENT)`;
+    await db.tx('hold-delivery', async (t) => {
+      await holdDelivery(t, delivery.id, { until, errorCode: HELD_CODE, errorDetail: detail });
+      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.held', { detail, count: recent.count, limit: limit.perRecipient, window_ms: limit.windowMs, next_attempt_at: until.toISOString() }));
+      await addJob(t, 'deliver', { deliveryId: delivery.id }, { runAt: until, jobKey: deliveryJobKey(delivery.id) });
+    });
+    logger.warn('page held: the recipient reached their limit', { alertId: alert.id, deliveryId: delivery.id, channel: delivery.channel, to: printable(delivery), count: recent.count, until: until.toISOString() });
+    if (delivery.errorCode !== HELD_CODE) {
+      const who = delivery.slackUserId ? `<@${delivery.slackUserId}>` : printable(delivery);
+      const text = `⏸ page to ${who} held (${CHANNEL_LABELS[delivery.channel]}): ${detail}; it goes out when there is room, unless the alert is acknowledged first.`;
+      // In the thread when the channel message is out already, else in the channel: a held page is news now.
+      if (alert.slackChannelId) {
+        await this.options.poster.post(alert.slackChannelId, text, alert.slackMessageTs ?? undefined).catch((error: unknown) => {
+          logger.warn('could not tell the alert channel about a held page', { alertId: alert.id, error: messageOf(error) });
+        });
+      }
+    }
+    return true;
   }
 
   private async send(delivery: Delivery, alert: Alert): Promise<string> {
@@ -144,6 +188,9 @@ export class DeliveryWorker {
     });
   }
 }
+
+/** `3 min`, or `2 s` for a window under a minute (tests use such). */
+const windowText = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
 function failureOf(error: unknown): NotifyFailure {
   if (error instanceof NotifyError) return error;

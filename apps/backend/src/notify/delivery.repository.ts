@@ -1,7 +1,7 @@
 import type { Channel } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled';
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'cancelled' | 'held';
 
 export interface NewDelivery {
   alertId: string;
@@ -75,7 +75,7 @@ export async function insertDeliveries(db: Queryable, deliveries: readonly NewDe
 }
 
 /**
- * Takes the delivery for sending: queued → sending, one more attempt, a lease until `leaseMs` from now.
+ * Takes the delivery for sending: queued (or held, once its delayed job runs) → sending, one more attempt, a lease until `leaseMs` from now.
  * A single conditional UPDATE, so of two workers holding jobs for the same delivery only one gets it.
  * Null when it is not queued (already sent, failed, cancelled, or being sent under a live lease).
  */
@@ -84,7 +84,7 @@ export async function claimDelivery(db: Queryable, id: string, leaseMs: number):
     `UPDATE deliveries
         SET status = 'sending', attempts = attempts + 1, lease_until = now() + $2 * interval '1 millisecond',
             next_attempt_at = NULL, updated_at = now()
-      WHERE id = $1 AND status = 'queued'
+      WHERE id = $1 AND status IN ('queued', 'held')
       RETURNING *`,
     [id, leaseMs],
   );
@@ -114,6 +114,41 @@ export async function finishDelivery(
       errorDetail: outcome.status === 'sent' ? null : outcome.errorDetail,
       nextAttemptAt: outcome.status === 'queued' ? outcome.nextAttemptAt : null,
     },
+  );
+}
+
+/**
+ * Pages to `address` sent, or being sent, within the last `windowMs` (all tenants, all backends), not
+ * counting `exceptId`; and, when there are `limit` or more, when the window will have room for one more.
+ * Times are the database's, like the job queue's `run_at`.
+ */
+export async function recentPagesTo(
+  db: Queryable,
+  address: string,
+  { windowMs, limit, exceptId }: { windowMs: number; limit: number; exceptId: string },
+): Promise<{ count: number; roomAt: Date | null }> {
+  const row = await db.one<{ count: number; room_at: Date | null }>(
+    `SELECT count(*)::int AS count,
+            (array_agg(updated_at ORDER BY updated_at DESC))[$(limit)] + $(windowMs) * interval '1 millisecond' AS room_at
+       FROM deliveries
+      WHERE address = $(address) AND status IN ('sent', 'sending') AND id <> $(exceptId)
+        AND updated_at > now() - $(windowMs) * interval '1 millisecond'`,
+    { address, windowMs, limit, exceptId },
+  );
+  return { count: row.count, roomAt: row.room_at };
+}
+
+/**
+ * Puts a claimed delivery on hold until `until`. The claim's attempt is given back: holding is not a try,
+ * and must not use up the retries a failing send has.
+ */
+export async function holdDelivery(db: Queryable, id: string, hold: { until: Date; errorCode: string; errorDetail: string }): Promise<void> {
+  await db.none(
+    `UPDATE deliveries
+        SET status = 'held', attempts = attempts - 1, lease_until = NULL, next_attempt_at = $2,
+            error_code = $3, error_detail = $4, updated_at = now()
+      WHERE id = $1`,
+    [id, hold.until, hold.errorCode, hold.errorDetail],
   );
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '@klaxon/logger';
 import type { Database } from '../db/database';
 import { AlertMessageWorker } from '../slack/alert-message-worker';
 import { requeueExpiredLeases } from './delivery.repository';
-import { DeliveryWorker } from './delivery-worker';
+import { DeliveryWorker, type RecipientLimit } from './delivery-worker';
 import { EscalationWorker } from './escalation-worker';
 import { addJob, deliveryJobKey, type JobPayloads, type TaskName } from './job-queue';
 import type { ChannelPoster, PhoneNotifier } from './providers/notifier';
@@ -16,6 +16,8 @@ export interface NotificationWorkerOptions {
   notifier: PhoneNotifier;
   poster: ChannelPoster;
   policy: NotifyConfig;
+  /** PAGE_LIMIT_PER_RECIPIENT over PAGE_LIMIT_WINDOW; unset, pages to one number are not limited. */
+  recipientLimit?: RecipientLimit;
   /** Connections the job runner may hold (LISTEN + job fetches + completions). */
   poolSize?: number;
   /** Test-only pause between claiming a delivery and sending it (see DeliveryWorkerOptions.afterClaim). */
@@ -34,7 +36,7 @@ export interface NotificationWorker {
  */
 export async function startNotificationWorker(options: NotificationWorkerOptions): Promise<NotificationWorker> {
   const { db, logger, policy } = options;
-  const deliveries = new DeliveryWorker({ db, notifier: options.notifier, poster: options.poster, logger, maxAttempts: policy.maxAttempts, retryBaseMs: policy.retryBaseMs, leaseMs: policy.leaseMs, ...(options.afterClaim ? { afterClaim: options.afterClaim } : {}) });
+  const deliveries = new DeliveryWorker({ db, notifier: options.notifier, poster: options.poster, logger, maxAttempts: policy.maxAttempts, retryBaseMs: policy.retryBaseMs, leaseMs: policy.leaseMs, recipientLimit: options.recipientLimit, ...(options.afterClaim ? { afterClaim: options.afterClaim } : {}) });
   const escalations = new EscalationWorker({ db, logger, escalateAfterMs: policy.escalateAfterMs, escalationRounds: policy.escalationRounds });
   const messages = new AlertMessageWorker({ db, poster: options.poster, logger });
 

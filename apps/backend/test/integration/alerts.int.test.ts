@@ -91,9 +91,9 @@ describe('POST /alert', () => {
     expect(res.body.error).toBe('payload_too_large');
   });
 
-  it('refuses a key bound to another tenant', async () => {
-    const res = await request(backend.app).post('/alert').set('x-service-key', ACME_KEY).send(validAlert).expect(422);
-    expect(res.body.detail).toMatch(/tenant_id: this service key may only raise alerts for tenant acme/);
+  it('refuses a key bound to another tenant with 403', async () => {
+    const res = await request(backend.app).post('/alert').set('x-service-key', ACME_KEY).send(validAlert).expect(403);
+    expect(res.body).toEqual({ error: 'forbidden', detail: 'tenant_id: this service key is bound to tenant acme and may only raise alerts for it' });
   });
 });
 

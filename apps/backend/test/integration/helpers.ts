@@ -32,7 +32,7 @@ export function buildApp(
   db: Database,
   logger: Logger,
   config: ServicesConfig,
-  pagingLimits: PagingLimits = { perUser: 1000, perTenant: 10_000, windowMs: 60_000 },
+  pagingLimits: PagingLimits = { perUser: 1000, perTenant: 10_000, globalPerMinute: 100_000, windowMs: 60_000 },
 ): { app: ReturnType<typeof createApp>; services: BackendServices } {
   const services = createBackendServices({ db, logger, config });
   return { app: createApp({ db, logger, metrics: createBackendMetrics(), serviceKeys: SERVICE_KEYS, version: 'test', pagingLimits, ...services }), services };

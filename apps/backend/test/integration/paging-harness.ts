@@ -2,6 +2,7 @@ import type { NotifyConfig } from '@klaxon/config';
 import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
+import type { RecipientLimit } from '../../src/notify/delivery-worker';
 import { startNotificationWorker, type NotificationWorker } from '../../src/notify/notification-worker';
 import { createPhoneNotifier } from '../../src/notify/providers/create-notifier';
 import { SlackChannelPoster } from '../../src/notify/providers/slack-channel-poster';
@@ -30,7 +31,7 @@ export interface PagingHarness extends BackendHarness {
  * The backend with its notification worker running in-process: real PostgreSQL, the real twilio SDK
  * against the fake Twilio, the real Slack Web API client against the fake Slack API.
  */
-export async function startPagingHarness(options: { notify?: Partial<NotifyConfig> } = {}): Promise<PagingHarness> {
+export async function startPagingHarness(options: { notify?: Partial<NotifyConfig>; recipientLimit?: RecipientLimit } = {}): Promise<PagingHarness> {
   const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
   const backend = await startBackendHarness({ notify: options.notify });
   const { logger } = backend;
@@ -41,6 +42,7 @@ export async function startPagingHarness(options: { notify?: Partial<NotifyConfi
     notifier: createPhoneNotifier({ twilio: { ...TWILIO, apiBaseUrl: twilio.url } }, logger),
     poster: new SlackChannelPoster({ botToken: 'xoxb-test-token', apiUrl: backend.slack.slackApiUrl, logger }),
     policy: backend.config.notify,
+    recipientLimit: options.recipientLimit,
   });
   return {
     ...backend,
