@@ -365,7 +365,8 @@ function raiseOperation(route: 'api' | 'slack'): Operation {
       '200': json('An open alert of the tenant already has this `dedup_key`: that alert, unchanged.', schemaRef('Alert')),
       '400': responseRef('InvalidJson'),
       '401': responseRef(api ? 'Unauthorized' : 'GatewayOnly'),
-      '403': responseRef('Forbidden'),
+      // The gateway's route takes unbound keys only (401 otherwise), so it never meets a foreign tenant.
+      ...(api ? { '403': responseRef('Forbidden') } : {}),
       '413': responseRef('PayloadTooLarge'),
       '422': responseRef('InvalidField'),
       '429': responseRef('RateLimited'),
