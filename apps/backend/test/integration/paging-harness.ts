@@ -30,7 +30,9 @@ export interface PagingHarness extends BackendHarness {
  * The backend with its notification worker running in-process: real PostgreSQL, the real twilio SDK
  * against the fake Twilio, the real Slack Web API client against the fake Slack API.
  */
-export async function startPagingHarness(options: { notify?: Partial<NotifyConfig> } = {}): Promise<PagingHarness> {
+export async function startPagingHarness(
+  options: { notify?: Partial<NotifyConfig>; sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number } } = {},
+): Promise<PagingHarness> {
   const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
   const backend = await startBackendHarness({ notify: options.notify });
   const { logger } = backend;
@@ -41,6 +43,7 @@ export async function startPagingHarness(options: { notify?: Partial<NotifyConfi
     notifier: createPhoneNotifier({ twilio: { ...TWILIO, apiBaseUrl: twilio.url } }, logger),
     poster: new SlackChannelPoster({ botToken: 'xoxb-test-token', apiUrl: backend.slack.slackApiUrl, logger }),
     policy: backend.config.notify,
+    ...options.sweeper,
   });
   return {
     ...backend,
