@@ -28,9 +28,10 @@ export interface SweepResult {
  * Puts deliveries that lost their way back on track; every backend runs it, row locks keep two sweeps from
  * taking the same row. The order matters: this process's unrecorded sends are recorded before expired
  * leases are looked at (and skipped by them while they still cannot be recorded), and a lease whose
- * delivery carries a provider id is settled as sent, so a page a provider accepted is never queued again. Only a `sending` delivery with no trace of the provider's answer
- * goes back to the queue: its backend died before sending, or after sending but before any write landed
- * (the one double-page window, README "Delivery guarantees").
+ * delivery carries a provider id is settled as sent, so a page a provider accepted is never queued again.
+ * Only a `sending` delivery with no trace of the provider's answer goes back to the queue: its backend died
+ * before sending, or after sending but before any write landed (the one double-page window, README
+ * "Delivery guarantees").
  */
 export class DeliverySweeper {
   constructor(private readonly options: DeliverySweeperOptions) {}

@@ -193,7 +193,7 @@ function failureOf(error: unknown): NotifyFailure {
   return { kind: 'transient', code: null, status: null, detail: `unexpected error: ${messageOf(error)}`, alarm: false };
 }
 
-export const printable = (delivery: Pick<Delivery, 'channel' | 'address'>): string => (delivery.channel === 'slack' ? delivery.address : maskPhone(delivery.address));
+const printable = (delivery: Pick<Delivery, 'channel' | 'address'>): string => (delivery.channel === 'slack' ? delivery.address : maskPhone(delivery.address));
 
 export function eventOf(delivery: Delivery, alert: Pick<Alert, 'id' | 'tenantId'>, kind: string, data: Record<string, unknown>) {
   return {
