@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config-error';
+import { MIN_NOTIFY_LEASE_MS, RECORD_RETRY_BUDGET_MS, TWILIO_TIMEOUT_MS } from './delivery-timing';
 import { loadBackendConfig, loadGatewayConfig } from './load';
 import { ALL_VARIABLES } from './schema';
 
@@ -131,6 +132,20 @@ describe('paging policy durations', () => {
     ['2d', /^ESCALATE_AFTER: a duration/],
   ])('refuses ESCALATE_AFTER=%s, naming it', (value, problem) => {
     expect(problemsOf(() => loadBackendConfig({ ...backendEnv, ESCALATE_AFTER: value }))).toEqual([expect.stringMatching(problem)]);
+  });
+});
+
+describe('NOTIFY_LEASE', () => {
+  it('must outlive Twilio\'s timeout plus the retries recording a sent page, so a page in flight is never swept and resent', () => {
+    expect(MIN_NOTIFY_LEASE_MS).toBe(TWILIO_TIMEOUT_MS + RECORD_RETRY_BUDGET_MS);
+    expect(loadBackendConfig({ ...backendEnv, NOTIFY_LEASE: '36s' }).notify.leaseMs).toBe(36_000);
+    expect(loadBackendConfig({ ...backendEnv, NOTIFY_LEASE: `${MIN_NOTIFY_LEASE_MS}ms` }).notify.leaseMs).toBe(MIN_NOTIFY_LEASE_MS);
+  });
+
+  it.each(['2s', '17s', `${MIN_NOTIFY_LEASE_MS - 1}ms`])('refuses NOTIFY_LEASE=%s, naming the variable and the minimum', (value) => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, NOTIFY_LEASE: value }))).toEqual([
+      "NOTIFY_LEASE: at least 35.5s: a claimed page must outlive Twilio's 10s timeout and up to 25.5s of retries recording it, or the sweeper would send it again",
+    ]);
   });
 });
 

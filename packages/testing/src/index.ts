@@ -9,3 +9,4 @@ export * from './postgres-in-child';
 export * from './alert-fixtures';
 export * from './slack-payloads';
 export * from './text-cases';
+export * from './service-process';

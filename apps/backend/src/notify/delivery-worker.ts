@@ -1,3 +1,4 @@
+import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
 import { CHANNEL_LABELS, escapeSlackText } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
@@ -6,15 +7,12 @@ import { findAlertById } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
 import { isDatabaseConnectionError } from '../errors';
 import { retryDelayMs } from './backoff';
-import { claimDelivery, finishDelivery, holdDelivery, recentPagesTo, type Delivery } from './delivery.repository';
+import { claimDelivery, finishDelivery, holdDelivery, noteProviderMessageId, recentPagesTo, type Delivery } from './delivery.repository';
 import { addJob, deliveryJobKey } from './job-queue';
 import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
 import { channelReminderText } from './page-text';
 import { queueDeliveries } from './paging-scheduler';
 import type { ChannelPoster, PhoneNotifier } from './providers/notifier';
-
-// 0.5 + 1 + … + 2.5 s ≈ 7.5 s of waiting: far inside any sensible lease.
-const RECORD_ATTEMPTS = 6;
 
 export interface RecipientLimit {
   perRecipient: number;
@@ -47,12 +45,16 @@ export interface DeliveryWorkerOptions {
  * Transient failures go back to the queue with a delayed job; permanent ones stop there, and a WhatsApp
  * that cannot be delivered becomes an SMS. Every attempt lands in the alert's events.
  *
- * The one window where a person can get the same page twice: the provider accepted the request but this
- * process died before recording `sent`. The lease then runs out and the delivery is sent again. Twilio's
- * Messages and Calls APIs take no idempotency key, so the window is closed as far as it can be: it lasts
- * from Twilio's answer to one UPDATE.
+ * Once the provider has accepted a page, nothing may lead to sending it again: a record that fails is
+ * retried, then left to the sweeper (`recordSent`), and never taken for a failed send. The one window left
+ * where a person can get the same page twice: the provider accepted the request but this process died
+ * before any write of it landed. The lease then runs out and the delivery is sent again. Twilio's Messages
+ * and Calls APIs take no idempotency key, so the window lasts from Twilio's answer to one UPDATE.
  */
 export class DeliveryWorker {
+  /** Pages the provider accepted whose record could not be written at all; the sweeper writes them. */
+  private readonly unrecorded = new Map<string, { delivery: Delivery; alert: Alert; providerId: string }>();
+
   constructor(private readonly options: DeliveryWorkerOptions) {}
 
   async deliver(deliveryId: string): Promise<void> {
@@ -71,28 +73,44 @@ export class DeliveryWorker {
       return;
     }
     if (await this.holdIfOverLimit(delivery, alert)) return;
+    let providerId: string;
     try {
-      const providerId = await this.send(delivery, alert);
-      await this.recordSent(delivery, alert, providerId);
-      logger.info('notification sent', { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts });
+      providerId = await this.send(delivery, alert);
     } catch (error) {
       await this.failed(delivery, alert, failureOf(error));
+      return;
     }
+    // Outside the try: from here on an error is a failed record, never a failed send (that would page again).
+    await this.recordSent(delivery, alert, providerId);
   }
 
   /**
-   * The page is out: losing its record now would send it again once the lease runs out. So a database
-   * that is briefly away (failover, restart) is waited for, well within the lease.
+   * The page is out: losing its record now would send it again once the lease runs out. A database that is
+   * briefly away (failover, restart) is waited for, within the lease (NOTIFY_LEASE's minimum counts these
+   * retries). If the record still fails, the delivery stays `sending` and is never sent again: the
+   * provider's id is written alone when that small UPDATE gets through (the sweeper then records the page
+   * as sent when the lease runs out), otherwise it is kept here for this process's next sweep. Either way
+   * the id is logged at error level so an operator can reconcile.
    */
   private async recordSent(delivery: Delivery, alert: Alert, providerId: string): Promise<void> {
+    const { logger } = this.options;
+    const fields = { deliveryId: delivery.id, alertId: alert.id, channel: delivery.channel, to: printable(delivery), providerMessageId: providerId };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.record(delivery, alert, { status: 'sent', providerMessageId: providerId }, 'notification.sent');
+        logger.info('notification sent', { ...fields, attempt: delivery.attempts });
         return;
       } catch (error) {
-        if (!isDatabaseConnectionError(error) || attempt >= RECORD_ATTEMPTS) throw error;
-        this.options.logger.warn('could not record a sent page yet; retrying', { deliveryId: delivery.id, attempt, error: messageOf(error) });
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        const pause = RECORD_RETRY_DELAYS_MS[attempt - 1];
+        if (isDatabaseConnectionError(error) && pause !== undefined) {
+          logger.warn('could not record a sent page yet; retrying', { ...fields, attempt, error: messageOf(error) });
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          continue;
+        }
+        const idStored = await noteProviderMessageId(this.options.db, delivery.id, providerId).then(() => true, () => false);
+        if (!idStored) this.unrecorded.set(delivery.id, { delivery, alert, providerId });
+        logger.error('PAGE SENT BUT NOT RECORDED: it stays `sending` and will not be sent again; the sweeper records it', { ...fields, idStored, error: messageOf(error) });
+        return;
       }
     }
   }
@@ -128,6 +146,31 @@ export class DeliveryWorker {
       }
     }
     return true;
+  }
+
+  /** Deliveries this process sent but has not recorded yet: the sweeper must not queue them again. */
+  unrecordedIds(): string[] {
+    return [...this.unrecorded.keys()];
+  }
+
+  /**
+   * Records the sent pages whose record and id both failed to land (the database was away for longer than
+   * the retries). The sweeper calls it before it re-queues expired leases, so this process never resends
+   * its own. Returns how many were recorded; the rest wait for the next sweep.
+   */
+  async recordUnrecorded(): Promise<number> {
+    let recorded = 0;
+    for (const [id, { delivery, alert, providerId }] of this.unrecorded) {
+      try {
+        await this.record(delivery, alert, { status: 'sent', providerMessageId: providerId }, 'notification.sent');
+        this.unrecorded.delete(id);
+        recorded++;
+        this.options.logger.warn('a sent page was recorded late', { deliveryId: id, alertId: alert.id, providerMessageId: providerId });
+      } catch (error) {
+        this.options.logger.error('PAGE SENT BUT NOT RECORDED: still cannot record it', { deliveryId: id, alertId: alert.id, providerMessageId: providerId, error: messageOf(error) });
+      }
+    }
+    return recorded;
   }
 
   private async send(delivery: Delivery, alert: Alert): Promise<string> {
@@ -200,7 +243,7 @@ function failureOf(error: unknown): NotifyFailure {
 
 const printable = (delivery: Pick<Delivery, 'channel' | 'address'>): string => (delivery.channel === 'slack' ? delivery.address : maskPhone(delivery.address));
 
-function eventOf(delivery: Delivery, alert: Alert, kind: string, data: Record<string, unknown>) {
+export function eventOf(delivery: Delivery, alert: Pick<Alert, 'id' | 'tenantId'>, kind: string, data: Record<string, unknown>) {
   return {
     alertId: alert.id,
     tenantId: alert.tenantId,

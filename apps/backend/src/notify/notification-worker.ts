@@ -3,10 +3,10 @@ import type { NotifyConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import type { Database } from '../db/database';
 import { AlertMessageWorker } from '../slack/alert-message-worker';
-import { requeueExpiredLeases } from './delivery.repository';
+import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
 import { DeliveryWorker, type RecipientLimit } from './delivery-worker';
 import { EscalationWorker } from './escalation-worker';
-import { addJob, deliveryJobKey, type JobPayloads, type TaskName } from './job-queue';
+import type { JobPayloads, TaskName } from './job-queue';
 import type { ChannelPoster, PhoneNotifier } from './providers/notifier';
 
 export interface NotificationWorkerOptions {
@@ -22,12 +22,22 @@ export interface NotificationWorkerOptions {
   poolSize?: number;
   /** Test-only pause between claiming a delivery and sending it (see DeliveryWorkerOptions.afterClaim). */
   afterClaim?: () => Promise<void>;
+  /** Between two sweeps; default half the lease, from 0.5 to 30 s. Tests call `sweep()` themselves instead. */
+  sweepIntervalMs?: number;
+  /** How old a queued delivery without a job must be before the sweeper gives it one again. */
+  orphanGraceMs?: number;
 }
 
 export interface NotificationWorker {
+  /** One sweep now (it also runs at start and every sweepIntervalMs). */
+  sweep(): Promise<SweepResult>;
   /** Finishes running jobs, then stops taking new ones. */
   stop(): Promise<void>;
 }
+
+// Far longer than a job takes to become visible after its delivery (same transaction), so only a job that
+// is really gone is replaced.
+export const DEFAULT_ORPHAN_GRACE_MS = 60_000;
 
 /**
  * Runs the notification jobs of this backend on graphile-worker in the alerts' own PostgreSQL: deliveries,
@@ -60,28 +70,27 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     logger: jobQueueLogger(logger),
   });
 
-  // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out; sweeping
-  // puts it back in the queue with a fresh job. Once at start (a restart finds its own leftovers), then often.
-  const sweep = async () => {
+  // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out, and a
+  // queued one whose job was lost waits for nothing: sweeping puts both back on track. Once at start (a
+  // restart finds its own leftovers), then often.
+  const sweeper = new DeliverySweeper({ db, logger, deliveries, orphanGraceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS });
+  const sweep = (): Promise<SweepResult> => sweeper.sweep();
+  const sweepQuietly = async () => {
     try {
-      const requeued = await db.tx('requeue-expired-deliveries', async (t) => {
-        const ids = await requeueExpiredLeases(t);
-        for (const id of ids) await addJob(t, 'deliver', { deliveryId: id }, { jobKey: deliveryJobKey(id) });
-        return ids;
-      });
-      if (requeued.length > 0) logger.warn('deliveries whose backend died were queued again', { count: requeued.length, deliveryIds: requeued });
+      await sweep();
     } catch (error) {
-      logger.error('sweeping expired deliveries failed', { error });
+      logger.error('sweeping deliveries failed', { error });
     }
   };
-  await sweep();
-  const sweeper = setInterval(() => void sweep(), Math.max(500, Math.min(30_000, Math.floor(policy.leaseMs / 2))));
-  sweeper.unref();
+  await sweepQuietly();
+  const timer = setInterval(() => void sweepQuietly(), options.sweepIntervalMs ?? Math.max(500, Math.min(30_000, Math.floor(policy.leaseMs / 2))));
+  timer.unref();
 
   logger.info('notification worker started', { concurrency: policy.concurrency, notifier: options.notifier.name });
   return {
+    sweep,
     stop: async () => {
-      clearInterval(sweeper);
+      clearInterval(timer);
       await runner.stop();
     },
   };

@@ -31,7 +31,9 @@ export interface PagingHarness extends BackendHarness {
  * The backend with its notification worker running in-process: real PostgreSQL, the real twilio SDK
  * against the fake Twilio, the real Slack Web API client against the fake Slack API.
  */
-export async function startPagingHarness(options: { notify?: Partial<NotifyConfig>; recipientLimit?: RecipientLimit } = {}): Promise<PagingHarness> {
+export async function startPagingHarness(
+  options: { notify?: Partial<NotifyConfig>; recipientLimit?: RecipientLimit; sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number } } = {},
+): Promise<PagingHarness> {
   const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
   const backend = await startBackendHarness({ notify: options.notify });
   const { logger } = backend;
@@ -43,6 +45,7 @@ export async function startPagingHarness(options: { notify?: Partial<NotifyConfi
     poster: new SlackChannelPoster({ botToken: 'xoxb-test-token', apiUrl: backend.slack.slackApiUrl, logger }),
     policy: backend.config.notify,
     recipientLimit: options.recipientLimit,
+    ...options.sweeper,
   });
   return {
     ...backend,

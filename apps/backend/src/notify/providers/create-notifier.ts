@@ -1,12 +1,9 @@
-import type { BackendConfig } from '@klaxon/config';
+import { TWILIO_TIMEOUT_MS, type BackendConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import { LogNotifier } from './log-notifier';
 import type { PhoneNotifier } from './notifier';
 import { createTwilioClient } from './twilio-client';
 import { TwilioNotifier } from './twilio-notifier';
-
-// Long enough for Twilio's normal latency, short enough that a hung request is retried by the job runner.
-const TWILIO_TIMEOUT_MS = 10_000;
 
 /** Twilio when credentials are configured; otherwise the log notifier, so development never pages anyone. */
 export function createPhoneNotifier(config: Pick<BackendConfig, 'twilio'>, logger: Logger): PhoneNotifier {
