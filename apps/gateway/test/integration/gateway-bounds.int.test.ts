@@ -44,14 +44,14 @@ describe('SIGTERM while a page is being forwarded', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const backend = await startStubBackend((req, { res }) => {
-      if (req.method === 'POST' && req.path === '/alert') void held.then(() => sendJson(res, 201, alertAnswer(42, ['U1AAA'])));
+      if (req.method === 'POST' && req.path === '/slack/alert') void held.then(() => sendJson(res, 201, alertAnswer(42, ['U1AAA'])));
       else sendJson(res, 404, { error: 'not_found', detail: 'stub' });
     });
     const gateway = await spawnGateway(backend.url, slack);
     try {
       const ack = await sendSlashCommand(gateway.url, { text: '<@U1AAA> critical checkout is down', response_url: slack.responseUrl('drain-sent') });
       expect(ack.status).toBe(200);
-      await until(() => backend.requests.some((r) => r.path === '/alert'), 'the forward reached the backend');
+      await until(() => backend.requests.some((r) => r.path === '/slack/alert'), 'the forward reached the backend');
 
       gateway.child.kill('SIGTERM');
       await gateway.waitForOutput('gateway stopping');
@@ -63,7 +63,7 @@ describe('SIGTERM while a page is being forwarded', () => {
       release();
       expect(await gateway.exited).toEqual({ code: 0, signal: null });
       expect(slack.responses('drain-sent')).toEqual([expect.objectContaining({ text: expect.stringMatching(/^🚨 #42 paging <@U1AAA>/) })]);
-      expect(backend.requests.filter((r) => r.path === '/alert')).toHaveLength(1);
+      expect(backend.requests.filter((r) => r.path === '/slack/alert')).toHaveLength(1);
     } finally {
       release();
       await gateway.stop('SIGKILL');
@@ -133,7 +133,7 @@ describe('the public server\'s bounds', () => {
     expect(stack.gateway.logLines().some((l) => l.includes('Request body exceeded the maximum allowed size'))).toBe(true);
 
     // Far larger than anything Slack sends, still under the limit: served as usual.
-    stack.backend.on('POST', '/alert', { status: 201, body: alertAnswer(7, ['U1AAA']) });
+    stack.backend.on('POST', '/slack/alert', { status: 201, body: alertAnswer(7, ['U1AAA']) });
     const large = slashCommandBody({ text: `<@U1AAA> critical ${'x'.repeat(100_000)}`, response_url: stack.slack.responseUrl('large') });
     expect(await post(large)).toBe(200);
     await stack.slack.waitForResponse((body) => stack.slack.responses('large').includes(body));
