@@ -304,6 +304,8 @@ async function backendPhase(
     SLACK_API_URL: SLACK.apiUrl,
     PAGE_LIMIT_PER_USER: '10000',
     PAGE_LIMIT_PER_TENANT: '100000',
+    PAGE_LIMIT_GLOBAL: '1000000',
+    PAGE_LIMIT_PER_RECIPIENT: '10000',
   });
   const backend = createBackend(config, logger, { version: 'bench' });
   cleanup.add('backend (database pool)', () => backend.close());

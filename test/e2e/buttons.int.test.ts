@@ -72,3 +72,22 @@ describe('Acknowledge and Resolve buttons on the channel message', () => {
     expect(row).toEqual({ status: 'resolved', acknowledged_by: 'slack:U0BOB', resolved_by: 'slack:U0CAROL' });
   });
 });
+
+describe('text typed in Slack', () => {
+  it('stays Slack markup in the channel message (origin slack), while the same text from the API is escaped', async () => {
+    // What Slack sends for "/alert @jane high @channel db down & more" with escaping on: mentions as tokens, & as an entity.
+    const typed = '<!channel> db down &amp; <https://status.example|status>';
+    expect((await post(slashCommandBody({ text: `<@U0JANE> high ${typed}`, team_id: 'T0MARK', channel_id: 'C0MARK', user_id: 'U0CALLER', response_url: paging.slack.responseUrl('mark') }))).status).toBe(200);
+    const posted = await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0MARK' && Array.isArray(c.args.blocks), 10_000);
+    expect(posted.args.text).toBe(`🟠 #1 HIGH: ${typed} (triggered)`);
+    expect(blocksOf(posted)).toContain(JSON.stringify(typed).slice(1, -1));
+    const row = await paging.db.one("SELECT source, origin FROM alerts WHERE tenant_id = 'T0MARK'");
+    expect(row).toEqual({ source: null, origin: 'slack' });
+
+    await paging.raise({ tenant_id: 'T0MARK', message: '<!channel> db down & more', severity: 'high', targets: [{ slack_user_id: 'U0JANE' }], slack: { channel_id: 'C0MARKAPI', user_id: 'U0CALLER' } });
+    const fromApi = await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0MARKAPI' && Array.isArray(c.args.blocks), 10_000);
+    expect(fromApi.args.text).toBe('🟠 #2 HIGH: &lt;!channel&gt; db down &amp; more (triggered)');
+    expect(blocksOf(fromApi)).not.toContain('<!channel>');
+  });
+});
+

@@ -75,14 +75,15 @@ describe('a signed /alert travels from Slack to the database', () => {
     const outcome = await slack.waitForResponse((b) => String(b.text).startsWith('🚨'), 5000);
     expect(outcome.text).toMatch(/^🚨 #1 paging <@U0JANE> \(WhatsApp \+ call\).*<@U0BOB>.*\/alert phone/);
 
-    const alert = await db.one('SELECT id, tenant_id, number, severity, message, status, source, slack_channel_id, slack_user_id FROM alerts');
+    const alert = await db.one('SELECT id, tenant_id, number, severity, message, status, source, origin, slack_channel_id, slack_user_id FROM alerts');
     expect(alert).toMatchObject({
       tenant_id: 'T0E2E',
       number: 1,
       severity: 'critical',
       message: 'checkout is down',
       status: 'triggered',
-      source: 'slack',
+      source: null,
+      origin: 'slack',
       slack_channel_id: 'C0E2E',
       slack_user_id: 'U0CALLER',
     });
@@ -119,7 +120,7 @@ describe('a signed /alert travels from Slack to the database', () => {
   });
 
   it('logs no secret and no full phone number along the whole flow', async () => {
-    await backendClient.raiseAlert({ tenant_id: 'T0LOG', message: 'call +14155550101 now', targets: [{ phone: '+14155550101' }] }, { requestId: 'log-check' });
+    await backendClient.raiseAlert({ tenant_id: 'T0LOG', message: 'call +14155550101 now', targets: [{ phone: '+14155550101' }], slack: { channel_id: 'C0LOG', user_id: 'U0LOG' } }, { requestId: 'log-check' });
     const bad = slashCommandBody({ text: '<@U1> x' });
     await fetch(`${gatewayUrl}/slack/events`, {
       method: 'POST',

@@ -5,6 +5,8 @@
 -- `/alert status` can say "held until 07:00 Europe/Berlin (quiet hours)" and an acknowledgement can cancel them.
 ALTER TABLE deliveries ADD COLUMN held_until timestamptz;
 ALTER TABLE deliveries ADD COLUMN hold_reason text CHECK (hold_reason IN ('quiet_hours', 'recipient_limit'));
+-- Pages held by the recipient limit before these columns existed kept their time in next_attempt_at.
+UPDATE deliveries SET held_until = COALESCE(next_attempt_at, now()), hold_reason = 'recipient_limit', next_attempt_at = NULL WHERE status = 'held';
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_status_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_status_check CHECK (status IN ('queued', 'held', 'sending', 'sent', 'failed', 'cancelled'));
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_held_has_time CHECK (status <> 'held' OR held_until IS NOT NULL);

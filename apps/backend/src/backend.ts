@@ -33,6 +33,8 @@ export interface BackendOverrides {
   version?: string;
   /** Random source of retry jitter (tests make it deterministic). */
   random?: () => number;
+  /** The sweeper's timing (tests sweep by hand instead of waiting for it). */
+  sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number };
 }
 
 export interface Backend {
@@ -74,6 +76,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     maxAttempts: notify.maxAttempts,
     retryBaseMs: notify.retryBaseMs,
     leaseMs: notify.leaseMs,
+    recipientLimit: { perRecipient: config.pagingLimits.perRecipient, windowMs: config.pagingLimits.windowMs },
     ...(overrides.random ? { random: overrides.random } : {}),
     ...overrides.failpoints,
   });
@@ -106,7 +109,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     escalations,
     messages,
     startWorker: async () => {
-      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, policy: notify });
+      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, policy: notify, ...overrides.sweeper });
       return worker;
     },
     close: async () => {

@@ -46,6 +46,13 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/** The key is valid but not for this: a key bound to one tenant acting for another. */
+export class ForbiddenError extends AppError {
+  constructor(detail: string) {
+    super('forbidden', 403, detail);
+  }
+}
+
 export class DatabaseUnavailableError extends AppError {
   constructor(cause?: unknown) {
     super('database_unavailable', 503, 'the database is unreachable; nothing was changed — retry in a few seconds', { cause });

@@ -4,7 +4,7 @@ export interface BackendMetrics {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status_class'>;
   httpDuration: Histogram<'method' | 'route'>;
-  alertsRaised: Counter<'severity' | 'source'>;
+  alertsRaised: Counter<'severity' | 'origin'>;
   alertTransitions: Counter<'action'>;
 }
 
@@ -29,8 +29,9 @@ export function createBackendMetrics(): BackendMetrics {
     }),
     alertsRaised: new Counter({
       name: 'klaxon_backend_alerts_raised_total',
-      help: 'Alerts created (replays and dedup hits excluded).',
-      labelNames: ['severity', 'source'],
+      // `origin`, a closed set; never the caller's free-text `source`, which would grow the series without bound.
+      help: 'Alerts created (replays and dedup hits excluded), by severity and how Klaxon received them.',
+      labelNames: ['severity', 'origin'],
       registers: [registry],
     }),
     alertTransitions: new Counter({

@@ -3,11 +3,30 @@ import { App, HTTPReceiver, type ReceiverDispatchErrorHandlerArgs } from '@slack
 import type { GatewayConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from './backend-client';
+import { InFlight } from './in-flight';
 import { boltLogger } from './slack/bolt-logger';
 import { registerAlertActions } from './slack/alert-actions.listener';
-import { registerAlertCommand } from './slack/command.listener';
+import { DEFAULT_PAGE_RETRY_BUDGET_MS, registerAlertCommand } from './slack/command.listener';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * The largest body Bolt reads before answering 413 (its default is 4 MB). Measured here: a `block_actions`
+ * click on Klaxon's channel message is 2.8 kB form-encoded; with the longest alert (2,000 characters, every
+ * one escaped as an HTML entity) and 20 named targets it is 28.4 kB. Slash commands are far smaller. 512 KiB
+ * is 18 times the worst of them and bounds the memory a request can take.
+ */
+export const SLACK_BODY_LIMIT_BYTES = 512 * 1024;
+
+/**
+ * How long a client may take over a request on the public port: a slow or stalled client loses its socket
+ * instead of holding it. Slack sends a few kB at once, so seconds are plenty.
+ */
+export const SERVER_TIMEOUTS: { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number } = { headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000 };
+
+// Bolt's respond() posts to response_url with a fetch that has no timeout; bounded here so that the drain
+// below, which waits for it, is bounded too.
+export const RESPOND_TIMEOUT_MS = 5_000;
 
 export interface GatewayDependencies {
   config: Pick<GatewayConfig, 'slack'>;
@@ -15,12 +34,23 @@ export interface GatewayDependencies {
   backend: BackendClient;
   /** How long a page retries a backend that is down; tests shorten it. */
   pageRetryBudgetMs?: number;
+  /** SERVER_TIMEOUTS unless given; tests shorten them. */
+  serverTimeouts?: typeof SERVER_TIMEOUTS;
 }
 
 export interface Gateway {
   bolt: App;
   /** Not listening yet: main.ts listens, tests listen on port 0. */
   server: http.Server;
+  /** Commands and clicks acknowledged to Slack whose forward and outcome message are still under way. */
+  inFlight: InFlight;
+  /** The longest `stop()` waits: a page's whole retry budget, then its outcome message. */
+  drainTimeoutMs: number;
+  /**
+   * Stops accepting connections, lets the requests being read get their ack, then waits for the work they
+   * started (at most `drainTimeoutMs`). True when everything finished: every author got an outcome.
+   */
+  stop(): Promise<boolean>;
 }
 
 /**
@@ -28,11 +58,12 @@ export interface Gateway {
  * (constant-time HMAC, 5-minute window), but HTTPReceiver served ~1.7x the signed commands per second
  * on this machine and the gateway needs no Express routing for one path and a health check.
  */
-export async function createGateway({ config, logger, backend, pageRetryBudgetMs }: GatewayDependencies): Promise<Gateway> {
+export async function createGateway({ config, logger, backend, pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS, serverTimeouts = SERVER_TIMEOUTS }: GatewayDependencies): Promise<Gateway> {
   const log = boltLogger(logger);
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret,
     endpoints: SLACK_EVENTS_PATH,
+    bodyLimit: SLACK_BODY_LIMIT_BYTES,
     logger: log,
     customRoutes: [
       {
@@ -56,17 +87,19 @@ export async function createGateway({ config, logger, backend, pageRetryBudgetMs
     botUserId: config.slack.botUserId,
     logger: log,
     deferInitialization: !knownBot,
-    clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
+    clientOptions: { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), fetch: fetchWithTimeout },
   });
   if (!knownBot) await bolt.init();
 
-  registerAlertCommand(bolt, { backend, logger, pageRetryBudgetMs });
-  registerAlertActions(bolt, { backend, logger });
+  const inFlight = new InFlight();
+  registerAlertCommand(bolt, { backend, logger, inFlight, pageRetryBudgetMs });
+  registerAlertActions(bolt, { backend, logger, inFlight });
   bolt.error(async (error) => {
     logger.error('slack listener failed', { error });
   });
 
-  const server = http.createServer((req, res) => {
+  // The timeouts are checked every second rather than every 30 s (Node's default), so they hold as written.
+  const server = http.createServer({ ...serverTimeouts, connectionsCheckingInterval: Math.min(1000, serverTimeouts.headersTimeout) }, (req, res) => {
     try {
       receiver.requestListener(req, res);
     } catch (error) {
@@ -74,8 +107,27 @@ export async function createGateway({ config, logger, backend, pageRetryBudgetMs
       notFound({ error: error as Error, logger: log, request: req, response: res });
     }
   });
-  return { bolt, server };
+  const drainTimeoutMs = drainBoundMs(pageRetryBudgetMs);
+  const stop = async (): Promise<boolean> => {
+    // Tracked like a command: connections still being read end with their ack, whose work is tracked by then.
+    inFlight.track(new Promise<void>((resolve) => server.close(() => resolve())));
+    server.closeIdleConnections();
+    const drained = await inFlight.drain(drainTimeoutMs);
+    if (!drained) server.closeAllConnections();
+    return drained;
+  };
+  return { bolt, server, inFlight, drainTimeoutMs, stop };
 }
+
+/**
+ * How long a stopping gateway waits for acknowledged work: a page's whole retry budget, then its outcome
+ * message, and a second of slack. supervisord's stopwaitsecs for the gateway must exceed it (a test checks).
+ */
+export function drainBoundMs(pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS): number {
+  return pageRetryBudgetMs + RESPOND_TIMEOUT_MS + 1000;
+}
+
+const fetchWithTimeout: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(RESPOND_TIMEOUT_MS) });
 
 function notFound({ request, response, logger }: ReceiverDispatchErrorHandlerArgs): void {
   logger.info(`not found: ${request.method} ${request.url}`);

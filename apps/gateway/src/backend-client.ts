@@ -9,7 +9,7 @@ import {
   type AlertListDto,
   type AlertStatus,
   type ContactDto,
-  type CreateAlertRequest,
+  type SlackAlertRequest,
   type TransitionRequest,
   type UpsertContactRequest,
 } from '@klaxon/contracts';
@@ -59,8 +59,9 @@ export class BackendClient {
    * Raises an alert; the request id makes a repeated call return the first answer instead of a second alert.
    * `created` is false when the backend joined an existing open alert (200 rather than 201).
    */
-  async raiseAlert(body: CreateAlertRequest, options: CallOptions): Promise<{ alert: AlertDto; created: boolean }> {
-    const { data, status } = await this.call<AlertDto>('POST', '/alert', options, { body });
+  async raiseAlert(body: SlackAlertRequest, options: CallOptions): Promise<{ alert: AlertDto; created: boolean }> {
+    // The private route for text typed in Slack: the backend records origin `slack` and keeps it as Slack markup.
+    const { data, status } = await this.call<AlertDto>('POST', '/slack/alert', options, { body });
     return { alert: data, created: status === 201 };
   }
 

@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig(env);
   const logger = createLogger({ service: 'gateway', ...config.log });
   const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger });
-  const { server } = await createGateway({ config, logger, backend });
+  const gateway = await createGateway({ config, logger, backend });
+  const { server } = gateway;
 
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
@@ -20,12 +21,18 @@ async function main(): Promise<void> {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      logger.info('gateway stopping', { signal });
-      // In-flight commands finish (their acks are already sent); new connections are refused.
-      server.close(() => process.exit(0));
-      server.closeIdleConnections();
-      backend.close();
-      setTimeout(() => process.exit(0), 5000).unref();
+      // New connections are refused; every command already acknowledged finishes its forward and tells its
+      // author how it went (bounded by drainTimeoutMs; supervisord's stopwaitsecs is longer).
+      logger.info('gateway stopping', { signal, inFlight: gateway.inFlight.size, drainTimeoutMs: gateway.drainTimeoutMs });
+      void gateway.stop().then((drained) => {
+        backend.close();
+        if (drained) {
+          logger.info('gateway stopped: every acknowledged command finished');
+          process.exit(0);
+        }
+        logger.error('gateway stopped with commands unfinished: their authors may not have been told the outcome', { inFlight: gateway.inFlight.size });
+        process.exit(1);
+      });
     });
   }
 }

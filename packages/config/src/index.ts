@@ -1,4 +1,5 @@
 export * from './config-error';
+export * from './delivery-timing';
 export * from './dev-defaults';
 export * from './load';
 export * from './schema';

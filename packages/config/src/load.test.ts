@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config-error';
+import { MIN_NOTIFY_LEASE_MS, RECORD_RETRY_BUDGET_MS, TWILIO_TIMEOUT_MS } from './delivery-timing';
 import { loadBackendConfig, loadGatewayConfig } from './load';
 import { ALL_VARIABLES } from './schema';
 
@@ -98,7 +99,21 @@ describe('loadBackendConfig', () => {
 describe('paging policy durations', () => {
   it('defaults to DESIGN\'s policy: escalate after 5 minutes, 3 rounds', () => {
     expect(loadBackendConfig(backendEnv).notify).toEqual({ escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 6, retryBaseMs: 2000, leaseMs: 120_000, concurrency: 10 });
-    expect(loadBackendConfig(backendEnv).pagingLimits).toEqual({ perUser: 20, perTenant: 300, windowMs: 60_000 });
+    expect(loadBackendConfig(backendEnv).pagingLimits).toEqual({ perUser: 20, perTenant: 300, perRecipient: 30, globalPerMinute: 1000, windowMs: 60_000 });
+  });
+
+  it('reads the per-recipient and global limits', () => {
+    const config = loadBackendConfig({ ...backendEnv, PAGE_LIMIT_PER_RECIPIENT: '5', PAGE_LIMIT_GLOBAL: '200', PAGE_LIMIT_WINDOW: '2s' });
+    expect(config.pagingLimits).toMatchObject({ perRecipient: 5, globalPerMinute: 200, windowMs: 2000 });
+  });
+
+  it.each([
+    ['PAGE_LIMIT_PER_RECIPIENT', '0'],
+    ['PAGE_LIMIT_PER_RECIPIENT', 'many'],
+    ['PAGE_LIMIT_GLOBAL', '0'],
+    ['PAGE_LIMIT_GLOBAL', '2.5'],
+  ])('refuses %s=%s, naming it', (name, value) => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, [name]: value }))).toEqual([expect.stringMatching(new RegExp(`^${name}: `))]);
   });
 
   it.each([
@@ -117,6 +132,20 @@ describe('paging policy durations', () => {
     ['2d', /^ESCALATE_AFTER: a duration/],
   ])('refuses ESCALATE_AFTER=%s, naming it', (value, problem) => {
     expect(problemsOf(() => loadBackendConfig({ ...backendEnv, ESCALATE_AFTER: value }))).toEqual([expect.stringMatching(problem)]);
+  });
+});
+
+describe('NOTIFY_LEASE', () => {
+  it('must outlive Twilio\'s timeout plus the retries recording a sent page, so a page in flight is never swept and resent', () => {
+    expect(MIN_NOTIFY_LEASE_MS).toBe(TWILIO_TIMEOUT_MS + RECORD_RETRY_BUDGET_MS);
+    expect(loadBackendConfig({ ...backendEnv, NOTIFY_LEASE: '36s' }).notify.leaseMs).toBe(36_000);
+    expect(loadBackendConfig({ ...backendEnv, NOTIFY_LEASE: `${MIN_NOTIFY_LEASE_MS}ms` }).notify.leaseMs).toBe(MIN_NOTIFY_LEASE_MS);
+  });
+
+  it.each(['2s', '17s', `${MIN_NOTIFY_LEASE_MS - 1}ms`])('refuses NOTIFY_LEASE=%s, naming the variable and the minimum', (value) => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, NOTIFY_LEASE: value }))).toEqual([
+      "NOTIFY_LEASE: at least 35.5s: a claimed page must outlive Twilio's 10s timeout and up to 25.5s of retries recording it, or the sweeper would send it again",
+    ]);
   });
 });
 

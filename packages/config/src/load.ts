@@ -45,6 +45,18 @@ export interface NotifyConfig {
   concurrency: number;
 }
 
+export interface PagingLimitsConfig {
+  /** Alerts one Slack user may raise per window (429 beyond). */
+  perUser: number;
+  /** Alerts one tenant may raise per window, whoever raises them (429 beyond). */
+  perTenant: number;
+  /** Pages one phone number receives per window, across tenants; the rest are held until there is room. */
+  perRecipient: number;
+  /** Alerts all tenants together may raise per minute (429 beyond): a ceiling on the Twilio bill. */
+  globalPerMinute: number;
+  windowMs: number;
+}
+
 export interface BackendConfig {
   nodeEnv: BackendEnv['NODE_ENV'];
   host: string;
@@ -57,8 +69,7 @@ export interface BackendConfig {
   twilio: TwilioConfig | null;
   defaultPhoneRegion: string;
   notify: NotifyConfig;
-  /** Alerts one Slack user / one tenant may raise per window (429 beyond). */
-  pagingLimits: { perUser: number; perTenant: number; windowMs: number };
+  pagingLimits: PagingLimitsConfig;
   /** How long a phone number copied from a Slack profile is trusted before Slack is asked again. */
   contactCacheTtlMs: number;
   dataDir: string;
@@ -132,7 +143,13 @@ export function loadBackendConfig(env: Env): BackendConfig {
       leaseMs: data.NOTIFY_LEASE,
       concurrency: data.NOTIFY_CONCURRENCY,
     },
-    pagingLimits: { perUser: data.PAGE_LIMIT_PER_USER, perTenant: data.PAGE_LIMIT_PER_TENANT, windowMs: data.PAGE_LIMIT_WINDOW },
+    pagingLimits: {
+      perUser: data.PAGE_LIMIT_PER_USER,
+      perTenant: data.PAGE_LIMIT_PER_TENANT,
+      perRecipient: data.PAGE_LIMIT_PER_RECIPIENT,
+      globalPerMinute: data.PAGE_LIMIT_GLOBAL,
+      windowMs: data.PAGE_LIMIT_WINDOW,
+    },
     contactCacheTtlMs: data.CONTACT_CACHE_TTL,
     dataDir: dataDirOf(data),
     log: logConfig(data),

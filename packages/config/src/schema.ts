@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_NOTIFY_LEASE_MS, RECORD_RETRY_BUDGET_MS, TWILIO_TIMEOUT_MS } from './delivery-timing';
 import { parseServiceKeys } from './service-keys';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const;
@@ -29,6 +30,11 @@ const duration = (max: string) =>
       const [, amount, unit] = /^(\d+)(ms|s|m|h)?$/.exec(value)!;
       return Number(amount) * UNIT_MS[unit ?? 's']!;
     });
+
+// A lease that can run out while a page is being sent or recorded lets the sweeper send it a second time.
+const minLeaseProblem =
+  `at least ${MIN_NOTIFY_LEASE_MS / 1000}s: a claimed page must outlive Twilio's ${TWILIO_TIMEOUT_MS / 1000}s timeout ` +
+  `and up to ${RECORD_RETRY_BUDGET_MS / 1000}s of retries recording it, or the sweeper would send it again`;
 
 const common = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -69,10 +75,12 @@ export const backendEnvSchema = z.object({
   ESCALATION_ROUNDS: z.coerce.number().int().min(0).max(10).default(3),
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   NOTIFY_RETRY_BASE: duration('10m').pipe(z.number().min(100, 'at least 100ms').max(600_000, 'at most 10m')).default(2000),
-  NOTIFY_LEASE: duration('1h').pipe(z.number().min(1000, 'at least 1s').max(3_600_000, 'at most 1h')).default(120_000),
+  NOTIFY_LEASE: duration('1h').pipe(z.number().min(MIN_NOTIFY_LEASE_MS, minLeaseProblem).max(3_600_000, 'at most 1h')).default(120_000),
   NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(10),
   PAGE_LIMIT_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
   PAGE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(300),
+  PAGE_LIMIT_PER_RECIPIENT: z.coerce.number().int().min(1).max(10_000).default(30),
+  PAGE_LIMIT_GLOBAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   PAGE_LIMIT_WINDOW: duration('1h').pipe(z.number().min(1000, 'at least 1s').max(3_600_000, 'at most 1h')).default(60_000),
   CONTACT_CACHE_TTL: duration('30d').pipe(z.number().min(0).max(2_592_000_000)).default(86_400_000),
 });

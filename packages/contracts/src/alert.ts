@@ -5,8 +5,12 @@ export const DEFAULT_SEVERITY: Severity = 'high';
 export const ALERT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
-export const ALERT_SOURCES = ['slack', 'api', 'alertmanager'] as const;
-export type AlertSource = (typeof ALERT_SOURCES)[number];
+/**
+ * Where Klaxon received an alert, decided by the server from the route that took it, never by the caller:
+ * `slack` only through the gateway's private `POST /slack/alert`. Only `slack` text is Slack markup.
+ */
+export const ALERT_ORIGINS = ['slack', 'api', 'alertmanager'] as const;
+export type AlertOrigin = (typeof ALERT_ORIGINS)[number];
 
 /** Ways Klaxon reaches a person; a contact lists the ones they accept. */
 export const CONTACT_CHANNELS = ['whatsapp', 'sms', 'voice', 'email'] as const;
@@ -40,7 +44,10 @@ export interface AlertDto {
   severity: Severity;
   message: string;
   rule_name: string | null;
-  source: AlertSource;
+  /** The system that raised the alert, as the caller named it (`billing-api`, `db-1.prod`); null when not named. */
+  source: string | null;
+  /** How Klaxon received it (set by the server): `slack`, `api` or `alertmanager`. */
+  origin: AlertOrigin;
   dedup_key: string | null;
   targets: AlertTargetDto[];
   slack: { channel_id: string | null; user_id: string | null } | null;

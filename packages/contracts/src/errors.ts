@@ -2,6 +2,7 @@
 export const ERROR_CODES = [
   'invalid_json',
   'unauthorized',
+  'forbidden',
   'not_found',
   'invalid_transition',
   'payload_too_large',

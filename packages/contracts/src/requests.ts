@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALERT_SOURCES, SEVERITIES } from './alert';
+import { SEVERITIES } from './alert';
 
 // Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
 export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
@@ -18,6 +18,12 @@ export const alertTargetSchema = z.union([
   z.strictObject({ phone: z.string().min(3).max(32) }),
 ]);
 
+const slackOrigin = z.strictObject({
+  channel_id: slackChannelId,
+  response_url: z.url({ protocol: /^https?$/ }).optional(),
+  user_id: slackUserId,
+});
+
 export const createAlertRequestSchema = z.strictObject({
   tenant_id: tenantIdSchema,
   message: z.string().trim().min(1, 'must not be empty').max(2000),
@@ -25,21 +31,38 @@ export const createAlertRequestSchema = z.strictObject({
   rule_name: z.string().min(1).max(200).optional(),
   targets: z.array(alertTargetSchema).min(1, 'at least one target').max(20),
   dedup_key: z.string().min(1).max(200).optional(),
-  source: z.enum(ALERT_SOURCES).optional(),
-  slack: z
-    .strictObject({
-      channel_id: slackChannelId,
-      response_url: z.url({ protocol: /^https?$/ }).optional(),
-      user_id: slackUserId,
-    })
+  // The caller's name for the system that raised the alert; free text, never trusted for anything.
+  source: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty when given')
+    .max(255)
+    .regex(/^[^\p{Cc}]*$/u, 'one line of text naming the system that raised the alert, such as billing-api')
     .optional(),
+  slack: slackOrigin.optional(),
 });
 export type CreateAlertRequest = z.infer<typeof createAlertRequestSchema>;
+
+/**
+ * Body of the gateway's private `POST /slack/alert`: a page typed in Slack, whose message is Slack markup
+ * (mentions as `<@U…>`, `&`, `<`, `>` already escaped by Slack). The `slack` part is required there.
+ */
+export const slackAlertRequestSchema = createAlertRequestSchema.extend({ slack: slackOrigin });
+export type SlackAlertRequest = z.infer<typeof slackAlertRequestSchema>;
+
+// Actors are shown in Slack and in logs: a closed character set keeps them from carrying markup or control characters.
+export const ACTOR_PATTERN = /^[\p{L}\p{Nd} ._@:-]+$/u;
 
 /** Body of `PUT /alerts/:id/acknowledge` and `/resolve`. */
 export const transitionRequestSchema = z.strictObject({
   note: z.string().trim().min(1, 'must not be empty when given').max(1000).optional(),
-  actor: z.string().trim().min(1).max(100).optional(),
+  actor: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty when given')
+    .max(100)
+    .regex(ACTOR_PATTERN, 'letters, digits, spaces and . _ @ : - only (such as slack:U024BE7LH or deploy-bot)')
+    .optional(),
 });
 export type TransitionRequest = z.infer<typeof transitionRequestSchema>;
 

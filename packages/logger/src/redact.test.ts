@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from './create-logger';
-import { maskPhone, redact } from './redact';
+import { maskPhone, redact, redactString } from './redact';
 import { runWithContext } from './request-context';
 
 describe('maskPhone', () => {
@@ -9,6 +9,60 @@ describe('maskPhone', () => {
     ['+442079460958', '+4*******0958'],
     ['+1234', '+***'],
   ])('masks %s as %s', (phone, masked) => expect(maskPhone(phone)).toBe(masked));
+});
+
+describe('redactString: phone numbers', () => {
+  it.each([
+    ['E.164', 'paging +14155550101 now', 'paging +1******0101 now'],
+    ['a WhatsApp address', 'to whatsapp:+14155550101', 'to whatsapp:+1******0101'],
+    ['spaced international', 'call +44 20 7946 0958 please', 'call +4*******0958 please'],
+    ['dashed international', 'call +1-415-555-0101', 'call +1******0101'],
+    ['dotted international', 'call +1.415.555.0101', 'call +1******0101'],
+    ['bracketed area code with a plus', 'call +1 (415) 555-0101.', 'call +1******0101.'],
+    ['bracketed trunk zero', 'call +44 (0) 20 7946 0958', 'call +4********0958'],
+    ['bracketed area code', 'profile says (415) 555-0101', 'profile says +4*****0101'],
+    ['bracketed area code, no space', 'profile says (415)555-0101', 'profile says +4*****0101'],
+    ['dotted', 'profile says 415.555.0101', 'profile says +4*****0101'],
+    ['dashed', 'profile says 415-555-0101', 'profile says +4*****0101'],
+    ['spaced', 'profile says 415 555 0101', 'profile says +4*****0101'],
+    ['national with a trunk zero', 'profile says 020 7946 0958', 'profile says +0******0958'],
+    ['mobile with a trunk zero', 'profile says 07911 123456', 'profile says +0******3456'],
+    ['quoted in an error', '"(415) 555-0101" is not valid', '"+4*****0101" is not valid'],
+    [
+      "Twilio's 21211 text",
+      "The 'To' number +14155553101 is not a valid phone number.",
+      "The 'To' number +1******3101 is not a valid phone number.",
+    ],
+    ['a number followed by a status code', 'to +14155550101 503', 'to +1******0101 503'],
+  ])('masks %s', (_spelling, text, masked) => {
+    expect(redactString(text)).toBe(masked);
+  });
+
+  it.each([
+    ['an ISO timestamp', 'at 2026-09-01T12:00:00.000Z'],
+    ['a timestamp with an offset', 'at 2026-09-01T12:00:00+05:30'],
+    ['a date and time', 'on 2026-09-01 12:00:00'],
+    ['a UUID', 'alert 123e4567-e89b-12d3-a456-426614174000 raised'],
+    ['a UUID of digits', 'alert 12345678-1234-1234-1234-123456789012 raised'],
+    ['durations', 'took 1500ms (1.5 s), retry in 300000 ms, budget 10_000'],
+    ['HTTP status codes', 'backend answered 503 after 429 and 200'],
+    ['Twilio error codes', 'Twilio 21211 then 63016 and 20003'],
+    ['alert numbers', 'acknowledged #42 and #1234567'],
+    ['ports', 'listening on 0.0.0.0:3000 and :5432'],
+    ['IPv4 addresses', 'from 192.168.100.200 via 10.0.0.1:8080'],
+    ['an IPv6 address', 'from [2001:db8::1]:443'],
+    ['a Slack ts', 'thread 1700000000.123456 updated'],
+    ['a Slack ts in a URL', 'https://x.slack.com/archives/C0123/p1700000000123456'],
+    ['a Unix time in ms', 'at 1700000000123'],
+    ['a version', 'node v20.11.1, @slack/web-api 8.2.0'],
+    ['a counter with a sign', 'delta +5, -3, +12 ms'],
+    ['a Slack user id', 'paging U0123456789 and W0123456789'],
+    ['a Twilio SID', 'sent SM1234567890abcdef1234567890abcdef'],
+    ['a Twilio API URL', 'POST https://api.twilio.com/2010-04-01/Accounts/AC0123/Messages.json'],
+    ['a byte count', 'body 1048576 bytes, 1 234 567 rows'],
+  ])('leaves %s alone', (_thing, text) => {
+    expect(redactString(text)).toBe(text);
+  });
 });
 
 describe('redact', () => {

@@ -1,6 +1,20 @@
 const SECRET_KEY = /(token|secret|password|passwd|authorization|signature|api[-_]?key|service[-_]?key|^key$|^keys$|cookie)/i;
-// E.164-like: a plus and 7 to 15 digits, also inside `whatsapp:+…` addresses and sentences.
-const PHONE = /\+[1-9]\d{6,14}\b/g;
+// Phone numbers as people and providers write them. Each spelling is anchored on what makes a number a
+// number (a leading plus, a bracketed area code, a leading trunk zero, or three groups shaped 3-3-4) so
+// timestamps, UUIDs, IPs, ports, durations, status and error codes and Slack ts values stay readable.
+const PHONE_SPELLINGS: readonly RegExp[] = [
+  // A plus and 7-15 digits: together (`+14155550123`, `whatsapp:+1…`), or in groups split by one space,
+  // dot or dash, with an optional bracketed group (`+44 20 7946 0958`, `+1 (415) 555-0101`). The run
+  // written together is tried first so `+14155550123 503` keeps its status code.
+  /\+[1-9]\d{6,14}(?!\w)|\+[1-9]\d{0,5}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,8})+(?!\w)/,
+  // North American 10-digit spellings: `(415) 555-0101`, `415.555.0101`, `415-555-0101`, `415 555 0101`.
+  /(?<![\w.+:-])(?:\(\d{3}\)[ .-]?\d{3}[ .-]|\d{3}(?<nanp>[ .-])\d{3}\k<nanp>)\d{4}(?!\w|[.:-]\d)/,
+  // National numbers with a trunk zero, in groups: `020 7946 0958`, `07911 123456`, `030-1234-5678`.
+  /(?<![\w.+:-])0\d{2,4}(?<trunk>[ -])\d{3,6}(?:\k<trunk>\d{3,4})?(?!\w|[.:-]\d)/,
+];
+// One pass over the text, so a masked number is never read again as part of another.
+const PHONE = new RegExp(PHONE_SPELLINGS.map((spelling) => spelling.source).join('|'), 'g');
+const PHONE_DIGITS = { min: 7, max: 15 };
 // Credentials inside connection strings: postgres://user:password@host.
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)(@)/gi;
 
@@ -11,8 +25,19 @@ export function maskPhone(phone: string): string {
   return `+${digits[0]}${'*'.repeat(digits.length - 5)}${digits.slice(-4)}`;
 }
 
+/**
+ * Masks every phone number in free text (see PHONE_SPELLINGS) and hides the password
+ * of connection strings. Used for log lines and for any provider text Klaxon stores or shows.
+ */
 export function redactString(value: string): string {
-  return value.replace(PHONE, (match) => maskPhone(match)).replace(URL_PASSWORD, '$1***$3');
+  return maskPhoneNumbers(value).replace(URL_PASSWORD, '$1***$3');
+}
+
+function maskPhoneNumbers(text: string): string {
+  return text.replace(PHONE, (match) => {
+    const digits = match.replace(/\D/g, '').length;
+    return digits >= PHONE_DIGITS.min && digits <= PHONE_DIGITS.max ? maskPhone(match) : match;
+  });
 }
 
 /** Deep copy with secrets replaced and phone numbers masked; safe for any log field. */

@@ -107,6 +107,22 @@ describe('fake Slack Web API driven by the real WebClient', () => {
     await expect(client.users.info({ user: 'U0JANE' })).resolves.toMatchObject({ ok: true });
   });
 
+  it('answers 429 with Retry-After, or a 5xx, on demand, for the calls that match', async () => {
+    const rejecting = new WebClient(botToken, { slackApiUrl: fake.slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, logLevel: LogLevel.ERROR });
+    fake.setUser('U0JANE', { profile: { phone: '+14155550101' } });
+    fake.setUser('U0BOB', { profile: { phone: '+14155550102' } });
+    fake.failMethodWithStatus('users.info', 429, { retryAfterSec: 7, times: 1, when: (args) => args.user === 'U0JANE' });
+
+    await expect(rejecting.users.info({ user: 'U0BOB' })).resolves.toMatchObject({ ok: true });
+    await expect(rejecting.users.info({ user: 'U0JANE' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 7 });
+    await expect(rejecting.users.info({ user: 'U0JANE' })).resolves.toMatchObject({ ok: true });
+
+    fake.failMethodWithStatus('users.info', 503);
+    await expect(rejecting.users.info({ user: 'U0JANE' })).rejects.toMatchObject({ code: ErrorCode.HTTPError, statusCode: 503 });
+    fake.reset();
+    await expect(rejecting.users.info({ user: 'U0JANE' })).resolves.toMatchObject({ ok: true });
+  });
+
   it('lets a test replace or add a method', async () => {
     fake.handle('users.lookupByEmail', (args) => ({ user: { id: 'U0BYMAIL', email: args.email } }));
 

@@ -71,6 +71,12 @@ export interface FakeSlackApi {
   setChannel(channelId: string, channel: FakeSlackChannel): void;
   /** `method` answers `{ok: false, error}`: the next `times` calls, or until reset() when `times` is unset. */
   failMethod(method: string, error: string, options?: { times?: number }): void;
+  /**
+   * `method` answers with HTTP `status` (429 with a `Retry-After` of `retryAfterSec`, default 1; 5xx), as Slack
+   * does when it throttles or fails: the next `times` calls (all until reset() when unset) for which `when`
+   * holds (every call when unset).
+   */
+  failMethodWithStatus(method: string, status: number, options?: { times?: number; retryAfterSec?: number; when?: (args: Record<string, unknown>) => boolean }): void;
   /** Replaces the answer of `method` (or adds a method the fake does not know). */
   handle(method: string, handler: FakeSlackMethodHandler): void;
   /** A `response_url` on this fake; POSTs to it are recorded. Without `id`, a fresh one each call. */
@@ -108,6 +114,13 @@ interface Failure {
   remaining: number | undefined;
 }
 
+interface StatusFailure {
+  status: number;
+  retryAfterSec: number;
+  remaining: number | undefined;
+  when: (args: Record<string, unknown>) => boolean;
+}
+
 class FakeSlackApiServer implements FakeSlackApi {
   readonly teamId: string;
   readonly botUserId: string;
@@ -121,6 +134,7 @@ class FakeSlackApiServer implements FakeSlackApi {
   #users = new Map<string, FakeSlackUser>();
   #channels = new Map<string, FakeSlackChannel>();
   #failures = new Map<string, Failure>();
+  #statusFailures = new Map<string, StatusFailure>();
   #handlers = new Map<string, FakeSlackMethodHandler>();
   #waiters = new Set<Waiter>();
   #responseSequence = 0;
@@ -176,6 +190,10 @@ class FakeSlackApiServer implements FakeSlackApi {
     this.#failures.set(method, { error, remaining: options.times });
   }
 
+  failMethodWithStatus(method: string, status: number, options: { times?: number; retryAfterSec?: number; when?: (args: Record<string, unknown>) => boolean } = {}): void {
+    this.#statusFailures.set(method, { status, retryAfterSec: options.retryAfterSec ?? 1, remaining: options.times, when: options.when ?? (() => true) });
+  }
+
   handle(method: string, handler: FakeSlackMethodHandler): void {
     this.#handlers.set(method, handler);
   }
@@ -216,6 +234,7 @@ class FakeSlackApiServer implements FakeSlackApi {
     this.#calls = [];
     this.#responses = [];
     this.#failures.clear();
+    this.#statusFailures.clear();
     this.#handlers.clear();
   }
 
@@ -234,7 +253,15 @@ class FakeSlackApiServer implements FakeSlackApi {
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     if (apiMatch?.[1]) {
       const call = this.#recordCall(apiMatch[1], req, url, raw);
-      // Slack answers API errors with HTTP 200 and ok:false; any other status makes WebClient retry for minutes.
+      const statusFailure = this.#takeStatusFailure(call);
+      if (statusFailure) {
+        const headers = statusFailure.status === 429 ? { 'Retry-After': String(statusFailure.retryAfterSec) } : {};
+        res.writeHead(statusFailure.status, { 'Content-Type': 'application/json', ...headers });
+        res.end(JSON.stringify({ ok: false, error: statusFailure.status === 429 ? 'ratelimited' : 'service_unavailable' }));
+        this.#notifyWaiters();
+        return;
+      }
+      // Slack answers API errors with HTTP 200 and ok:false; other statuses are scripted with failMethodWithStatus.
       sendJson(res, 200, this.#answer(call));
       this.#notifyWaiters();
       return;
@@ -263,6 +290,16 @@ class FakeSlackApiServer implements FakeSlackApi {
     this.#calls.push(call);
     this.#onCall?.(call);
     return call;
+  }
+
+  #takeStatusFailure(call: FakeSlackCall): StatusFailure | undefined {
+    const failure = this.#statusFailures.get(call.method);
+    if (!failure?.when(call.args)) return undefined;
+    if (failure.remaining !== undefined) {
+      failure.remaining -= 1;
+      if (failure.remaining <= 0) this.#statusFailures.delete(call.method);
+    }
+    return failure;
   }
 
   #answer(call: FakeSlackCall): Record<string, unknown> {

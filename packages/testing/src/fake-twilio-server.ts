@@ -67,6 +67,8 @@ export interface FakeTwilio {
   respondWith(responder: FakeTwilioResponder | undefined): void;
   /** The next `count` (default 1) create requests are answered `ms` late, to exercise client timeouts. */
   delayNext(ms: number, count?: number): void;
+  /** The next create request is answered only once `until` settles: to order a page after something the test awaits. */
+  holdNext(until: Promise<unknown>): void;
   /** Resolves with the first successfully created message matching `predicate`, already received or not. */
   waitForMessage(predicate?: FakeTwilioPredicate, timeoutMs?: number): Promise<FakeTwilioRequest>;
   /** Resolves with the first successfully created call matching `predicate`, already received or not. */
@@ -83,6 +85,8 @@ const DEFAULT_WAIT_MS = 5_000;
 const MESSAGE_TO = /^(whatsapp:)?\+[1-9]\d{6,14}$/;
 const CALL_TO = /^(\+[1-9]\d{6,14}|client:\S+|sip:\S+)$/;
 const MAX_BODY_CHARS = 1600;
+// Inline TwiML of a call, counted as sent (after XML escaping); over it Twilio answers 32018.
+const MAX_TWIML_CHARS = 4000;
 
 export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<FakeTwilio> {
   const fake = new FakeTwilioServer(options.accountSid ?? DEFAULT_ACCOUNT_SID, options.authToken);
@@ -107,7 +111,7 @@ class FakeTwilioServer implements FakeTwilio {
   #url = '';
   #requests: FakeTwilioRequest[] = [];
   #queued: FakeTwilioOutcome[] = [];
-  #delays: number[] = [];
+  #delays: Array<number | Promise<unknown>> = [];
   #responder: FakeTwilioResponder | undefined;
   #resources = new Map<string, Resource>();
   #waiters = new Set<Waiter>();
@@ -157,6 +161,10 @@ class FakeTwilioServer implements FakeTwilio {
 
   delayNext(ms: number, count = 1): void {
     for (let i = 0; i < count; i += 1) this.#delays.push(ms);
+  }
+
+  holdNext(until: Promise<unknown>): void {
+    this.#delays.push(until);
   }
 
   waitForMessage(predicate: FakeTwilioPredicate = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<FakeTwilioRequest> {
@@ -228,7 +236,9 @@ class FakeTwilioServer implements FakeTwilio {
   ): Promise<void> {
     const delay = this.#delays.shift();
     // The work is still done after the client gave up, as at Twilio: a timeout is an unknown outcome.
-    if (delay !== undefined) await this.#sleep(delay);
+    if (typeof delay === 'number') await this.#sleep(delay);
+    // A hold whose awaited event failed still answers: the test reports its own failure.
+    else if (delay !== undefined) await delay.catch(() => undefined);
 
     const outcome = this.#queued.shift() ?? this.#responder?.(request) ?? { type: 'success' };
     switch (outcome.type) {
@@ -430,6 +440,9 @@ function validateCall(form: Record<string, string>): TwilioErrorSpec | undefined
   if (!form.From) return { status: 400, code: 21213, message: "No 'From' number is specified" };
   if (!form.Url && !form.Twiml && !form.ApplicationSid) {
     return { status: 400, code: 21205, message: 'Either Url, Twiml or ApplicationSid is required' };
+  }
+  if ((form.Twiml ?? '').length > MAX_TWIML_CHARS) {
+    return { status: 400, code: 32018, message: 'The TwiML provided exceeds the maximum length of 4000 characters.' };
   }
   return undefined;
 }

@@ -8,3 +8,5 @@ export * from './local-http';
 export * from './postgres-in-child';
 export * from './alert-fixtures';
 export * from './slack-payloads';
+export * from './text-cases';
+export * from './service-process';

@@ -14,7 +14,8 @@ const CANNED_ALERT = JSON.stringify({
   severity: 'high',
   message: 'bench alert',
   rule_name: null,
-  source: 'slack',
+  source: null,
+  origin: 'slack',
   dedup_key: null,
   targets: [{ slack_user_id: 'U0BENCH1', name: 'bench', phone: '+1******0100', status: 'paging', channels: ['whatsapp'], reason: null }],
   slack: { channel_id: 'C0001', user_id: 'U0001' },
@@ -29,7 +30,7 @@ const counts = { forwards: 0, raised: 0, notPaged: 0 };
 
 const backend = http.createServer((req, res) => {
   void readBody(req).then(() => {
-    if (req.method === 'POST' && req.url === '/alert') {
+    if (req.method === 'POST' && req.url === '/slack/alert') {
       counts.forwards++;
       res.writeHead(201, { 'content-type': 'application/json' }).end(CANNED_ALERT);
     } else {

@@ -11,7 +11,8 @@ interface AlertRow {
   severity: Alert['severity'];
   message: string;
   rule_name: string | null;
-  source: Alert['source'];
+  source: string | null;
+  origin: Alert['origin'];
   dedup_key: string | null;
   request_id: string | null;
   slack_channel_id: string | null;
@@ -51,6 +52,7 @@ function toAlert(row: AlertRow): Alert {
     message: row.message,
     ruleName: row.rule_name,
     source: row.source,
+    origin: row.origin,
     dedupKey: row.dedup_key,
     requestId: row.request_id,
     slackChannelId: row.slack_channel_id,
@@ -93,9 +95,9 @@ export async function allocateAlertNumber(db: Queryable, tenantId: string): Prom
  */
 export async function insertAlert(db: Queryable, alert: NewAlert, number: number): Promise<Alert | null> {
   const row = await db.oneOrNone<{ id: string }>(
-    `INSERT INTO alerts (tenant_id, number, severity, message, rule_name, source, dedup_key, request_id,
+    `INSERT INTO alerts (tenant_id, number, severity, message, rule_name, source, origin, dedup_key, request_id,
                          slack_channel_id, slack_user_id, slack_response_url)
-     VALUES ($(tenantId), $(number), $(severity), $(message), $(ruleName), $(source), $(dedupKey), $(requestId),
+     VALUES ($(tenantId), $(number), $(severity), $(message), $(ruleName), $(source), $(origin), $(dedupKey), $(requestId),
              $(slackChannelId), $(slackUserId), $(slackResponseUrl))
      ON CONFLICT DO NOTHING
      RETURNING id`,

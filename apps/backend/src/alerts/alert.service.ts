@@ -89,6 +89,7 @@ export class AlertService {
             data: {
               severity: inserted.severity,
               source: inserted.source,
+              origin: inserted.origin,
               targets: inserted.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
             },
           });
@@ -166,7 +167,7 @@ export class AlertService {
 }
 
 function creatorOf(input: NewAlert): string {
-  return input.slackUserId ? slackActor(input.slackUserId) : input.source;
+  return input.slackUserId ? slackActor(input.slackUserId) : input.origin;
 }
 
 function refusal(current: Alert, action: AlertAction): TransitionRefusedError {

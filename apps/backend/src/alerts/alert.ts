@@ -1,4 +1,4 @@
-import type { AlertSource, AlertStatus, Channel, ContactChannel, Severity, TargetStatus } from '@klaxon/contracts';
+import type { AlertOrigin, AlertStatus, Channel, ContactChannel, Severity, TargetStatus } from '@klaxon/contracts';
 import type { QuietHours } from '../notify/quiet-hours';
 
 /** Who an alert pages, as resolved when it was raised (contacts, then the Slack profile). */
@@ -31,7 +31,10 @@ export interface NewAlert {
   severity: Severity;
   message: string;
   ruleName: string | null;
-  source: AlertSource;
+  /** The caller's name for the system that raised it; free text, null when not named. */
+  source: string | null;
+  /** How Klaxon received it, decided by the route: only `slack` text is Slack markup. */
+  origin: AlertOrigin;
   dedupKey: string | null;
   requestId: string | null;
   slackChannelId: string | null;

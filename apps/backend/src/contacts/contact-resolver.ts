@@ -5,7 +5,7 @@ import type { Queryable } from '../db/database';
 import { type Contact, DEFAULT_CONTACT_CHANNELS } from './contact';
 import { findContact, forgetSlackContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
-import type { SlackDirectory, SlackProfile } from './slack-directory';
+import { SlackDirectoryError, type SlackDirectory, type SlackLookupFailure, type SlackProfile } from './slack-directory';
 
 export interface ContactResolverOptions {
   db: Queryable;
@@ -20,6 +20,12 @@ export interface ContactResolverOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SET_PHONE_ADVICE = 'ask them to run `/alert phone <number>`';
+// A throttled or slow Slack says nothing about the person's number: the reason must not read as "no number".
+const LOOKUP_FAILED: Record<SlackLookupFailure, string> = {
+  rate_limited: 'could not look up (Slack rate limit)',
+  timeout: 'could not look up (Slack did not answer in time)',
+  unavailable: 'Slack could not be reached to look up their phone number',
+};
 
 /** Resolves targets from the contacts table first, then the Slack profile (cached as source `slack`). */
 export class ContactResolver implements TargetResolver {
@@ -73,7 +79,8 @@ export class ContactResolver implements TargetResolver {
         this.logger.warn('slack unreachable, paging the cached profile number', { tenantId, slackUserId, phone: maskPhone(contact.phone), error });
         return paging(contact, null);
       }
-      return unreachable(slackUserId, null, `Slack could not be reached to look up their phone number; try again, or ${SET_PHONE_ADVICE}`);
+      const why = error instanceof SlackDirectoryError ? error.why : 'unavailable';
+      return unreachable(slackUserId, null, `${LOOKUP_FAILED[why]}; try again, or ${SET_PHONE_ADVICE}`);
     }
 
     if (!profile) {

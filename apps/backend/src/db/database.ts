@@ -1,4 +1,5 @@
 import pgPromise from 'pg-promise';
+import { DATABASE_CONNECT_TIMEOUT_MS } from '@klaxon/config';
 
 export type Database = pgPromise.IDatabase<object>;
 /** A database or an open transaction: repositories take either, so services compose transactions. */
@@ -19,7 +20,8 @@ export function createDatabase({ url, poolSize, applicationName }: DatabaseOptio
     max: poolSize,
     application_name: applicationName,
     // Fail fast when PostgreSQL is down so callers get a 503 in seconds, not a hung request.
-    connectionTimeoutMillis: 3000,
+    // The lease minimum (NOTIFY_LEASE) counts on this bound for each try to record a sent page.
+    connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
     query_timeout: 15_000,
     allowExitOnIdle: true,
   });

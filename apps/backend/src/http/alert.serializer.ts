@@ -15,6 +15,7 @@ export function toAlertDto(alert: Alert): AlertDto {
     message: alert.message,
     rule_name: alert.ruleName,
     source: alert.source,
+    origin: alert.origin,
     dedup_key: alert.dedupKey,
     targets: alert.targets.map((t) => ({
       slack_user_id: t.slackUserId,

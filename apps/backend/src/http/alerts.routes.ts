@@ -1,21 +1,23 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import {
   ALERT_STATUSES,
   createAlertRequestSchema,
   DEFAULT_SEVERITY,
   SEVERITIES,
+  slackAlertRequestSchema,
   tenantIdSchema,
   transitionRequestSchema,
   type AlertListDto,
+  type AlertOrigin,
 } from '@klaxon/contracts';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertRef, AlertService } from '../alerts/alert.service';
-import { NotFoundError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
 import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
 import { decodeCursor, encodeCursor } from './cursor';
-import { pagingRateLimits, type PagingLimits } from './paging-rate-limit';
+import { pageOf, pagingRateLimits, type PagingLimits } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
@@ -38,18 +40,16 @@ export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optio
 export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertService; metrics: BackendMetrics; pagingLimits: PagingLimits }): Router {
   const router = Router();
 
-  router.post('/alert', ...pagingRateLimits(pagingLimits), async (req, res) => {
-    const body = parseInput(createAlertRequestSchema, req.body);
-    const caller = callerOf(res);
-    if (caller.tenantId !== null && body.tenant_id !== caller.tenantId) {
-      throw new ValidationError(`tenant_id: this service key may only raise alerts for tenant ${caller.tenantId}`);
-    }
+  // The origin is the route's, never the body's: only text that came through Slack is posted as Slack markup.
+  const raise = async (origin: AlertOrigin, res: Response) => {
+    const body = pageOf(res);
     const { alert, outcome } = await alerts.raise({
       tenantId: body.tenant_id,
       severity: body.severity ?? DEFAULT_SEVERITY,
       message: body.message,
       ruleName: body.rule_name ?? null,
-      source: body.source ?? (body.slack ? 'slack' : 'api'),
+      source: body.source ?? null,
+      origin,
       dedupKey: body.dedup_key ?? null,
       requestId: res.locals.requestId as string,
       slackChannelId: body.slack?.channel_id ?? null,
@@ -57,9 +57,27 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
       slackResponseUrl: body.slack?.response_url ?? null,
       targets: body.targets.map((t) => ('slack_user_id' in t ? { slackUserId: t.slack_user_id } : { phone: t.phone })),
     });
-    if (outcome === 'created') metrics.alertsRaised.inc({ severity: alert.severity, source: alert.source });
+    if (outcome === 'created') metrics.alertsRaised.inc({ severity: alert.severity, origin: alert.origin });
     // A replayed request id answers as the first time did; a dedup hit is the existing alert, not a new one.
     res.status(outcome === 'deduplicated' ? 200 : 201).json(toAlertDto(alert));
+  };
+
+  // One set of counters for both routes: a page counts once against its user and tenant, however it came.
+  const limited = pagingRateLimits(pagingLimits);
+  router.post('/alert', admitPage(createAlertRequestSchema), ...limited, async (_req, res) => {
+    await raise('api', res);
+  });
+
+  // The gateway's forward of `/alert` typed in Slack. Private: only an internal key (bound to no tenant) may
+  // use it, since what it accepts is posted to Slack as markup. See the README's security section.
+  const gatewayOnly: RequestHandler = (_req, res, next) => {
+    if (callerOf(res).tenantId !== null) {
+      throw new UnauthorizedError("POST /slack/alert is the Slack gateway's route; a key bound to a tenant raises alerts with POST /alert");
+    }
+    next();
+  };
+  router.post('/slack/alert', gatewayOnly, admitPage(slackAlertRequestSchema), ...limited, async (_req, res) => {
+    await raise('slack', res);
   });
 
   router.get('/alerts', async (req, res) => {
@@ -108,6 +126,23 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
 
   return router;
 }
+
+/**
+ * Checks a raise before anything is counted: the key's tenant scope first (a key bound to one tenant
+ * cannot use up another tenant's limits, nor learn how its body would be judged), then the body. The
+ * limiters that follow key on the validated body only.
+ */
+const admitPage =
+  (schema: typeof createAlertRequestSchema | typeof slackAlertRequestSchema): RequestHandler =>
+  (req, res, next) => {
+    const caller = callerOf(res);
+    const named = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
+    if (caller.tenantId !== null && named !== undefined && named !== caller.tenantId) {
+      throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
+    }
+    res.locals.page = parseInput(schema, req.body);
+    next();
+  };
 
 /** The tenant a request is about: the one named, which a bound key must match, or the bound key's own. */
 function tenantOf(res: Response, named: string | undefined): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ALERT_SOURCES,
+  ALERT_ORIGINS,
   ALERT_STATUSES,
   CHANNELS,
   CONTACT_SOURCES,
@@ -10,6 +10,7 @@ import {
   SERVICE_KEY_HEADER,
   SEVERITIES,
   SLACK_USER_ID_PATTERN,
+  slackAlertRequestSchema,
   TARGET_STATUSES,
   tenantIdSchema,
   transitionRequestSchema,
@@ -129,6 +130,7 @@ type SchemaName =
   | 'Error'
   | 'TransitionConflict'
   | 'CreateAlertRequest'
+  | 'SlackAlertRequest'
   | 'TransitionRequest'
   | 'Contact'
   | 'UpsertContactRequest'
@@ -163,7 +165,12 @@ const alert = dtoSchema<AlertDto>(
     severity: { type: 'string', enum: [...SEVERITIES] },
     message: { type: 'string' },
     rule_name: nullable({ type: 'string' }),
-    source: { type: 'string', enum: [...ALERT_SOURCES] },
+    source: nullable({ type: 'string', maxLength: 255, description: 'The system that raised the alert, as the caller named it (`billing-api`); null when not named. Free text: never trusted.' }),
+    origin: {
+      type: 'string',
+      enum: [...ALERT_ORIGINS],
+      description: 'How Klaxon received the alert, set by the server from the route: `slack` (the gateway, `POST /slack/alert`), `api` (`POST /alert`), `alertmanager`. Only `slack` text is shown in Slack as Slack markup; any other is escaped.',
+    },
     dedup_key: nullable({ type: 'string' }),
     targets: { type: 'array', items: schemaRef('AlertTarget') },
     slack: {
@@ -238,6 +245,7 @@ const schemas: Record<SchemaName, JsonSchema> = {
     'A refused transition: the alert’s current status, who put it there and when. Nothing was changed.',
   ),
   CreateAlertRequest: fromZod(createAlertRequestSchema),
+  SlackAlertRequest: fromZod(slackAlertRequestSchema),
   TransitionRequest: fromZod(transitionRequestSchema),
   Contact: dtoSchema<ContactDto>(
     {
@@ -264,10 +272,13 @@ const schemas: Record<SchemaName, JsonSchema> = {
 const responses = {
   InvalidJson: errorResponse('invalid_json', 'The body is not valid (UTF-8) JSON.'),
   Unauthorized: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header is missing or matches no configured key.`),
+  Forbidden: errorResponse('forbidden', 'The service key is bound to another tenant than the one named; nothing was counted against that tenant’s limits.'),
+  GatewayOnly: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header is missing, matches no configured key, or is a key bound to a tenant: this route is the gateway’s.`),
   NotFound: errorResponse('not_found', 'No such alert or tenant, or one this service key may not see.'),
   PayloadTooLarge: errorResponse('payload_too_large', 'The body is larger than the configured limit (256 kB by default).'),
-  InvalidField: errorResponse('invalid_field', 'A field, parameter or query value is invalid; the detail names it and what was expected.'),
-  RateLimited: errorResponse('rate_limited', 'Too many alerts from this Slack user or tenant in the window (PAGE_LIMIT_*); `Retry-After` says how long to wait.'),
+  InvalidField: errorResponse('invalid_field', 'A field, parameter, query value or the `x-request-id` header is invalid; the detail names it and what was expected.'),
+  InvalidRequestId: errorResponse('invalid_field', 'The `x-request-id` header is malformed (the detail names it); send a valid one, or none.'),
+  RateLimited: errorResponse('rate_limited', 'Too many alerts from this Slack user or tenant in the window, or from all tenants together in the last minute (PAGE_LIMIT_*); `Retry-After` says how long to wait.'),
   DatabaseUnavailable: errorResponse('database_unavailable', 'PostgreSQL is unreachable; nothing was changed. Retry in a few seconds.'),
   TransitionConflict: json('The transition is not allowed from the alert’s current status (e.g. already acknowledged).', schemaRef('TransitionConflict')),
 } satisfies Record<string, ResponseObject>;
@@ -316,44 +327,57 @@ function transitionOperation(action: 'acknowledge' | 'resolve', outcome: string)
   };
 }
 
-const paths: Record<string, PathItem> = {
-  '/alert': {
-    post: {
-      operationId: 'raiseAlert',
-      summary: 'Raise an alert',
-      description:
-        'Stores the alert, resolves its targets and queues their notifications in one transaction. A `dedup_key` matching an open alert of the tenant answers 200 with that alert instead of raising another. A repeated `x-request-id` answers as the first request did.',
-      tags: [ALERT_TAG],
-      parameters: [
-        {
-          name: REQUEST_ID_HEADER,
-          in: 'header',
-          required: false,
-          description: 'Idempotency key: a retry with the same id returns the first answer. Echoed on every response.',
-          schema: { type: 'string', pattern: ACCEPTABLE_ID.source },
-        },
-      ],
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: schemaRef('CreateAlertRequest'),
-            example: { tenant_id: 'T024BE7LD', message: 'checkout is down', severity: 'critical', targets: [{ slack_user_id: 'U024BE7LH' }, { phone: '+14155550101' }] },
-          },
-        },
+const RAISE_DESCRIPTION =
+  'Stores the alert, resolves its targets and queues their notifications in one transaction. A `dedup_key` matching an open alert of the tenant answers 200 with that alert instead of raising another. A repeated `x-request-id` answers as the first request did. The key’s tenant scope (403) and the body (422) are checked before the rate limits (429), so a refused request is counted by none of them.';
+
+/** POST /alert and the gateway's POST /slack/alert differ in body, origin and who may call. */
+function raiseOperation(route: 'api' | 'slack'): Operation {
+  const api = route === 'api';
+  return {
+    operationId: api ? 'raiseAlert' : 'raiseSlackAlert',
+    summary: api ? 'Raise an alert' : 'Raise an alert typed in Slack (the gateway only)',
+    description: api
+      ? `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`api\`: its text is shown in Slack as plain text (\`&\`, \`<\`, \`>\` escaped), never as Slack markup.`
+      : `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`slack\`: its message is Slack markup as Slack sent it (mentions, escaped \`&\`, \`<\`, \`>\`) and is shown as such. Only a key bound to no tenant may call it.`,
+    tags: [ALERT_TAG],
+    parameters: [
+      {
+        name: REQUEST_ID_HEADER,
+        in: 'header',
+        required: false,
+        description: 'Idempotency key: a retry with the same id returns the first answer (a refused request stays refused). Echoed on every response; a malformed one is refused with 422 on every route.',
+        schema: { type: 'string', pattern: ACCEPTABLE_ID.source },
       },
-      responses: {
-        '201': json('The alert raised.', schemaRef('Alert')),
-        '200': json('An open alert of the tenant already has this `dedup_key`: that alert, unchanged.', schemaRef('Alert')),
-        '400': responseRef('InvalidJson'),
-        '401': responseRef('Unauthorized'),
-        '413': responseRef('PayloadTooLarge'),
-        '422': responseRef('InvalidField'),
-        '429': responseRef('RateLimited'),
-        '503': responseRef('DatabaseUnavailable'),
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: schemaRef(api ? 'CreateAlertRequest' : 'SlackAlertRequest'),
+          example: api
+            ? { tenant_id: 'T024BE7LD', message: 'checkout is down', severity: 'critical', source: 'billing-api', targets: [{ slack_user_id: 'U024BE7LH' }, { phone: '+14155550101' }] }
+            : { tenant_id: 'T024BE7LD', message: 'checkout is down, see <#C024BE91L>', severity: 'critical', targets: [{ slack_user_id: 'U024BE7LH' }], slack: { channel_id: 'C024BE91L', user_id: 'U024BE7LJ' } },
+        },
       },
     },
-  },
+    responses: {
+      '201': json('The alert raised.', schemaRef('Alert')),
+      '200': json('An open alert of the tenant already has this `dedup_key`: that alert, unchanged.', schemaRef('Alert')),
+      '400': responseRef('InvalidJson'),
+      '401': responseRef(api ? 'Unauthorized' : 'GatewayOnly'),
+      // The gateway's route takes unbound keys only (401 otherwise), so it never meets a foreign tenant.
+      ...(api ? { '403': responseRef('Forbidden') } : {}),
+      '413': responseRef('PayloadTooLarge'),
+      '422': responseRef('InvalidField'),
+      '429': responseRef('RateLimited'),
+      '503': responseRef('DatabaseUnavailable'),
+    },
+  };
+}
+
+const paths: Record<string, PathItem> = {
+  '/alert': { post: raiseOperation('api') },
+  '/slack/alert': { post: raiseOperation('slack') },
   '/alerts': {
     get: {
       operationId: 'listAlerts',
@@ -466,6 +490,7 @@ const paths: Record<string, PathItem> = {
       security: PUBLIC,
       responses: {
         '200': json('Healthy.', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'healthy' }, db: { const: 'up' } } }),
+        '422': responseRef('InvalidRequestId'),
         '503': json('PostgreSQL is unreachable.', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'unhealthy' }, db: { const: 'down' } } }),
       },
     },
@@ -477,7 +502,10 @@ const paths: Record<string, PathItem> = {
       description: 'Unauthenticated like /health: the backend listens on loopback only, and labels carry no ids or phone numbers.',
       tags: [OPS_TAG],
       security: PUBLIC,
-      responses: { '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      responses: {
+        '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        '422': responseRef('InvalidRequestId'),
+      },
     },
   },
   '/openapi.json': {
@@ -489,6 +517,7 @@ const paths: Record<string, PathItem> = {
       security: PUBLIC,
       responses: {
         '200': json('The OpenAPI 3.1 description of this API.', { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } } }),
+        '422': responseRef('InvalidRequestId'),
       },
     },
   },
@@ -500,9 +529,9 @@ export const openApiDocument: OpenApiDocument = {
   info: {
     title: 'Klaxon backend',
     // The version of this description, not of the build; bump it when a route or a body changes shape.
-    version: '1.0.0',
+    version: '1.1.0',
     description:
-      'Private alert service behind the Slack gateway. JSON in, JSON out. Every error is `{error, detail}`; any route may also answer 500 `internal` on an unexpected failure. Every response carries `x-request-id`.',
+      'Private alert service behind the Slack gateway. JSON in, JSON out. Every error is `{error, detail}`; any route may also answer 500 `internal` on an unexpected failure. Every response carries `x-request-id`: the caller’s, or one made when none was sent; a malformed one is refused with 422 on every route.',
   },
   servers: [{ url: 'http://127.0.0.1:5002', description: 'The default listen address (loopback only).' }],
   security: [{ serviceKey: [] }],

@@ -103,7 +103,7 @@ export async function claimDelivery(db: Queryable, id: string, leaseMs: number, 
     `UPDATE deliveries
         SET status = 'sending', attempts = attempts + 1, lease_until = now() + $2 * interval '1 millisecond',
             next_attempt_at = NULL, updated_at = now()
-      WHERE id = $1 AND (status = 'queued' OR (status = 'held' AND held_until <= $3))
+      WHERE id = $1 AND (status = 'queued' OR (status = 'held' AND held_until <= $3::timestamptz + interval '2 seconds'))
       RETURNING *`,
     [id, leaseMs, now],
   );
@@ -161,14 +161,93 @@ export async function dueHeldDeliveries(db: Queryable, now: Date, limit = 500): 
 }
 
 /**
- * Deliveries whose lease ran out while `sending`: their backend died mid-attempt. Puts them back in the
- * queue (row locks make each come back once however many backends sweep) and returns their ids.
+ * Pages to `address` sent, or being sent, within the last `windowMs` (all tenants, all backends), not
+ * counting `exceptId`; and, when there are `limit` or more, when the window will have room for one more.
+ * Times are the database's, like the job queue's `run_at`.
  */
-export async function requeueExpiredLeases(db: Queryable): Promise<string[]> {
+export async function recentPagesTo(
+  db: Queryable,
+  address: string,
+  { windowMs, limit, exceptId }: { windowMs: number; limit: number; exceptId: string },
+): Promise<{ count: number; roomAt: Date | null }> {
+  const row = await db.one<{ count: number; room_at: Date | null }>(
+    `SELECT count(*)::int AS count,
+            (array_agg(updated_at ORDER BY updated_at DESC))[$(limit)] + $(windowMs) * interval '1 millisecond' AS room_at
+       FROM deliveries
+      WHERE address = $(address) AND status IN ('sent', 'sending') AND id <> $(exceptId)
+        AND updated_at > now() - $(windowMs) * interval '1 millisecond'`,
+    { address, windowMs, limit, exceptId },
+  );
+  return { count: row.count, roomAt: row.room_at };
+}
+
+/**
+ * Puts a claimed delivery on hold until `until`. The claim's attempt is given back: holding is not a try,
+ * and must not use up the retries a failing send has.
+ */
+export async function holdDelivery(db: Queryable, id: string, hold: { until: Date; reason: HoldReason; detail: string }): Promise<void> {
+  await db.none(
+    `UPDATE deliveries
+        SET status = 'held', attempts = attempts - 1, lease_until = NULL, held_until = $2, hold_reason = $3,
+            error_detail = $4, updated_at = now()
+      WHERE id = $1`,
+    [id, hold.until, hold.reason, hold.detail],
+  );
+}
+
+/**
+ * The provider's id of a page it accepted, written alone when the full record of `sent` failed: a delivery
+ * carrying one is never sent again (see `requeueExpiredLeases`), the sweeper records it as sent instead.
+ */
+export async function noteProviderMessageId(db: Queryable, id: string, providerMessageId: string): Promise<void> {
+  await db.none(`UPDATE deliveries SET provider_message_id = $2, updated_at = now() WHERE id = $1 AND status = 'sending'`, [id, providerMessageId]);
+}
+
+/**
+ * Deliveries whose lease ran out while `sending` and that no provider accepted as far as we know: their
+ * backend died mid-attempt. Puts them back in the queue (row locks make each come back once however many
+ * backends sweep) and returns their ids. One with a provider id is left to `settleExpiredSent`, and
+ * `sentHere` (pages this process sent but could not record yet) are left alone.
+ */
+export async function requeueExpiredLeases(db: Queryable, sentHere: readonly string[] = []): Promise<string[]> {
   const rows = await db.manyOrNone<{ id: string }>(
     `UPDATE deliveries SET status = 'queued', lease_until = NULL, updated_at = now()
-      WHERE status = 'sending' AND lease_until < now()
+      WHERE status = 'sending' AND lease_until < now() AND provider_message_id IS NULL AND id <> ALL($1::uuid[])
       RETURNING id`,
+    [sentHere],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Deliveries whose lease ran out while `sending` though a provider had accepted them: recorded as sent. */
+export async function settleExpiredSent(db: Queryable): Promise<Delivery[]> {
+  const rows = await db.manyOrNone<DeliveryRow>(
+    `UPDATE deliveries SET status = 'sent', lease_until = NULL, updated_at = now(), error_code = NULL, error_detail = NULL
+      WHERE status = 'sending' AND lease_until < now() AND provider_message_id IS NOT NULL
+      RETURNING *`,
+  );
+  return rows.map(toDelivery);
+}
+
+/**
+ * Queued deliveries older than `graceMs` whose job is gone: deleted, or failed for good (its attempts used
+ * up, so graphile-worker will never run it again). A job being run (locked) counts as present. Touches
+ * them so that a second sweeper skips them (row locks) and the next sweep waits another grace period.
+ * graphile-worker 0.17's public `jobs` view carries the key, attempts and lock of every job.
+ */
+export async function claimOrphanedQueued(db: Queryable, graceMs: number, jobKeyPrefix: string): Promise<string[]> {
+  const rows = await db.manyOrNone<{ id: string }>(
+    `UPDATE deliveries SET updated_at = now()
+      WHERE id IN (
+        SELECT d.id FROM deliveries d
+         WHERE d.status = 'queued'
+           AND d.updated_at < now() - $1 * interval '1 millisecond'
+           AND NOT EXISTS (
+             SELECT 1 FROM graphile_worker.jobs j
+              WHERE j.key = $2 || d.id AND (j.locked_at IS NOT NULL OR j.attempts < j.max_attempts))
+         FOR UPDATE OF d SKIP LOCKED)
+      RETURNING id`,
+    [graceMs, jobKeyPrefix],
   );
   return rows.map((r) => r.id);
 }

@@ -1,5 +1,6 @@
-import { CHANNEL_LABELS } from '@klaxon/contracts';
-import { maskPhone, type Logger } from '@klaxon/logger';
+import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
+import { CHANNEL_LABELS, escapeSlackText } from '@klaxon/contracts';
+import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
@@ -16,14 +17,20 @@ import {
   claimDelivery,
   dueHeldDeliveries,
   finishDelivery,
+  holdDelivery,
   insertDeliveries,
+  noteProviderMessageId,
+  recentPagesTo,
   type Delivery,
   type NewDelivery,
 } from './delivery.repository';
 import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
 
-// 0.5 + 1 + … + 2.5 s ≈ 7.5 s of waiting: far inside any sensible lease.
-const RECORD_ATTEMPTS = 6;
+export interface RecipientLimit {
+  /** Pages one address may receive per window (PAGE_LIMIT_PER_RECIPIENT / PAGE_LIMIT_WINDOW). */
+  perRecipient: number;
+  windowMs: number;
+}
 
 export interface DeliveryServiceOptions {
   db: Database;
@@ -35,6 +42,8 @@ export interface DeliveryServiceOptions {
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
+  /** Unset: pages to one address are not limited. */
+  recipientLimit?: RecipientLimit;
   random?: () => number;
   /**
    * Runs between the claim and the send. Only tests set it (through KLAXON_FAILPOINT_AFTER_CLAIM_MS),
@@ -44,17 +53,22 @@ export interface DeliveryServiceOptions {
 }
 
 /**
- * Owns a delivery's life: plan (rows + their jobs, in the caller's transaction), claim (queued → sending,
- * under a lease), send through the channel registry, record; then retry a transient failure with backoff,
- * fall back (registry data) after a permanent one, or cancel when the alert was acknowledged meanwhile.
- * It knows nothing of the job runner: job tasks, status callbacks and replies all call it.
+ * Owns a delivery's life: plan (rows and their jobs, in the caller's transaction), claim (queued → sending,
+ * under a lease), hold (a recipient over their limit), send through the channel registry, record; then
+ * retry a transient failure with backoff, fall back (registry data) after a permanent one, or cancel when
+ * the alert was handled meanwhile. It knows nothing of the job runner: job tasks, the sweeper, and later
+ * status callbacks and replies all call it.
  *
- * The one window where a person can get the same page twice: the provider accepted the request but this
- * process died before recording `sent`. The lease then runs out and the delivery is sent again. Twilio's
- * Messages and Calls APIs take no idempotency key, so the window is closed as far as it can be: it lasts
- * from the provider's answer to one UPDATE.
+ * Once the provider has accepted a page, nothing may lead to sending it again: a record that fails is
+ * retried, then left to the sweeper (`recordSent`), and never taken for a failed send. The one window left
+ * where a person can get the same page twice: the provider accepted the request but this process died
+ * before any write of it landed. The lease then runs out and the delivery is sent again. Twilio's Messages
+ * and Calls APIs take no idempotency key, so the window lasts from Twilio's answer to one UPDATE.
  */
 export class DeliveryService {
+  /** Pages the provider accepted whose record could not be written at all; the sweeper writes them. */
+  private readonly unrecorded = new Map<string, { delivery: Delivery; alert: Alert; providerMessageId: string }>();
+
   constructor(private readonly options: DeliveryServiceOptions) {}
 
   /** Stores deliveries and queues each (a held one for its time), in the caller's transaction. */
@@ -63,7 +77,7 @@ export class DeliveryService {
     for (const delivery of deliveries) {
       await this.options.queue.enqueue(t, delivery.id, delivery.heldUntil ?? undefined);
       if (delivery.heldUntil) {
-        await appendAlertEvent(t, eventOf(delivery, delivery.alertId, delivery.tenantId, 'notification.held', { until: delivery.heldUntil.toISOString(), reason: delivery.holdReason }));
+        await appendAlertEvent(t, eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { until: delivery.heldUntil.toISOString(), reason: delivery.holdReason }));
       }
     }
     return deliveries;
@@ -74,7 +88,7 @@ export class DeliveryService {
     return cancelPendingDeliveries(t, alert.id, `alert ${alert.status}`);
   }
 
-  /** Queues held deliveries whose time has come by the clock (a safety net for jobs that ran early or vanished). */
+  /** Queues held deliveries whose time has come by the clock (their job may have run a moment early, or be gone). */
   async releaseDue(): Promise<number> {
     const { db, clock } = this.options;
     const due = await dueHeldDeliveries(db, clock.now());
@@ -89,7 +103,7 @@ export class DeliveryService {
     const { db, logger, leaseMs, clock } = this.options;
     const delivery = await claimDelivery(db, deliveryId, leaseMs, clock.now());
     if (!delivery) {
-      logger.debug('delivery not claimable (done, held, or held by another backend)', { deliveryId });
+      logger.debug('delivery not claimable (done, still held, or being sent by another backend)', { deliveryId });
       return;
     }
     await this.options.afterClaim?.();
@@ -100,6 +114,7 @@ export class DeliveryService {
       await this.record(delivery, alert, { status: 'cancelled', errorCode: null, errorDetail: `alert already ${alert.status}` }, 'notification.cancelled');
       return;
     }
+    if (await this.holdIfOverLimit(delivery, alert)) return;
     const sender = this.options.registry.sender(delivery.channel);
     let providerMessageId: string;
     try {
@@ -108,23 +123,91 @@ export class DeliveryService {
       await this.failed(delivery, alert, failureOf(error));
       return;
     }
+    // Outside the try: from here on an error is a failed record, never a failed send (that would page again).
     await this.recordSent(delivery, alert, providerMessageId);
-    logger.info('notification sent', { alertId: alert.id, channel: delivery.channel, provider: sender.provider, to: printable(delivery), attempt: delivery.attempts });
+  }
+
+  /** Deliveries this process sent but has not recorded yet: the sweeper must not queue them again. */
+  unrecordedIds(): string[] {
+    return [...this.unrecorded.keys()];
   }
 
   /**
-   * The page is out: losing its record now would send it again once the lease runs out. So a database
-   * that is briefly away (failover, restart) is waited for, well within the lease.
+   * Records the sent pages whose record and id both failed to land (the database was away for longer than
+   * the retries). The sweeper calls it before it re-queues expired leases, so this process never resends
+   * its own. Returns how many were recorded; the rest wait for the next sweep.
+   */
+  async recordUnrecorded(): Promise<number> {
+    let recorded = 0;
+    for (const [id, { delivery, alert, providerMessageId }] of this.unrecorded) {
+      try {
+        await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
+        this.unrecorded.delete(id);
+        recorded++;
+        this.options.logger.warn('a sent page was recorded late', { deliveryId: id, alertId: alert.id, providerMessageId });
+      } catch (error) {
+        this.options.logger.error('PAGE SENT BUT NOT RECORDED: still cannot record it', { deliveryId: id, alertId: alert.id, providerMessageId, error: messageOf(error) });
+      }
+    }
+    return recorded;
+  }
+
+  /**
+   * One address receives at most `perRecipient` pages per window, whichever tenants and backends send them,
+   * so a loop cannot flood one person. Beyond it the page is held (not sent, not failed) until the window
+   * has room: then it is sent, or cancelled if the alert was handled meanwhile. Counted after this
+   * delivery's claim, and claims count as pages: of two backends claiming pages to one address at once,
+   * each sees the other's, so the limit is never exceeded (at worst both wait).
+   */
+  private async holdIfOverLimit(delivery: Delivery, alert: Alert): Promise<boolean> {
+    const { db, logger, recipientLimit: limit, registry } = this.options;
+    // The alert's own Slack channel is not a person to protect.
+    if (!limit || registry.sender(delivery.channel).address === 'slack_channel') return false;
+    const recent = await recentPagesTo(db, delivery.address, { windowMs: limit.windowMs, limit: limit.perRecipient, exceptId: delivery.id });
+    if (recent.count < limit.perRecipient || !recent.roomAt) return false;
+    const until = recent.roomAt;
+    const detail = `${printable(delivery)} has received ${recent.count} pages in the last ${windowText(limit.windowMs)} (PAGE_LIMIT_PER_RECIPIENT)`;
+    const toldBefore = delivery.holdReason === 'recipient_limit';
+    await db.tx('hold-delivery', async (t) => {
+      await holdDelivery(t, delivery.id, { until, reason: 'recipient_limit', detail });
+      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.held', { detail, reason: 'recipient_limit', count: recent.count, limit: limit.perRecipient, window_ms: limit.windowMs, until: until.toISOString() }));
+      await this.options.queue.enqueue(t, delivery.id, until);
+    });
+    logger.warn('page held: the recipient reached their limit', { alertId: alert.id, deliveryId: delivery.id, channel: delivery.channel, to: printable(delivery), count: recent.count, until: until.toISOString() });
+    if (!toldBefore) {
+      const text = `⏸ page to ${whoOf(delivery)} held (${CHANNEL_LABELS[delivery.channel]}): ${detail}; it goes out when there is room, unless the alert is acknowledged first.`;
+      await this.options.notices.tell(alert, text);
+    }
+    return true;
+  }
+
+  /**
+   * The page is out: losing its record now would send it again once the lease runs out. A database that is
+   * briefly away (failover, restart) is waited for, within the lease (NOTIFY_LEASE's minimum counts these
+   * retries). If the record still fails, the delivery stays `sending` and is never sent again: the
+   * provider's id is written alone when that small UPDATE gets through (the sweeper then records the page
+   * as sent when the lease runs out), otherwise it is kept here for this process's next sweep. Either way
+   * the id is logged at error level so an operator can reconcile.
    */
   private async recordSent(delivery: Delivery, alert: Alert, providerMessageId: string): Promise<void> {
+    const { logger, registry } = this.options;
+    const fields = { deliveryId: delivery.id, alertId: alert.id, channel: delivery.channel, provider: registry.sender(delivery.channel).provider, to: printable(delivery), providerMessageId };
     for (let attempt = 1; ; attempt++) {
       try {
         await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
+        logger.info('notification sent', { ...fields, attempt: delivery.attempts });
         return;
       } catch (error) {
-        if (!isDatabaseConnectionError(error) || attempt >= RECORD_ATTEMPTS) throw error;
-        this.options.logger.warn('could not record a sent page yet; retrying', { deliveryId: delivery.id, attempt, error: messageOf(error) });
-        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        const pause = RECORD_RETRY_DELAYS_MS[attempt - 1];
+        if (isDatabaseConnectionError(error) && pause !== undefined) {
+          logger.warn('could not record a sent page yet; retrying', { ...fields, attempt, error: messageOf(error) });
+          await new Promise((resolve) => setTimeout(resolve, pause));
+          continue;
+        }
+        const idStored = await noteProviderMessageId(this.options.db, delivery.id, providerMessageId).then(() => true, () => false);
+        if (!idStored) this.unrecorded.set(delivery.id, { delivery, alert, providerMessageId });
+        logger.error('PAGE SENT BUT NOT RECORDED: it stays `sending` and will not be sent again; the sweeper records it', { ...fields, idStored, error: messageOf(error) });
+        return;
       }
     }
   }
@@ -137,7 +220,7 @@ export class DeliveryService {
       const nextAttemptAt = new Date(clock.now().getTime() + retryDelayMs(delivery.attempts, retryBaseMs, random));
       await db.tx('retry-delivery', async (t) => {
         await finishDelivery(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt });
-        await appendAlertEvent(t, eventOf(delivery, alert.id, alert.tenantId, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() }));
+        await appendAlertEvent(t, eventOf(delivery, alert, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() }));
         await this.options.queue.enqueue(t, delivery.id, nextAttemptAt);
       });
       logger.warn('notification failed, will retry', { ...fields, nextAttemptAt: nextAttemptAt.toISOString() });
@@ -146,26 +229,26 @@ export class DeliveryService {
     const fallback = failure.kind === 'permanent' ? registry.fallbackOf(delivery.channel) : null;
     await db.tx('fail-delivery', async (t) => {
       await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
-      await appendAlertEvent(t, eventOf(delivery, alert.id, alert.tenantId, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
+      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
       if (fallback) {
         // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.
         const queued = await this.plan(t, [{ ...delivery, channel: fallback, fallbackOf: delivery.id, heldUntil: null, holdReason: null }]);
-        if (queued.length > 0) await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert.id, alert.tenantId, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
+        if (queued.length > 0) await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
       }
     });
     logger.warn('notification failed', fields);
-    // The channel post itself failing is not said in the channel: there is nowhere left to say it.
+    // A failed post to the alert's own channel is not said there: there is nowhere left to say it.
     if (registry.sender(delivery.channel).address === 'slack_channel') return;
-    const who = delivery.slackUserId ? `<@${delivery.slackUserId}>` : printable(delivery);
     const next = fallback ? ` Trying ${CHANNEL_LABELS[fallback]} instead.` : '';
-    await this.options.notices.tell(alert, `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${who} failed: ${failure.detail}.${next}`);
+    // The detail quotes the provider's error text, which can quote what was sent: escaped, it cannot ping or link.
+    await this.options.notices.tell(alert, `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${whoOf(delivery)} failed: ${escapeSlackText(failure.detail)}.${next}`);
   }
 
   private async record(delivery: Delivery, alert: Alert, outcome: Parameters<typeof finishDelivery>[2], kind: string): Promise<void> {
     await this.options.db.tx('record-delivery', async (t) => {
       await finishDelivery(t, delivery.id, outcome);
       const detail = outcome.status === 'sent' ? { provider_id: outcome.providerMessageId } : { detail: 'errorDetail' in outcome ? outcome.errorDetail : null };
-      await appendAlertEvent(t, eventOf(delivery, alert.id, alert.tenantId, kind, detail));
+      await appendAlertEvent(t, eventOf(delivery, alert, kind, detail));
     });
   }
 }
@@ -178,7 +261,7 @@ export function messageAlertOf(alert: Alert): MessageAlert {
     number: alert.number,
     severity: alert.severity,
     message: alert.message,
-    origin: alert.source,
+    origin: alert.origin,
     createdAt: alert.createdAt,
     raisedBy: alert.slackUserId ? `<@${alert.slackUserId}>` : alert.source,
     paged: alert.targets.flatMap((target) => (target.slackUserId && target.status === 'paging' ? [target.slackUserId] : [])),
@@ -195,13 +278,21 @@ function failureOf(error: unknown): NotifyFailure {
   return { kind: 'transient', code: null, status: null, detail: `unexpected error: ${messageOf(error)}`, alarm: false };
 }
 
-// Phone numbers are masked; channel ids and (masked by the logger) addresses are printed as they are.
-const printable = (delivery: Pick<Delivery, 'address'>): string => (delivery.address.startsWith('+') ? maskPhone(delivery.address) : delivery.address);
+/** `3 min`, or `2 s` for a window under a minute (tests use such). */
+const windowText = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);
 
-function eventOf(delivery: Delivery, alertId: string, tenantId: string, kind: string, data: Record<string, unknown>) {
+/** An address as logs, events and Slack may show it: numbers and email addresses masked, channel ids as they are. */
+export function printable(delivery: Pick<Delivery, 'address'>): string {
+  if (delivery.address.includes('@')) return maskEmail(delivery.address);
+  return delivery.address.startsWith('+') ? maskPhone(delivery.address) : delivery.address;
+}
+
+const whoOf = (delivery: Delivery): string => (delivery.slackUserId ? `<@${delivery.slackUserId}>` : printable(delivery));
+
+export function eventOf(delivery: Delivery, alert: Pick<Alert, 'id' | 'tenantId'>, kind: string, data: Record<string, unknown>) {
   return {
-    alertId,
-    tenantId,
+    alertId: alert.id,
+    tenantId: alert.tenantId,
     kind,
     actor: 'system',
     data: { delivery_id: delivery.id, channel: delivery.channel, to: printable(delivery), slack_user_id: delivery.slackUserId, round: delivery.round, attempt: delivery.attempts, ...data },

@@ -5,8 +5,8 @@ import type { Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
 import type { AlertMessageWorker } from '../slack/alert-message-worker';
 import type { DeliveryQueue } from './delivery-queue';
+import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
 import type { DeliveryService } from './delivery.service';
-import { requeueExpiredLeases } from './delivery.repository';
 import type { EscalationService } from './escalation.service';
 import { addJob, deliveryJobKey, type JobPayloads, type TaskName } from './job-queue';
 
@@ -25,9 +25,13 @@ export interface NotificationWorkerOptions {
   policy: NotifyConfig;
   /** Connections the job runner may hold (LISTEN + job fetches + completions). */
   poolSize?: number;
+  /** Between two sweeps; default half the lease, from 0.5 to 30 s. Tests call `sweep()` themselves instead. */
+  sweepIntervalMs?: number;
+  /** How old a queued delivery without a job must be before the sweeper gives it one again. */
+  orphanGraceMs?: number;
 }
 
-/** What a finished job reports: tests wait for it instead of sleeping ("the escalation job ran, and nothing else happened"). */
+/** What a finished job reports: tests wait for it instead of sleeping ("the escalation ran, and nothing else happened"). */
 export interface JobFinished {
   task: TaskName;
   payload: unknown;
@@ -37,9 +41,15 @@ export interface JobFinished {
 export interface NotificationWorker {
   /** Emits `finished` with a JobFinished after every job. */
   readonly events: EventEmitter<{ finished: [JobFinished] }>;
+  /** One sweep now (it also runs at start and every sweepIntervalMs). */
+  sweep(): Promise<SweepResult>;
   /** Finishes running jobs, then stops taking new ones. */
   stop(): Promise<void>;
 }
+
+// Far longer than a job takes to become visible after its delivery (same transaction), so only a job that
+// is really gone is replaced.
+export const DEFAULT_ORPHAN_GRACE_MS = 60_000;
 
 /**
  * Runs the notification jobs of this backend on graphile-worker in the alerts' own PostgreSQL. The tasks are
@@ -68,34 +78,33 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     taskList,
     logger: jobQueueLogger(logger),
   });
-  runner.events.on('job:success', ({ job }) => events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: null }));
-  runner.events.on('job:error', ({ job, error }) => events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: error instanceof Error ? error : new Error(String(error)) }));
+  const finished = (job: { task_identifier: string; payload: unknown }, error: unknown) =>
+    events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: error === null ? null : error instanceof Error ? error : new Error(String(error)) });
+  runner.events.on('job:success', ({ job }) => finished(job, null));
+  runner.events.on('job:error', ({ job, error }) => finished(job, error));
 
-  // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out; sweeping
-  // puts it back in the queue with a fresh job. Held deliveries whose time has come are queued too (their
-  // job may have run a moment early). Once at start (a restart finds its own leftovers), then often.
-  const sweep = async () => {
+  // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out, a queued
+  // one whose job was lost waits for nothing, and a held one may outlive its job: sweeping puts them back on
+  // track. Once at start (a restart finds its own leftovers), then often.
+  const sweeper = new DeliverySweeper({ db, logger, deliveries, queue: graphileDeliveryQueue, orphanGraceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS });
+  const sweep = (): Promise<SweepResult> => sweeper.sweep();
+  const sweepQuietly = async () => {
     try {
-      const requeued = await db.tx('requeue-expired-deliveries', async (t) => {
-        const ids = await requeueExpiredLeases(t);
-        for (const id of ids) await graphileDeliveryQueue.enqueue(t, id);
-        return ids;
-      });
-      if (requeued.length > 0) logger.warn('deliveries whose backend died were queued again', { count: requeued.length, deliveryIds: requeued });
-      await deliveries.releaseDue();
+      await sweep();
     } catch (error) {
       logger.error('sweeping deliveries failed', { error });
     }
   };
-  await sweep();
-  const sweeper = setInterval(() => void sweep(), Math.max(500, Math.min(30_000, Math.floor(policy.leaseMs / 2))));
-  sweeper.unref();
+  await sweepQuietly();
+  const timer = setInterval(() => void sweepQuietly(), options.sweepIntervalMs ?? Math.max(500, Math.min(30_000, Math.floor(policy.leaseMs / 2))));
+  timer.unref();
 
   logger.info('notification worker started', { concurrency: policy.concurrency });
   return {
     events,
+    sweep,
     stop: async () => {
-      clearInterval(sweeper);
+      clearInterval(timer);
       await runner.stop();
     },
   };

@@ -1,3 +1,5 @@
+import { redactString } from '@klaxon/logger';
+
 /** `transient`: worth retrying (network, 5xx, rate limits); `permanent`: retrying cannot help. */
 export type FailureKind = 'transient' | 'permanent';
 
@@ -51,7 +53,12 @@ export function fieldsOf(error: unknown): Record<string, unknown> {
   return typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
 }
 
+/**
+ * An error's message with phone numbers masked. Provider texts name the number ("The 'To' number
+ * +14155550101 is not a valid phone number."), and every failure detail built from them is stored,
+ * served by the API and posted to Slack; full numbers belong only in the contacts table and the request.
+ */
 export function messageOf(error: unknown): string {
   const { message } = fieldsOf(error);
-  return typeof message === 'string' && message !== '' ? message : String(error);
+  return redactString(typeof message === 'string' && message !== '' ? message : String(error));
 }

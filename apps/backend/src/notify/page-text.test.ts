@@ -1,4 +1,6 @@
-import { pageSpeech, pageTemplateVariables, pageText } from './page-text';
+import { EDGE_MESSAGES, LONE_SURROGATE } from '@klaxon/testing';
+import { channelReminderText, pageSpeech, pageTemplateVariables, pageText, TWILIO_LIMITS } from './page-text';
+import { voiceTwiml } from './channels/twilio-voice.channel';
 
 const alert = { id: 'a1', number: 42, severity: 'critical' as const, message: 'checkout is down' };
 
@@ -11,8 +13,57 @@ describe('page texts', () => {
     expect(pageTemplateVariables(alert)).toEqual({ '1': '#42', '2': 'CRITICAL', '3': 'checkout is down' });
   });
 
-  it('speaks one sentence, without doubling the final punctuation', () => {
-    expect(pageSpeech(alert)).toBe('Klaxon alert number 42, severity critical: checkout is down.');
-    expect(pageSpeech({ ...alert, message: 'db on fire!! ' })).toBe('Klaxon alert number 42, severity critical: db on fire.');
+  it('speaks the message once, without doubling the final punctuation, then how to acknowledge', () => {
+    expect(pageSpeech(alert)).toBe('Klaxon alert number 42, severity critical: checkout is down. To acknowledge, run slash alert ack 42 in Slack.');
+    expect(pageSpeech({ ...alert, message: 'db on fire!! ' })).toBe('Klaxon alert number 42, severity critical: db on fire. To acknowledge, run slash alert ack 42 in Slack.');
+  });
+
+  it('names who was paged in the channel reminder, and no caller text', () => {
+    const reminder = channelReminderText({ ...alert, message: '<!channel>', createdAt: new Date(0), targets: [{ slackUserId: 'U1' }, { slackUserId: null }] }, new Date(5 * 60_000));
+    expect(reminder).toBe('⏰ #42 (critical) is still not acknowledged after 5 min — <@U1> paged. Can someone take it? `/alert ack 42`');
+  });
+});
+
+/**
+ * One row per channel: the text built for a message, its provider's limit, and how the number and the way
+ * to acknowledge read in it. The whole page must always fit; only the message is cut.
+ */
+const CHANNELS = [
+  { channel: 'SMS / WhatsApp body', limit: TWILIO_LIMITS.messageBody, build: (message: string) => pageText({ ...alert, message }), mustSay: ['#42', '/alert ack 42'] },
+  { channel: 'WhatsApp template {{3}}', limit: TWILIO_LIMITS.templateVariable, build: (message: string) => pageTemplateVariables({ ...alert, message })['3']!, mustSay: [] },
+  {
+    channel: 'voice TwiML (said twice)',
+    limit: TWILIO_LIMITS.twiml,
+    build: (message: string) => voiceTwiml({ ...alert, message }),
+    mustSay: ['alert number 42', 'slash alert ack 42'],
+  },
+];
+
+// The longest message (of `unit`s) whose page is sent whole: at the limit exactly, or as close as the unit allows.
+function longestWhole(build: (m: string) => string, limit: number, unit: string): string {
+  let n = 0;
+  while (!build(unit.repeat(n + 1)).includes('…') && build(unit.repeat(n + 1)).length <= limit) n++;
+  return unit.repeat(n);
+}
+
+describe.each(CHANNELS)('$channel fits its limit ($limit UTF-16 code units)', ({ limit, build, mustSay }) => {
+  it.each([...EDGE_MESSAGES, ['only characters XML escaping grows', '<&>"\''.repeat(1000)] as const])('%s', (_name, message) => {
+    const text = build(message);
+    expect(text.length).toBeLessThanOrEqual(limit);
+    for (const phrase of mustSay) expect(text).toContain(phrase);
+    expect(text).not.toMatch(LONE_SURROGATE);
+    if (message.length > limit) expect(text).toContain('…');
+  });
+
+  it('sends the message whole up to the limit, and cuts it with … one character past it', () => {
+    const whole = longestWhole(build, limit, 'x');
+    const atLimit = build(whole);
+    expect(atLimit).not.toContain('…');
+    // Built from 'x', the page grows by one unit per character (two when said twice): the limit is met exactly or within one.
+    expect(limit - atLimit.length).toBeLessThan(limit === TWILIO_LIMITS.twiml ? 2 : 1);
+    const past = build(`${whole}x`);
+    expect(past).toContain('…');
+    expect(past.length).toBeLessThanOrEqual(limit);
+    for (const phrase of mustSay) expect(past).toContain(phrase);
   });
 });

@@ -66,6 +66,17 @@ describe('classifyTwilioError', () => {
     expect(classifyTwilioError(new Error('timeout of 10000ms exceeded'))).toMatchObject({ kind: 'transient', code: null });
   });
 
+  it.each([
+    { case: "21211, Twilio's own text", error: rest(400, 21211, "The 'To' number +14155553101 is not a valid phone number."), masked: '+1******3101', hidden: '4155553101' },
+    { case: 'an unknown code', error: rest(400, 21999, "Cannot send to 'whatsapp:+44 20 7946 0958'"), masked: 'whatsapp:+4*******0958', hidden: '20 7946' },
+    { case: 'an unexpected error', error: new Error('no route to (415) 555-0101'), masked: '+4*****0101', hidden: '555-0101' },
+  ])('masks the number Twilio names in $case', ({ error, masked, hidden }) => {
+    const { detail } = classifyTwilioError(error);
+
+    expect(detail).toContain(masked);
+    expect(detail).not.toContain(hidden);
+  });
+
   it('treats anything else as transient, so a page is retried rather than dropped', () => {
     expect(classifyTwilioError('weird')).toEqual({ kind: 'transient', code: null, status: null, alarm: false, detail: 'unexpected error: weird' });
   });

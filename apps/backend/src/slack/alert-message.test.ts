@@ -1,6 +1,7 @@
-import { SLACK_ACTIONS } from '@klaxon/contracts';
-import { alertFixture, FIXTURE_ALERT_ID, targetFixture } from '@klaxon/testing';
-import { buildAlertMessage } from './alert-message';
+import type { HeaderBlock, SectionBlock } from '@slack/types';
+import { SLACK_ACTIONS, type AlertOrigin } from '@klaxon/contracts';
+import { alertFixture, EDGE_MESSAGES, FIXTURE_ALERT_ID, LONE_SURROGATE, targetFixture } from '@klaxon/testing';
+import { buildAlertMessage, SLACK_LIMITS } from './alert-message';
 
 const now = new Date('2026-11-23T12:00:00Z');
 
@@ -41,12 +42,27 @@ describe('buildAlertMessage', () => {
     expect(JSON.stringify(blocks.at(-1))).toContain('*Resolved* by alertmanager <!date^');
   });
 
-  it('escapes raw API text so it cannot inject mentions or links, but keeps Slack-escaped text as is', () => {
-    const api = buildAlertMessage(alertFixture({ source: 'api', message: 'a <!channel> & <http://x|y>', targets: [] }), now);
+  it.each<[string, AlertOrigin]>([
+    ['API', 'api'],
+    ['Alertmanager', 'alertmanager'],
+  ])('escapes %s text in the blocks and the fallback, whatever `source` the caller claimed', (_name, origin) => {
+    const api = buildAlertMessage(alertFixture({ origin, source: 'slack', message: 'a <!channel> & <http://x|y>', targets: [] }), now);
     expect(api.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'a &lt;!channel&gt; &amp; &lt;http://x|y&gt;' } });
+    expect(api.text).toBe('🔴 #42 CRITICAL: a &lt;!channel&gt; &amp; &lt;http://x|y&gt; (triggered)');
     expect(api.blocks.filter((b) => b.type === 'section')).toHaveLength(1);
+  });
+
+  it('keeps text typed in Slack (already in Slack’s escaped form) as is', () => {
     const slack = buildAlertMessage(alertFixture({ message: 'ask <@U456> &amp; co' }), now);
     expect(slack.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'ask <@U456> &amp; co' } });
+    expect(slack.text).toBe('🔴 #42 CRITICAL: ask <@U456> &amp; co (triggered)');
+  });
+
+  it('escapes a target’s name and reason and an API actor', () => {
+    const targets = [{ ...targetFixture('U1', [], '<!here> no phone'), slack_user_id: null, name: '<@U999>' }];
+    const { blocks } = buildAlertMessage(alertFixture({ targets, status: 'resolved', resolved_by: 'a&b', resolved_at: '2026-11-23T11:59:00Z' }), now);
+    expect(blocks[2]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '• &lt;@U999&gt;: not paged (&lt;!here&gt; no phone)' } });
+    expect(JSON.stringify(blocks.at(-1))).toContain('*Resolved* by a&amp;b');
   });
 
   it('names a phone-only target by name, else by its masked number', () => {
@@ -55,5 +71,29 @@ describe('buildAlertMessage', () => {
       { ...targetFixture('U1', ['voice']), slack_user_id: null },
     ];
     expect(buildAlertMessage(alertFixture({ targets }), now).blocks[2]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '• Ops phone: SMS\n• +1******0123: call' } });
+  });
+});
+
+// Block Kit refuses the whole message over a limit: every part is built to fit, the number (header) and the
+// way to acknowledge (the button) always survive, only the message is cut.
+describe.each<[string, AlertOrigin]>([
+  ['API text (escaped, so it grows)', 'api'],
+  ['Slack text (kept as markup)', 'slack'],
+])('the channel message of %s fits Block Kit', (_name, origin) => {
+  const sectionOf = (blocks: unknown[]) => (blocks[1] as SectionBlock).text!.text;
+  it.each([...EDGE_MESSAGES, ['exactly at the section limit', 'x'.repeat(SLACK_LIMITS.sectionText)] as const])('%s', (_case, message) => {
+    const { text, blocks } = buildAlertMessage(alertFixture({ origin, message }), now);
+    const header = (blocks[0] as HeaderBlock).text.text;
+    const section = sectionOf(blocks);
+    expect(header.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
+    expect(header).toContain('#42');
+    expect(section.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    expect(text.length).toBeLessThanOrEqual(header.length + ': '.length + SLACK_LIMITS.fallbackMessage + ' (triggered)'.length);
+    expect(text).toMatch(/^🔴 #42 CRITICAL: .*\(triggered\)$/s);
+    expect(JSON.stringify(blocks.at(-1))).toContain(SLACK_ACTIONS.acknowledge);
+    for (const part of [header, section, text]) expect(part).not.toMatch(LONE_SURROGATE);
+    // A cut never leaves half a mention or entity behind.
+    expect(section).not.toMatch(/<[^>]*…$|&[#A-Za-z0-9]*…$/);
+    if (message.length <= SLACK_LIMITS.sectionText && origin === 'slack') expect(section).toBe(message);
   });
 });

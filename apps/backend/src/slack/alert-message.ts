@@ -1,5 +1,21 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
-import { describeChannels, SEVERITY_EMOJI, SLACK_ACTIONS, slackUserOfActor, type AlertDto, type AlertTargetDto } from '@klaxon/contracts';
+import {
+  cutSlackText,
+  cutText,
+  describeChannels,
+  escapeSlackText,
+  SEVERITY_EMOJI,
+  SLACK_ACTIONS,
+  slackUserOfActor,
+  type AlertDto,
+  type AlertTargetDto,
+} from '@klaxon/contracts';
+
+/**
+ * Block Kit's limits (Slack refuses the whole message with `invalid_blocks` over them), and how much of the
+ * message the notification fallback shows: a notification is a preview, the blocks carry the rest.
+ */
+export const SLACK_LIMITS = { sectionText: 3000, headerText: 150, fallbackMessage: 300 } as const;
 
 export interface AlertMessage {
   /** Notification and screen-reader fallback: Slack shows it where blocks cannot be shown. */
@@ -13,24 +29,29 @@ export interface AlertMessage {
  * triggered, Resolve only once acknowledged, none once resolved (resolved is final).
  */
 export function buildAlertMessage(alert: AlertDto, now: Date): AlertMessage {
-  const title = `${SEVERITY_EMOJI[alert.severity]} #${alert.number} ${alert.severity.toUpperCase()}`;
+  const title = cutText(`${SEVERITY_EMOJI[alert.severity]} #${alert.number} ${alert.severity.toUpperCase()}`, SLACK_LIMITS.headerText);
+  const message = slackMessageText(alert);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: title, emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: messageText(alert) } },
+    { type: 'section', text: { type: 'mrkdwn', text: cutSlackText(message, SLACK_LIMITS.sectionText) } },
   ];
   if (alert.targets.length) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: alert.targets.map(targetLine).join('\n') } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cutSlackText(alert.targets.map(targetLine).join('\n'), SLACK_LIMITS.sectionText) } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(alert, now) }] });
   const buttons = buttonsFor(alert);
   if (buttons.length) blocks.push({ type: 'actions', block_id: 'klaxon_actions', elements: buttons } satisfies ActionsBlock);
-  return { text: `${title}: ${alert.message} (${alert.status})`, blocks };
+  // The fallback is mrkdwn too (notifications render it): the same escaped text, never the raw message.
+  return { text: `${title}: ${cutSlackText(message, SLACK_LIMITS.fallbackMessage)} (${alert.status})`, blocks };
 }
 
-// Text from /alert arrives already in Slack's escaped form (mentions as <@U…>, & < > as entities), so it is
-// shown as is; text from the API or Alertmanager is raw and is escaped.
-function messageText(alert: AlertDto): string {
-  return alert.source === 'slack' ? alert.message : escapeMrkdwn(alert.message);
+/**
+ * The message as Slack mrkdwn. Text typed in Slack arrives in Slack's escaped form (mentions as <@U…>, & < >
+ * as entities) and is shown as is; any other origin is raw text and is escaped. `origin` is set by the
+ * server from the route that received the alert, never by the caller.
+ */
+export function slackMessageText(alert: Pick<AlertDto, 'origin' | 'message'>): string {
+  return alert.origin === 'slack' ? alert.message : escapeSlackText(alert.message);
 }
 
 function buttonsFor(alert: AlertDto): Button[] {
@@ -58,15 +79,15 @@ function statusLine(alert: AlertDto, now: Date): string {
 }
 
 function targetLine(target: AlertTargetDto): string {
-  const who = target.slack_user_id ? `<@${target.slack_user_id}>` : escapeMrkdwn(target.name ?? target.phone ?? 'a phone number');
+  const who = target.slack_user_id ? `<@${target.slack_user_id}>` : escapeSlackText(target.name ?? target.phone ?? 'a phone number');
   if (target.status === 'paging') return `• ${who}: ${describeChannels(target.channels)}`;
-  return `• ${who}: not paged (${escapeMrkdwn(target.reason ?? 'no phone number')})`;
+  return `• ${who}: not paged (${escapeSlackText(target.reason ?? 'no phone number')})`;
 }
 
 function actorText(actor: string | null): string {
   if (actor === null) return 'someone';
   const userId = slackUserOfActor(actor);
-  return userId ? `<@${userId}>` : escapeMrkdwn(actor);
+  return userId ? `<@${userId}>` : escapeSlackText(actor);
 }
 
 /**
@@ -80,9 +101,4 @@ function slackDate(iso: string | null, now: Date): string {
   const format = sameDay ? 'at {time}' : 'on {date_short} at {time}';
   const fallback = `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return `<!date^${unix}^${format}|${fallback}>`;
-}
-
-// Slack's mrkdwn treats &, < and > as control characters; text from people and APIs must not inject links or mentions.
-function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

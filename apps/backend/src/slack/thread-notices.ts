@@ -4,13 +4,13 @@ import type { AlertNotices } from '../notify/alert-notices';
 import { messageOf } from '../notify/notify-error';
 import type { ChannelPoster } from '../notify/providers/channel-poster';
 
-/** Notices about an alert's pages, as replies in the thread of its channel message. */
+/** Notices about an alert's pages: replies in the thread of its channel message, or in the channel before that exists. */
 export class SlackThreadNotices implements AlertNotices {
   constructor(private readonly options: { poster: ChannelPoster; logger: Logger }) {}
 
   async tell(alert: Alert, text: string): Promise<void> {
-    if (!alert.slackChannelId || !alert.slackMessageTs) return;
-    await this.options.poster.post(alert.slackChannelId, text, alert.slackMessageTs).catch((error: unknown) => {
+    if (!alert.slackChannelId) return;
+    await this.options.poster.post(alert.slackChannelId, text, alert.slackMessageTs ?? undefined).catch((error: unknown) => {
       this.options.logger.warn('could not tell the alert thread', { alertId: alert.id, error: messageOf(error) });
     });
   }

@@ -24,7 +24,8 @@ describe('POST /alert', () => {
       status: 'triggered',
       severity: 'critical',
       message: 'disk full on db-1',
-      source: 'slack',
+      source: null,
+      origin: 'api',
       targets: [{ slack_user_id: 'U0001', phone: null }, { slack_user_id: null, phone: '+1******0101' }], // phones are masked on the wire
       slack: { channel_id: 'C0001', user_id: 'U0002' },
     });
@@ -90,9 +91,9 @@ describe('POST /alert', () => {
     expect(res.body.error).toBe('payload_too_large');
   });
 
-  it('refuses a key bound to another tenant', async () => {
-    const res = await request(backend.app).post('/alert').set('x-service-key', ACME_KEY).send(validAlert).expect(422);
-    expect(res.body.detail).toMatch(/tenant_id: this service key may only raise alerts for tenant acme/);
+  it('refuses a key bound to another tenant with 403', async () => {
+    const res = await request(backend.app).post('/alert').set('x-service-key', ACME_KEY).send(validAlert).expect(403);
+    expect(res.body).toEqual({ error: 'forbidden', detail: 'tenant_id: this service key is bound to tenant acme and may only raise alerts for it' });
   });
 });
 

@@ -1,8 +1,10 @@
-import { startFakeSlackApi, type FakeSlackApi } from '@klaxon/testing';
+import { createServer } from 'node:http';
+import request from 'supertest';
+import { closeNow, listenOnLoopback, startFakeSlackApi, type FakeSlackApi } from '@klaxon/testing';
 import { ContactResolver } from '../../src/contacts/contact-resolver';
 import { findContact, upsertContact } from '../../src/contacts/contact.repository';
 import { createSlackDirectory } from '../../src/contacts/slack-directory';
-import { startBackendHarness, type BackendHarness } from './helpers';
+import { SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
 
 const TOKEN = 'xoxb-test-token';
 const HOUR = 60 * 60 * 1000;
@@ -13,8 +15,8 @@ let clockOffsetMs = 0;
 let tenantSequence = 0;
 let tenant: string;
 
-function resolver(apiUrl = slack.slackApiUrl): ContactResolver {
-  const directory = createSlackDirectory({ botToken: TOKEN, apiUrl, logger: backend.logger });
+function resolver(apiUrl = slack.slackApiUrl, budgetMs?: number): ContactResolver {
+  const directory = createSlackDirectory({ botToken: TOKEN, apiUrl, logger: backend.logger, ...(budgetMs === undefined ? {} : { budgetMs }) });
   return new ContactResolver({
     db: backend.db,
     directory,
@@ -125,7 +127,7 @@ describe('ContactResolver', () => {
     const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0BADPHONE' }]);
 
     expect(target?.status).toBe('unreachable');
-    expect(target?.reason).toMatch(/^the phone number in their Slack profile is invalid \("call me maybe" contains letters.*\) — ask them to run `\/alert phone <number>`$/);
+    expect(target?.reason).toMatch(/^the phone number in their Slack profile is invalid \(the number contains letters.*\) — ask them to run `\/alert phone <number>`$/);
     expect(await findContact(backend.db, tenant, 'U0BADPHONE')).toBeNull();
   });
 
@@ -159,6 +161,91 @@ describe('ContactResolver', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('asks Slack again after the Retry-After of a 429, and pages the person', async () => {
+    slack.setUser('U0THROTTLED', { profile: { phone: '+1 415 555 0131', real_name: 'Theo' } });
+    slack.failMethodWithStatus('users.info', 429, { retryAfterSec: 1, times: 1 });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0THROTTLED' }]);
+
+    expect(target).toMatchObject({ status: 'paging', phone: '+14155550131', reason: null });
+    const [first, second] = slack.callsTo('users.info');
+    expect(slack.callsTo('users.info')).toHaveLength(2);
+    // Retry-After is honoured: the second ask is not sent before the second Slack named (timer slack allowed).
+    expect(second!.receivedAt.getTime() - first!.receivedAt.getTime()).toBeGreaterThanOrEqual(950);
+  });
+
+  it('asks Slack again after a 5xx (the client retries it), and pages the person', async () => {
+    slack.setUser('U0FLAKY', { profile: { phone: '+1 415 555 0132' } });
+    slack.failMethodWithStatus('users.info', 503, { times: 1 });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0FLAKY' }]);
+
+    expect(target).toMatchObject({ status: 'paging', phone: '+14155550132' });
+    expect(slack.callsTo('users.info')).toHaveLength(2);
+  });
+
+  it('does not wait out a Retry-After longer than the lookup budget: the person reads "could not look up (Slack rate limit)"', async () => {
+    slack.setUser('U0LIMITED', { profile: { phone: '+1 415 555 0133' } });
+    slack.failMethodWithStatus('users.info', 429, { retryAfterSec: 30 });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0LIMITED' }]);
+
+    expect(target).toMatchObject({
+      status: 'unreachable',
+      phone: null,
+      reason: 'could not look up (Slack rate limit); try again, or ask them to run `/alert phone <number>`',
+    });
+    expect(slack.callsTo('users.info')).toHaveLength(1);
+  });
+
+  it('gives up when Slack keeps answering 429 past the budget, and still pages a cached number', async () => {
+    slack.setUser('U0CACHED', { profile: { phone: '+1 415 555 0134' } });
+    const subject = resolver(slack.slackApiUrl, 1_500);
+    await subject.resolve(tenant, [{ slackUserId: 'U0CACHED' }]);
+    clockOffsetMs = 48 * HOUR;
+    slack.reset();
+    slack.failMethodWithStatus('users.info', 429, { retryAfterSec: 1 });
+
+    const [cached, limited] = await subject.resolve(tenant, [{ slackUserId: 'U0CACHED' }, { slackUserId: 'U0NEVERSEEN' }]);
+
+    expect(cached).toMatchObject({ status: 'paging', phone: '+14155550134' });
+    expect(limited).toMatchObject({ status: 'unreachable', reason: expect.stringMatching(/^could not look up \(Slack rate limit\); /) });
+    // Each was asked, waited 1 s, asked again, and then had no budget left for a third wait.
+    expect(slack.callsTo('users.info').filter((c) => c.args.user === 'U0NEVERSEEN')).toHaveLength(2);
+  });
+
+  it('gives up on a Slack that never answers when the budget is spent: "could not look up (Slack did not answer in time)"', async () => {
+    const silent = createServer(() => undefined);
+    const silentUrl = `${await listenOnLoopback(silent)}/api/`;
+    try {
+      const [target] = await resolver(silentUrl, 1_500).resolve(tenant, [{ slackUserId: 'U0SILENT' }]);
+
+      expect(target).toMatchObject({ status: 'unreachable', reason: expect.stringMatching(/^could not look up \(Slack did not answer in time\); /) });
+    } finally {
+      await closeNow(silent);
+    }
+  });
+
+  it('says what is wrong with an invalid typed or profile number without repeating it', async () => {
+    slack.setUser('U0BADNUMBER', { real_name: 'Bo', profile: { phone: '+1 555 555 0100' } });
+    const typed = ['+1 555 555 0100', '(415) 555-01011234', '415.555.010'];
+
+    const targets = await resolver().resolve(tenant, [...typed.map((phone) => ({ phone })), { slackUserId: 'U0BADNUMBER' }]);
+
+    expect(targets.map((t) => t.status)).toEqual(['unreachable', 'unreachable', 'unreachable', 'unreachable']);
+    expect(targets.map((t) => t.reason)).toEqual([
+      expect.stringMatching(/^the number is not a valid phone number/),
+      expect.stringMatching(/^the number is too long to be a phone number/),
+      expect.stringMatching(/^the number is too short to be a phone number/),
+      expect.stringMatching(/^the phone number in their Slack profile is invalid \(the number is not a valid phone number/),
+    ]);
+    [...typed, '+1 555 555 0100'].forEach((raw, i) => {
+      const reason = targets[i]?.reason ?? '';
+      expect(reason).not.toContain(raw);
+      expect(reason.replace(/\D/g, '')).not.toContain(raw.replace(/\D/g, ''));
+    });
+  });
+
   it('resolves raw phone targets with the default channels, and one bad target never fails the others', async () => {
     slack.setUser('U0OK', { profile: { phone: '+44 7911 123456' } });
 
@@ -169,7 +256,35 @@ describe('ContactResolver', () => {
       ['paging', '+447911123456'],
       ['paging', '+14155550101'],
     ]);
-    expect(targets[0]?.reason).toMatch(/^"12" is too short to be a phone number/);
+    expect(targets[0]?.reason).toMatch(/^the number is too short to be a phone number/);
     expect(targets[2]?.channels).toEqual(['whatsapp', 'voice', 'sms']);
+  });
+});
+
+describe('POST /alert while Slack throttles one lookup', () => {
+  it('answers 201, pages the others, and says the throttled person could not be looked up', async () => {
+    backend.slack.setUser('U0RAISEOK', { profile: { phone: '+1 415 555 0141', display_name: 'ok' } });
+    backend.slack.setUser('U0RAISELIMITED', { profile: { phone: '+1 415 555 0142', display_name: 'limited' } });
+    backend.slack.failMethodWithStatus('users.info', 429, { retryAfterSec: 30, when: (args) => args.user === 'U0RAISELIMITED' });
+    try {
+      const res = await request(backend.app)
+        .post('/alert')
+        .set('x-service-key', SERVICE_KEY)
+        .send({ tenant_id: tenant, message: 'api down', severity: 'high', targets: [{ slack_user_id: 'U0RAISEOK' }, { slack_user_id: 'U0RAISELIMITED' }, { phone: '+14155550143' }] })
+        .expect(201);
+
+      expect(res.body.targets).toEqual([
+        expect.objectContaining({ slack_user_id: 'U0RAISEOK', status: 'paging', phone: '+1******0141' }),
+        expect.objectContaining({
+          slack_user_id: 'U0RAISELIMITED',
+          status: 'unreachable',
+          phone: null,
+          reason: 'could not look up (Slack rate limit); try again, or ask them to run `/alert phone <number>`',
+        }),
+        expect.objectContaining({ slack_user_id: null, status: 'paging', phone: '+1******0143' }),
+      ]);
+    } finally {
+      backend.slack.reset();
+    }
   });
 });

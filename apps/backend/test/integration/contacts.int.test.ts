@@ -39,7 +39,7 @@ describe('PUT /contacts/:tenant_id/:slack_user_id', () => {
   it('answers 422 naming the phone field and what is wrong with it', async () => {
     const res = await put('/contacts/T0001/U0JANE', { phone: '12345' }).expect(422);
 
-    expect(res.body).toEqual({ error: 'invalid_field', detail: 'phone: "12345" is too short to be a phone number' });
+    expect(res.body).toEqual({ error: 'invalid_field', detail: 'phone: the number is too short to be a phone number (5 digits)' });
   });
 
   it('answers 422 for a missing phone or an unknown field', async () => {

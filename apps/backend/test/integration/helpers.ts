@@ -20,7 +20,7 @@ export interface TestConfigOptions {
   databaseUrl?: string;
   slackApiUrl: string;
   notify?: Partial<BackendConfig['notify']>;
-  pagingLimits?: Partial<PagingLimits>;
+  pagingLimits?: Partial<BackendConfig['pagingLimits']>;
   contactCacheTtlMs?: number;
   twilio?: BackendConfig['twilio'];
 }
@@ -38,16 +38,19 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     twilio: options.twilio ?? null,
     defaultPhoneRegion: 'US',
     notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...options.notify },
-    pagingLimits: { perUser: 1000, perTenant: 10_000, windowMs: 60_000, ...options.pagingLimits },
+    pagingLimits: { perUser: 1000, perTenant: 10_000, perRecipient: 10_000, globalPerMinute: 100_000, windowMs: 60_000, ...options.pagingLimits },
     contactCacheTtlMs: options.contactCacheTtlMs ?? 86_400_000,
     dataDir: '.data',
     log: { level: 'debug', format: 'json' },
   };
 }
 
-/** The real backend (createBackend) on `db`; Slack lookups go to the config's Slack API URL. */
-export function buildApp(db: Database, logger: Logger, config: BackendConfig, overrides: BackendOverrides = {}): Backend {
-  return createBackend(config, logger, { db, version: 'test', ...overrides });
+/**
+ * The real backend (createBackend) on `db`; Slack lookups go to the config's Slack API URL. `pagingLimits`
+ * overrides the configured limits (rate-limit tests).
+ */
+export function buildApp(db: Database, logger: Logger, config: BackendConfig, pagingLimits: Partial<BackendConfig['pagingLimits']> = {}, overrides: BackendOverrides = {}): Backend {
+  return createBackend({ ...config, pagingLimits: { ...config.pagingLimits, ...pagingLimits } }, logger, { db, version: 'test', ...overrides });
 }
 
 export interface BackendHarness {

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { Client } from 'pg';
+import { runner } from 'node-pg-migrate';
 import { createLogger } from '@klaxon/logger';
 import { createTestDatabase, type TestDatabase } from '@klaxon/testing';
 import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate';
@@ -29,7 +30,7 @@ describe('migrate', () => {
       expect(tables.rows.map((r) => r.table_name)).toEqual(['alert_events', 'alert_targets', 'alerts', 'contacts', 'deliveries', 'pgmigrations', 'tenant_alert_counters']);
       // The audit trail is append-only in the schema itself.
       await expect(client.query('UPDATE alert_events SET note = $1', ['x'])).resolves.toBeDefined(); // no rows: allowed
-      await client.query("INSERT INTO alerts (tenant_id, number, severity, message, source) VALUES ('t', 1, 'low', 'm', 'api')");
+      await client.query("INSERT INTO alerts (tenant_id, number, severity, message, origin) VALUES ('t', 1, 'low', 'm', 'api')");
       await client.query("INSERT INTO alert_events (alert_id, tenant_id, kind) SELECT id, 't', 'created' FROM alerts");
       await expect(client.query("UPDATE alert_events SET note = 'rewritten'")).rejects.toThrow(/append-only/);
       await expect(client.query('DELETE FROM alert_events')).rejects.toThrow(/append-only/);
@@ -42,3 +43,38 @@ describe('migrate', () => {
     expect(await migrate({ databaseUrl: database.url, logger })).toEqual([]);
   });
 });
+
+describe('20261130100000_alert-origin', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  it('backfills origin from the old source, keeps the source, and from then on takes free-text sources only with a valid origin', async () => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const before = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql') && f < '20261130100000').length;
+      await runner({ dbClient: client, dir: MIGRATIONS_DIR, direction: 'up', count: before, migrationsTable: 'pgmigrations', noLock: true, singleTransaction: true, log: () => undefined });
+      await client.query(
+        "INSERT INTO alerts (tenant_id, number, severity, message, source) VALUES ('t', 1, 'low', 'm', 'slack'), ('t', 2, 'low', 'm', 'api'), ('t', 3, 'low', 'm', 'alertmanager')",
+      );
+      expect(await migrate({ databaseUrl: database.url, logger })).toContain('20261130100000_alert-origin');
+
+      const rows = await client.query('SELECT number, source, origin FROM alerts ORDER BY number');
+      expect(rows.rows).toEqual([
+        { number: 1, source: 'slack', origin: 'slack' },
+        { number: 2, source: 'api', origin: 'api' },
+        { number: 3, source: 'alertmanager', origin: 'alertmanager' },
+      ]);
+      await client.query("INSERT INTO alerts (tenant_id, number, severity, message, source, origin) VALUES ('t', 4, 'low', 'm', 'billing-api', 'api'), ('t', 5, 'low', 'm', NULL, 'slack')");
+      await expect(client.query("INSERT INTO alerts (tenant_id, number, severity, message) VALUES ('t', 6, 'low', 'm')")).rejects.toThrow(/origin/);
+      await expect(client.query("INSERT INTO alerts (tenant_id, number, severity, message, origin) VALUES ('t', 6, 'low', 'm', 'billing-api')")).rejects.toThrow(/alerts_origin_check/);
+      await expect(client.query("INSERT INTO alerts (tenant_id, number, severity, message, source, origin) VALUES ('t', 6, 'low', 'm', '', 'api')")).rejects.toThrow(/alerts_source_length/);
+    } finally {
+      await client.end();
+    }
+  });
+});
+

@@ -181,6 +181,15 @@ describe('statuses every route shares', () => {
     expectConforms(res, op.method, op.path);
   });
 
+  // Every route, not only those that document it: a route that forgot to list the 422 fails here.
+  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('%s answers 422 to a malformed x-request-id, naming the header', async (_name, op) => {
+    const res = await sampleRequest(backend.app, op).set('x-request-id', 'a b');
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/^x-request-id: /);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expectConforms(res, op.method, op.path);
+  });
+
   it.each(documenting('400'))('%s answers 400 to malformed JSON', async (_name, op) => {
     const res = await internal(op.method, sampleUrl(op)).set('content-type', 'application/json').send('{"tenant_id": ');
     expect(res.status).toBe(400);
@@ -223,16 +232,44 @@ describe('POST /alert', () => {
   });
 
   it('answers 429 once a Slack user has raised their limit', async () => {
-    const limited = buildApp(backend.db, backend.logger, { ...backend.config, pagingLimits: { perUser: 1, perTenant: 100, windowMs: 60_000 } }).app;
+    const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 1, perTenant: 100, globalPerMinute: 1000, windowMs: 60_000 }).app;
     const body = { tenant_id: TENANT, message: 'm', targets: [{ phone: '+14155550101' }], slack: { channel_id: 'C0OPENAPI', user_id: 'U0LIMITED' } };
     await request(limited).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(201);
     expectConforms(await request(limited).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(429), 'post', '/alert');
+  });
+
+  it('answers 403 to a key bound to another tenant', async () => {
+    const res = await acme('post', '/alert').send({ tenant_id: TENANT, message: 'm', targets: [{ phone: '+14155550101' }] });
+    expect(res.status).toBe(403);
+    expectConforms(res, 'post', '/alert');
   });
 
   it('answers 422 naming the field', async () => {
     const res = await internal('post', '/alert').send({ tenant_id: TENANT, message: '', targets: [] });
     expect(res.status).toBe(422);
     expectConforms(res, 'post', '/alert');
+  });
+});
+
+describe('POST /slack/alert', () => {
+  const slackBody = { tenant_id: TENANT, message: 'ask <@U0001>', targets: [{ slack_user_id: 'U0001' }], slack: { channel_id: 'C0001', user_id: 'U0002' } };
+
+  it('answers 201 with an alert of origin slack, 200 for its dedup_key, and the documented example', async () => {
+    const first = await internal('post', '/slack/alert').send({ ...slackBody, dedup_key: 'openapi-slack-dedup' });
+    expectConforms(first, 'post', '/slack/alert');
+    expect(first.body).toMatchObject({ status: 'triggered', origin: 'slack' });
+    const again = await internal('post', '/slack/alert').send({ ...slackBody, dedup_key: 'openapi-slack-dedup' });
+    expectConforms(again, 'post', '/slack/alert');
+    expect(again.status).toBe(200);
+    expectConforms(await internal('post', '/slack/alert').send(exampleOf(operationAt('post', '/slack/alert')) as object).expect(201), 'post', '/slack/alert');
+  });
+
+  it('answers 401 to a key bound to a tenant, 422 without the slack part, 429 over a user’s limit', async () => {
+    expectConforms(await acme('post', '/slack/alert').send({ ...slackBody, tenant_id: 'acme' }).expect(401), 'post', '/slack/alert');
+    expectConforms(await internal('post', '/slack/alert').send({ ...slackBody, slack: undefined }).expect(422), 'post', '/slack/alert');
+    const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 1, perTenant: 100, globalPerMinute: 1000, windowMs: 60_000 }).app;
+    await request(limited).post('/slack/alert').set('x-service-key', SERVICE_KEY).send(slackBody).expect(201);
+    expectConforms(await request(limited).post('/slack/alert').set('x-service-key', SERVICE_KEY).send(slackBody).expect(429), 'post', '/slack/alert');
   });
 });
 

@@ -3,6 +3,7 @@ import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
 import type { BackendOverrides } from '../../src/backend';
+import type { RecipientLimit } from '../../src/notify/delivery.service';
 import type { NotificationWorker } from '../../src/notify/notification-worker';
 import type { Delivery } from '../../src/notify/delivery.repository';
 import { listDeliveries } from '../../src/notify/delivery.repository';
@@ -29,9 +30,16 @@ export interface PagingHarness extends BackendHarness {
  * The backend with its notification worker running in-process: real PostgreSQL, the real twilio SDK
  * against the fake Twilio, the real Slack Web API client against the fake Slack API.
  */
-export async function startPagingHarness(options: { notify?: Partial<NotifyConfig>; overrides?: BackendOverrides } = {}): Promise<PagingHarness> {
+export async function startPagingHarness(
+  options: { notify?: Partial<NotifyConfig>; recipientLimit?: RecipientLimit; sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number }; overrides?: BackendOverrides } = {},
+): Promise<PagingHarness> {
   const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
-  const backend = await startBackendHarness({ notify: options.notify, twilio: { ...TWILIO, apiBaseUrl: twilio.url }, overrides: options.overrides });
+  const backend = await startBackendHarness({
+    notify: options.notify,
+    twilio: { ...TWILIO, apiBaseUrl: twilio.url },
+    ...(options.recipientLimit ? { pagingLimits: options.recipientLimit } : {}),
+    overrides: { ...options.overrides, ...(options.sweeper ? { sweeper: options.sweeper } : {}) },
+  });
   const worker = await backend.backend.startWorker();
   return {
     ...backend,

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createTwilioClient } from '../../src/notify/providers/twilio-client';
 import { SERVICE_KEY } from './helpers';
 import { startPagingHarness, succeeded, TWILIO, type PagingHarness } from './paging-harness';
 
@@ -22,7 +23,7 @@ describe('paging through Twilio', () => {
     const call = await paging.twilio.waitForCall(undefined, 10_000);
     expect(message.form).toMatchObject({ To: 'whatsapp:+14155550101', From: TWILIO.whatsappFrom, Body: expect.stringContaining('#1 CRITICAL: checkout is down') });
     expect(call.form).toMatchObject({ To: '+14155550101', From: TWILIO.voiceFrom });
-    expect(call.form.Twiml).toMatch(/<Say[^>]*>Klaxon alert number 1, severity critical: checkout is down\.<\/Say>.*<Say[^>]*>Klaxon alert number 1/s);
+    expect(call.form.Twiml).toMatch(/<Say[^>]*>Klaxon alert number 1, severity critical: checkout is down\. To acknowledge, run slash alert ack 1 in Slack\.<\/Say>.*<Say[^>]*>Klaxon alert number 1/s);
 
     const deliveries = await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.every((d) => d.status === 'sent'));
     expect(deliveries.map((d) => [d.channel, d.status, d.attempts, d.providerMessageId?.slice(0, 2)]).sort()).toEqual([
@@ -67,6 +68,49 @@ describe('paging through Twilio', () => {
     }
   });
 
+  it("masks the number Twilio's 21211 text names, in the deliveries, the timeline and the alert's Slack thread", async () => {
+    const number = '+14155553101';
+    paging.twilio.respondWith((req) =>
+      req.form.To?.endsWith(number) ? { type: 'error', status: 400, code: 21211, message: `The 'To' number ${number} is not a valid phone number.` } : undefined,
+    );
+    // The thread is told only once the alert's channel message exists, so the first page waits for it.
+    const channelMessage = paging.eventually(
+      () => paging.db.oneOrNone<{ slack_message_ts: string | null }>('SELECT slack_message_ts FROM alerts WHERE tenant_id = $1', ['T-MASKED']),
+      (row) => typeof row?.slack_message_ts === 'string',
+    );
+    paging.twilio.holdNext(channelMessage);
+    try {
+      const alert = await paging.raise({
+        tenant_id: 'T-MASKED',
+        message: 'disk full',
+        severity: 'high',
+        targets: [{ phone: number }],
+        slack: { channel_id: 'C0MASKED', user_id: 'U0CALLER' },
+      });
+      const ts = (await channelMessage)?.slack_message_ts;
+      // WhatsApp is refused, the SMS fallback too; the SMS failure is told in the thread.
+      await paging.slack.waitForCall('chat.postMessage', (c) => c.args.thread_ts === ts && String(c.args.text).includes('SMS'), 10_000);
+      await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.length === 2 && ds.every((d) => d.status === 'failed'));
+      const stored = await paging.db.map('SELECT error_detail FROM deliveries WHERE alert_id = $1', [alert.id], (row: { error_detail: string }) => row.error_detail);
+      const events = (await request(paging.app).get(`/alerts/${alert.id}/events`).set('x-service-key', SERVICE_KEY).expect(200)).body.events as Array<{ kind: string; data: { detail?: string } }>;
+      const thread = paging.slack.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === ts).map((c) => String(c.args.text));
+
+      const shown = [
+        ...stored,
+        ...events.filter((e) => e.kind === 'notification.failed').map((e) => e.data.detail),
+        ...thread,
+      ];
+      expect(shown.length).toBeGreaterThanOrEqual(5);
+      for (const text of shown) {
+        expect(text).toContain("The 'To' number +1******3101 is not a valid phone number.");
+        expect(text).not.toContain('4155553101');
+      }
+      expect(JSON.stringify(events)).not.toContain('4155553101');
+    } finally {
+      paging.twilio.respondWith(undefined);
+    }
+  });
+
   it('falls back to SMS when WhatsApp answers 63016 (outside the 24-hour window)', async () => {
     paging.twilio.respondWith((req) =>
       req.form.To?.startsWith('whatsapp:') ? { type: 'error', status: 400, code: 63016, message: 'Failed to send freeform message because you are outside the allowed window.' } : undefined,
@@ -91,5 +135,33 @@ describe('paging through Twilio', () => {
     const [delivery] = await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds[0]?.status === 'failed');
     expect(delivery).toMatchObject({ attempts: 4, errorCode: '20503' });
     expect(paging.twilio.messages()).toHaveLength(4);
+  });
+});
+
+describe('a long alert', () => {
+  // 1,950 characters, with characters that grow when escaped for XML (&, <) and an emoji (two UTF-16 units).
+  const message = `Disk full on db-1 & <replicas> 🔥: ${'writes are failing on every shard, '.repeat(60)}`.slice(0, 1950);
+
+  it('the fake Twilio refuses what Twilio refuses: a body over 1,600 (21617) and inline TwiML over 4,000 (32018)', async () => {
+    const client = createTwilioClient({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, apiBaseUrl: paging.twilio.url, timeoutMs: 2_000 });
+    await expect(client.messages.create({ to: '+14155550110', from: TWILIO.smsFrom, body: 'x'.repeat(1601) })).rejects.toMatchObject({ status: 400, code: 21617 });
+    await expect(client.calls.create({ to: '+14155550110', from: TWILIO.voiceFrom, twiml: `<Response><Say>${'x'.repeat(4000)}</Say></Response>` })).rejects.toMatchObject({ status: 400, code: 32018 });
+  });
+
+  it('reaches the phone by WhatsApp and by call when critical and 1,950 characters long', async () => {
+    expect(message).toHaveLength(1950);
+    const alert = await paging.raise({ tenant_id: 'T-LONG', message, severity: 'critical', targets: [{ phone: '+14155550111' }] });
+    const deliveries = await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.length === 2 && ds.every((d) => d.status !== 'queued' && d.status !== 'sending'));
+    expect(deliveries.map((d) => [d.channel, d.status]).sort()).toEqual([
+      ['voice', 'sent'],
+      ['whatsapp', 'sent'],
+    ]);
+    const [whatsapp] = succeeded(paging.twilio.messages().filter((m) => m.form.To === 'whatsapp:+14155550111'));
+    const [call] = succeeded(paging.twilio.calls().filter((c) => c.form.To === '+14155550111'));
+    expect(whatsapp!.form.Body!.length).toBeLessThanOrEqual(1600);
+    expect(whatsapp!.form.Body).toMatch(new RegExp(`^🚨 Klaxon #${alert.number} CRITICAL: Disk full on db-1 & <replicas> 🔥: writes.*… — reply in Slack or run /alert ack ${alert.number}$`, 's'));
+    expect(call!.form.Twiml!.length).toBeLessThanOrEqual(4000);
+    expect(call!.form.Twiml).toContain(`Klaxon alert number ${alert.number}, severity critical: Disk full on db-1 &amp; &lt;replicas&gt; 🔥`);
+    expect(call!.form.Twiml!.match(new RegExp(`…\\s*To acknowledge, run slash alert ack ${alert.number} in Slack\\.</Say>`, 'g'))).toHaveLength(2);
   });
 });

@@ -107,7 +107,7 @@ describe('Twilio channels', () => {
     const [call] = fake.calls();
     expect(providerId).toMatch(/^CA/);
     expect(call?.form).toMatchObject({ To: '+14155550101', From: '+14155550199' });
-    const speech = 'Klaxon alert number 42, severity critical: db &lt;primary&gt; &amp; replica "down".';
+    const speech = 'Klaxon alert number 42, severity critical: db &lt;primary&gt; &amp; replica "down". To acknowledge, run slash alert ack 42 in Slack.';
     expect(call?.form.Twiml).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${speech}</Say><Pause length="1"/><Say>${speech}</Say></Response>`);
     expect(call?.form.Twiml).not.toContain('<primary>');
   });

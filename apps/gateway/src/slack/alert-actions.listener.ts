@@ -3,12 +3,15 @@ import { SLACK_ACTIONS, slackActor } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from '../backend-client';
 import { BackendRejectedError } from '../errors';
+import type { InFlight } from '../in-flight';
 import { failureReason } from './command-handlers';
 import { alreadyInState, couldNot } from './messages';
 
 export interface AlertActionsOptions {
   backend: BackendClient;
   logger: Logger;
+  /** Where the work after the ack is registered, so a stopping gateway finishes it. */
+  inFlight: InFlight;
   now?: () => Date;
 }
 
@@ -16,31 +19,35 @@ export interface AlertActionsOptions {
  * The Acknowledge and Resolve buttons of the channel message. On success the gateway says nothing: the
  * backend rewrites the channel message for everyone. Only the clicker hears about a failure, privately.
  */
-export function registerAlertActions(app: App, { backend, logger, now = () => new Date() }: AlertActionsOptions): void {
+export function registerAlertActions(app: App, { backend, logger, inFlight, now = () => new Date() }: AlertActionsOptions): void {
   for (const kind of ['acknowledge', 'resolve'] as const) {
     app.action<BlockAction<ButtonAction>>(SLACK_ACTIONS[kind], async ({ ack, body, action, respond }) => {
       await ack();
-      const tenantId = body.team?.id ?? body.user.team_id;
-      const alertId = action.value;
-      const requestId = `slack-${body.trigger_id}`;
-      const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-      if (!tenantId || !alertId) {
-        logger.warn('alert button without a team or an alert id', { requestId, actionId: action.action_id });
-        await tell(couldNot(`${kind} this alert`, 'the button did not say which alert it belongs to'));
-        return;
-      }
-      try {
-        const alert = await backend.transition(kind, tenantId, alertId, { actor: slackActor(body.user.id) }, { requestId });
-        logger.info('alert changed from a button', { requestId, tenantId, alertId, alertNumber: alert.number, slackUserId: body.user.id, status: alert.status });
-      } catch (error) {
-        const current = error instanceof BackendRejectedError && error.status === 409 ? error.body.current : undefined;
-        if (current) {
-          await tell(alreadyInState(await subjectOf(backend, tenantId, alertId, requestId), current, now()));
-          return;
-        }
-        logger.warn('alert button failed', { requestId, tenantId, alertId, error });
-        await tell(couldNot(`${kind} this alert`, failureReason(error)));
-      }
+      await inFlight.track(
+        (async () => {
+          const tenantId = body.team?.id ?? body.user.team_id;
+          const alertId = action.value;
+          const requestId = `slack-${body.trigger_id}`;
+          const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+          if (!tenantId || !alertId) {
+            logger.warn('alert button without a team or an alert id', { requestId, actionId: action.action_id });
+            await tell(couldNot(`${kind} this alert`, 'the button did not say which alert it belongs to'));
+            return;
+          }
+          try {
+            const alert = await backend.transition(kind, tenantId, alertId, { actor: slackActor(body.user.id) }, { requestId });
+            logger.info('alert changed from a button', { requestId, tenantId, alertId, alertNumber: alert.number, slackUserId: body.user.id, status: alert.status });
+          } catch (error) {
+            const current = error instanceof BackendRejectedError && error.status === 409 ? error.body.current : undefined;
+            if (current) {
+              await tell(alreadyInState(await subjectOf(backend, tenantId, alertId, requestId), current, now()));
+              return;
+            }
+            logger.warn('alert button failed', { requestId, tenantId, alertId, error });
+            await tell(couldNot(`${kind} this alert`, failureReason(error)));
+          }
+        })(),
+      );
     });
   }
 }

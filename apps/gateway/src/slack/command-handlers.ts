@@ -81,7 +81,6 @@ async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: Comma
     message: command.message,
     severity: command.severity,
     targets: command.userIds.map((slack_user_id) => ({ slack_user_id })),
-    source: 'slack' as const,
     slack: { channel_id: ctx.channelId, user_id: ctx.userId, response_url: ctx.responseUrl },
   };
   try {

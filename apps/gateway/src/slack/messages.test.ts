@@ -111,6 +111,7 @@ describe('alertTimeline', () => {
       { id: 31, kind: 'notification.retrying', actor: 'system', note: null, data: { channel: 'whatsapp', to: '+1******0101', code: '20500' }, at: '2026-11-23T11:50:02Z' },
       { id: 32, kind: 'notification.fallback', actor: 'system', note: null, data: { channel: 'sms', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:02Z' },
       { id: 33, kind: 'notification.cancelled', actor: 'system', note: null, data: { channel: 'voice', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:02Z' },
+      { id: 34, kind: 'notification.held', actor: 'system', note: null, data: { channel: 'whatsapp', slack_user_id: 'U1AAA', to: '+1******0101', detail: '+1******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT)' }, at: '2026-11-23T11:50:02Z' },
       { id: 4, kind: 'escalated', actor: 'system', note: null, data: {}, at: '2026-11-23T11:55:00Z' },
       { id: 5, kind: 'resolved', actor: 'slack:U2BBB', note: 'rolled back', data: {}, at: '2026-11-23T11:59:00Z' },
       { id: 6, kind: 'reopened.someday', actor: null, note: null, data: {}, at: '2026-11-23T11:59:30Z' },
@@ -124,6 +125,7 @@ describe('alertTimeline', () => {
         '• 9 minutes ago: WhatsApp to +1******0101 failed (20500), retrying',
         '• 9 minutes ago: SMS to <@U1AAA> queued instead (WhatsApp could not deliver)',
         '• 9 minutes ago: call to <@U1AAA> not sent: the alert was already handled',
+        '• 9 minutes ago: WhatsApp to <@U1AAA> held: +1******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT), to go out when there is room',
         '• 5 minutes ago: escalated by system',
         '• 1 minute ago: resolved by <@U2BBB>: “rolled back”',
         '• just now: reopened.someday',
@@ -169,5 +171,27 @@ describe('help, acks and failures', () => {
     expect(nothingPaged('the Klaxon backend is unreachable')).toBe(
       '❌ Nothing was paged: the Klaxon backend is unreachable. Try again in a minute; if it keeps failing, phone the person directly and tell #ops that Klaxon is down.',
     );
+  });
+});
+
+describe('text that did not come through Slack', () => {
+  const injection = '<!channel> <https://evil.example/ack|Acknowledge here>';
+  const escaped = '&lt;!channel&gt; &lt;https://evil.example/ack|Acknowledge here&gt;';
+
+  it('shows an API alert’s message escaped in lists and timelines, a Slack one as typed', () => {
+    expect(alertList([alertFixture({ origin: 'api', message: injection })], null, now)).toContain(`critical: ${escaped} —`);
+    expect(alertList([alertFixture({ origin: 'slack', message: 'ask <@U456>' })], null, now)).toContain('critical: ask <@U456> —');
+  });
+
+  it('escapes API actors, target names and notes by API actors, keeps Slack users’ notes', () => {
+    const events = [
+      { id: 1, kind: 'acknowledged', actor: 'deploy&bot', note: injection, data: {}, at: '2026-11-23T11:59:00Z' },
+      { id: 2, kind: 'note', actor: 'slack:U0001', note: 'see <#C0001>', data: {}, at: '2026-11-23T11:59:30Z' },
+    ];
+    const timeline = alertTimeline(alertFixture({ origin: 'api' }), events, now);
+    expect(timeline).toContain(`acknowledged by deploy&amp;bot: “${escaped}”`);
+    expect(timeline).toContain('note by <@U0001>: “see <#C0001>”');
+    const named = alertFixture({ targets: [{ ...targetFixture('U1', ['sms']), slack_user_id: null, name: '<!here>' }] });
+    expect(pageOutcome(named, false)).toContain('&lt;!here&gt; (SMS)');
   });
 });

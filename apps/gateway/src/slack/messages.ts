@@ -1,6 +1,7 @@
 import {
   CHANNEL_LABELS,
   describeChannels,
+  escapeSlackText,
   SEVERITY_EMOJI,
   slackUserOfActor,
   type AlertDto,
@@ -143,23 +144,26 @@ export const mention = (userId: string): string => `<@${userId}>`;
 export function person(actor: string | null): string {
   if (actor === null) return 'someone';
   const userId = slackUserOfActor(actor);
-  return userId ? mention(userId) : actor;
+  return userId ? mention(userId) : escapeSlackText(actor);
 }
 
+// Names, reasons, notes and API messages are not Slack markup: escaped, they show as written and cannot ping.
 function who(target: AlertTargetDto): string {
   if (target.slack_user_id) return mention(target.slack_user_id);
-  return target.name ?? target.phone ?? 'a phone number';
+  return escapeSlackText(target.name ?? target.phone ?? 'a phone number');
 }
 
 function whyUnreachable(target: AlertTargetDto): string {
-  const reason = target.reason ?? 'has no phone number';
+  const reason = escapeSlackText(target.reason ?? 'has no phone number');
   // Only a Slack user can fix it themselves; a bare number from the API has no one to ask.
   const advice = target.slack_user_id ? ' — ask them to run `/alert phone`' : '';
   return `${who(target)} can't be paged (${reason})${advice}`;
 }
 
 function summary(alert: AlertDto): string {
-  return `${SEVERITY_EMOJI[alert.severity]} *#${alert.number}* ${alert.severity}: ${alert.message}`;
+  // Only a page typed in Slack is Slack markup (origin is the backend's word, not the caller's).
+  const message = alert.origin === 'slack' ? alert.message : escapeSlackText(alert.message);
+  return `${SEVERITY_EMOJI[alert.severity]} *#${alert.number}* ${alert.severity}: ${message}`;
 }
 
 function stateLine(alert: AlertDto, now: Date): string {
@@ -188,14 +192,18 @@ const NOTIFICATION_OUTCOMES: Record<string, (data: AlertEventDto['data']) => str
   retrying: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}, retrying`,
   fallback: () => 'queued instead (WhatsApp could not deliver)',
   cancelled: () => 'not sent: the alert was already handled',
+  // The backend's detail names the number (masked), the count and the window; the page goes out later.
+  held: (data) => `held${typeof data.detail === 'string' ? `: ${data.detail}` : ' (too many pages to this number)'}, to go out when there is room`,
 };
 
 function describeEvent(event: AlertEventDto): string {
-  const note = event.note ? `: “${event.note}”` : '';
+  // A note typed in Slack (by a slack: actor, through the gateway) is Slack markup; any other is escaped.
+  const noteText = event.note && (slackUserOfActor(event.actor) ? event.note : escapeSlackText(event.note));
+  const note = noteText ? `: “${noteText}”` : '';
   if (event.kind.startsWith('notification.')) {
     const raw = event.data.channel;
     const channel = typeof raw === 'string' ? (CHANNEL_LABELS[raw as Channel] ?? raw) : 'a notification';
-    const recipient = typeof event.data.slack_user_id === 'string' ? mention(event.data.slack_user_id) : typeof event.data.to === 'string' ? event.data.to : null;
+    const recipient = typeof event.data.slack_user_id === 'string' ? mention(event.data.slack_user_id) : typeof event.data.to === 'string' ? escapeSlackText(event.data.to) : null;
     const outcome = NOTIFICATION_OUTCOMES[event.kind.slice('notification.'.length)]?.(event.data) ?? event.kind;
     return `${channel}${recipient ? ` to ${recipient}` : ''} ${outcome}${note}`;
   }

@@ -5,7 +5,7 @@ import { BackendRejectedError } from '../../src/errors';
 import { alertAnswer, startStubBackend } from './harness';
 
 const logger = createLogger({ service: 'gateway', format: 'json', stream: new PassThrough() });
-const body = { tenant_id: 'T1', message: 'm', targets: [{ slack_user_id: 'U1' }] };
+const body = { tenant_id: 'T1', message: 'm', targets: [{ slack_user_id: 'U1' }], slack: { channel_id: 'C1', user_id: 'U2' } };
 
 describe('BackendClient', () => {
   it('retries once, with the same request id, when a kept-alive socket was closed under it', async () => {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createLogger, type Logger } from '@klaxon/logger';
 import { alertFixture, closeNow, interactionBody, listenOnLoopback, readBody, signSlackRequest, slashCommandBody, startFakeSlackApi, targetFixture, type FakeSlackApi, type SlashCommandFields } from '@klaxon/testing';
-import { createGateway, type Gateway } from '../../src/app';
+import { createGateway, type Gateway, type GatewayDependencies } from '../../src/app';
 import { BackendClient } from '../../src/backend-client';
 
 export const SIGNING_SECRET = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6';
@@ -23,10 +23,11 @@ export interface GatewayHarnessOptions {
   backendTimeoutMs?: number;
   /** Short by default so "backend down" tests end quickly; the production default is 10 s. */
   pageRetryBudgetMs?: number;
+  serverTimeouts?: GatewayDependencies['serverTimeouts'];
 }
 
 /** The real gateway (Bolt HTTPReceiver) on a random port, logging JSON into memory. */
-export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000 }: GatewayHarnessOptions): Promise<GatewayHarness> {
+export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts }: GatewayHarnessOptions): Promise<GatewayHarness> {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
@@ -38,6 +39,7 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
     logger,
     backend,
     pageRetryBudgetMs,
+    serverTimeouts,
   });
   const url = await listenOnLoopback(gateway.server);
   return {
@@ -165,10 +167,10 @@ export interface GatewayStack {
   close(): Promise<void>;
 }
 
-export async function startGatewayStack(): Promise<GatewayStack> {
+export async function startGatewayStack(options: Pick<GatewayHarnessOptions, 'serverTimeouts'> = {}): Promise<GatewayStack> {
   const slack = await startFakeSlackApi();
   const backend = await startScriptedBackend();
-  const gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl });
+  const gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl, ...options });
   return {
     slack,
     backend,

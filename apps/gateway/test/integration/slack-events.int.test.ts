@@ -29,7 +29,8 @@ describe('POST /slack/events: a slash command', () => {
     const outcome = await slack.waitForResponse((body) => String(body.text).includes('#7'), 5000);
     expect(outcome.text).toBe('🚨 #7 paging <@U123> (WhatsApp + call)');
     const forwarded = backend.requests.at(-1)!;
-    expect(forwarded.path).toBe('/alert');
+    // The private route: the backend records origin `slack` from it and keeps the text as Slack markup.
+    expect(forwarded.path).toBe('/slack/alert');
     expect(forwarded.headers['x-service-key']).toBe(SERVICE_KEY);
     expect(forwarded.headers['x-request-id']).toBe('slack-trig-1');
     expect(forwarded.body).toEqual({
@@ -37,7 +38,6 @@ describe('POST /slack/events: a slash command', () => {
       message: 'disk full',
       severity: 'critical',
       targets: [{ slack_user_id: 'U123' }],
-      source: 'slack',
       slack: { channel_id: 'C0001', user_id: 'U0001', response_url: responseUrl },
     });
   });

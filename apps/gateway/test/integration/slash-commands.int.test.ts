@@ -24,14 +24,14 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
   }
 
   it('pages, and names who is paged how and who cannot be reached', async () => {
-    backend.on('POST', '/alert', {
+    backend.on('POST', '/slack/alert', {
       status: 201,
       body: alertFixture({ targets: [targetFixture('U1AAA', ['whatsapp', 'voice']), targetFixture('U3CCC', [], 'no phone number')] }),
     });
     const { ack, outcome } = await run('<@U1AAA|jane> <@U3CCC> critical checkout is down');
     expect(ack).toBe('⏳ Raising an alert for <@U1AAA>, <@U3CCC>…');
     expect(outcome).toBe("🚨 #42 paging <@U1AAA> (WhatsApp + call); <@U3CCC> can't be paged (no phone number) — ask them to run `/alert phone`");
-    expect(backend.requestsTo('POST', '/alert').at(-1)!.body).toMatchObject({
+    expect(backend.requestsTo('POST', '/slack/alert').at(-1)!.body).toMatchObject({
       severity: 'critical',
       message: 'checkout is down',
       targets: [{ slack_user_id: 'U1AAA' }, { slack_user_id: 'U3CCC' }],
@@ -39,27 +39,27 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
   });
 
   it('says a 200 answer joined the existing open alert', async () => {
-    backend.on('POST', '/alert', { status: 200, body: alertFixture({ number: 41 }) });
+    backend.on('POST', '/slack/alert', { status: 200, body: alertFixture({ number: 41 }) });
     const { outcome } = await run('<@U1AAA> checkout is down');
     expect(outcome).toMatch(/^🔁 Joined the existing open alert #41 \(triggered\)/);
   });
 
   it('retries a failing backend with the same request id, so it pages exactly once', async () => {
     let calls = 0;
-    backend.on('POST', '/alert', () => {
+    backend.on('POST', '/slack/alert', () => {
       calls++;
       return calls < 3 ? { status: 503, body: { error: 'database_unavailable', detail: 'db down' } } : { status: 201, body: alertFixture({ number: 43 }) };
     });
-    const before = backend.requestsTo('POST', '/alert').length;
+    const before = backend.requestsTo('POST', '/slack/alert').length;
     const { outcome } = await run('<@U1AAA> retry me');
     expect(outcome).toMatch(/^🚨 #43 paging/);
-    const ids = backend.requestsTo('POST', '/alert').slice(before).map((r) => r.headers['x-request-id']);
+    const ids = backend.requestsTo('POST', '/slack/alert').slice(before).map((r) => r.headers['x-request-id']);
     expect(ids).toHaveLength(3);
     expect(new Set(ids).size).toBe(1);
   });
 
   it('says plainly that nothing was paged when the backend stays down', async () => {
-    backend.on('POST', '/alert', { status: 503, body: { error: 'database_unavailable', detail: 'db down' } });
+    backend.on('POST', '/slack/alert', { status: 503, body: { error: 'database_unavailable', detail: 'db down' } });
     const { outcome, ackMs } = await run('<@U1AAA> still down');
     expect(ackMs).toBeLessThan(3000);
     expect(outcome).toMatch(/^❌ Nothing was paged: the Klaxon backend cannot reach its database\. Try again in a minute; .*phone the person directly/);
@@ -67,13 +67,13 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
 
   it('says nothing was paged when rate limited, in the backend\'s words (whose limit, how long to wait)', async () => {
     const detail = '<@U0007> has raised 20 alerts in 1 min, the most Klaxon takes from one person; wait 30 s, or phone the people you need';
-    backend.on('POST', '/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail } });
+    backend.on('POST', '/slack/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail } });
     const { outcome } = await run('<@U1AAA> too many');
     expect(outcome).toBe(`⏳ Nothing was paged: ${detail}.`);
   });
 
   it('falls back to the wait Retry-After asked for when a 429 carries no detail', async () => {
-    backend.on('POST', '/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail: '' } });
+    backend.on('POST', '/slack/alert', { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail: '' } });
     const { outcome } = await run('<@U1AAA> too many');
     expect(outcome).toBe('⏳ Nothing was paged: Klaxon is receiving too many requests right now (it asks to wait 30 s).');
   });

@@ -1,4 +1,4 @@
-import type { AlertSource as AlertOrigin, Channel, Severity } from '@klaxon/contracts';
+import type { AlertOrigin, Channel, Severity } from '@klaxon/contracts';
 
 /** Which of a target's addresses a channel sends to. */
 export type AddressKind = 'phone' | 'email' | 'slack_channel';

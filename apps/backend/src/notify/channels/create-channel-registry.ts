@@ -1,4 +1,4 @@
-import type { BackendConfig } from '@klaxon/config';
+import { TWILIO_TIMEOUT_MS, type BackendConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import { pageSpeech, pageText } from '../page-text';
 import { createTwilioClient } from '../providers/twilio-client';
@@ -10,9 +10,6 @@ import { SlackChannel } from './slack.channel';
 import { TwilioSmsChannel } from './twilio-sms.channel';
 import { TwilioVoiceChannel } from './twilio-voice.channel';
 import { TwilioWhatsAppChannel } from './twilio-whatsapp.channel';
-
-// Long enough for Twilio's normal latency, short enough that a hung request is retried by the job runner.
-export const TWILIO_TIMEOUT_MS = 10_000;
 
 /**
  * The one place that decides which implementation serves each channel: Twilio when it has credentials,

@@ -1,0 +1,51 @@
+import { cutSlackText, cutText, escapeSlackText } from './text';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+describe('cutText', () => {
+  it.each([
+    ['fits: unchanged', 'checkout is down', 16, 'checkout is down'],
+    ['empty', '', 5, ''],
+    ['cut with …, within max', 'checkout is down', 10, 'checkout…'],
+    ['trailing space before … dropped', 'ab cd', 4, 'ab…'],
+    ['an emoji is never halved (pair would straddle the cut)', 'ab🔥cd', 4, 'ab…'],
+    ['an emoji that fits whole is kept', 'ab🔥cd', 5, 'ab🔥…'],
+    ['CJK counts one unit each', '障害が発生しました', 5, '障害が発…'],
+    ['no room even for …', 'abc', 0, ''],
+  ])('%s', (_name, text, max, expected) => {
+    const cut = cutText(text, max);
+    expect(cut).toBe(expected);
+    expect(cut.length).toBeLessThanOrEqual(Math.max(max, 0));
+    expect(cut).not.toMatch(LONE_SURROGATE);
+  });
+
+  it('never exceeds max nor leaves a lone surrogate, for every max over an emoji string', () => {
+    const text = `a${'🔥'.repeat(20)}`;
+    for (let max = 0; max <= text.length + 1; max++) {
+      const cut = cutText(text, max);
+      expect(cut.length).toBeLessThanOrEqual(max);
+      expect(cut).not.toMatch(LONE_SURROGATE);
+    }
+  });
+});
+
+describe('escapeSlackText', () => {
+  it('escapes &, < and > so mrkdwn cannot ping, link or mention', () => {
+    expect(escapeSlackText('<!channel> <https://evil.example/ack|Acknowledge here> & <@U123>')).toBe(
+      '&lt;!channel&gt; &lt;https://evil.example/ack|Acknowledge here&gt; &amp; &lt;@U123&gt;',
+    );
+  });
+});
+
+describe('cutSlackText', () => {
+  it.each([
+    ['does not leave half a mention', 'ask <@U0123456789> now', 10, 'ask…'],
+    ['does not leave half an entity', 'a &amp; b', 5, 'a…'],
+    ['keeps whole tokens before the cut', 'hi <@U1> and more text', 12, 'hi <@U1> an…'],
+    ['fits: unchanged', 'a &lt;b&gt;', 11, 'a &lt;b&gt;'],
+  ])('%s', (_name, text, max, expected) => {
+    const cut = cutSlackText(text, max);
+    expect(cut).toBe(expected);
+    expect(cut.length).toBeLessThanOrEqual(max);
+  });
+});

@@ -1,0 +1,39 @@
+// Text helpers shared by the backend (pages, channel messages) and the gateway (replies). Lengths are
+// UTF-16 code units (JS string length): what Twilio and Slack count.
+
+export const ELLIPSIS = '…';
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+/**
+ * `text` if it fits in `max` code units; otherwise its start and "…", `max` units at most. Never ends in
+ * half a surrogate pair (an emoji cut in two is a replacement character, or a refused request).
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max < ELLIPSIS.length) return '';
+  let end = max - ELLIPSIS.length;
+  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
+  return `${text.slice(0, end).trimEnd()}${ELLIPSIS}`;
+}
+
+/**
+ * Slack's mrkdwn treats &, < and > as control characters (`<!channel>`, `<https://…|label>`, `<@U…>`): text
+ * that did not come through Slack is escaped, so it shows as typed and cannot ping, link or mention.
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Like cutText, for text in Slack's escaped form: the cut never leaves half a `<…>` token or `&…;` entity,
+ * which Slack would show as garbage or refuse.
+ */
+export function cutSlackText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = cutText(text, max);
+  let kept = cut.slice(0, -ELLIPSIS.length);
+  if (kept.lastIndexOf('<') > kept.lastIndexOf('>')) kept = kept.slice(0, kept.lastIndexOf('<'));
+  kept = kept.replace(/&[#A-Za-z0-9]*$/, '');
+  return `${kept.trimEnd()}${ELLIPSIS}`;
+}
