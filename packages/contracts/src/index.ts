@@ -4,3 +4,4 @@ export * from './errors';
 export * from './headers';
 export * from './http-timeouts';
 export * from './labels';
+export * from './time-zone';

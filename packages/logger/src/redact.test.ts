@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from './create-logger';
-import { maskPhone, redact } from './redact';
+import { maskEmail, maskPhone, redact } from './redact';
 import { runWithContext } from './request-context';
 
 describe('maskPhone', () => {
@@ -9,6 +9,16 @@ describe('maskPhone', () => {
     ['+442079460958', '+4*******0958'],
     ['+1234', '+***'],
   ])('masks %s as %s', (phone, masked) => expect(maskPhone(phone)).toBe(masked));
+});
+
+describe('maskEmail', () => {
+  it.each([
+    ['jane@example.com', 'j***@example.com'],
+    ['j@example.com', 'j***@example.com'],
+    ['"a@b"@example.com', '"***@example.com'],
+    ['no-at-sign', '***'],
+    ['@example.com', '***'],
+  ])('masks %s as %s', (email, masked) => expect(maskEmail(email)).toBe(masked));
 });
 
 describe('redact', () => {

@@ -11,6 +11,12 @@ export function maskPhone(phone: string): string {
   return `+${digits[0]}${'*'.repeat(digits.length - 5)}${digits.slice(-4)}`;
 }
 
+/** `jane@example.com` → `j***@example.com`: the domain tells addresses apart, the name stays private. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 1 ? '***' : `${email[0]}***${email.slice(at)}`;
+}
+
 export function redactString(value: string): string {
   return value.replace(PHONE, (match) => maskPhone(match)).replace(URL_PASSWORD, '$1***$3');
 }
