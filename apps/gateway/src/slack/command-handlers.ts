@@ -75,10 +75,10 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
     case 'email-show':
       return attempt('look up your email', ctx, async () => {
         const contact = await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId });
-        return contact && hasEmail(contact) ? emailShown(contact) : emailNotSet();
+        return contact?.email ? emailShown(contact) : emailNotSet();
       });
     case 'email-set':
-      return saveContact('save your email', { email: command.email }, ctx, emailRejected, (contact) => (hasEmail(contact) ? emailSaved(contact) : emailNotSet()));
+      return saveContact('save your email', { email: command.email }, ctx, emailRejected, emailSaved);
     case 'prefs-show':
       return attempt('look up your settings', ctx, async () => prefsShown(await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
     case 'prefs-set':
@@ -109,8 +109,6 @@ function prefsBody(change: PrefsChange): UpsertContactRequest {
   // Without a zone the stored one is used; turning quiet hours off leaves the zone as it is.
   return { quiet_hours: change.quietHours, ...(change.timeZone ? { time_zone: change.timeZone } : {}) };
 }
-
-const hasEmail = (contact: ContactDto): contact is ContactDto & { email: string } => contact.email !== null;
 
 async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: CommandContext): Promise<string> {
   const body = {

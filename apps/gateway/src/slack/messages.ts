@@ -126,16 +126,17 @@ export function phoneRejected(detail: string): string {
 
 const ADD_EMAIL_CHANNEL = (channels: readonly ContactChannel[]): string => `\`/alert prefs channels ${[...channels, 'email'].join(',')}\``;
 
-export function emailShown(contact: ContactDto & { email: string }): string {
+/** For a contact with an email (the caller checks). */
+export function emailShown(contact: ContactDto): string {
   const use = contact.channels.includes('email')
     ? 'and emails you when you are paged'
     : `but email is not among your channels, so pages do not use it; add it with ${ADD_EMAIL_CHANNEL(contact.channels)}`;
-  return `📧 Klaxon has ${contact.email} for you ${use}. Change it with \`/alert email <address>\`.`;
+  return `📧 Klaxon has ${contact.email ?? 'no address'} for you ${use}. Change it with \`/alert email <address>\`.`;
 }
 
-export function emailSaved(contact: ContactDto & { email: string }): string {
+export function emailSaved(contact: ContactDto): string {
   const next = contact.channels.includes('email') ? '' : ` To be paged by email too, run ${ADD_EMAIL_CHANNEL(contact.channels)}.`;
-  return `✅ Saved: your email is ${contact.email}.${next}`;
+  return `✅ Saved: your email is ${contact.email ?? 'removed'}.${next}`;
 }
 
 export function emailNotSet(): string {
