@@ -66,24 +66,23 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
         return alertTimeline(alert, events, ctx.now());
       }, command.number);
     case 'phone-show':
-      return attempt('look up your number', ctx, async () => {
-        const contact = await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId });
-        return contact?.phone ? phoneShown(contact) : phoneNotSet();
-      });
+      return showContact('look up your number', ctx, (contact) => (contact?.phone ? phoneShown(contact) : phoneNotSet()));
     case 'phone-set':
       return saveContact('save your number', { phone: command.phone }, ctx, phoneRejected, phoneSaved);
     case 'email-show':
-      return attempt('look up your email', ctx, async () => {
-        const contact = await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId });
-        return contact?.email ? emailShown(contact) : emailNotSet();
-      });
+      return showContact('look up your email', ctx, (contact) => (contact?.email ? emailShown(contact) : emailNotSet()));
     case 'email-set':
       return saveContact('save your email', { email: command.email }, ctx, emailRejected, emailSaved);
     case 'prefs-show':
-      return attempt('look up your settings', ctx, async () => prefsShown(await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
+      return showContact('look up your settings', ctx, prefsShown);
     case 'prefs-set':
       return saveContact('save your settings', prefsBody(command.change), ctx, prefsRejected, (contact) => prefsSaved(command.change, contact));
   }
+}
+
+/** Reads the person's own contact (null: none stored) and describes it. */
+async function showContact(action: string, ctx: CommandContext, shown: (contact: ContactDto | null) => string): Promise<string> {
+  return attempt(action, ctx, async () => shown(await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
 }
 
 /** PUTs the person's own contact; a 422 is answered in their terms (`rejected`), the rest as any failure. */
