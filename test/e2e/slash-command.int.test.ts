@@ -131,4 +131,42 @@ describe('a signed /alert travels from Slack to the database', () => {
     expect(logText).toContain('signature mismatch');
     for (const secret of [SIGNING_SECRET, SERVICE_KEY, 'xoxb-e2e', '4155550101']) expect(logText).not.toContain(secret);
   });
+
+  it('sets an email, channels and quiet hours through /alert email and /alert prefs, stored as typed and shown back masked', async () => {
+    const send = async (text: string, id: string): Promise<string> => {
+      const body = slashCommandBody({ text, team_id: 'T0PREFS', user_id: 'U0PAT', response_url: slack.responseUrl(id) });
+      const res = await fetch(`${gatewayUrl}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
+        body,
+      });
+      expect(res.status).toBe(200);
+      return String((await slack.waitForResponse((b) => slack.responses(id).includes(b), 5000)).text);
+    };
+
+    expect(await send('prefs channels whatsapp,email', 'p1')).toMatch(/^❌ Not saved: email is among the channels, but Klaxon has no email address for you\. Set one first with `\/alert email you@example\.com`/);
+    expect(await send('email <mailto:Pat.Lee@Example.com|Pat.Lee@Example.com>', 'p2')).toBe(
+      '✅ Saved: your email is p***@example.com. To be paged by email too, run `/alert prefs channels whatsapp,voice,sms,email`.',
+    );
+    expect(await send('prefs channels whatsapp, call, email', 'p3')).toBe('✅ Saved: Klaxon may page you by WhatsApp, call and email.');
+    expect(await send('prefs quiet 22:00-07:00', 'p4')).toMatch(/^❌ Not saved: quiet hours are read in your time zone, and Klaxon does not know yours/);
+    expect(await send('prefs quiet 22:00-07:00 europe/berlin', 'p5')).toBe(
+      '✅ Saved: quiet hours 22:00–07:00 (Europe/Berlin). Low and medium pages wait until they end; high and critical ones still page you.',
+    );
+    expect(await send('email', 'p6')).toBe('📧 Klaxon has p***@example.com for you and emails you when you are paged. Change it with `/alert email <address>`.');
+    expect((await send('prefs', 'p7')).split('\n')).toEqual([
+      '*How Klaxon reaches you*',
+      '• Channels: WhatsApp, call and email — change with `/alert prefs channels whatsapp,voice,email`',
+      '• Phone: none set, so the one in your Slack profile if there is one — `/alert phone <number>`',
+      '• Email: p***@example.com — `/alert email <address>`',
+      '• Quiet hours: 22:00–07:00 (Europe/Berlin) — `/alert prefs quiet 22:00-07:00 Europe/Berlin` or `/alert prefs quiet off`',
+    ]);
+
+    const row = await db.one("SELECT email, channels, time_zone, to_char(quiet_start, 'HH24:MI') AS quiet_start, to_char(quiet_end, 'HH24:MI') AS quiet_end, phone FROM contacts WHERE tenant_id = 'T0PREFS' AND slack_user_id = 'U0PAT'");
+    expect(row).toEqual({ email: 'pat.lee@example.com', channels: ['whatsapp', 'voice', 'email'], time_zone: 'Europe/Berlin', quiet_start: '22:00', quiet_end: '07:00', phone: null });
+
+    expect(await send('prefs quiet off', 'p8')).toBe('✅ Saved: no quiet hours; every page reaches you at once.');
+    expect(await db.one("SELECT quiet_start, time_zone FROM contacts WHERE tenant_id = 'T0PREFS' AND slack_user_id = 'U0PAT'")).toEqual({ quiet_start: null, time_zone: 'Europe/Berlin' });
+    expect(logText).not.toContain('pat.lee@example.com');
+  });
 });

@@ -12,11 +12,11 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export const ALERT_ORIGINS = ['slack', 'api', 'alertmanager'] as const;
 export type AlertOrigin = (typeof ALERT_ORIGINS)[number];
 
-/** Ways Klaxon reaches a person; a contact lists the ones they accept. */
+/** Ways Klaxon reaches a person; a contact chooses among these (`channels`). */
 export const CONTACT_CHANNELS = ['whatsapp', 'sms', 'voice', 'email'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
-/** Every delivery channel: a person's, or (`slack`) the alert's Slack channel. */
+/** Ways Klaxon reaches a person, or (`slack`) the alert's channel. */
 export const CHANNELS = [...CONTACT_CHANNELS, 'slack'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -30,7 +30,10 @@ export interface AlertTargetDto {
   name: string | null;
   /** E.164, masked (`+1******0123`). */
   phone: string | null;
+  /** Masked (`j***@example.com`); null when the person has none. */
+  email: string | null;
   status: TargetStatus;
+  /** What pages this target now (the policy applied to what the person accepts). */
   channels: Channel[];
   reason: string | null;
 }
@@ -102,13 +105,26 @@ export interface TransitionConflictBody {
 export const CONTACT_SOURCES = ['self', 'import', 'slack'] as const;
 export type ContactSource = (typeof CONTACT_SOURCES)[number];
 
+/** A quiet period in the contact's time zone, `HH:MM` 24-hour; `start` after `end` wraps midnight. */
+export interface QuietHoursDto {
+  start: string;
+  end: string;
+}
+
 export interface ContactDto {
   tenant_id: string;
   slack_user_id: string;
   name: string | null;
-  /** E.164, masked. */
-  phone: string;
-  channels: Channel[];
+  /** E.164, masked; null when the person gave none (the Slack profile number may still be used). */
+  phone: string | null;
+  /** Masked (`j***@example.com`). */
+  email: string | null;
+  /** The channels the person accepts. */
+  channels: ContactChannel[];
+  /** IANA name (`Europe/Berlin`). */
+  time_zone: string | null;
+  quiet_hours: QuietHoursDto | null;
+  /** Who wrote the phone number. */
   source: ContactSource;
   updated_at: string;
 }

@@ -5,3 +5,4 @@ export * from './headers';
 export * from './http-timeouts';
 export * from './labels';
 export * from './text';
+export * from './time-zone';

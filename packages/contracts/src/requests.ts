@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SEVERITIES } from './alert';
+import { CONTACT_CHANNELS, SEVERITIES } from './alert';
+import { canonicalTimeZone } from './time-zone';
 
 // Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
 export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
@@ -66,9 +67,40 @@ export const transitionRequestSchema = z.strictObject({
 });
 export type TransitionRequest = z.infer<typeof transitionRequestSchema>;
 
-/** Body of `PUT /contacts/:tenant_id/:slack_user_id` (what `/alert phone <number>` sends). */
-export const upsertContactRequestSchema = z.strictObject({
-  phone: z.string().trim().min(3, 'a phone number such as +44 20 7946 0958').max(32),
-  name: z.string().trim().min(1).max(100).optional(),
-});
-export type UpsertContactRequest = z.infer<typeof upsertContactRequestSchema>;
+export const TIME_OF_DAY_PATTERN = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+const timeOfDay = z.string().regex(TIME_OF_DAY_PATTERN, 'a time of day as HH:MM (24-hour), e.g. 22:00');
+
+/** A quiet period in the contact's time zone; `start` after `end` wraps midnight (22:00 to 07:00). */
+export const quietHoursSchema = z
+  .strictObject({ start: timeOfDay, end: timeOfDay })
+  .refine((q) => q.start !== q.end, { message: 'start and end must differ (to turn quiet hours off, send null)', path: ['end'] });
+
+export const timeZoneSchema = z
+  .string()
+  .trim()
+  .max(64)
+  .refine((name) => canonicalTimeZone(name) !== null, 'an IANA time zone such as Europe/Berlin, America/New_York or UTC')
+  .transform((name) => canonicalTimeZone(name) ?? name);
+
+export const contactChannelsSchema = z
+  .array(z.enum(CONTACT_CHANNELS))
+  .min(1, 'at least one channel; Klaxon could not page you at all with none')
+  .refine((channels) => new Set(channels).size === channels.length, 'each channel once');
+
+/**
+ * Body of `PUT /contacts/:tenant_id/:slack_user_id`: any of the fields, and what is not given stays as
+ * stored. `null` clears `email`, `time_zone` or `quiet_hours`. What `/alert phone`, `/alert email` and
+ * `/alert prefs` send.
+ */
+export const upsertContactRequestSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    phone: z.string().trim().min(3, 'a phone number such as +44 20 7946 0958').max(32).optional(),
+    email: z.email('an email address such as jane@example.com').max(254).toLowerCase().nullable().optional(),
+    channels: contactChannelsSchema.optional(),
+    time_zone: timeZoneSchema.nullable().optional(),
+    quiet_hours: quietHoursSchema.nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'give at least one of name, phone, email, channels, time_zone, quiet_hours');
+export type UpsertContactRequest = z.input<typeof upsertContactRequestSchema>;
+export type ContactUpdate = z.output<typeof upsertContactRequestSchema>;

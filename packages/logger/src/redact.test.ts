@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from './create-logger';
-import { maskPhone, redact, redactString } from './redact';
+import { maskEmail, maskPhone, redact, redactString } from './redact';
 import { runWithContext } from './request-context';
 
 describe('maskPhone', () => {
@@ -63,6 +63,16 @@ describe('redactString: phone numbers', () => {
   ])('leaves %s alone', (_thing, text) => {
     expect(redactString(text)).toBe(text);
   });
+});
+
+describe('maskEmail', () => {
+  it.each([
+    ['jane@example.com', 'j***@example.com'],
+    ['j@example.com', 'j***@example.com'],
+    ['"a@b"@example.com', '"***@example.com'],
+    ['no-at-sign', '***'],
+    ['@example.com', '***'],
+  ])('masks %s as %s', (email, masked) => expect(maskEmail(email)).toBe(masked));
 });
 
 describe('redact', () => {

@@ -25,6 +25,11 @@ export function maskPhone(phone: string): string {
   return `+${digits[0]}${'*'.repeat(digits.length - 5)}${digits.slice(-4)}`;
 }
 
+/** `jane@example.com` → `j***@example.com`: the domain tells addresses apart, the name stays private. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 1 ? '***' : `${email[0]}***${email.slice(at)}`;
+}
 /**
  * Masks every phone number in free text (see PHONE_SPELLINGS) and hides the password
  * of connection strings. Used for log lines and for any provider text Klaxon stores or shows.

@@ -8,6 +8,7 @@ export function targetFixture(slackUserId: string, channels: AlertTargetDto['cha
     slack_user_id: slackUserId,
     name: null,
     phone: channels.length ? '+1******0123' : null,
+    email: null,
     status: channels.length ? 'paging' : 'unreachable',
     channels,
     reason,

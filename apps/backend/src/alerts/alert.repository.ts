@@ -28,8 +28,14 @@ interface AlertRow {
     slack_user_id: string | null;
     name: string | null;
     phone: string | null;
+    email: string | null;
     status: AlertTarget['status'];
     channels: AlertTarget['channels'];
+    accepts: AlertTarget['accepts'];
+    /** `HH:MM`, or null. */
+    quiet_start: string | null;
+    quiet_end: string | null;
+    time_zone: string | null;
     reason: string | null;
   }> | null;
 }
@@ -37,8 +43,10 @@ interface AlertRow {
 // Targets travel with the alert row, aggregated in order, so one query returns a whole alert.
 const SELECT_ALERT = `
   SELECT a.*,
-         (SELECT json_agg(json_build_object('slack_user_id', t.slack_user_id, 'name', t.name, 'phone', t.phone,
-                                   'status', t.status, 'channels', t.channels, 'reason', t.reason) ORDER BY t.position)
+         (SELECT json_agg(json_build_object('slack_user_id', t.slack_user_id, 'name', t.name, 'phone', t.phone, 'email', t.email,
+                                   'status', t.status, 'channels', t.channels, 'accepts', t.accepts,
+                                   'quiet_start', to_char(t.quiet_start, 'HH24:MI'), 'quiet_end', to_char(t.quiet_end, 'HH24:MI'),
+                                   'time_zone', t.time_zone, 'reason', t.reason) ORDER BY t.position)
             FROM alert_targets t WHERE t.alert_id = a.id) AS targets
     FROM alerts a`;
 
@@ -68,11 +76,11 @@ function toAlert(row: AlertRow): Alert {
       slackUserId: t.slack_user_id,
       name: t.name,
       phone: t.phone,
-      email: null,
+      email: t.email,
       status: t.status,
       channels: t.channels,
-      accepts: ['whatsapp', 'voice', 'sms'],
-      quietHours: null,
+      accepts: t.accepts,
+      quietHours: t.quiet_start && t.quiet_end && t.time_zone ? { start: t.quiet_start, end: t.quiet_end, timeZone: t.time_zone } : null,
       reason: t.reason,
     })),
   };
@@ -110,18 +118,25 @@ export async function insertAlert(db: Queryable, alert: NewAlert, number: number
 
 async function insertTargets(db: Queryable, alertId: string, targets: AlertTarget[]): Promise<void> {
   await db.none(
-    `INSERT INTO alert_targets (alert_id, position, slack_user_id, name, phone, status, channels, reason)
-     SELECT $1, t.ord - 1, t.slack_user_id, t.name, t.phone, t.status, string_to_array(t.channels, ','), t.reason
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-            WITH ORDINALITY AS t(slack_user_id, name, phone, status, channels, reason, ord)`,
+    `INSERT INTO alert_targets (alert_id, position, slack_user_id, name, phone, email, status, channels, accepts,
+                                quiet_start, quiet_end, time_zone, reason)
+     SELECT $1, t.ord - 1, t.slack_user_id, t.name, t.phone, t.email, t.status,
+            string_to_array(t.channels, ','), string_to_array(t.accepts, ','), t.quiet_start::time, t.quiet_end::time, t.time_zone, t.reason
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+            WITH ORDINALITY AS t(slack_user_id, name, phone, email, status, channels, accepts, quiet_start, quiet_end, time_zone, reason, ord)`,
     [
       alertId,
       targets.map((t) => t.slackUserId),
       targets.map((t) => t.name),
       targets.map((t) => t.phone),
+      targets.map((t) => t.email),
       targets.map((t) => t.status),
-      // unnest cannot take a ragged text[][]: channels travel comma-joined (channel names have no commas).
+      // unnest cannot take a ragged text[][]: channel lists travel comma-joined (channel names have no commas).
       targets.map((t) => t.channels.join(',')),
+      targets.map((t) => t.accepts.join(',')),
+      targets.map((t) => t.quietHours?.start ?? null),
+      targets.map((t) => t.quietHours?.end ?? null),
+      targets.map((t) => t.quietHours?.timeZone ?? null),
       targets.map((t) => t.reason),
     ],
   );

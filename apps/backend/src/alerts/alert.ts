@@ -1,5 +1,5 @@
 import type { AlertOrigin, AlertStatus, Channel, ContactChannel, Severity, TargetStatus } from '@klaxon/contracts';
-import type { QuietHours } from '../notify/quiet-hours';
+import type { QuietHours } from '../contacts/quiet-hours';
 
 /** Who an alert pages, as resolved when it was raised (contacts, then the Slack profile). */
 export interface AlertTarget {
@@ -7,12 +7,14 @@ export interface AlertTarget {
   name: string | null;
   /** Full E.164; masked at the HTTP edge and in logs. */
   phone: string | null;
+  /** Lower-cased; masked at the HTTP edge and in logs. */
   email: string | null;
   status: TargetStatus;
-  /** What pages this target now (decided when the alert is raised). */
+  /** What pages this target now: resolution gives the accepted channels it has an address for, the policy narrows them. */
   channels: Channel[];
-  /** The channels the person accepts: escalation pages only on these. */
+  /** Every channel the person accepts (the defaults for a Slack-profile or bare phone target), for escalation later. */
   accepts: ContactChannel[];
+  /** The person's quiet hours when the alert was raised; null when they have none. */
   quietHours: QuietHours | null;
   /** Why the target is unreachable; null when paging. */
   reason: string | null;

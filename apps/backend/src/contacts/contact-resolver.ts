@@ -2,7 +2,7 @@ import type { Logger } from '@klaxon/logger';
 import { maskPhone } from '@klaxon/logger';
 import type { AlertTarget, RequestedTarget, TargetResolver } from '../alerts/alert';
 import type { Queryable } from '../db/database';
-import { type Contact, DEFAULT_CONTACT_CHANNELS } from './contact';
+import { type Contact, DEFAULT_CONTACT_CHANNELS, reachableChannels } from './contact';
 import { findContact, forgetSlackContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
 import { SlackDirectoryError, type SlackDirectory, type SlackLookupFailure, type SlackProfile } from './slack-directory';
@@ -63,11 +63,23 @@ export class ContactResolver implements TargetResolver {
   private resolvePhone(raw: string): AlertTarget {
     const normalized = normalizePhone(raw, this.defaultRegion);
     if (!normalized.ok) return unreachable(null, null, `${normalized.reason}; give the number with its country code, e.g. +44 20 7946 0958`);
-    return { slackUserId: null, name: null, phone: normalized.e164, email: null, status: 'paging', channels: [...DEFAULT_CONTACT_CHANNELS], accepts: [...DEFAULT_CONTACT_CHANNELS], quietHours: null, reason: null };
+    return {
+      slackUserId: null,
+      name: null,
+      phone: normalized.e164,
+      email: null,
+      status: 'paging',
+      channels: [...DEFAULT_CONTACT_CHANNELS],
+      accepts: [...DEFAULT_CONTACT_CHANNELS],
+      quietHours: null,
+      reason: null,
+    };
   }
 
   private async resolveSlackUser(tenantId: string, slackUserId: string): Promise<AlertTarget> {
-    const contact = await findContact(this.db, tenantId, slackUserId);
+    const found = await findContact(this.db, tenantId, slackUserId);
+    // A contact with nothing to page it on (only preferences, say) is as good as none: ask Slack.
+    const contact = found && reachableChannels(found).length > 0 ? found : null;
     if (contact && (contact.source !== 'slack' || this.isFresh(contact))) return paging(contact, null);
 
     let profile: SlackProfile | null;
@@ -76,7 +88,7 @@ export class ContactResolver implements TargetResolver {
     } catch (error) {
       // A stale number beats no page at all while Slack is down.
       if (contact) {
-        this.logger.warn('slack unreachable, paging the cached profile number', { tenantId, slackUserId, phone: maskPhone(contact.phone), error });
+        this.logger.warn('slack unreachable, paging the cached profile number', { tenantId, slackUserId, phone: contact.phone && maskPhone(contact.phone), error });
         return paging(contact, null);
       }
       const why = error instanceof SlackDirectoryError ? error.why : 'unavailable';
@@ -87,13 +99,16 @@ export class ContactResolver implements TargetResolver {
       await forgetSlackContact(this.db, tenantId, slackUserId);
       return unreachable(slackUserId, null, `${slackUserId} is not an active user of this Slack workspace`);
     }
+    const withoutNumber = emailOnly(contact);
     if (!profile.phone) {
       await forgetSlackContact(this.db, tenantId, slackUserId);
+      if (withoutNumber) return paging(withoutNumber, profile.name);
       return unreachable(slackUserId, profile.name, `no phone number in Klaxon or in their Slack profile — ${SET_PHONE_ADVICE}`);
     }
     const normalized = normalizePhone(profile.phone, this.defaultRegion);
     if (!normalized.ok) {
       await forgetSlackContact(this.db, tenantId, slackUserId);
+      if (withoutNumber) return paging(withoutNumber, profile.name);
       return unreachable(slackUserId, profile.name, `the phone number in their Slack profile is invalid (${normalized.reason}) — ${SET_PHONE_ADVICE}`);
     }
     const stored = await upsertContact(this.db, { tenantId, slackUserId, name: profile.name, phone: normalized.e164, source: 'slack' });
@@ -110,13 +125,19 @@ function paging(contact: Contact, profileName: string | null): AlertTarget {
     slackUserId: contact.slackUserId,
     name: contact.name ?? profileName,
     phone: contact.phone,
-    email: null,
+    email: contact.email,
     status: 'paging',
-    channels: contact.channels.length > 0 ? contact.channels : [...DEFAULT_CONTACT_CHANNELS],
-    accepts: contact.channels.length > 0 ? contact.channels : [...DEFAULT_CONTACT_CHANNELS],
-    quietHours: null,
+    channels: reachableChannels(contact),
+    accepts: contact.channels,
+    quietHours: contact.quietHours,
     reason: null,
   };
+}
+
+/** The contact as it stands once Slack's number is forgotten, if the email they gave still reaches them. */
+function emailOnly(contact: Contact | null): Contact | null {
+  const rest = contact && { ...contact, phone: contact.source === 'slack' ? null : contact.phone };
+  return rest && reachableChannels(rest).length > 0 ? rest : null;
 }
 
 function unreachable(slackUserId: string | null, name: string | null, reason: string): AlertTarget {

@@ -5,12 +5,19 @@ interface ContactRow {
   tenant_id: string;
   slack_user_id: string;
   name: string | null;
-  phone: string;
+  phone: string | null;
+  email: string | null;
   channels: Contact['channels'];
+  time_zone: string | null;
+  /** `time` comes back as `HH:MM:SS`. */
+  quiet_start: string | null;
+  quiet_end: string | null;
   source: Contact['source'];
   refreshed_at: Date;
   updated_at: Date;
 }
+
+const hhmm = (time: string): string => time.slice(0, 5);
 
 function toContact(row: ContactRow): Contact {
   return {
@@ -18,42 +25,79 @@ function toContact(row: ContactRow): Contact {
     slackUserId: row.slack_user_id,
     name: row.name,
     phone: row.phone,
+    email: row.email,
     channels: row.channels,
+    timeZone: row.time_zone,
+    // The schema holds quiet hours only together, and only with a time zone.
+    quietHours: row.quiet_start && row.quiet_end && row.time_zone ? { start: hhmm(row.quiet_start), end: hhmm(row.quiet_end), timeZone: row.time_zone } : null,
     source: row.source,
     refreshedAt: row.refreshed_at,
     updatedAt: row.updated_at,
   };
 }
 
-// The schema allows a contact without a number; for paging such a row is as good as none.
-export async function findContact(db: Queryable, tenantId: string, slackUserId: string): Promise<Contact | null> {
+/**
+ * The stored contact, whatever it holds: a number, an email, or only preferences. Whether that is enough
+ * to page someone is for target resolution to judge. `forUpdate` locks the row to the end of the transaction.
+ */
+export async function findContact(db: Queryable, tenantId: string, slackUserId: string, { forUpdate = false } = {}): Promise<Contact | null> {
   const row = await db.oneOrNone<ContactRow>(
-    'SELECT * FROM contacts WHERE tenant_id = $1 AND slack_user_id = $2 AND phone IS NOT NULL',
+    `SELECT * FROM contacts WHERE tenant_id = $1 AND slack_user_id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
     [tenantId, slackUserId],
   );
   return row ? toContact(row) : null;
 }
 
 /**
- * Writes a contact and returns what is stored afterwards. A copy of the Slack profile never replaces a
- * number the person set themselves or an import: the rule is in the SQL, so a cache refresh racing
- * `/alert phone` cannot win.
+ * Writes the fields given (see ContactWrite) and returns what is stored afterwards. A copy of the Slack
+ * profile never replaces a number the person set themselves or an import, only a missing one or an older
+ * copy: the rule is in the SQL, so a cache refresh racing `/alert phone` cannot win. Email and
+ * preferences are only ever written by the person, so they always win.
  */
 export async function upsertContact(db: Queryable, write: ContactWrite): Promise<Contact> {
+  const given = (field: keyof ContactWrite): boolean => write[field] !== undefined;
   const row = await db.oneOrNone<ContactRow>(
-    `INSERT INTO contacts (tenant_id, slack_user_id, name, phone, channels, source, refreshed_at, updated_at)
+    // The row proposed for INSERT must pass the CHECKs (quiet hours need a zone, email among the channels
+    // needs an address) before the conflict is seen, so fields not given are proposed as stored; the
+    // UPDATE itself then keeps the current row's values for them.
+    `WITH stored AS (SELECT * FROM contacts WHERE tenant_id = $(tenantId) AND slack_user_id = $(slackUserId))
+     INSERT INTO contacts (tenant_id, slack_user_id, name, phone, email, channels, time_zone, quiet_start, quiet_end, source, refreshed_at, updated_at)
      VALUES ($(tenantId), $(slackUserId), $(name), $(phone),
-             COALESCE($(channels)::text[], ARRAY['whatsapp', 'voice', 'sms']), $(source), now(), now())
+             CASE WHEN $(setEmail) THEN $(email) ELSE (SELECT email FROM stored) END,
+             COALESCE($(channels)::text[], (SELECT channels FROM stored), ARRAY['whatsapp', 'voice', 'sms']),
+             CASE WHEN $(setTimeZone) THEN $(timeZone) ELSE (SELECT time_zone FROM stored) END,
+             CASE WHEN $(setQuietHours) THEN $(quietStart)::time ELSE (SELECT quiet_start FROM stored) END,
+             CASE WHEN $(setQuietHours) THEN $(quietEnd)::time ELSE (SELECT quiet_end FROM stored) END,
+             $(source), now(), now())
      ON CONFLICT (tenant_id, slack_user_id) DO UPDATE
         SET name = COALESCE(excluded.name, contacts.name),
-            phone = excluded.phone,
+            phone = CASE WHEN $(setPhone) THEN excluded.phone ELSE contacts.phone END,
+            source = CASE WHEN $(setPhone) THEN excluded.source ELSE contacts.source END,
+            refreshed_at = CASE WHEN $(setPhone) THEN now() ELSE contacts.refreshed_at END,
+            email = CASE WHEN $(setEmail) THEN excluded.email ELSE contacts.email END,
             channels = COALESCE($(channels)::text[], contacts.channels),
-            source = excluded.source,
-            refreshed_at = now(),
+            time_zone = CASE WHEN $(setTimeZone) THEN excluded.time_zone ELSE contacts.time_zone END,
+            quiet_start = CASE WHEN $(setQuietHours) THEN excluded.quiet_start ELSE contacts.quiet_start END,
+            quiet_end = CASE WHEN $(setQuietHours) THEN excluded.quiet_end ELSE contacts.quiet_end END,
             updated_at = now()
-      WHERE contacts.source = 'slack' OR excluded.source <> 'slack'
+      WHERE excluded.source <> 'slack' OR contacts.source = 'slack' OR contacts.phone IS NULL
      RETURNING *`,
-    { ...write, channels: write.channels ?? null },
+    {
+      tenantId: write.tenantId,
+      slackUserId: write.slackUserId,
+      source: write.source,
+      name: write.name ?? null,
+      phone: write.phone ?? null,
+      email: write.email ?? null,
+      channels: write.channels ?? null,
+      timeZone: write.timeZone ?? null,
+      quietStart: write.quietHours?.start ?? null,
+      quietEnd: write.quietHours?.end ?? null,
+      setPhone: given('phone'),
+      setEmail: given('email'),
+      setTimeZone: given('timeZone'),
+      setQuietHours: given('quietHours'),
+    },
   );
   if (row) return toContact(row);
   const kept = await findContact(db, write.tenantId, write.slackUserId);
@@ -61,7 +105,20 @@ export async function upsertContact(db: Queryable, write: ContactWrite): Promise
   return kept;
 }
 
-/** Drops a cached Slack profile number that Slack no longer has; numbers people set stay. */
+/**
+ * Forgets a Slack profile number that Slack no longer has; numbers people set stay. A row that holds
+ * nothing else goes; one with the person's own email or preferences keeps them, without the number.
+ */
 export async function forgetSlackContact(db: Queryable, tenantId: string, slackUserId: string): Promise<void> {
-  await db.none("DELETE FROM contacts WHERE tenant_id = $1 AND slack_user_id = $2 AND source = 'slack'", [tenantId, slackUserId]);
+  // Two statements: one statement may not both update and delete the same row.
+  await db.none(
+    `DELETE FROM contacts
+      WHERE tenant_id = $1 AND slack_user_id = $2 AND source = 'slack'
+        AND email IS NULL AND time_zone IS NULL AND quiet_start IS NULL AND channels = ARRAY['whatsapp', 'voice', 'sms']::text[]`,
+    [tenantId, slackUserId],
+  );
+  await db.none(
+    "UPDATE contacts SET phone = NULL, updated_at = now() WHERE tenant_id = $1 AND slack_user_id = $2 AND source = 'slack' AND phone IS NOT NULL",
+    [tenantId, slackUserId],
+  );
 }

@@ -1,10 +1,24 @@
+import type { ContactChannel } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Contact } from './contact';
+import type { QuietHours } from './quiet-hours';
 import { findContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
 
-/** The numbers people set for themselves (`/alert phone`) and reading them back. */
+/** What a person changes about themselves; unset fields stay as stored, `null` clears one. */
+export interface ContactChanges {
+  name?: string | undefined;
+  /** As typed; normalised to E.164 here. */
+  phone?: string | undefined;
+  email?: string | null | undefined;
+  channels?: ContactChannel[] | undefined;
+  /** A valid IANA name (the HTTP edge checked it). */
+  timeZone?: string | null | undefined;
+  quietHours?: Pick<QuietHours, 'start' | 'end'> | null | undefined;
+}
+
+/** What people set for themselves (`/alert phone`, `/alert email`, `/alert prefs`) and reading it back. */
 export class ContactService {
   private readonly db: Queryable;
   private readonly defaultRegion: string;
@@ -14,15 +28,61 @@ export class ContactService {
     this.defaultRegion = defaultRegion;
   }
 
+  /** Applies the changes the person made; a 422 names the field when the result would not hold together. */
+  async update(tenantId: string, slackUserId: string, changes: ContactChanges): Promise<Contact> {
+    let phone: string | undefined;
+    if (changes.phone !== undefined) {
+      const normalized = normalizePhone(changes.phone, this.defaultRegion);
+      if (!normalized.ok) throw new ValidationError(`phone: ${normalized.reason}`);
+      phone = normalized.e164;
+    }
+    // Checked against the stored row under its lock, so two concurrent changes cannot together break the rules.
+    return this.db.tx('contact-update', async (t) => {
+      const stored = await findContact(t, tenantId, slackUserId, { forUpdate: true });
+      const problem = inconsistency(stored, changes);
+      if (problem) throw new ValidationError(problem);
+      return upsertContact(t, {
+        tenantId,
+        slackUserId,
+        source: 'self',
+        name: changes.name,
+        phone,
+        email: changes.email,
+        channels: changes.channels,
+        timeZone: changes.timeZone,
+        quietHours: changes.quietHours,
+      });
+    });
+  }
+
+  /** `/alert phone <number>`: only the number (and a name when given) changes. */
   async setOwnPhone(tenantId: string, slackUserId: string, rawPhone: string, name?: string): Promise<Contact> {
-    const normalized = normalizePhone(rawPhone, this.defaultRegion);
-    if (!normalized.ok) throw new ValidationError(`phone: ${normalized.reason}`);
-    return upsertContact(this.db, { tenantId, slackUserId, name: name ?? null, phone: normalized.e164, source: 'self' });
+    return this.update(tenantId, slackUserId, { phone: rawPhone, name });
   }
 
   async get(tenantId: string, slackUserId: string): Promise<Contact> {
     const contact = await findContact(this.db, tenantId, slackUserId);
-    if (!contact) throw new NotFoundError(`no phone number is stored for ${slackUserId} in tenant ${tenantId}`);
+    if (!contact) throw new NotFoundError(`nothing is stored for ${slackUserId} in tenant ${tenantId}`);
     return contact;
   }
+}
+
+/** Why the contact after `changes` would not hold together, naming the field to fix; null when it does. */
+export function inconsistency(stored: Contact | null, changes: ContactChanges): string | null {
+  const email = changes.email !== undefined ? changes.email : (stored?.email ?? null);
+  const channels = changes.channels ?? stored?.channels ?? [];
+  const timeZone = changes.timeZone !== undefined ? changes.timeZone : (stored?.timeZone ?? null);
+  const quietHours = changes.quietHours !== undefined ? changes.quietHours : (stored?.quietHours ?? null);
+
+  if (channels.includes('email') && email === null) {
+    return changes.channels
+      ? 'channels: email is listed but no email address is set; give `email` too, or leave email out of channels'
+      : 'email: your channels include email, so the address cannot be removed; give `channels` without email in the same request';
+  }
+  if (quietHours !== null && timeZone === null) {
+    return changes.quietHours
+      ? 'time_zone: quiet hours are read in your time zone and none is set; give `time_zone` too, e.g. "Europe/Berlin"'
+      : 'time_zone: quiet hours are set, so the time zone cannot be removed; turn them off with `quiet_hours: null` in the same request';
+  }
+  return null;
 }

@@ -1,5 +1,5 @@
 import type { AlertDto, AlertEventsDto, AlertStatsDto } from '@klaxon/contracts';
-import { maskPhone } from '@klaxon/logger';
+import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertEvent } from '../alerts/alert-event.repository';
 import type { AlertStats } from '../alerts/alert.repository';
@@ -21,6 +21,7 @@ export function toAlertDto(alert: Alert): AlertDto {
       slack_user_id: t.slackUserId,
       name: t.name,
       phone: t.phone === null ? null : maskPhone(t.phone),
+      email: t.email === null ? null : maskEmail(t.email),
       status: t.status,
       channels: t.channels,
       reason: t.reason,

@@ -12,7 +12,15 @@ export function contactsRouter({ contacts }: { contacts: ContactService }): Rout
   router.put('/contacts/:tenant_id/:slack_user_id', async (req, res) => {
     const { tenantId, slackUserId } = contactParams(req, res);
     const body = parseInput(upsertContactRequestSchema, req.body);
-    res.json(toContactDto(await contacts.setOwnPhone(tenantId, slackUserId, body.phone, body.name)));
+    const contact = await contacts.update(tenantId, slackUserId, {
+      name: body.name,
+      phone: body.phone,
+      email: body.email,
+      channels: body.channels,
+      timeZone: body.time_zone,
+      quietHours: body.quiet_hours,
+    });
+    res.json(toContactDto(contact));
   });
 
   router.get('/contacts/:tenant_id/:slack_user_id', async (req, res) => {

@@ -51,8 +51,11 @@ describe('ContactResolver', () => {
       slackUserId: 'U0JANE',
       name: 'jane',
       phone: '+14155550101',
+      email: null,
       status: 'paging',
       channels: ['whatsapp', 'voice', 'sms'],
+      accepts: ['whatsapp', 'voice', 'sms'],
+      quietHours: null,
       reason: null,
     });
     expect(slack.callsTo('users.info').map((c) => c.args.user)).toEqual(['U0JANE']);
@@ -102,8 +105,11 @@ describe('ContactResolver', () => {
       slackUserId: 'U0NOBODY',
       name: null,
       phone: null,
+      email: null,
       status: 'unreachable',
       channels: [],
+      accepts: [],
+      quietHours: null,
       reason: 'U0NOBODY is not an active user of this Slack workspace',
     });
   });
@@ -257,7 +263,66 @@ describe('ContactResolver', () => {
       ['paging', '+14155550101'],
     ]);
     expect(targets[0]?.reason).toMatch(/^the number is too short to be a phone number/);
-    expect(targets[2]?.channels).toEqual(['whatsapp', 'voice', 'sms']);
+    expect(targets[2]).toMatchObject({ channels: ['whatsapp', 'voice', 'sms'], accepts: ['whatsapp', 'voice', 'sms'], email: null, quietHours: null });
+  });
+});
+
+describe('ContactResolver with email and preferences', () => {
+  it('carries the email, what the person accepts and their quiet hours into the target', async () => {
+    await upsertContact(backend.db, {
+      tenantId: tenant,
+      slackUserId: 'U0PREFS',
+      phone: '+447911123456',
+      email: 'pat@example.com',
+      channels: ['voice', 'email'],
+      timeZone: 'Europe/London',
+      quietHours: { start: '22:00', end: '07:00' },
+      source: 'self',
+    });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0PREFS' }]);
+
+    expect(target).toMatchObject({
+      phone: '+447911123456',
+      email: 'pat@example.com',
+      status: 'paging',
+      channels: ['voice', 'email'],
+      accepts: ['voice', 'email'],
+      quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/London' },
+    });
+  });
+
+  it('pages a contact with an email but no phone on email, without asking Slack', async () => {
+    slack.setUser('U0MAIL', { profile: { phone: '+1 415 555 0140' } });
+    await upsertContact(backend.db, { tenantId: tenant, slackUserId: 'U0MAIL', email: 'mo@example.com', channels: ['email'], source: 'self' });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0MAIL' }]);
+
+    expect(target).toMatchObject({ status: 'paging', phone: null, email: 'mo@example.com', channels: ['email'], accepts: ['email'] });
+    expect(slack.callsTo('users.info')).toHaveLength(0);
+  });
+
+  it('treats a contact with no phone and no email as none: the Slack profile number is used, the preferences kept', async () => {
+    slack.setUser('U0TZONLY', { profile: { phone: '+1 415 555 0141' } });
+    await upsertContact(backend.db, { tenantId: tenant, slackUserId: 'U0TZONLY', timeZone: 'Asia/Tokyo', quietHours: { start: '23:00', end: '06:00' }, source: 'self' });
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0TZONLY' }]);
+
+    expect(target).toMatchObject({ status: 'paging', phone: '+14155550141', quietHours: { start: '23:00', end: '06:00', timeZone: 'Asia/Tokyo' } });
+    expect(await findContact(backend.db, tenant, 'U0TZONLY')).toMatchObject({ phone: '+14155550141', source: 'slack', timeZone: 'Asia/Tokyo' });
+  });
+
+  it('forgets a profile number Slack no longer has but keeps, and pages, the email the person set', async () => {
+    slack.setUser('U0GONE', { profile: { phone: '+1 415 555 0142' } });
+    await resolver().resolve(tenant, [{ slackUserId: 'U0GONE' }]);
+    await upsertContact(backend.db, { tenantId: tenant, slackUserId: 'U0GONE', email: 'gone@example.com', channels: ['whatsapp', 'email'], source: 'self' });
+    slack.setUser('U0GONE', { profile: { phone: '' } });
+    clockOffsetMs = 25 * HOUR;
+
+    const [target] = await resolver().resolve(tenant, [{ slackUserId: 'U0GONE' }]);
+
+    expect(target).toMatchObject({ status: 'paging', phone: null, email: 'gone@example.com', channels: ['email'], accepts: ['whatsapp', 'email'] });
+    expect(await findContact(backend.db, tenant, 'U0GONE')).toMatchObject({ phone: null, email: 'gone@example.com', channels: ['whatsapp', 'email'] });
   });
 });
 

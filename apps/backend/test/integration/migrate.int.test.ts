@@ -78,3 +78,48 @@ describe('20261130100000_alert-origin', () => {
   });
 });
 
+describe('20261130120000_contact-preferences', () => {
+  let database: TestDatabase;
+  let client: Client;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    client = new Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await database.drop();
+  });
+
+  it('keeps every existing contact’s phone and channels, adds email to nobody, and then enforces the new rules', async () => {
+    const before = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql') && f < '20261130120000').length;
+    await runner({ databaseUrl: database.url, dir: MIGRATIONS_DIR, direction: 'up', count: before, migrationsTable: 'pgmigrations', log: () => undefined });
+    await client.query(`INSERT INTO contacts (tenant_id, slack_user_id, name, phone, channels, source) VALUES
+      ('T1', 'U0SELF', 'Sam', '+14155550101', ARRAY['whatsapp'], 'self'),
+      ('T1', 'U0SLACK', NULL, '+447911123456', ARRAY['whatsapp', 'voice', 'sms'], 'slack'),
+      ('T1', 'U0EMPTY', NULL, '+14155550102', ARRAY[]::text[], 'import')`);
+
+    expect(await migrate({ databaseUrl: database.url, logger })).toContain('20261130120000_contact-preferences');
+
+    const rows = await client.query('SELECT slack_user_id, name, phone, channels, source, email, time_zone, quiet_start, quiet_end FROM contacts ORDER BY slack_user_id');
+    const none = { email: null, time_zone: null, quiet_start: null, quiet_end: null };
+    expect(rows.rows).toEqual([
+      // An empty list always meant the defaults to target resolution; now it says so.
+      { slack_user_id: 'U0EMPTY', name: null, phone: '+14155550102', channels: ['whatsapp', 'voice', 'sms'], source: 'import', ...none },
+      { slack_user_id: 'U0SELF', name: 'Sam', phone: '+14155550101', channels: ['whatsapp'], source: 'self', ...none },
+      { slack_user_id: 'U0SLACK', name: null, phone: '+447911123456', channels: ['whatsapp', 'voice', 'sms'], source: 'slack', ...none },
+    ]);
+
+    const insert = (columns: string, values: string) => client.query(`INSERT INTO contacts (tenant_id, slack_user_id, source, ${columns}) VALUES ('T2', 'U0NEW', 'self', ${values})`);
+    await expect(insert('email', "'Jane@Example.com'")).rejects.toThrow(/contacts_email_check/);
+    await expect(insert('email', "'not an address'")).rejects.toThrow(/contacts_email_check/);
+    await expect(insert('channels', "ARRAY['email']")).rejects.toThrow(/contacts_email_channel_has_address/);
+    await expect(insert('channels', "ARRAY['pigeon']")).rejects.toThrow(/contacts_channels_known/);
+    await expect(insert('channels', "ARRAY[]::text[]")).rejects.toThrow(/contacts_channels_known/);
+    await expect(insert('time_zone, quiet_start', "'UTC', '22:00'")).rejects.toThrow(/contacts_quiet_hours_both/);
+    await expect(insert('quiet_start, quiet_end', "'22:00', '07:00'")).rejects.toThrow(/contacts_quiet_hours_zone/);
+    // A contact may have only an email, and quiet hours with their zone.
+    await insert('email, channels, time_zone, quiet_start, quiet_end', "'jane@example.com', ARRAY['email'], 'Europe/Berlin', '22:00', '07:00'");
+  });
+});
+

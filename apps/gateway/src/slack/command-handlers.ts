@@ -1,15 +1,19 @@
-import { ALERT_STATUSES, slackActor, type AlertDto, type AlertStatus } from '@klaxon/contracts';
+import { ALERT_STATUSES, slackActor, type AlertDto, type AlertStatus, type ContactDto, type UpsertContactRequest } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from '../backend-client';
 import { BackendRejectedError, BackendUnavailableError } from '../errors';
 import { retryWithin } from '../retry-within';
-import type { AlertCommand, TransitionKind } from './command-parser';
+import type { AlertCommand, PrefsChange, TransitionKind } from './command-parser';
 import {
   alertList,
   alertNotFound,
   alertTimeline,
   alreadyInState,
   couldNot,
+  emailNotSet,
+  emailRejected,
+  emailSaved,
+  emailShown,
   nothingPaged,
   notPagedRateLimited,
   pageOutcome,
@@ -17,6 +21,9 @@ import {
   phoneRejected,
   phoneSaved,
   phoneShown,
+  prefsRejected,
+  prefsSaved,
+  prefsShown,
   rateLimitedReason,
   transitioned,
 } from './messages';
@@ -59,20 +66,47 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
         return alertTimeline(alert, events, ctx.now());
       }, command.number);
     case 'phone-show':
-      return attempt('look up your number', ctx, async () => {
-        const contact = await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId });
-        return contact ? phoneShown(contact) : phoneNotSet();
-      });
+      return showContact('look up your number', ctx, (contact) => (contact?.phone ? phoneShown(contact) : phoneNotSet()));
     case 'phone-set':
-      return attempt('save your number', ctx, async () => {
-        try {
-          return phoneSaved(await ctx.backend.setContact(ctx.tenantId, ctx.userId, { phone: command.phone }, { requestId: ctx.requestId }));
-        } catch (error) {
-          if (error instanceof BackendRejectedError && error.status === 422) return phoneRejected(error.detail);
-          throw error;
-        }
-      });
+      return saveContact('save your number', { phone: command.phone }, ctx, phoneRejected, phoneSaved);
+    case 'email-show':
+      return showContact('look up your email', ctx, (contact) => (contact?.email ? emailShown(contact) : emailNotSet()));
+    case 'email-set':
+      return saveContact('save your email', { email: command.email }, ctx, emailRejected, emailSaved);
+    case 'prefs-show':
+      return showContact('look up your settings', ctx, prefsShown);
+    case 'prefs-set':
+      return saveContact('save your settings', prefsBody(command.change), ctx, prefsRejected, (contact) => prefsSaved(command.change, contact));
   }
+}
+
+/** Reads the person's own contact (null: none stored) and describes it. */
+async function showContact(action: string, ctx: CommandContext, shown: (contact: ContactDto | null) => string): Promise<string> {
+  return attempt(action, ctx, async () => shown(await ctx.backend.findContact(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
+}
+
+/** PUTs the person's own contact; a 422 is answered in their terms (`rejected`), the rest as any failure. */
+async function saveContact(
+  action: string,
+  body: UpsertContactRequest,
+  ctx: CommandContext,
+  rejected: (detail: string) => string,
+  saved: (contact: ContactDto) => string,
+): Promise<string> {
+  return attempt(action, ctx, async () => {
+    try {
+      return saved(await ctx.backend.setContact(ctx.tenantId, ctx.userId, body, { requestId: ctx.requestId }));
+    } catch (error) {
+      if (error instanceof BackendRejectedError && error.status === 422) return rejected(error.detail);
+      throw error;
+    }
+  });
+}
+
+function prefsBody(change: PrefsChange): UpsertContactRequest {
+  if ('channels' in change) return { channels: change.channels };
+  // Without a zone the stored one is used; turning quiet hours off leaves the zone as it is.
+  return { quiet_hours: change.quietHours, ...(change.timeZone ? { time_zone: change.timeZone } : {}) };
 }
 
 async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: CommandContext): Promise<string> {

@@ -50,6 +50,23 @@ describe('parseAlertCommand', () => {
       ['phone +44 20 7946 0958', { kind: 'phone-set', phone: '+44 20 7946 0958' }],
       ['phone <tel:+442079460958|+44 20 7946 0958>', { kind: 'phone-set', phone: '+44 20 7946 0958' }],
       ['phone (415) 555-0123', { kind: 'phone-set', phone: '(415) 555-0123' }],
+      ['email', { kind: 'email-show' }],
+      ['EMAIL  ', { kind: 'email-show' }],
+      ['email jane@example.com', { kind: 'email-set', email: 'jane@example.com' }],
+      ['email <mailto:Jane@Example.com|Jane@Example.com>', { kind: 'email-set', email: 'Jane@Example.com' }],
+      ['prefs', { kind: 'prefs-show' }],
+      ['Prefs ', { kind: 'prefs-show' }],
+      ['prefs channels whatsapp,voice,email', { kind: 'prefs-set', change: { channels: ['whatsapp', 'voice', 'email'] } }],
+      ['prefs channels WhatsApp call text', { kind: 'prefs-set', change: { channels: ['whatsapp', 'voice', 'sms'] } }],
+      ['prefs channels sms, email', { kind: 'prefs-set', change: { channels: ['sms', 'email'] } }],
+      ['prefs channels voice,call,voice', { kind: 'prefs-set', change: { channels: ['voice'] } }],
+      ['prefs channel email', { kind: 'prefs-set', change: { channels: ['email'] } }],
+      ['prefs quiet 22:00-07:00 Europe/Berlin', { kind: 'prefs-set', change: { quietHours: { start: '22:00', end: '07:00' }, timeZone: 'Europe/Berlin' } }],
+      ['prefs quiet 7:30 - 9:00 america/new_york', { kind: 'prefs-set', change: { quietHours: { start: '07:30', end: '09:00' }, timeZone: 'America/New_York' } }],
+      ['prefs quiet 23:00 to 06:00 UTC', { kind: 'prefs-set', change: { quietHours: { start: '23:00', end: '06:00' }, timeZone: 'UTC' } }],
+      ['prefs quiet 22:00-07:00', { kind: 'prefs-set', change: { quietHours: { start: '22:00', end: '07:00' }, timeZone: null } }],
+      ['prefs quiet off', { kind: 'prefs-set', change: { quietHours: null, timeZone: null } }],
+      ['prefs quiet OFF', { kind: 'prefs-set', change: { quietHours: null, timeZone: null } }],
       ['help', { kind: 'help', problem: null }],
       ['HELP me', { kind: 'help', problem: null }],
       ['', { kind: 'help', problem: null }],
@@ -69,6 +86,19 @@ describe('parseAlertCommand', () => {
       ['list open', /`triggered`, `acknowledged`, `resolved`/],
       ['list resolved extra', /`triggered`, `acknowledged`, `resolved`/],
       ['disk full', /I don't know `disk`/],
+      ['email jane', /`jane` is not an email address; write just the address, e\.g\. `\/alert email you@example\.com`/],
+      ['email jane@example.com bob@example.com', /is not an email address; write just the address/],
+      ['prefs colour blue', /I don't know `\/alert prefs colour`\. `\/alert prefs` shows how Klaxon may reach you; change it with `\/alert prefs channels/],
+      ['prefs channels', /Say which channels may page you, from `whatsapp`, `sms` \(or `text`\), `voice` \(or `call`\) and `email`/],
+      ['prefs channels whatsapp,pigeon', /I don't know the channel `pigeon`\. Choose from `whatsapp`.*e\.g\. `\/alert prefs channels whatsapp,voice,email`/],
+      ['prefs channels slack', /I don't know the channel `slack`/],
+      ['prefs quiet', /Give quiet hours as start-end in 24-hour time and your time zone, e\.g\. `\/alert prefs quiet 22:00-07:00 Europe\/Berlin`; `\/alert prefs quiet off` turns them off/],
+      ['prefs quiet 10pm-7am', /\(`10pm-7am` is not one\)/],
+      ['prefs quiet 25:00-07:00 UTC', /Times run from 00:00 to 23:59/],
+      ['prefs quiet 22:60-07:00 UTC', /Times run from 00:00 to 23:59/],
+      ['prefs quiet 22:00-22:00 UTC', /need different start and end times/],
+      ['prefs quiet 22:00-07:00 Mars/Olympus', /`Mars\/Olympus` is not a time zone I know\. Use its IANA name, such as `Europe\/Berlin`/],
+      ['prefs quiet 22:00-07:00 +01:00', /`\+01:00` is not a time zone I know/],
     ])('answers %j with help stating the problem', (text, problem) => {
       expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: expect.stringMatching(problem) });
     });
@@ -76,13 +106,44 @@ describe('parseAlertCommand', () => {
 
   describe('properties', () => {
     it('never throws, whatever the text', () => {
-      const slackish = fc.constantFrom('<@U123>', '<@W9Z|x y>', '<', '>', '#', '@', '|', 'ack', 'list', 'phone', 'critical', ' ', '\n', '42', '#0');
+      const slackish = fc.constantFrom(
+        '<@U123>', '<@W9Z|x y>', '<', '>', '#', '@', '|', 'ack', 'list', 'phone', 'critical', ' ', '\n', '42', '#0',
+        'email', 'prefs', 'channels', 'quiet', 'off', 'call', ',', '22:00', '-', '7:5', 'Europe/Berlin', '<mailto:a@b.c|a@b.c>',
+      );
       fc.assert(
         fc.property(fc.oneof(fc.string({ unit: 'grapheme-composite', maxLength: 300 }), fc.array(slackish, { maxLength: 20 }).map((w) => w.join(''))), (text) => {
           const parsed = parseAlertCommand(text);
-          expect(['page', 'acknowledge', 'resolve', 'list', 'status', 'phone-show', 'phone-set', 'help']).toContain(parsed.kind);
+          expect(['page', 'acknowledge', 'resolve', 'list', 'status', 'phone-show', 'phone-set', 'email-show', 'email-set', 'prefs-show', 'prefs-set', 'help']).toContain(parsed.kind);
         }),
         { numRuns: 3000 },
+      );
+    });
+
+    it('reads back any list of channel words, in any spelling and separator, as distinct channels in order', () => {
+      const words = { whatsapp: 'whatsapp', sms: 'sms', text: 'sms', voice: 'voice', call: 'voice', email: 'email' } as const;
+      const word = fc.constantFrom(...(Object.keys(words) as (keyof typeof words)[]));
+      const casing = fc.constantFrom((w: string) => w, (w: string) => w.toUpperCase(), (w: string) => w[0]!.toUpperCase() + w.slice(1));
+      const separator = fc.constantFrom(',', ' ', ', ', ' ,', '  ', ',,');
+      fc.assert(
+        fc.property(fc.array(fc.tuple(word, casing, separator), { minLength: 1, maxLength: 8 }), (picked) => {
+          const text = `prefs channels ${picked.map(([w, c, sep]) => c(w) + sep).join('')}`;
+          expect(parseAlertCommand(text)).toEqual({ kind: 'prefs-set', change: { channels: [...new Set(picked.map(([w]) => words[w]))] } });
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('reads back any valid quiet range, padding the hours, and never a quiet period that starts when it ends', () => {
+      const time = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.boolean());
+      const written = ([h, m, pad]: [number, number, boolean]) => `${pad ? String(h).padStart(2, '0') : h}:${String(m).padStart(2, '0')}`;
+      const canonical = ([h, m]: [number, number, boolean]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`;
+      fc.assert(
+        fc.property(time, time, fc.constantFrom('-', ' - ', '–', ' to '), fc.constantFrom('Europe/Berlin', 'UTC', 'Asia/Tokyo'), (start, end, dash, zone) => {
+          const parsed = parseAlertCommand(`prefs quiet ${written(start)}${dash}${written(end)} ${zone}`);
+          if (canonical(start) === canonical(end)) expect(parsed).toEqual({ kind: 'help', problem: expect.stringMatching(/different start and end/) });
+          else expect(parsed).toEqual({ kind: 'prefs-set', change: { quietHours: { start: canonical(start), end: canonical(end) }, timeZone: zone } });
+        }),
+        { numRuns: 500 },
       );
     });
 

@@ -1,6 +1,19 @@
-import { ALERT_STATUSES, DEFAULT_SEVERITY, SEVERITIES, SLACK_USER_ID_PATTERN, type AlertStatus, type Severity } from '@klaxon/contracts';
+import {
+  ALERT_STATUSES,
+  canonicalTimeZone,
+  DEFAULT_SEVERITY,
+  SEVERITIES,
+  SLACK_USER_ID_PATTERN,
+  type AlertStatus,
+  type ContactChannel,
+  type QuietHoursDto,
+  type Severity,
+} from '@klaxon/contracts';
 
 export type TransitionKind = 'acknowledge' | 'resolve';
+
+/** A change `/alert prefs` makes: the channels, or the quiet hours (null: off) with an optional time zone. */
+export type PrefsChange = { channels: ContactChannel[] } | { quietHours: QuietHoursDto | null; timeZone: string | null };
 
 export type AlertCommand =
   | { kind: 'page'; userIds: string[]; severity: Severity; message: string }
@@ -10,6 +23,10 @@ export type AlertCommand =
   | { kind: 'status'; number: number }
   | { kind: 'phone-show' }
   | { kind: 'phone-set'; phone: string }
+  | { kind: 'email-show' }
+  | { kind: 'email-set'; email: string }
+  | { kind: 'prefs-show' }
+  | { kind: 'prefs-set'; change: PrefsChange }
   | { kind: 'help'; problem: string | null };
 
 export type AlertCommandKind = AlertCommand['kind'];
@@ -20,15 +37,26 @@ const MENTION = new RegExp(`^<@(${SLACK_USER_ID_PATTERN.source.slice(1, -1)})(?:
 const TOKEN = /<[^<>]*>|[^\s<]+|</g;
 // Alert numbers are per-tenant serials; ten digits is far beyond any tenant and keeps the value a safe integer.
 const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
-const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'help'> = {
+const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'email' | 'prefs' | 'help'> = {
   ack: 'acknowledge',
   acknowledge: 'acknowledge',
   resolve: 'resolve',
   list: 'list',
   status: 'status',
   phone: 'phone',
+  email: 'email',
+  prefs: 'prefs',
   help: 'help',
 };
+
+// What people type for each channel: `call` and `text` are how most people say voice and SMS.
+const CHANNEL_WORDS: Record<string, ContactChannel> = { whatsapp: 'whatsapp', sms: 'sms', text: 'sms', voice: 'voice', call: 'voice', email: 'email' };
+const CHANNEL_CHOICES = '`whatsapp`, `sms` (or `text`), `voice` (or `call`) and `email`';
+const CHANNELS_EXAMPLE = '`/alert prefs channels whatsapp,voice,email`';
+const QUIET_EXAMPLE = '`/alert prefs quiet 22:00-07:00 Europe/Berlin`';
+const PREFS_USAGE = `\`/alert prefs\` shows how Klaxon may reach you; change it with ${CHANNELS_EXAMPLE}, ${QUIET_EXAMPLE} or \`/alert prefs quiet off\`.`;
+// `22:00-07:00`, `7:00 – 9:30`, `22:00 to 07:00`, then an optional time zone.
+const QUIET_RANGE = /^(\d{1,2}):(\d{2})\s*(?:-|–|—|to)\s*(\d{1,2}):(\d{2})(?:\s+(\S+))?$/i;
 
 const EXAMPLE = '`/alert @jane critical checkout is down`';
 const UNESCAPED_MENTION =
@@ -74,6 +102,10 @@ export function parseAlertCommand(text: string): AlertCommand {
       const phone = unwrapPhoneLink(rest(1));
       return phone ? { kind: 'phone-set', phone } : { kind: 'phone-show' };
     }
+    case 'email':
+      return parseEmail(tokens, rest(1));
+    case 'prefs':
+      return parsePrefs(tokens[1]?.text.toLowerCase(), rest(2));
     case 'help':
       return help(null);
     default:
@@ -126,6 +158,66 @@ function parseList(filter: string | undefined, tokenCount: number): AlertCommand
   return { kind: 'list', status };
 }
 
+function parseEmail(tokens: Token[], address: string): AlertCommand {
+  if (!address) return { kind: 'email-show' };
+  const email = unwrapMailtoLink(address);
+  if (tokens.length > 2 || !/^[^\s@]+@[^\s@]+$/.test(email)) {
+    return help(`\`${clip(address)}\` is not an email address; write just the address, e.g. \`/alert email you@example.com\`.`);
+  }
+  return { kind: 'email-set', email };
+}
+
+function parsePrefs(what: string | undefined, rest: string): AlertCommand {
+  switch (what) {
+    case undefined:
+      return { kind: 'prefs-show' };
+    case 'channels':
+    case 'channel':
+      return parseChannels(rest);
+    case 'quiet':
+      return parseQuiet(rest);
+    default:
+      return help(`I don't know \`/alert prefs ${clip(what)}\`. ${PREFS_USAGE}`);
+  }
+}
+
+function parseChannels(list: string): AlertCommand {
+  const words = list.split(/[\s,]+/).filter(Boolean);
+  if (words.length === 0) return help(`Say which channels may page you, from ${CHANNEL_CHOICES}, e.g. ${CHANNELS_EXAMPLE}.`);
+  const channels: ContactChannel[] = [];
+  for (const word of words) {
+    const channel = CHANNEL_WORDS[word.toLowerCase()];
+    if (!channel) return help(`I don't know the channel \`${clip(word)}\`. Choose from ${CHANNEL_CHOICES}, e.g. ${CHANNELS_EXAMPLE}.`);
+    if (!channels.includes(channel)) channels.push(channel);
+  }
+  return { kind: 'prefs-set', change: { channels } };
+}
+
+function parseQuiet(spec: string): AlertCommand {
+  if (/^(off|none|no)$/i.test(spec)) return { kind: 'prefs-set', change: { quietHours: null, timeZone: null } };
+  const range = QUIET_RANGE.exec(spec);
+  if (!range) {
+    const given = spec ? ` (\`${clip(spec)}\` is not one)` : '';
+    return help(`Give quiet hours as start-end in 24-hour time${given} and your time zone, e.g. ${QUIET_EXAMPLE}; \`/alert prefs quiet off\` turns them off.`);
+  }
+  const [, startHour, startMinute, endHour, endMinute, zone] = range;
+  const start = timeOfDay(startHour!, startMinute!);
+  const end = timeOfDay(endHour!, endMinute!);
+  if (!start || !end) return help(`Times run from 00:00 to 23:59, e.g. ${QUIET_EXAMPLE}.`);
+  if (start === end) return help(`Quiet hours need different start and end times, e.g. ${QUIET_EXAMPLE}; \`/alert prefs quiet off\` turns them off.`);
+  const timeZone = zone === undefined ? null : canonicalTimeZone(zone);
+  if (zone !== undefined && timeZone === null) {
+    return help(`\`${clip(zone)}\` is not a time zone I know. Use its IANA name, such as \`Europe/Berlin\`, \`America/New_York\` or \`UTC\`: ${QUIET_EXAMPLE}.`);
+  }
+  return { kind: 'prefs-set', change: { quietHours: { start, end }, timeZone } };
+}
+
+/** `7`, `30` → `07:30`; null when it is no time of day. */
+function timeOfDay(hour: string, minute: string): string | null {
+  if (Number(hour) > 23 || Number(minute) > 59) return null;
+  return `${hour.padStart(2, '0')}:${minute}`;
+}
+
 function tokenize(text: string): Token[] {
   return [...text.matchAll(TOKEN)].map((match) => ({ text: match[0], start: match.index }));
 }
@@ -144,6 +236,12 @@ function alertNumber(word: string | undefined): number | null {
 // With escaping on, Slack may send a number it recognised as a link: <tel:+442079460958|+44 20 7946 0958>.
 function unwrapPhoneLink(text: string): string {
   const link = /^<tel:([^|>]*)(?:\|([^>]*))?>$/.exec(text);
+  return link ? (link[2] ?? link[1] ?? '').trim() : text;
+}
+
+// With escaping on, Slack sends an address it recognised as a link: <mailto:jane@example.com|jane@example.com>.
+function unwrapMailtoLink(text: string): string {
+  const link = /^<mailto:([^|>]*)(?:\|([^>]*))?>$/.exec(text);
   return link ? (link[2] ?? link[1] ?? '').trim() : text;
 }
 

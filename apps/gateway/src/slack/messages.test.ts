@@ -1,8 +1,13 @@
+import type { ContactDto } from '@klaxon/contracts';
 import { alertFixture, targetFixture } from '@klaxon/testing';
 import {
   alertList,
   alertTimeline,
   alreadyInState,
+  emailNotSet,
+  emailRejected,
+  emailSaved,
+  emailShown,
   helpMessage,
   HELP_TEXT,
   nothingPaged,
@@ -11,6 +16,9 @@ import {
   phoneNotSet,
   phoneSaved,
   phoneShown,
+  prefsRejected,
+  prefsSaved,
+  prefsShown,
   transitioned,
   workingOn,
 } from './messages';
@@ -138,8 +146,22 @@ describe('alertTimeline', () => {
   });
 });
 
+const contactDto = (overrides: Partial<ContactDto> = {}): ContactDto => ({
+  tenant_id: 'T0001',
+  slack_user_id: 'U0001',
+  name: null,
+  phone: '+44******0958',
+  email: null,
+  channels: ['whatsapp', 'voice', 'sms'],
+  time_zone: null,
+  quiet_hours: null,
+  source: 'self',
+  updated_at: '',
+  ...overrides,
+});
+
 describe('phone', () => {
-  const contact = { tenant_id: 'T0001', slack_user_id: 'U0001', name: null, phone: '+44******0958', channels: [], source: 'self' as const, updated_at: '' };
+  const contact = contactDto();
   it('shows the masked number, confirms a new one, and advises when none is set', () => {
     expect(phoneShown(contact)).toBe('📱 Klaxon pages you at +44******0958. Change it with `/alert phone <number>`.');
     expect(phoneSaved(contact)).toBe('✅ Saved: Klaxon will page you at +44******0958.');
@@ -147,9 +169,64 @@ describe('phone', () => {
   });
 });
 
+describe('email', () => {
+  it('shows the masked address and says whether pages use it, with the command that adds it', () => {
+    expect(emailShown(contactDto({ email: 'j***@example.com', channels: ['whatsapp', 'email'] }))).toBe(
+      '📧 Klaxon has j***@example.com for you and emails you when you are paged. Change it with `/alert email <address>`.',
+    );
+    expect(emailShown(contactDto({ email: 'j***@example.com', channels: ['whatsapp', 'voice'] }))).toBe(
+      '📧 Klaxon has j***@example.com for you but email is not among your channels, so pages do not use it; add it with `/alert prefs channels whatsapp,voice,email`. Change it with `/alert email <address>`.',
+    );
+  });
+
+  it('confirms a new address, advises how to opt in, and explains a refusal', () => {
+    expect(emailSaved(contactDto({ email: 'j***@example.com', channels: ['sms'] }))).toBe(
+      '✅ Saved: your email is j***@example.com. To be paged by email too, run `/alert prefs channels sms,email`.',
+    );
+    expect(emailSaved(contactDto({ email: 'j***@example.com', channels: ['email'] }))).toBe('✅ Saved: your email is j***@example.com.');
+    expect(emailNotSet()).toBe('📧 You have not given Klaxon an email address. Set one with `/alert email you@example.com`.');
+    expect(emailRejected('email: an email address such as jane@example.com')).toBe(
+      '❌ Your email was not saved: email: an email address such as jane@example.com. Write just the address, e.g. `/alert email you@example.com`.',
+    );
+  });
+});
+
+describe('prefs', () => {
+  it('shows everything Klaxon knows, masked, with the command that changes each', () => {
+    const shown = prefsShown(contactDto({ email: 'j***@example.com', channels: ['whatsapp', 'voice', 'email'], time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' } }));
+    expect(shown.split('\n')).toEqual([
+      '*How Klaxon reaches you*',
+      '• Channels: WhatsApp, call and email — change with `/alert prefs channels whatsapp,voice,email`',
+      '• Phone: +44******0958 — `/alert phone <number>`',
+      '• Email: j***@example.com — `/alert email <address>`',
+      '• Quiet hours: 22:00–07:00 (Europe/Berlin) — `/alert prefs quiet 22:00-07:00 Europe/Berlin` or `/alert prefs quiet off`',
+    ]);
+  });
+
+  it('shows the defaults to someone Klaxon has nothing for', () => {
+    expect(prefsShown(null)).toMatch(/Channels: WhatsApp, call and SMS \(the default\).*\n.*Phone: none set, so the one in your Slack profile.*\n.*Email: none set.*\n.*Quiet hours: none/);
+  });
+
+  it('confirms channels and quiet hours in sentences', () => {
+    expect(prefsSaved({ channels: ['whatsapp', 'email'] }, contactDto({ channels: ['whatsapp', 'email'] }))).toBe('✅ Saved: Klaxon may page you by WhatsApp and email.');
+    expect(prefsSaved({ quietHours: { start: '22:00', end: '07:00' }, timeZone: 'Europe/Berlin' }, contactDto({ time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' } }))).toBe(
+      '✅ Saved: quiet hours 22:00–07:00 (Europe/Berlin). Low and medium pages wait until they end; high and critical ones still page you.',
+    );
+    expect(prefsSaved({ quietHours: null, timeZone: null }, contactDto())).toBe('✅ Saved: no quiet hours; every page reaches you at once.');
+  });
+
+  it.each([
+    ['channels: email is listed but no email address is set; give `email` too, or leave email out of channels', /no email address for you\. Set one first with `\/alert email you@example\.com`/],
+    ['time_zone: quiet hours are read in your time zone and none is set; give `time_zone` too', /does not know yours\. Add it, e\.g\. `\/alert prefs quiet 22:00-07:00 Europe\/Berlin`/],
+    ['channels: each channel once', /^❌ Not saved: channels: each channel once\. `\/alert help`/],
+  ])('turns the refusal %j into what to type instead', (detail, text) => {
+    expect(prefsRejected(detail)).toMatch(text);
+  });
+});
+
 describe('help, acks and failures', () => {
   it('lists every form in the help', () => {
-    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert help']) {
+    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert help']) {
       expect(HELP_TEXT).toContain(form);
     }
     expect(helpMessage('Nope.')).toBe(`Nope.\n\n${HELP_TEXT}`);
@@ -163,6 +240,10 @@ describe('help, acks and failures', () => {
     [{ kind: 'status', number: 4 }, '⏳ Looking up #4…'],
     [{ kind: 'phone-show' }, '⏳ Looking up your number…'],
     [{ kind: 'phone-set', phone: '1' }, '⏳ Saving your number…'],
+    [{ kind: 'email-show' }, '⏳ Looking up your email…'],
+    [{ kind: 'email-set', email: 'a@b.c' }, '⏳ Saving your email…'],
+    [{ kind: 'prefs-show' }, '⏳ Looking up your settings…'],
+    [{ kind: 'prefs-set', change: { channels: ['sms'] } }, '⏳ Saving your settings…'],
   ] as const)('acks %j at once', (command, text) => {
     expect(workingOn(structuredClone(command) as Parameters<typeof workingOn>[0])).toBe(text);
   });

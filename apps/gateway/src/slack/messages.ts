@@ -9,10 +9,11 @@ import {
   type AlertStatus,
   type AlertTargetDto,
   type Channel,
+  type ContactChannel,
   type ContactDto,
   type TransitionConflictBody,
 } from '@klaxon/contracts';
-import type { AlertCommand } from './command-parser';
+import type { AlertCommand, PrefsChange } from './command-parser';
 import { relativeTime } from './relative-time';
 
 // Every reply the slash command and the buttons give. Pure text: the listeners decide when to send it.
@@ -26,6 +27,10 @@ export const HELP_TEXT = [
   '• `/alert status 42` — what happened to #42 so far',
   '• `/alert phone +44 20 7946 0958` — set the number Klaxon pages you on (with the country code)',
   '• `/alert phone` — show the number Klaxon has for you',
+  '• `/alert email you@example.com` — set the address Klaxon may email you (`/alert email` shows it)',
+  '• `/alert prefs` — show how Klaxon may reach you',
+  '• `/alert prefs channels whatsapp,voice,email` — choose how you are paged: whatsapp, sms (or text), voice (or call), email',
+  '• `/alert prefs quiet 22:00-07:00 Europe/Berlin` — quiet hours: low and medium pages wait till they end (`/alert prefs quiet off` ends them)',
   '• `/alert help` — this message',
 ].join('\n');
 
@@ -50,6 +55,14 @@ export function workingOn(command: Exclude<AlertCommand, { kind: 'help' }>): str
       return '⏳ Looking up your number…';
     case 'phone-set':
       return '⏳ Saving your number…';
+    case 'email-show':
+      return '⏳ Looking up your email…';
+    case 'email-set':
+      return '⏳ Saving your email…';
+    case 'prefs-show':
+      return '⏳ Looking up your settings…';
+    case 'prefs-set':
+      return '⏳ Saving your settings…';
   }
 }
 
@@ -110,6 +123,65 @@ export function phoneNotSet(): string {
 
 export function phoneRejected(detail: string): string {
   return `❌ Your number was not saved: ${detail}. Write it with the country code, e.g. \`/alert phone +44 20 7946 0958\`.`;
+}
+
+const ADD_EMAIL_CHANNEL = (channels: readonly ContactChannel[]): string => `\`/alert prefs channels ${[...channels, 'email'].join(',')}\``;
+
+/** For a contact with an email (the caller checks). */
+export function emailShown(contact: ContactDto): string {
+  const use = contact.channels.includes('email')
+    ? 'and emails you when you are paged'
+    : `but email is not among your channels, so pages do not use it; add it with ${ADD_EMAIL_CHANNEL(contact.channels)}`;
+  return `📧 Klaxon has ${contact.email ?? 'no address'} for you ${use}. Change it with \`/alert email <address>\`.`;
+}
+
+export function emailSaved(contact: ContactDto): string {
+  const next = contact.channels.includes('email') ? '' : ` To be paged by email too, run ${ADD_EMAIL_CHANNEL(contact.channels)}.`;
+  return `✅ Saved: your email is ${contact.email ?? 'removed'}.${next}`;
+}
+
+export function emailNotSet(): string {
+  return '📧 You have not given Klaxon an email address. Set one with `/alert email you@example.com`.';
+}
+
+export function emailRejected(detail: string): string {
+  return `❌ Your email was not saved: ${detail}. Write just the address, e.g. \`/alert email you@example.com\`.`;
+}
+
+/** `/alert prefs`: everything Klaxon knows about reaching the person; `null` when nothing is stored. */
+export function prefsShown(contact: ContactDto | null): string {
+  return [
+    '*How Klaxon reaches you*',
+    `• Channels: ${contact ? channelList(contact.channels) : 'WhatsApp, call and SMS (the default)'} — change with \`/alert prefs channels whatsapp,voice,email\``,
+    `• Phone: ${contact?.phone ?? 'none set, so the one in your Slack profile if there is one'} — \`/alert phone <number>\``,
+    `• Email: ${contact?.email ?? 'none set'} — \`/alert email <address>\``,
+    `• Quiet hours: ${contact?.quiet_hours ? quietHoursText(contact) : 'none'} — \`/alert prefs quiet 22:00-07:00 Europe/Berlin\` or \`/alert prefs quiet off\``,
+  ].join('\n');
+}
+
+export function prefsSaved(change: PrefsChange, contact: ContactDto): string {
+  if ('channels' in change) return `✅ Saved: Klaxon may page you by ${channelList(contact.channels)}.`;
+  if (!contact.quiet_hours) return '✅ Saved: no quiet hours; every page reaches you at once.';
+  return `✅ Saved: quiet hours ${quietHoursText(contact)}. Low and medium pages wait until they end; high and critical ones still page you.`;
+}
+
+/** A refused `/alert prefs …`: the backend names the field; people get what to type instead. */
+export function prefsRejected(detail: string): string {
+  if (detail.startsWith('channels: email is listed')) {
+    return '❌ Not saved: email is among the channels, but Klaxon has no email address for you. Set one first with `/alert email you@example.com`, then choose the channels again.';
+  }
+  if (detail.startsWith('time_zone:')) {
+    return '❌ Not saved: quiet hours are read in your time zone, and Klaxon does not know yours. Add it, e.g. `/alert prefs quiet 22:00-07:00 Europe/Berlin`.';
+  }
+  return `❌ Not saved: ${detail}. \`/alert help\` shows how to write it.`;
+}
+
+function channelList(channels: readonly Channel[]): string {
+  return joinList(channels.map((c) => CHANNEL_LABELS[c]));
+}
+
+function quietHoursText(contact: ContactDto): string {
+  return `${contact.quiet_hours?.start}–${contact.quiet_hours?.end} (${contact.time_zone ?? 'no time zone'})`;
 }
 
 export function alertNotFound(number: number): string {

@@ -1,6 +1,16 @@
 import { alertFixture, targetFixture, type FakeSlackApi } from '@klaxon/testing';
 import { sendSlashCommand, startGatewayStack, type GatewayHarness, type GatewayStack, type ScriptedBackend } from './harness';
 
+/** A ContactDto as the backend sends it (masked), with the defaults a new contact gets. */
+function contactAnswer(userId: string) {
+  return { tenant_id: 'T0001', slack_user_id: userId, name: null, phone: '+44******0958', email: null, channels: ['whatsapp', 'voice', 'sms'], time_zone: null, quiet_hours: null, source: 'self', updated_at: new Date().toISOString() };
+}
+
+/** What the backend would store from a PUT body, for a scripted answer. */
+function contactFields(body: Record<string, unknown>) {
+  return { ...('channels' in body ? { channels: body.channels } : {}), ...('quiet_hours' in body ? { quiet_hours: body.quiet_hours } : {}), time_zone: body.time_zone ?? 'Europe/Berlin' };
+}
+
 describe('/alert through the real Bolt receiver, against a scripted backend', () => {
   let slack: FakeSlackApi;
   let backend: ScriptedBackend;
@@ -136,7 +146,7 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
   });
 
   it('sets the phone number and shows it back masked', async () => {
-    const contact = { tenant_id: 'T0001', slack_user_id: 'U0009', name: null, phone: '+44******0958', channels: ['whatsapp'], source: 'self', updated_at: new Date().toISOString() };
+    const contact = { ...contactAnswer('U0009'), channels: ['whatsapp'] };
     backend.on('PUT', '/contacts/T0001/U0009', { status: 200, body: contact });
     backend.on('GET', '/contacts/T0001/U0009', { status: 200, body: contact });
     expect((await run('phone +44 20 7946 0958', 'U0009')).outcome).toBe('✅ Saved: Klaxon will page you at +44******0958.');
@@ -148,6 +158,56 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     backend.on('PUT', '/contacts/T0001/U0010', { status: 422, body: { error: 'invalid_field', detail: 'phone: not a valid number for region US' } });
     expect((await run('phone 12', 'U0010')).outcome).toMatch(/^❌ Your number was not saved: phone: not a valid number for region US\./);
     expect((await run('phone', 'U0010')).outcome).toMatch(/You have not given Klaxon a number/);
+  });
+
+  it('sets the email and shows it back masked; an address-only contact has no number to show', async () => {
+    const contact = { ...contactAnswer('U0011'), phone: null, email: 'j***@example.com' };
+    backend.on('PUT', '/contacts/T0001/U0011', { status: 200, body: contact });
+    backend.on('GET', '/contacts/T0001/U0011', { status: 200, body: contact });
+
+    const { ack, outcome } = await run('email jane@example.com', 'U0011');
+    expect(ack).toBe('⏳ Saving your email…');
+    expect(outcome).toBe('✅ Saved: your email is j***@example.com. To be paged by email too, run `/alert prefs channels whatsapp,voice,sms,email`.');
+    expect(backend.requestsTo('PUT', '/contacts/T0001/U0011').at(-1)!.body).toEqual({ email: 'jane@example.com' });
+    expect((await run('email', 'U0011')).outcome).toMatch(/^📧 Klaxon has j\*\*\*@example\.com for you but email is not among your channels/);
+    expect((await run('phone', 'U0011')).outcome).toMatch(/You have not given Klaxon a number/);
+  });
+
+  it('sends /alert prefs channels and quiet hours as the contact fields, and explains a refusal', async () => {
+    backend.on('PUT', '/contacts/T0001/U0012', (req) => ({ status: 200, body: { ...contactAnswer('U0012'), ...contactFields(req.body as Record<string, unknown>) } }));
+
+    expect((await run('prefs channels text call', 'U0012')).outcome).toBe('✅ Saved: Klaxon may page you by SMS and call.');
+    expect((await run('prefs quiet 22:00-07:00 Europe/Berlin', 'U0012')).outcome).toMatch(/^✅ Saved: quiet hours 22:00–07:00 \(Europe\/Berlin\)\./);
+    expect((await run('prefs quiet 23:00-06:00', 'U0012')).outcome).toMatch(/^✅ Saved: quiet hours 23:00–06:00/);
+    expect((await run('prefs quiet off', 'U0012')).outcome).toBe('✅ Saved: no quiet hours; every page reaches you at once.');
+    expect(backend.requestsTo('PUT', '/contacts/T0001/U0012').map((r) => r.body)).toEqual([
+      { channels: ['sms', 'voice'] },
+      { quiet_hours: { start: '22:00', end: '07:00' }, time_zone: 'Europe/Berlin' },
+      { quiet_hours: { start: '23:00', end: '06:00' } },
+      { quiet_hours: null },
+    ]);
+
+    backend.on('PUT', '/contacts/T0001/U0012', { status: 422, body: { error: 'invalid_field', detail: 'channels: email is listed but no email address is set; give `email` too, or leave email out of channels' } });
+    expect((await run('prefs channels email', 'U0012')).outcome).toMatch(/^❌ Not saved: email is among the channels, but Klaxon has no email address for you\. Set one first with `\/alert email/);
+  });
+
+  it('shows the settings, or the defaults when nothing is stored', async () => {
+    backend.on('GET', '/contacts/T0001/U0013', { status: 200, body: { ...contactAnswer('U0013'), time_zone: 'UTC', quiet_hours: { start: '01:00', end: '05:00' } } });
+    expect((await run('prefs', 'U0013')).outcome).toMatch(/^\*How Klaxon reaches you\*\n• Channels: WhatsApp, call and SMS — .*\n• Phone: \+44\*{6}0958 .*\n• Email: none set .*\n• Quiet hours: 01:00–05:00 \(UTC\)/);
+    expect((await run('prefs', 'U0014')).outcome).toMatch(/Channels: WhatsApp, call and SMS \(the default\)/);
+  });
+
+  it('answers a malformed /alert prefs or /alert email in the ack, without calling the backend', async () => {
+    const before = backend.requests.length;
+    for (const [text, problem] of [
+      ['prefs channels whatsapp pigeon', /I don't know the channel `pigeon`/],
+      ['prefs quiet 22:00-07:00 Mars/Base', /`Mars\/Base` is not a time zone I know/],
+      ['email jane', /`jane` is not an email address/],
+    ] as const) {
+      const ack = await sendSlashCommand(gateway.url, { text });
+      expect(JSON.parse(ack.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(problem) });
+    }
+    expect(backend.requests.length).toBe(before);
   });
 
   it('answers help in the ack itself, without calling the backend', async () => {
