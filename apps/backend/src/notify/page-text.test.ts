@@ -19,7 +19,7 @@ describe('page texts', () => {
   });
 
   it('names who was paged in the channel reminder, and no caller text', () => {
-    const reminder = channelReminderText({ ...alert, message: '<!channel>', createdAt: new Date(0), targets: [{ slackUserId: 'U1' }, { slackUserId: null }] }, new Date(5 * 60_000));
+    const reminder = channelReminderText({ ...alert, message: '<!channel>', createdAt: new Date(0), paged: ['U1'] }, new Date(5 * 60_000));
     expect(reminder).toBe('⏰ #42 (critical) is still not acknowledged after 5 min — <@U1> paged. Can someone take it? `/alert ack 42`');
   });
 });

@@ -1,10 +1,6 @@
 import request from 'supertest';
 import { startFakeTwilio, type FakeSlackCall, type FakeTwilio } from '@klaxon/testing';
-import { DeliveryWorker } from '../../src/notify/delivery-worker';
 import { listDeliveries } from '../../src/notify/delivery.repository';
-import { createPhoneNotifier } from '../../src/notify/providers/create-notifier';
-import { SlackChannelPoster } from '../../src/notify/providers/slack-channel-poster';
-import { AlertMessageWorker } from '../../src/slack/alert-message-worker';
 import { ACME_KEY, SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
 import { TWILIO } from './paging-harness';
 
@@ -16,11 +12,9 @@ const ESCAPED = '&lt;!channel&gt; &lt;https://evil.example/ack|Acknowledge here&
 
 let backend: BackendHarness;
 let twilio: FakeTwilio;
-let poster: SlackChannelPoster;
 beforeAll(async () => {
-  backend = await startBackendHarness();
   twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
-  poster = new SlackChannelPoster({ botToken: 'xoxb-test-token', apiUrl: backend.slack.slackApiUrl, logger: backend.logger });
+  backend = await startBackendHarness({ twilio: { ...TWILIO, apiBaseUrl: twilio.url }, notify: { maxAttempts: 1 } });
 });
 afterAll(async () => {
   await twilio.close();
@@ -28,7 +22,7 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: object, key = SERVICE_KEY) => request(backend.app).post(path).set('x-service-key', key).send(body);
-const publish = (alertId: string) => new AlertMessageWorker({ db: backend.db, poster, logger: backend.logger }).publish(alertId);
+const publish = (alertId: string) => backend.backend.messages.publish(alertId);
 const channelPosts = (channel: string): FakeSlackCall[] => backend.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === channel);
 
 describe('source and origin', () => {
@@ -92,10 +86,8 @@ describe('text from outside Slack', () => {
 
     // A provider error that quotes what it was given reaches the alert's thread escaped too.
     twilio.respondWith(() => ({ type: 'error', status: 400, code: 21211, message: `Invalid 'To' Phone Number: ${INJECTION}` }));
-    const notifier = createPhoneNotifier({ twilio: { ...TWILIO, apiBaseUrl: twilio.url } }, backend.logger);
-    const deliveries = new DeliveryWorker({ db: backend.db, notifier, poster, logger: backend.logger, maxAttempts: 1, retryBaseMs: 100, leaseMs: 5000 });
     const [whatsapp] = await listDeliveries(backend.db, alert.id);
-    await deliveries.deliver(whatsapp!.id);
+    await backend.backend.deliveries.deliver(whatsapp!.id);
     const replies = channelPosts('C0INJECT').filter((c) => c.args.thread_ts !== undefined);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.args.text).toContain(ESCAPED);

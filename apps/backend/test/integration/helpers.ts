@@ -5,7 +5,6 @@ import { createLogger, type Logger } from '@klaxon/logger';
 import { createTestDatabase, freePort, startFakeSlackApi, type FakeSlackApi, type TestDatabase } from '@klaxon/testing';
 import type { createApp } from '../../src/app';
 import { createBackend, type Backend, type BackendOverrides } from '../../src/backend';
-import type { PagingLimits } from '../../src/http/paging-rate-limit';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
 
@@ -77,7 +76,7 @@ export async function startBackendHarness(options: Omit<TestConfigOptions, 'slac
   const db = createDatabase({ url: database.url, poolSize: 5, applicationName: 'klaxon-test' });
   const slack = await startFakeSlackApi();
   const config = testConfig({ ...options, slackApiUrl: slack.slackApiUrl, databaseUrl: database.url });
-  const backend = buildApp(db, logger, config, options.overrides);
+  const backend = buildApp(db, logger, config, {}, options.overrides);
   return {
     app: backend.app,
     backend,
