@@ -8,3 +8,4 @@ export * from './local-http';
 export * from './postgres-in-child';
 export * from './alert-fixtures';
 export * from './slack-payloads';
+export * from './fake-smtp-server';
