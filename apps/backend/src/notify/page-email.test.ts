@@ -1,25 +1,9 @@
+import { FIXTURE_CREATED_AT as createdAt, outboundMessageFixture } from '../../test/message-fixture';
 import type { MessageAlert, OutboundMessage } from './channels/channel';
 import { escapeHtml, pageEmail, raiserOf, slackToPlain, SUBJECT_MAX_CHARS } from './page-email';
 
-const createdAt = new Date('2026-11-30T08:00:00.000Z');
-const alert: MessageAlert = {
-  id: '7f0c5a1e-0000-4000-8000-000000000042',
-  tenantId: 'T0001',
-  number: 42,
-  severity: 'critical',
-  message: 'checkout is down',
-  origin: 'api',
-  createdAt,
-  raisedBy: 'deploy-bot',
-  paged: ['U0001'],
-};
-const page = (overrides: Partial<MessageAlert> = {}, extra: Partial<OutboundMessage> = {}): OutboundMessage => ({
-  purpose: 'page',
-  to: 'jane@example.com',
-  alert: { ...alert, ...overrides },
-  now: new Date(createdAt.getTime() + 3 * 60_000),
-  ...extra,
-});
+const page = (alert: Partial<MessageAlert> = {}, extra: Partial<OutboundMessage> = {}): OutboundMessage =>
+  outboundMessageFixture('jane@example.com', alert, { now: new Date(createdAt.getTime() + 3 * 60_000), ...extra });
 
 describe('pageEmail', () => {
   it('says number, severity and message in the subject', () => {

@@ -6,28 +6,12 @@ import { freePort, startFakeSmtpServer, type FakeSmtp } from '@klaxon/testing';
 import type { MessageAlert, OutboundMessage } from '../../src/notify/channels/channel';
 import { createEmailChannel, EmailChannel } from '../../src/notify/channels/email.channel';
 import { LogChannel } from '../../src/notify/channels/log.channel';
+import { outboundMessageFixture } from '../message-fixture';
 import { notifyFailureOf } from './notify-failure';
 
 const FROM = 'Klaxon <pager@example.com>';
 const TO = 'jane.doe@example.com';
-const createdAt = new Date('2026-11-30T08:00:00.000Z');
-const alert: MessageAlert = {
-  id: '7f0c5a1e-0000-4000-8000-000000000042',
-  tenantId: 'T0001',
-  number: 42,
-  severity: 'critical',
-  message: 'checkout is down',
-  origin: 'api',
-  createdAt,
-  raisedBy: 'deploy-bot',
-  paged: ['U0001'],
-};
-const page = (overrides: Partial<MessageAlert> = {}, to = TO): OutboundMessage => ({
-  purpose: 'page',
-  to,
-  alert: { ...alert, ...overrides },
-  now: new Date(createdAt.getTime() + 2 * 60_000),
-});
+const page = (alert: Partial<MessageAlert> = {}, to = TO): OutboundMessage => outboundMessageFixture(to, alert);
 
 let fake: FakeSmtp;
 let lines: string[];

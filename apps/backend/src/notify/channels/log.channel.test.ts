@@ -1,14 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
+import { messageAlertFixture, outboundMessageFixture } from '../../../test/message-fixture';
 import type { OutboundMessage } from './channel';
 import { LogChannel } from './log.channel';
 
-const message = (to: string): OutboundMessage => ({
-  purpose: 'page',
-  to,
-  alert: { id: 'a-42', tenantId: 'T1', number: 42, severity: 'high', message: 'db down', origin: 'api', createdAt: new Date(0), raisedBy: null, paged: [] },
-  now: new Date(0),
-});
+const message = (to: string): OutboundMessage => outboundMessageFixture(to);
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -31,7 +27,7 @@ describe('LogChannel', () => {
     expect(sender).toMatchObject({ channel, address, provider: 'log', capabilities: { statusCallbacks: false, replies: false, templates: false } });
     expect(providerMessageId).toMatch(/^log-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'warn', message: `would send ${channel} to ${shown}: #42 db down`, provider: 'log', channel, purpose: 'page', alertId: 'a-42', alertNumber: 42, providerMessageId }),
+      expect.objectContaining({ level: 'warn', message: `would send ${channel} to ${shown}: #42 checkout is down`, provider: 'log', channel, purpose: 'page', alertId: messageAlertFixture().id, alertNumber: 42, providerMessageId }),
     ]);
   });
 
