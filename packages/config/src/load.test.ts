@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConfigError } from './config-error';
 import { MIN_NOTIFY_LEASE_MS, RECORD_RETRY_BUDGET_MS, TWILIO_TIMEOUT_MS } from './delivery-timing';
 import { loadBackendConfig, loadGatewayConfig } from './load';
-import { ALL_VARIABLES } from './schema';
+import { ALL_VARIABLES, parseMailbox } from './schema';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 const KEY = 'k'.repeat(32);
@@ -93,6 +93,64 @@ describe('loadBackendConfig', () => {
     ]);
     const config = loadBackendConfig({ ...backendEnv, TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't'.repeat(32), TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886' });
     expect(config.twilio).toMatchObject({ accountSid: sid, whatsappFrom: 'whatsapp:+14155238886' });
+  });
+});
+
+describe('email', () => {
+  const smtp = { SMTP_URL: 'smtp://pager:s3cret-pass@smtp.example.com:587', EMAIL_FROM: 'Klaxon <pager@example.com>' };
+
+  it('is off (the log channel stands in) without SMTP_URL', () => {
+    expect(loadBackendConfig(backendEnv).email).toBeNull();
+  });
+
+  it.each([
+    ['smtp://pager:s3cret@smtp.example.com:587', 'pager@example.com'],
+    ['smtps://apikey:p%40ss%2Fword@smtp.example.com', 'Klaxon <pager@example.com>'],
+    ['SMTP://relay.internal', '"Klaxon, on-call" <pager@example.com>'],
+    ['smtp://u:p@127.0.0.1:2525?requireTLS=true', ' pager@example.com '],
+  ])('takes SMTP_URL=%s with EMAIL_FROM=%s', (url, from) => {
+    expect(loadBackendConfig({ ...backendEnv, SMTP_URL: url, EMAIL_FROM: from }).email).toEqual({ smtpUrl: url, from: from.trim() });
+  });
+
+  it.each([
+    ['https://smtp.example.com', /^SMTP_URL: must start with smtp:\/\/ .* or smtps:\/\//],
+    ['smtp.example.com:587', /^SMTP_URL: must start with smtp:\/\//],
+    ['smtp://', /^SMTP_URL: a URL such as smtp:\/\/user:password@smtp\.example\.com:587/],
+    ['smtp://pager:p@ss@smtp.example.com', /^SMTP_URL: percent-encode @ .* as %40/],
+  ])('refuses SMTP_URL=%s, naming it', (url, problem) => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, ...smtp, SMTP_URL: url }))).toEqual([expect.stringMatching(problem)]);
+  });
+
+  it('never echoes the SMTP password in a problem', () => {
+    const problems = problemsOf(() => loadBackendConfig({ ...backendEnv, ...smtp, SMTP_URL: 'smtp://pager:hunter2-leak@@smtp.example.com' }));
+    expect(problems).toHaveLength(1);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it.each([
+    'pager',
+    'pager@localhost',
+    'Klaxon pager@example.com',
+    'Klaxon <pager@example.com',
+    'Klaxon, Ops <pager@example.com>',
+    'Klaxon <pager@example.com>, other@example.com',
+    'Klaxon\r\nBcc: x@example.com <pager@example.com>',
+  ])('refuses EMAIL_FROM=%j, naming it', (from) => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, ...smtp, EMAIL_FROM: from }))).toEqual([expect.stringMatching(/^EMAIL_FROM: an address such as pager@example\.com/)]);
+  });
+
+  it('needs EMAIL_FROM with SMTP_URL, and SMTP_URL with EMAIL_FROM', () => {
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, SMTP_URL: smtp.SMTP_URL }))).toEqual(['EMAIL_FROM: is required when SMTP_URL is set (the address pages are sent from)']);
+    expect(problemsOf(() => loadBackendConfig({ ...backendEnv, EMAIL_FROM: smtp.EMAIL_FROM }))).toEqual([expect.stringMatching(/^SMTP_URL: is required when EMAIL_FROM is set/)]);
+  });
+
+  it.each([
+    ['pager@example.com', { name: null, address: 'pager@example.com' }],
+    ['Klaxon <pager@example.com>', { name: 'Klaxon', address: 'pager@example.com' }],
+    ['"Klaxon, on-call" <pager@example.com>', { name: 'Klaxon, on-call', address: 'pager@example.com' }],
+    ['<pager@example.com>', { name: null, address: 'pager@example.com' }],
+  ])('parseMailbox(%j)', (value, mailbox) => {
+    expect(parseMailbox(value)).toEqual(mailbox);
   });
 });
 

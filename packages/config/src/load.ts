@@ -34,6 +34,14 @@ export interface TwilioConfig {
   apiBaseUrl?: string;
 }
 
+/** Email pages through an SMTP relay. */
+export interface EmailConfig {
+  /** `smtp://user:password@host:587` (STARTTLS) or `smtps://…:465` (TLS); holds a secret. */
+  smtpUrl: string;
+  /** The From header, as configured: `pager@example.com` or `Klaxon <pager@example.com>`. */
+  from: string;
+}
+
 /** Delivery and escalation policy knobs (DESIGN.md "Notification policy"). */
 export interface NotifyConfig {
   escalateAfterMs: number;
@@ -67,6 +75,8 @@ export interface BackendConfig {
   slack: { botToken: string; apiUrl?: string };
   /** null: no Twilio credentials, notifications go to the log notifier. */
   twilio: TwilioConfig | null;
+  /** null: no SMTP relay, email pages go to the log channel. */
+  email: EmailConfig | null;
   defaultPhoneRegion: string;
   notify: NotifyConfig;
   pagingLimits: PagingLimitsConfig;
@@ -113,7 +123,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
 /** Parses the backend's environment; throws ConfigError naming every bad variable at once. */
 export function loadBackendConfig(env: Env): BackendConfig {
   const { data, problems } = parse(backendEnvSchema, env, ['DATABASE_URL', 'INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN']);
-  if (data) problems.push(...twilioProblems(data));
+  if (data) problems.push(...twilioProblems(data), ...emailProblems(data));
   if (!data || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     nodeEnv: data.NODE_ENV,
@@ -134,6 +144,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
           apiBaseUrl: data.TWILIO_API_BASE_URL,
         }
       : null,
+    email: data.SMTP_URL ? { smtpUrl: data.SMTP_URL, from: data.EMAIL_FROM!.trim() } : null,
     defaultPhoneRegion: data.DEFAULT_PHONE_REGION,
     notify: {
       escalateAfterMs: data.ESCALATE_AFTER,
@@ -169,6 +180,13 @@ function twilioProblems(data: BackendEnv): string[] {
     problems.push('TWILIO_WHATSAPP_FROM: set at least one sender (TWILIO_WHATSAPP_FROM, TWILIO_SMS_FROM or TWILIO_VOICE_FROM) with Twilio credentials');
   }
   return problems;
+}
+
+function emailProblems(data: BackendEnv): string[] {
+  if (data.SMTP_URL && !data.EMAIL_FROM) return ['EMAIL_FROM: is required when SMTP_URL is set (the address pages are sent from)'];
+  // Without a relay every email would only be logged: a From alone suggests the operator meant to send.
+  if (data.EMAIL_FROM && !data.SMTP_URL) return ['SMTP_URL: is required when EMAIL_FROM is set (without it email pages are only logged)'];
+  return [];
 }
 
 function logConfig(data: { NODE_ENV: string; LOG_LEVEL: LogConfig['level']; LOG_FORMAT?: LogConfig['format'] }): LogConfig {

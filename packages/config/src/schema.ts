@@ -16,6 +16,18 @@ const signingSecret = z
   .string()
   .regex(/^[A-Za-z0-9]{16,128}$/, 'the Signing Secret from your Slack app\'s "Basic Information" page (letters and digits)');
 const botToken = z.string().regex(/^xoxb-[A-Za-z0-9-]+$/, 'a bot token starting with xoxb- ("OAuth & Permissions" page)');
+// The password is a secret: no problem message may echo the value, so each names only what is wrong.
+const smtpUrl = z.string().superRefine((value, ctx) => {
+  const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+  if (!/^smtps?:\/\//i.test(value)) return fail('must start with smtp:// (STARTTLS, port 587 by default) or smtps:// (TLS, port 465)');
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || url.hostname === '' || /\s/.test(value)) return fail('a URL such as smtp://user:password@smtp.example.com:587');
+  // A raw @ in the password would make the host ambiguous and defeat the log's URL-password redaction.
+  if (value.indexOf('@') !== value.lastIndexOf('@')) return fail('percent-encode @ in the user name or password as %40');
+});
+const emailFrom = z.string().refine((value) => parseMailbox(value) !== null, {
+  error: 'an address such as pager@example.com, or with a display name: Klaxon <pager@example.com>',
+});
 const serviceKeys = z.string().superRefine((raw, ctx) => {
   for (const problem of parseServiceKeys(raw).problems) ctx.addIssue({ code: 'custom', message: problem });
 });
@@ -46,6 +58,19 @@ const common = {
   KLAXON_DATA_DIR: z.string().min(1).optional(),
 };
 
+/**
+ * `pager@example.com` or `Klaxon <pager@example.com>` (the name may be quoted). Null for anything else,
+ * including names with `,` `;` `<` `>` or line breaks, which would add recipients or headers.
+ */
+export function parseMailbox(value: string): { name: string | null; address: string } | null {
+  const match = /^\s*(?:"([^"\\\r\n]+)"|([^"<>,;\r\n]*?))\s*<([^<>\s]+)>\s*$/.exec(value) ?? /^\s*()()([^<>\s]+)\s*$/.exec(value);
+  if (!match) return null;
+  const address = match[3]!;
+  if (!z.email().safeParse(address).success) return null;
+  const name = (match[1] ?? match[2] ?? '').trim();
+  return { name: name === '' ? null : name, address };
+}
+
 export const gatewayEnvSchema = z.object({
   ...common,
   GATEWAY_PORT: port.default(3000),
@@ -70,6 +95,8 @@ export const backendEnvSchema = z.object({
   TWILIO_VOICE_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),
   TWILIO_SMS_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),
   TWILIO_API_BASE_URL: httpUrl.optional(),
+  SMTP_URL: smtpUrl.optional(),
+  EMAIL_FROM: emailFrom.optional(),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter region code such as US or GB').default('US'),
   ESCALATE_AFTER: duration('24h').pipe(z.number().min(1000, 'at least 1s').max(86_400_000, 'at most 24h')).default(300_000),
   ESCALATION_ROUNDS: z.coerce.number().int().min(0).max(10).default(3),

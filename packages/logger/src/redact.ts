@@ -15,8 +15,15 @@ const PHONE_SPELLINGS: readonly RegExp[] = [
 // One pass over the text, so a masked number is never read again as part of another.
 const PHONE = new RegExp(PHONE_SPELLINGS.map((spelling) => spelling.source).join('|'), 'g');
 const PHONE_DIGITS = { min: 7, max: 15 };
-// Credentials inside connection strings: postgres://user:password@host.
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)([^@\s]+)(@)/gi;
+// Credentials inside connection strings: postgres://user:password@host. The scheme is bounded and the password
+// stops where a URL's authority ends (`/?#`), so text that only looks like URLs is scanned in linear time.
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]{0,31}:\/\/[^:/@\s]+:)([^@\s/?#]+)(@)/gi;
+// An email address inside text. Every part is bounded (RFC 5321: 64-character local part, 63-character labels),
+// so a long run of dots and letters cannot make the scan quadratic. The top-level domain must be letters:
+// `nodemailer@10.6.1` and `postgres@127.0.0.1` are not addresses.
+const EMAIL = /[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+// Message-IDs (`<uuid@example.com>`) look like addresses but name a message, not a person: they stay whole.
+const MESSAGE_ID_KEY = /messageid$/i;
 
 /** `+14155550123` → `+1******0123`: enough to tell numbers apart in an incident, not to dial one. */
 export function maskPhone(phone: string): string {
@@ -25,16 +32,22 @@ export function maskPhone(phone: string): string {
   return `+${digits[0]}${'*'.repeat(digits.length - 5)}${digits.slice(-4)}`;
 }
 
-/** `jane@example.com` → `j***@example.com`: the domain tells addresses apart, the name stays private. */
+/** `jane.doe@example.com` → `j***@example.com`: the domain tells a colleague from an outsider, the person stays unnamed. */
 export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
-  return at < 1 ? '***' : `${email[0]}***${email.slice(at)}`;
+  if (at < 1) return '***';
+  return `${email[0]}***${email.slice(at)}`;
 }
+
 /**
- * Masks every phone number in free text (see PHONE_SPELLINGS) and hides the password
- * of connection strings. Used for log lines and for any provider text Klaxon stores or shows.
+ * Masks every phone number (see PHONE_SPELLINGS) and email address in free text and hides the password of
+ * connection strings. Used for log lines and for any provider text Klaxon stores or shows.
  */
 export function redactString(value: string): string {
+  return maskEmails(redactKeepingEmails(value));
+}
+
+function redactKeepingEmails(value: string): string {
   return maskPhoneNumbers(value).replace(URL_PASSWORD, '$1***$3');
 }
 
@@ -45,7 +58,12 @@ function maskPhoneNumbers(text: string): string {
   });
 }
 
-/** Deep copy with secrets replaced and phone numbers masked; safe for any log field. */
+// After URL_PASSWORD: `smtp://user:***@smtp.example.com` has no address left in it (`*` cannot end a local part).
+function maskEmails(value: string): string {
+  return value.includes('@') ? value.replace(EMAIL, (match) => maskEmail(match)) : value;
+}
+
+/** Deep copy with secrets replaced and phone numbers and email addresses masked; safe for any log field. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object' || depth > 6) return value;
@@ -55,7 +73,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && item !== undefined && item !== null ? '[redacted]' : redact(item, depth + 1);
+    if (SECRET_KEY.test(key) && item !== undefined && item !== null) out[key] = '[redacted]';
+    else if (MESSAGE_ID_KEY.test(key) && typeof item === 'string') out[key] = redactKeepingEmails(item);
+    else out[key] = redact(item, depth + 1);
   }
   return out;
 }

@@ -10,3 +10,4 @@ export * from './alert-fixtures';
 export * from './slack-payloads';
 export * from './text-cases';
 export * from './service-process';
+export * from './fake-smtp-server';

@@ -1,18 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '@klaxon/contracts';
-import { maskPhone, type Logger } from '@klaxon/logger';
-import type { AddressKind, ChannelSender, OutboundMessage, SendResult } from './channel';
+import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
+import type { AddressKind, ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from './channel';
 
-/** Stands in for a channel that has no provider configured (development): the message is logged, never sent. */
+export interface LogChannelOptions {
+  /** The channel this stands in for: the registry, the deliveries table and the log see that channel. */
+  channel: Channel;
+  address: AddressKind;
+  logger: Logger;
+  /** The message as one line of text (an SMS body, an email's subject, the words of a call). */
+  render: (message: OutboundMessage) => string;
+}
+
+const MASKS: Record<AddressKind, (address: string) => string> = {
+  phone: maskPhone,
+  email: maskEmail,
+  // A Slack channel id names a room, not a person.
+  slack_channel: (id) => id,
+};
+
+/**
+ * Stands in for a channel whose provider is not configured (development, or email without SMTP_URL): the message
+ * is written to the log, never sent, and the send "succeeds" with a `log-<uuid>` id.
+ */
 export class LogChannel implements ChannelSender {
-  readonly provider = 'log';
   readonly channel: Channel;
+  readonly provider = 'log';
   readonly address: AddressKind;
-  readonly capabilities = { statusCallbacks: false, replies: false, templates: false };
+  readonly capabilities: ChannelCapabilities = { statusCallbacks: false, replies: false, templates: false };
   private readonly logger: Logger;
   private readonly render: (message: OutboundMessage) => string;
 
-  constructor({ channel, address, logger, render }: { channel: Channel; address: AddressKind; logger: Logger; render: (message: OutboundMessage) => string }) {
+  constructor({ channel, address, logger, render }: LogChannelOptions) {
     this.channel = channel;
     this.address = address;
     this.logger = logger;
@@ -21,10 +40,12 @@ export class LogChannel implements ChannelSender {
 
   async send(message: OutboundMessage): Promise<SendResult> {
     const providerMessageId = `log-${randomUUID()}`;
+    const text = this.render(message);
     // warn: in an environment that was meant to page for real, this line is the clue that nobody was reached.
-    this.logger.warn(`would send ${this.channel} to ${maskPhone(message.to)}: ${this.render(message)}`, {
+    this.logger.warn(`would send ${this.channel} to ${MASKS[this.address](message.to)}: ${text}`, {
       provider: this.provider,
       channel: this.channel,
+      purpose: message.purpose,
       alertId: message.alert.id,
       alertNumber: message.alert.number,
       providerMessageId,
