@@ -21,5 +21,5 @@ export function messageAlertFixture(overrides: Partial<MessageAlert> = {}): Mess
 
 /** A page of messageAlertFixture to `to`, sent two minutes after the alert was raised. */
 export function outboundMessageFixture(to: string, alert: Partial<MessageAlert> = {}, extra: Partial<Omit<OutboundMessage, 'alert' | 'to'>> = {}): OutboundMessage {
-  return { purpose: 'page', to, alert: messageAlertFixture(alert), now: new Date(FIXTURE_CREATED_AT.getTime() + 2 * 60_000), ...extra };
+  return { to, alert: messageAlertFixture(alert), now: new Date(FIXTURE_CREATED_AT.getTime() + 2 * 60_000), ...extra };
 }

@@ -79,13 +79,6 @@ describe('pageEmail', () => {
     expect(subject).toBe(`[Klaxon #42 CRITICAL] ${'🔥'.repeat(SUBJECT_MAX_CHARS - 23)}…`);
   });
 
-  it('says a reminder is still not acknowledged', () => {
-    const { subject, text } = pageEmail(page({}, { purpose: 'reminder', now: new Date(createdAt.getTime() + 150 * 60_000) }));
-    expect(subject).toBe('[Klaxon #42 CRITICAL] still not acknowledged: checkout is down');
-    expect(text).toMatch(/^Klaxon alert #42 is still not acknowledged \(CRITICAL\)/);
-    expect(text).toContain('(2 h 30 min ago)');
-  });
-
   it.each([
     ['low', '#1d70b8'],
     ['critical', '#942514'],

@@ -20,8 +20,7 @@ export function pageEmail(message: OutboundMessage): PageEmail {
   const { alert } = message;
   const severity = alert.severity.toUpperCase();
   const text = messageText(alert);
-  const still = message.purpose === 'reminder' ? 'still not acknowledged: ' : '';
-  const subject = cut(`[Klaxon #${alert.number} ${severity}] ${still}${oneLine(text)}`, SUBJECT_MAX_CHARS);
+  const subject = cut(`[Klaxon #${alert.number} ${severity}] ${oneLine(text)}`, SUBJECT_MAX_CHARS);
   const facts: Array<[string, string]> = [
     ['Alert', `#${alert.number}`],
     ['Severity', severity],
@@ -29,7 +28,7 @@ export function pageEmail(message: OutboundMessage): PageEmail {
     ['Raised at', `${utc(alert.createdAt)} (${ago(alert.createdAt, message.now)})`],
   ];
   const ack = `/alert ack ${alert.number}`;
-  const heading = message.purpose === 'reminder' ? `Klaxon alert #${alert.number} is still not acknowledged` : `Klaxon alert #${alert.number}`;
+  const heading = `Klaxon alert #${alert.number}`;
 
   const plain = [
     `${heading} (${severity})`,

@@ -22,6 +22,7 @@ export interface TestConfigOptions {
   pagingLimits?: Partial<BackendConfig['pagingLimits']>;
   contactCacheTtlMs?: number;
   twilio?: BackendConfig['twilio'];
+  email?: BackendConfig['email'];
 }
 
 /** The configuration a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
@@ -35,6 +36,7 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     serviceKeys: SERVICE_KEYS,
     slack: { botToken: 'xoxb-test-token', apiUrl: options.slackApiUrl },
     twilio: options.twilio ?? null,
+    email: options.email ?? null,
     defaultPhoneRegion: 'US',
     notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...options.notify },
     pagingLimits: { perUser: 1000, perTenant: 10_000, perRecipient: 10_000, globalPerMinute: 100_000, windowMs: 60_000, ...options.pagingLimits },

@@ -165,7 +165,7 @@ describe('Twilio channels', () => {
 
 describe('createChannelRegistry', () => {
   it('uses Twilio when credentials are configured, and registers WhatsApp → SMS as the fallback', async () => {
-    const registry = createChannelRegistry({ config: { twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders } }, logger: logger(), poster: noPoster });
+    const registry = createChannelRegistry({ config: { twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders }, email: null }, logger: logger(), poster: noPoster });
 
     await registry.sender('sms').send(page('sms').message);
 
@@ -176,7 +176,7 @@ describe('createChannelRegistry', () => {
   });
 
   it('falls back to the log channel without credentials: it logs the masked page at warn and sends nothing', async () => {
-    const registry = createChannelRegistry({ config: { twilio: null }, logger: logger(), poster: noPoster });
+    const registry = createChannelRegistry({ config: { twilio: null, email: null }, logger: logger(), poster: noPoster });
 
     const { providerMessageId } = await registry.sender('whatsapp').send(page('whatsapp').message);
 

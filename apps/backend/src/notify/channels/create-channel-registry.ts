@@ -5,6 +5,7 @@ import { createTwilioClient } from '../providers/twilio-client';
 import type { ChannelPoster } from '../providers/channel-poster';
 import type { ChannelSender } from './channel';
 import { ChannelRegistry } from './channel-registry';
+import { createEmailChannel } from './email.channel';
 import { LogChannel } from './log.channel';
 import { SlackChannel } from './slack.channel';
 import { TwilioSmsChannel } from './twilio-sms.channel';
@@ -16,8 +17,8 @@ import { TwilioWhatsAppChannel } from './twilio-whatsapp.channel';
  * SMTP when configured, otherwise the log channel, so development never pages anyone. WhatsApp falls
  * back to SMS (data, not an `if` in the engine).
  */
-export function createChannelRegistry({ config, logger, poster }: { config: Pick<BackendConfig, 'twilio'>; logger: Logger; poster: ChannelPoster }): ChannelRegistry {
-  return new ChannelRegistry([...phoneChannels(config, logger), emailChannel(logger), new SlackChannel(poster)], { whatsapp: 'sms' });
+export function createChannelRegistry({ config, logger, poster }: { config: Pick<BackendConfig, 'twilio' | 'email'>; logger: Logger; poster: ChannelPoster }): ChannelRegistry {
+  return new ChannelRegistry([...phoneChannels(config, logger), createEmailChannel(config.email, logger), new SlackChannel(poster)], { whatsapp: 'sms' });
 }
 
 function phoneChannels({ twilio }: Pick<BackendConfig, 'twilio'>, logger: Logger): ChannelSender[] {
@@ -34,8 +35,4 @@ function phoneChannels({ twilio }: Pick<BackendConfig, 'twilio'>, logger: Logger
     new TwilioSmsChannel({ client, from: twilio.smsFrom, logger }),
     new TwilioVoiceChannel({ client, from: twilio.voiceFrom, logger }),
   ];
-}
-
-function emailChannel(logger: Logger): ChannelSender {
-  return new LogChannel({ channel: 'email', address: 'email', logger, render: (m) => pageText(m.alert) });
 }

@@ -27,7 +27,7 @@ describe('LogChannel', () => {
     expect(sender).toMatchObject({ channel, address, provider: 'log', capabilities: { statusCallbacks: false, replies: false, templates: false } });
     expect(providerMessageId).toMatch(/^log-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'warn', message: `would send ${channel} to ${shown}: #42 checkout is down`, provider: 'log', channel, purpose: 'page', alertId: messageAlertFixture().id, alertNumber: 42, providerMessageId }),
+      expect.objectContaining({ level: 'warn', message: `would send ${channel} to ${shown}: #42 checkout is down`, provider: 'log', channel, alertId: messageAlertFixture().id, alertNumber: 42, providerMessageId }),
     ]);
   });
 

@@ -45,7 +45,6 @@ export class LogChannel implements ChannelSender {
     this.logger.warn(`would send ${this.channel} to ${MASKS[this.address](message.to)}: ${text}`, {
       provider: this.provider,
       channel: this.channel,
-      purpose: message.purpose,
       alertId: message.alert.id,
       alertNumber: message.alert.number,
       providerMessageId,
