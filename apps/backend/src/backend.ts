@@ -113,7 +113,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
       return worker;
     },
     close: async () => {
-      await worker?.stop();
+      const running = worker;
+      worker = null;
+      await running?.stop();
       if (!overrides.db) await closeDatabase(db);
     },
   };

@@ -16,6 +16,12 @@ export type AlertOrigin = (typeof ALERT_ORIGINS)[number];
 export const CONTACT_CHANNELS = ['whatsapp', 'sms', 'voice', 'email'] as const;
 export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 
+/** What a person accepts until they say otherwise: WhatsApp first (read on a lock screen), a call that wakes, SMS as the fallback; email is opt-in. */
+export const DEFAULT_CONTACT_CHANNELS: readonly ContactChannel[] = ['whatsapp', 'voice', 'sms'];
+
+/** Which of a person's addresses each channel needs: the one table that says so, outside the channel modules. */
+export const CHANNEL_ADDRESS: Readonly<Record<ContactChannel, 'phone' | 'email'>> = { whatsapp: 'phone', sms: 'phone', voice: 'phone', email: 'email' };
+
 /** Ways Klaxon reaches a person, or (`slack`) the alert's channel. */
 export const CHANNELS = [...CONTACT_CHANNELS, 'slack'] as const;
 export type Channel = (typeof CHANNELS)[number];

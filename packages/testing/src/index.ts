@@ -11,3 +11,4 @@ export * from './slack-payloads';
 export * from './text-cases';
 export * from './service-process';
 export * from './fake-smtp-server';
+export * from './movable-clock';

@@ -1,3 +1,4 @@
+import { DEFAULT_CONTACT_CHANNELS } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 import type { Contact, ContactWrite } from './contact';
 
@@ -64,7 +65,7 @@ export async function upsertContact(db: Queryable, write: ContactWrite): Promise
      INSERT INTO contacts (tenant_id, slack_user_id, name, phone, email, channels, time_zone, quiet_start, quiet_end, source, refreshed_at, updated_at)
      VALUES ($(tenantId), $(slackUserId), $(name), $(phone),
              CASE WHEN $(setEmail) THEN $(email) ELSE (SELECT email FROM stored) END,
-             COALESCE($(channels)::text[], (SELECT channels FROM stored), ARRAY['whatsapp', 'voice', 'sms']),
+             COALESCE($(channels)::text[], (SELECT channels FROM stored), $(defaultChannels)::text[]),
              CASE WHEN $(setTimeZone) THEN $(timeZone) ELSE (SELECT time_zone FROM stored) END,
              CASE WHEN $(setQuietHours) THEN $(quietStart)::time ELSE (SELECT quiet_start FROM stored) END,
              CASE WHEN $(setQuietHours) THEN $(quietEnd)::time ELSE (SELECT quiet_end FROM stored) END,
@@ -90,10 +91,12 @@ export async function upsertContact(db: Queryable, write: ContactWrite): Promise
       phone: write.phone ?? null,
       email: write.email ?? null,
       channels: write.channels ?? null,
+      defaultChannels: DEFAULT_CONTACT_CHANNELS,
       timeZone: write.timeZone ?? null,
       quietStart: write.quietHours?.start ?? null,
       quietEnd: write.quietHours?.end ?? null,
       setPhone: given('phone'),
+      // eslint-disable-next-line no-restricted-syntax -- the contact's email field, not the channel
       setEmail: given('email'),
       setTimeZone: given('timeZone'),
       setQuietHours: given('quietHours'),
@@ -114,8 +117,8 @@ export async function forgetSlackContact(db: Queryable, tenantId: string, slackU
   await db.none(
     `DELETE FROM contacts
       WHERE tenant_id = $1 AND slack_user_id = $2 AND source = 'slack'
-        AND email IS NULL AND time_zone IS NULL AND quiet_start IS NULL AND channels = ARRAY['whatsapp', 'voice', 'sms']::text[]`,
-    [tenantId, slackUserId],
+        AND email IS NULL AND time_zone IS NULL AND quiet_start IS NULL AND channels = $3::text[]`,
+    [tenantId, slackUserId, DEFAULT_CONTACT_CHANNELS],
   );
   await db.none(
     "UPDATE contacts SET phone = NULL, updated_at = now() WHERE tenant_id = $1 AND slack_user_id = $2 AND source = 'slack' AND phone IS NOT NULL",

@@ -1,4 +1,4 @@
-import type { ContactChannel } from '@klaxon/contracts';
+import { CHANNEL_ADDRESS, type ContactChannel } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Contact } from './contact';
@@ -67,6 +67,8 @@ export class ContactService {
   }
 }
 
+const EMAIL_ADDRESS = CHANNEL_ADDRESS.email;
+
 /** Why the contact after `changes` would not hold together, naming the field to fix; null when it does. */
 export function inconsistency(stored: Contact | null, changes: ContactChanges): string | null {
   const email = changes.email !== undefined ? changes.email : (stored?.email ?? null);
@@ -74,10 +76,13 @@ export function inconsistency(stored: Contact | null, changes: ContactChanges): 
   const timeZone = changes.timeZone !== undefined ? changes.timeZone : (stored?.timeZone ?? null);
   const quietHours = changes.quietHours !== undefined ? changes.quietHours : (stored?.quietHours ?? null);
 
-  if (channels.includes('email') && email === null) {
+  // A phone channel may wait for a number from the Slack profile; an email channel has nowhere else to look.
+  const needsEmail = channels.filter((channel) => CHANNEL_ADDRESS[channel] === EMAIL_ADDRESS);
+  if (needsEmail.length > 0 && email === null) {
+    const listed = needsEmail.join(', ');
     return changes.channels
-      ? 'channels: email is listed but no email address is set; give `email` too, or leave email out of channels'
-      : 'email: your channels include email, so the address cannot be removed; give `channels` without email in the same request';
+      ? `channels: ${listed} is listed but no email address is set; give \`email\` too, or leave ${listed} out of channels`
+      : `email: your channels include ${listed}, so the address cannot be removed; give \`channels\` without ${listed} in the same request`;
   }
   if (quietHours !== null && timeZone === null) {
     return changes.quietHours

@@ -1,4 +1,4 @@
-import type { ContactChannel, ContactSource } from '@klaxon/contracts';
+import { CHANNEL_ADDRESS, type ContactChannel, type ContactSource } from '@klaxon/contracts';
 import type { QuietHours } from './quiet-hours';
 
 /** How Klaxon reaches a person of a tenant, what they accept, and who wrote the number down. */
@@ -40,12 +40,9 @@ export interface ContactWrite {
   quietHours?: Pick<QuietHours, 'start' | 'end'> | null;
 }
 
-/** WhatsApp first (read on a lock screen), then a call that wakes people, then SMS as the fallback. */
-export const DEFAULT_CONTACT_CHANNELS: readonly ContactChannel[] = ['whatsapp', 'voice', 'sms'];
 
-const PHONE_CHANNELS: readonly ContactChannel[] = ['whatsapp', 'sms', 'voice'];
 
-/** The accepted channels Klaxon has an address for: the phone ones with a number, email with an address. */
+/** The accepted channels Klaxon has an address for (CHANNEL_ADDRESS says which address each needs). */
 export function reachableChannels(contact: Pick<Contact, 'phone' | 'email' | 'channels'>): ContactChannel[] {
-  return contact.channels.filter((channel) => (PHONE_CHANNELS.includes(channel) ? contact.phone !== null : contact.email !== null));
+  return contact.channels.filter((channel) => contact[CHANNEL_ADDRESS[channel]] !== null);
 }

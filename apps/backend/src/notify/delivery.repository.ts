@@ -140,15 +140,15 @@ export async function finishDelivery(
   );
 }
 
-/** Cancels what has not gone out yet for an alert that was acknowledged or resolved; returns how many. */
-export async function cancelPendingDeliveries(db: Queryable, alertId: string, reason: string): Promise<number> {
-  const rows = await db.manyOrNone<{ id: string }>(
+/** Cancels what has not gone out yet for an alert that was acknowledged or resolved; returns what it cancelled. */
+export async function cancelPendingDeliveries(db: Queryable, alertId: string, reason: string): Promise<Delivery[]> {
+  const rows = await db.manyOrNone<DeliveryRow>(
     `UPDATE deliveries SET status = 'cancelled', error_detail = $2, held_until = NULL, updated_at = now()
       WHERE alert_id = $1 AND status IN ('queued', 'held')
-      RETURNING id`,
+      RETURNING *`,
     [alertId, reason],
   );
-  return rows.length;
+  return rows.map(toDelivery);
 }
 
 /** Held deliveries whose time has come by `now` (their job may have run early or be gone). */

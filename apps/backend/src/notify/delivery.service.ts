@@ -85,7 +85,10 @@ export class DeliveryService {
 
   /** Cancels every page of the alert that has not gone out (acknowledged or resolved), in the caller's transaction. */
   async cancelPending(t: Queryable, alert: Alert): Promise<number> {
-    return cancelPendingDeliveries(t, alert.id, `alert ${alert.status}`);
+    const detail = `alert already ${alert.status}`;
+    const cancelled = await cancelPendingDeliveries(t, alert.id, detail);
+    for (const delivery of cancelled) await appendAlertEvent(t, eventOf(delivery, alert, 'notification.cancelled', { detail }));
+    return cancelled.length;
   }
 
   /** Queues held deliveries whose time has come by the clock (their job may have run a moment early, or be gone). */

@@ -40,8 +40,9 @@ export class EscalationService {
       if (!step) return { skipped: 'no step' };
       const planned = this.pages(alert, step, round);
       const nobody = step.channels.length > 0 && planned.length === 0;
-      if ((step.tellChannel || nobody) && alert.slackChannelId) {
-        planned.push({ alertId, tenantId: alert.tenantId, channel: 'slack', slackUserId: null, address: alert.slackChannelId, round });
+      const alertChannel = this.options.registry.alertChannel();
+      if ((step.tellChannel || nobody) && alert.slackChannelId && alertChannel) {
+        planned.push({ alertId, tenantId: alert.tenantId, channel: alertChannel, slackUserId: null, address: alert.slackChannelId, round });
       }
       const queued = await deliveries.plan(t, planned);
       await appendAlertEvent(t, {
@@ -67,7 +68,7 @@ export class EscalationService {
     const { registry } = this.options;
     return alert.targets.flatMap((target) => {
       if (target.status !== 'paging') return [];
-      const reachable = target.accepts.filter((channel) => registry.has(channel) && registry.addressFor(channel, target) !== null);
+      const reachable = registry.reaching(target.accepts, target);
       return acceptedChannels(step.channels, reachable, registry.fallbacks()).map((channel) => ({
         alertId: alert.id,
         tenantId: alert.tenantId,

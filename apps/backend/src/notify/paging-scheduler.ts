@@ -37,7 +37,8 @@ export class PagingScheduler implements AlertHooks {
       const plan = this.plan(alert, target, now);
       const channels = [...plan.now, ...plan.later.map((later) => later.channel)];
       if (channels.length > 0) return { ...target, channels };
-      if (alert.severity === 'low' && alert.slackChannelId) return { ...target, channels: ['slack'] };
+      const alertChannel = this.options.registry.alertChannel();
+      if (alert.severity === 'low' && alert.slackChannelId && alertChannel) return { ...target, channels: [alertChannel] };
       const reason =
         alert.severity === 'low'
           ? 'a low-severity alert pages only its Slack channel, and this alert has none'
@@ -66,7 +67,7 @@ export class PagingScheduler implements AlertHooks {
   /** The policy's plan for one target, limited to channels that have an address for them. */
   private plan(alert: Pick<NewAlert, 'severity'>, target: AlertTarget, now: Date): PagePlan {
     const { registry } = this.options;
-    const reachable = target.accepts.filter((channel) => registry.has(channel) && registry.addressFor(channel, target) !== null);
+    const reachable = registry.reaching(target.accepts, target);
     return planPage(alert.severity, { accepts: reachable, quietHours: target.quietHours }, now, registry.fallbacks());
   }
 

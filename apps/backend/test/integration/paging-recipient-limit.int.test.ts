@@ -35,7 +35,7 @@ describe('the per-recipient page limit (PAGE_LIMIT_PER_RECIPIENT)', () => {
     const third = await raiseFor('T-RCPT-A', 'U0JANE', 'C0RCPT', 'third', false);
 
     const [held] = await paging.eventually(() => paging.deliveries(third.id), (ds) => ds[0]?.status === 'held');
-    expect(held).toMatchObject({ channel: 'whatsapp', status: 'held', attempts: 0, errorCode: 'recipient_limit' });
+    expect(held).toMatchObject({ channel: 'whatsapp', status: 'held', attempts: 0, holdReason: 'recipient_limit' });
     const told = await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0RCPT' && String(c.args.text).startsWith('⏸'), 10_000);
     expect(told.args.text).toBe(
       '⏸ page to <@U0JANE> held (WhatsApp): +1******0101 has received 2 pages in the last 4 s (PAGE_LIMIT_PER_RECIPIENT); it goes out when there is room, unless the alert is acknowledged first.',

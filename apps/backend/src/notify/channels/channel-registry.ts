@@ -58,6 +58,16 @@ export class ChannelRegistry {
     return ADDRESS_OF[this.sender(channel).address](addresses);
   }
 
+  /** The channel that posts in the alert's own Slack channel (escalation notices, low pages), if registered. */
+  alertChannel(): Channel | null {
+    return this.list().find((sender) => sender.address === 'slack_channel')?.channel ?? null;
+  }
+
+  /** The accepted channels that are registered and have an address among `addresses`, in the person's order. */
+  reaching<C extends Channel>(accepts: readonly C[], addresses: Addresses): C[] {
+    return accepts.filter((channel) => this.has(channel) && this.addressFor(channel, addresses) !== null);
+  }
+
   /** Every registered channel, with its declared capabilities (for /health and the README's table). */
   list(): ChannelSender[] {
     return [...this.senders.values()];
