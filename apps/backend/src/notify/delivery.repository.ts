@@ -22,10 +22,12 @@ export interface NewDelivery {
   /** Set: the delivery waits until then (quiet hours). */
   heldUntil?: Date | null;
   holdReason?: HoldReason | null;
+  /** The zone a hold is told in ("until 07:00 Europe/Berlin"); not stored, only said in the audit event. */
+  holdZone?: string | null;
 }
 
 /** A stored delivery: what was planned, plus where its attempts stand. */
-export interface Delivery extends Required<NewDelivery> {
+export interface Delivery extends Required<Omit<NewDelivery, 'holdZone'>> {
   id: string;
   status: DeliveryStatus;
   attempts: number;

@@ -5,6 +5,7 @@ import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
 import type { Clock } from '../clock';
+import { describeQuietEnd } from '../contacts/quiet-hours';
 import type { Database, Queryable } from '../db/database';
 import { isDatabaseConnectionError } from '../errors';
 import type { AlertNotices } from './alert-notices';
@@ -77,7 +78,9 @@ export class DeliveryService {
     for (const delivery of deliveries) {
       await this.options.queue.enqueue(t, delivery.id, delivery.heldUntil ?? undefined);
       if (delivery.heldUntil) {
-        await appendAlertEvent(t, eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { until: delivery.heldUntil.toISOString(), reason: delivery.holdReason }));
+        const zone = planned.find((p) => p.channel === delivery.channel && p.address === delivery.address)?.holdZone ?? 'UTC';
+        const detail = `until ${describeQuietEnd(delivery.heldUntil, zone)} (quiet hours)`;
+        await appendAlertEvent(t, eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { detail, until: delivery.heldUntil.toISOString(), reason: delivery.holdReason }));
       }
     }
     return deliveries;

@@ -82,6 +82,7 @@ export class PagingScheduler implements AlertHooks {
       round: 0,
       heldUntil,
       holdReason: heldUntil ? 'quiet_hours' : null,
+      holdZone: target.quietHours?.timeZone ?? null,
     });
     return [...plan.now.map((channel) => delivery(channel, null)), ...plan.later.map((later) => delivery(later.channel, later.at))];
   }

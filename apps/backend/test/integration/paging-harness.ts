@@ -1,4 +1,4 @@
-import type { NotifyConfig } from '@klaxon/config';
+import type { EmailConfig, NotifyConfig } from '@klaxon/config';
 import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
@@ -31,12 +31,20 @@ export interface PagingHarness extends BackendHarness {
  * against the fake Twilio, the real Slack Web API client against the fake Slack API.
  */
 export async function startPagingHarness(
-  options: { notify?: Partial<NotifyConfig>; recipientLimit?: RecipientLimit; sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number }; overrides?: BackendOverrides } = {},
+  options: {
+    notify?: Partial<NotifyConfig>;
+    recipientLimit?: RecipientLimit;
+    sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number };
+    overrides?: BackendOverrides;
+    /** SMTP_URL and EMAIL_FROM; unset, emails go to the log channel. */
+    email?: EmailConfig;
+  } = {},
 ): Promise<PagingHarness> {
   const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
   const backend = await startBackendHarness({
     notify: options.notify,
     twilio: { ...TWILIO, apiBaseUrl: twilio.url },
+    ...(options.email ? { email: options.email } : {}),
     ...(options.recipientLimit ? { pagingLimits: options.recipientLimit } : {}),
     overrides: { ...options.overrides, ...(options.sweeper ? { sweeper: options.sweeper } : {}) },
   });

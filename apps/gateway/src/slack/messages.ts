@@ -264,8 +264,12 @@ const NOTIFICATION_OUTCOMES: Record<string, (data: AlertEventDto['data']) => str
   retrying: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}, retrying`,
   fallback: () => 'queued instead (WhatsApp could not deliver)',
   cancelled: () => 'not sent: the alert was already handled',
-  // The backend's detail names the number (masked), the count and the window; the page goes out later.
-  held: (data) => `held${typeof data.detail === 'string' ? `: ${data.detail}` : ' (too many pages to this number)'}, to go out when there is room`,
+  // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
+  // number (masked), the count and the window; the page goes out when there is room.
+  held: (data) =>
+    data.reason === 'quiet_hours' && typeof data.detail === 'string'
+      ? `held ${data.detail}`
+      : `held${typeof data.detail === 'string' ? `: ${data.detail}` : ' (too many pages to this number)'}, to go out when there is room`,
 };
 
 function describeEvent(event: AlertEventDto): string {
