@@ -60,7 +60,14 @@ export interface Backend {
  */
 export function createBackend(config: BackendConfig, logger: Logger, overrides: BackendOverrides = {}): Backend {
   const clock = overrides.clock ?? systemClock;
-  const db = overrides.db ?? createDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'klaxon-backend' });
+  const db =
+    overrides.db ??
+    createDatabase({
+      url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      applicationName: 'klaxon-backend',
+      onIdleError: (error) => logger.warn('an idle database connection was closed; the pool replaces it', { error }),
+    });
   const poster = overrides.poster ?? new SlackChannelPoster({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const registry = overrides.registry ?? createChannelRegistry({ config, logger, poster });
   const notices = new SlackThreadNotices({ poster, logger });

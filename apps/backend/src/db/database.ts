@@ -12,10 +12,15 @@ export interface DatabaseOptions {
   url: string;
   poolSize: number;
   applicationName: string;
+  /**
+   * An idle pooled connection that dies (PostgreSQL restarted or stopped, 57P01) is reported here. The pool
+   * replaces it by itself; without a listener Node would treat the pool's 'error' event as a crash.
+   */
+  onIdleError?: (error: Error) => void;
 }
 
-export function createDatabase({ url, poolSize, applicationName }: DatabaseOptions): Database {
-  return pgp({
+export function createDatabase({ url, poolSize, applicationName, onIdleError = () => undefined }: DatabaseOptions): Database {
+  const db = pgp({
     connectionString: url,
     max: poolSize,
     application_name: applicationName,
@@ -25,6 +30,8 @@ export function createDatabase({ url, poolSize, applicationName }: DatabaseOptio
     query_timeout: 15_000,
     allowExitOnIdle: true,
   });
+  db.$pool.on('error', onIdleError);
+  return db;
 }
 
 export async function closeDatabase(db: Database): Promise<void> {
