@@ -50,6 +50,10 @@ export type FakeSmtpPredicate = (mail: FakeSmtpMail) => boolean;
 export interface FakeSmtpOptions {
   user?: string;
   password?: string;
+  /** Loopback port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Called with every message accepted (the dev mailbox prints them). */
+  onMail?: (mail: FakeSmtpMail) => void;
 }
 
 export interface FakeSmtp {
@@ -78,8 +82,8 @@ const DEFAULT_WAIT_MS = 5_000;
  * not offered, so plaintext AUTH is allowed), every message parsed with mailparser.
  */
 export async function startFakeSmtpServer(options: FakeSmtpOptions = {}): Promise<FakeSmtp> {
-  const fake = new FakeSmtpServer(options.user ?? 'klaxon', options.password ?? 'fake-smtp-password');
-  await fake.listen();
+  const fake = new FakeSmtpServer(options.user ?? 'klaxon', options.password ?? 'fake-smtp-password', options.onMail);
+  await fake.listen(options.port ?? 0);
   return fake;
 }
 
@@ -102,9 +106,12 @@ class FakeSmtpServer implements FakeSmtp {
   #queued: Array<Required<FakeSmtpFailure>> = [];
   #waiters = new Set<Waiter>();
 
-  constructor(user: string, password: string) {
+  readonly #onMail: ((mail: FakeSmtpMail) => void) | undefined;
+
+  constructor(user: string, password: string, onMail?: (mail: FakeSmtpMail) => void) {
     this.user = user;
     this.password = password;
+    this.#onMail = onMail;
     this.#server = new SMTPServer({
       secure: false,
       disabledCommands: ['STARTTLS'],
@@ -145,10 +152,10 @@ class FakeSmtpServer implements FakeSmtp {
     return this.#rejections;
   }
 
-  async listen(): Promise<void> {
+  async listen(port: number): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen(0, '127.0.0.1', () => resolve());
+      this.#server.listen(port, '127.0.0.1', () => resolve());
     });
     this.#port = (this.#server.server.address() as AddressInfo).port;
   }
@@ -229,6 +236,7 @@ class FakeSmtpServer implements FakeSmtp {
       authUser: userOf(session),
       receivedAt: new Date(),
     });
+    this.#onMail?.(this.#mails[this.#mails.length - 1]!);
     this.#notifyWaiters();
   }
 
