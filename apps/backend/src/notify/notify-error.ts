@@ -15,6 +15,14 @@ export interface NotifyFailure {
   alarm: boolean;
 }
 
+/** What one provider error code means, in a provider's table (Twilio codes, SMTP replies). */
+export interface ProviderErrorMeaning {
+  kind: FailureKind;
+  meaning: string;
+  /** Klaxon's own setup for this provider is wrong: every page of its kind fails until an operator fixes it. */
+  alarm?: boolean;
+}
+
 /** The one error every notifier and poster throws; the job runner retries `transient` ones only. */
 export class NotifyError extends Error implements NotifyFailure {
   readonly kind: FailureKind;

@@ -1,19 +1,12 @@
 import { redactString } from '@klaxon/logger';
-import { type FailureKind, type NotifyFailure, fieldsOf, messageOf, networkFailure } from './notify-error';
-
-interface SmtpErrorMeaning {
-  kind: FailureKind;
-  meaning: string;
-  /** Klaxon's SMTP setup is wrong: every email page fails until an operator fixes SMTP_URL or EMAIL_FROM. */
-  alarm?: boolean;
-}
+import { type FailureKind, type NotifyFailure, type ProviderErrorMeaning, fieldsOf, messageOf, networkFailure } from './notify-error';
 
 /**
  * SMTP reply codes (RFC 5321 §4.2.3, RFC 4954 for AUTH) that a relay answers when Klaxon sends one message.
  * 4yz is transient and 5yz permanent by definition; 503 is the exception nodemailer also makes (a session in the
  * wrong state, not a refused message). Codes not listed fall back to their class.
  */
-export const SMTP_REPLIES: Readonly<Record<number, SmtpErrorMeaning>> = {
+export const SMTP_REPLIES: Readonly<Record<number, ProviderErrorMeaning>> = {
   421: { kind: 'transient', meaning: 'service not available, the server is closing the connection' },
   450: { kind: 'transient', meaning: 'mailbox unavailable for now (busy, or greylisting)' },
   451: { kind: 'transient', meaning: 'local error in processing at the server (often greylisting)' },
@@ -33,7 +26,7 @@ export const SMTP_REPLIES: Readonly<Record<number, SmtpErrorMeaning>> = {
 };
 
 /** Nodemailer's own codes for failures that carry no SMTP reply. */
-const NODEMAILER_CODES: Readonly<Record<string, SmtpErrorMeaning>> = {
+const NODEMAILER_CODES: Readonly<Record<string, ProviderErrorMeaning>> = {
   ECONNECTION: { kind: 'transient', meaning: 'the connection to the SMTP relay closed unexpectedly' },
   ETIMEDOUT: { kind: 'transient', meaning: 'the SMTP relay did not answer in time (connection, greeting or command)' },
   ESOCKET: { kind: 'transient', meaning: 'could not reach the SMTP relay' },

@@ -1,17 +1,10 @@
-import { type FailureKind, type NotifyFailure, fieldsOf, messageOf, networkFailure } from './notify-error';
-
-interface TwilioErrorMeaning {
-  kind: FailureKind;
-  meaning: string;
-  /** Klaxon's Twilio setup is wrong: every page of this kind fails until an operator fixes it. */
-  alarm?: boolean;
-}
+import { type NotifyFailure, type ProviderErrorMeaning, fieldsOf, messageOf, networkFailure } from './notify-error';
 
 /**
  * Twilio REST error codes we expect when creating messages and calls, with their meaning from
  * https://www.twilio.com/docs/api/errors/<code>. Codes not listed fall back to the HTTP status.
  */
-export const TWILIO_ERRORS: Readonly<Record<number, TwilioErrorMeaning>> = {
+export const TWILIO_ERRORS: Readonly<Record<number, ProviderErrorMeaning>> = {
   20003: { kind: 'permanent', alarm: true, meaning: 'authentication failed: TWILIO_ACCOUNT_SID or TWILIO_AUTH_TOKEN is wrong, or the account is suspended' },
   20404: { kind: 'permanent', alarm: true, meaning: 'resource not found: the account SID or TWILIO_API_BASE_URL does not point at a Twilio account' },
   20429: { kind: 'transient', meaning: 'too many requests: Twilio rate-limited this account' },
