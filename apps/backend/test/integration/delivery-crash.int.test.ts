@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createLogger } from '@klaxon/logger';
 import { createTestDatabase, startFakeSlackApi, startFakeTwilio, type FakeSlackApi, type FakeTwilio, type TestDatabase } from '@klaxon/testing';
 import { PassThrough } from 'node:stream';
@@ -53,10 +54,23 @@ const backend = async (extra: Record<string, string> = {}) => {
   return started;
 };
 
+/**
+ * Raises as a well-behaved client does: a 503 (the database pool busy on a loaded machine) is retried with
+ * the same x-request-id, which the backend answers as the first request, so a retry never makes a second alert.
+ */
 const raise = async (url: string, body: Record<string, unknown>) => {
-  const res = await fetch(`${url}/alert`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-service-key': SERVICE_KEY }, body: JSON.stringify(body) });
-  if (res.status !== 201) throw new Error(`POST /alert answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { id: string; number: number };
+  const requestId = `crash-${randomUUID()}`;
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${url}/alert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-service-key': SERVICE_KEY, 'x-request-id': requestId },
+      body: JSON.stringify(body),
+    });
+    if (res.status === 201) return (await res.json()) as { id: string; number: number };
+    if (res.status !== 503 || attempt >= 10) throw new Error(`POST /alert answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
 };
 
 const statuses = (alertId: string) => db.map('SELECT status FROM deliveries WHERE alert_id = $1 ORDER BY channel', [alertId], (r: { status: string }) => r.status);
