@@ -1,3 +1,4 @@
+import { describeChannels } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertForShare } from '../alerts/alert.repository';
@@ -45,6 +46,9 @@ export class EscalationService {
         planned.push({ alertId, tenantId: alert.tenantId, channel: alertChannel, slackUserId: null, address: alert.slackChannelId, round });
       }
       const queued = await deliveries.plan(t, planned);
+      // Nobody to page now means nobody in the later rounds either (what people accept is fixed when the
+      // alert is raised): the channel is told once, and escalation ends there.
+      const more = step.more && !nobody;
       await appendAlertEvent(t, {
         alertId,
         tenantId: alert.tenantId,
@@ -52,13 +56,14 @@ export class EscalationService {
         actor: 'system',
         data: { round, channels: step.channels, tell_channel: step.tellChannel, nobody_to_page: nobody, deliveries: queued.length },
       });
-      if (step.more) {
+      if (more) {
         await addJob(t, 'escalate', { alertId, round: round + 1 }, { runAt: new Date(clock.now().getTime() + escalateAfterMs), jobKey: escalationJobKey(alertId) });
       }
-      return { round, queued: queued.length, nobody, alert };
+      return { round, queued: queued.length, nobody, channels: step.channels, alert };
     });
     if ('nobody' in outcome && outcome.nobody) {
-      await this.options.notices.tell(outcome.alert, `⚠️ Escalation round ${round} of #${outcome.alert.number} has nobody to page: none of the people paged accepts ${step(outcome.alert, round, escalationRounds)}.`);
+      const by = describeChannels(outcome.channels);
+      await this.options.notices.tell(outcome.alert, `⚠️ #${outcome.alert.number} is still not acknowledged and escalation round ${round} has nobody to page by ${by}: none of the people paged accepts it (\`/alert prefs\`). Escalation stops here; someone has to take it from the channel.`);
     }
     logger.info('escalation round', { alertId, round, ...('alert' in outcome ? { queued: outcome.queued, nobody: outcome.nobody } : outcome) });
   }
@@ -79,8 +84,4 @@ export class EscalationService {
       }));
     });
   }
-}
-
-function step(alert: Alert, round: number, rounds: number): string {
-  return (escalationStep(alert.severity, round, rounds)?.channels ?? []).join(' or ');
 }

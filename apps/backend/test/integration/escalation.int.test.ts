@@ -86,7 +86,7 @@ describe('escalation', () => {
     await paging.twilio.waitForCall((c) => c.form.To === '+14155550113');
   });
 
-  it('never calls someone who accepts no calls, and says in the channel that a round has nobody to call', async () => {
+  it('never calls someone who accepts no calls: the round with nobody to call says so in the channel, and escalation ends', async () => {
     await request(paging.app).put('/contacts/T-ESC-NOVOICE/U0NOVOICE').set('x-service-key', SERVICE_KEY).send({ phone: '+14155550114', channels: ['whatsapp', 'sms'] }).expect(200);
     const alert = await paging.raise({
       tenant_id: 'T-ESC-NOVOICE',
@@ -100,11 +100,11 @@ describe('escalation', () => {
 
     await escalateWhenDue(alert.id);
     const notice = await paging.slack.waitForCall('chat.postMessage', (call) => String(call.args.text).includes('nobody to page'), 10_000);
-    expect(notice.args.text).toContain(`#${alert.number}`);
-    await escalateWhenDue(alert.id);
+    expect(notice.args.text).toContain(`#${alert.number} is still not acknowledged and escalation round 1 has nobody to page by call`);
+    expect(await escalationJob(alert.id)).toBeNull();
     await settled(alert.id);
     expect((await paging.deliveries(alert.id)).map((d) => d.channel)).not.toContain('voice');
     expect(callsTo('+14155550114')).toHaveLength(0);
-    expect((await events(alert.id)).filter((e) => e.kind === 'escalated').map((e) => e.data.nobody_to_page)).toEqual([true, false]);
+    expect((await events(alert.id)).filter((e) => e.kind === 'escalated').map((e) => e.data.nobody_to_page)).toEqual([true]);
   });
 });
