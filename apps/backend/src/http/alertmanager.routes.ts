@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
+import type { RequestedTarget } from '../alerts/alert';
 import { ForbiddenError, ValidationError } from '../errors';
 import { PageListError, parsePageList } from '../integrations/alertmanager';
 import type { AlertmanagerService, HandledAlert } from '../integrations/alertmanager.service';
@@ -65,6 +66,15 @@ export interface AlertmanagerWebhookDto {
 const handled = (items: HandledAlert[]): AlertmanagerHandledDto[] =>
   items.map(({ alert, dedupKey }) => ({ alert_id: alert.id, number: alert.number, status: alert.status, dedup_key: dedupKey }));
 
+function pageParameter(list: string): RequestedTarget[] {
+  try {
+    return parsePageList(list);
+  } catch (error) {
+    if (error instanceof PageListError) throw new ValidationError(`page: ${error.message}`);
+    throw error;
+  }
+}
+
 export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertmanager: AlertmanagerService; metrics: BackendMetrics; limiter: PagingLimiter }): Router {
   const router = Router();
 
@@ -75,13 +85,7 @@ export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertma
     if (caller.tenantId !== null && caller.tenantId !== query.tenant_id) {
       throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
     }
-    let defaultTargets = null;
-    try {
-      defaultTargets = query.page === undefined ? null : parsePageList(query.page);
-    } catch (error) {
-      if (error instanceof PageListError) throw new ValidationError(`page: ${error.message}`);
-      throw error;
-    }
+    const defaultTargets = query.page === undefined ? null : pageParameter(query.page);
     const payload = parseInput(alertmanagerPayloadSchema, req.body);
     const outcome = await alertmanager.receive({
       tenantId: query.tenant_id,

@@ -61,7 +61,7 @@ describe('mapping an Alertmanager alert to a Klaxon alert', () => {
         { labels: { alertname: 'NoJob' }, fingerprint: 'map-3' },
       ]),
     ).expect(200);
-    const [first, second, third] = await Promise.all(res.body.raised.map((r: { alert_id: string }) => getAlert(r.alert_id)));
+    const [first, second, third] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
     expect(first).toMatchObject({ message: 'disk <full> & more', source: 'db-1:9100', rule_name: 'DiskFull', dedup_key: 'map-1', origin: 'alertmanager', slack: { channel_id: 'C0AMCHAN', user_id: null } });
     expect(second).toMatchObject({ message: 'HighLatency {job="api", zone="eu"}', source: 'api', severity: 'high', dedup_key: 'map-2' });
     expect(third).toMatchObject({ message: 'NoJob', source: 'team-payments' });
@@ -76,7 +76,7 @@ describe('mapping an Alertmanager alert to a Klaxon alert', () => {
         { labels: { alertname: 'Default' }, fingerprint: 'page-2' },
       ]),
     ).expect(200);
-    const [own, fallback] = await Promise.all(res.body.raised.map((r: { alert_id: string }) => getAlert(r.alert_id)));
+    const [own, fallback] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
     expect(own!.targets.map((t) => t.slack_user_id ?? t.phone)).toEqual(['U0AMB', '+1******0179']);
     expect(fallback!.targets.map((t) => t.slack_user_id)).toEqual(['U0AMA']);
   });
