@@ -544,7 +544,7 @@ const paths: Record<string, PathItem> = {
       security: [{ serviceKey: [] }, { bearer: [] }],
       parameters: parametersOf('query', alertmanagerQuerySchema, {
         tenant_id: 'The tenant the alerts are for; a key bound to a tenant must name its own (403 otherwise).',
-        page: 'Who to page for alerts without a `page` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,+14155550101`).',
+        page: 'Who to page for alerts without a `page` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,%2B14155550101`: in a URL the `+` is `%2B`).',
         channel: 'The Slack channel id the alerts’ messages are posted to (the bot must be in it); none when omitted.',
       }),
       requestBody: {

@@ -51,7 +51,7 @@ describe('parsePageList', () => {
   it.each([
     ['', /is empty/],
     ['jane', /"jane" is neither a Slack user id .* nor an E\.164 number/],
-    ['4155550101', /neither/],
+    ['4155550101', /neither .*; in a URL write the "\+" of a number as %2B/],
     [Array.from({ length: 21 }, (_, i) => `U0${i}AA`).join(','), /at most 20/],
   ])('refuses %p', (list, reason) => {
     expect(() => parsePageList(list)).toThrow(PageListError);

@@ -69,7 +69,9 @@ export function parsePageList(list: string): RequestedTarget[] {
   const targets = entries.map((entry): RequestedTarget => {
     if (SLACK_USER_ID_PATTERN.test(entry)) return { slackUserId: entry };
     if (E164.test(entry)) return { phone: entry };
-    throw new PageListError(`"${entry.slice(0, 40)}" is neither a Slack user id (U024BE7LH) nor an E.164 number (+14155550101)`);
+    // A "+" in a query string arrives as a space, which the trim took: say so rather than guess the number.
+    const plus = /^[0-9]{7,15}$/.test(entry) ? '; in a URL write the "+" of a number as %2B' : '';
+    throw new PageListError(`"${entry.slice(0, 40)}" is neither a Slack user id (U024BE7LH) nor an E.164 number (+14155550101)${plus}`);
   });
   // The same person twice in the list is one target: they are paged once.
   const seen = new Set<string>();
