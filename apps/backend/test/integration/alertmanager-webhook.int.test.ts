@@ -188,10 +188,14 @@ describe('the summary rule', () => {
     expect(summary.targets.map((t) => t.slack_user_id)).toEqual(['U0AMA', 'U0AMB']);
     // One page per person (WhatsApp and call for critical), none for the recorded alerts.
     expect((await paging.deliveries(summary.id)).map((d) => `${d.slackUserId}:${d.channel}`).sort()).toEqual(['U0AMA:voice', 'U0AMA:whatsapp', 'U0AMB:voice', 'U0AMB:whatsapp']);
+    const escalation = (alertId: string) => paging.db.oneOrNone('SELECT 1 FROM graphile_worker.jobs WHERE key = $1', [`escalate:${alertId}`]);
+    expect(await escalation(summary.id)).not.toBeNull();
     for (const { alert_id } of res.body.recorded as { alert_id: string }[]) {
       const recorded = await getAlert(alert_id);
       expect(recorded).toMatchObject({ targets: [], slack: null });
       expect(await paging.deliveries(alert_id)).toEqual([]);
+      // Nobody to page and no channel: no escalation rounds either.
+      expect(await escalation(alert_id)).toBeNull();
     }
 
     // While the summary is open, a new alert of the group for the same people is recorded under it.
