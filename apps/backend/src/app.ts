@@ -9,7 +9,9 @@ import { alertsRouter } from './http/alerts.routes';
 import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter } from './http/health.routes';
-import type { PagingLimits } from './http/paging-rate-limit';
+import { pagingLimiter, type PagingLimits } from './http/paging-rate-limit';
+import { alertmanagerRouter } from './http/alertmanager.routes';
+import type { AlertmanagerService } from './integrations/alertmanager.service';
 import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id.middleware';
 import { requireServiceKey } from './http/service-key.middleware';
@@ -25,11 +27,12 @@ export interface AppDependencies {
   bodyLimit?: string;
   alerts: AlertService;
   contacts: ContactService;
+  alertmanager: AlertmanagerService;
   pagingLimits: PagingLimits;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, alertmanager, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -59,7 +62,10 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
   app.use(requireServiceKey(serviceKeys));
   app.use(express.json({ limit: bodyLimit }));
-  app.use(alertsRouter({ alerts, metrics, pagingLimits }));
+  // One limiter for every route that raises: a page counts once against its tenant however it came.
+  const limiter = pagingLimiter(pagingLimits);
+  app.use(alertsRouter({ alerts, metrics, limiter }));
+  app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
   app.use(contactsRouter({ contacts }));
 
   app.use(notFound);

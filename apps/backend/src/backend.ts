@@ -3,6 +3,7 @@ import type { BackendConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import { createApp } from './app';
 import { AlertService } from './alerts/alert.service';
+import { AlertmanagerService } from './integrations/alertmanager.service';
 import { systemClock, type Clock } from './clock';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactService } from './contacts/contact.service';
@@ -93,6 +94,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
   const alerts = new AlertService({ db, logger, targets, hooks: new PagingScheduler({ policy: notify, registry, deliveries, clock }) });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
+  const alertmanager = new AlertmanagerService({ alerts, logger });
   const app = createApp({
     db,
     logger,
@@ -102,6 +104,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagingLimits: config.pagingLimits,
     alerts,
     contacts,
+    alertmanager,
   });
 
   let worker: NotificationWorker | null = null;

@@ -5,7 +5,9 @@ import { canonicalTimeZone } from './time-zone';
 // Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
 export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
 const slackUserId = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U024BE7LH');
-const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel id such as C024BE91L');
+export const SLACK_CHANNEL_ID_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
+export const slackChannelIdSchema = z.string().regex(SLACK_CHANNEL_ID_PATTERN, 'a Slack channel id such as C024BE91L');
+const slackChannelId = slackChannelIdSchema;
 
 /** A tenant is a Slack team id or any short slug an internal service chooses. */
 export const tenantIdSchema = z

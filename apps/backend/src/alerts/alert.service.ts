@@ -116,6 +116,11 @@ export class AlertService {
     return { alert, events: await listAlertEvents(this.db, alert.id) };
   }
 
+  /** The tenant's open (triggered or acknowledged) alert with this dedup key, if any. */
+  async findOpen(tenantId: string, dedupKey: string): Promise<Alert | null> {
+    return findOpenAlertByDedupKey(this.db, tenantId, dedupKey);
+  }
+
   async list(filter: AlertListFilter): Promise<Alert[]> {
     return listAlerts(this.db, filter);
   }

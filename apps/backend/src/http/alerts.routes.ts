@@ -17,7 +17,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } fro
 import type { BackendMetrics } from '../metrics';
 import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
 import { decodeCursor, encodeCursor } from './cursor';
-import { pageOf, pagingRateLimits, type PagingLimits } from './paging-rate-limit';
+import { pageOf, type PagingLimiter } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
@@ -37,7 +37,7 @@ export const listQuerySchema = z.strictObject({
 });
 export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
 
-export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertService; metrics: BackendMetrics; pagingLimits: PagingLimits }): Router {
+export function alertsRouter({ alerts, metrics, limiter }: { alerts: AlertService; metrics: BackendMetrics; limiter: PagingLimiter }): Router {
   const router = Router();
 
   // The origin is the route's, never the body's: only text that came through Slack is posted as Slack markup.
@@ -63,7 +63,7 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
   };
 
   // One set of counters for both routes: a page counts once against its user and tenant, however it came.
-  const limited = pagingRateLimits(pagingLimits);
+  const limited = limiter.middleware;
   router.post('/alert', admitPage(createAlertRequestSchema), ...limited, async (_req, res) => {
     await raise('api', res);
   });

@@ -29,6 +29,8 @@ import {
   type TransitionConflictBody,
 } from '@klaxon/contracts';
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
+import { alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHandledDto, type AlertmanagerWebhookDto } from './alertmanager.routes';
+import { SUMMARY_THRESHOLD } from '../integrations/alertmanager';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
 
@@ -86,7 +88,7 @@ export interface OpenApiDocument {
   components: {
     schemas: Record<string, JsonSchema>;
     responses: Record<string, ResponseObject>;
-    securitySchemes: Record<string, { type: 'apiKey'; in: 'header'; name: string; description: string }>;
+    securitySchemes: Record<string, { type: 'apiKey'; in: 'header'; name: string; description: string } | { type: 'http'; scheme: 'bearer'; description: string }>;
   };
 }
 
@@ -136,6 +138,8 @@ type SchemaName =
   | 'TransitionRequest'
   | 'Contact'
   | 'UpsertContactRequest'
+  | 'AlertmanagerWebhook'
+  | 'AlertmanagerOutcome'
   | 'Health';
 const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
@@ -203,6 +207,16 @@ const alertEvent = dtoSchema<AlertEventDto>(
   },
   'One entry of an alert’s audit trail.',
 );
+
+function handledList(description: string): JsonSchema {
+  const item = dtoSchema<AlertmanagerHandledDto>({
+    alert_id: { type: 'string', format: 'uuid' },
+    number: { type: 'integer', minimum: 1 },
+    status: { type: 'string', enum: [...ALERT_STATUSES] },
+    dedup_key: { type: 'string', description: 'The alert’s fingerprint, or the summary’s group key.' },
+  });
+  return { type: 'array', items: item, description };
+}
 
 const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, { type: 'integer', minimum: 0 }])) as Record<(typeof SEVERITIES)[number], JsonSchema>;
 
@@ -272,6 +286,18 @@ const schemas: Record<SchemaName, JsonSchema> = {
     'How Klaxon reaches a Slack user of a tenant.',
   ),
   UpsertContactRequest: fromZod(upsertContactRequestSchema),
+  AlertmanagerWebhook: fromZod(alertmanagerPayloadSchema),
+  AlertmanagerOutcome: dtoSchema<AlertmanagerWebhookDto>(
+    {
+      raised: handledList('New firing alerts, each paging its people.'),
+      recorded: handledList('New firing alerts covered by a summary: stored (they deduplicate and resolve) but paging no one.'),
+      summaries: handledList('Summary alerts this webhook raised, one per Alertmanager group and set of people; `dedup_key` is derived from the group key.'),
+      deduplicated: handledList('Firing alerts (or a summary) already open: nobody was paged again.'),
+      resolved: handledList('Open alerts this webhook resolved (actor `alertmanager`), the group’s summary included once the group is resolved.'),
+      not_open: { type: 'array', items: { type: 'string' }, description: 'Fingerprints sent as resolved with no open alert: already resolved, or never raised here.' },
+    },
+    'What one Alertmanager webhook did; every alert of the payload is in exactly one list.',
+  ),
   Health: dtoSchema<HealthBody>({
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
@@ -283,7 +309,7 @@ const schemas: Record<SchemaName, JsonSchema> = {
 
 const responses = {
   InvalidJson: errorResponse('invalid_json', 'The body is not valid (UTF-8) JSON.'),
-  Unauthorized: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header is missing or matches no configured key.`),
+  Unauthorized: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header (or \`Authorization: Bearer\` token) is missing or matches no configured key.`),
   Forbidden: errorResponse('forbidden', 'The service key is bound to another tenant than the one named; nothing was counted against that tenant’s limits.'),
   GatewayOnly: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header is missing, matches no configured key, or is a key bound to a tenant: this route is the gateway’s.`),
   NotFound: errorResponse('not_found', 'No such alert or tenant, or one this service key may not see.'),
@@ -504,6 +530,65 @@ const paths: Record<string, PathItem> = {
       },
     },
   },
+  '/integrations/alertmanager': {
+    post: {
+      operationId: 'receiveAlertmanagerWebhook',
+      summary: 'Raise and resolve alerts from a Prometheus Alertmanager webhook',
+      description:
+        'Alertmanager’s webhook payload, version 4; authenticate with `Authorization: Bearer <service key>` (what `http_config.authorization` sends) or the service-key header. ' +
+        'Each firing alert pages the people of its `page` label, else those of the `page` parameter; its severity comes from the `severity` label, its message from the `summary` annotation (else the alert name and labels), its `dedup_key` is its fingerprint and its `origin` is `alertmanager`. ' +
+        'A firing alert already open pages no one again; a resolved one resolves the open alert with its fingerprint (actor `alertmanager`). ' +
+        `More than ${SUMMARY_THRESHOLD} new firing alerts for the same people in one webhook (or any while that group’s summary is open) page those people once with a summary, the alerts themselves recorded without paging. ` +
+        'The targets of every alert are checked before anything is stored (422 names the alert and field); each page raised counts against the tenant and global rate limits (429, nothing stored).',
+      tags: [ALERT_TAG],
+      security: [{ serviceKey: [] }, { bearer: [] }],
+      parameters: parametersOf('query', alertmanagerQuerySchema, {
+        tenant_id: 'The tenant the alerts are for; a key bound to a tenant must name its own (403 otherwise).',
+        page: 'Who to page for alerts without a `page` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,%2B14155550101`: in a URL the `+` is `%2B`).',
+        channel: 'The Slack channel id the alerts’ messages are posted to (the bot must be in it); none when omitted.',
+      }),
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: schemaRef('AlertmanagerWebhook'),
+            example: {
+              version: '4',
+              groupKey: '{}:{alertname="CheckoutDown"}',
+              truncatedAlerts: 0,
+              status: 'firing',
+              receiver: 'klaxon',
+              groupLabels: { alertname: 'CheckoutDown' },
+              commonLabels: { alertname: 'CheckoutDown', severity: 'critical' },
+              commonAnnotations: { summary: 'checkout is down' },
+              externalURL: 'http://alertmanager.example:9093',
+              alerts: [
+                {
+                  status: 'firing',
+                  labels: { alertname: 'CheckoutDown', severity: 'critical', job: 'checkout', page: 'U024BE7LH,+14155550101' },
+                  annotations: { summary: 'checkout is down' },
+                  startsAt: '2026-11-30T08:00:00Z',
+                  endsAt: '0001-01-01T00:00:00Z',
+                  generatorURL: 'http://prometheus.example:9090/graph',
+                  fingerprint: 'c2b0a1f9e4d3c7b6',
+                },
+              ],
+            },
+          },
+        },
+      },
+      responses: {
+        '200': json('What was raised, recorded, summarised, deduplicated and resolved.', schemaRef('AlertmanagerOutcome')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('Unauthorized'),
+        '403': responseRef('Forbidden'),
+        '413': responseRef('PayloadTooLarge'),
+        '422': responseRef('InvalidField'),
+        '429': responseRef('RateLimited'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
   '/health': {
     get: {
       operationId: 'getHealth',
@@ -552,7 +637,7 @@ export const openApiDocument: OpenApiDocument = {
   info: {
     title: 'Klaxon backend',
     // The version of this description, not of the build; bump it when a route or a body changes shape.
-    version: '1.1.0',
+    version: '1.2.0',
     description:
       'Private alert service behind the Slack gateway. JSON in, JSON out. Every error is `{error, detail}`; any route may also answer 500 `internal` on an unexpected failure. Every response carries `x-request-id`: the caller’s, or one made when none was sent; a malformed one is refused with 422 on every route.',
   },
@@ -568,6 +653,7 @@ export const openApiDocument: OpenApiDocument = {
     responses,
     securitySchemes: {
       serviceKey: { type: 'apiKey', in: 'header', name: SERVICE_KEY_HEADER, description: 'One of the keys configured in INTERNAL_SERVICE_KEYS; a key bound to a tenant sees only that tenant.' },
+      bearer: { type: 'http', scheme: 'bearer', description: `The same service key as \`Authorization: Bearer <key>\` (what Alertmanager’s \`http_config.authorization\` sends); ${SERVICE_KEY_HEADER} wins when both are sent.` },
     },
   },
 };

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Options } from 'express-rate-limit';
+import { MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import type { PagingLimitsConfig } from '@klaxon/config';
 import type { CreateAlertRequest } from '@klaxon/contracts';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
@@ -9,7 +9,11 @@ import { AppError } from '../errors';
 export type PagingLimits = Pick<PagingLimitsConfig, 'perUser' | 'perTenant' | 'globalPerMinute' | 'windowMs'>;
 
 export class RateLimitedError extends AppError {
-  constructor(detail: string) {
+  /** Set when the error is thrown outside the limiter middleware, which sets `Retry-After` itself. */
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
     super('rate_limited', 429, detail);
   }
 }
@@ -42,14 +46,38 @@ export const pageOf = (res: Response): CreateAlertRequest => res.locals.page as 
  * Counted in this process's memory: with N backends the effective limits are up to N times higher, which
  * is fine for abuse protection and keeps the paging path free of another database write.
  */
-export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
+/**
+ * The paging limits as middleware for routes that raise one alert per request, and as `charge` for a route
+ * that raises several (Alertmanager's webhook): both count in the same per-tenant and global stores.
+ */
+export interface PagingLimiter {
+  middleware: RequestHandler[];
+  /**
+   * Counts `pages` raises of an already validated tenant against its and the global limit, all or none:
+   * throws RateLimitedError (with `retryAfterSeconds`) and counts nothing when they would go over.
+   */
+  charge(tenantId: string, pages: number): Promise<void>;
+}
+
+export function pagingLimiter(limits: PagingLimits): PagingLimiter {
   const recent = new RecentIds(10_000);
+  // Explicit so `charge` counts in the very stores the middleware reads.
+  const tenantStore = new MemoryStore();
+  const globalStore = new MemoryStore();
   const retryAfter = (req: Request, windowMs: number): number => {
     const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
     return Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
   };
-  const limiter = (options: { windowMs: number; limit: number; key: (res: Response) => string; detail: (res: Response, wait: number) => string; skip?: (res: Response) => boolean }): RequestHandler =>
+  const limiter = (options: {
+    windowMs: number;
+    limit: number;
+    key: (res: Response) => string;
+    detail: (res: Response, wait: number) => string;
+    skip?: (res: Response) => boolean;
+    store?: MemoryStore;
+  }): RequestHandler =>
     rateLimit({
+      ...(options.store ? { store: options.store } : {}),
       windowMs: options.windowMs,
       limit: options.limit,
       standardHeaders: 'draft-7',
@@ -64,6 +92,10 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
       },
     } satisfies Partial<Options>);
   const minutes = Math.round(limits.windowMs / 60_000) || 1;
+  const tenantDetail = (tenantId: string, wait: number) =>
+    `tenant ${tenantId} has raised ${limits.perTenant} alerts in ${minutes} min, the most Klaxon takes from one team; wait ${wait} s`;
+  const globalDetail = (wait: number) =>
+    `Klaxon has taken ${limits.globalPerMinute} alerts in the last minute from all teams together, its global limit (PAGE_LIMIT_GLOBAL); wait ${wait} s`;
   const tenantOf = (res: Response): string => pageOf(res).tenant_id;
   const slackUserOf = (res: Response): string | null => pageOf(res).slack?.user_id ?? null;
 
@@ -82,7 +114,7 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
     next();
   };
   const isReplay = (res: Response): boolean => res.locals.pageReplay === true;
-  return [
+  const middleware = [
     markReplay,
     limiter({
       windowMs: limits.windowMs,
@@ -95,14 +127,41 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
       windowMs: limits.windowMs,
       limit: limits.perTenant,
       key: (res) => `tenant:${tenantOf(res)}`,
-      detail: (res, wait) => `tenant ${tenantOf(res)} has raised ${limits.perTenant} alerts in ${minutes} min, the most Klaxon takes from one team; wait ${wait} s`,
+      store: tenantStore,
+      detail: (res, wait) => tenantDetail(tenantOf(res), wait),
     }),
     // Last, so a caller already over their own or their team's limit cannot use up everyone's.
     limiter({
       windowMs: GLOBAL_WINDOW_MS,
       limit: limits.globalPerMinute,
       key: () => 'global',
-      detail: (_res, wait) => `Klaxon has taken ${limits.globalPerMinute} alerts in the last minute from all teams together, its global limit (PAGE_LIMIT_GLOBAL); wait ${wait} s`,
+      store: globalStore,
+      detail: (_res, wait) => globalDetail(wait),
     }),
   ];
+
+  // Tenant first, then global, like the middleware; a refusal takes back what it counted.
+  const charge = async (tenantId: string, pages: number): Promise<void> => {
+    const buckets = [
+      { store: tenantStore, key: `tenant:${tenantId}`, limit: limits.perTenant, windowMs: limits.windowMs, detail: (wait: number) => tenantDetail(tenantId, wait) },
+      { store: globalStore, key: 'global', limit: limits.globalPerMinute, windowMs: GLOBAL_WINDOW_MS, detail: globalDetail },
+    ];
+    const counted: { store: MemoryStore; key: string }[] = [];
+    for (const bucket of buckets) {
+      let total = 0;
+      let reset: Date | undefined;
+      for (let i = 0; i < pages; i++) {
+        const hit = await bucket.store.increment(bucket.key);
+        counted.push(bucket);
+        total = hit.totalHits;
+        reset = hit.resetTime;
+      }
+      if (total > bucket.limit) {
+        for (const c of counted) await c.store.decrement(c.key);
+        const wait = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + bucket.windowMs) - Date.now()) / 1000));
+        throw new RateLimitedError(bucket.detail(wait), wait);
+      }
+    }
+  };
+  return { middleware, charge };
 }

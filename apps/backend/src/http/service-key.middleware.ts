@@ -19,12 +19,23 @@ export function matchServiceKey(presented: string, keys: readonly ServiceKey[]):
   return match;
 }
 
+// Alertmanager (and most webhook senders) can only send `Authorization: Bearer <token>`.
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
+/** The key the caller presented and where: the service-key header wins over `Authorization: Bearer`. */
+function presentedKey(header: (name: string) => string | undefined): { key: string; where: string } | null {
+  const direct = header(SERVICE_KEY_HEADER);
+  if (direct) return { key: direct, where: `the ${SERVICE_KEY_HEADER} header` };
+  const bearer = BEARER.exec(header('authorization') ?? '');
+  return bearer ? { key: bearer[1]!, where: 'the Authorization: Bearer token' } : null;
+}
+
 export function requireServiceKey(keys: readonly ServiceKey[]): RequestHandler {
   return (req, res, next) => {
-    const presented = req.get(SERVICE_KEY_HEADER);
-    if (!presented) throw new UnauthorizedError(`send your service key in the ${SERVICE_KEY_HEADER} header`);
-    const key = matchServiceKey(presented, keys);
-    if (!key) throw new UnauthorizedError(`the ${SERVICE_KEY_HEADER} header does not match any configured key`);
+    const presented = presentedKey((name) => req.get(name));
+    if (!presented) throw new UnauthorizedError(`send your service key in the ${SERVICE_KEY_HEADER} header (or as Authorization: Bearer <key>)`);
+    const key = matchServiceKey(presented.key, keys);
+    if (!key) throw new UnauthorizedError(`${presented.where} does not match any configured key`);
     const scope: CallerScope = { tenantId: key.tenantId };
     res.locals.caller = scope;
     next();

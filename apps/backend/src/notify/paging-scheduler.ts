@@ -51,7 +51,9 @@ export class PagingScheduler implements AlertHooks {
     const now = this.options.clock.now();
     const planned = alert.targets.flatMap((target) => (target.status === 'paging' ? this.deliveriesOf(alert, target, this.plan(alert, target, now)) : []));
     await this.options.deliveries.plan(t, planned);
-    if (escalates(alert.severity, this.options.policy.escalationRounds)) {
+    // An alert recorded without people or channel (one of a storm Alertmanager summarised) has nobody to escalate to.
+    const someoneToTell = alert.targets.length > 0 || alert.slackChannelId !== null;
+    if (someoneToTell && escalates(alert.severity, this.options.policy.escalationRounds)) {
       await addJob(t, 'escalate', { alertId: alert.id, round: 1 }, { runAt: new Date(now.getTime() + this.options.policy.escalateAfterMs), jobKey: escalationJobKey(alert.id) });
     }
     await refreshSlackMessage(t, alert);

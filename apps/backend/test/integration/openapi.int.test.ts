@@ -354,6 +354,42 @@ describe('PUT and GET /contacts/{tenant_id}/{slack_user_id}', () => {
   });
 });
 
+describe('POST /integrations/alertmanager', () => {
+  const path = '/integrations/alertmanager';
+  const webhook = (fingerprint: string, extra: Record<string, unknown> = {}) => ({
+    ...(exampleOf(operationAt('post', path)) as Record<string, unknown>),
+    alerts: [{ status: 'firing', labels: { alertname: 'DiskFull', severity: 'warning' }, annotations: {}, fingerprint }],
+    ...extra,
+  });
+
+  it('answers 200 to the documented example (Bearer key), then lists it as deduplicated', async () => {
+    const example = exampleOf(operationAt('post', path)) as object;
+    const first = await request(backend.app).post(`${path}?tenant_id=${TENANT}`).set('authorization', `Bearer ${SERVICE_KEY}`).send(example);
+    expectConforms(first, 'post', path);
+    expect(first.body.raised).toHaveLength(1);
+    const again = await internal('post', `${path}?tenant_id=${TENANT}`).send(example);
+    expectConforms(again, 'post', path);
+    expect(again.body.deduplicated).toEqual(first.body.raised);
+  });
+
+  it('answers 403 to a key bound to another tenant, 422 for a wrong version or nobody to page', async () => {
+    expectConforms(await acme('post', `${path}?tenant_id=${TENANT}&page=U0001`).send(webhook('fp-openapi-403')).expect(403), 'post', path);
+    const version = await internal('post', `${path}?tenant_id=${TENANT}&page=U0001`).send(webhook('fp-openapi-422', { version: '3' })).expect(422);
+    expectConforms(version, 'post', path);
+    expect(version.body.detail).toMatch(/^version: /);
+    expectConforms(await internal('post', `${path}?tenant_id=${TENANT}`).send(webhook('fp-openapi-nobody')).expect(422), 'post', path);
+  });
+
+  it('answers 429 once the tenant has raised its limit', async () => {
+    const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 100, perTenant: 1, globalPerMinute: 1000, windowMs: 60_000 }).app;
+    const send = (fingerprint: string) => request(limited).post(`${path}?tenant_id=T-OPENAPI-AM429&page=U0001`).set('x-service-key', SERVICE_KEY).send(webhook(fingerprint));
+    await send('fp-openapi-429a').expect(200);
+    const refused = await send('fp-openapi-429b').expect(429);
+    expectConforms(refused, 'post', path);
+    expect(refused.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+  });
+});
+
 describe('public routes', () => {
   it('GET /health answers 200 healthy without a key', async () => {
     expectConforms(await request(backend.app).get('/health').expect(200), 'get', '/health');

@@ -1,0 +1,84 @@
+import { groupNameOf, highestSeverity, messageOf, PageListError, parsePageList, severityOf, sourceOf, summaryDedupKey, summaryMessage, targetsKey } from './alertmanager';
+
+describe('severityOf (the severity label)', () => {
+  it.each([
+    ['critical', 'critical'],
+    ['CRITICAL', 'critical'],
+    ['high', 'high'],
+    ['error', 'high'],
+    ['warning', 'medium'],
+    ['info', 'low'],
+    ['page', 'high'],
+    ['', 'high'],
+    [undefined, 'high'],
+  ] as const)('%p → %s', (label, severity) => {
+    expect(severityOf(label)).toBe(severity);
+  });
+});
+
+describe('messageOf', () => {
+  it('is the summary annotation, on one line', () => {
+    expect(messageOf({ labels: { alertname: 'X' }, annotations: { summary: ' disk\nfull on db-1 ' } })).toBe('disk full on db-1');
+  });
+
+  it('is the alert name and its labels (sorted; page and severity left out) without a summary', () => {
+    expect(messageOf({ labels: { alertname: 'HighLatency', page: 'U1', severity: 'critical', job: 'api', instance: 'db-1' }, annotations: { description: 'd' } })).toBe(
+      'HighLatency {instance="db-1", job="api"}',
+    );
+    expect(messageOf({ labels: { alertname: 'Bare' }, annotations: {} })).toBe('Bare');
+  });
+
+  it('fits in a message (2000 characters)', () => {
+    expect(messageOf({ labels: {}, annotations: { summary: 'x'.repeat(5000) } })).toHaveLength(2000);
+  });
+});
+
+describe('sourceOf', () => {
+  it.each([
+    [{ instance: 'db-1:9100', job: 'node' }, 'db-1:9100'],
+    [{ job: 'node' }, 'node'],
+    [{}, 'team-db'],
+  ])('%p → %s', (labels, source) => {
+    expect(sourceOf({ labels }, 'team-db')).toBe(source);
+  });
+});
+
+describe('parsePageList', () => {
+  it('reads Slack user ids and E.164 numbers, comma-separated, each person once', () => {
+    expect(parsePageList(' U024BE7LH, +14155550101,,W0ABC,U024BE7LH ')).toEqual([{ slackUserId: 'U024BE7LH' }, { phone: '+14155550101' }, { slackUserId: 'W0ABC' }]);
+  });
+
+  it.each([
+    ['', /is empty/],
+    ['jane', /"jane" is neither a Slack user id .* nor an E\.164 number/],
+    ['4155550101', /neither .*; in a URL write the "\+" of a number as %2B/],
+    [Array.from({ length: 21 }, (_, i) => `U0${i}AA`).join(','), /at most 20/],
+  ])('refuses %p', (list, reason) => {
+    expect(() => parsePageList(list)).toThrow(PageListError);
+    expect(() => parsePageList(list)).toThrow(reason);
+  });
+});
+
+describe('summaries', () => {
+  it('name the group by its grouping labels, else the receiver', () => {
+    expect(groupNameOf({ groupLabels: { service: 'checkout', alertname: 'X' }, receiver: 'r' })).toBe('X/checkout');
+    expect(groupNameOf({ groupLabels: {}, receiver: 'team-payments' })).toBe('team-payments');
+  });
+
+  it('say how many fire and which, counting repeats of a name', () => {
+    const alerts = [
+      { labels: { alertname: 'HighLatency' }, annotations: {} },
+      { labels: { alertname: 'ErrorRate' }, annotations: {} },
+      { labels: { alertname: 'ErrorRate' }, annotations: {} },
+    ];
+    expect(summaryMessage('checkout', alerts)).toBe('3 alerts firing for checkout: HighLatency, ErrorRate (2)');
+  });
+
+  it('take the highest severity, and one dedup key per group and set of people', () => {
+    expect(highestSeverity(['low', 'critical', 'medium'])).toBe('critical');
+    const people = targetsKey([{ phone: '+14155550101' }, { slackUserId: 'U1AA' }]);
+    expect(people).toBe(targetsKey([{ slackUserId: 'U1AA' }, { phone: '+14155550101' }]));
+    expect(summaryDedupKey('{}:{alertname="X"}', people)).toMatch(/^alertmanager-group:[0-9a-f]{32}$/);
+    expect(summaryDedupKey('{}:{alertname="X"}', people)).not.toBe(summaryDedupKey('{}:{alertname="Y"}', people));
+  });
+});

@@ -1,0 +1,233 @@
+import request from 'supertest';
+import type { AlertDto } from '@klaxon/contracts';
+import { ACME_KEY, buildApp, SERVICE_KEY } from './helpers';
+import { startPagingHarness, type PagingHarness } from './paging-harness';
+
+// The webhook route on the real backend (PostgreSQL, target resolution, paging plan): mapping, auth, dedup,
+// resolution, the summary rule and the rate limits. The real Alertmanager is in alertmanager-real.int.test.ts.
+
+let paging: PagingHarness;
+beforeAll(async () => {
+  paging = await startPagingHarness();
+  paging.slack.setUser('U0AMA', { real_name: 'Ann', profile: { phone: '+14155550171', display_name: 'ann' } });
+  paging.slack.setUser('U0AMB', { real_name: 'Bob', profile: { phone: '+14155550172', display_name: 'bob' } });
+});
+afterAll(() => paging.close());
+
+interface AmAlert {
+  status?: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  fingerprint: string;
+}
+const payload = (alerts: AmAlert[], extra: Record<string, unknown> = {}) => ({
+  version: '4',
+  groupKey: '{}:{alertname="Test"}',
+  truncatedAlerts: 0,
+  status: alerts.every((a) => a.status === 'resolved') ? 'resolved' : 'firing',
+  receiver: 'team-payments',
+  groupLabels: { service: 'checkout' },
+  commonLabels: {},
+  commonAnnotations: {},
+  externalURL: 'http://alertmanager.invalid:9093',
+  alerts: alerts.map((a) => ({ status: 'firing', annotations: {}, startsAt: '2026-11-30T08:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', ...a })),
+  ...extra,
+});
+const post = (query: string, body: object, auth: Record<string, string> = { authorization: `Bearer ${SERVICE_KEY}` }, app = paging.app) =>
+  request(app).post(`/integrations/alertmanager?${query}`).set(auth).send(body);
+const getAlert = async (id: string): Promise<AlertDto> => (await request(paging.app).get(`/alerts/${id}`).set('x-service-key', SERVICE_KEY).expect(200)).body as AlertDto;
+const alertsOf = async (tenant: string): Promise<AlertDto[]> =>
+  (await request(paging.app).get(`/alerts?tenant_id=${tenant}&limit=200`).set('x-service-key', SERVICE_KEY).expect(200)).body.alerts as AlertDto[];
+
+describe('mapping an Alertmanager alert to a Klaxon alert', () => {
+  it.each([
+    ['critical', 'critical'],
+    ['error', 'high'],
+    ['high', 'high'],
+    ['warning', 'medium'],
+    ['info', 'low'],
+    ['p1', 'high'],
+  ])('severity label %p raises a %s alert', async (label, severity) => {
+    const res = await post('tenant_id=T-AM-SEV&page=U0AMA', payload([{ labels: { alertname: 'Sev', severity: label }, fingerprint: `sev-${label}` }])).expect(200);
+    expect((await getAlert(res.body.raised[0].alert_id)).severity).toBe(severity);
+  });
+
+  it('takes message, source, rule name, dedup key, channel and origin from the alert and the route', async () => {
+    const res = await post(
+      'tenant_id=T-AM-MAP&page=U0AMA&channel=C0AMCHAN',
+      payload([
+        { labels: { alertname: 'DiskFull', severity: 'warning', instance: 'db-1:9100', job: 'node' }, annotations: { summary: 'disk <full> & more' }, fingerprint: 'map-1' },
+        { labels: { alertname: 'HighLatency', job: 'api', zone: 'eu' }, fingerprint: 'map-2' },
+        { labels: { alertname: 'NoJob' }, fingerprint: 'map-3' },
+      ]),
+    ).expect(200);
+    const [first, second, third] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
+    expect(first).toMatchObject({ message: 'disk <full> & more', source: 'db-1:9100', rule_name: 'DiskFull', dedup_key: 'map-1', origin: 'alertmanager', slack: { channel_id: 'C0AMCHAN', user_id: null } });
+    expect(second).toMatchObject({ message: 'HighLatency {job="api", zone="eu"}', source: 'api', severity: 'high', dedup_key: 'map-2' });
+    expect(third).toMatchObject({ message: 'NoJob', source: 'team-payments' });
+    expect(first!.targets).toEqual([expect.objectContaining({ slack_user_id: 'U0AMA', status: 'paging' })]);
+  });
+
+  it("pages the alert's page label before the route's page parameter", async () => {
+    const res = await post(
+      'tenant_id=T-AM-PAGE&page=U0AMA',
+      payload([
+        { labels: { alertname: 'Own', page: 'U0AMB,+14155550179' }, fingerprint: 'page-1' },
+        { labels: { alertname: 'Default' }, fingerprint: 'page-2' },
+      ]),
+    ).expect(200);
+    const [own, fallback] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
+    expect(own!.targets.map((t) => t.slack_user_id ?? t.phone)).toEqual(['U0AMB', '+1******0179']);
+    expect(fallback!.targets.map((t) => t.slack_user_id)).toEqual(['U0AMA']);
+  });
+
+  it('answers 422 naming the field: nobody to page (saying how to name someone), a bad page entry, a wrong version, a bad channel', async () => {
+    const nobody = await post('tenant_id=T-AM-422', payload([{ labels: { alertname: 'Lost' }, fingerprint: 'f422' }])).expect(422);
+    expect(nobody.body.detail).toMatch(/^alerts\[0\]\.labels\.page: nobody to page for Lost; add a "page" label .* or \?page=/);
+    expect((await post('tenant_id=T-AM-422', payload([{ labels: { alertname: 'L', page: 'jane' }, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(
+      /^alerts\[0\]\.labels\.page: "jane" is neither/,
+    );
+    // A "+" left unencoded in the receiver URL arrives as a space: the answer says how to write it.
+    expect((await post('tenant_id=T-AM-422&page=U0AMA,+14155550101', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^page: .* as %2B$/);
+    expect((await post('tenant_id=T-AM-422&page=U0AMA,%2B14155550101', payload([{ labels: {}, fingerprint: 'f422-plus' }])).expect(200)).body.raised).toHaveLength(1);
+    expect((await post('tenant_id=T-AM-422&page=bob', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^page: "bob" is neither/);
+    expect((await post('tenant_id=T-AM-422&page=U0AMA', payload([{ labels: {}, fingerprint: 'f422' }], { version: '3' })).expect(422)).body.detail).toMatch(/^version: must be "4"/);
+    expect((await post('tenant_id=T-AM-422&page=U0AMA&channel=general', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^channel: /);
+    expect((await post('tenant_id=T-AM-422&page=U0AMA', { ...payload([]), alerts: [{ status: 'firing', labels: {} }] }).expect(422)).body.detail).toMatch(/^alerts\[0\]\.fingerprint: /);
+    // Checked whole before anything is stored: the good alert of a refused webhook was not raised.
+    await post('tenant_id=T-AM-422', payload([{ labels: { alertname: 'Fine', page: 'U0AMA' }, fingerprint: 'ok-422' }, { labels: { alertname: 'Lost' }, fingerprint: 'lost-422' }])).expect(422);
+    expect((await alertsOf('T-AM-422')).map((a) => a.dedup_key)).toEqual(['f422-plus']);
+  });
+});
+
+describe('authentication', () => {
+  const body = payload([{ labels: { alertname: 'Auth' }, fingerprint: 'auth-1' }]);
+
+  it('takes the service key as Authorization: Bearer or as x-service-key', async () => {
+    await post('tenant_id=T-AM-AUTH&page=U0AMA', body, { authorization: `Bearer ${SERVICE_KEY}` }).expect(200);
+    const again = await post('tenant_id=T-AM-AUTH&page=U0AMA', body, { 'x-service-key': SERVICE_KEY }).expect(200);
+    expect(again.body.deduplicated).toHaveLength(1);
+  });
+
+  it('answers 401 without a key, to a wrong Bearer token, and to another scheme', async () => {
+    expect((await post('tenant_id=T-AM-AUTH&page=U0AMA', body, {}).expect(401)).body.detail).toMatch(/Authorization: Bearer/);
+    expect((await post('tenant_id=T-AM-AUTH&page=U0AMA', body, { authorization: 'Bearer wrong-key' }).expect(401)).body.detail).toBe(
+      'the Authorization: Bearer token does not match any configured key',
+    );
+    await post('tenant_id=T-AM-AUTH&page=U0AMA', body, { authorization: `Basic ${Buffer.from(`x:${SERVICE_KEY}`).toString('base64')}` }).expect(401);
+  });
+
+  it('lets a key bound to a tenant raise for that tenant only (403 for another, nothing stored)', async () => {
+    await post('tenant_id=acme&page=U0AMA', body, { authorization: `Bearer ${ACME_KEY}` }).expect(200);
+    const refused = await post('tenant_id=T-AM-OTHER&page=U0AMA', body, { authorization: `Bearer ${ACME_KEY}` }).expect(403);
+    expect(refused.body).toEqual({ error: 'forbidden', detail: expect.stringMatching(/^tenant_id: this service key is bound to tenant acme/) });
+    expect(await alertsOf('T-AM-OTHER')).toEqual([]);
+  });
+});
+
+describe('dedup and resolution', () => {
+  it('pages once for a firing alert sent again, and resolves it as alertmanager when it is sent resolved', async () => {
+    const firing = payload([{ labels: { alertname: 'Once', severity: 'critical' }, fingerprint: 'once-1' }]);
+    const first = await post('tenant_id=T-AM-DEDUP&page=U0AMA', firing).expect(200);
+    expect(first.body).toMatchObject({ raised: [{ dedup_key: 'once-1', status: 'triggered' }], deduplicated: [], resolved: [] });
+    const id = first.body.raised[0].alert_id as string;
+    for (let i = 0; i < 2; i++) {
+      const again = await post('tenant_id=T-AM-DEDUP&page=U0AMA', firing).expect(200);
+      expect(again.body).toMatchObject({ raised: [], deduplicated: [{ alert_id: id }] });
+    }
+    expect(await alertsOf('T-AM-DEDUP')).toHaveLength(1);
+    expect((await paging.deliveries(id)).map((d) => d.channel).sort()).toEqual(['voice', 'whatsapp']);
+
+    const resolved = await post('tenant_id=T-AM-DEDUP&page=U0AMA', payload([{ status: 'resolved', labels: { alertname: 'Once' }, fingerprint: 'once-1' }])).expect(200);
+    expect(resolved.body).toMatchObject({ resolved: [{ alert_id: id, status: 'resolved' }], not_open: [] });
+    expect(await getAlert(id)).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager' });
+    // Sent resolved again (Alertmanager retries): nothing open, nothing done.
+    expect((await post('tenant_id=T-AM-DEDUP&page=U0AMA', payload([{ status: 'resolved', labels: {}, fingerprint: 'once-1' }])).expect(200)).body).toMatchObject({
+      resolved: [],
+      not_open: ['once-1'],
+    });
+    // Firing again after it was resolved is a new incident: a new alert.
+    expect((await post('tenant_id=T-AM-DEDUP&page=U0AMA', firing).expect(200)).body.raised[0].alert_id).not.toBe(id);
+  });
+
+  it('resolves an acknowledged alert too', async () => {
+    const raised = await post('tenant_id=T-AM-ACK&page=U0AMA', payload([{ labels: { alertname: 'Ack' }, fingerprint: 'ack-1' }])).expect(200);
+    const id = raised.body.raised[0].alert_id as string;
+    await request(paging.app).put(`/alerts/${id}/acknowledge`).set('x-service-key', SERVICE_KEY).send({ actor: 'slack:U0AMA' }).expect(200);
+    await post('tenant_id=T-AM-ACK&page=U0AMA', payload([{ status: 'resolved', labels: {}, fingerprint: 'ack-1' }])).expect(200);
+    expect(await getAlert(id)).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager', acknowledged_by: 'slack:U0AMA' });
+  });
+});
+
+describe('the summary rule', () => {
+  const storm = (n: number, prefix: string, severity = 'warning') =>
+    Array.from({ length: n }, (_, i) => ({ labels: { alertname: i % 2 ? 'ErrorRate' : 'HighLatency', severity, instance: `web-${i}` }, fingerprint: `${prefix}-${i}` }));
+
+  it('pages up to three new alerts for the same people one by one', async () => {
+    const res = await post('tenant_id=T-AM-THREE&page=U0AMA', payload(storm(3, 'three'))).expect(200);
+    expect(res.body.raised).toHaveLength(3);
+    expect(res.body.summaries).toEqual([]);
+  });
+
+  it('pages each person once with a summary for more, records the alerts without paging, and resolves it all with the group', async () => {
+    const alerts = [...storm(13, 'storm'), { labels: { alertname: 'CheckoutDown', severity: 'critical' }, fingerprint: 'storm-crit' }];
+    const res = await post('tenant_id=T-AM-STORM&page=U0AMA,U0AMB&channel=C0AMSTORM', payload(alerts)).expect(200);
+    expect(res.body).toMatchObject({ raised: [], deduplicated: [], resolved: [] });
+    expect(res.body.summaries).toHaveLength(1);
+    expect(res.body.recorded).toHaveLength(14);
+
+    const summary = await getAlert(res.body.summaries[0].alert_id);
+    expect(summary).toMatchObject({
+      severity: 'critical',
+      origin: 'alertmanager',
+      source: 'team-payments',
+      message: '14 alerts firing for checkout: HighLatency (7), ErrorRate (6), CheckoutDown',
+      dedup_key: expect.stringMatching(/^alertmanager-group:/),
+      slack: { channel_id: 'C0AMSTORM', user_id: null },
+    });
+    expect(summary.targets.map((t) => t.slack_user_id)).toEqual(['U0AMA', 'U0AMB']);
+    // One page per person (WhatsApp and call for critical), none for the recorded alerts.
+    expect((await paging.deliveries(summary.id)).map((d) => `${d.slackUserId}:${d.channel}`).sort()).toEqual(['U0AMA:voice', 'U0AMA:whatsapp', 'U0AMB:voice', 'U0AMB:whatsapp']);
+    const escalation = (alertId: string) => paging.db.oneOrNone('SELECT 1 FROM graphile_worker.jobs WHERE key = $1', [`escalate:${alertId}`]);
+    expect(await escalation(summary.id)).not.toBeNull();
+    for (const { alert_id } of res.body.recorded as { alert_id: string }[]) {
+      const recorded = await getAlert(alert_id);
+      expect(recorded).toMatchObject({ targets: [], slack: null });
+      expect(await paging.deliveries(alert_id)).toEqual([]);
+      // Nobody to page and no channel: no escalation rounds either.
+      expect(await escalation(alert_id)).toBeNull();
+    }
+
+    // While the summary is open, a new alert of the group for the same people is recorded under it.
+    const more = await post('tenant_id=T-AM-STORM&page=U0AMB,U0AMA', payload([...alerts, { labels: { alertname: 'Late' }, fingerprint: 'storm-late' }])).expect(200);
+    expect(more.body).toMatchObject({ raised: [], summaries: [] });
+    expect(more.body.recorded).toEqual([expect.objectContaining({ dedup_key: 'storm-late' })]);
+    expect(more.body.deduplicated).toHaveLength(15);
+
+    // The group resolved: every alert and the summary end, as alertmanager.
+    const ended = [...alerts, { labels: { alertname: 'Late' }, fingerprint: 'storm-late' }].map((a) => ({ ...a, status: 'resolved' as const }));
+    const done = await post('tenant_id=T-AM-STORM&page=U0AMA,U0AMB', payload(ended)).expect(200);
+    expect(done.body.resolved).toHaveLength(16);
+    expect(await getAlert(summary.id)).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager' });
+    expect((await alertsOf('T-AM-STORM')).every((a) => a.status === 'resolved')).toBe(true);
+  });
+});
+
+describe('rate limits', () => {
+  it('counts each page raised against the tenant (deduplicated and recorded alerts cost nothing); a refused webhook stores nothing', async () => {
+    const limited = buildApp(paging.db, paging.logger, paging.config, { perTenant: 3, globalPerMinute: 1000, windowMs: 60_000 }).app;
+    const send = (alerts: AmAlert[], groupKey = '{}:{alertname="Test"}') => post('tenant_id=T-AM-LIMIT&page=U0AMA', payload(alerts, { groupKey }), undefined, limited);
+    await send([{ labels: { alertname: 'A' }, fingerprint: 'lim-1' }, { labels: { alertname: 'B' }, fingerprint: 'lim-2' }]).expect(200);
+    // Two more pages would make four: refused whole, with Retry-After.
+    const refused = await send([{ labels: { alertname: 'C' }, fingerprint: 'lim-3' }, { labels: { alertname: 'D' }, fingerprint: 'lim-4' }]).expect(429);
+    expect(refused.body).toEqual({ error: 'rate_limited', detail: expect.stringMatching(/^tenant T-AM-LIMIT has raised 3 alerts/) });
+    expect(refused.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    expect((await alertsOf('T-AM-LIMIT')).map((a) => a.dedup_key).sort()).toEqual(['lim-1', 'lim-2']);
+    // The repeats are free; a storm is one page: the third.
+    await send([{ labels: { alertname: 'A' }, fingerprint: 'lim-1' }]).expect(200);
+    const summary = await send(Array.from({ length: 5 }, (_, i) => ({ labels: { alertname: 'S' }, fingerprint: `lim-s${i}` }))).expect(200);
+    expect(summary.body.summaries).toHaveLength(1);
+    // Another group's alert would be a fourth page.
+    await send([{ labels: { alertname: 'E' }, fingerprint: 'lim-5' }], '{}:{alertname="E"}').expect(429);
+  });
+});
