@@ -8,7 +8,7 @@ import type { Database } from './db/database';
 import { alertsRouter } from './http/alerts.routes';
 import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
-import { healthRouter } from './http/health.routes';
+import { healthRouter, type HealthSources } from './http/health.routes';
 import type { PagingLimits } from './http/paging-rate-limit';
 import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id.middleware';
@@ -19,6 +19,8 @@ export interface AppDependencies {
   db: Database;
   logger: Logger;
   metrics: BackendMetrics;
+  /** What /health asks besides the database: the job runner, the channels, the backlog bound. */
+  health: Omit<HealthSources, 'db' | 'version'>;
   serviceKeys: readonly ServiceKey[];
   version: string;
   /** Largest accepted JSON body; an Alertmanager batch of a few hundred alerts fits in the default. */
@@ -29,7 +31,7 @@ export interface AppDependencies {
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -46,7 +48,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
     next();
   });
 
-  app.use(healthRouter({ db, version }));
+  app.use(healthRouter({ db, version, ...health }));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

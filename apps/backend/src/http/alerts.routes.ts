@@ -63,7 +63,7 @@ export function alertsRouter({ alerts, metrics, pagingLimits }: { alerts: AlertS
   };
 
   // One set of counters for both routes: a page counts once against its user and tenant, however it came.
-  const limited = pagingRateLimits(pagingLimits);
+  const limited = pagingRateLimits(pagingLimits, (limit) => metrics.rateLimited.inc({ limit }));
   router.post('/alert', admitPage(createAlertRequestSchema), ...limited, async (_req, res) => {
     await raise('api', res);
   });

@@ -4,6 +4,7 @@ import type { PagingLimitsConfig } from '@klaxon/config';
 import type { CreateAlertRequest } from '@klaxon/contracts';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
 import { AppError } from '../errors';
+import type { RateLimitName } from '../metrics';
 
 /** The limits the HTTP edge enforces (the per-recipient one is the delivery worker's). */
 export type PagingLimits = Pick<PagingLimitsConfig, 'perUser' | 'perTenant' | 'globalPerMinute' | 'windowMs'>;
@@ -42,13 +43,13 @@ export const pageOf = (res: Response): CreateAlertRequest => res.locals.page as 
  * Counted in this process's memory: with N backends the effective limits are up to N times higher, which
  * is fine for abuse protection and keeps the paging path free of another database write.
  */
-export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
+export function pagingRateLimits(limits: PagingLimits, onRefused: (limit: RateLimitName) => void = () => undefined): RequestHandler[] {
   const recent = new RecentIds(10_000);
   const retryAfter = (req: Request, windowMs: number): number => {
     const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
     return Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
   };
-  const limiter = (options: { windowMs: number; limit: number; key: (res: Response) => string; detail: (res: Response, wait: number) => string; skip?: (res: Response) => boolean }): RequestHandler =>
+  const limiter = (options: { name: RateLimitName; windowMs: number; limit: number; key: (res: Response) => string; detail: (res: Response, wait: number) => string; skip?: (res: Response) => boolean }): RequestHandler =>
     rateLimit({
       windowMs: options.windowMs,
       limit: options.limit,
@@ -58,6 +59,7 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
       keyGenerator: (_req, res) => options.key(res),
       skip: (_req, res) => isReplay(res) || (options.skip?.(res) ?? false),
       handler: (req, res, next) => {
+        onRefused(options.name);
         const wait = retryAfter(req, options.windowMs);
         res.setHeader('Retry-After', String(wait));
         next(new RateLimitedError(options.detail(res, wait)));
@@ -85,6 +87,7 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
   return [
     markReplay,
     limiter({
+      name: 'per_user',
       windowMs: limits.windowMs,
       limit: limits.perUser,
       key: (res) => `user:${tenantOf(res)}:${slackUserOf(res)}`,
@@ -92,6 +95,7 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
       detail: (res, wait) => `<@${slackUserOf(res)}> has raised ${limits.perUser} alerts in ${minutes} min, the most Klaxon takes from one person; wait ${wait} s, or phone the people you need`,
     }),
     limiter({
+      name: 'per_tenant',
       windowMs: limits.windowMs,
       limit: limits.perTenant,
       key: (res) => `tenant:${tenantOf(res)}`,
@@ -99,6 +103,7 @@ export function pagingRateLimits(limits: PagingLimits): RequestHandler[] {
     }),
     // Last, so a caller already over their own or their team's limit cannot use up everyone's.
     limiter({
+      name: 'global',
       windowMs: GLOBAL_WINDOW_MS,
       limit: limits.globalPerMinute,
       key: () => 'global',
