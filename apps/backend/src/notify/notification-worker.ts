@@ -83,6 +83,7 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   const finished = (job: { task_identifier: string; payload: unknown }, error: unknown) =>
     events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: error === null ? null : error instanceof Error ? error : new Error(String(error)) });
   let running = true;
+  let stopping: Promise<void> | null = null;
   // The runner's promise settles when it stops for any reason, a lost LISTEN connection it gave up on included.
   runner.promise.then(
     () => (running = false),
@@ -115,10 +116,12 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     events,
     running: () => running,
     sweep,
-    stop: async () => {
-      clearInterval(timer);
-      await runner.stop();
-    },
+    // Once: a second call (a test, then close()) waits for the first; a runner that already ended is not stopped again.
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(timer);
+        if (running) await runner.stop();
+      })()),
   };
 }
 
