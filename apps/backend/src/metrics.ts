@@ -85,6 +85,21 @@ export function createBackendMetrics(): BackendMetrics {
     return pending;
   };
   const known = (value: number | null): number => value ?? Number.NaN;
+  // Registered before the probe's gauges: collected first, the pool is read before the probe's own query waits in it.
+  new Gauge({
+    name: 'klaxon_backend_db_pool_connections',
+    help: 'The database pool: connections open (total), idle, and requests waiting for one.',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      if (!sources) return;
+      const pool = sources.pool();
+      this.set({ state: 'total' }, pool.totalCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'waiting' }, pool.waitingCount);
+    },
+  });
+
   new Gauge({
     name: 'klaxon_backend_database_up',
     help: 'Whether PostgreSQL answered at the last scrape (1) or not (0).',
@@ -109,20 +124,6 @@ export function createBackendMetrics(): BackendMetrics {
       this.set(known((await probeOnce()).oldestDueJobAgeSeconds));
     },
   });
-  new Gauge({
-    name: 'klaxon_backend_db_pool_connections',
-    help: 'The database pool: connections open (total), idle, and requests waiting for one.',
-    labelNames: ['state'],
-    registers,
-    collect() {
-      if (!sources) return;
-      const pool = sources.pool();
-      this.set({ state: 'total' }, pool.totalCount);
-      this.set({ state: 'idle' }, pool.idleCount);
-      this.set({ state: 'waiting' }, pool.waitingCount);
-    },
-  });
-
   const recorder: DeliveryRecorder = {
     outcome: (channel: string, outcome: DeliveryOutcome) => deliveries.inc({ channel, outcome }),
     firstPageAccepted: (seconds: number) => firstPageSeconds.observe(Math.max(0, seconds)),
