@@ -52,6 +52,31 @@ describe('backend metrics after a paging flow', () => {
   });
 });
 
+describe('backend metrics of held and cancelled pages', () => {
+  let paging: PagingHarness;
+  beforeAll(async () => {
+    // One page per number per minute: the second alert's page is held, and cancelled when it is acknowledged.
+    paging = await startPagingHarness({ recipientLimit: { perRecipient: 1, windowMs: 60_000 } });
+  });
+  afterAll(() => paging.close());
+
+  it('counts a page held over the recipient limit, then cancelled because its alert was acknowledged', async () => {
+    const first = await paging.raise({ tenant_id: 'T-HOLD', message: 'first', severity: 'high', targets: [{ phone: '+14155550114' }] });
+    await paging.eventually(() => paging.deliveries(first.id), (ds) => ds[0]?.status === 'sent');
+    const second = await paging.raise({ tenant_id: 'T-HOLD', message: 'second', severity: 'high', targets: [{ phone: '+14155550114' }] });
+    await paging.eventually(() => paging.deliveries(second.id), (ds) => ds[0]?.status === 'held');
+    expect((await scrape(paging.app)).value('klaxon_backend_deliveries_total', { channel: 'whatsapp', outcome: 'held' })).toBe(1);
+
+    await request(paging.app).put(`/alerts/${second.id}/acknowledge`).set('x-service-key', SERVICE_KEY).send({ actor: 'slack:U0ACK' }).expect(200);
+    await paging.eventually(() => paging.deliveries(second.id), (ds) => ds[0]?.status === 'cancelled');
+    const metrics = await scrape(paging.app);
+    expect(metrics.value('klaxon_backend_deliveries_total', { channel: 'whatsapp', outcome: 'cancelled' })).toBe(1);
+    expect(metrics.value('klaxon_backend_deliveries_total', { channel: 'whatsapp', outcome: 'sent' })).toBe(1);
+    // The held page never reached anyone: only the first alert counts a first page.
+    expect(metrics.value('klaxon_backend_first_page_seconds_count')).toBe(1);
+  });
+});
+
 describe('backend metrics of the paging limits and the job queue', () => {
   let backend: BackendHarness;
   beforeAll(async () => {
