@@ -85,7 +85,8 @@ async function main(): Promise<void> {
   console.log(`
   Klaxon is running.
     gateway   ${gatewayUrl}/slack/events   (public: Slack's one URL)
-    backend   ${backendUrl}             (private, loopback only)
+    backend   ${backendUrl}             (private, loopback only: /health, /metrics)
+    metrics   http://127.0.0.1:${gatewayConfig.metricsPort}/metrics   (the gateway's, loopback only; /healthz there is detailed)
     database  ${database ? `embedded PostgreSQL on port ${database.port}, data in .data/postgres` : 'DATABASE_URL'}
     notifier  ${backendConfig.twilio ? 'Twilio' : 'log (no Twilio credentials: notifications are printed, not sent)'}
     secrets   ${secretsFile ? `${path.relative(ROOT, secretsFile)} (generated for development)` : 'from the environment'}

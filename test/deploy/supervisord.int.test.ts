@@ -279,6 +279,9 @@ beforeAll(async () => {
   database = await createTestDatabase('klaxon_deploy');
   [backendPort, gatewayPort] = [await freePort(), await freePort()];
   while (gatewayPort === backendPort) gatewayPort = await freePort();
+  // The gateway's loopback metrics listener too: the default 9091 may be taken by another run on this host.
+  let gatewayMetricsPort = await freePort();
+  while (gatewayMetricsPort === backendPort || gatewayMetricsPort === gatewayPort) gatewayMetricsPort = await freePort();
 
   // A clean environment, as docker-compose's env_file would give: nothing from the developer's shell
   // or from jest leaks in, and `node` is the one running this test.
@@ -294,6 +297,7 @@ beforeAll(async () => {
     BACKEND_PORT: String(backendPort),
     GATEWAY_HOST: '127.0.0.1',
     GATEWAY_PORT: String(gatewayPort),
+    GATEWAY_METRICS_PORT: String(gatewayMetricsPort),
     BACKEND_URL: `http://127.0.0.1:${backendPort}`,
     SLACK_BOT_ID: 'BKLAXONDEPLOY',
     SLACK_BOT_USER_ID: 'UKLAXONDEPLOY',

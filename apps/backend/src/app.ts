@@ -8,7 +8,7 @@ import type { Database } from './db/database';
 import { alertsRouter } from './http/alerts.routes';
 import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
-import { healthRouter } from './http/health.routes';
+import { healthRouter, type HealthSources } from './http/health.routes';
 import { pagingLimiter, type PagingLimits } from './http/paging-rate-limit';
 import { alertmanagerRouter } from './http/alertmanager.routes';
 import type { AlertmanagerService } from './integrations/alertmanager.service';
@@ -21,6 +21,8 @@ export interface AppDependencies {
   db: Database;
   logger: Logger;
   metrics: BackendMetrics;
+  /** What /health asks besides the database: the job runner, the channels, the backlog bound. */
+  health: Omit<HealthSources, 'db' | 'version'>;
   serviceKeys: readonly ServiceKey[];
   version: string;
   /** Largest accepted JSON body; an Alertmanager batch of a few hundred alerts fits in the default. */
@@ -32,7 +34,7 @@ export interface AppDependencies {
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, alertmanager, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -49,7 +51,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
     next();
   });
 
-  app.use(healthRouter({ db, version }));
+  app.use(healthRouter({ db, version, ...health }));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -63,7 +65,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
   app.use(requireServiceKey(serviceKeys));
   app.use(express.json({ limit: bodyLimit }));
   // One limiter for every route that raises: a page counts once against its tenant however it came.
-  const limiter = pagingLimiter(pagingLimits);
+  const limiter = pagingLimiter(pagingLimits, (limit) => metrics.rateLimited.inc({ limit }));
   app.use(alertsRouter({ alerts, metrics, limiter }));
   app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
   app.use(contactsRouter({ contacts }));

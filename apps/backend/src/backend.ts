@@ -10,11 +10,13 @@ import { ContactService } from './contacts/contact.service';
 import { createSlackDirectory, type SlackDirectory } from './contacts/slack-directory';
 import { closeDatabase, createDatabase, type Database } from './db/database';
 import type { Failpoints } from './failpoints';
+import type { WorkerState } from './http/health.routes';
 import { createBackendMetrics, type BackendMetrics } from './metrics';
 import { createChannelRegistry } from './notify/channels/create-channel-registry';
 import type { ChannelRegistry } from './notify/channels/channel-registry';
 import { DeliveryService } from './notify/delivery.service';
 import { EscalationService } from './notify/escalation.service';
+import { jobBacklog } from './notify/job-backlog.repository';
 import { graphileDeliveryQueue, startNotificationWorker, type NotificationWorker } from './notify/notification-worker';
 import { PagingScheduler } from './notify/paging-scheduler';
 import type { ChannelPoster } from './notify/providers/channel-poster';
@@ -73,6 +75,15 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const registry = overrides.registry ?? createChannelRegistry({ config, logger, poster });
   const notices = new SlackThreadNotices({ poster, logger });
   const { notify } = config;
+  const metrics = overrides.metrics ?? createBackendMetrics();
+  metrics.observe({
+    probe: () =>
+      jobBacklog(db).then(
+        (backlog) => ({ databaseUp: true, jobDepth: backlog.depth, oldestDueJobAgeSeconds: backlog.oldestDueAgeSeconds }),
+        () => db.one('SELECT 1').then(() => ({ databaseUp: true, jobDepth: null, oldestDueJobAgeSeconds: null }), () => ({ databaseUp: false, jobDepth: null, oldestDueJobAgeSeconds: null })),
+      ),
+    pool: () => db.$pool,
+  });
 
   const deliveries = new DeliveryService({
     db,
@@ -85,6 +96,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     retryBaseMs: notify.retryBaseMs,
     leaseMs: notify.leaseMs,
     recipientLimit: { perRecipient: config.pagingLimits.perRecipient, windowMs: config.pagingLimits.windowMs },
+    recorder: metrics.recorder,
     ...(overrides.random ? { random: overrides.random } : {}),
     ...overrides.failpoints,
   });
@@ -95,10 +107,18 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const alerts = new AlertService({ db, logger, targets, hooks: new PagingScheduler({ policy: notify, registry, deliveries, clock }) });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
   const alertmanager = new AlertmanagerService({ alerts, logger });
+  let worker: NotificationWorker | null = null;
+  let workerStarted = false;
+  const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
   const app = createApp({
     db,
     logger,
-    metrics: overrides.metrics ?? createBackendMetrics(),
+    metrics,
+    health: {
+      worker: workerState,
+      channels: () => Object.fromEntries(registry.list().map((sender) => [sender.channel, sender.provider])),
+      maxBacklogAgeMs: config.healthMaxBacklogAgeMs,
+    },
     serviceKeys: config.serviceKeys,
     version: overrides.version ?? 'dev',
     pagingLimits: config.pagingLimits,
@@ -107,7 +127,6 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     alertmanager,
   });
 
-  let worker: NotificationWorker | null = null;
   return {
     app,
     db,
@@ -119,6 +138,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     escalations,
     messages,
     startWorker: async () => {
+      workerStarted = true;
       worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, policy: notify, ...overrides.sweeper });
       return worker;
     },

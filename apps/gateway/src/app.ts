@@ -4,6 +4,7 @@ import type { GatewayConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from './backend-client';
 import { InFlight } from './in-flight';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { boltLogger } from './slack/bolt-logger';
 import { registerAlertActions } from './slack/alert-actions.listener';
 import { DEFAULT_PAGE_RETRY_BUDGET_MS, registerAlertCommand } from './slack/command.listener';
@@ -36,12 +37,21 @@ export interface GatewayDependencies {
   pageRetryBudgetMs?: number;
   /** SERVER_TIMEOUTS unless given; tests shorten them. */
   serverTimeouts?: typeof SERVER_TIMEOUTS;
+  /** The registry the metrics listener serves; give the one BackendClient records into. */
+  metrics?: GatewayMetrics;
+  version?: string;
 }
 
 export interface Gateway {
   bolt: App;
   /** Not listening yet: main.ts listens, tests listen on port 0. */
   server: http.Server;
+  /**
+   * `/metrics` and a detailed `/healthz`, not listening: main.ts listens on 127.0.0.1 (GATEWAY_METRICS_PORT),
+   * never on the public port, whose only routes are Slack's and a minimal /healthz.
+   */
+  metricsServer: http.Server;
+  metrics: GatewayMetrics;
   /** Commands and clicks acknowledged to Slack whose forward and outcome message are still under way. */
   inFlight: InFlight;
   /** The longest `stop()` waits: a page's whole retry budget, then its outcome message. */
@@ -58,7 +68,15 @@ export interface Gateway {
  * (constant-time HMAC, 5-minute window), but HTTPReceiver served ~1.7x the signed commands per second
  * on this machine and the gateway needs no Express routing for one path and a health check.
  */
-export async function createGateway({ config, logger, backend, pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS, serverTimeouts = SERVER_TIMEOUTS }: GatewayDependencies): Promise<Gateway> {
+export async function createGateway({
+  config,
+  logger,
+  backend,
+  pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS,
+  serverTimeouts = SERVER_TIMEOUTS,
+  metrics = createGatewayMetrics(),
+  version = 'dev',
+}: GatewayDependencies): Promise<Gateway> {
   const log = boltLogger(logger);
   const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret,
@@ -92,6 +110,7 @@ export async function createGateway({ config, logger, backend, pageRetryBudgetMs
   if (!knownBot) await bolt.init();
 
   const inFlight = new InFlight();
+  metrics.observeInFlight(() => inFlight.size);
   registerAlertCommand(bolt, { backend, logger, inFlight, pageRetryBudgetMs });
   registerAlertActions(bolt, { backend, logger, inFlight });
   bolt.error(async (error) => {
@@ -100,6 +119,7 @@ export async function createGateway({ config, logger, backend, pageRetryBudgetMs
 
   // The timeouts are checked every second rather than every 30 s (Node's default), so they hold as written.
   const server = http.createServer({ ...serverTimeouts, connectionsCheckingInterval: Math.min(1000, serverTimeouts.headersTimeout) }, (req, res) => {
+    countRequest(metrics, req, res);
     try {
       receiver.requestListener(req, res);
     } catch (error) {
@@ -107,6 +127,7 @@ export async function createGateway({ config, logger, backend, pageRetryBudgetMs
       notFound({ error: error as Error, logger: log, request: req, response: res });
     }
   });
+  const metricsServer = createMetricsServer({ metrics, backend, inFlight, version });
   const drainTimeoutMs = drainBoundMs(pageRetryBudgetMs);
   const stop = async (): Promise<boolean> => {
     // Tracked like a command: connections still being read end with their ack, whose work is tracked by then.
@@ -114,9 +135,12 @@ export async function createGateway({ config, logger, backend, pageRetryBudgetMs
     server.closeIdleConnections();
     const drained = await inFlight.drain(drainTimeoutMs);
     if (!drained) server.closeAllConnections();
+    // Open until the drain is over, so the operator can watch it.
+    metricsServer.closeAllConnections();
+    metricsServer.close();
     return drained;
   };
-  return { bolt, server, inFlight, drainTimeoutMs, stop };
+  return { bolt, server, metricsServer, metrics, inFlight, drainTimeoutMs, stop };
 }
 
 /**
@@ -125,6 +149,61 @@ export async function createGateway({ config, logger, backend, pageRetryBudgetMs
  */
 export function drainBoundMs(pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS): number {
   return pageRetryBudgetMs + RESPOND_TIMEOUT_MS + 1000;
+}
+
+/** Counts a request on the public port when its answer is written; Slack's requests also time the ack. */
+function countRequest(metrics: GatewayMetrics, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const started = performance.now();
+  const path = (req.url ?? '').split('?')[0];
+  const route = path === SLACK_EVENTS_PATH || path === '/healthz' ? path : 'unmatched';
+  res.once('finish', () => {
+    const statusClass = `${Math.floor(res.statusCode / 100)}xx`;
+    metrics.httpRequests.inc({ route, status_class: statusClass });
+    if (route === SLACK_EVENTS_PATH) metrics.slackAck.observe({ status_class: statusClass }, (performance.now() - started) / 1000);
+  });
+}
+
+/** The body of the detailed /healthz on the metrics listener. */
+export interface GatewayHealth {
+  status: 'ok' | 'degraded';
+  /** `healthy`: its /health answered 200; `unhealthy`: it answered otherwise (it cannot page); `unreachable`: no answer. */
+  backend: 'healthy' | 'unhealthy' | 'unreachable';
+  backend_status: number | null;
+  in_flight: number;
+  uptime_s: number;
+  version: string;
+}
+
+function createMetricsServer({ metrics, backend, inFlight, version }: { metrics: GatewayMetrics; backend: BackendClient; inFlight: InFlight; version: string }): http.Server {
+  const startedAt = Date.now();
+  return http.createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    const answer = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type }).end(body);
+    if (req.method === 'GET' && path === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => answer(200, metrics.registry.contentType, text),
+        () => answer(500, 'application/json', '{"error":"internal","detail":"collecting the metrics failed"}'),
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/healthz') {
+      void backend.health().then((status) => {
+        const state: GatewayHealth['backend'] = status === null ? 'unreachable' : status === 200 ? 'healthy' : 'unhealthy';
+        const body: GatewayHealth = {
+          status: state === 'healthy' ? 'ok' : 'degraded',
+          backend: state,
+          backend_status: status,
+          in_flight: inFlight.size,
+          uptime_s: Math.round((Date.now() - startedAt) / 1000),
+          version,
+        };
+        // 503 while the gateway cannot get a page through, though it still acks Slack and says why.
+        answer(state === 'healthy' ? 200 : 503, 'application/json', JSON.stringify(body));
+      });
+      return;
+    }
+    answer(404, 'application/json', '{"error":"not_found","detail":"this listener serves GET /metrics and GET /healthz"}');
+  });
 }
 
 const fetchWithTimeout: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(RESPOND_TIMEOUT_MS) });

@@ -15,12 +15,15 @@ import {
 } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import { BackendRejectedError, BackendUnavailableError, type RejectionBody } from './errors';
+import type { ForwardOperation, ForwardOutcome, ForwardRecorder } from './metrics';
 
 export interface BackendClientOptions {
   baseUrl: string;
   serviceKey: string;
   timeoutMs: number;
   logger: Logger;
+  /** Where each call's outcome is counted (metrics); none by default. */
+  recorder?: ForwardRecorder;
 }
 
 /** Per call: the id the backend dedupes on, and optionally a shorter timeout (a retry loop's remaining budget). */
@@ -39,10 +42,14 @@ const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 export class BackendClient {
   private readonly http: AxiosInstance;
   private readonly logger: Logger;
+  private readonly recorder: ForwardRecorder | null;
+  private readonly timeoutMs: number;
   readonly agent: http.Agent;
 
-  constructor({ baseUrl, serviceKey, timeoutMs, logger }: BackendClientOptions) {
+  constructor({ baseUrl, serviceKey, timeoutMs, logger, recorder }: BackendClientOptions) {
     this.logger = logger;
+    this.recorder = recorder ?? null;
+    this.timeoutMs = timeoutMs;
     // Idle sockets are dropped before the backend's keep-alive timeout would drop them under us.
     this.agent = new http.Agent({ keepAlive: true, timeout: GATEWAY_AGENT_IDLE_MS, maxSockets: 64 });
     this.http = axios.create({
@@ -61,39 +68,52 @@ export class BackendClient {
    */
   async raiseAlert(body: SlackAlertRequest, options: CallOptions): Promise<{ alert: AlertDto; created: boolean }> {
     // The private route for text typed in Slack: the backend records origin `slack` and keeps it as Slack markup.
-    const { data, status } = await this.call<AlertDto>('POST', '/slack/alert', options, { body });
+    const { data, status } = await this.call<AlertDto>('POST', '/slack/alert', options, { body, operation: 'raise' });
     return { alert: data, created: status === 201 };
   }
 
   async listAlerts(query: { tenantId: string; status: AlertStatus; limit: number }, options: CallOptions): Promise<AlertListDto> {
     const params = { tenant_id: query.tenantId, status: query.status, limit: query.limit };
-    return (await this.call<AlertListDto>('GET', '/alerts', options, { params })).data;
+    return (await this.call<AlertListDto>('GET', '/alerts', options, { params, operation: 'list' })).data;
   }
 
   async getAlert(tenantId: string, ref: AlertRef, options: CallOptions): Promise<AlertDto> {
-    return (await this.call<AlertDto>('GET', alertPath(ref), options, { params: { tenant_id: tenantId } })).data;
+    return (await this.call<AlertDto>('GET', alertPath(ref), options, { params: { tenant_id: tenantId }, operation: 'get' })).data;
   }
 
   async alertEvents(tenantId: string, ref: AlertRef, options: CallOptions): Promise<AlertEventsDto> {
-    return (await this.call<AlertEventsDto>('GET', `${alertPath(ref)}/events`, options, { params: { tenant_id: tenantId } })).data;
+    return (await this.call<AlertEventsDto>('GET', `${alertPath(ref)}/events`, options, { params: { tenant_id: tenantId }, operation: 'events' })).data;
   }
 
   /** 409 (already there, or resolved) arrives as a BackendRejectedError whose body carries `current`. */
   async transition(kind: 'acknowledge' | 'resolve', tenantId: string, ref: AlertRef, body: TransitionRequest, options: CallOptions): Promise<AlertDto> {
-    return (await this.call<AlertDto>('PUT', `${alertPath(ref)}/${kind}`, options, { body, params: { tenant_id: tenantId } })).data;
+    return (await this.call<AlertDto>('PUT', `${alertPath(ref)}/${kind}`, options, { body, params: { tenant_id: tenantId }, operation: 'transition' })).data;
   }
 
   async setContact(tenantId: string, slackUserId: string, body: UpsertContactRequest, options: CallOptions): Promise<ContactDto> {
-    return (await this.call<ContactDto>('PUT', contactPath(tenantId, slackUserId), options, { body })).data;
+    return (await this.call<ContactDto>('PUT', contactPath(tenantId, slackUserId), options, { body, operation: 'set_contact' })).data;
   }
 
   /** The user's own contact, or null when they have none (404). */
   async findContact(tenantId: string, slackUserId: string, options: CallOptions): Promise<ContactDto | null> {
     try {
-      return (await this.call<ContactDto>('GET', contactPath(tenantId, slackUserId), options)).data;
+      return (await this.call<ContactDto>('GET', contactPath(tenantId, slackUserId), options, { operation: 'find_contact' })).data;
     } catch (error) {
       if (error instanceof BackendRejectedError && error.status === 404) return null;
       throw error;
+    }
+  }
+
+  /**
+   * The backend's own /health, for the gateway's detailed health check: its HTTP status, or null when it did
+   * not answer. Not counted as a forward.
+   */
+  async health(): Promise<number | null> {
+    try {
+      const response = await this.http.get('/health', { timeout: Math.min(this.timeoutMs, 2000), validateStatus: () => true });
+      return response.status;
+    } catch {
+      return null;
     }
   }
 
@@ -105,7 +125,25 @@ export class BackendClient {
     method: Method,
     path: string,
     options: CallOptions,
-    { body, params }: { body?: unknown; params?: Record<string, string | number> } = {},
+    request: { body?: unknown; params?: Record<string, string | number>; operation: ForwardOperation },
+  ): Promise<{ data: T; status: number }> {
+    const started = performance.now();
+    const count = (outcome: ForwardOutcome) => this.recorder?.forward(request.operation, outcome, (performance.now() - started) / 1000);
+    try {
+      const answer = await this.send<T>(method, path, options, request);
+      count('ok');
+      return answer;
+    } catch (error) {
+      count(outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async send<T>(
+    method: Method,
+    path: string,
+    options: CallOptions,
+    { body, params }: { body?: unknown; params?: Record<string, string | number> },
     attempt = 1,
   ): Promise<{ data: T; status: number }> {
     try {
@@ -125,12 +163,18 @@ export class BackendClient {
       if (attempt === 1 && reused && STALE_SOCKET_CODES.has(error.code ?? '')) {
         // Same request id: if the first try did reach the backend, this one returns its answer, not a second alert.
         this.logger.warn('backend closed a reused socket, retrying once', { path, errorCode: error.code });
-        return this.call<T>(method, path, options, { body, params }, attempt + 1);
+        return this.send<T>(method, path, options, { body, params }, attempt + 1);
       }
       const reason = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' ? 'did not answer in time' : `is unreachable (${error.code ?? error.message})`;
       throw new BackendUnavailableError(`the Klaxon backend ${reason}`, { cause: error });
     }
   }
+}
+
+function outcomeOf(error: unknown): ForwardOutcome {
+  if (error instanceof BackendRejectedError) return error.status === 429 ? 'rate_limited' : 'rejected';
+  if (error instanceof BackendUnavailableError) return error.answered ? 'backend_error' : 'backend_unavailable';
+  return 'backend_unavailable';
 }
 
 function alertPath(ref: AlertRef): string {
@@ -148,7 +192,7 @@ function answerError(status: number, data: unknown, retryAfter: unknown): Error 
   // A 5xx says nothing was done, exactly like a network failure, so callers treat both alike (and may retry).
   if (status >= 500) {
     const reason = error === 'database_unavailable' ? 'cannot reach its database' : `failed (${status} ${error})`;
-    return new BackendUnavailableError(`the Klaxon backend ${reason}`);
+    return new BackendUnavailableError(`the Klaxon backend ${reason}`, { answered: true });
   }
   const seconds = Number(retryAfter);
   return new BackendRejectedError(status, { ...body, error, detail }, Number.isFinite(seconds) && seconds > 0 ? seconds : null);

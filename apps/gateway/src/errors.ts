@@ -3,9 +3,12 @@ import type { ErrorBody, TransitionConflictBody } from '@klaxon/contracts';
 /** The backend could not be reached, did not answer in time, or failed (5xx): nothing can be assumed to be stored. */
 export class BackendUnavailableError extends Error {
   readonly code = 'backend_unavailable';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** True when the backend answered (5xx), false when no answer came (refused, timed out): metrics tell them apart. */
+  readonly answered: boolean;
+  constructor(message: string, options?: { cause?: unknown; answered?: boolean }) {
     super(message, options);
     this.name = 'BackendUnavailableError';
+    this.answered = options?.answered ?? false;
   }
 }
 

@@ -1,20 +1,31 @@
 import { ConfigError, dataDirOf, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createLogger } from '@klaxon/logger';
 import { createGateway } from './app';
 import { BackendClient } from './backend-client';
+import { createGatewayMetrics } from './metrics';
+
+const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
+// Metrics and the detailed health check are for the operator's own Prometheus on this host, never for the internet.
+const METRICS_HOST = '127.0.0.1';
 
 async function main(): Promise<void> {
   loadDotEnv();
   const { env } = withDevDefaults(process.env, dataDirOf(process.env));
   const config = loadGatewayConfig(env);
   const logger = createLogger({ service: 'gateway', ...config.log });
-  const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger });
-  const gateway = await createGateway({ config, logger, backend });
-  const { server } = gateway;
+  const metrics = createGatewayMetrics();
+  const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger, recorder: metrics.recorder });
+  const gateway = await createGateway({ config, logger, backend, metrics, version });
+  const { server, metricsServer } = gateway;
+
+  metricsServer.listen(config.metricsPort, METRICS_HOST);
+  await new Promise<void>((resolve, reject) => metricsServer.once('listening', resolve).once('error', reject));
 
   server.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  logger.info('gateway listening', { url: `http://${config.host}:${config.port}/slack/events`, backend: config.backendUrl });
+  logger.info('gateway listening', { url: `http://${config.host}:${config.port}/slack/events`, backend: config.backendUrl, metrics: `http://${METRICS_HOST}:${config.metricsPort}/metrics` });
 
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

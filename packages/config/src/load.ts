@@ -16,6 +16,8 @@ export interface GatewayConfig {
   nodeEnv: GatewayEnv['NODE_ENV'];
   host: string;
   port: number;
+  /** The loopback-only listener for /metrics and the detailed /healthz. */
+  metricsPort: number;
   backendUrl: string;
   backendTimeoutMs: number;
   /** The key the gateway presents to the backend: the first key not bound to a tenant. */
@@ -82,6 +84,8 @@ export interface BackendConfig {
   pagingLimits: PagingLimitsConfig;
   /** How long a phone number copied from a Slack profile is trusted before Slack is asked again. */
   contactCacheTtlMs: number;
+  /** /health answers 503 once the oldest due job has waited longer than this (pages are late). */
+  healthMaxBacklogAgeMs: number;
   dataDir: string;
   log: LogConfig;
 }
@@ -106,6 +110,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     nodeEnv: data.NODE_ENV,
     host: data.GATEWAY_HOST,
     port: data.GATEWAY_PORT,
+    metricsPort: data.GATEWAY_METRICS_PORT,
     backendUrl: data.BACKEND_URL.replace(/\/+$/, ''),
     backendTimeoutMs: data.BACKEND_TIMEOUT_MS,
     serviceKey,
@@ -162,6 +167,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
       windowMs: data.PAGE_LIMIT_WINDOW,
     },
     contactCacheTtlMs: data.CONTACT_CACHE_TTL,
+    healthMaxBacklogAgeMs: data.HEALTH_MAX_BACKLOG_AGE,
     dataDir: dataDirOf(data),
     log: logConfig(data),
   });

@@ -75,6 +75,8 @@ export const gatewayEnvSchema = z.object({
   ...common,
   GATEWAY_PORT: port.default(3000),
   GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
+  // Served on 127.0.0.1 only: metrics and the detailed health check are for the operator's own Prometheus.
+  GATEWAY_METRICS_PORT: port.default(9091),
   BACKEND_URL: httpUrl.default('http://127.0.0.1:5002'),
   BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2500),
   SLACK_SIGNING_SECRET: signingSecret.optional(),
@@ -110,6 +112,7 @@ export const backendEnvSchema = z.object({
   PAGE_LIMIT_GLOBAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   PAGE_LIMIT_WINDOW: duration('1h').pipe(z.number().min(1000, 'at least 1s').max(3_600_000, 'at most 1h')).default(60_000),
   CONTACT_CACHE_TTL: duration('30d').pipe(z.number().min(0).max(2_592_000_000)).default(86_400_000),
+  HEALTH_MAX_BACKLOG_AGE: duration('1h').pipe(z.number().min(1000, 'at least 1s').max(3_600_000, 'at most 1h')).default(120_000),
 });
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema>;

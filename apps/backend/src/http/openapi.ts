@@ -302,6 +302,24 @@ const schemas: Record<SchemaName, JsonSchema> = {
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
     db_latency_ms: { type: 'number', minimum: 0 },
+    jobs: {
+      type: 'object',
+      description: 'The job runner (pages, retries, escalations) and its queue.',
+      properties: {
+        worker: { type: 'string', enum: ['running', 'stopped', 'not_started'], description: '`not_started`: this process serves HTTP without a job runner.' },
+        depth: nullable({ type: 'integer', minimum: 0, description: 'Jobs waiting or running; null when PostgreSQL did not answer.' }),
+        oldest_due_age_s: nullable({ type: 'number', minimum: 0, description: 'Seconds the oldest due job has waited; null when PostgreSQL did not answer.' }),
+        max_backlog_age_s: { type: 'number', minimum: 0, description: 'HEALTH_MAX_BACKLOG_AGE: beyond it pages are late and the answer is 503.' },
+      },
+      required: ['worker', 'depth', 'oldest_due_age_s', 'max_backlog_age_s'],
+      additionalProperties: false,
+    },
+    channels: {
+      type: 'object',
+      description: 'Every registered channel and the provider that sends it (`twilio`, `smtp`, `slack`; `log`: only written to the log).',
+      additionalProperties: { type: 'string' },
+    },
+    problems: { type: 'array', items: { type: 'string' }, description: 'Why this backend cannot page, one sentence each; empty when healthy.' },
     uptime_s: { type: 'integer', minimum: 0 },
     version: { type: 'string' },
   }),
@@ -592,14 +610,14 @@ const paths: Record<string, PathItem> = {
   '/health': {
     get: {
       operationId: 'getHealth',
-      summary: 'Health, including PostgreSQL',
-      description: 'Unauthenticated, for supervisors and probes: 200 only when PostgreSQL answers.',
+      summary: 'Whether this backend can page',
+      description: 'Unauthenticated, for supervisors and probes: 200 only when PostgreSQL answers, the job runner runs (when started) and the oldest due job has waited less than HEALTH_MAX_BACKLOG_AGE.',
       tags: [OPS_TAG],
       security: PUBLIC,
       responses: {
-        '200': json('Healthy.', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'healthy' }, db: { const: 'up' } } }),
+        '200': json('Healthy: it can page.', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'healthy' }, db: { const: 'up' }, problems: { type: 'array', maxItems: 0 } } }),
         '422': responseRef('InvalidRequestId'),
-        '503': json('PostgreSQL is unreachable.', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'unhealthy' }, db: { const: 'down' } } }),
+        '503': json('It cannot page: PostgreSQL is unreachable, the job runner stopped, or the backlog is too old (`problems` says which).', { type: 'object', allOf: [schemaRef('Health')], properties: { status: { const: 'unhealthy' }, problems: { type: 'array', minItems: 1 } } }),
       },
     },
   },

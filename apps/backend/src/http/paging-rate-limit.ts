@@ -4,6 +4,7 @@ import type { PagingLimitsConfig } from '@klaxon/config';
 import type { CreateAlertRequest } from '@klaxon/contracts';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
 import { AppError } from '../errors';
+import type { RateLimitName } from '../metrics';
 
 /** The limits the HTTP edge enforces (the per-recipient one is the delivery worker's). */
 export type PagingLimits = Pick<PagingLimitsConfig, 'perUser' | 'perTenant' | 'globalPerMinute' | 'windowMs'>;
@@ -59,7 +60,7 @@ export interface PagingLimiter {
   charge(tenantId: string, pages: number): Promise<void>;
 }
 
-export function pagingLimiter(limits: PagingLimits): PagingLimiter {
+export function pagingLimiter(limits: PagingLimits, onRefused: (limit: RateLimitName) => void = () => undefined): PagingLimiter {
   const recent = new RecentIds(10_000);
   // Explicit so `charge` counts in the very stores the middleware reads.
   const tenantStore = new MemoryStore();
@@ -69,6 +70,7 @@ export function pagingLimiter(limits: PagingLimits): PagingLimiter {
     return Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
   };
   const limiter = (options: {
+    name: RateLimitName;
     windowMs: number;
     limit: number;
     key: (res: Response) => string;
@@ -86,6 +88,7 @@ export function pagingLimiter(limits: PagingLimits): PagingLimiter {
       keyGenerator: (_req, res) => options.key(res),
       skip: (_req, res) => isReplay(res) || (options.skip?.(res) ?? false),
       handler: (req, res, next) => {
+        onRefused(options.name);
         const wait = retryAfter(req, options.windowMs);
         res.setHeader('Retry-After', String(wait));
         next(new RateLimitedError(options.detail(res, wait)));
@@ -117,6 +120,7 @@ export function pagingLimiter(limits: PagingLimits): PagingLimiter {
   const middleware = [
     markReplay,
     limiter({
+      name: 'per_user',
       windowMs: limits.windowMs,
       limit: limits.perUser,
       key: (res) => `user:${tenantOf(res)}:${slackUserOf(res)}`,
@@ -124,6 +128,7 @@ export function pagingLimiter(limits: PagingLimits): PagingLimiter {
       detail: (res, wait) => `<@${slackUserOf(res)}> has raised ${limits.perUser} alerts in ${minutes} min, the most Klaxon takes from one person; wait ${wait} s, or phone the people you need`,
     }),
     limiter({
+      name: 'per_tenant',
       windowMs: limits.windowMs,
       limit: limits.perTenant,
       key: (res) => `tenant:${tenantOf(res)}`,
@@ -132,6 +137,7 @@ export function pagingLimiter(limits: PagingLimits): PagingLimiter {
     }),
     // Last, so a caller already over their own or their team's limit cannot use up everyone's.
     limiter({
+      name: 'global',
       windowMs: GLOBAL_WINDOW_MS,
       limit: limits.globalPerMinute,
       key: () => 'global',
@@ -143,8 +149,8 @@ export function pagingLimiter(limits: PagingLimits): PagingLimiter {
   // Tenant first, then global, like the middleware; a refusal takes back what it counted.
   const charge = async (tenantId: string, pages: number): Promise<void> => {
     const buckets = [
-      { store: tenantStore, key: `tenant:${tenantId}`, limit: limits.perTenant, windowMs: limits.windowMs, detail: (wait: number) => tenantDetail(tenantId, wait) },
-      { store: globalStore, key: 'global', limit: limits.globalPerMinute, windowMs: GLOBAL_WINDOW_MS, detail: globalDetail },
+      { name: 'per_tenant' as const, store: tenantStore, key: `tenant:${tenantId}`, limit: limits.perTenant, windowMs: limits.windowMs, detail: (wait: number) => tenantDetail(tenantId, wait) },
+      { name: 'global' as const, store: globalStore, key: 'global', limit: limits.globalPerMinute, windowMs: GLOBAL_WINDOW_MS, detail: globalDetail },
     ];
     const counted: { store: MemoryStore; key: string }[] = [];
     for (const bucket of buckets) {
@@ -158,6 +164,7 @@ export function pagingLimiter(limits: PagingLimits): PagingLimiter {
       }
       if (total > bucket.limit) {
         for (const c of counted) await c.store.decrement(c.key);
+        onRefused(bucket.name);
         const wait = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + bucket.windowMs) - Date.now()) / 1000));
         throw new RateLimitedError(bucket.detail(wait), wait);
       }

@@ -258,3 +258,20 @@ export async function listDeliveries(db: Queryable, alertId: string): Promise<De
   const rows = await db.manyOrNone<DeliveryRow>('SELECT * FROM deliveries WHERE alert_id = $1 ORDER BY created_at, id', [alertId]);
   return rows.map(toDelivery);
 }
+
+/**
+ * Seconds from the alert's creation to the provider accepting its first page to a person, when that first
+ * page is `deliveryId`; null otherwise. Read from the audit trail (append-only, one `notification.sent` per
+ * accepted page, written with the record), so a later status change cannot move it. `channels`: those that
+ * reach a person (the alert's own Slack channel is not a page).
+ */
+export async function firstPageSeconds(db: Queryable, alertId: string, deliveryId: string, channels: readonly string[]): Promise<number | null> {
+  const row = await db.oneOrNone<{ delivery_id: string; seconds: number }>(
+    `SELECT e.data->>'delivery_id' AS delivery_id, extract(epoch FROM e.created_at - a.created_at)::float8 AS seconds
+       FROM alert_events e JOIN alerts a ON a.id = e.alert_id
+      WHERE e.alert_id = $1 AND e.kind = 'notification.sent' AND e.data->>'channel' = ANY($2)
+      ORDER BY e.id LIMIT 1`,
+    [alertId, channels],
+  );
+  return row && row.delivery_id === deliveryId ? row.seconds : null;
+}

@@ -13,11 +13,13 @@ import { retryDelayMs } from './backoff';
 import type { MessageAlert, OutboundMessage } from './channels/channel';
 import type { ChannelRegistry } from './channels/channel-registry';
 import type { DeliveryQueue } from './delivery-queue';
+import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
 import {
   cancelPendingDeliveries,
   claimDelivery,
   dueHeldDeliveries,
   finishDelivery,
+  firstPageSeconds,
   holdDelivery,
   insertDeliveries,
   noteProviderMessageId,
@@ -46,6 +48,8 @@ export interface DeliveryServiceOptions {
   /** Unset: pages to one address are not limited. */
   recipientLimit?: RecipientLimit;
   random?: () => number;
+  /** Where outcomes are counted for operators (metrics); none by default. */
+  recorder?: DeliveryRecorder;
   /**
    * Runs between the claim and the send. Only tests set it (through KLAXON_FAILPOINT_AFTER_CLAIM_MS),
    * to kill a backend at exactly that point and prove the delivery is still sent once.
@@ -70,7 +74,11 @@ export class DeliveryService {
   /** Pages the provider accepted whose record could not be written at all; the sweeper writes them. */
   private readonly unrecorded = new Map<string, { delivery: Delivery; alert: Alert; providerMessageId: string }>();
 
-  constructor(private readonly options: DeliveryServiceOptions) {}
+  private readonly recorder: DeliveryRecorder;
+
+  constructor(private readonly options: DeliveryServiceOptions) {
+    this.recorder = options.recorder ?? noDeliveryRecorder;
+  }
 
   /** Stores deliveries and queues each (a held one for its time), in the caller's transaction. */
   async plan(t: Queryable, planned: readonly NewDelivery[]): Promise<Delivery[]> {
@@ -78,6 +86,7 @@ export class DeliveryService {
     for (const delivery of deliveries) {
       await this.options.queue.enqueue(t, delivery.id, delivery.heldUntil ?? undefined);
       if (delivery.heldUntil) {
+        this.recorder.outcome(delivery.channel, 'held');
         const zone = planned.find((p) => p.channel === delivery.channel && p.address === delivery.address)?.holdZone ?? 'UTC';
         const detail = `until ${describeQuietEnd(delivery.heldUntil, zone)} (quiet hours)`;
         await appendAlertEvent(t, eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { detail, until: delivery.heldUntil.toISOString(), reason: delivery.holdReason }));
@@ -90,7 +99,10 @@ export class DeliveryService {
   async cancelPending(t: Queryable, alert: Alert): Promise<number> {
     const detail = `alert already ${alert.status}`;
     const cancelled = await cancelPendingDeliveries(t, alert.id, detail);
-    for (const delivery of cancelled) await appendAlertEvent(t, eventOf(delivery, alert, 'notification.cancelled', { detail }));
+    for (const delivery of cancelled) {
+      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.cancelled', { detail }));
+      this.recorder.outcome(delivery.channel, 'cancelled');
+    }
     return cancelled.length;
   }
 
@@ -118,6 +130,7 @@ export class DeliveryService {
     if (alert.status !== 'triggered') {
       // Acknowledged meanwhile: a retry, a held page or an escalation must not wake anyone for it.
       await this.record(delivery, alert, { status: 'cancelled', errorCode: null, errorDetail: `alert already ${alert.status}` }, 'notification.cancelled');
+      this.recorder.outcome(delivery.channel, 'cancelled');
       return;
     }
     if (await this.holdIfOverLimit(delivery, alert)) return;
@@ -150,6 +163,7 @@ export class DeliveryService {
         await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
         this.unrecorded.delete(id);
         recorded++;
+        await this.countSent(delivery, alert);
         this.options.logger.warn('a sent page was recorded late', { deliveryId: id, alertId: alert.id, providerMessageId });
       } catch (error) {
         this.options.logger.error('PAGE SENT BUT NOT RECORDED: still cannot record it', { deliveryId: id, alertId: alert.id, providerMessageId, error: messageOf(error) });
@@ -179,6 +193,7 @@ export class DeliveryService {
       await appendAlertEvent(t, eventOf(delivery, alert, 'notification.held', { detail, reason: 'recipient_limit', count: recent.count, limit: limit.perRecipient, window_ms: limit.windowMs, until: until.toISOString() }));
       await this.options.queue.enqueue(t, delivery.id, until);
     });
+    this.recorder.outcome(delivery.channel, 'held');
     logger.warn('page held: the recipient reached their limit', { alertId: alert.id, deliveryId: delivery.id, channel: delivery.channel, to: printable(delivery), count: recent.count, until: until.toISOString() });
     if (!toldBefore) {
       const text = `⏸ page to ${whoOf(delivery)} held (${CHANNEL_LABELS[delivery.channel]}): ${detail}; it goes out when there is room, unless the alert is acknowledged first.`;
@@ -202,6 +217,7 @@ export class DeliveryService {
       try {
         await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
         logger.info('notification sent', { ...fields, attempt: delivery.attempts });
+        await this.countSent(delivery, alert);
         return;
       } catch (error) {
         const pause = RECORD_RETRY_DELAYS_MS[attempt - 1];
@@ -221,7 +237,10 @@ export class DeliveryService {
   private async failed(delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<void> {
     const { db, logger, maxAttempts, retryBaseMs, random, registry, clock } = this.options;
     const fields = { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts, code: failure.code, detail: failure.detail };
-    if (failure.alarm) logger.error('NOTIFICATION SETUP BROKEN: every page of this kind will fail until an operator fixes it', fields);
+    if (failure.alarm) {
+      logger.error('NOTIFICATION SETUP BROKEN: every page of this kind will fail until an operator fixes it', fields);
+      this.recorder.providerAlarm(registry.sender(delivery.channel).provider, failure.code ?? 'unknown');
+    }
     if (failure.kind === 'transient' && delivery.attempts < maxAttempts) {
       const nextAttemptAt = new Date(clock.now().getTime() + retryDelayMs(delivery.attempts, retryBaseMs, random));
       await db.tx('retry-delivery', async (t) => {
@@ -242,12 +261,31 @@ export class DeliveryService {
         if (queued.length > 0) await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
       }
     });
+    this.recorder.outcome(delivery.channel, 'failed');
+    if (fallback) this.recorder.outcome(delivery.channel, 'fallen_back');
     logger.warn('notification failed', fields);
     // A failed post to the alert's own channel is not said there: there is nowhere left to say it.
     if (registry.sender(delivery.channel).address === 'slack_channel') return;
     const next = fallback ? ` Trying ${CHANNEL_LABELS[fallback]} instead.` : '';
     // The detail quotes the provider's error text, which can quote what was sent: escaped, it cannot ping or link.
     await this.options.notices.tell(alert, `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${whoOf(delivery)} failed: ${escapeSlackText(failure.detail)}.${next}`);
+  }
+
+  /**
+   * Counts an accepted page, and the time to the alert's first page to a person. Metrics must never cost a
+   * page: a failed lookup is logged and dropped.
+   */
+  private async countSent(delivery: Delivery, alert: Alert): Promise<void> {
+    this.recorder.outcome(delivery.channel, 'sent');
+    const { registry, db, logger } = this.options;
+    if (registry.sender(delivery.channel).address === 'slack_channel') return;
+    const personChannels = registry.list().filter((sender) => sender.address !== 'slack_channel').map((sender) => sender.channel);
+    try {
+      const seconds = await firstPageSeconds(db, alert.id, delivery.id, personChannels);
+      if (seconds !== null) this.recorder.firstPageAccepted(seconds);
+    } catch (error) {
+      logger.warn('could not measure the time to the first page', { alertId: alert.id, deliveryId: delivery.id, error: messageOf(error) });
+    }
   }
 
   private async record(delivery: Delivery, alert: Alert, outcome: Parameters<typeof finishDelivery>[2], kind: string): Promise<void> {

@@ -41,6 +41,8 @@ export interface JobFinished {
 export interface NotificationWorker {
   /** Emits `finished` with a JobFinished after every job. */
   readonly events: EventEmitter<{ finished: [JobFinished] }>;
+  /** False once the job runner has stopped, asked to or not (/health reports it). */
+  running(): boolean;
   /** One sweep now (it also runs at start and every sweepIntervalMs). */
   sweep(): Promise<SweepResult>;
   /** Finishes running jobs, then stops taking new ones. */
@@ -80,6 +82,16 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   });
   const finished = (job: { task_identifier: string; payload: unknown }, error: unknown) =>
     events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: error === null ? null : error instanceof Error ? error : new Error(String(error)) });
+  let running = true;
+  let stopping: Promise<void> | null = null;
+  // The runner's promise settles when it stops for any reason, a lost LISTEN connection it gave up on included.
+  runner.promise.then(
+    () => (running = false),
+    (error: unknown) => {
+      running = false;
+      logger.error('the job runner stopped with an error: no page will be sent until the backend restarts', { error });
+    },
+  );
   runner.events.on('job:success', ({ job }) => finished(job, null));
   runner.events.on('job:error', ({ job, error }) => finished(job, error));
 
@@ -102,11 +114,14 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   logger.info('notification worker started', { concurrency: policy.concurrency });
   return {
     events,
+    running: () => running,
     sweep,
-    stop: async () => {
-      clearInterval(timer);
-      await runner.stop();
-    },
+    // Once: a second call (a test, then close()) waits for the first; a runner that already ended is not stopped again.
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(timer);
+        if (running) await runner.stop();
+      })()),
   };
 }
 

@@ -21,6 +21,7 @@ export interface TestConfigOptions {
   notify?: Partial<BackendConfig['notify']>;
   pagingLimits?: Partial<BackendConfig['pagingLimits']>;
   contactCacheTtlMs?: number;
+  healthMaxBacklogAgeMs?: number;
   twilio?: BackendConfig['twilio'];
   email?: BackendConfig['email'];
 }
@@ -41,6 +42,7 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...options.notify },
     pagingLimits: { perUser: 1000, perTenant: 10_000, perRecipient: 10_000, globalPerMinute: 100_000, windowMs: 60_000, ...options.pagingLimits },
     contactCacheTtlMs: options.contactCacheTtlMs ?? 86_400_000,
+    healthMaxBacklogAgeMs: options.healthMaxBacklogAgeMs ?? 120_000,
     dataDir: '.data',
     log: { level: 'debug', format: 'json' },
   };

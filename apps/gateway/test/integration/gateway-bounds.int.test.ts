@@ -1,18 +1,21 @@
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { sendJson, signSlackRequest, slashCommandBody, spawnService, startFakeSlackApi, type FakeSlackApi, type ServiceProcess } from '@klaxon/testing';
+import { freePort, sendJson, signSlackRequest, slashCommandBody, spawnService, startFakeSlackApi, type FakeSlackApi, type ServiceProcess } from '@klaxon/testing';
 import { SLACK_BODY_LIMIT_BYTES } from '../../src/app';
 import { alertAnswer, SERVICE_KEY, SIGNING_SECRET, sendSlashCommand, startGatewayStack, startStubBackend, type GatewayStack } from './harness';
 
 /** The built gateway (apps/gateway/dist/main.js, as supervisord runs it) in its own process. */
-function spawnGateway(backendUrl: string, slack: FakeSlackApi): Promise<ServiceProcess> {
+async function spawnGateway(backendUrl: string, slack: FakeSlackApi): Promise<ServiceProcess> {
+  // Not the default 9091: other gateways (other test files, other checkouts) may be running on this host.
+  const metricsPort = await freePort();
   return spawnService({
     name: 'gateway',
     main: path.resolve(__dirname, '../../dist/main.js'),
     env: (port) => ({
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
+      GATEWAY_METRICS_PORT: String(metricsPort),
       BACKEND_URL: backendUrl,
       INTERNAL_SERVICE_KEYS: SERVICE_KEY,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,

@@ -4,12 +4,15 @@ import { createLogger, type Logger } from '@klaxon/logger';
 import { alertFixture, closeNow, interactionBody, listenOnLoopback, readBody, signSlackRequest, slashCommandBody, startFakeSlackApi, targetFixture, type FakeSlackApi, type SlashCommandFields } from '@klaxon/testing';
 import { createGateway, type Gateway, type GatewayDependencies } from '../../src/app';
 import { BackendClient } from '../../src/backend-client';
+import { createGatewayMetrics } from '../../src/metrics';
 
 export const SIGNING_SECRET = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6';
 export const SERVICE_KEY = 'gateway-test-key-0123456789abcdef';
 
 export interface GatewayHarness {
   url: string;
+  /** The metrics listener (loopback), as main.ts runs it on GATEWAY_METRICS_PORT. */
+  metricsUrl: string;
   gateway: Gateway;
   backend: BackendClient;
   logLines(): string[];
@@ -32,7 +35,8 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const logger: Logger = createLogger({ service: 'gateway', level: 'debug', format: 'json', stream });
-  const backend = new BackendClient({ baseUrl: backendUrl, serviceKey: SERVICE_KEY, timeoutMs: backendTimeoutMs, logger });
+  const metrics = createGatewayMetrics();
+  const backend = new BackendClient({ baseUrl: backendUrl, serviceKey: SERVICE_KEY, timeoutMs: backendTimeoutMs, logger, recorder: metrics.recorder });
   const ids = botIds === undefined ? { botId: 'BTEST', botUserId: 'UBOT' } : botIds;
   const gateway = await createGateway({
     config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: slackApiUrl, ...(ids ?? {}) } },
@@ -40,16 +44,21 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
     backend,
     pageRetryBudgetMs,
     serverTimeouts,
+    metrics,
+    version: 'test',
   });
   const url = await listenOnLoopback(gateway.server);
+  const metricsUrl = await listenOnLoopback(gateway.metricsServer);
   return {
     url,
+    metricsUrl,
     gateway,
     backend,
     logLines: () => [...lines],
     close: async () => {
       backend.close();
       await closeNow(gateway.server);
+      if (gateway.metricsServer.listening) await closeNow(gateway.metricsServer);
     },
   };
 }

@@ -86,6 +86,7 @@ describe('POST /slack/events: requests that are not from Slack', () => {
     ['GET', '/slack/events'],
     ['POST', '/alert'],
     ['GET', '/health'],
+    ['GET', '/metrics'],
   ])('answers 404 to %s %s', async (method, path) => {
     const res = await fetch(`${gateway.url}${path}`, { method });
     expect(res.status).toBe(404);

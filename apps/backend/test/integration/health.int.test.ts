@@ -1,0 +1,64 @@
+import request from 'supertest';
+import { DATABASE_CONNECT_TIMEOUT_MS } from '@klaxon/config';
+import { addJob } from '../../src/notify/job-queue';
+import { startBackendHarness, startUnreachableBackend, type BackendHarness } from './helpers';
+
+describe('GET /health tells whether the backend can page', () => {
+  it('answers 503 within seconds when PostgreSQL is down, and says so', async () => {
+    const down = await startUnreachableBackend();
+    try {
+      const started = Date.now();
+      const res = await request(down.app).get('/health').expect(503);
+      // Bounded by the pool's connect timeout, never by a hung query.
+      expect(Date.now() - started).toBeLessThan(DATABASE_CONNECT_TIMEOUT_MS + 2000);
+      expect(res.body).toMatchObject({ status: 'unhealthy', db: 'down', jobs: { depth: null, oldest_due_age_s: null } });
+      expect(res.body.problems).toEqual(['PostgreSQL does not answer: alerts cannot be stored nor pages sent']);
+    } finally {
+      await down.close();
+    }
+  });
+
+  describe('with the job runner', () => {
+    let backend: BackendHarness;
+    beforeAll(async () => {
+      backend = await startBackendHarness();
+    });
+    afterAll(() => backend.close());
+
+    it('is healthy while the runner runs, naming each channel and its provider', async () => {
+      await backend.backend.startWorker();
+      const res = await request(backend.app).get('/health').expect(200);
+      expect(res.body).toMatchObject({ status: 'healthy', db: 'up', problems: [], version: 'test', jobs: { worker: 'running', depth: expect.any(Number), max_backlog_age_s: 120 } });
+      // No Twilio and no SMTP configured here: every page would only be logged, and /health says so.
+      expect(res.body.channels).toMatchObject({ whatsapp: 'log', sms: 'log', voice: 'log', email: 'log' });
+    });
+
+    it('answers 503 once the runner has stopped', async () => {
+      const worker = await backend.backend.startWorker();
+      await worker.stop();
+      const res = await request(backend.app).get('/health').expect(503);
+      expect(res.body).toMatchObject({ status: 'unhealthy', db: 'up', jobs: { worker: 'stopped' } });
+      expect(res.body.problems).toEqual(['the job runner has stopped: no page, retry or escalation will be sent']);
+    });
+  });
+
+  describe('with a backlog', () => {
+    let backend: BackendHarness;
+    beforeAll(async () => {
+      backend = await startBackendHarness({ healthMaxBacklogAgeMs: 60_000 });
+    });
+    afterAll(() => backend.close());
+
+    it('counts a delayed job as not late, then answers 503 once a due job has waited longer than HEALTH_MAX_BACKLOG_AGE', async () => {
+      const alertId = '00000000-0000-0000-0000-000000000000';
+      await backend.db.tx((t) => addJob(t, 'escalate', { alertId, round: 1 }, { runAt: new Date(Date.now() + 600_000) }));
+      const waiting = await request(backend.app).get('/health').expect(200);
+      expect(waiting.body.jobs).toEqual({ worker: 'not_started', depth: 1, oldest_due_age_s: 0, max_backlog_age_s: 60 });
+
+      await backend.db.tx((t) => addJob(t, 'slack-message', { alertId }, { runAt: new Date(Date.now() - 90_000) }));
+      const late = await request(backend.app).get('/health').expect(503);
+      expect(late.body.jobs.oldest_due_age_s).toBeGreaterThanOrEqual(89);
+      expect(late.body.problems).toEqual([expect.stringMatching(/^the oldest due job has waited 9\d s \(HEALTH_MAX_BACKLOG_AGE: 60 s\): pages are late$/)]);
+    });
+  });
+});
