@@ -24,6 +24,8 @@ import {
   type AlertStatsDto,
   type AlertTargetDto,
   type ContactDto,
+  type ContactImportDto,
+  CONTACT_CSV_COLUMNS,
   type ErrorBody,
   type ErrorCode,
   type TransitionConflictBody,
@@ -31,6 +33,7 @@ import {
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
+import { CSV_MEDIA_TYPE, exportQuerySchema, IMPORT_BODY_LIMIT_BYTES, importQuerySchema } from './contacts.routes';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
 // parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
@@ -136,6 +139,7 @@ type SchemaName =
   | 'TransitionRequest'
   | 'Contact'
   | 'UpsertContactRequest'
+  | 'ContactImport'
   | 'Health';
 const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
@@ -272,6 +276,33 @@ const schemas: Record<SchemaName, JsonSchema> = {
     'How Klaxon reaches a Slack user of a tenant.',
   ),
   UpsertContactRequest: fromZod(upsertContactRequestSchema),
+  ContactImport: dtoSchema<ContactImportDto>(
+    {
+      tenant_id: { type: 'string' },
+      dry_run: { type: 'boolean', description: 'True: nothing was written; the counts say what an import would do.' },
+      rows: { type: 'integer', minimum: 0, description: 'Data rows read (header and blank lines not counted).' },
+      imported: { type: 'integer', minimum: 0, description: 'Rows written (or to be written): new contacts and changed ones.' },
+      unchanged: { type: 'integer', minimum: 0, description: 'Valid rows equal to what is stored.' },
+      kept_self: { type: 'integer', minimum: 0, description: 'Valid rows left alone because the person set their own number (`overwrite=self` replaces it).' },
+      skipped: { type: 'integer', minimum: 0, description: 'Rows refused; each has at least one entry in `errors`.' },
+      errors: {
+        type: 'array',
+        maxItems: 1000,
+        description: 'The first 1,000 problems, by line. No cell value is echoed.',
+        items: {
+          type: 'object',
+          properties: {
+            line: { type: 'integer', minimum: 1, description: 'The line of the file (the header is line 1).' },
+            column: nullable({ type: 'string', enum: [...CONTACT_CSV_COLUMNS], description: 'The column to fix; null when the whole line is malformed.' }),
+            reason: { type: 'string' },
+          },
+          required: ['line', 'column', 'reason'],
+          additionalProperties: false,
+        },
+      },
+    },
+    'The outcome of a directory import.',
+  ),
   Health: dtoSchema<HealthBody>({
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
@@ -288,6 +319,8 @@ const responses = {
   GatewayOnly: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header is missing, matches no configured key, or is a key bound to a tenant: this route is the gateway’s.`),
   NotFound: errorResponse('not_found', 'No such alert or tenant, or one this service key may not see.'),
   PayloadTooLarge: errorResponse('payload_too_large', 'The body is larger than the configured limit (256 kB by default).'),
+  CsvTooLarge: errorResponse('payload_too_large', `The CSV is larger than ${IMPORT_BODY_LIMIT_BYTES / 1024 / 1024} MB; split it and import the parts.`),
+  NotCsv: errorResponse('unsupported_media_type', `The body is not sent as \`${CSV_MEDIA_TYPE}\`.`),
   InvalidField: errorResponse('invalid_field', 'A field, parameter, query value or the `x-request-id` header is invalid; the detail names it and what was expected.'),
   InvalidRequestId: errorResponse('invalid_field', 'The `x-request-id` header is malformed (the detail names it); send a valid one, or none.'),
   RateLimited: errorResponse('rate_limited', 'Too many alerts from this Slack user or tenant in the window, or from all tenants together in the last minute (PAGE_LIMIT_*); `Retry-After` says how long to wait.'),
@@ -497,6 +530,57 @@ const paths: Record<string, PathItem> = {
       tags: [CONTACT_TAG],
       responses: {
         '200': json('The contact, phone and email masked.', schemaRef('Contact')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/contacts/import': {
+    post: {
+      operationId: 'importContacts',
+      summary: 'Import a contact directory (CSV)',
+      description:
+        `\`${CSV_MEDIA_TYPE}\` with a header line naming some of the columns ${CONTACT_CSV_COLUMNS.join(', ')} (\`slack_user_id\` required), up to ${IMPORT_BODY_LIMIT_BYTES / 1024 / 1024} MB. ` +
+        'Every row is checked with the rules of `PUT /contacts` (phone to E.164, email, channels separated by `;`, IANA time zone); an empty cell keeps what is stored. ' +
+        'The valid rows are written in one transaction and the others listed by line and column; the answer is 200 either way. ' +
+        'Imported numbers replace a copy of the Slack profile number, never one the person set themselves unless `overwrite=self`; imported rows get source `import`.',
+      tags: [CONTACT_TAG],
+      parameters: parametersOf('query', importQuerySchema, {
+        tenant_id: 'The tenant whose directory this is; a key bound to a tenant may import only its own.',
+        dry_run: '`true`: check and count, write nothing.',
+        overwrite: '`self`: replace numbers (and fields) people set themselves too.',
+      }),
+      requestBody: {
+        required: true,
+        content: {
+          [CSV_MEDIA_TYPE]: {
+            schema: { type: 'string' },
+            example: `${CONTACT_CSV_COLUMNS.join(',')}\nU024BE7LH,Jane Doe,+44 20 7946 0958,jane@example.com,whatsapp;voice;email,Europe/London\n`,
+          },
+        },
+      },
+      responses: {
+        '200': json('What was imported (or would be, on a dry run), and the refused lines.', schemaRef('ContactImport')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '413': responseRef('CsvTooLarge'),
+        '415': responseRef('NotCsv'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/contacts/export': {
+    get: {
+      operationId: 'exportContacts',
+      summary: 'Export a contact directory (CSV)',
+      description: 'The tenant’s contacts in the import’s format, numbers and addresses in full (the operator’s own data; `Cache-Control: no-store`). Quiet hours are not part of the file.',
+      tags: [CONTACT_TAG],
+      parameters: parametersOf('query', exportQuerySchema, { tenant_id: 'The tenant; a key bound to a tenant may export only its own.' }),
+      responses: {
+        '200': { description: 'The directory, header first.', content: { [CSV_MEDIA_TYPE]: { schema: { type: 'string' } } } },
         '401': responseRef('Unauthorized'),
         '404': responseRef('NotFound'),
         '422': responseRef('InvalidField'),
