@@ -13,6 +13,8 @@ import type { PagingLimits } from './http/paging-rate-limit';
 import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id.middleware';
 import { requireServiceKey } from './http/service-key.middleware';
+import { pagerDutyRouter } from './integrations/pagerduty/pagerduty.routes';
+import type { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import type { BackendMetrics } from './metrics';
 
 export interface AppDependencies {
@@ -25,11 +27,12 @@ export interface AppDependencies {
   bodyLimit?: string;
   alerts: AlertService;
   contacts: ContactService;
+  pagerDuty: PagerDutyService;
   pagingLimits: PagingLimits;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagerDuty, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -61,6 +64,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
   app.use(express.json({ limit: bodyLimit }));
   app.use(alertsRouter({ alerts, metrics, pagingLimits }));
   app.use(contactsRouter({ contacts }));
+  app.use(pagerDutyRouter({ pagerDuty }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

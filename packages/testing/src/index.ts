@@ -12,3 +12,4 @@ export * from './text-cases';
 export * from './service-process';
 export * from './fake-smtp-server';
 export * from './movable-clock';
+export * from './fake-pagerduty-server';

@@ -33,6 +33,7 @@ import {
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
+import { pagerDutySettingsRequestSchema, type PagerDutySettingsDto } from '../integrations/pagerduty/pagerduty.routes';
 import { CSV_MEDIA_TYPE, exportQuerySchema, IMPORT_BODY_LIMIT_BYTES, importQuerySchema } from './contacts.routes';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
@@ -140,6 +141,8 @@ type SchemaName =
   | 'Contact'
   | 'UpsertContactRequest'
   | 'ContactImport'
+  | 'PagerDutySettings'
+  | 'PagerDutySettingsRequest'
   | 'Health';
 const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
@@ -303,6 +306,16 @@ const schemas: Record<SchemaName, JsonSchema> = {
     },
     'The outcome of a directory import.',
   ),
+  PagerDutySettings: dtoSchema<PagerDutySettingsDto>(
+    {
+      tenant_id: { type: 'string' },
+      routing_key: { type: 'string', description: 'Masked: only the last four characters are shown.' },
+      min_severity: { type: 'string', enum: [...SEVERITIES], description: 'Alerts of this severity or above are sent to PagerDuty.' },
+      updated_at: timestamp('When the settings were last written.'),
+    },
+    'A tenant’s PagerDuty Events API v2 settings.',
+  ),
+  PagerDutySettingsRequest: fromZod(pagerDutySettingsRequestSchema),
   Health: dtoSchema<HealthBody>({
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
@@ -331,6 +344,7 @@ const responses = {
 const ALERT_TAG = 'alerts';
 const CONTACT_TAG = 'contacts';
 const OPS_TAG = 'operations';
+const INTEGRATION_TAG = 'integrations';
 const PUBLIC: Record<string, string[]>[] = [];
 
 const alertRefParameters: Parameter[] = [
@@ -588,6 +602,43 @@ const paths: Record<string, PathItem> = {
       },
     },
   },
+  '/integrations/pagerduty/{tenant_id}': {
+    put: {
+      operationId: 'setPagerDuty',
+      summary: 'Send a tenant’s serious alerts to PagerDuty',
+      description:
+        'An alert of `min_severity` or above (default `critical`) is sent to PagerDuty’s Events API v2 as a `trigger` event (dedup key: the alert id; severity critical→critical, high→error, medium→warning, low→info), and its acknowledgement and resolution follow as `acknowledge` and `resolve`. ' +
+        'Sent by durable jobs: 429, 5xx and timeouts are retried with backoff, a 400 is not and is said in the alert’s Slack thread and its events. Replaces earlier settings.',
+      tags: [INTEGRATION_TAG],
+      parameters: parametersOf('path', z.object({ tenant_id: tenantIdSchema }), { tenant_id: 'The tenant; a key bound to a tenant may set only its own.' }),
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: schemaRef('PagerDutySettingsRequest'), example: { routing_key: 'R0123456789abcdef0123456789ABCDE', min_severity: 'high' } } },
+      },
+      responses: {
+        '200': json('The settings as stored, key masked.', schemaRef('PagerDutySettings')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '413': responseRef('PayloadTooLarge'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+    get: {
+      operationId: 'getPagerDuty',
+      summary: 'Show a tenant’s PagerDuty settings (key masked)',
+      tags: [INTEGRATION_TAG],
+      parameters: parametersOf('path', z.object({ tenant_id: tenantIdSchema }), { tenant_id: 'The tenant; a key bound to a tenant may read only its own.' }),
+      responses: {
+        '200': json('The settings, key masked.', schemaRef('PagerDutySettings')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
   '/health': {
     get: {
       operationId: 'getHealth',
@@ -645,6 +696,7 @@ export const openApiDocument: OpenApiDocument = {
   tags: [
     { name: ALERT_TAG, description: 'The alert life cycle: raise, list, acknowledge, resolve, audit, count.' },
     { name: OPS_TAG, description: 'Public, for operators and tools: health, metrics, this document.' },
+    { name: INTEGRATION_TAG, description: 'Other systems Klaxon hands alerts to (PagerDuty).' },
   ],
   paths,
   components: {

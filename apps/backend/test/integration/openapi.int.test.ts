@@ -377,6 +377,20 @@ describe('POST /contacts/import and GET /contacts/export', () => {
   });
 });
 
+describe('PUT and GET /integrations/pagerduty/{tenant_id}', () => {
+  const path = '/integrations/pagerduty/{tenant_id}';
+  it('answers 404 before settings exist, 200 with the key masked after, 422 for a bad key, 404 to another tenant’s key', async () => {
+    expectConforms(await internal('get', `/integrations/pagerduty/${TENANT}`).expect(404), 'get', path);
+    expectConforms(await internal('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'R0123456789abcdef0123456789ABCDE' }).expect(200), 'put', path);
+    const res = await internal('get', `/integrations/pagerduty/${TENANT}`).expect(200);
+    expectConforms(res, 'get', path);
+    expect(res.body).toMatchObject({ routing_key: `${'*'.repeat(28)}BCDE`, min_severity: 'critical' });
+    expectConforms(await internal('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'short' }).expect(422), 'put', path);
+    expectConforms(await internal('get', '/integrations/pagerduty/-bad').expect(422), 'get', path);
+    expectConforms(await acme('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'R0123456789abcdef0123456789ABCDE' }).expect(404), 'put', path);
+  });
+});
+
 describe('public routes', () => {
   it('GET /health answers 200 healthy without a key', async () => {
     expectConforms(await request(backend.app).get('/health').expect(200), 'get', '/health');
