@@ -687,7 +687,7 @@ export const openApiDocument: OpenApiDocument = {
   info: {
     title: 'Klaxon backend',
     // The version of this description, not of the build; bump it when a route or a body changes shape.
-    version: '1.1.0',
+    version: '1.2.0',
     description:
       'Private alert service behind the Slack gateway. JSON in, JSON out. Every error is `{error, detail}`; any route may also answer 500 `internal` on an unexpected failure. Every response carries `x-request-id`: the caller’s, or one made when none was sent; a malformed one is refused with 422 on every route.',
   },
