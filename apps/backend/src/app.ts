@@ -15,6 +15,8 @@ import type { AlertmanagerService } from './integrations/alertmanager.service';
 import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id.middleware';
 import { requireServiceKey } from './http/service-key.middleware';
+import { pagerDutyRouter } from './integrations/pagerduty/pagerduty.routes';
+import type { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import type { BackendMetrics } from './metrics';
 
 export interface AppDependencies {
@@ -30,11 +32,12 @@ export interface AppDependencies {
   alerts: AlertService;
   contacts: ContactService;
   alertmanager: AlertmanagerService;
+  pagerDuty: PagerDutyService;
   pagingLimits: PagingLimits;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagerDuty, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -69,6 +72,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(alertsRouter({ alerts, metrics, limiter }));
   app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
   app.use(contactsRouter({ contacts }));
+  app.use(pagerDutyRouter({ pagerDuty }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

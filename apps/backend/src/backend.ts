@@ -2,7 +2,7 @@ import type express from 'express';
 import type { BackendConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import { createApp } from './app';
-import { AlertService } from './alerts/alert.service';
+import { AlertService, withFollowers } from './alerts/alert.service';
 import { AlertmanagerService } from './integrations/alertmanager.service';
 import { systemClock, type Clock } from './clock';
 import { ContactResolver } from './contacts/contact-resolver';
@@ -11,6 +11,7 @@ import { createSlackDirectory, type SlackDirectory } from './contacts/slack-dire
 import { closeDatabase, createDatabase, type Database } from './db/database';
 import type { Failpoints } from './failpoints';
 import type { WorkerState } from './http/health.routes';
+import { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import { createBackendMetrics, type BackendMetrics } from './metrics';
 import { createChannelRegistry } from './notify/channels/create-channel-registry';
 import type { ChannelRegistry } from './notify/channels/channel-registry';
@@ -51,6 +52,7 @@ export interface Backend {
   deliveries: DeliveryService;
   escalations: EscalationService;
   messages: AlertMessageWorker;
+  pagerDuty: PagerDutyService;
   /** Starts the job runner (deliveries, escalations, channel messages); a backend may serve HTTP without it. */
   startWorker(): Promise<NotificationWorker>;
   /** Stops the worker (if started), then closes the database unless it was given. */
@@ -104,7 +106,18 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const messages = new AlertMessageWorker({ db, poster, logger, clock });
   const directory = overrides.directory ?? createSlackDirectory({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
-  const alerts = new AlertService({ db, logger, targets, hooks: new PagingScheduler({ policy: notify, registry, deliveries, clock }) });
+  const pagerDuty = new PagerDutyService({
+    db,
+    logger,
+    clock,
+    notices,
+    eventsUrl: config.pagerDutyEventsUrl,
+    maxAttempts: notify.maxAttempts,
+    retryBaseMs: notify.retryBaseMs,
+    ...(overrides.random ? { random: overrides.random } : {}),
+  });
+  const paging = new PagingScheduler({ policy: notify, registry, deliveries, clock });
+  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty) });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
   const alertmanager = new AlertmanagerService({ alerts, logger });
   let worker: NotificationWorker | null = null;
@@ -125,6 +138,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     alerts,
     contacts,
     alertmanager,
+    pagerDuty,
   });
 
   return {
@@ -137,9 +151,11 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     deliveries,
     escalations,
     messages,
+    pagerDuty,
     startWorker: async () => {
       workerStarted = true;
-      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, policy: notify, ...overrides.sweeper });
+      const integrationTasks = { 'pagerduty-event': (payload: unknown) => pagerDuty.sync((payload as { alertId: string }).alertId) };
+      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, policy: notify, integrationTasks, ...overrides.sweeper });
       return worker;
     },
     close: async () => {

@@ -79,6 +79,8 @@ export interface BackendConfig {
   twilio: TwilioConfig | null;
   /** null: no SMTP relay, email pages go to the log channel. */
   email: EmailConfig | null;
+  /** PagerDuty's Events API v2 base (events go to `/v2/enqueue`); tests point it at a local fake. */
+  pagerDutyEventsUrl: string;
   defaultPhoneRegion: string;
   notify: NotifyConfig;
   pagingLimits: PagingLimitsConfig;
@@ -150,6 +152,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
         }
       : null,
     email: data.SMTP_URL ? { smtpUrl: data.SMTP_URL, from: data.EMAIL_FROM!.trim() } : null,
+    pagerDutyEventsUrl: data.PAGERDUTY_EVENTS_URL.replace(/\/+$/, ''),
     defaultPhoneRegion: data.DEFAULT_PHONE_REGION,
     notify: {
       escalateAfterMs: data.ESCALATE_AFTER,

@@ -99,6 +99,7 @@ export const backendEnvSchema = z.object({
   TWILIO_API_BASE_URL: httpUrl.optional(),
   SMTP_URL: smtpUrl.optional(),
   EMAIL_FROM: emailFrom.optional(),
+  PAGERDUTY_EVENTS_URL: httpUrl.default('https://events.pagerduty.com'),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'a two-letter region code such as US or GB').default('US'),
   ESCALATE_AFTER: duration('24h').pipe(z.number().min(1000, 'at least 1s').max(86_400_000, 'at most 24h')).default(300_000),
   ESCALATION_ROUNDS: z.coerce.number().int().min(0).max(10).default(3),

@@ -135,6 +135,35 @@ export interface ContactDto {
   updated_at: string;
 }
 
+/** The columns of a contact directory CSV (import and export), in this order on export. */
+export const CONTACT_CSV_COLUMNS = ['slack_user_id', 'name', 'phone', 'email', 'channels', 'time_zone'] as const;
+export type ContactCsvColumn = (typeof CONTACT_CSV_COLUMNS)[number];
+
+/** One refused line of a contact import: the file's line (header = 1), the column when one is to blame, why. */
+export interface ContactImportErrorDto {
+  line: number;
+  column: ContactCsvColumn | null;
+  reason: string;
+}
+
+/** The answer of `POST /contacts/import`: what happened (or, on a dry run, would happen) to every data row. */
+export interface ContactImportDto {
+  tenant_id: string;
+  dry_run: boolean;
+  /** Data rows read (the header and blank lines not counted). */
+  rows: number;
+  /** Rows written: new contacts or changed ones. */
+  imported: number;
+  /** Valid rows equal to what is stored: nothing to write. */
+  unchanged: number;
+  /** Valid rows left alone because the person set their number themselves (`overwrite=self` replaces it). */
+  kept_self: number;
+  /** Rows refused; each has at least one entry in `errors`. */
+  skipped: number;
+  /** The first 1,000 problems, by line. */
+  errors: ContactImportErrorDto[];
+}
+
 /** The actor string of a Slack user, and back: one spelling everywhere. */
 export const slackActor = (userId: string): string => `slack:${userId}`;
 export const slackUserOfActor = (actor: string | null): string | null =>

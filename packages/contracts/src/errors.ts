@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   'not_found',
   'invalid_transition',
   'payload_too_large',
+  'unsupported_media_type',
   'invalid_field',
   'rate_limited',
   'database_unavailable',

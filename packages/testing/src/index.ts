@@ -13,3 +13,4 @@ export * from './service-process';
 export * from './fake-smtp-server';
 export * from './movable-clock';
 export * from './prometheus-text';
+export * from './fake-pagerduty-server';

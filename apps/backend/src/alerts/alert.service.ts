@@ -47,6 +47,22 @@ export interface AlertHooks {
   transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void>;
 }
 
+/** Hooks that follow an alert's changes without a say in its targets (integrations such as PagerDuty). */
+export type AlertFollower = Pick<AlertHooks, 'raised' | 'transitioned'>;
+
+/** The paging hooks, then each follower, in the same transaction: all of their work commits or none. */
+export function withFollowers(hooks: AlertHooks, ...followers: AlertFollower[]): AlertHooks {
+  return {
+    planTargets: (alert) => hooks.planTargets(alert),
+    raised: async (t, alert) => {
+      for (const hook of [hooks, ...followers]) await hook.raised(t, alert);
+    },
+    transitioned: async (t, alert, action) => {
+      for (const hook of [hooks, ...followers]) await hook.transitioned(t, alert, action);
+    },
+  };
+}
+
 const NO_HOOKS: AlertHooks = { planTargets: (alert) => alert.targets, raised: async () => {}, transitioned: async () => {} };
 
 // Thrown inside the transaction to roll back the number it allocated when a unique rule refused the row.

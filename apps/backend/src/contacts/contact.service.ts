@@ -3,7 +3,10 @@ import type { Queryable } from '../db/database';
 import { NotFoundError, ValidationError } from '../errors';
 import type { Contact } from './contact';
 import type { QuietHours } from './quiet-hours';
-import { findContact, upsertContact } from './contact.repository';
+import type { Readable } from 'node:stream';
+import { contactsToCsv } from './contact-csv';
+import { importContacts, type ImportOptions, type ImportResult } from './contact-import';
+import { findContact, listContacts, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
 
 /** What a person changes about themselves; unset fields stay as stored, `null` clears one. */
@@ -58,6 +61,16 @@ export class ContactService {
   /** `/alert phone <number>`: only the number (and a name when given) changes. */
   async setOwnPhone(tenantId: string, slackUserId: string, rawPhone: string, name?: string): Promise<Contact> {
     return this.update(tenantId, slackUserId, { phone: rawPhone, name });
+  }
+
+  /** A directory CSV for the tenant: valid rows in one transaction (none on a dry run), the others by line. */
+  async importCsv(tenantId: string, csv: Readable | string, options: ImportOptions): Promise<ImportResult> {
+    return importContacts(this.db, this.defaultRegion, tenantId, csv, options);
+  }
+
+  /** The tenant's directory in the import's CSV format, numbers in full: the operator's own data. */
+  async exportCsv(tenantId: string): Promise<Iterable<string>> {
+    return contactsToCsv(await listContacts(this.db, tenantId));
   }
 
   async get(tenantId: string, slackUserId: string): Promise<Contact> {

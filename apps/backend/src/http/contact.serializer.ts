@@ -1,4 +1,5 @@
-import type { ContactDto } from '@klaxon/contracts';
+import type { ContactDto, ContactImportDto } from '@klaxon/contracts';
+import type { ImportResult } from '../contacts/contact-import';
 import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Contact } from '../contacts/contact';
 
@@ -15,5 +16,19 @@ export function toContactDto(contact: Contact): ContactDto {
     quiet_hours: contact.quietHours ? { start: contact.quietHours.start, end: contact.quietHours.end } : null,
     source: contact.source,
     updated_at: contact.updatedAt.toISOString(),
+  };
+}
+
+/** The wire shape of an import's outcome; line errors carry no cell values, so no number is echoed. */
+export function toContactImportDto(tenantId: string, dryRun: boolean, result: ImportResult): ContactImportDto {
+  return {
+    tenant_id: tenantId,
+    dry_run: dryRun,
+    rows: result.rows,
+    imported: result.imported,
+    unchanged: result.unchanged,
+    kept_self: result.keptSelf,
+    skipped: result.skipped,
+    errors: result.errors,
   };
 }

@@ -24,6 +24,8 @@ import {
   type AlertStatsDto,
   type AlertTargetDto,
   type ContactDto,
+  type ContactImportDto,
+  CONTACT_CSV_COLUMNS,
   type ErrorBody,
   type ErrorCode,
   type TransitionConflictBody,
@@ -33,6 +35,8 @@ import { alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHa
 import { SUMMARY_THRESHOLD } from '../integrations/alertmanager';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
+import { pagerDutySettingsRequestSchema, type PagerDutySettingsDto } from '../integrations/pagerduty/pagerduty.routes';
+import { CSV_MEDIA_TYPE, exportQuerySchema, IMPORT_BODY_LIMIT_BYTES, importQuerySchema } from './contacts.routes';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
 // parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
@@ -140,6 +144,9 @@ type SchemaName =
   | 'UpsertContactRequest'
   | 'AlertmanagerWebhook'
   | 'AlertmanagerOutcome'
+  | 'ContactImport'
+  | 'PagerDutySettings'
+  | 'PagerDutySettingsRequest'
   | 'Health';
 const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
@@ -298,6 +305,43 @@ const schemas: Record<SchemaName, JsonSchema> = {
     },
     'What one Alertmanager webhook did; every alert of the payload is in exactly one list.',
   ),
+  ContactImport: dtoSchema<ContactImportDto>(
+    {
+      tenant_id: { type: 'string' },
+      dry_run: { type: 'boolean', description: 'True: nothing was written; the counts say what an import would do.' },
+      rows: { type: 'integer', minimum: 0, description: 'Data rows read (header and blank lines not counted).' },
+      imported: { type: 'integer', minimum: 0, description: 'Rows written (or to be written): new contacts and changed ones.' },
+      unchanged: { type: 'integer', minimum: 0, description: 'Valid rows equal to what is stored.' },
+      kept_self: { type: 'integer', minimum: 0, description: 'Valid rows left alone because the person set their own number (`overwrite=self` replaces it).' },
+      skipped: { type: 'integer', minimum: 0, description: 'Rows refused; each has at least one entry in `errors`.' },
+      errors: {
+        type: 'array',
+        maxItems: 1000,
+        description: 'The first 1,000 problems, by line. No cell value is echoed.',
+        items: {
+          type: 'object',
+          properties: {
+            line: { type: 'integer', minimum: 1, description: 'The line of the file (the header is line 1).' },
+            column: nullable({ type: 'string', enum: [...CONTACT_CSV_COLUMNS], description: 'The column to fix; null when the whole line is malformed.' }),
+            reason: { type: 'string' },
+          },
+          required: ['line', 'column', 'reason'],
+          additionalProperties: false,
+        },
+      },
+    },
+    'The outcome of a directory import.',
+  ),
+  PagerDutySettings: dtoSchema<PagerDutySettingsDto>(
+    {
+      tenant_id: { type: 'string' },
+      routing_key: { type: 'string', description: 'Masked: only the last four characters are shown.' },
+      min_severity: { type: 'string', enum: [...SEVERITIES], description: 'Alerts of this severity or above are sent to PagerDuty.' },
+      updated_at: timestamp('When the settings were last written.'),
+    },
+    'A tenant’s PagerDuty Events API v2 settings.',
+  ),
+  PagerDutySettingsRequest: fromZod(pagerDutySettingsRequestSchema),
   Health: dtoSchema<HealthBody>({
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
@@ -332,6 +376,8 @@ const responses = {
   GatewayOnly: errorResponse('unauthorized', `The ${SERVICE_KEY_HEADER} header is missing, matches no configured key, or is a key bound to a tenant: this route is the gateway’s.`),
   NotFound: errorResponse('not_found', 'No such alert or tenant, or one this service key may not see.'),
   PayloadTooLarge: errorResponse('payload_too_large', 'The body is larger than the configured limit (256 kB by default).'),
+  CsvTooLarge: errorResponse('payload_too_large', `The CSV is larger than ${IMPORT_BODY_LIMIT_BYTES / 1024 / 1024} MB; split it and import the parts.`),
+  NotCsv: errorResponse('unsupported_media_type', `The body is not sent as \`${CSV_MEDIA_TYPE}\`.`),
   InvalidField: errorResponse('invalid_field', 'A field, parameter, query value or the `x-request-id` header is invalid; the detail names it and what was expected.'),
   InvalidRequestId: errorResponse('invalid_field', 'The `x-request-id` header is malformed (the detail names it); send a valid one, or none.'),
   RateLimited: errorResponse('rate_limited', 'Too many alerts from this Slack user or tenant in the window, or from all tenants together in the last minute (PAGE_LIMIT_*); `Retry-After` says how long to wait.'),
@@ -342,6 +388,7 @@ const responses = {
 const ALERT_TAG = 'alerts';
 const CONTACT_TAG = 'contacts';
 const OPS_TAG = 'operations';
+const INTEGRATION_TAG = 'integrations';
 const PUBLIC: Record<string, string[]>[] = [];
 
 const alertRefParameters: Parameter[] = [
@@ -607,6 +654,94 @@ const paths: Record<string, PathItem> = {
       },
     },
   },
+  '/contacts/import': {
+    post: {
+      operationId: 'importContacts',
+      summary: 'Import a contact directory (CSV)',
+      description:
+        `\`${CSV_MEDIA_TYPE}\` with a header line naming some of the columns ${CONTACT_CSV_COLUMNS.join(', ')} (\`slack_user_id\` required), up to ${IMPORT_BODY_LIMIT_BYTES / 1024 / 1024} MB. ` +
+        'Every row is checked with the rules of `PUT /contacts` (phone to E.164, email, channels separated by `;`, IANA time zone); an empty cell keeps what is stored. ' +
+        'The valid rows are written in one transaction and the others listed by line and column; the answer is 200 either way. ' +
+        'Imported numbers replace a copy of the Slack profile number, never one the person set themselves unless `overwrite=self`; imported rows get source `import`.',
+      tags: [CONTACT_TAG],
+      parameters: parametersOf('query', importQuerySchema, {
+        tenant_id: 'The tenant whose directory this is; a key bound to a tenant may import only its own.',
+        dry_run: '`true`: check and count, write nothing.',
+        overwrite: '`self`: replace numbers (and fields) people set themselves too.',
+      }),
+      requestBody: {
+        required: true,
+        content: {
+          [CSV_MEDIA_TYPE]: {
+            schema: { type: 'string' },
+            example: `${CONTACT_CSV_COLUMNS.join(',')}\nU024BE7LH,Jane Doe,+44 20 7946 0958,jane@example.com,whatsapp;voice;email,Europe/London\n`,
+          },
+        },
+      },
+      responses: {
+        '200': json('What was imported (or would be, on a dry run), and the refused lines.', schemaRef('ContactImport')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '413': responseRef('CsvTooLarge'),
+        '415': responseRef('NotCsv'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/contacts/export': {
+    get: {
+      operationId: 'exportContacts',
+      summary: 'Export a contact directory (CSV)',
+      description: 'The tenant’s contacts in the import’s format, numbers and addresses in full (the operator’s own data; `Cache-Control: no-store`). Quiet hours are not part of the file.',
+      tags: [CONTACT_TAG],
+      parameters: parametersOf('query', exportQuerySchema, { tenant_id: 'The tenant; a key bound to a tenant may export only its own.' }),
+      responses: {
+        '200': { description: 'The directory, header first.', content: { [CSV_MEDIA_TYPE]: { schema: { type: 'string' } } } },
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/integrations/pagerduty/{tenant_id}': {
+    put: {
+      operationId: 'setPagerDuty',
+      summary: 'Send a tenant’s serious alerts to PagerDuty',
+      description:
+        'An alert of `min_severity` or above (default `critical`) is sent to PagerDuty’s Events API v2 as a `trigger` event (dedup key: the alert id; severity critical→critical, high→error, medium→warning, low→info), and its acknowledgement and resolution follow as `acknowledge` and `resolve`. ' +
+        'Sent by durable jobs: 429, 5xx and timeouts are retried with backoff, a 400 is not and is said in the alert’s Slack thread and its events. Replaces earlier settings.',
+      tags: [INTEGRATION_TAG],
+      parameters: parametersOf('path', z.object({ tenant_id: tenantIdSchema }), { tenant_id: 'The tenant; a key bound to a tenant may set only its own.' }),
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: schemaRef('PagerDutySettingsRequest'), example: { routing_key: 'R0123456789abcdef0123456789ABCDE', min_severity: 'high' } } },
+      },
+      responses: {
+        '200': json('The settings as stored, key masked.', schemaRef('PagerDutySettings')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '413': responseRef('PayloadTooLarge'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+    get: {
+      operationId: 'getPagerDuty',
+      summary: 'Show a tenant’s PagerDuty settings (key masked)',
+      tags: [INTEGRATION_TAG],
+      parameters: parametersOf('path', z.object({ tenant_id: tenantIdSchema }), { tenant_id: 'The tenant; a key bound to a tenant may read only its own.' }),
+      responses: {
+        '200': json('The settings, key masked.', schemaRef('PagerDutySettings')),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
   '/health': {
     get: {
       operationId: 'getHealth',
@@ -664,6 +799,7 @@ export const openApiDocument: OpenApiDocument = {
   tags: [
     { name: ALERT_TAG, description: 'The alert life cycle: raise, list, acknowledge, resolve, audit, count.' },
     { name: OPS_TAG, description: 'Public, for operators and tools: health, metrics, this document.' },
+    { name: INTEGRATION_TAG, description: 'Other systems Klaxon hands alerts to (PagerDuty).' },
   ],
   paths,
   components: {

@@ -5,8 +5,12 @@ export interface JobPayloads {
   deliver: { deliveryId: string };
   escalate: { alertId: string; round: number };
   'slack-message': { alertId: string };
+  /** Sends the alert's queued PagerDuty events (integrations/pagerduty). */
+  'pagerduty-event': { alertId: string };
 }
 export type TaskName = keyof JobPayloads;
+/** Tasks an integration brings: createBackend registers their handlers with the worker. */
+export type IntegrationTaskName = 'pagerduty-event';
 
 /**
  * Queues a graphile-worker job inside the caller's transaction, so it exists only if the transaction

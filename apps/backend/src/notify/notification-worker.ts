@@ -8,7 +8,7 @@ import type { DeliveryQueue } from './delivery-queue';
 import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
 import type { DeliveryService } from './delivery.service';
 import type { EscalationService } from './escalation.service';
-import { addJob, deliveryJobKey, type JobPayloads, type TaskName } from './job-queue';
+import { addJob, deliveryJobKey, type IntegrationTaskName, type JobPayloads, type TaskName } from './job-queue';
 
 /** The delivery queue on graphile-worker: one `deliver` job per delivery, keyed so a re-add replaces, never doubles. */
 export const graphileDeliveryQueue: DeliveryQueue = {
@@ -23,6 +23,8 @@ export interface NotificationWorkerOptions {
   escalations: EscalationService;
   messages: AlertMessageWorker;
   policy: NotifyConfig;
+  /** Handlers of the integrations' tasks (PagerDuty), given by createBackend. */
+  integrationTasks: { [T in IntegrationTaskName]: Task };
   /** Connections the job runner may hold (LISTEN + job fetches + completions). */
   poolSize?: number;
   /** Between two sweeps; default half the lease, from 0.5 to 30 s. Tests call `sweep()` themselves instead. */
@@ -62,6 +64,7 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   const { db, logger, policy, deliveries, escalations, messages } = options;
   const events = new EventEmitter<{ finished: [JobFinished] }>();
   const taskList: { [T in TaskName]: Task } = {
+    ...options.integrationTasks,
     deliver: (payload) => deliveries.deliver((payload as JobPayloads['deliver']).deliveryId),
     escalate: (payload) => {
       const { alertId, round } = payload as JobPayloads['escalate'];

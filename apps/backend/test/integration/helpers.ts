@@ -24,6 +24,7 @@ export interface TestConfigOptions {
   healthMaxBacklogAgeMs?: number;
   twilio?: BackendConfig['twilio'];
   email?: BackendConfig['email'];
+  pagerDutyEventsUrl?: string;
 }
 
 /** The configuration a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
@@ -38,6 +39,8 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     slack: { botToken: 'xoxb-test-token', apiUrl: options.slackApiUrl },
     twilio: options.twilio ?? null,
     email: options.email ?? null,
+    // Nothing listens there: a test that sends to PagerDuty starts the fake and says so.
+    pagerDutyEventsUrl: options.pagerDutyEventsUrl ?? 'http://127.0.0.1:9',
     defaultPhoneRegion: 'US',
     notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...options.notify },
     pagingLimits: { perUser: 1000, perTenant: 10_000, perRecipient: 10_000, globalPerMinute: 100_000, windowMs: 60_000, ...options.pagingLimits },

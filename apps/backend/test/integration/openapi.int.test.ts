@@ -102,6 +102,8 @@ const call = (app: ReturnType<typeof createApp>, method: HttpMethod, url: string
 /** The operation's sample request: its URL, and its documented example body when it takes one. */
 const sampleRequest = (app: ReturnType<typeof createApp>, op: DocumentedOperation, key: string | null = SERVICE_KEY) => {
   const req = call(app, op.method, sampleUrl(op), key);
+  const csv = op.operation.requestBody?.content['text/csv']?.example;
+  if (typeof csv === 'string') return req.set('content-type', 'text/csv').send(csv);
   const example = exampleOf(op);
   return example === undefined ? req : req.send(example as object);
 };
@@ -387,6 +389,41 @@ describe('POST /integrations/alertmanager', () => {
     const refused = await send('fp-openapi-429b').expect(429);
     expectConforms(refused, 'post', path);
     expect(refused.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+  });
+});
+
+describe('POST /contacts/import and GET /contacts/export', () => {
+  const csv = (url: string, body: string, key = SERVICE_KEY) => call(backend.app, 'post', url, key).set('content-type', 'text/csv').send(body);
+  it('answers 200 with counts and line errors (the documented example too), then the CSV on export', async () => {
+    const op = operationAt('post', '/contacts/import');
+    expectConforms(await sampleRequest(backend.app, op).expect(200), 'post', '/contacts/import');
+    const res = await csv(`/contacts/import?tenant_id=${TENANT}&dry_run=true`, 'slack_user_id,phone\nU0CSV1,+14155550101\nnobody,12\n').expect(200);
+    expectConforms(res, 'post', '/contacts/import');
+    expect(res.body).toMatchObject({ dry_run: true, imported: 1, skipped: 1, errors: [{ line: 3, column: 'slack_user_id' }] });
+    expectConforms(await internal('get', `/contacts/export?tenant_id=${TENANT}`).expect(200), 'get', '/contacts/export');
+  });
+
+  it('answers 404 to a key bound to another tenant, 415 to JSON, 413 over the limit, 422 for a bad header or query', async () => {
+    expectConforms(await csv(`/contacts/import?tenant_id=${TENANT}`, 'slack_user_id,phone\n', ACME_KEY).expect(404), 'post', '/contacts/import');
+    expectConforms(await acme('get', `/contacts/export?tenant_id=${TENANT}`).expect(404), 'get', '/contacts/export');
+    expectConforms(await internal('post', `/contacts/import?tenant_id=${TENANT}`).send({ rows: [] }).expect(415), 'post', '/contacts/import');
+    expectConforms(await csv(`/contacts/import?tenant_id=${TENANT}`, `slack_user_id,name\n${'U0BIG,x\n'.repeat(900_000)}`).expect(413), 'post', '/contacts/import');
+    expectConforms(await csv(`/contacts/import?tenant_id=${TENANT}`, 'user,phone\nU0CSV1,+14155550101\n').expect(422), 'post', '/contacts/import');
+    expectConforms(await internal('get', '/contacts/export?tenant_id=-bad').expect(422), 'get', '/contacts/export');
+  });
+});
+
+describe('PUT and GET /integrations/pagerduty/{tenant_id}', () => {
+  const path = '/integrations/pagerduty/{tenant_id}';
+  it('answers 404 before settings exist, 200 with the key masked after, 422 for a bad key, 404 to another tenant’s key', async () => {
+    expectConforms(await internal('get', `/integrations/pagerduty/${TENANT}`).expect(404), 'get', path);
+    expectConforms(await internal('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'R0123456789abcdef0123456789ABCDE' }).expect(200), 'put', path);
+    const res = await internal('get', `/integrations/pagerduty/${TENANT}`).expect(200);
+    expectConforms(res, 'get', path);
+    expect(res.body).toMatchObject({ routing_key: `${'*'.repeat(28)}BCDE`, min_severity: 'critical' });
+    expectConforms(await internal('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'short' }).expect(422), 'put', path);
+    expectConforms(await internal('get', '/integrations/pagerduty/-bad').expect(422), 'get', path);
+    expectConforms(await acme('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'R0123456789abcdef0123456789ABCDE' }).expect(404), 'put', path);
   });
 });
 

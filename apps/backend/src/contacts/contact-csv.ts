@@ -1,0 +1,93 @@
+import type { Readable } from 'node:stream';
+import { parse, type CsvError } from 'csv-parse';
+import { CONTACT_CSV_COLUMNS, type ContactCsvColumn } from '@klaxon/contracts';
+import { ValidationError } from '../errors';
+import type { Contact } from './contact';
+
+/** A data row of the file: its cells by column (columns absent from the header are absent here). */
+export interface CsvContactRow {
+  line: number;
+  cells: Partial<Record<ContactCsvColumn, string>>;
+}
+
+/** A line csv-parse could not read as a record (a stray quote, a wrong number of cells). */
+export interface CsvLineError {
+  line: number;
+  reason: string;
+}
+
+export type CsvItem = { row: CsvContactRow } | { error: CsvLineError };
+
+const COLUMN_LIST = CONTACT_CSV_COLUMNS.join(',');
+
+/** Reads the header: known columns only, each once, `slack_user_id` among them; a 422 otherwise. */
+function headerColumns(record: string[]): ContactCsvColumn[] {
+  const names = record.map((name) => name.trim().toLowerCase());
+  const known = new Set<string>(CONTACT_CSV_COLUMNS);
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new ValidationError(`header: unknown column ${unknown.map((n) => `"${n}"`).join(', ')}; the columns are ${COLUMN_LIST}`);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice) throw new ValidationError(`header: column "${twice}" appears twice`);
+  if (!names.includes('slack_user_id')) throw new ValidationError(`header: the first line must be a header naming slack_user_id (columns: ${COLUMN_LIST})`);
+  return names as ContactCsvColumn[];
+}
+
+/**
+ * Streams the rows of a contact CSV with their line numbers (the header is line 1). A line that is not a
+ * well-formed record is yielded as an error and reading goes on, so one stray quote costs one row, not
+ * the file. A missing or wrong header throws a ValidationError before any row is yielded.
+ */
+export async function* readContactCsv(input: Readable | string): AsyncGenerator<CsvItem> {
+  const parser = parse({ bom: true, info: true, skip_empty_lines: true, skip_records_with_error: true, relax_quotes: false });
+  const skipped: CsvLineError[] = [];
+  parser.on('skip', (error: CsvError & { lines?: number }) => {
+    // One line may break more than one rule; its first problem is the one to fix.
+    const line = error.lines ?? 0;
+    if (skipped.at(-1)?.line !== line) skipped.push({ line, reason: `not a well-formed CSV record: ${error.message}` });
+  });
+  if (typeof input === 'string') parser.end(input);
+  else input.pipe(parser);
+
+  let columns: ContactCsvColumn[] | null = null;
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    yield* skipped.splice(0).map((error) => ({ error }));
+    if (!columns) {
+      columns = headerColumns(record);
+      continue;
+    }
+    const cells: CsvContactRow['cells'] = {};
+    columns.forEach((column, i) => {
+      const value = record[i]?.trim() ?? '';
+      // An empty cell keeps what is stored, as a field left out of PUT /contacts does.
+      if (value !== '') cells[column] = value;
+    });
+    yield { row: { line: info.lines, cells } };
+  }
+  yield* skipped.splice(0).map((error) => ({ error }));
+  if (!columns) throw new ValidationError(`body: the CSV is empty; its first line must be the header (${COLUMN_LIST})`);
+}
+
+/** The channels cell: names separated by `;`, `|`, spaces or commas (`whatsapp;voice`). */
+export const splitChannels = (cell: string): string[] => cell.split(/[;|,\s]+/).filter(Boolean);
+const CHANNEL_SEPARATOR = ';';
+
+function csvField(value: string | null): string {
+  if (value === null) return '';
+  return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The directory as CSV in the import's own format (numbers and addresses in full), header first. */
+export function* contactsToCsv(contacts: Iterable<Contact>): Generator<string> {
+  yield `${COLUMN_LIST}\n`;
+  for (const contact of contacts) {
+    const cells: Record<ContactCsvColumn, string | null> = {
+      slack_user_id: contact.slackUserId,
+      name: contact.name,
+      phone: contact.phone,
+      email: contact.email,
+      channels: contact.channels.join(CHANNEL_SEPARATOR),
+      time_zone: contact.timeZone,
+    };
+    yield `${CONTACT_CSV_COLUMNS.map((column) => csvField(cells[column])).join(',')}\n`;
+  }
+}

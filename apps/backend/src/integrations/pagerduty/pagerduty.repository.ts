@@ -1,0 +1,76 @@
+import type { Severity } from '@klaxon/contracts';
+import type { Queryable } from '../../db/database';
+import type { PagerDutyAction } from './pagerduty-event';
+
+export interface PagerDutySettings {
+  tenantId: string;
+  /** Secret: masked at the HTTP edge, never logged. */
+  routingKey: string;
+  minSeverity: Severity;
+  updatedAt: Date;
+}
+
+interface SettingsRow {
+  tenant_id: string;
+  routing_key: string;
+  min_severity: Severity;
+  updated_at: Date;
+}
+
+const toSettings = (row: SettingsRow): PagerDutySettings => ({ tenantId: row.tenant_id, routingKey: row.routing_key, minSeverity: row.min_severity, updatedAt: row.updated_at });
+
+export async function findPagerDutySettings(db: Queryable, tenantId: string): Promise<PagerDutySettings | null> {
+  const row = await db.oneOrNone<SettingsRow>('SELECT * FROM pagerduty_integrations WHERE tenant_id = $1', [tenantId]);
+  return row ? toSettings(row) : null;
+}
+
+export async function savePagerDutySettings(db: Queryable, tenantId: string, routingKey: string, minSeverity: Severity): Promise<PagerDutySettings> {
+  const row = await db.one<SettingsRow>(
+    `INSERT INTO pagerduty_integrations (tenant_id, routing_key, min_severity) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id) DO UPDATE SET routing_key = excluded.routing_key, min_severity = excluded.min_severity, updated_at = now()
+     RETURNING *`,
+    [tenantId, routingKey, minSeverity],
+  );
+  return toSettings(row);
+}
+
+/** Records that `action` is owed to PagerDuty for the alert; a second request for the same action is a no-op. */
+export async function queuePagerDutyEvent(db: Queryable, alertId: string, action: PagerDutyAction): Promise<void> {
+  await db.none('INSERT INTO pagerduty_events (alert_id, action) VALUES ($1, $2) ON CONFLICT DO NOTHING', [alertId, action]);
+}
+
+/** Whether the alert went (or is going) to PagerDuty at all: its later changes follow only then. */
+export async function isSentToPagerDuty(db: Queryable, alertId: string): Promise<boolean> {
+  return (await db.oneOrNone("SELECT 1 FROM pagerduty_events WHERE alert_id = $1 AND action = 'trigger'", [alertId])) !== null;
+}
+
+export interface PagerDutyEventRow {
+  action: PagerDutyAction;
+  status: 'queued' | 'sent' | 'failed';
+  attempts: number;
+  lastError: string | null;
+}
+
+/** The alert's PagerDuty events in the order they must reach PagerDuty. */
+export async function listPagerDutyEvents(db: Queryable, alertId: string): Promise<PagerDutyEventRow[]> {
+  const rows = await db.any<{ action: PagerDutyAction; status: PagerDutyEventRow['status']; attempts: number; last_error: string | null }>(
+    `SELECT action, status, attempts, last_error FROM pagerduty_events WHERE alert_id = $1
+      ORDER BY array_position(ARRAY['trigger', 'acknowledge', 'resolve'], action)`,
+    [alertId],
+  );
+  return rows.map((row) => ({ action: row.action, status: row.status, attempts: row.attempts, lastError: row.last_error }));
+}
+
+export async function recordPagerDutyOutcome(
+  db: Queryable,
+  alertId: string,
+  action: PagerDutyAction,
+  outcome: { status: 'queued' | 'sent' | 'failed'; error: string | null },
+): Promise<number> {
+  const row = await db.one<{ attempts: number }>(
+    `UPDATE pagerduty_events SET status = $3, attempts = attempts + 1, last_error = $4, sent_at = CASE WHEN $3 = 'sent' THEN now() ELSE sent_at END
+      WHERE alert_id = $1 AND action = $2 RETURNING attempts`,
+    [alertId, action, outcome.status, outcome.error],
+  );
+  return row.attempts;
+}

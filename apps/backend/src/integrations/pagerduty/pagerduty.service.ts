@@ -1,0 +1,173 @@
+import { escapeSlackText, type Severity } from '@klaxon/contracts';
+import type { Logger } from '@klaxon/logger';
+import type { Alert } from '../../alerts/alert';
+import type { AlertAction } from '../../alerts/alert-state';
+import { appendAlertEvent } from '../../alerts/alert-event.repository';
+import { findAlertById } from '../../alerts/alert.repository';
+import type { AlertFollower } from '../../alerts/alert.service';
+import type { Clock } from '../../clock';
+import type { Database, Queryable } from '../../db/database';
+import { NotFoundError } from '../../errors';
+import type { AlertNotices } from '../../notify/alert-notices';
+import { retryDelayMs } from '../../notify/backoff';
+import { addJob } from '../../notify/job-queue';
+import { messageOf } from '../../notify/notify-error';
+import { atOrAbove, outcomeOf, pagerDutyEvent, type PagerDutyAction } from './pagerduty-event';
+import {
+  findPagerDutySettings,
+  isSentToPagerDuty,
+  listPagerDutyEvents,
+  queuePagerDutyEvent,
+  recordPagerDutyOutcome,
+  savePagerDutySettings,
+  type PagerDutySettings,
+} from './pagerduty.repository';
+
+export interface PagerDutyServiceOptions {
+  db: Database;
+  logger: Logger;
+  clock: Clock;
+  notices: AlertNotices;
+  /** Events API v2 base, e.g. https://events.pagerduty.com. */
+  eventsUrl: string;
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** How long one request may take before it counts as a transient failure. */
+  timeoutMs?: number;
+  random?: () => number;
+}
+
+// Both the job key (a newer change replaces a job still waiting) and the queue name (one job per alert at
+// a time, so trigger, acknowledge and resolve reach PagerDuty in that order).
+const jobKeyOf = (alertId: string): string => `pagerduty:${alertId}`;
+const ACTION_OF: Record<AlertAction, PagerDutyAction> = { acknowledge: 'acknowledge', resolve: 'resolve' };
+
+interface Answer {
+  status: number | null;
+  message: string;
+}
+
+/**
+ * Hands serious alerts on to PagerDuty (Events API v2) for tenants that set a routing key. The events owed
+ * are written in the alert change's own transaction (AlertHooks), then a durable job sends them in order,
+ * retrying 429, 5xx and timeouts with backoff; a 400 is not retried, and is said in the alert's Slack
+ * thread and its events.
+ */
+export class PagerDutyService implements AlertFollower {
+  constructor(private readonly options: PagerDutyServiceOptions) {}
+
+  async settings(tenantId: string): Promise<PagerDutySettings> {
+    const settings = await findPagerDutySettings(this.options.db, tenantId);
+    if (!settings) throw new NotFoundError(`tenant ${tenantId} has no PagerDuty routing key`);
+    return settings;
+  }
+
+  async configure(tenantId: string, routingKey: string, minSeverity: Severity): Promise<PagerDutySettings> {
+    const settings = await savePagerDutySettings(this.options.db, tenantId, routingKey, minSeverity);
+    this.options.logger.info('PagerDuty settings saved', { tenantId, minSeverity });
+    return settings;
+  }
+
+  async raised(t: Queryable, alert: Alert): Promise<void> {
+    const settings = await findPagerDutySettings(t, alert.tenantId);
+    if (!settings || !atOrAbove(alert.severity, settings.minSeverity)) return;
+    await queuePagerDutyEvent(t, alert.id, 'trigger');
+    await this.enqueue(t, alert.id);
+  }
+
+  async transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void> {
+    // Only alerts PagerDuty was told about: a routing key set later does not send half an incident.
+    if (!(await isSentToPagerDuty(t, alert.id))) return;
+    await queuePagerDutyEvent(t, alert.id, ACTION_OF[action]);
+    await this.enqueue(t, alert.id);
+  }
+
+  /** The job: sends the alert's queued events in order, stopping at the first that must wait for a retry. */
+  async sync(alertId: string): Promise<void> {
+    const { db } = this.options;
+    const alert = await findAlertById(db, alertId);
+    if (!alert) return;
+    const settings = await findPagerDutySettings(db, alert.tenantId);
+    // No lock needed: the alert's jobs run one at a time in its own queue.
+    const events = await listPagerDutyEvents(db, alertId);
+    let triggerFailed = events.some((e) => e.action === 'trigger' && e.status === 'failed');
+    for (const event of events.filter((e) => e.status === 'queued')) {
+      if (triggerFailed || !settings) {
+        const reason = triggerFailed ? 'the trigger event was refused, so PagerDuty has no incident to update' : 'the tenant no longer has a PagerDuty routing key';
+        await this.record(alert, event.action, 'failed', { status: null, message: reason });
+        continue;
+      }
+      const answer = await this.post(settings.routingKey, pagerDutyEvent(alert, event.action));
+      const outcome = outcomeOf(answer.status);
+      if (outcome === 'sent') {
+        await this.record(alert, event.action, 'sent', answer);
+        continue;
+      }
+      if (outcome === 'permanent') {
+        await this.record(alert, event.action, 'failed', answer);
+        await this.tell(alert, event.action, answer, 'Klaxon will not retry it: check the routing key with GET /integrations/pagerduty.');
+        triggerFailed ||= event.action === 'trigger';
+        continue;
+      }
+      if (event.attempts + 1 >= this.options.maxAttempts) {
+        await this.record(alert, event.action, 'failed', answer);
+        await this.tell(alert, event.action, answer, `Klaxon gave up after ${event.attempts + 1} attempts.`);
+        triggerFailed ||= event.action === 'trigger';
+        continue;
+      }
+      const attempts = await this.record(alert, event.action, 'queued', answer);
+      const runAt = new Date(this.options.clock.now().getTime() + retryDelayMs(attempts, this.options.retryBaseMs, this.options.random));
+      this.options.logger.warn('PagerDuty event failed, will retry', { alertId, action: event.action, status: answer.status, attempts, nextAttemptAt: runAt.toISOString() });
+      await this.enqueue(db, alertId, runAt);
+      // The later events wait: PagerDuty must see them in order.
+      return;
+    }
+  }
+
+  private async enqueue(t: Queryable, alertId: string, runAt?: Date): Promise<void> {
+    await addJob(t, 'pagerduty-event', { alertId }, { jobKey: jobKeyOf(alertId), queueName: jobKeyOf(alertId), ...(runAt ? { runAt } : {}) });
+  }
+
+  private async post(routingKey: string, event: Record<string, unknown>): Promise<Answer> {
+    try {
+      const response = await fetch(`${this.options.eventsUrl}/v2/enqueue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ routing_key: routingKey, ...event }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+      const text = await response.text();
+      return { status: response.status, message: describeAnswer(text) };
+    } catch (error) {
+      return { status: null, message: messageOf(error) };
+    }
+  }
+
+  /** The outcome in pagerduty_events and the alert's timeline, together; returns the attempts so far. */
+  private async record(alert: Alert, action: PagerDutyAction, status: 'queued' | 'sent' | 'failed', answer: Answer): Promise<number> {
+    const error = status === 'sent' ? null : `${answer.status === null ? 'no answer' : `HTTP ${answer.status}`}: ${answer.message}`;
+    return this.options.db.tx('pagerduty-outcome', async (t) => {
+      const attempts = await recordPagerDutyOutcome(t, alert.id, action, { status, error });
+      const kind = status === 'sent' ? 'pagerduty.sent' : status === 'failed' ? 'pagerduty.failed' : 'pagerduty.retrying';
+      await appendAlertEvent(t, { alertId: alert.id, tenantId: alert.tenantId, kind, actor: 'system', data: { action, status: answer.status, attempts, ...(error ? { error } : {}) } });
+      return attempts;
+    });
+  }
+
+  private async tell(alert: Alert, action: PagerDutyAction, answer: Answer, next: string): Promise<void> {
+    const how = answer.status === null ? 'did not answer' : `answered HTTP ${answer.status}`;
+    this.options.logger.warn('PagerDuty event failed for good', { alertId: alert.id, action, status: answer.status });
+    await this.options.notices.tell(alert, `⚠️ PagerDuty ${how} to the ${action} event of alert #${alert.number}: ${escapeSlackText(answer.message)}. ${next}`);
+  }
+}
+
+/** PagerDuty's `{status, message, errors}` as one sentence; anything else shortened. */
+function describeAnswer(text: string): string {
+  try {
+    const body = JSON.parse(text) as { status?: unknown; message?: unknown; errors?: unknown };
+    const errors = Array.isArray(body.errors) ? ` (${body.errors.map(String).join('; ')})` : '';
+    return `${String(body.message ?? body.status ?? 'no message')}${errors}`.slice(0, 500);
+  } catch {
+    return text.slice(0, 200) || 'an empty answer';
+  }
+}
