@@ -26,8 +26,27 @@ export async function createTestDatabase(prefix = 'klaxon_test'): Promise<TestDa
   return {
     url: url.toString(),
     name,
-    drop: () => withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () => withClient(serverUrl, (client) => dropWhenFree(client, name)),
   };
+}
+
+/**
+ * Drops a test database once its sessions have ended. A pool closed a moment ago may still be ending its
+ * connections; terminating them under it (WITH FORCE) makes pg emit an 'error' nobody listens to any
+ * more, which jest reports as a failed suite. So the plain DROP is tried for a while first (55006: still
+ * in use), and FORCE is only the last resort for a session that really was left open.
+ */
+async function dropWhenFree(client: Client, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '55006') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
