@@ -1,12 +1,14 @@
 import { ConfigError, dataDirOf, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
 import { createLogger } from '@klaxon/logger';
-import { createGateway } from './app';
 import { BackendClient } from './backend-client';
 
 async function main(): Promise<void> {
   loadDotEnv();
   const { env } = withDevDefaults(process.env, dataDirOf(process.env));
   const config = loadGatewayConfig(env);
+  // Loaded after the configuration is checked, so a bad one exits in a fraction of a second: supervisord
+  // counts quick exits towards FATAL (startsecs), and a slow one would look like a program that started.
+  const { createGateway } = await import('./app.js');
   const logger = createLogger({ service: 'gateway', ...config.log });
   const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger });
   const gateway = await createGateway({ config, logger, backend });
