@@ -31,6 +31,7 @@ import {
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
+import { packageVersion } from '../package-version';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
 // parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
@@ -150,7 +151,7 @@ const alertTarget = dtoSchema<AlertTargetDto>(
   {
     slack_user_id: nullable({ type: 'string', description: 'The Slack user paged; null for a bare phone target.' }),
     name: nullable({ type: 'string', description: 'Display name when known (contacts or Slack profile).' }),
-    phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+1******0123`); null when none was found.' }),
+    phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+1 ******0123`); null when none was found.' }),
     email: nullable({ type: 'string', description: 'Masked on the wire (`j***@example.com`); null when the person has none.' }),
     status: { type: 'string', enum: [...TARGET_STATUSES], description: '`paging`: at least one channel will try; `unreachable`: `reason` says why not.' },
     channels: { type: 'array', items: { type: 'string', enum: [...CHANNELS] }, description: 'What pages this target now: the policy for the severity, within what the person accepts.' },
@@ -255,7 +256,7 @@ const schemas: Record<SchemaName, JsonSchema> = {
       tenant_id: { type: 'string' },
       slack_user_id: { type: 'string' },
       name: nullable({ type: 'string' }),
-      phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+44******0958`); null when none is stored (the Slack profile number may still be used).' }),
+      phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+44 ******0958`); null when none is stored (the Slack profile number may still be used).' }),
       email: nullable({ type: 'string', description: 'Masked on the wire (`j***@example.com`).' }),
       channels: { type: 'array', items: { type: 'string', enum: [...CONTACT_CHANNELS] }, description: 'The channels the person accepts; email only when they opted in.' },
       time_zone: nullable({ type: 'string', description: 'IANA name (`Europe/Berlin`); quiet hours are read in it.' }),
@@ -551,8 +552,8 @@ export const openApiDocument: OpenApiDocument = {
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
   info: {
     title: 'Klaxon backend',
-    // The version of this description, not of the build; bump it when a route or a body changes shape.
-    version: '1.1.0',
+    // The package's version: the description ships with the build that serves it.
+    version: packageVersion,
     description:
       'Private alert service behind the Slack gateway. JSON in, JSON out. Every error is `{error, detail}`; any route may also answer 500 `internal` on an unexpected failure. Every response carries `x-request-id`: the caller’s, or one made when none was sent; a malformed one is refused with 422 on every route.',
   },

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import request, { type Response } from 'supertest';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -127,6 +129,11 @@ describe('the OpenAPI document', () => {
     const res = await request(backend.app).get('/openapi.json').expect(200);
     expectConforms(res, 'get', '/openapi.json');
     expect(res.body).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+
+  it("carries the backend package's version", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(doc.info.version).toBe(pkg.version);
   });
 
   it('describes every route the app registers, and registers every route it describes', () => {
