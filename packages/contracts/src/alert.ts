@@ -34,7 +34,7 @@ export interface AlertTargetDto {
   slack_user_id: string | null;
   /** Display name when known (contacts or Slack profile). */
   name: string | null;
-  /** E.164, masked (`+1******0123`). */
+  /** E.164, masked (`+1 ******0123`). */
   phone: string | null;
   /** Masked (`j***@example.com`); null when the person has none. */
   email: string | null;

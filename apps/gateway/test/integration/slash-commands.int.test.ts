@@ -3,7 +3,7 @@ import { sendSlashCommand, startGatewayStack, type GatewayHarness, type GatewayS
 
 /** A ContactDto as the backend sends it (masked), with the defaults a new contact gets. */
 function contactAnswer(userId: string) {
-  return { tenant_id: 'T0001', slack_user_id: userId, name: null, phone: '+44******0958', email: null, channels: ['whatsapp', 'voice', 'sms'], time_zone: null, quiet_hours: null, source: 'self', updated_at: new Date().toISOString() };
+  return { tenant_id: 'T0001', slack_user_id: userId, name: null, phone: '+44 ******0958', email: null, channels: ['whatsapp', 'voice', 'sms'], time_zone: null, quiet_hours: null, source: 'self', updated_at: new Date().toISOString() };
 }
 
 /** What the backend would store from a PUT body, for a scripted answer. */
@@ -149,9 +149,9 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     const contact = { ...contactAnswer('U0009'), channels: ['whatsapp'] };
     backend.on('PUT', '/contacts/T0001/U0009', { status: 200, body: contact });
     backend.on('GET', '/contacts/T0001/U0009', { status: 200, body: contact });
-    expect((await run('phone +44 20 7946 0958', 'U0009')).outcome).toBe('✅ Saved: Klaxon will page you at +44******0958.');
+    expect((await run('phone +44 20 7946 0958', 'U0009')).outcome).toBe('✅ Saved: Klaxon will page you at +44 ******0958.');
     expect(backend.requestsTo('PUT', '/contacts/T0001/U0009').at(-1)!.body).toEqual({ phone: '+44 20 7946 0958' });
-    expect((await run('phone', 'U0009')).outcome).toBe('📱 Klaxon pages you at +44******0958. Change it with `/alert phone <number>`.');
+    expect((await run('phone', 'U0009')).outcome).toBe('📱 Klaxon pages you at +44 ******0958. Change it with `/alert phone <number>`.');
   });
 
   it('explains a refused number, and advises when none is set', async () => {
@@ -193,7 +193,7 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
 
   it('shows the settings, or the defaults when nothing is stored', async () => {
     backend.on('GET', '/contacts/T0001/U0013', { status: 200, body: { ...contactAnswer('U0013'), time_zone: 'UTC', quiet_hours: { start: '01:00', end: '05:00' } } });
-    expect((await run('prefs', 'U0013')).outcome).toMatch(/^\*How Klaxon reaches you\*\n• Channels: WhatsApp, call and SMS — .*\n• Phone: \+44\*{6}0958 .*\n• Email: none set .*\n• Quiet hours: 01:00–05:00 \(UTC\)/);
+    expect((await run('prefs', 'U0013')).outcome).toMatch(/^\*How Klaxon reaches you\*\n• Channels: WhatsApp, call and SMS — .*\n• Phone: \+44 \*{6}0958 .*\n• Email: none set .*\n• Quiet hours: 01:00–05:00 \(UTC\)/);
     expect((await run('prefs', 'U0014')).outcome).toMatch(/Channels: WhatsApp, call and SMS \(the default\)/);
   });
 
