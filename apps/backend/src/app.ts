@@ -7,6 +7,8 @@ import type { ContactService } from './contacts/contact.service';
 import type { Database } from './db/database';
 import { alertsRouter } from './http/alerts.routes';
 import { contactsRouter } from './http/contacts.routes';
+import { testPagesRouter } from './http/test-pages.routes';
+import type { TestPages } from './notify/test-pages';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter } from './http/health.routes';
 import type { PagingLimits } from './http/paging-rate-limit';
@@ -25,11 +27,12 @@ export interface AppDependencies {
   bodyLimit?: string;
   alerts: AlertService;
   contacts: ContactService;
+  testPages: TestPages;
   pagingLimits: PagingLimits;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, testPages, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -61,6 +64,7 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
   app.use(express.json({ limit: bodyLimit }));
   app.use(alertsRouter({ alerts, metrics, pagingLimits }));
   app.use(contactsRouter({ contacts }));
+  app.use(testPagesRouter({ testPages }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -11,6 +11,7 @@ import { closeDatabase, createDatabase, type Database } from './db/database';
 import type { Failpoints } from './failpoints';
 import { createBackendMetrics, type BackendMetrics } from './metrics';
 import { createChannelRegistry } from './notify/channels/create-channel-registry';
+import { TestPages } from './notify/test-pages';
 import type { ChannelRegistry } from './notify/channels/channel-registry';
 import { DeliveryService } from './notify/delivery.service';
 import { EscalationService } from './notify/escalation.service';
@@ -93,6 +94,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
   const alerts = new AlertService({ db, logger, targets, hooks: new PagingScheduler({ policy: notify, registry, deliveries, clock }) });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
+  const testPages = new TestPages({ targets, registry, logger, clock });
   const app = createApp({
     db,
     logger,
@@ -102,6 +104,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagingLimits: config.pagingLimits,
     alerts,
     contacts,
+    testPages,
   });
 
   let worker: NotificationWorker | null = null;

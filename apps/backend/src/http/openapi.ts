@@ -27,6 +27,10 @@ import {
   type ErrorBody,
   type ErrorCode,
   type TransitionConflictBody,
+  TEST_PAGE_OUTCOMES,
+  testPagesRequestSchema,
+  type TestPageResultDto,
+  type TestPagesDto,
 } from '@klaxon/contracts';
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
 import type { HealthBody } from './health.routes';
@@ -137,6 +141,8 @@ type SchemaName =
   | 'TransitionRequest'
   | 'Contact'
   | 'UpsertContactRequest'
+  | 'TestPagesRequest'
+  | 'TestPages'
   | 'Health';
 const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
@@ -273,6 +279,26 @@ const schemas: Record<SchemaName, JsonSchema> = {
     'How Klaxon reaches a Slack user of a tenant.',
   ),
   UpsertContactRequest: fromZod(upsertContactRequestSchema),
+  TestPagesRequest: fromZod(testPagesRequestSchema),
+  TestPages: dtoSchema<TestPagesDto>(
+    {
+      tenant_id: { type: 'string' },
+      slack_user_id: { type: 'string' },
+      reason: nullable({ type: 'string', description: 'Why the person could not be paged at all (no number or address found); null when they could.' }),
+      results: {
+        type: 'array',
+        description: 'One entry per channel the person accepts, in their order.',
+        items: dtoSchema<TestPageResultDto>({
+          channel: { type: 'string', enum: [...CHANNELS] },
+          to: nullable({ type: 'string', description: 'The address, masked; null when the person has none for this channel.' }),
+          outcome: { type: 'string', enum: [...TEST_PAGE_OUTCOMES], description: '`sent`: the provider accepted it; `failed`: it refused (see `detail`); `no_address`: nothing to send to.' },
+          provider_message_id: nullable({ type: 'string', description: 'Twilio SID, SMTP Message-ID.' }),
+          detail: nullable({ type: 'string', description: 'Why it was not sent, in the provider’s words.' }),
+        }),
+      },
+    },
+    'What each channel’s TEST page did. No alert was created.',
+  ),
   Health: dtoSchema<HealthBody>({
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
@@ -502,6 +528,24 @@ const paths: Record<string, PathItem> = {
         '404': responseRef('NotFound'),
         '422': responseRef('InvalidField'),
         '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/test-pages': {
+    post: {
+      operationId: 'sendTestPages',
+      summary: 'Send a person a page marked TEST on each channel they accept',
+      description:
+        'What `/alert test` sends. Each accepted channel gets one TEST page straight through its sender, one after another; the answer says per channel what the provider did. ' +
+        'No alert, delivery, escalation or channel message is created: nothing shows in lists or counts.',
+      tags: [CONTACT_TAG],
+      requestBody: { required: true, content: { 'application/json': { schema: schemaRef('TestPagesRequest'), example: { tenant_id: 'T024BE7LD', slack_user_id: 'U024BE7LH' } } } },
+      responses: {
+        '200': json('What happened on each channel.', schemaRef('TestPages')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
       },
     },
   },

@@ -286,7 +286,7 @@ function outboundOf(delivery: Delivery, alert: Alert, now: Date): OutboundMessag
   return { to: delivery.address, alert: messageAlertOf(alert), now };
 }
 
-function failureOf(error: unknown): NotifyFailure {
+export function failureOf(error: unknown): NotifyFailure {
   if (error instanceof NotifyError) return error;
   // A bug or an unforeseen error: retried like a transient one, because a lost page costs more than an extra try.
   return { kind: 'transient', code: null, status: null, detail: `unexpected error: ${messageOf(error)}`, alarm: false };

@@ -361,6 +361,17 @@ describe('PUT and GET /contacts/{tenant_id}/{slack_user_id}', () => {
   });
 });
 
+describe('POST /test-pages', () => {
+  it('answers 200 with what each channel did, 404 to a key bound to another tenant, 422 for a bad user id', async () => {
+    await internal('put', `/contacts/${TENANT}/U0TESTER`).send({ phone: '+44 20 7946 0958' }).expect(200);
+    const res = await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(200);
+    expectConforms(res, 'post', '/test-pages');
+    expect(res.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['sent', 'sent', 'sent']);
+    expectConforms(await acme('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(404), 'post', '/test-pages');
+    expectConforms(await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'jane' }).expect(422), 'post', '/test-pages');
+  });
+});
+
 describe('public routes', () => {
   it('GET /health answers 200 healthy without a key', async () => {
     expectConforms(await request(backend.app).get('/health').expect(200), 'get', '/health');

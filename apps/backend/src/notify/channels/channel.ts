@@ -30,6 +30,8 @@ export interface MessageAlert {
    * message's button can acknowledge it; a page for an alert outside Slack must not send people there.
    */
   inSlack: boolean;
+  /** A test page (`/alert test`): marked TEST, nothing to acknowledge. */
+  test?: boolean;
   /** Slack user ids of the people paged (the channel reminder names them). */
   paged: string[];
 }
