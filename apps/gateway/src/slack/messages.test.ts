@@ -226,7 +226,7 @@ describe('prefs', () => {
 
 describe('help, acks and failures', () => {
   it('lists every form in the help', () => {
-    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert help']) {
+    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert test', '/alert help']) {
       expect(HELP_TEXT).toContain(form);
     }
     expect(helpMessage('Nope.')).toBe(`Nope.\n\n${HELP_TEXT}`);
