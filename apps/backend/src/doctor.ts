@@ -49,6 +49,10 @@ async function checkDatabase(config: BackendConfig): Promise<DoctorLine[]> {
 }
 
 async function checkSlack(config: BackendConfig): Promise<DoctorLine[]> {
+  // The token npm start generates has no workspace behind it: the launcher answers with a local stand-in.
+  if (config.nodeEnv !== 'production' && !config.slack.apiUrl && config.slack.botToken.startsWith('xoxb-dev-')) {
+    return [note('slack: the generated development token (npm start answers Slack calls locally); set SLACK_BOT_TOKEN to check a real workspace')];
+  }
   const client = createSlackWebClient({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, timeoutMs: TIMEOUT_MS });
   try {
     const answer = await client.auth.test();
