@@ -21,7 +21,9 @@ describe('npm start, then Ctrl-C', () => {
     // As root, PostgreSQL runs as the postgres user, who must be able to enter the data directory.
     fs.chmodSync(dataDir, 0o755);
     try {
-      const [gatewayPort, backendPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+      const ports = new Set<number>();
+      while (ports.size < 3) ports.add(await freePort());
+      const [gatewayPort, backendPort, pgPort] = [...ports];
       const launcher = spawn(process.execPath, [LAUNCHER], {
         cwd: REPO,
         // Its own process group, like a terminal's foreground job: the test signals the whole group.
