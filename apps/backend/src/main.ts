@@ -60,14 +60,20 @@ async function retryWhileDatabaseStarts<T>(work: () => Promise<T>, logger: Logge
 
 /**
  * Stops taking requests. close() refuses new connections, but a kept-alive one would carry request after
- * request for as long as its client keeps sending: from now on every answer says `Connection: close`.
+ * request for as long as its client keeps sending: from now on every answer says `Connection: close`. And
+ * close() ends only the connections idle at that moment; one whose answer was still being written goes
+ * idle later and would hold the exit for the keep-alive timeout, so idle ones are closed until none is left.
  */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
       res.shouldKeepAlive = false;
     });
-    server.close(() => resolve());
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -1,3 +1,4 @@
+import { BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger } from '@klaxon/logger';
 import { createTestDatabase, startFakeSlackApi, startFakeTwilio, type FakeSlackApi, type FakeTwilio, type TestDatabase } from '@klaxon/testing';
 import { PassThrough } from 'node:stream';
@@ -79,17 +80,23 @@ describe('SIGTERM during a burst of raises', () => {
     // seconds); SIGTERM once 20 are answered. A caller stops at its first refused or cut connection.
     const ids: string[] = [];
     let answered = 0;
+    let signalledAt = 0;
     const caller = async (c: number) => {
       for (let i = 0; i < 100; i++) {
         const id = await raise(first.url, c * 100 + i);
         if (id === null) return;
         ids.push(id);
-        if (++answered === 20) first.child.kill('SIGTERM');
+        if (++answered === 20) {
+          signalledAt = Date.now();
+          first.child.kill('SIGTERM');
+        }
       }
     };
     await Promise.all(Array.from({ length: 6 }, (_, c) => caller(c)));
     const exit = await first.exited;
     expect(exit).toEqual({ code: 0, signal: null });
+    // Not held by a kept-alive connection until its timeout (65 s): the bound is the 10 s for running jobs.
+    expect(Date.now() - signalledAt).toBeLessThan(BACKEND_KEEP_ALIVE_MS / 2);
     const accepted = ids;
     expect(accepted.length).toBeGreaterThan(0);
 
