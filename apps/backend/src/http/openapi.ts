@@ -536,7 +536,7 @@ const paths: Record<string, PathItem> = {
       operationId: 'sendTestPages',
       summary: 'Send a person a page marked TEST on each channel they accept',
       description:
-        'What `/alert test` sends. Each accepted channel gets one TEST page straight through its sender, one after another; the answer says per channel what the provider did. ' +
+        'What `/alert test` sends (at most 3 per person in 10 minutes). Each accepted channel gets one TEST page straight through its sender, one after another; the answer says per channel what the provider did. ' +
         'No alert, delivery, escalation or channel message is created: nothing shows in lists or counts.',
       tags: [CONTACT_TAG],
       requestBody: { required: true, content: { 'application/json': { schema: schemaRef('TestPagesRequest'), example: { tenant_id: 'T024BE7LD', slack_user_id: 'U024BE7LH' } } } },
@@ -546,6 +546,7 @@ const paths: Record<string, PathItem> = {
         '401': responseRef('Unauthorized'),
         '404': responseRef('NotFound'),
         '422': responseRef('InvalidField'),
+        '429': json('More than 3 test pages for this person in 10 minutes; `Retry-After` says how long to wait.', schemaRef('Error')),
       },
     },
   },

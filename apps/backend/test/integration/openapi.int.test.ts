@@ -369,6 +369,12 @@ describe('POST /test-pages', () => {
     expect(res.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['sent', 'sent', 'sent']);
     expectConforms(await acme('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(404), 'post', '/test-pages');
     expectConforms(await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'jane' }).expect(422), 'post', '/test-pages');
+    // Two more are allowed in the window, then refused.
+    await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(200);
+    await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(200);
+    const refused = await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(429);
+    expectConforms(refused, 'post', '/test-pages');
+    expect(refused.headers['retry-after']).toBe('600');
   });
 });
 
