@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
-import { ensureDatabase, startEmbeddedPostgres, startFakeSlackApi, type EmbeddedPostgres, type FakeSlackApi, type FakeSlackCall } from '@klaxon/testing';
+import { ensureDatabase, startFakeSlackApi, type FakeSlackApi, type FakeSlackCall } from '@klaxon/testing';
+import { startDevPostgres, type DevPostgres } from './dev-postgres';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HELP = `npm start — run Klaxon locally: the backend, the gateway and (without DATABASE_URL) an embedded PostgreSQL.
@@ -23,11 +24,11 @@ async function main(): Promise<void> {
   const { env, secretsFile } = withDevDefaults(process.env, dataDir);
   const production = env.NODE_ENV === 'production';
 
-  let database: EmbeddedPostgres | null = null;
+  let database: DevPostgres | null = null;
   if (!env.DATABASE_URL && !production) {
     const port = Number(env.KLAXON_EMBEDDED_PG_PORT ?? 54329);
     step(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.relative(ROOT, path.join(dataDir, 'postgres'))}/)`);
-    database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port, persistent: true });
+    database = await startDevPostgres(path.join(dataDir, 'postgres'), port);
     env.DATABASE_URL = await ensureDatabase(database.url, 'klaxon');
   }
 
@@ -56,9 +57,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     step('stopping…');
+    // Services first, then the database they use: stopped the other way round, the backend's connections
+    // are cut under it (57P01) while it still finishes its jobs.
     await Promise.all(children.map((child) => stopChild(child)));
     await slackStandIn?.close();
     await database?.stop();
+    step('stopped');
     process.exit(code);
   };
   process.on('SIGINT', () => void stopAll(0));

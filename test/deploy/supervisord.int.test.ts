@@ -238,6 +238,14 @@ function runHealthcheck(): Promise<RunResult> {
   return run('sh', ['-c', dockerHealthcheckCommand()], { env: probeEnv, timeoutMs: 12_000 });
 }
 
+/** The programs' AUTO log files in the run directory (supervisorctl cannot tail a stopped supervisord). */
+function readProgramLogs(): string[] {
+  return fs
+    .readdirSync(runDir)
+    .filter((f) => /^(backend|gateway)-stdout/.test(f))
+    .map((f) => fs.readFileSync(path.join(runDir, f), 'utf8'));
+}
+
 async function tail(program: string): Promise<string> {
   const result = await supervisorctl('tail', '-65536', program);
   expect(result.code).toBe(0);
@@ -305,16 +313,21 @@ beforeAll(async () => {
     ...secrets,
   };
 
+  startSupervisord(env);
+});
+
+function startSupervisord(environment: NodeJS.ProcessEnv): void {
+  supervisordOutput = '';
   supervisord = spawn(
     'supervisord',
     ['-c', CONF, '-n', '-l', path.join(runDir, 'supervisord.log'), '-j', path.join(runDir, 'supervisord.pid'), '-q', runDir],
-    { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: REPO, env: environment, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   supervisord.stdout?.on('data', (chunk: Buffer) => (supervisordOutput += chunk.toString('utf8')));
   supervisord.stderr?.on('data', (chunk: Buffer) => (supervisordOutput += chunk.toString('utf8')));
   const child = supervisord;
   supervisordExit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-});
+}
 
 afterAll(async () => {
   if (supervisord && supervisord.exitCode === null && supervisord.signalCode === null) {
@@ -451,5 +464,33 @@ describe('supervisord.conf: the production process layout', () => {
 
     // With nothing running, the image's health check reports unhealthy.
     expect((await runHealthcheck()).code).not.toBe(0);
+  });
+
+  it('stops supervisord when a program goes FATAL (a bad configuration), so the container exits instead of running half-dead', async () => {
+    // Production refuses to start without its secrets: both programs exit at once, every retry, until FATAL.
+    const { SLACK_SIGNING_SECRET: _dropped, ...withoutSecret } = env;
+    fs.rmSync(path.join(runDir, 'supervisord.log'), { force: true });
+    startSupervisord(withoutSecret);
+    const exited = supervisordExit!;
+
+    const exit = await waitFor(
+      'supervisord to stop by itself once a program is FATAL',
+      () => Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 500))]),
+      STEP_TIMEOUT_MS - 10_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nsupervisord.log:\n${fs.readFileSync(path.join(runDir, 'supervisord.log'), 'utf8').slice(-3000)}`);
+    });
+    expect(exit.signal).toBeNull();
+
+    const log = fs.readFileSync(path.join(runDir, 'supervisord.log'), 'utf8');
+    expect(log).toMatch(/gave up: (backend|gateway) entered FATAL state/);
+    // The listener's own line, in its AUTO log: why the container stopped.
+    const listenerLogs = fs.readdirSync(runDir).filter((f) => f.startsWith('stop-on-fatal-stderr'));
+    const said = listenerLogs.map((f) => fs.readFileSync(path.join(runDir, f), 'utf8')).join('');
+    expect(said).toMatch(/stop-on-fatal: (backend|gateway) entered FATAL \(see its log\); stopping supervisord so the container exits/);
+    // The program said why it would not start, one line naming the missing variable.
+    expect(readProgramLogs().join('')).toMatch(/config error: .*SLACK_SIGNING_SECRET/);
+    expect(await portAcceptsConnections(backendPort)).toBe(false);
+    expect(fs.existsSync(SOCKET)).toBe(false);
   });
 });

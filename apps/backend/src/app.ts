@@ -7,6 +7,8 @@ import type { ContactService } from './contacts/contact.service';
 import type { Database } from './db/database';
 import { alertsRouter } from './http/alerts.routes';
 import { contactsRouter } from './http/contacts.routes';
+import { testPagesRouter } from './http/test-pages.routes';
+import type { TestPages } from './notify/test-pages';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter, type HealthSources } from './http/health.routes';
 import { pagingLimiter, type PagingLimits } from './http/paging-rate-limit';
@@ -33,11 +35,12 @@ export interface AppDependencies {
   contacts: ContactService;
   alertmanager: AlertmanagerService;
   pagerDuty: PagerDutyService;
+  testPages: TestPages;
   pagingLimits: PagingLimits;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagerDuty, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagerDuty, testPages, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -73,6 +76,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
   app.use(contactsRouter({ contacts }));
   app.use(pagerDutyRouter({ pagerDuty }));
+  app.use(testPagesRouter({ testPages }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -14,6 +14,7 @@ import type { WorkerState } from './http/health.routes';
 import { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import { createBackendMetrics, type BackendMetrics } from './metrics';
 import { createChannelRegistry } from './notify/channels/create-channel-registry';
+import { TestPages } from './notify/test-pages';
 import type { ChannelRegistry } from './notify/channels/channel-registry';
 import { DeliveryService } from './notify/delivery.service';
 import { EscalationService } from './notify/escalation.service';
@@ -123,6 +124,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   let worker: NotificationWorker | null = null;
   let workerStarted = false;
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
+  const testPages = new TestPages({ targets, registry, logger, clock });
   const app = createApp({
     db,
     logger,
@@ -139,6 +141,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     contacts,
     alertmanager,
     pagerDuty,
+    testPages,
   });
 
   return {

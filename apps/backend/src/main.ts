@@ -1,24 +1,26 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, withDevDefaults } from '@klaxon/config';
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { createBackend } from './backend';
-import { migrate } from './db/migrate';
 import { isDatabaseConnectionError } from './errors';
 import { failpointsFrom } from './failpoints';
+import { packageVersion } from './package-version';
 
-const version = (JSON.parse(fs.readFileSync(path.join(__dirname, '../package.json'), 'utf8')) as { version: string }).version;
+
+// supervisord's stopwaitsecs for the backend is 15 s; this leaves time to close the pool and exit.
+const SHUTDOWN_JOBS_BOUND_MS = 10_000;
 
 async function main(): Promise<void> {
   loadDotEnv();
   const { env } = withDevDefaults(process.env, dataDirOf(process.env));
   const config = loadBackendConfig(env);
+  // Loaded after the configuration is checked, so a bad one exits in a fraction of a second: supervisord
+  // counts quick exits towards FATAL (startsecs), and a slow one would look like a program that started.
+  const [{ createBackend }, { migrate }] = await Promise.all([import('./backend.js'), import('./db/migrate.js')]);
   const logger = createLogger({ service: 'backend', ...config.log });
 
   await retryWhileDatabaseStarts(() => migrate({ databaseUrl: config.databaseUrl, logger }), logger);
-  const backend = createBackend(config, logger, { version, failpoints: failpointsFrom(process.env, config.nodeEnv, logger) });
+  const backend = createBackend(config, logger, { version: packageVersion, failpoints: failpointsFrom(process.env, config.nodeEnv, logger) });
   await backend.startWorker();
   const server = backend.app.listen(config.port, config.host);
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
@@ -31,9 +33,14 @@ async function main(): Promise<void> {
   });
 
   onShutdown(async (signal) => {
-    logger.info('backend stopping', { signal });
+    // New connections are refused at once; requests already in flight finish (an alert acknowledged with a
+    // 201 is committed with its jobs). Then running jobs finish, within a bound below supervisord's
+    // stopwaitsecs: a job cut off by the bound keeps its leased delivery, which the next start sweeps up.
+    logger.info('backend stopping', { signal, jobsBoundMs: SHUTDOWN_JOBS_BOUND_MS });
     await closeServer(server);
-    await backend.close();
+    const closed = await Promise.race([backend.close().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_JOBS_BOUND_MS).unref())]);
+    if (closed) logger.info('backend stopped: requests answered, jobs finished, database closed');
+    else logger.warn('backend stopped with jobs still running after the bound; their deliveries resume after the restart', { jobsBoundMs: SHUTDOWN_JOBS_BOUND_MS });
   });
 }
 
@@ -51,9 +58,22 @@ async function retryWhileDatabaseStarts<T>(work: () => Promise<T>, logger: Logge
   }
 }
 
+/**
+ * Stops taking requests. close() refuses new connections, but a kept-alive one would carry request after
+ * request for as long as its client keeps sending: from now on every answer says `Connection: close`. And
+ * close() ends only the connections idle at that moment; one whose answer was still being written goes
+ * idle later and would hold the exit for the keep-alive timeout, so idle ones are closed until none is left.
+ */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.shouldKeepAlive = false;
+    });
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

@@ -12,6 +12,7 @@ export function messageAlertFixture(overrides: Partial<MessageAlert> = {}): Mess
     severity: 'critical',
     message: 'checkout is down',
     origin: 'api',
+    inSlack: true,
     createdAt: FIXTURE_CREATED_AT,
     raisedBy: 'deploy-bot',
     paged: ['U0001'],

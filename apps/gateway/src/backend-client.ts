@@ -10,6 +10,8 @@ import {
   type AlertStatus,
   type ContactDto,
   type SlackAlertRequest,
+  type TestPagesDto,
+  type TestPagesRequest,
   type TransitionRequest,
   type UpsertContactRequest,
 } from '@klaxon/contracts';
@@ -92,6 +94,12 @@ export class BackendClient {
 
   async setContact(tenantId: string, slackUserId: string, body: UpsertContactRequest, options: CallOptions): Promise<ContactDto> {
     return (await this.call<ContactDto>('PUT', contactPath(tenantId, slackUserId), options, { body, operation: 'set_contact' })).data;
+  }
+
+  /** `/alert test`: TEST pages to the user on each accepted channel; what each did. */
+  async testPages(tenantId: string, slackUserId: string, options: CallOptions): Promise<TestPagesDto> {
+    const body: TestPagesRequest = { tenant_id: tenantId, slack_user_id: slackUserId };
+    return (await this.call<TestPagesDto>('POST', '/test-pages', options, { body, operation: 'test_pages' })).data;
   }
 
   /** The user's own contact, or null when they have none (404). */

@@ -2,7 +2,6 @@ import { ConfigError, dataDirOf, loadDotEnv, loadGatewayConfig, withDevDefaults 
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '@klaxon/logger';
-import { createGateway } from './app';
 import { BackendClient } from './backend-client';
 import { createGatewayMetrics } from './metrics';
 
@@ -14,6 +13,9 @@ async function main(): Promise<void> {
   loadDotEnv();
   const { env } = withDevDefaults(process.env, dataDirOf(process.env));
   const config = loadGatewayConfig(env);
+  // Loaded after the configuration is checked, so a bad one exits in a fraction of a second: supervisord
+  // counts quick exits towards FATAL (startsecs), and a slow one would look like a program that started.
+  const { createGateway } = await import('./app.js');
   const logger = createLogger({ service: 'gateway', ...config.log });
   const metrics = createGatewayMetrics();
   const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger, recorder: metrics.recorder });

@@ -34,7 +34,7 @@ export interface AlertTargetDto {
   slack_user_id: string | null;
   /** Display name when known (contacts or Slack profile). */
   name: string | null;
-  /** E.164, masked (`+1******0123`). */
+  /** E.164, masked (`+1 ******0123`). */
   phone: string | null;
   /** Masked (`j***@example.com`); null when the person has none. */
   email: string | null;
@@ -171,3 +171,24 @@ export const slackUserOfActor = (actor: string | null): string | null =>
 
 /** action_id of the channel message's buttons; their `value` is the alert's UUID. */
 export const SLACK_ACTIONS = { acknowledge: 'klaxon_acknowledge', resolve: 'klaxon_resolve' } as const;
+
+/** What became of one channel's test page: the provider accepted it, refused it, or the person has no address for it. */
+export const TEST_PAGE_OUTCOMES = ['sent', 'failed', 'no_address'] as const;
+export type TestPageOutcome = (typeof TEST_PAGE_OUTCOMES)[number];
+
+export interface TestPageResultDto {
+  channel: Channel;
+  /** Masked. */
+  to: string | null;
+  outcome: TestPageOutcome;
+  provider_message_id: string | null;
+  detail: string | null;
+}
+
+/** `POST /test-pages`: per channel what happened; `reason` when the person could not be paged at all. */
+export interface TestPagesDto {
+  tenant_id: string;
+  slack_user_id: string;
+  reason: string | null;
+  results: TestPageResultDto[];
+}

@@ -106,3 +106,10 @@ export const upsertContactRequestSchema = z
   .refine((body) => Object.keys(body).length > 0, 'give at least one of name, phone, email, channels, time_zone, quiet_hours');
 export type UpsertContactRequest = z.input<typeof upsertContactRequestSchema>;
 export type ContactUpdate = z.output<typeof upsertContactRequestSchema>;
+
+/** `POST /test-pages`: a page marked TEST to one person, through each channel they accept (`/alert test`). */
+export const testPagesRequestSchema = z.strictObject({
+  tenant_id: tenantIdSchema,
+  slack_user_id: z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U024BE7LH'),
+});
+export type TestPagesRequest = z.infer<typeof testPagesRequestSchema>;

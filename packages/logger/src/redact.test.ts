@@ -3,37 +3,42 @@ import { createLogger } from './create-logger';
 import { maskEmail, maskPhone, redact, redactString } from './redact';
 import { runWithContext } from './request-context';
 
-describe('maskPhone', () => {
+describe('maskPhone: the country calling code and the last four digits', () => {
   it.each([
-    ['+14155550123', '+1******0123'],
-    ['+442079460958', '+4*******0958'],
+    ['+14155550123', '+1 ******0123'],
+    ['+442079460958', '+44 ******0958'],
+    ['+79161234567', '+7 ******4567'],
+    ['+353861234567', '+353 *****4567'],
+    ['+1 (415) 555-0101', '+1 ******0101'],
+    ['4155550101', '******0101'],
+    ['+1234567', '+1 **4567'],
     ['+1234', '+***'],
   ])('masks %s as %s', (phone, masked) => expect(maskPhone(phone)).toBe(masked));
 });
 
 describe('redactString: phone numbers', () => {
   it.each([
-    ['E.164', 'paging +14155550101 now', 'paging +1******0101 now'],
-    ['a WhatsApp address', 'to whatsapp:+14155550101', 'to whatsapp:+1******0101'],
-    ['spaced international', 'call +44 20 7946 0958 please', 'call +4*******0958 please'],
-    ['dashed international', 'call +1-415-555-0101', 'call +1******0101'],
-    ['dotted international', 'call +1.415.555.0101', 'call +1******0101'],
-    ['bracketed area code with a plus', 'call +1 (415) 555-0101.', 'call +1******0101.'],
-    ['bracketed trunk zero', 'call +44 (0) 20 7946 0958', 'call +4********0958'],
-    ['bracketed area code', 'profile says (415) 555-0101', 'profile says +4*****0101'],
-    ['bracketed area code, no space', 'profile says (415)555-0101', 'profile says +4*****0101'],
-    ['dotted', 'profile says 415.555.0101', 'profile says +4*****0101'],
-    ['dashed', 'profile says 415-555-0101', 'profile says +4*****0101'],
-    ['spaced', 'profile says 415 555 0101', 'profile says +4*****0101'],
-    ['national with a trunk zero', 'profile says 020 7946 0958', 'profile says +0******0958'],
-    ['mobile with a trunk zero', 'profile says 07911 123456', 'profile says +0******3456'],
-    ['quoted in an error', '"(415) 555-0101" is not valid', '"+4*****0101" is not valid'],
+    ['E.164', 'paging +14155550101 now', 'paging +1 ******0101 now'],
+    ['a WhatsApp address', 'to whatsapp:+14155550101', 'to whatsapp:+1 ******0101'],
+    ['spaced international', 'call +44 20 7946 0958 please', 'call +44 ******0958 please'],
+    ['dashed international', 'call +1-415-555-0101', 'call +1 ******0101'],
+    ['dotted international', 'call +1.415.555.0101', 'call +1 ******0101'],
+    ['bracketed area code with a plus', 'call +1 (415) 555-0101.', 'call +1 ******0101.'],
+    ['bracketed trunk zero', 'call +44 (0) 20 7946 0958', 'call +44 *******0958'],
+    ['bracketed area code', 'profile says (415) 555-0101', 'profile says ******0101'],
+    ['bracketed area code, no space', 'profile says (415)555-0101', 'profile says ******0101'],
+    ['dotted', 'profile says 415.555.0101', 'profile says ******0101'],
+    ['dashed', 'profile says 415-555-0101', 'profile says ******0101'],
+    ['spaced', 'profile says 415 555 0101', 'profile says ******0101'],
+    ['national with a trunk zero', 'profile says 020 7946 0958', 'profile says *******0958'],
+    ['mobile with a trunk zero', 'profile says 07911 123456', 'profile says *******3456'],
+    ['quoted in an error', '"(415) 555-0101" is not valid', '"******0101" is not valid'],
     [
       "Twilio's 21211 text",
       "The 'To' number +14155553101 is not a valid phone number.",
-      "The 'To' number +1******3101 is not a valid phone number.",
+      "The 'To' number +1 ******3101 is not a valid phone number.",
     ],
-    ['a number followed by a status code', 'to +14155550101 503', 'to +1******0101 503'],
+    ['a number followed by a status code', 'to +14155550101 503', 'to +1 ******0101 503'],
   ])('masks %s', (_spelling, text, masked) => {
     expect(redactString(text)).toBe(masked);
   });
@@ -118,8 +123,8 @@ describe('redact', () => {
     ).toEqual({
       token: '[redacted]',
       nested: { signingSecret: '[redacted]', headers: { authorization: '[redacted]', 'x-service-key': '[redacted]' } },
-      to: 'whatsapp:+1******0123',
-      note: 'call +4*******0958 now',
+      to: 'whatsapp:+1 ******0123',
+      note: 'call +44 ******0958 now',
       url: 'postgres://klaxon:***@db:5432/klaxon',
       email: 'j***@example.com',
       providerMessageId: '<5d1c3a0e-7f7a-4c1e-9a63-0d2c1c6c2e11@example.com>',
@@ -141,6 +146,6 @@ describe('createLogger', () => {
     expect(written).not.toContain('4155550123');
     expect(written).not.toContain('jane@');
     expect(written).not.toContain('xoxb-secret-value');
-    expect(line).toMatchObject({ message: 'paging +1******0123 and j***@example.com', phone: '+1******0123', botToken: '[redacted]', requestId: 'req-1', service: 'test' });
+    expect(line).toMatchObject({ message: 'paging +1 ******0123 and j***@example.com', phone: '+1 ******0123', botToken: '[redacted]', requestId: 'req-1', service: 'test' });
   });
 });

@@ -25,11 +25,34 @@ const EMAIL = /[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24
 // Message-IDs (`<uuid@example.com>`) look like addresses but name a message, not a person: they stay whole.
 const MESSAGE_ID_KEY = /messageid$/i;
 
-/** `+14155550123` → `+1******0123`: enough to tell numbers apart in an incident, not to dial one. */
+// E.164 country calling codes are one to three digits and prefix-free: these are all the one- and two-digit
+// ones; every other code has three. Enough to keep the country visible without a phone number library.
+const CALLING_CODES_1 = new Set(['1', '7']);
+const CALLING_CODES_2 = new Set(
+  '20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(' '),
+);
+
+/** The country calling code at the start of an international number's digits. */
+function callingCodeOf(digits: string): string {
+  if (CALLING_CODES_1.has(digits.slice(0, 1))) return digits.slice(0, 1);
+  if (CALLING_CODES_2.has(digits.slice(0, 2))) return digits.slice(0, 2);
+  return digits.slice(0, 3);
+}
+
+/**
+ * `+14155550123` → `+1 ******0123`, `+442079460958` → `+44 ******0958`: the country and the last four digits,
+ * enough to tell numbers apart in an incident, not to dial one. A national number (no plus) has no country to
+ * show: `020 7946 0958` → `*******0958`.
+ */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   if (digits.length < 6) return '+***';
-  return `+${digits[0]}${'*'.repeat(digits.length - 5)}${digits.slice(-4)}`;
+  const international = phone.trimStart().startsWith('+');
+  const country = international ? callingCodeOf(digits) : '';
+  const hidden = digits.length - country.length - 4;
+  // Too short to hide anything after the country code: show less rather than the whole number.
+  if (hidden < 2) return `+${digits[0]}${'*'.repeat(digits.length - 5)}${digits.slice(-4)}`;
+  return `${international ? `+${country} ` : ''}${'*'.repeat(hidden)}${digits.slice(-4)}`;
 }
 
 /** `jane.doe@example.com` → `j***@example.com`: the domain tells a colleague from an outsider, the person stays unnamed. */

@@ -7,7 +7,7 @@ export function targetFixture(slackUserId: string, channels: AlertTargetDto['cha
   return {
     slack_user_id: slackUserId,
     name: null,
-    phone: channels.length ? '+1******0123' : null,
+    phone: channels.length ? '+1 ******0123' : null,
     email: null,
     status: channels.length ? 'paging' : 'unreachable',
     channels,

@@ -213,6 +213,11 @@ class FakeTwilioServer implements FakeTwilio {
       return;
     }
 
+    // The account itself, as `client.api.v2010.accounts(sid).fetch()` reads it (npm run doctor checks credentials so).
+    if (request.method === 'GET' && request.path === `${API_PREFIX}/Accounts/${this.accountSid}.json`) {
+      answer(200, { sid: this.accountSid, friendly_name: 'Fake Twilio account', status: 'active', type: 'Full', auth_token: '[not shown]', uri: `${API_PREFIX}/Accounts/${this.accountSid}.json` });
+      return;
+    }
     const collection = this.#collectionOf(request.path);
     if (collection && request.method === 'POST') {
       await this.#create(request, collection, res, answer);

@@ -1,4 +1,4 @@
-import type { Logger } from '@klaxon/logger';
+import { addToContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
 import { slackActor } from '@klaxon/contracts';
 import { NotFoundError, TransitionRefusedError } from '../errors';
@@ -109,6 +109,8 @@ export class AlertService {
               targets: inserted.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
             },
           });
+          // The rest of the request's lines, and the jobs the hooks queue, name the alert.
+          addToContext({ alertId: inserted.id, tenantId: inserted.tenantId });
           await this.hooks.raised(t, inserted);
           return inserted;
         });

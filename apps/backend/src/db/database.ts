@@ -19,6 +19,8 @@ export interface DatabaseOptions {
   onIdleError?: (error: Error) => void;
 }
 
+const IDLE_ERROR_QUIET_MS = 30_000;
+
 export function createDatabase({ url, poolSize, applicationName, onIdleError = () => undefined }: DatabaseOptions): Database {
   const db = pgp({
     connectionString: url,
@@ -30,7 +32,14 @@ export function createDatabase({ url, poolSize, applicationName, onIdleError = (
     query_timeout: 15_000,
     allowExitOnIdle: true,
   });
-  db.$pool.on('error', onIdleError);
+  // PostgreSQL stopping or restarting ends every idle connection at once (57P01 each): one report per
+  // outage, not one per connection.
+  let reportedAt = -Infinity;
+  db.$pool.on('error', (error) => {
+    if (Date.now() - reportedAt < IDLE_ERROR_QUIET_MS) return;
+    reportedAt = Date.now();
+    onIdleError(error);
+  });
   return db;
 }
 

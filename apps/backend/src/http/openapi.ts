@@ -29,6 +29,10 @@ import {
   type ErrorBody,
   type ErrorCode,
   type TransitionConflictBody,
+  TEST_PAGE_OUTCOMES,
+  testPagesRequestSchema,
+  type TestPageResultDto,
+  type TestPagesDto,
 } from '@klaxon/contracts';
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
 import { alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHandledDto, type AlertmanagerWebhookDto } from './alertmanager.routes';
@@ -37,6 +41,7 @@ import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
 import { pagerDutySettingsRequestSchema, type PagerDutySettingsDto } from '../integrations/pagerduty/pagerduty.routes';
 import { CSV_MEDIA_TYPE, exportQuerySchema, IMPORT_BODY_LIMIT_BYTES, importQuerySchema } from './contacts.routes';
+import { packageVersion } from '../package-version';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
 // parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
@@ -147,6 +152,8 @@ type SchemaName =
   | 'ContactImport'
   | 'PagerDutySettings'
   | 'PagerDutySettingsRequest'
+  | 'TestPagesRequest'
+  | 'TestPages'
   | 'Health';
 const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
@@ -161,7 +168,7 @@ const alertTarget = dtoSchema<AlertTargetDto>(
   {
     slack_user_id: nullable({ type: 'string', description: 'The Slack user paged; null for a bare phone target.' }),
     name: nullable({ type: 'string', description: 'Display name when known (contacts or Slack profile).' }),
-    phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+1******0123`); null when none was found.' }),
+    phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+1 ******0123`); null when none was found.' }),
     email: nullable({ type: 'string', description: 'Masked on the wire (`j***@example.com`); null when the person has none.' }),
     status: { type: 'string', enum: [...TARGET_STATUSES], description: '`paging`: at least one channel will try; `unreachable`: `reason` says why not.' },
     channels: { type: 'array', items: { type: 'string', enum: [...CHANNELS] }, description: 'What pages this target now: the policy for the severity, within what the person accepts.' },
@@ -276,7 +283,7 @@ const schemas: Record<SchemaName, JsonSchema> = {
       tenant_id: { type: 'string' },
       slack_user_id: { type: 'string' },
       name: nullable({ type: 'string' }),
-      phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+44******0958`); null when none is stored (the Slack profile number may still be used).' }),
+      phone: nullable({ type: 'string', description: 'E.164, masked on the wire (`+44 ******0958`); null when none is stored (the Slack profile number may still be used).' }),
       email: nullable({ type: 'string', description: 'Masked on the wire (`j***@example.com`).' }),
       channels: { type: 'array', items: { type: 'string', enum: [...CONTACT_CHANNELS] }, description: 'The channels the person accepts; email only when they opted in.' },
       time_zone: nullable({ type: 'string', description: 'IANA name (`Europe/Berlin`); quiet hours are read in it.' }),
@@ -342,6 +349,26 @@ const schemas: Record<SchemaName, JsonSchema> = {
     'A tenant’s PagerDuty Events API v2 settings.',
   ),
   PagerDutySettingsRequest: fromZod(pagerDutySettingsRequestSchema),
+  TestPagesRequest: fromZod(testPagesRequestSchema),
+  TestPages: dtoSchema<TestPagesDto>(
+    {
+      tenant_id: { type: 'string' },
+      slack_user_id: { type: 'string' },
+      reason: nullable({ type: 'string', description: 'Why the person could not be paged at all (no number or address found); null when they could.' }),
+      results: {
+        type: 'array',
+        description: 'One entry per channel the person accepts, in their order.',
+        items: dtoSchema<TestPageResultDto>({
+          channel: { type: 'string', enum: [...CHANNELS] },
+          to: nullable({ type: 'string', description: 'The address, masked; null when the person has none for this channel.' }),
+          outcome: { type: 'string', enum: [...TEST_PAGE_OUTCOMES], description: '`sent`: the provider accepted it; `failed`: it refused (see `detail`); `no_address`: nothing to send to.' },
+          provider_message_id: nullable({ type: 'string', description: 'Twilio SID, SMTP Message-ID.' }),
+          detail: nullable({ type: 'string', description: 'Why it was not sent, in the provider’s words.' }),
+        }),
+      },
+    },
+    'What each channel’s TEST page did. No alert was created.',
+  ),
   Health: dtoSchema<HealthBody>({
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
@@ -742,6 +769,25 @@ const paths: Record<string, PathItem> = {
       },
     },
   },
+  '/test-pages': {
+    post: {
+      operationId: 'sendTestPages',
+      summary: 'Send a person a page marked TEST on each channel they accept',
+      description:
+        'What `/alert test` sends (at most 3 per person in 10 minutes). Each accepted channel gets one TEST page straight through its sender, one after another; the answer says per channel what the provider did. ' +
+        'No alert, delivery, escalation or channel message is created: nothing shows in lists or counts.',
+      tags: [CONTACT_TAG],
+      requestBody: { required: true, content: { 'application/json': { schema: schemaRef('TestPagesRequest'), example: { tenant_id: 'T024BE7LD', slack_user_id: 'U024BE7LH' } } } },
+      responses: {
+        '200': json('What happened on each channel.', schemaRef('TestPages')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('Unauthorized'),
+        '404': responseRef('NotFound'),
+        '422': responseRef('InvalidField'),
+        '429': json('More than 3 test pages for this person in 10 minutes; `Retry-After` says how long to wait.', schemaRef('Error')),
+      },
+    },
+  },
   '/health': {
     get: {
       operationId: 'getHealth',
@@ -789,8 +835,8 @@ export const openApiDocument: OpenApiDocument = {
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
   info: {
     title: 'Klaxon backend',
-    // The version of this description, not of the build; bump it when a route or a body changes shape.
-    version: '1.2.0',
+    // The package's version: the description ships with the build that serves it.
+    version: packageVersion,
     description:
       'Private alert service behind the Slack gateway. JSON in, JSON out. Every error is `{error, detail}`; any route may also answer 500 `internal` on an unexpected failure. Every response carries `x-request-id`: the caller’s, or one made when none was sent; a malformed one is refused with 422 on every route.',
   },

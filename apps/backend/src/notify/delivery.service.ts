@@ -1,6 +1,6 @@
 import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
 import { CHANNEL_LABELS, escapeSlackText } from '@klaxon/contracts';
-import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
+import { maskEmail, maskPhone, runWithContext, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
@@ -127,6 +127,12 @@ export class DeliveryService {
     await this.options.afterClaim?.();
     const alert = await findAlertById(db, delivery.alertId);
     if (!alert) throw new Error(`delivery ${deliveryId} refers to a missing alert`);
+    // Every line about this page names its alert and tenant, whoever queued the delivery.
+    await runWithContext({ alertId: alert.id, tenantId: alert.tenantId }, () => this.send(delivery, alert));
+  }
+
+  private async send(delivery: Delivery, alert: Alert): Promise<void> {
+    const { clock } = this.options;
     if (alert.status !== 'triggered') {
       // Acknowledged meanwhile: a retry, a held page or an escalation must not wake anyone for it.
       await this.record(delivery, alert, { status: 'cancelled', errorCode: null, errorDetail: `alert already ${alert.status}` }, 'notification.cancelled');
@@ -306,6 +312,8 @@ export function messageAlertOf(alert: Alert): MessageAlert {
     severity: alert.severity,
     message: alert.message,
     origin: alert.origin,
+    // A Slack channel, or people named by their Slack user id: the tenant is a Slack workspace.
+    inSlack: alert.origin === 'slack' || alert.slackChannelId !== null || alert.targets.some((target) => target.slackUserId !== null),
     createdAt: alert.createdAt,
     raisedBy: alert.slackUserId ? `<@${alert.slackUserId}>` : alert.source,
     paged: alert.targets.flatMap((target) => (target.slackUserId && target.status === 'paging' ? [target.slackUserId] : [])),
@@ -316,7 +324,7 @@ function outboundOf(delivery: Delivery, alert: Alert, now: Date): OutboundMessag
   return { to: delivery.address, alert: messageAlertOf(alert), now };
 }
 
-function failureOf(error: unknown): NotifyFailure {
+export function failureOf(error: unknown): NotifyFailure {
   if (error instanceof NotifyError) return error;
   // A bug or an unforeseen error: retried like a transient one, because a lost page costs more than an extra try.
   return { kind: 'transient', code: null, status: null, detail: `unexpected error: ${messageOf(error)}`, alarm: false };

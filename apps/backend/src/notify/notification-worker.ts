@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { Logger as JobQueueLogger, run, type Runner, type Task } from 'graphile-worker';
 import type { NotifyConfig } from '@klaxon/config';
-import type { Logger } from '@klaxon/logger';
+import { runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
 import type { AlertMessageWorker } from '../slack/alert-message-worker';
 import type { DeliveryQueue } from './delivery-queue';
 import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
 import type { DeliveryService } from './delivery.service';
 import type { EscalationService } from './escalation.service';
-import { addJob, deliveryJobKey, type IntegrationTaskName, type JobPayloads, type TaskName } from './job-queue';
+import { addJob, deliveryJobKey, jobContextOf, type IntegrationTaskName, type JobPayloads, type TaskName } from './job-queue';
 
 /** The delivery queue on graphile-worker: one `deliver` job per delivery, keyed so a re-add replaces, never doubles. */
 export const graphileDeliveryQueue: DeliveryQueue = {
@@ -72,6 +72,12 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     },
     'slack-message': (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
   };
+
+  // Each job runs in the context it was created in, so its log lines carry the request id of the page.
+  for (const name of Object.keys(taskList) as TaskName[]) {
+    const task = taskList[name];
+    taskList[name] = (payload, helpers) => runWithContext(jobContextOf(payload), () => task(payload, helpers));
+  }
 
   const runner: Runner = await run({
     connectionString: options.databaseUrl,

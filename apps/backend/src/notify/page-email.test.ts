@@ -41,6 +41,13 @@ describe('pageEmail', () => {
     expect(html).toContain('/alert ack 42</code> in Slack');
   });
 
+  it('does not send people to Slack for an alert that is not in Slack', () => {
+    const { text, html } = pageEmail(page({ inSlack: false }));
+    expect(text).toContain('To acknowledge, acknowledge alert #42 where it was raised (deploy-bot).');
+    expect(html).toContain('To acknowledge, acknowledge alert #42 where it was raised (deploy-bot).');
+    expect(`${text}${html}`).not.toMatch(/slack/i);
+  });
+
   it('escapes everything that came from outside in the HTML, and keeps it literal in the text', () => {
     const message = '<script>alert("x")</script> & <b>db</b> \'down\'';
     const { subject, text, html } = pageEmail(page({ message, raisedBy: '<img src=x onerror=alert(1)>' }));

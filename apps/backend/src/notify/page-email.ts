@@ -20,7 +20,7 @@ export function pageEmail(message: OutboundMessage): PageEmail {
   const { alert } = message;
   const severity = alert.severity.toUpperCase();
   const text = messageText(alert);
-  const subject = cut(`[Klaxon #${alert.number} ${severity}] ${oneLine(text)}`, SUBJECT_MAX_CHARS);
+  const subject = cut(`${alert.test ? '[Klaxon TEST]' : `[Klaxon #${alert.number} ${severity}]`} ${oneLine(text)}`, SUBJECT_MAX_CHARS);
   const facts: Array<[string, string]> = [
     ['Alert', `#${alert.number}`],
     ['Severity', severity],
@@ -37,7 +37,7 @@ export function pageEmail(message: OutboundMessage): PageEmail {
     '',
     ...facts.map(([label, value]) => `${`${label}:`.padEnd(11)}${value}`),
     '',
-    `To acknowledge, run ${ack} in Slack, or press Acknowledge on the alert's message in its channel.`,
+    alert.test ? 'This is a test page: there is nothing to acknowledge.' : alert.inSlack ? `To acknowledge, run ${ack} in Slack, or press Acknowledge on the alert's message in its channel.` : `To acknowledge, acknowledge alert #${alert.number} where it was raised (${raiserOf(alert)}).`,
     '',
     '-- ',
     'Klaxon paged you because you are on call for this alert.',
@@ -53,7 +53,11 @@ export function pageEmail(message: OutboundMessage): PageEmail {
     '<table style="border-collapse: collapse; margin: 0 0 16px;">',
     ...facts.map(([label, value]) => `<tr><th style="text-align: left; padding: 2px 16px 2px 0; color: #505a5f; font-weight: normal;">${escapeHtml(label)}</th><td style="padding: 2px 0;">${escapeHtml(value)}</td></tr>`),
     '</table>',
-    `<p style="margin: 0 0 16px;">To acknowledge, run <code style="background: #f3f2f1; padding: 1px 4px;">${escapeHtml(ack)}</code> in Slack, or press <strong>Acknowledge</strong> on the alert's message in its channel.</p>`,
+    alert.test
+      ? '<p style="margin: 0 0 16px;">This is a test page: there is nothing to acknowledge.</p>'
+      : alert.inSlack
+      ? `<p style="margin: 0 0 16px;">To acknowledge, run <code style="background: #f3f2f1; padding: 1px 4px;">${escapeHtml(ack)}</code> in Slack, or press <strong>Acknowledge</strong> on the alert's message in its channel.</p>`
+      : `<p style="margin: 0 0 16px;">To acknowledge, acknowledge alert #${alert.number} where it was raised (${escapeHtml(raiserOf(alert))}).</p>`,
     '<p style="color: #505a5f; font-size: 13px; margin: 0;">Klaxon paged you because you are on call for this alert.</p>',
     '</body></html>',
   ].join('\n');

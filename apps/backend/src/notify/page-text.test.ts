@@ -2,11 +2,18 @@ import { EDGE_MESSAGES, LONE_SURROGATE } from '@klaxon/testing';
 import { channelReminderText, pageSpeech, pageTemplateVariables, pageText, TWILIO_LIMITS } from './page-text';
 import { voiceTwiml } from './channels/twilio-voice.channel';
 
-const alert = { id: 'a1', number: 42, severity: 'critical' as const, message: 'checkout is down' };
+const alert = { id: 'a1', number: 42, severity: 'critical' as const, message: 'checkout is down', inSlack: true };
 
 describe('page texts', () => {
   it('writes the page with number, severity, message and how to acknowledge', () => {
     expect(pageText(alert)).toBe('🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42');
+  });
+
+  it('does not send people to Slack for an alert that is not in Slack', () => {
+    const outside = { ...alert, inSlack: false };
+    expect(pageText(outside)).toBe('🚨 Klaxon #42 CRITICAL: checkout is down — acknowledge #42 where it was raised');
+    expect(pageSpeech(outside)).toBe('Klaxon alert number 42, severity critical: checkout is down. To acknowledge, acknowledge alert 42 where it was raised.');
+    for (const text of [pageText(outside), pageSpeech(outside)]) expect(text).not.toMatch(/slack/i);
   });
 
   it('fills the WhatsApp template placeholders', () => {

@@ -1,7 +1,7 @@
 import { cutText } from '@klaxon/contracts';
 import type { MessageAlert } from './channels/channel';
 
-type PageAlert = Pick<MessageAlert, 'number' | 'severity' | 'message'>;
+type PageAlert = Pick<MessageAlert, 'number' | 'severity' | 'message' | 'inSlack' | 'test'>;
 
 /**
  * What Twilio accepts, in UTF-16 code units (its count, and JS string length). Over these a page is refused
@@ -17,8 +17,9 @@ export function framed(head: string, message: string, tail: string, max: number)
 
 /** The written page (WhatsApp body, SMS): short enough to read on a lock screen, says how to acknowledge. */
 export function pageText(alert: PageAlert): string {
+  if (alert.test) return framed('🧪 Klaxon TEST page: ', alert.message, ' Nothing to acknowledge.', TWILIO_LIMITS.messageBody);
   const head = `🚨 Klaxon #${alert.number} ${alert.severity.toUpperCase()}: `;
-  const tail = ` — reply in Slack or run /alert ack ${alert.number}`;
+  const tail = alert.inSlack ? ` — reply in Slack or run /alert ack ${alert.number}` : ` — acknowledge #${alert.number} where it was raised`;
   return framed(head, alert.message, tail, TWILIO_LIMITS.messageBody);
 }
 
@@ -34,11 +35,13 @@ export function pageTemplateVariables(alert: PageAlert): Record<string, string> 
 export function pageSpeech(alert: PageAlert, maxMessage = Number.POSITIVE_INFINITY): string {
   const message = cutText(alert.message.trim().replace(/[.!?]+$/, ''), maxMessage);
   const sentence = message.endsWith('…') ? message : `${message}.`;
-  return `Klaxon alert number ${alert.number}, severity ${alert.severity}: ${sentence} To acknowledge, run slash alert ack ${alert.number} in Slack.`;
+  if (alert.test) return `This is a Klaxon test page. ${sentence} Nothing to acknowledge.`;
+  const how = alert.inSlack ? `run slash alert ack ${alert.number} in Slack` : `acknowledge alert ${alert.number} where it was raised`;
+  return `Klaxon alert number ${alert.number}, severity ${alert.severity}: ${sentence} To acknowledge, ${how}.`;
 }
 
 /** The escalation notice in the alert's Slack channel: who was paged, for how long, and what to do. */
-export function channelReminderText(alert: PageAlert & Pick<MessageAlert, 'createdAt' | 'paged'>, now: Date): string {
+export function channelReminderText(alert: Omit<PageAlert, 'inSlack' | 'test'> & Pick<MessageAlert, 'createdAt' | 'paged'>, now: Date): string {
   const minutes = Math.max(1, Math.round((now.getTime() - alert.createdAt.getTime()) / 60_000));
   // Slack user ids only (validated when raised), never the message: nothing in it is the caller's text.
   const paged = alert.paged.map((userId) => `<@${userId}>`).join(', ') || 'the on-call';

@@ -67,9 +67,9 @@ describe('classifyTwilioError', () => {
   });
 
   it.each([
-    { case: "21211, Twilio's own text", error: rest(400, 21211, "The 'To' number +14155553101 is not a valid phone number."), masked: '+1******3101', hidden: '4155553101' },
-    { case: 'an unknown code', error: rest(400, 21999, "Cannot send to 'whatsapp:+44 20 7946 0958'"), masked: 'whatsapp:+4*******0958', hidden: '20 7946' },
-    { case: 'an unexpected error', error: new Error('no route to (415) 555-0101'), masked: '+4*****0101', hidden: '555-0101' },
+    { case: "21211, Twilio's own text", error: rest(400, 21211, "The 'To' number +14155553101 is not a valid phone number."), masked: '+1 ******3101', hidden: '4155553101' },
+    { case: 'an unknown code', error: rest(400, 21999, "Cannot send to 'whatsapp:+44 20 7946 0958'"), masked: 'whatsapp:+44 ******0958', hidden: '20 7946' },
+    { case: 'an unexpected error', error: new Error('no route to (415) 555-0101'), masked: '******0101', hidden: '555-0101' },
   ])('masks the number Twilio names in $case', ({ error, masked, hidden }) => {
     const { detail } = classifyTwilioError(error);
 

@@ -70,7 +70,7 @@ describe('buildAlertMessage', () => {
       { ...targetFixture('U1', ['sms']), slack_user_id: null, name: 'Ops phone' },
       { ...targetFixture('U1', ['voice']), slack_user_id: null },
     ];
-    expect(buildAlertMessage(alertFixture({ targets }), now).blocks[2]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '• Ops phone: SMS\n• +1******0123: call' } });
+    expect(buildAlertMessage(alertFixture({ targets }), now).blocks[2]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '• Ops phone: SMS\n• +1 ******0123: call' } });
   });
 });
 

@@ -26,7 +26,7 @@ describe('POST /alert', () => {
       message: 'disk full on db-1',
       source: null,
       origin: 'api',
-      targets: [{ slack_user_id: 'U0001', phone: null }, { slack_user_id: null, phone: '+1******0101' }], // phones are masked on the wire
+      targets: [{ slack_user_id: 'U0001', phone: null }, { slack_user_id: null, phone: '+1 ******0101' }], // phones are masked on the wire
       slack: { channel_id: 'C0001', user_id: 'U0002' },
     });
     const row = await backend.db.one('SELECT tenant_id, severity, message, status FROM alerts WHERE id = $1', [res.body.id]);

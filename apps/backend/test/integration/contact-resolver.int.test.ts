@@ -151,7 +151,7 @@ describe('ContactResolver', () => {
     expect(missing?.reason).toBe('Slack could not be reached to look up their phone number; try again, or ask them to run `/alert phone <number>`');
     const log = backend.logLines().join('\n');
     expect(log).toContain('slack unreachable, paging the cached profile number');
-    expect(log).toContain('+1******0101');
+    expect(log).toContain('+1 ******0101');
     expect(log).not.toContain('+14155550101');
   });
 
@@ -339,14 +339,14 @@ describe('POST /alert while Slack throttles one lookup', () => {
         .expect(201);
 
       expect(res.body.targets).toEqual([
-        expect.objectContaining({ slack_user_id: 'U0RAISEOK', status: 'paging', phone: '+1******0141' }),
+        expect.objectContaining({ slack_user_id: 'U0RAISEOK', status: 'paging', phone: '+1 ******0141' }),
         expect.objectContaining({
           slack_user_id: 'U0RAISELIMITED',
           status: 'unreachable',
           phone: null,
           reason: 'could not look up (Slack rate limit); try again, or ask them to run `/alert phone <number>`',
         }),
-        expect.objectContaining({ slack_user_id: null, status: 'paging', phone: '+1******0143' }),
+        expect.objectContaining({ slack_user_id: null, status: 'paging', phone: '+1 ******0143' }),
       ]);
     } finally {
       backend.slack.reset();

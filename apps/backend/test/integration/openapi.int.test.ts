@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import request, { type Response } from 'supertest';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -129,6 +131,11 @@ describe('the OpenAPI document', () => {
     const res = await request(backend.app).get('/openapi.json').expect(200);
     expectConforms(res, 'get', '/openapi.json');
     expect(res.body).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+
+  it("carries the backend package's version", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(doc.info.version).toBe(pkg.version);
   });
 
   it('describes every route the app registers, and registers every route it describes', () => {
@@ -424,6 +431,23 @@ describe('PUT and GET /integrations/pagerduty/{tenant_id}', () => {
     expectConforms(await internal('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'short' }).expect(422), 'put', path);
     expectConforms(await internal('get', '/integrations/pagerduty/-bad').expect(422), 'get', path);
     expectConforms(await acme('put', `/integrations/pagerduty/${TENANT}`).send({ routing_key: 'R0123456789abcdef0123456789ABCDE' }).expect(404), 'put', path);
+  });
+});
+
+describe('POST /test-pages', () => {
+  it('answers 200 with what each channel did, 404 to a key bound to another tenant, 422 for a bad user id', async () => {
+    await internal('put', `/contacts/${TENANT}/U0TESTER`).send({ phone: '+44 20 7946 0958' }).expect(200);
+    const res = await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(200);
+    expectConforms(res, 'post', '/test-pages');
+    expect(res.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['sent', 'sent', 'sent']);
+    expectConforms(await acme('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(404), 'post', '/test-pages');
+    expectConforms(await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'jane' }).expect(422), 'post', '/test-pages');
+    // Two more are allowed in the window, then refused.
+    await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(200);
+    await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(200);
+    const refused = await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(429);
+    expectConforms(refused, 'post', '/test-pages');
+    expect(refused.headers['retry-after']).toBe('600');
   });
 });
 

@@ -38,7 +38,7 @@ describe('the per-recipient page limit (PAGE_LIMIT_PER_RECIPIENT)', () => {
     expect(held).toMatchObject({ channel: 'whatsapp', status: 'held', attempts: 0, holdReason: 'recipient_limit' });
     const told = await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0RCPT' && String(c.args.text).startsWith('⏸'), 10_000);
     expect(told.args.text).toBe(
-      '⏸ page to <@U0JANE> held (WhatsApp): +1******0101 has received 2 pages in the last 4 s (PAGE_LIMIT_PER_RECIPIENT); it goes out when there is room, unless the alert is acknowledged first.',
+      '⏸ page to <@U0JANE> held (WhatsApp): +1 ******0101 has received 2 pages in the last 4 s (PAGE_LIMIT_PER_RECIPIENT); it goes out when there is room, unless the alert is acknowledged first.',
     );
 
     const sent = await paging.twilio.waitForMessage((m) => toNumber('+14155550101')(m) && m.form.Body?.includes('third') === true, WINDOW_MS + 10_000);
@@ -50,7 +50,7 @@ describe('the per-recipient page limit (PAGE_LIMIT_PER_RECIPIENT)', () => {
     expect(kinds[0]).toBe('created');
     expect(kinds.at(-1)).toBe('notification.sent');
     expect(kinds.slice(1, -1).every((k) => k === 'notification.held')).toBe(true);
-    expect((await eventsOf(third.id)).find((e) => e.kind === 'notification.held')?.data).toMatchObject({ to: '+1******0101', count: 2, limit: 2, window_ms: WINDOW_MS });
+    expect((await eventsOf(third.id)).find((e) => e.kind === 'notification.held')?.data).toMatchObject({ to: '+1 ******0101', count: 2, limit: 2, window_ms: WINDOW_MS });
     // Told when first held, not again if the window was still full when its job ran.
     expect(heldPosts('C0RCPT')).toHaveLength(1);
   });

@@ -28,6 +28,7 @@ const alert = {
   severity: 'critical' as const,
   message: 'checkout is down',
   origin: 'api' as const,
+  inSlack: true,
   createdAt: new Date('2026-11-30T10:00:00Z'),
   raisedBy: 'billing-api',
   paged: [],
@@ -140,7 +141,7 @@ describe('Twilio channels', () => {
 
     expect(error).toMatchObject({ kind: 'permanent', code: '20003', status: 401, alarm: true });
     const alarmLine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'error');
-    expect(alarmLine).toMatchObject({ message: expect.stringMatching(/TWILIO SETUP BROKEN/), errorCode: '20003', to: '+1******0101' });
+    expect(alarmLine).toMatchObject({ message: expect.stringMatching(/TWILIO SETUP BROKEN/), errorCode: '20003', to: '+1 ******0101' });
     expect(lines.join('\n')).not.toContain('+14155550101');
     expect(lines.join('\n')).not.toContain('wrong-token');
   });
@@ -183,7 +184,7 @@ describe('createChannelRegistry', () => {
     expect(registry.sender('whatsapp')).toBeInstanceOf(LogChannel);
     expect(providerMessageId).toMatch(/^log-[0-9a-f-]{36}$/);
     const [line] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(line).toMatchObject({ level: 'warn', message: 'would send whatsapp to +1******0101: 🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42' });
+    expect(line).toMatchObject({ level: 'warn', message: 'would send whatsapp to +1 ******0101: 🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42' });
     expect(fake.requests).toHaveLength(0);
   });
 });

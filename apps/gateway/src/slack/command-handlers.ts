@@ -17,6 +17,7 @@ import {
   nothingPaged,
   notPagedRateLimited,
   pageOutcome,
+  testPagesOutcome,
   phoneNotSet,
   phoneRejected,
   phoneSaved,
@@ -75,6 +76,8 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
       return saveContact('save your email', { email: command.email }, ctx, emailRejected, emailSaved);
     case 'prefs-show':
       return showContact('look up your settings', ctx, prefsShown);
+    case 'test':
+      return attempt('send your test pages', ctx, async () => testPagesOutcome(await ctx.backend.testPages(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
     case 'prefs-set':
       return saveContact('save your settings', prefsBody(command.change), ctx, prefsRejected, (contact) => prefsSaved(command.change, contact));
   }

@@ -67,6 +67,8 @@ describe('parseAlertCommand', () => {
       ['prefs quiet 22:00-07:00', { kind: 'prefs-set', change: { quietHours: { start: '22:00', end: '07:00' }, timeZone: null } }],
       ['prefs quiet off', { kind: 'prefs-set', change: { quietHours: null, timeZone: null } }],
       ['prefs quiet OFF', { kind: 'prefs-set', change: { quietHours: null, timeZone: null } }],
+      ['test', { kind: 'test' }],
+      ['TEST ', { kind: 'test' }],
       ['help', { kind: 'help', problem: null }],
       ['HELP me', { kind: 'help', problem: null }],
       ['', { kind: 'help', problem: null }],

@@ -27,6 +27,8 @@ export type AlertCommand =
   | { kind: 'email-set'; email: string }
   | { kind: 'prefs-show' }
   | { kind: 'prefs-set'; change: PrefsChange }
+  /** A page marked TEST to the caller on each channel they accept (`/alert test`). */
+  | { kind: 'test' }
   | { kind: 'help'; problem: string | null };
 
 export type AlertCommandKind = AlertCommand['kind'];
@@ -37,7 +39,7 @@ const MENTION = new RegExp(`^<@(${SLACK_USER_ID_PATTERN.source.slice(1, -1)})(?:
 const TOKEN = /<[^<>]*>|[^\s<]+|</g;
 // Alert numbers are per-tenant serials; ten digits is far beyond any tenant and keeps the value a safe integer.
 const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
-const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'email' | 'prefs' | 'help'> = {
+const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'email' | 'prefs' | 'test' | 'help'> = {
   ack: 'acknowledge',
   acknowledge: 'acknowledge',
   resolve: 'resolve',
@@ -46,6 +48,7 @@ const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | '
   phone: 'phone',
   email: 'email',
   prefs: 'prefs',
+  test: 'test',
   help: 'help',
 };
 
@@ -106,6 +109,9 @@ export function parseAlertCommand(text: string): AlertCommand {
       return parseEmail(tokens, rest(1));
     case 'prefs':
       return parsePrefs(tokens[1]?.text.toLowerCase(), rest(2));
+    case 'test':
+      if (tokens.length > 1) return help('`/alert test` takes nothing after it: it sends you a TEST page on each channel you accept.');
+      return { kind: 'test' };
     case 'help':
       return help(null);
     default:

@@ -116,10 +116,10 @@ describe('alertTimeline', () => {
       { id: 1, kind: 'created', actor: 'slack:U0001', note: null, data: {}, at: '2026-11-23T11:50:00Z' },
       { id: 2, kind: 'notification.sent', actor: null, note: null, data: { channel: 'voice', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:01Z' },
       { id: 3, kind: 'notification.failed', actor: null, note: null, data: { channel: 'whatsapp' }, at: '2026-11-23T11:50:02Z' },
-      { id: 31, kind: 'notification.retrying', actor: 'system', note: null, data: { channel: 'whatsapp', to: '+1******0101', code: '20500' }, at: '2026-11-23T11:50:02Z' },
+      { id: 31, kind: 'notification.retrying', actor: 'system', note: null, data: { channel: 'whatsapp', to: '+1 ******0101', code: '20500' }, at: '2026-11-23T11:50:02Z' },
       { id: 32, kind: 'notification.fallback', actor: 'system', note: null, data: { channel: 'sms', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:02Z' },
       { id: 33, kind: 'notification.cancelled', actor: 'system', note: null, data: { channel: 'voice', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:02Z' },
-      { id: 34, kind: 'notification.held', actor: 'system', note: null, data: { channel: 'whatsapp', slack_user_id: 'U1AAA', to: '+1******0101', detail: '+1******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT)' }, at: '2026-11-23T11:50:02Z' },
+      { id: 34, kind: 'notification.held', actor: 'system', note: null, data: { channel: 'whatsapp', slack_user_id: 'U1AAA', to: '+1 ******0101', detail: '+1 ******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT)' }, at: '2026-11-23T11:50:02Z' },
       { id: 4, kind: 'escalated', actor: 'system', note: null, data: {}, at: '2026-11-23T11:55:00Z' },
       { id: 5, kind: 'resolved', actor: 'slack:U2BBB', note: 'rolled back', data: {}, at: '2026-11-23T11:59:00Z' },
       { id: 6, kind: 'reopened.someday', actor: null, note: null, data: {}, at: '2026-11-23T11:59:30Z' },
@@ -130,10 +130,10 @@ describe('alertTimeline', () => {
         '• 10 minutes ago: raised by <@U0001>',
         '• 9 minutes ago: call to <@U1AAA> sent',
         '• 9 minutes ago: WhatsApp failed',
-        '• 9 minutes ago: WhatsApp to +1******0101 failed (20500), retrying',
+        '• 9 minutes ago: WhatsApp to +1 ******0101 failed (20500), retrying',
         '• 9 minutes ago: SMS to <@U1AAA> queued instead (WhatsApp could not deliver)',
         '• 9 minutes ago: call to <@U1AAA> not sent: the alert was already handled',
-        '• 9 minutes ago: WhatsApp to <@U1AAA> held: +1******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT), to go out when there is room',
+        '• 9 minutes ago: WhatsApp to <@U1AAA> held: +1 ******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT), to go out when there is room',
         '• 5 minutes ago: escalated by system',
         '• 1 minute ago: resolved by <@U2BBB>: “rolled back”',
         '• just now: reopened.someday',
@@ -150,7 +150,7 @@ const contactDto = (overrides: Partial<ContactDto> = {}): ContactDto => ({
   tenant_id: 'T0001',
   slack_user_id: 'U0001',
   name: null,
-  phone: '+44******0958',
+  phone: '+44 ******0958',
   email: null,
   channels: ['whatsapp', 'voice', 'sms'],
   time_zone: null,
@@ -163,8 +163,8 @@ const contactDto = (overrides: Partial<ContactDto> = {}): ContactDto => ({
 describe('phone', () => {
   const contact = contactDto();
   it('shows the masked number, confirms a new one, and advises when none is set', () => {
-    expect(phoneShown(contact)).toBe('📱 Klaxon pages you at +44******0958. Change it with `/alert phone <number>`.');
-    expect(phoneSaved(contact)).toBe('✅ Saved: Klaxon will page you at +44******0958.');
+    expect(phoneShown(contact)).toBe('📱 Klaxon pages you at +44 ******0958. Change it with `/alert phone <number>`.');
+    expect(phoneSaved(contact)).toBe('✅ Saved: Klaxon will page you at +44 ******0958.');
     expect(phoneNotSet()).toMatch(/Slack profile.*`\/alert phone \+44 20 7946 0958`/);
   });
 });
@@ -197,7 +197,7 @@ describe('prefs', () => {
     expect(shown.split('\n')).toEqual([
       '*How Klaxon reaches you*',
       '• Channels: WhatsApp, call and email — change with `/alert prefs channels whatsapp,voice,email`',
-      '• Phone: +44******0958 — `/alert phone <number>`',
+      '• Phone: +44 ******0958 — `/alert phone <number>`',
       '• Email: j***@example.com — `/alert email <address>`',
       '• Quiet hours: 22:00–07:00 (Europe/Berlin) — `/alert prefs quiet 22:00-07:00 Europe/Berlin` or `/alert prefs quiet off`',
     ]);
@@ -226,7 +226,7 @@ describe('prefs', () => {
 
 describe('help, acks and failures', () => {
   it('lists every form in the help', () => {
-    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert help']) {
+    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert test', '/alert help']) {
       expect(HELP_TEXT).toContain(form);
     }
     expect(helpMessage('Nope.')).toBe(`Nope.\n\n${HELP_TEXT}`);

@@ -11,6 +11,8 @@ import {
   type Channel,
   type ContactChannel,
   type ContactDto,
+  type TestPageOutcome,
+  type TestPagesDto,
   type TransitionConflictBody,
 } from '@klaxon/contracts';
 import type { AlertCommand, PrefsChange } from './command-parser';
@@ -30,6 +32,7 @@ export const HELP_TEXT = [
   '• `/alert email you@example.com` — set the address Klaxon may email you (`/alert email` shows it)',
   '• `/alert prefs` — show how Klaxon may reach you',
   '• `/alert prefs channels whatsapp,voice,email` — choose how you are paged: whatsapp, sms (or text), voice (or call), email',
+  '• `/alert test` — send yourself a page marked TEST on each channel you accept, and see what each did',
   '• `/alert prefs quiet 22:00-07:00 Europe/Berlin` — quiet hours: low and medium pages wait till they end (`/alert prefs quiet off` ends them)',
   '• `/alert help` — this message',
 ].join('\n');
@@ -63,7 +66,24 @@ export function workingOn(command: Exclude<AlertCommand, { kind: 'help' }>): str
       return '⏳ Looking up your settings…';
     case 'prefs-set':
       return '⏳ Saving your settings…';
+    case 'test':
+      return '⏳ Sending you a TEST page on each channel you accept…';
   }
+}
+
+const TEST_OUTCOME: Record<TestPageOutcome, string> = { sent: '✅ accepted by the provider', failed: '❌ not sent', no_address: '⚪ no address' };
+
+/** `/alert test`: channel by channel, what the TEST page did. No alert was created. */
+export function testPagesOutcome(report: TestPagesDto): string {
+  if (report.results.length === 0) return `🧪 No TEST page sent: ${escapeSlackText(report.reason ?? 'Klaxon has no way to reach you')}. Set your number with \`/alert phone +44 20 7946 0958\`.`;
+  const lines = report.results.map((r) => {
+    const where = r.to ? ` to ${r.to}` : '';
+    const why = r.outcome === 'failed' && r.detail ? `: ${escapeSlackText(r.detail)}` : r.outcome === 'no_address' ? ' (set one with `/alert phone` or `/alert email`)' : '';
+    return `• ${CHANNEL_LABELS[r.channel]}${where}: ${TEST_OUTCOME[r.outcome]}${why}`;
+  });
+  const failed = report.results.filter((r) => r.outcome !== 'sent').length;
+  const head = failed === 0 ? '🧪 TEST pages sent on every channel you accept — check they arrived:' : `🧪 TEST pages: ${failed} of ${report.results.length} channels did not go out:`;
+  return [head, ...lines, 'No alert was created; nothing to acknowledge.'].join('\n');
 }
 
 /** What a page did, person by person, from the targets the backend resolved. */

@@ -3,7 +3,7 @@ import { sendSlashCommand, startGatewayStack, type GatewayHarness, type GatewayS
 
 /** A ContactDto as the backend sends it (masked), with the defaults a new contact gets. */
 function contactAnswer(userId: string) {
-  return { tenant_id: 'T0001', slack_user_id: userId, name: null, phone: '+44******0958', email: null, channels: ['whatsapp', 'voice', 'sms'], time_zone: null, quiet_hours: null, source: 'self', updated_at: new Date().toISOString() };
+  return { tenant_id: 'T0001', slack_user_id: userId, name: null, phone: '+44 ******0958', email: null, channels: ['whatsapp', 'voice', 'sms'], time_zone: null, quiet_hours: null, source: 'self', updated_at: new Date().toISOString() };
 }
 
 /** What the backend would store from a PUT body, for a scripted answer. */
@@ -149,9 +149,9 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     const contact = { ...contactAnswer('U0009'), channels: ['whatsapp'] };
     backend.on('PUT', '/contacts/T0001/U0009', { status: 200, body: contact });
     backend.on('GET', '/contacts/T0001/U0009', { status: 200, body: contact });
-    expect((await run('phone +44 20 7946 0958', 'U0009')).outcome).toBe('✅ Saved: Klaxon will page you at +44******0958.');
+    expect((await run('phone +44 20 7946 0958', 'U0009')).outcome).toBe('✅ Saved: Klaxon will page you at +44 ******0958.');
     expect(backend.requestsTo('PUT', '/contacts/T0001/U0009').at(-1)!.body).toEqual({ phone: '+44 20 7946 0958' });
-    expect((await run('phone', 'U0009')).outcome).toBe('📱 Klaxon pages you at +44******0958. Change it with `/alert phone <number>`.');
+    expect((await run('phone', 'U0009')).outcome).toBe('📱 Klaxon pages you at +44 ******0958. Change it with `/alert phone <number>`.');
   });
 
   it('explains a refused number, and advises when none is set', async () => {
@@ -191,9 +191,37 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     expect((await run('prefs channels email', 'U0012')).outcome).toMatch(/^❌ Not saved: email is among the channels, but Klaxon has no email address for you\. Set one first with `\/alert email/);
   });
 
+  it('sends the caller TEST pages and says per channel what happened', async () => {
+    backend.on('POST', '/test-pages', {
+      status: 200,
+      body: {
+        tenant_id: 'T0001',
+        slack_user_id: 'U0015',
+        reason: null,
+        results: [
+          { channel: 'whatsapp', to: '+44 ******0958', outcome: 'sent', provider_message_id: 'SM1', detail: null },
+          { channel: 'voice', to: '+44 ******0958', outcome: 'failed', provider_message_id: null, detail: 'Twilio refused the number (21215)' },
+          { channel: 'email', to: null, outcome: 'no_address', provider_message_id: null, detail: null },
+        ],
+      },
+    });
+    const { ack, outcome } = await run('test', 'U0015');
+    expect(ack).toBe('⏳ Sending you a TEST page on each channel you accept…');
+    expect(outcome).toBe(
+      [
+        '🧪 TEST pages: 2 of 3 channels did not go out:',
+        '• WhatsApp to +44 ******0958: ✅ accepted by the provider',
+        '• call to +44 ******0958: ❌ not sent: Twilio refused the number (21215)',
+        '• email: ⚪ no address (set one with `/alert phone` or `/alert email`)',
+        'No alert was created; nothing to acknowledge.',
+      ].join('\n'),
+    );
+    expect(backend.requestsTo('POST', '/test-pages').map((r) => r.body)).toEqual([{ tenant_id: 'T0001', slack_user_id: 'U0015' }]);
+  });
+
   it('shows the settings, or the defaults when nothing is stored', async () => {
     backend.on('GET', '/contacts/T0001/U0013', { status: 200, body: { ...contactAnswer('U0013'), time_zone: 'UTC', quiet_hours: { start: '01:00', end: '05:00' } } });
-    expect((await run('prefs', 'U0013')).outcome).toMatch(/^\*How Klaxon reaches you\*\n• Channels: WhatsApp, call and SMS — .*\n• Phone: \+44\*{6}0958 .*\n• Email: none set .*\n• Quiet hours: 01:00–05:00 \(UTC\)/);
+    expect((await run('prefs', 'U0013')).outcome).toMatch(/^\*How Klaxon reaches you\*\n• Channels: WhatsApp, call and SMS — .*\n• Phone: \+44 \*{6}0958 .*\n• Email: none set .*\n• Quiet hours: 01:00–05:00 \(UTC\)/);
     expect((await run('prefs', 'U0014')).outcome).toMatch(/Channels: WhatsApp, call and SMS \(the default\)/);
   });
 

@@ -25,6 +25,13 @@ export interface MessageAlert {
   createdAt: Date;
   /** Who raised it, for people: `<@U…>` is rendered by Slack only, so channels format it themselves. */
   raisedBy: string | null;
+  /**
+   * Whether the alert lives in Slack (raised there, or posted in a channel), so `/alert ack` and the
+   * message's button can acknowledge it; a page for an alert outside Slack must not send people there.
+   */
+  inSlack: boolean;
+  /** A test page (`/alert test`): marked TEST, nothing to acknowledge. */
+  test?: boolean;
   /** Slack user ids of the people paged (the channel reminder names them). */
   paged: string[];
 }

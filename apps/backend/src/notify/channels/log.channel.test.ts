@@ -15,7 +15,7 @@ function capture() {
 
 describe('LogChannel', () => {
   it.each([
-    { channel: 'sms', address: 'phone', to: '+14155550123', shown: '+1******0123' },
+    { channel: 'sms', address: 'phone', to: '+14155550123', shown: '+1 ******0123' },
     { channel: 'email', address: 'email', to: 'jane.doe@example.com', shown: 'j***@example.com' },
     { channel: 'slack', address: 'slack_channel', to: 'C0123ABCD', shown: 'C0123ABCD' },
   ] as const)('stands in for $channel: logs the rendered message to the masked address at warn', async ({ channel, address, to, shown }) => {

@@ -20,7 +20,7 @@ export class TwilioVoiceChannel extends TwilioChannel {
  * measured: the longest message that fits is found by bisection. The number and how to acknowledge are
  * always said.
  */
-export function voiceTwiml(alert: Pick<MessageAlert, 'number' | 'severity' | 'message'>): string {
+export function voiceTwiml(alert: Pick<MessageAlert, 'number' | 'severity' | 'message' | 'inSlack' | 'test'>): string {
   const twimlFor = (budget: number) => sayTwice(pageSpeech(alert, budget));
   const whole = twimlFor(alert.message.length);
   if (whole.length <= TWILIO_LIMITS.twiml) return whole;
