@@ -77,7 +77,7 @@ describe('mapping an Alertmanager alert to a Klaxon alert', () => {
       ]),
     ).expect(200);
     const [own, fallback] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
-    expect(own!.targets.map((t) => t.slack_user_id ?? t.phone)).toEqual(['U0AMB', '+1******0179']);
+    expect(own!.targets.map((t) => t.slack_user_id ?? t.phone)).toEqual(['U0AMB', '+1 ******0179']);
     expect(fallback!.targets.map((t) => t.slack_user_id)).toEqual(['U0AMA']);
   });
 
