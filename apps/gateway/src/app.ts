@@ -3,8 +3,10 @@ import { App, HTTPReceiver, type ReceiverDispatchErrorHandlerArgs } from '@slack
 import type { GatewayConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from './backend-client';
+import { DEFAULT_FORWARD_LIMITS, ForwardLimiter, type ForwardLimits } from './forward-limiter';
 import { InFlight } from './in-flight';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
+import { PageCounts } from './page-counts';
 import { boltLogger } from './slack/bolt-logger';
 import { registerAlertActions } from './slack/alert-actions.listener';
 import { DEFAULT_PAGE_RETRY_BUDGET_MS, registerAlertCommand } from './slack/command.listener';
@@ -40,6 +42,14 @@ export interface GatewayDependencies {
   /** The registry the metrics listener serves; give the one BackendClient records into. */
   metrics?: GatewayMetrics;
   version?: string;
+  /** GATEWAY_MAX_IN_FLIGHT / GATEWAY_MAX_QUEUE; DEFAULT_FORWARD_LIMITS unless given. */
+  forwardLimits?: ForwardLimits;
+}
+
+/** What became of the pages so far, and the forwards running and waiting now: for the bench and the stop log. */
+export interface GatewayStats {
+  pages: ReturnType<PageCounts['snapshot']>;
+  forwards: ReturnType<ForwardLimiter['load']>;
 }
 
 export interface Gateway {
@@ -54,6 +64,7 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** Commands and clicks acknowledged to Slack whose forward and outcome message are still under way. */
   inFlight: InFlight;
+  stats(): GatewayStats;
   /** The longest `stop()` waits: a page's whole retry budget, then its outcome message. */
   drainTimeoutMs: number;
   /**
@@ -76,6 +87,7 @@ export async function createGateway({
   serverTimeouts = SERVER_TIMEOUTS,
   metrics = createGatewayMetrics(),
   version = 'dev',
+  forwardLimits = DEFAULT_FORWARD_LIMITS,
 }: GatewayDependencies): Promise<Gateway> {
   const log = boltLogger(logger);
   const receiver = new HTTPReceiver({
@@ -111,8 +123,10 @@ export async function createGateway({
 
   const inFlight = new InFlight();
   metrics.observeInFlight(() => inFlight.size);
-  registerAlertCommand(bolt, { backend, logger, inFlight, pageRetryBudgetMs });
-  registerAlertActions(bolt, { backend, logger, inFlight });
+  const forwards = new ForwardLimiter(forwardLimits);
+  const counts = new PageCounts();
+  registerAlertCommand(bolt, { backend, logger, inFlight, forwards, counts, pageRetryBudgetMs });
+  registerAlertActions(bolt, { backend, logger, inFlight, forwards });
   bolt.error(async (error) => {
     logger.error('slack listener failed', { error });
   });
@@ -140,7 +154,8 @@ export async function createGateway({
     metricsServer.close();
     return drained;
   };
-  return { bolt, server, metricsServer, metrics, inFlight, drainTimeoutMs, stop };
+  const stats = (): GatewayStats => ({ pages: counts.snapshot(), forwards: forwards.load() });
+  return { bolt, server, metricsServer, metrics, inFlight, stats, drainTimeoutMs, stop };
 }
 
 /**

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'gateway', ...config.log });
   const metrics = createGatewayMetrics();
   const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger, recorder: metrics.recorder });
-  const gateway = await createGateway({ config, logger, backend, metrics, version });
+  const gateway = await createGateway({ config, logger, backend, metrics, version, forwardLimits: config.forwards });
   const { server, metricsServer } = gateway;
 
   metricsServer.listen(config.metricsPort, METRICS_HOST);
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       logger.info('gateway stopping', { signal, inFlight: gateway.inFlight.size, drainTimeoutMs: gateway.drainTimeoutMs });
       void gateway.stop().then((drained) => {
         backend.close();
+        logger.info('gateway page outcomes', gateway.stats());
         if (drained) {
           logger.info('gateway stopped: every acknowledged command finished');
           process.exit(0);

@@ -20,6 +20,8 @@ export interface GatewayConfig {
   metricsPort: number;
   backendUrl: string;
   backendTimeoutMs: number;
+  /** GATEWAY_MAX_IN_FLIGHT and GATEWAY_MAX_QUEUE. */
+  forwards: { maxInFlight: number; maxQueued: number };
   /** The key the gateway presents to the backend: the first key not bound to a tenant. */
   serviceKey: string;
   slack: { signingSecret: string; botToken: string; apiUrl?: string; botId?: string; botUserId?: string };
@@ -115,6 +117,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     metricsPort: data.GATEWAY_METRICS_PORT,
     backendUrl: data.BACKEND_URL.replace(/\/+$/, ''),
     backendTimeoutMs: data.BACKEND_TIMEOUT_MS,
+    forwards: { maxInFlight: data.GATEWAY_MAX_IN_FLIGHT, maxQueued: data.GATEWAY_MAX_QUEUE },
     serviceKey,
     slack: {
       signingSecret: data.SLACK_SIGNING_SECRET!,

@@ -71,6 +71,13 @@ export function parseMailbox(value: string): { name: string | null; address: str
   return { name: name === '' ? null : name, address };
 }
 
+/**
+ * The gateway's bounds under overload: forwards to the backend running at once (the backend client's
+ * socket limit is 64), and acknowledged commands waiting for one (about a second of what the backend
+ * raises on a small machine). A command beyond both is refused in its ack: "Klaxon is overloaded".
+ */
+export const GATEWAY_FORWARD_DEFAULTS = { maxInFlight: 32, maxQueued: 256 } as const;
+
 export const gatewayEnvSchema = z.object({
   ...common,
   GATEWAY_PORT: port.default(3000),
@@ -79,6 +86,8 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_METRICS_PORT: port.default(9091),
   BACKEND_URL: httpUrl.default('http://127.0.0.1:5002'),
   BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2500),
+  GATEWAY_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(GATEWAY_FORWARD_DEFAULTS.maxInFlight),
+  GATEWAY_MAX_QUEUE: z.coerce.number().int().min(0).max(100_000).default(GATEWAY_FORWARD_DEFAULTS.maxQueued),
   SLACK_SIGNING_SECRET: signingSecret.optional(),
   SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'a bot id such as B01234567').optional(),
   SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'a user id such as U01234567').optional(),

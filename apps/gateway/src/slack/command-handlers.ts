@@ -42,6 +42,8 @@ export interface CommandContext {
   /** How long a page may keep retrying a backend that is down before saying nothing was paged. */
   pageRetryBudgetMs: number;
   now: () => Date;
+  /** Told whether a page ended in an alert (created or joined): the gateway counts what became of every page. */
+  onPageOutcome?: (raised: boolean) => void;
 }
 
 const LIST_LIMIT = 20;
@@ -128,8 +130,10 @@ async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: Comma
       onRetry: (error, tries) => ctx.logger.warn('backend unavailable, retrying the page', { requestId: ctx.requestId, attempt: tries, error }),
     });
     ctx.logger.info('alert forwarded', { requestId: ctx.requestId, tenantId: ctx.tenantId, alertId: alert.id, alertNumber: alert.number, created });
+    ctx.onPageOutcome?.(true);
     return pageOutcome(alert, !created);
   } catch (error) {
+    ctx.onPageOutcome?.(false);
     if (error instanceof BackendRejectedError && error.status === 429) {
       // A limit the caller hit, not an outage: say whose limit and how long, not "Klaxon is down".
       ctx.logger.info('page refused by rate limit', { requestId: ctx.requestId, tenantId: ctx.tenantId });

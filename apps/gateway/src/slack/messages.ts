@@ -216,6 +216,12 @@ export function nothingPaged(reason: string): string {
 }
 
 /** Any other command that could not be carried out; `action` reads "acknowledge #42". */
+/** Said in the ack itself when the gateway has no room for more work: at once, never after a timeout. */
+export function overloaded(command: Exclude<AlertCommand, { kind: 'help' }> | null): string {
+  const what = command?.kind === 'page' ? 'Nothing was paged' : 'Nothing was done';
+  return `❌ ${what}: Klaxon is overloaded, try again in a few seconds.${command?.kind === 'page' ? ' If it is urgent, phone the person directly.' : ''}`;
+}
+
 export function couldNot(action: string, reason: string): string {
   return `❌ Could not ${action}: ${reason}. Try again in a minute.`;
 }

@@ -27,10 +27,11 @@ export interface GatewayHarnessOptions {
   /** Short by default so "backend down" tests end quickly; the production default is 10 s. */
   pageRetryBudgetMs?: number;
   serverTimeouts?: GatewayDependencies['serverTimeouts'];
+  forwardLimits?: GatewayDependencies['forwardLimits'];
 }
 
 /** The real gateway (Bolt HTTPReceiver) on a random port, logging JSON into memory. */
-export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts }: GatewayHarnessOptions): Promise<GatewayHarness> {
+export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts, forwardLimits }: GatewayHarnessOptions): Promise<GatewayHarness> {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
@@ -46,6 +47,7 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
     serverTimeouts,
     metrics,
     version: 'test',
+    forwardLimits,
   });
   const url = await listenOnLoopback(gateway.server);
   const metricsUrl = await listenOnLoopback(gateway.metricsServer);
