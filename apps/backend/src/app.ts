@@ -5,7 +5,9 @@ import type { Logger } from '@klaxon/logger';
 import type { AlertService } from './alerts/alert.service';
 import type { ContactService } from './contacts/contact.service';
 import type { Database } from './db/database';
-import { alertsRouter } from './http/alerts.routes';
+import { alertsRouter, type ReceiptsLoader } from './http/alerts.routes';
+import { twilioRouter } from './http/twilio.routes';
+import type { TwilioWebhooks } from './twilio/twilio-webhooks';
 import { contactsRouter } from './http/contacts.routes';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter } from './http/health.routes';
@@ -26,10 +28,13 @@ export interface AppDependencies {
   alerts: AlertService;
   contacts: ContactService;
   pagingLimits: PagingLimits;
+  receipts: ReceiptsLoader;
+  /** Twilio's webhooks as the gateway forwards them (private: the service key guards them like every route). */
+  twilio: TwilioWebhooks;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, serviceKeys, version, alerts, contacts, pagingLimits, receipts, twilio, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -59,7 +64,8 @@ export function createApp({ db, logger, metrics, serviceKeys, version, alerts, c
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
   app.use(requireServiceKey(serviceKeys));
   app.use(express.json({ limit: bodyLimit }));
-  app.use(alertsRouter({ alerts, metrics, pagingLimits }));
+  app.use(alertsRouter({ alerts, metrics, pagingLimits, receipts }));
+  app.use(twilioRouter(twilio));
   app.use(contactsRouter({ contacts }));
 
   app.use(notFound);

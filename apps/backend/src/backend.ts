@@ -13,6 +13,8 @@ import { createBackendMetrics, type BackendMetrics } from './metrics';
 import { createChannelRegistry } from './notify/channels/create-channel-registry';
 import type { ChannelRegistry } from './notify/channels/channel-registry';
 import { DeliveryService } from './notify/delivery.service';
+import { reportedDeliveries } from './notify/delivery.repository';
+import { TwilioWebhooks } from './twilio/twilio-webhooks';
 import { EscalationService } from './notify/escalation.service';
 import { graphileDeliveryQueue, startNotificationWorker, type NotificationWorker } from './notify/notification-worker';
 import { PagingScheduler } from './notify/paging-scheduler';
@@ -84,6 +86,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     retryBaseMs: notify.retryBaseMs,
     leaseMs: notify.leaseMs,
     recipientLimit: { perRecipient: config.pagingLimits.perRecipient, windowMs: config.pagingLimits.windowMs },
+    callbackBase: `${config.publicBaseUrl}/twilio`,
     ...(overrides.random ? { random: overrides.random } : {}),
     ...overrides.failpoints,
   });
@@ -93,6 +96,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
   const alerts = new AlertService({ db, logger, targets, hooks: new PagingScheduler({ policy: notify, registry, deliveries, clock }) });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
+  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, logger });
   const app = createApp({
     db,
     logger,
@@ -102,6 +106,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagingLimits: config.pagingLimits,
     alerts,
     contacts,
+    receipts: (alertIds) => reportedDeliveries(db, alertIds),
+    twilio,
   });
 
   let worker: NotificationWorker | null = null;

@@ -21,6 +21,10 @@ export interface GatewayConfig {
   /** The key the gateway presents to the backend: the first key not bound to a tenant. */
   serviceKey: string;
   slack: { signingSecret: string; botToken: string; apiUrl?: string; botId?: string; botUserId?: string };
+  /** The https origin Twilio calls; part of what it signs. */
+  publicBaseUrl: string;
+  /** null: no TWILIO_AUTH_TOKEN, so /twilio/* webhooks cannot be verified and are refused. */
+  twilio: { authToken: string } | null;
   log: LogConfig;
 }
 
@@ -83,6 +87,8 @@ export interface BackendConfig {
   /** How long a phone number copied from a Slack profile is trusted before Slack is asked again. */
   contactCacheTtlMs: number;
   dataDir: string;
+  /** The public origin (gateway) under which Twilio's callbacks arrive: `<publicBaseUrl>/twilio/…`. */
+  publicBaseUrl: string;
   log: LogConfig;
 }
 
@@ -116,6 +122,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       botId: data.SLACK_BOT_ID,
       botUserId: data.SLACK_BOT_USER_ID,
     },
+    publicBaseUrl: publicBaseUrlOf(data),
+    twilio: data.TWILIO_AUTH_TOKEN ? { authToken: data.TWILIO_AUTH_TOKEN } : null,
     log: logConfig(data),
   });
 }
@@ -163,6 +171,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
     },
     contactCacheTtlMs: data.CONTACT_CACHE_TTL,
     dataDir: dataDirOf(data),
+    publicBaseUrl: publicBaseUrlOf(data),
     log: logConfig(data),
   });
 }
@@ -187,6 +196,11 @@ function emailProblems(data: BackendEnv): string[] {
   // Without a relay every email would only be logged: a From alone suggests the operator meant to send.
   if (data.EMAIL_FROM && !data.SMTP_URL) return ['SMTP_URL: is required when EMAIL_FROM is set (without it email pages are only logged)'];
   return [];
+}
+
+/** Without a trailing slash, so `${publicBaseUrl}/twilio/…` is the exact URL Twilio signs. */
+function publicBaseUrlOf(data: { PUBLIC_BASE_URL: string }): string {
+  return data.PUBLIC_BASE_URL.replace(/\/+$/, '');
 }
 
 function logConfig(data: { NODE_ENV: string; LOG_LEVEL: LogConfig['level']; LOG_FORMAT?: LogConfig['format'] }): LogConfig {

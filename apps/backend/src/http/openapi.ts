@@ -7,6 +7,7 @@ import {
   CONTACT_SOURCES,
   createAlertRequestSchema,
   ERROR_CODES,
+  RECEIPT_STATUSES,
   REQUEST_ID_HEADER,
   SERVICE_KEY_HEADER,
   SEVERITIES,
@@ -24,6 +25,7 @@ import {
   type AlertStatsDto,
   type AlertTargetDto,
   type ContactDto,
+  type DeliveryReceiptDto,
   type ErrorBody,
   type ErrorCode,
   type TransitionConflictBody,
@@ -155,6 +157,11 @@ const alertTarget = dtoSchema<AlertTargetDto>(
     status: { type: 'string', enum: [...TARGET_STATUSES], description: '`paging`: at least one channel will try; `unreachable`: `reason` says why not.' },
     channels: { type: 'array', items: { type: 'string', enum: [...CHANNELS] }, description: 'What pages this target now: the policy for the severity, within what the person accepts.' },
     reason: nullable({ type: 'string', description: 'Why the target cannot be reached; null while paging.' }),
+    receipts: {
+      type: 'array',
+      description: 'What reached the person, as Twilio reported it (status callbacks): per channel, the furthest status and when. `voicemail`: a machine answered the call (not reached).',
+      items: dtoSchema<DeliveryReceiptDto>({ channel: { type: 'string', enum: [...CHANNELS] }, status: { type: 'string', enum: [...RECEIPT_STATUSES] }, at: timestamp('When the provider reported it.') }),
+    },
   },
   'A person (or number) the alert pages, as target resolution found them.',
 );

@@ -13,19 +13,39 @@ import { retryDelayMs } from './backoff';
 import type { MessageAlert, OutboundMessage } from './channels/channel';
 import type { ChannelRegistry } from './channels/channel-registry';
 import type { DeliveryQueue } from './delivery-queue';
+import { refreshSlackMessage } from './paging-scheduler';
 import {
   cancelPendingDeliveries,
   claimDelivery,
   dueHeldDeliveries,
+  findDelivery,
   finishDelivery,
   holdDelivery,
   insertDeliveries,
   noteProviderMessageId,
   recentPagesTo,
+  recordAnsweredBy,
+  recordProviderStatus,
   type Delivery,
   type NewDelivery,
 } from './delivery.repository';
 import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
+import { answeredByOf, PROVIDER_STATUS_RANK, UNANSWERED_CALL_STATUSES, UNDELIVERED_STATUSES } from './provider-status';
+
+/** One status callback as the provider sent it: a message's or a call's status, or a call's AnsweredBy. */
+export interface ProviderReport {
+  kind: 'message' | 'call';
+  status: string | null;
+  errorCode: string | null;
+  answeredBy: string | null;
+}
+
+/** What a report changed: the delivery when it moved, and whether the page reached nobody (escalate now). */
+export interface ProviderReportOutcome {
+  delivery: Delivery | null;
+  moved: boolean;
+  reachedNobody: boolean;
+}
 
 export interface RecipientLimit {
   /** Pages one address may receive per window (PAGE_LIMIT_PER_RECIPIENT / PAGE_LIMIT_WINDOW). */
@@ -43,6 +63,8 @@ export interface DeliveryServiceOptions {
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
+  /** `<PUBLIC_BASE_URL>/twilio`: where channels with status callbacks tell the provider to report; unset → none. */
+  callbackBase?: string;
   /** Unset: pages to one address are not limited. */
   recipientLimit?: RecipientLimit;
   random?: () => number;
@@ -124,13 +146,62 @@ export class DeliveryService {
     const sender = this.options.registry.sender(delivery.channel);
     let providerMessageId: string;
     try {
-      ({ providerMessageId } = await sender.send(outboundOf(delivery, alert, clock.now())));
+      const callbackBase = sender.capabilities.statusCallbacks ? (this.options.callbackBase ?? null) : null;
+      ({ providerMessageId } = await sender.send({ ...outboundOf(delivery, alert, clock.now()), deliveryId: delivery.id, callbackBase }));
     } catch (error) {
       await this.failed(delivery, alert, failureOf(error));
       return;
     }
     // Outside the try: from here on an error is a failed record, never a failed send (that would page again).
     await this.recordSent(delivery, alert, providerMessageId);
+  }
+
+  /**
+   * A status the provider reported for a page (Twilio's StatusCallback). Statuses only move forward, so a
+   * repeated or late callback changes nothing. A message that ends undelivered takes the channel's fallback
+   * exactly as a permanent send failure does (once: only the first final status moves the delivery). A call
+   * that was busy, not answered, failed, or answered by a machine reached nobody: the caller escalates.
+   */
+  async providerReported(deliveryId: string, report: ProviderReport): Promise<ProviderReportOutcome> {
+    const { db, clock, logger } = this.options;
+    const at = clock.now();
+    let delivery: Delivery | null = null;
+    let moved = false;
+    let reachedNobody = false;
+    let undelivered = false;
+    if (report.answeredBy) {
+      const answeredBy = answeredByOf(report.answeredBy);
+      delivery = await recordAnsweredBy(db, deliveryId, answeredBy, at);
+      moved = delivery !== null;
+      reachedNobody = moved && answeredBy === 'machine';
+    }
+    const rank = report.status ? PROVIDER_STATUS_RANK[report.status] : undefined;
+    if (report.status && rank !== undefined) {
+      const updated = await recordProviderStatus(db, deliveryId, { status: report.status, rank, errorCode: report.errorCode, at });
+      if (updated) {
+        delivery = updated;
+        moved = true;
+        if (report.kind === 'call' && UNANSWERED_CALL_STATUSES.has(report.status)) reachedNobody = true;
+        if (report.kind === 'message' && UNDELIVERED_STATUSES.has(report.status)) undelivered = true;
+      }
+    }
+    delivery ??= await findDelivery(db, deliveryId);
+    if (!delivery) return { delivery: null, moved: false, reachedNobody: false };
+    logger.info('provider status', { deliveryId, channel: delivery.channel, to: printable(delivery), status: report.status, answeredBy: report.answeredBy, errorCode: report.errorCode, moved });
+    if (!moved) return { delivery, moved, reachedNobody: false };
+    const alert = await findAlertById(db, delivery.alertId);
+    if (!alert) return { delivery, moved, reachedNobody: false };
+    await db.tx('provider-status', async (t) => {
+      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.status', { status: report.status, answered_by: delivery.answeredBy, error_code: report.errorCode }));
+      await refreshSlackMessage(t, alert);
+    });
+    if (undelivered) {
+      const code = report.errorCode ? `twilio_${report.errorCode}` : `provider_${report.status}`;
+      const detail = `Twilio reported the message ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}`;
+      // Handled meanwhile: nobody needs the fallback any more.
+      if (alert.status === 'triggered') await this.failed(delivery, alert, { kind: 'permanent', code, status: null, detail, alarm: false }, { alreadyRecorded: true });
+    }
+    return { delivery, moved, reachedNobody: reachedNobody && alert.status === 'triggered' };
   }
 
   /** Deliveries this process sent but has not recorded yet: the sweeper must not queue them again. */
@@ -218,11 +289,12 @@ export class DeliveryService {
     }
   }
 
-  private async failed(delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<void> {
+  /** `alreadyRecorded`: the page had gone out and the provider reported it failed later; its row keeps `sent`. */
+  private async failed(delivery: Delivery, alert: Alert, failure: NotifyFailure, { alreadyRecorded = false } = {}): Promise<void> {
     const { db, logger, maxAttempts, retryBaseMs, random, registry, clock } = this.options;
     const fields = { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts, code: failure.code, detail: failure.detail };
     if (failure.alarm) logger.error('NOTIFICATION SETUP BROKEN: every page of this kind will fail until an operator fixes it', fields);
-    if (failure.kind === 'transient' && delivery.attempts < maxAttempts) {
+    if (!alreadyRecorded && failure.kind === 'transient' && delivery.attempts < maxAttempts) {
       const nextAttemptAt = new Date(clock.now().getTime() + retryDelayMs(delivery.attempts, retryBaseMs, random));
       await db.tx('retry-delivery', async (t) => {
         await finishDelivery(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt });
@@ -234,7 +306,7 @@ export class DeliveryService {
     }
     const fallback = failure.kind === 'permanent' ? registry.fallbackOf(delivery.channel) : null;
     await db.tx('fail-delivery', async (t) => {
-      await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
+      if (!alreadyRecorded) await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
       await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
       if (fallback) {
         // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.

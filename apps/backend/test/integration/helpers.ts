@@ -23,6 +23,7 @@ export interface TestConfigOptions {
   contactCacheTtlMs?: number;
   twilio?: BackendConfig['twilio'];
   email?: BackendConfig['email'];
+  publicBaseUrl?: string;
 }
 
 /** The configuration a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
@@ -42,6 +43,7 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     pagingLimits: { perUser: 1000, perTenant: 10_000, perRecipient: 10_000, globalPerMinute: 100_000, windowMs: 60_000, ...options.pagingLimits },
     contactCacheTtlMs: options.contactCacheTtlMs ?? 86_400_000,
     dataDir: '.data',
+    publicBaseUrl: options.publicBaseUrl ?? 'https://klaxon.test',
     log: { level: 'debug', format: 'json' },
   };
 }
