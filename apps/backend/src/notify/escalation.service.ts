@@ -72,10 +72,12 @@ export class EscalationService {
   async escalateNow(alertId: string, afterRound: number): Promise<boolean> {
     const round = afterRound + 1;
     const key = escalationJobKey(alertId);
-    const waiting = await this.options.db.oneOrNone<{ id: string }>(
-      `SELECT id FROM graphile_worker.jobs WHERE key = $1 AND locked_at IS NULL AND (payload->>'round')::int = $2`,
-      [key, round],
+    // graphile-worker's public view has no payload; the round waiting is the one after the last that ran.
+    const last = await this.options.db.one<{ round: number }>(
+      `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind = 'escalated'`,
+      [alertId],
     );
+    const waiting = last.round === afterRound ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.jobs WHERE key = $1 AND locked_at IS NULL', [key]) : null;
     // remove_job deletes an unlocked job and returns it; a job locked meanwhile comes back locked, and runs the round itself.
     const removed = waiting ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.remove_job($1) WHERE id = $2 AND locked_at IS NULL', [key, waiting.id]) : null;
     if (!removed) {
