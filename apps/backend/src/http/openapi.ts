@@ -33,6 +33,7 @@ import {
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
+import { twilioFieldsSchema } from './twilio.routes';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
 // parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
@@ -394,7 +395,62 @@ function raiseOperation(route: 'api' | 'slack'): Operation {
   };
 }
 
+const TWILIO_TAG = 'twilio';
+const deliveryIdParameter: Parameter = { name: 'deliveryId', in: 'path', required: true, description: 'The delivery the callback is about: Klaxon put it in the URL it gave Twilio.', schema: { type: 'string', format: 'uuid' } };
+const twiml = (description: string): ResponseObject => ({ description, content: { 'text/xml': { schema: { type: 'string', description: 'TwiML: `<Response>…</Response>`.' } } } });
+
+/** The gateway's forward of one of Twilio's webhooks, after it checked X-Twilio-Signature. */
+function twilioOperation(operationId: string, summary: string, description: string, example: Record<string, string>, answer: ResponseObject, parameters: Parameter[]): Operation {
+  return {
+    operationId,
+    summary,
+    description: `${description} The gateway checked Twilio’s signature and forwards the form fields as a JSON object of strings; only a key bound to no tenant may call it.`,
+    tags: [TWILIO_TAG],
+    parameters,
+    requestBody: { required: true, content: { 'application/json': { schema: fromZod(twilioFieldsSchema), example } } },
+    responses: {
+      ...(answer.content ? { '200': answer } : { '204': answer }),
+      '400': responseRef('InvalidJson'),
+      '401': responseRef('GatewayOnly'),
+      ...(parameters.length ? { '404': errorResponse('not_found', 'No such delivery.') } : {}),
+      '413': responseRef('PayloadTooLarge'),
+      '422': responseRef('InvalidField'),
+      '503': responseRef('DatabaseUnavailable'),
+    },
+  };
+}
+
 const paths: Record<string, PathItem> = {
+  '/twilio/status/{deliveryId}': {
+    post: twilioOperation(
+      'twilioStatus',
+      'A message’s or call’s status from Twilio (StatusCallback, answering machine verdict)',
+      'Records the status if it is further along than the one stored (never backwards: repeats and late ones change nothing). A WhatsApp message `undelivered`/`failed` falls back to SMS once; a call `busy`, `no-answer`, `failed` or answered by a machine (`AnsweredBy`) runs the next escalation round now.',
+      { MessageSid: 'SM0123456789abcdef0123456789abcdef', MessageStatus: 'delivered' },
+      { description: 'Recorded (or already known).' },
+      [deliveryIdParameter],
+    ),
+  },
+  '/twilio/keypress/{deliveryId}': {
+    post: twilioOperation(
+      'twilioKeypress',
+      'A key pressed during a page call',
+      '`1` acknowledges the alert as the person called (once: a repeat is told it is already acknowledged), `2` passes it to the next escalation round now.',
+      { CallSid: 'CA0123456789abcdef0123456789abcdef', Digits: '9' },
+      twiml('What the call says before it hangs up.'),
+      [deliveryIdParameter],
+    ),
+  },
+  '/twilio/inbound': {
+    post: twilioOperation(
+      'twilioInbound',
+      'An SMS or WhatsApp message to Klaxon’s number',
+      '`ack`, `ack 42`, `resolve 42` act as the person paged, only on alerts that number was paged for; anything else is refused politely. `HELP` gets one line.',
+      { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+14155550101', Body: 'ack 1' },
+      twiml('One short message back (`<Message>`).'),
+      [],
+    ),
+  },
   '/alert': { post: raiseOperation('api') },
   '/slack/alert': { post: raiseOperation('slack') },
   '/alerts': {
@@ -568,6 +624,7 @@ export const openApiDocument: OpenApiDocument = {
   tags: [
     { name: ALERT_TAG, description: 'The alert life cycle: raise, list, acknowledge, resolve, audit, count.' },
     { name: OPS_TAG, description: 'Public, for operators and tools: health, metrics, this document.' },
+    { name: TWILIO_TAG, description: 'Twilio’s webhooks, as the gateway forwards them once their signature checked out.' },
   ],
   paths,
   components: {

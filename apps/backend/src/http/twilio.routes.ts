@@ -27,11 +27,13 @@ export function twilioRouter(webhooks: TwilioWebhooks): Router {
   });
 
   router.post('/twilio/keypress/:deliveryId', async (req, res) => {
-    res.type('text/xml').send(await webhooks.keypress(deliveryIdOf(req), parseInput(twilioFieldsSchema, req.body)));
+    const answer = await webhooks.keypress(deliveryIdOf(req), parseInput(twilioFieldsSchema, req.body));
+    res.type('text/xml').send(answer);
   });
 
   router.post('/twilio/inbound', async (req, res) => {
-    res.type('text/xml').send(await webhooks.inbound(parseInput(twilioFieldsSchema, req.body)));
+    const answer = await webhooks.inbound(parseInput(twilioFieldsSchema, req.body));
+    res.type('text/xml').send(answer);
   });
   return router;
 }
