@@ -72,7 +72,7 @@ describe('Twilio webhooks through the gateway', () => {
     const { alert } = await raiseForJane();
     const whatsapp = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
     const id = deliveryIdOf(whatsapp);
-    const before = await row(id);
+    const before = await paging.eventually(() => row(id), (r) => r.status === 'sent');
 
     for (const signing of ['unsigned', 'wrong'] as const) {
       const answer = await twilio(`/twilio/status/${id}`, { MessageSid: whatsapp.sid!, MessageStatus: 'read' }, signing);
