@@ -1,6 +1,7 @@
 import {
   CHANNEL_LABELS,
   describeChannels,
+  describeReceipt,
   escapeSlackText,
   SEVERITY_EMOJI,
   slackUserOfActor,
@@ -97,7 +98,20 @@ export function alreadyInState(subject: string, current: TransitionConflictBody[
 export function alertList(alerts: AlertDto[], status: AlertStatus | null, now: Date): string {
   if (alerts.length === 0) return status ? `No ${status} alerts.` : 'No open alerts. 🎉';
   const title = status ? `*${capitalise(status)} alerts*` : '*Open alerts*';
-  return [title, ...alerts.map((a) => `• ${summary(a)} — ${stateLine(a, now)}`)].join('\n');
+  return [title, ...alerts.flatMap((a) => [`• ${summary(a)} — ${stateLine(a, now)}`, ...receiptLines(a)])].join('\n');
+}
+
+/** Per person, what reached them (Twilio's receipts): `◦ @jane: WhatsApp read 23:41 · call answered 23:42`. */
+export function receiptLines(alert: AlertDto): string[] {
+  return alert.targets
+    .filter((t) => t.receipts.length > 0)
+    .map((t) => `    ◦ ${who(t)}: ${t.receipts.map((r) => `${describeReceipt(r)} ${clockTime(r.at)}`).join(' · ')}`);
+}
+
+/** `<!date>` shows each reader the time in their own zone; the fallback is UTC. */
+function clockTime(iso: string): string {
+  const at = new Date(iso);
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{time}|${at.toISOString().slice(11, 16)} UTC>`;
 }
 
 /** `/alert status 42`: the alert, then its audit trail oldest first. */
