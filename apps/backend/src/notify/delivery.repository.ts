@@ -303,7 +303,7 @@ export async function recordProviderStatus(
 /** Records who answered a call (answering machine detection), once; null when it was already recorded. */
 export async function recordAnsweredBy(db: Queryable, id: string, answeredBy: 'human' | 'machine' | 'unknown', at: Date): Promise<Delivery | null> {
   const row = await db.oneOrNone<DeliveryRow>(
-    `UPDATE deliveries SET answered_by = $2, answered_at = COALESCE(answered_at, $3), updated_at = now()
+    `UPDATE deliveries SET answered_by = $2, answered_at = COALESCE(answered_at, $3), provider_status_at = $3, updated_at = now()
       WHERE id = $1 AND answered_by IS NULL
       RETURNING *`,
     [id, answeredBy, at],

@@ -117,7 +117,7 @@ function clockTime(iso: string): string {
 /** `/alert status 42`: the alert, then its audit trail oldest first. */
 export function alertTimeline(alert: AlertDto, events: AlertEventDto[], now: Date): string {
   const lines = events.map((e) => `• ${relativeTime(e.at, now)}: ${describeEvent(e)}`);
-  return [`${summary(alert)} — ${stateLine(alert, now)}`, ...(lines.length ? lines : ['• no events recorded'])].join('\n');
+  return [`${summary(alert)} — ${stateLine(alert, now)}`, ...receiptLines(alert), ...(lines.length ? lines : ['• no events recorded'])].join('\n');
 }
 
 export function phoneShown(contact: ContactDto): string {
@@ -278,6 +278,11 @@ const NOTIFICATION_OUTCOMES: Record<string, (data: AlertEventDto['data']) => str
   retrying: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}, retrying`,
   fallback: () => 'queued instead (WhatsApp could not deliver)',
   cancelled: () => 'not sent: the alert was already handled',
+  // Twilio's receipts: `read`, `busy`, `in-progress`, or a call's answering machine verdict.
+  status: (data) =>
+    data.answered_by === 'machine' && typeof data.status !== 'string'
+      ? 'went to voicemail (not reached)'
+      : `reported ${typeof data.status === 'string' ? data.status : 'answered'}${typeof data.error_code === 'string' ? ` (error ${data.error_code})` : ''}`,
   // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
   // number (masked), the count and the window; the page goes out when there is room.
   held: (data) =>
