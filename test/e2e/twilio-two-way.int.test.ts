@@ -201,3 +201,22 @@ describe('answering from the phone', () => {
     expect(dto.receipts).toEqual([{ channel: 'voice', status: 'voicemail', at: expect.any(String) }]);
   });
 });
+
+describe('STOP and START', () => {
+  // Last: Jane is paged differently afterwards.
+  it('STOP records the person opting out of that channel and tells Slack; START opts back in', async () => {
+    const { alert, channel } = await raiseForJane();
+    await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.some((d) => d.address === JANE && d.status === 'sent'));
+
+    const stop = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'd'.repeat(32), From: `whatsapp:${JANE}`, To: TWILIO.whatsappFrom, Body: 'STOP' });
+    expect(stop).toMatchObject({ status: 200, body: expect.stringContaining('<Response/>') });
+    expect(await paging.db.one("SELECT channels FROM contacts WHERE tenant_id = 'T0TW' AND slack_user_id = 'U0JANE'")).toEqual({ channels: ['voice', 'sms'] });
+    await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === channel && String(c.args.text).includes('<@U0JANE> opted out of WhatsApp'), 10_000);
+    const next = await raiseForJane();
+    expect(next.alert.targets[0]!.channels).not.toContain('whatsapp');
+
+    const start = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'e'.repeat(32), From: `whatsapp:${JANE}`, To: TWILIO.whatsappFrom, Body: 'start' });
+    expect(start.body).toContain('<Message>Klaxon: you will get pages by WhatsApp again.</Message>');
+    expect(await paging.db.one("SELECT channels FROM contacts WHERE tenant_id = 'T0TW' AND slack_user_id = 'U0JANE'")).toEqual({ channels: ['voice', 'sms', 'whatsapp'] });
+  });
+});

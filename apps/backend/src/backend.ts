@@ -96,7 +96,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
   const alerts = new AlertService({ db, logger, targets, hooks: new PagingScheduler({ policy: notify, registry, deliveries, clock }) });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
-  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, logger });
+  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, contacts, logger });
   const app = createApp({
     db,
     logger,

@@ -1,12 +1,14 @@
-import { CHANNEL_LABELS, slackActor } from '@klaxon/contracts';
+import { CHANNEL_LABELS, DEFAULT_CONTACT_CHANNELS, slackActor, type ContactChannel } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertService } from '../alerts/alert.service';
+import { findContact } from '../contacts/contact.repository';
+import type { ContactService } from '../contacts/contact.service';
 import type { Database } from '../db/database';
 import { NotFoundError, TransitionRefusedError } from '../errors';
 import type { AlertNotices } from '../notify/alert-notices';
-import { messageReply, sayAndHangUp, KEYPRESS } from '../notify/channels/twilio-voice.channel';
+import { emptyReply, messageReply, sayAndHangUp, KEYPRESS } from '../notify/channels/twilio-voice.channel';
 import { inboundSender } from '../notify/channels/twilio-whatsapp.channel';
 import type { DeliveryService } from '../notify/delivery.service';
 import { alertsPagedTo, findDelivery, type Delivery } from '../notify/delivery.repository';
@@ -21,11 +23,15 @@ export interface TwilioWebhooksOptions {
   deliveries: DeliveryService;
   escalations: EscalationService;
   notices: AlertNotices;
+  contacts: ContactService;
   logger: Logger;
 }
 
 // `ack`, `ack 42`, `ack #42`, `resolve 42`: what a person types back on a phone at 3 a.m.
 const REPLY = /^\s*(ack|acknowledge|resolve)\s*#?\s*(\d{1,9})?\s*[.!]?\s*$/i;
+// Twilio's own opt-out keywords (Advanced Opt-Out defaults), upper-cased.
+const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
+const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
 const HELP_TEXT = 'Klaxon pages you for on-call alerts. Reply "ack 42" to acknowledge #42, "resolve 42" to resolve it, STOP to stop these messages.';
 
 /**
@@ -76,6 +82,7 @@ export class TwilioWebhooks {
     const body = (fields.Body ?? '').trim();
     const keyword = body.toUpperCase();
     if (keyword === 'HELP' || keyword === 'INFO') return messageReply(HELP_TEXT);
+    if (OPT_OUT.has(keyword) || OPT_IN.has(keyword)) return this.optInOrOut(address, channel, OPT_IN.has(keyword));
     const reply = REPLY.exec(body);
     if (!reply) return messageReply('Klaxon did not understand. Reply "ack 42" to acknowledge alert #42, or HELP.');
     const action: AlertAction = reply[1]!.toLowerCase() === 'resolve' ? 'resolve' : 'acknowledge';
@@ -112,6 +119,34 @@ export class TwilioWebhooks {
     }
     await notices.tell(alert, `${action === 'resolve' ? '✅' : '👀'} ${whoOf(delivery)} ${done} #${alert.number} ${how}.`);
     return { words: `Alert ${alert.number} ${done}. Thank you. Goodbye.`, text: `Klaxon: #${alert.number} ${done}.` };
+  }
+
+  /**
+   * STOP / START from a number Klaxon paged: each person paged there stops (or starts again) being paged on
+   * that channel, and the alert's channel hears it. Twilio itself blocks messages after STOP (error 21610)
+   * and answers it, so STOP gets no reply of ours.
+   */
+  private async optInOrOut(address: string, channel: ContactChannel, optIn: boolean): Promise<string> {
+    const { db, contacts, notices, alerts, logger } = this.options;
+    const people = new Map<string, { tenantId: string; slackUserId: string; alertId: string }>();
+    for (const paged of await alertsPagedTo(db, address)) {
+      if (paged.slackUserId && !people.has(`${paged.tenantId}/${paged.slackUserId}`)) people.set(`${paged.tenantId}/${paged.slackUserId}`, { ...paged, slackUserId: paged.slackUserId });
+    }
+    for (const person of people.values()) {
+      const stored = await findContact(db, person.tenantId, person.slackUserId);
+      const current = stored?.channels ?? DEFAULT_CONTACT_CHANNELS;
+      const next = optIn ? (current.includes(channel) ? current : [...current, channel]) : current.filter((c) => c !== channel);
+      if (next.length === current.length) continue;
+      await contacts.update(person.tenantId, person.slackUserId, { channels: [...next] });
+      logger.info(optIn ? 'contact opted back in' : 'contact opted out', { slackUserId: person.slackUserId, channel, from: maskPhone(address) });
+      const alert = await alerts.get({ id: person.alertId, tenantId: null }, { tenantId: null });
+      const label = CHANNEL_LABELS[channel];
+      await notices.tell(
+        alert,
+        optIn ? `🔔 <@${person.slackUserId}> opted back into ${label} (replied START).` : `🔕 <@${person.slackUserId}> opted out of ${label} (replied STOP): Klaxon will not page them there until they reply START.`,
+      );
+    }
+    return optIn ? messageReply(`Klaxon: you will get pages by ${CHANNEL_LABELS[channel]} again.`) : emptyReply();
   }
 
   private async delivery(deliveryId: string): Promise<Delivery> {

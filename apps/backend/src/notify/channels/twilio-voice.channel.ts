@@ -67,6 +67,11 @@ export function sayAndHangUp(words: string): string {
   return response.toString();
 }
 
+/** No message back (Twilio answers STOP itself, and would refuse ours). */
+export function emptyReply(): string {
+  return new twilio.twiml.MessagingResponse().toString();
+}
+
 /** The answer to an inbound SMS or WhatsApp reply: one short message back. */
 export function messageReply(text: string): string {
   const response = new twilio.twiml.MessagingResponse();
