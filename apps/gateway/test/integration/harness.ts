@@ -24,10 +24,12 @@ export interface GatewayHarnessOptions {
   /** Short by default so "backend down" tests end quickly; the production default is 10 s. */
   pageRetryBudgetMs?: number;
   serverTimeouts?: GatewayDependencies['serverTimeouts'];
+  /** Twilio's auth token and the public origin it signs; unset, /twilio/* webhooks are refused. */
+  twilio?: { authToken: string; publicBaseUrl: string };
 }
 
 /** The real gateway (Bolt HTTPReceiver) on a random port, logging JSON into memory. */
-export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts }: GatewayHarnessOptions): Promise<GatewayHarness> {
+export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts, twilio }: GatewayHarnessOptions): Promise<GatewayHarness> {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
@@ -35,7 +37,10 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
   const backend = new BackendClient({ baseUrl: backendUrl, serviceKey: SERVICE_KEY, timeoutMs: backendTimeoutMs, logger });
   const ids = botIds === undefined ? { botId: 'BTEST', botUserId: 'UBOT' } : botIds;
   const gateway = await createGateway({
-    config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: slackApiUrl, ...(ids ?? {}) } },
+    config: {
+      slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: slackApiUrl, ...(ids ?? {}) },
+      ...(twilio ? { twilio: { authToken: twilio.authToken }, publicBaseUrl: twilio.publicBaseUrl } : {}),
+    },
     logger,
     backend,
     pageRetryBudgetMs,
@@ -167,7 +172,7 @@ export interface GatewayStack {
   close(): Promise<void>;
 }
 
-export async function startGatewayStack(options: Pick<GatewayHarnessOptions, 'serverTimeouts'> = {}): Promise<GatewayStack> {
+export async function startGatewayStack(options: Pick<GatewayHarnessOptions, 'serverTimeouts' | 'twilio'> = {}): Promise<GatewayStack> {
   const slack = await startFakeSlackApi();
   const backend = await startScriptedBackend();
   const gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl, ...options });
