@@ -1,5 +1,5 @@
 import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
-import { CHANNEL_LABELS, escapeSlackText } from '@klaxon/contracts';
+import { CHANNEL_LABELS, escapeSlackText, type Channel } from '@klaxon/contracts';
 import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
@@ -165,43 +165,44 @@ export class DeliveryService {
   async providerReported(deliveryId: string, report: ProviderReport): Promise<ProviderReportOutcome> {
     const { db, clock, logger } = this.options;
     const at = clock.now();
-    let delivery: Delivery | null = null;
-    let moved = false;
-    let reachedNobody = false;
-    let undelivered = false;
-    if (report.answeredBy) {
-      const answeredBy = answeredByOf(report.answeredBy);
-      delivery = await recordAnsweredBy(db, deliveryId, answeredBy, at);
-      moved = delivery !== null;
-      reachedNobody = moved && answeredBy === 'machine';
-    }
     const rank = report.status ? PROVIDER_STATUS_RANK[report.status] : undefined;
-    if (report.status && rank !== undefined) {
-      const updated = await recordProviderStatus(db, deliveryId, { status: report.status, rank, errorCode: report.errorCode, at });
-      if (updated) {
-        delivery = updated;
-        moved = true;
-        if (report.kind === 'call' && UNANSWERED_CALL_STATUSES.has(report.status)) reachedNobody = true;
-        if (report.kind === 'message' && UNDELIVERED_STATUSES.has(report.status)) undelivered = true;
+    // The move, its event, the channel message's refresh and a fallback commit together: a callback that
+    // moved the delivery has done all of it, and a repeat (which moves nothing) has nothing left to do.
+    const outcome = await db.tx('provider-status', async (t) => {
+      let moved: Delivery | null = null;
+      let reachedNobody = false;
+      let undelivered = false;
+      if (report.answeredBy) {
+        const answeredBy = answeredByOf(report.answeredBy);
+        moved = await recordAnsweredBy(t, deliveryId, answeredBy, at);
+        reachedNobody = moved !== null && answeredBy === 'machine';
       }
-    }
-    delivery ??= await findDelivery(db, deliveryId);
-    if (!delivery) return { delivery: null, moved: false, reachedNobody: false };
-    logger.info('provider status', { deliveryId, channel: delivery.channel, to: printable(delivery), status: report.status, answeredBy: report.answeredBy, errorCode: report.errorCode, moved });
-    if (!moved) return { delivery, moved, reachedNobody: false };
-    const alert = await findAlertById(db, delivery.alertId);
-    if (!alert) return { delivery, moved, reachedNobody: false };
-    await db.tx('provider-status', async (t) => {
-      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.status', { status: report.status, answered_by: delivery.answeredBy, error_code: report.errorCode }));
+      if (report.status && rank !== undefined) {
+        const updated = await recordProviderStatus(t, deliveryId, { status: report.status, rank, errorCode: report.errorCode, at });
+        if (updated) {
+          moved = updated;
+          if (report.kind === 'call' && UNANSWERED_CALL_STATUSES.has(report.status)) reachedNobody = true;
+          if (report.kind === 'message' && UNDELIVERED_STATUSES.has(report.status)) undelivered = true;
+        }
+      }
+      if (!moved) return { delivery: await findDelivery(t, deliveryId), alert: null, reachedNobody: false, fallback: null };
+      const alert = await findAlertById(t, moved.alertId);
+      if (!alert) return { delivery: moved, alert: null, reachedNobody: false, fallback: null };
+      await appendAlertEvent(t, eventOf(moved, alert, 'notification.status', { status: report.status, answered_by: moved.answeredBy, error_code: report.errorCode }));
       await refreshSlackMessage(t, alert);
+      // Handled meanwhile: nobody needs a fallback or another round any more.
+      const open = alert.status === 'triggered';
+      const failure: NotifyFailure | null =
+        undelivered && open
+          ? { kind: 'permanent', code: report.errorCode ? `twilio_${report.errorCode}` : `provider_${report.status}`, status: null, detail: `Twilio reported the message ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}`, alarm: false }
+          : null;
+      const fallback = failure ? await this.failAndFallBack(t, moved, alert, failure) : null;
+      return { delivery: moved, alert, reachedNobody: reachedNobody && open, fallback: failure ? { failure, channel: fallback } : null };
     });
-    if (undelivered) {
-      const code = report.errorCode ? `twilio_${report.errorCode}` : `provider_${report.status}`;
-      const detail = `Twilio reported the message ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}`;
-      // Handled meanwhile: nobody needs the fallback any more.
-      if (alert.status === 'triggered') await this.failed(delivery, alert, { kind: 'permanent', code, status: null, detail, alarm: false }, { alreadyRecorded: true });
-    }
-    return { delivery, moved, reachedNobody: reachedNobody && alert.status === 'triggered' };
+    const { delivery, alert } = outcome;
+    if (delivery) logger.info('provider status', { deliveryId, channel: delivery.channel, to: printable(delivery), status: report.status, answeredBy: report.answeredBy, errorCode: report.errorCode, moved: alert !== null });
+    if (delivery && alert && outcome.fallback) await this.tellFailed(delivery, alert, outcome.fallback.failure, outcome.fallback.channel);
+    return { delivery, moved: alert !== null, reachedNobody: outcome.reachedNobody };
   }
 
   /** Deliveries this process sent but has not recorded yet: the sweeper must not queue them again. */
@@ -289,12 +290,11 @@ export class DeliveryService {
     }
   }
 
-  /** `alreadyRecorded`: the page had gone out and the provider reported it failed later; its row keeps `sent`. */
-  private async failed(delivery: Delivery, alert: Alert, failure: NotifyFailure, { alreadyRecorded = false } = {}): Promise<void> {
-    const { db, logger, maxAttempts, retryBaseMs, random, registry, clock } = this.options;
+  private async failed(delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<void> {
+    const { db, logger, maxAttempts, retryBaseMs, random, clock } = this.options;
     const fields = { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts, code: failure.code, detail: failure.detail };
     if (failure.alarm) logger.error('NOTIFICATION SETUP BROKEN: every page of this kind will fail until an operator fixes it', fields);
-    if (!alreadyRecorded && failure.kind === 'transient' && delivery.attempts < maxAttempts) {
+    if (failure.kind === 'transient' && delivery.attempts < maxAttempts) {
       const nextAttemptAt = new Date(clock.now().getTime() + retryDelayMs(delivery.attempts, retryBaseMs, random));
       await db.tx('retry-delivery', async (t) => {
         await finishDelivery(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt });
@@ -304,19 +304,33 @@ export class DeliveryService {
       logger.warn('notification failed, will retry', { ...fields, nextAttemptAt: nextAttemptAt.toISOString() });
       return;
     }
-    const fallback = failure.kind === 'permanent' ? registry.fallbackOf(delivery.channel) : null;
-    await db.tx('fail-delivery', async (t) => {
-      if (!alreadyRecorded) await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
-      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
-      if (fallback) {
-        // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.
-        const queued = await this.plan(t, [{ ...delivery, channel: fallback, fallbackOf: delivery.id, heldUntil: null, holdReason: null }]);
-        if (queued.length > 0) await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
-      }
+    const fallback = await db.tx('fail-delivery', async (t) => {
+      await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
+      return this.failAndFallBack(t, delivery, alert, failure);
     });
     logger.warn('notification failed', fields);
+    await this.tellFailed(delivery, alert, failure, fallback);
+  }
+
+  /**
+   * The failure's event, and for a permanent one the channel's fallback (WhatsApp → SMS) planned in the
+   * caller's transaction. Returns the fallback channel when one was queued.
+   */
+  private async failAndFallBack(t: Queryable, delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<Channel | null> {
+    const fallback = failure.kind === 'permanent' ? this.options.registry.fallbackOf(delivery.channel) : null;
+    await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
+    if (!fallback) return null;
+    // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.
+    const queued = await this.plan(t, [{ ...delivery, channel: fallback, fallbackOf: delivery.id, heldUntil: null, holdReason: null }]);
+    if (queued.length === 0) return null;
+    await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
+    return fallback;
+  }
+
+  /** Says in the alert's thread that a page will not arrive, and what is tried instead. */
+  private async tellFailed(delivery: Delivery, alert: Alert, failure: NotifyFailure, fallback: Channel | null): Promise<void> {
     // A failed post to the alert's own channel is not said there: there is nowhere left to say it.
-    if (registry.sender(delivery.channel).address === 'slack_channel') return;
+    if (this.options.registry.sender(delivery.channel).address === 'slack_channel') return;
     const next = fallback ? ` Trying ${CHANNEL_LABELS[fallback]} instead.` : '';
     // The detail quotes the provider's error text, which can quote what was sent: escaped, it cannot ping or link.
     await this.options.notices.tell(alert, `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${whoOf(delivery)} failed: ${escapeSlackText(failure.detail)}.${next}`);
