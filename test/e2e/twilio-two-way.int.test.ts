@@ -1,51 +1,28 @@
 // Two-way paging across both apps: Twilio's webhooks, signed as Twilio signs them (the twilio package's own
 // getExpectedTwilioSignature), through the real gateway to the real backend, its database and worker; the
 // pages themselves go through the real twilio SDK to the fake Twilio, which records what they carried.
-import { PassThrough } from 'node:stream';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import type { AlertDto } from '@klaxon/contracts';
-import { createLogger } from '@klaxon/logger';
-import { closeNow, listenOnLoopback, type FakeSlackCall, type FakeTwilioRequest } from '@klaxon/testing';
-import { listen, SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
-import { startPagingHarness, TWILIO, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
-import { createGateway, type Gateway } from '../../apps/gateway/src/app';
-import { BackendClient } from '../../apps/gateway/src/backend-client';
+import type { FakeSlackCall, FakeTwilioRequest } from '@klaxon/testing';
+import { TWILIO, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
+import type { BackendClient } from '../../apps/gateway/src/backend-client';
+import { startBothApps, type BothApps } from './both-apps';
 
 // What Twilio was given as the public origin (PUBLIC_BASE_URL); the gateway itself listens on a random port.
 const PUBLIC = 'https://klaxon.test';
 const JANE = '+14155550151';
 const STRANGER = '+14155550199';
-const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new PassThrough() });
-
+let apps: BothApps;
 let paging: PagingHarness;
-let backendServer: Awaited<ReturnType<typeof listen>>['server'];
 let backendClient: BackendClient;
-let gateway: Gateway;
 let gatewayUrl: string;
 
 beforeAll(async () => {
-  paging = await startPagingHarness();
+  apps = await startBothApps('e2e0twilio0secret000000000000abc', { twilio: { authToken: TWILIO.authToken }, publicBaseUrl: PUBLIC });
+  ({ paging, backendClient, gatewayUrl } = apps);
   paging.slack.setUser('U0JANE', { real_name: 'Jane', profile: { phone: JANE, display_name: 'jane' } });
-  const backend = await listen(paging.app);
-  backendServer = backend.server;
-  backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: 5000, logger: quiet() });
-  gateway = await createGateway({
-    config: {
-      slack: { signingSecret: 'e2e0twilio0secret000000000000abc', botToken: 'xoxb-test-token', apiUrl: paging.slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' },
-      twilio: { authToken: TWILIO.authToken },
-      publicBaseUrl: PUBLIC,
-    },
-    logger: quiet(),
-    backend: backendClient,
-  });
-  gatewayUrl = await listenOnLoopback(gateway.server);
 });
-afterAll(async () => {
-  backendClient.close();
-  await closeNow(gateway.server);
-  await closeNow(backendServer);
-  await paging.close();
-});
+afterAll(() => apps.close());
 
 /** POSTs to the gateway as Twilio would: form-encoded, signed over the public URL (or not, or wrongly). */
 async function twilio(path: string, fields: Record<string, string>, signing: 'signed' | 'unsigned' | 'wrong' = 'signed'): Promise<{ status: number; body: string; type: string | null }> {
