@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
-import { ensureDatabase, startFakeSlackApi, type FakeSlackApi, type FakeSlackCall } from '@klaxon/testing';
+import { ensureDatabase, startFakeSlackApi, type FakeSlackApi, type FakeSlackCall, type FakeTwilio } from '@klaxon/testing';
 import { startDevPostgres, type DevPostgres } from './dev-postgres';
+import { startTwilioStandIn } from './twilio-stand-in';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HELP = `npm start — run Klaxon locally: the backend, the gateway and (without DATABASE_URL) an embedded PostgreSQL.
@@ -41,6 +42,16 @@ async function main(): Promise<void> {
     step(`no Slack app configured: a local stand-in of the Slack Web API answers at ${slackStandIn.url}`);
   }
 
+  // Without Twilio credentials, a local stand-in of Twilio receives the pages (printed as "twilio ▸"), and
+  // `npm run twilio` answers them as Twilio would: status callbacks, a keypress, a reply.
+  let twilioStandIn: FakeTwilio | null = null;
+  if (!production && !env.TWILIO_ACCOUNT_SID && !env.TWILIO_AUTH_TOKEN) {
+    const started = await startTwilioStandIn(dataDir, (line) => console.log(line));
+    twilioStandIn = started.standIn;
+    Object.assign(env, started.env);
+    step(`no Twilio account configured: a local stand-in of Twilio answers at ${twilioStandIn.url}`);
+  }
+
   // Both configurations are checked before anything starts, so every problem is listed at once.
   const problems = [...configProblems(() => loadBackendConfig(env)), ...configProblems(() => loadGatewayConfig(env))];
   if (problems.length > 0) {
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
     // are cut under it (57P01) while it still finishes its jobs.
     await Promise.all(children.map((child) => stopChild(child)));
     await slackStandIn?.close();
+    await twilioStandIn?.close();
     await database?.stop();
     step('stopped');
     process.exit(code);
@@ -92,14 +104,16 @@ async function main(): Promise<void> {
     backend   ${backendUrl}             (private, loopback only: /health, /metrics)
     metrics   http://127.0.0.1:${gatewayConfig.metricsPort}/metrics   (the gateway's, loopback only; /healthz there is detailed)
     database  ${database ? `embedded PostgreSQL on port ${database.port}, data in .data/postgres` : 'DATABASE_URL'}
-    notifier  ${backendConfig.twilio ? 'Twilio' : 'log (no Twilio credentials: notifications are printed, not sent)'}
+    notifier  ${twilioStandIn ? 'local Twilio stand-in (pages are printed here as "twilio ▸", nobody is called)' : backendConfig.twilio ? 'Twilio' : 'log (no Twilio credentials: notifications are printed, not sent)'}
     secrets   ${secretsFile ? `${path.relative(ROOT, secretsFile)} (generated for development)` : 'from the environment'}
     slack     ${slackStandIn ? 'local stand-in (channel messages are printed here as "slack ▸")' : 'the Slack Web API'}
 
   Page yourself, as Slack would send it (signed):
     npm run slash -- "phone +1 415 555 0101"          store your number (you are U0DEV in team T0DEV)
-    npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, printed by the log notifier
-    npm run slash -- "ack 1 looking"                   acknowledge it
+    npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, printed as "twilio ▸"
+    npm run twilio -- status read                      Twilio says the WhatsApp was read
+    npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack 1")
+    npm run slash -- "ack 1 looking"                   or acknowledge from Slack
     npm run slash -- help                              every form
 
   See the stored alerts:
@@ -113,6 +127,10 @@ function printSlackCall(call: FakeSlackCall): void {
   if (call.method !== 'chat.postMessage' && call.method !== 'chat.update' && call.method !== 'chat.postEphemeral') return;
   const verb = call.method === 'chat.update' ? 'updated' : 'posted';
   console.log(`slack ▸ ${verb} in ${String(call.args.channel)}: ${String(call.args.text)}`);
+  // The people paged, and what reached them (Twilio's receipts), as the message's blocks show them.
+  const blocks = Array.isArray(call.args.blocks) ? (call.args.blocks as { type?: string; text?: { text?: string } }[]) : [];
+  const people = blocks.find((b) => b.type === 'section' && b.text?.text?.startsWith('• '))?.text?.text;
+  if (people) console.log(people.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1').replace(/^/gm, '        '));
 }
 
 function configProblems(load: () => unknown): string[] {

@@ -1,42 +1,21 @@
 // Across both apps and the notification worker: a page from Slack, its channel message, and the buttons
 // on it, each a really signed request through the real Bolt receiver.
-import { PassThrough } from 'node:stream';
 import { SLACK_ACTIONS } from '@klaxon/contracts';
-import { createLogger } from '@klaxon/logger';
-import { buttonClickPayload, closeNow, interactionBody, listenOnLoopback, signSlackRequest, slashCommandBody, type FakeSlackCall } from '@klaxon/testing';
-import { listen, SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
-import { startPagingHarness, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
-import { createGateway, type Gateway } from '../../apps/gateway/src/app';
-import { BackendClient } from '../../apps/gateway/src/backend-client';
+import { buttonClickPayload, interactionBody, signSlackRequest, slashCommandBody, type FakeSlackCall } from '@klaxon/testing';
+import type { PagingHarness } from '../../apps/backend/test/integration/paging-harness';
+import { startBothApps, type BothApps } from './both-apps';
 
 const SIGNING_SECRET = 'e2e0buttons0secret000000000000ab';
-const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new PassThrough() });
-
+let apps: BothApps;
 let paging: PagingHarness;
-let backendServer: Awaited<ReturnType<typeof listen>>['server'];
-let backendClient: BackendClient;
-let gateway: Gateway;
 let gatewayUrl: string;
 
 beforeAll(async () => {
-  paging = await startPagingHarness();
+  apps = await startBothApps(SIGNING_SECRET);
+  ({ paging, gatewayUrl } = apps);
   paging.slack.setUser('U0JANE', { profile: { phone: '+14155550151', display_name: 'jane' } });
-  const backend = await listen(paging.app);
-  backendServer = backend.server;
-  backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: 2000, logger: quiet() });
-  gateway = await createGateway({
-    config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: paging.slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' } },
-    logger: quiet(),
-    backend: backendClient,
-  });
-  gatewayUrl = await listenOnLoopback(gateway.server);
 });
-afterAll(async () => {
-  backendClient.close();
-  await closeNow(gateway.server);
-  await closeNow(backendServer);
-  await paging.close();
-});
+afterAll(() => apps.close());
 
 const post = (body: string) =>
   fetch(`${gatewayUrl}/slack/events`, {

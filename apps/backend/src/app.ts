@@ -5,7 +5,9 @@ import type { Logger } from '@klaxon/logger';
 import type { AlertService } from './alerts/alert.service';
 import type { ContactService } from './contacts/contact.service';
 import type { Database } from './db/database';
-import { alertsRouter } from './http/alerts.routes';
+import { alertsRouter, type ReceiptsLoader } from './http/alerts.routes';
+import { twilioRouter } from './http/twilio.routes';
+import type { TwilioWebhooks } from './twilio/twilio-webhooks';
 import { contactsRouter } from './http/contacts.routes';
 import { testPagesRouter } from './http/test-pages.routes';
 import type { TestPages } from './notify/test-pages';
@@ -37,10 +39,13 @@ export interface AppDependencies {
   pagerDuty: PagerDutyService;
   testPages: TestPages;
   pagingLimits: PagingLimits;
+  receipts: ReceiptsLoader;
+  /** Twilio's webhooks as the gateway forwards them (private: the service key guards them like every route). */
+  twilio: TwilioWebhooks;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagerDuty, testPages, pagingLimits, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagerDuty, testPages, pagingLimits, receipts, twilio, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -72,8 +77,9 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(express.json({ limit: bodyLimit }));
   // One limiter for every route that raises: a page counts once against its tenant however it came.
   const limiter = pagingLimiter(pagingLimits, (limit) => metrics.rateLimited.inc({ limit }));
-  app.use(alertsRouter({ alerts, metrics, limiter }));
+  app.use(alertsRouter({ alerts, metrics, limiter, receipts }));
   app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
+  app.use(twilioRouter(twilio));
   app.use(contactsRouter({ contacts }));
   app.use(pagerDutyRouter({ pagerDuty }));
   app.use(testPagesRouter({ testPages }));

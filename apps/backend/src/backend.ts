@@ -17,6 +17,8 @@ import { createChannelRegistry } from './notify/channels/create-channel-registry
 import { TestPages } from './notify/test-pages';
 import type { ChannelRegistry } from './notify/channels/channel-registry';
 import { DeliveryService } from './notify/delivery.service';
+import { reportedDeliveries } from './notify/delivery.repository';
+import { TwilioWebhooks } from './twilio/twilio-webhooks';
 import { EscalationService } from './notify/escalation.service';
 import { jobBacklog } from './notify/job-backlog.repository';
 import { graphileDeliveryQueue, startNotificationWorker, type NotificationWorker } from './notify/notification-worker';
@@ -100,6 +102,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     leaseMs: notify.leaseMs,
     recipientLimit: { perRecipient: config.pagingLimits.perRecipient, windowMs: config.pagingLimits.windowMs },
     recorder: metrics.recorder,
+    callbackBase: `${config.publicBaseUrl}/twilio`,
     ...(overrides.random ? { random: overrides.random } : {}),
     ...overrides.failpoints,
   });
@@ -125,6 +128,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   let workerStarted = false;
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
   const testPages = new TestPages({ targets, registry, logger, clock });
+  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, contacts, logger });
   const app = createApp({
     db,
     logger,
@@ -142,6 +146,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     alertmanager,
     pagerDuty,
     testPages,
+    receipts: (alertIds) => reportedDeliveries(db, alertIds),
+    twilio,
   });
 
   return {

@@ -10,6 +10,7 @@ import { PageCounts } from './page-counts';
 import { boltLogger } from './slack/bolt-logger';
 import { registerAlertActions } from './slack/alert-actions.listener';
 import { DEFAULT_PAGE_RETRY_BUDGET_MS, registerAlertCommand } from './slack/command.listener';
+import { TWILIO_PATH_PREFIX, twilioWebhookHandler } from './twilio/twilio-webhook';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -32,7 +33,8 @@ export const SERVER_TIMEOUTS: { headersTimeout: number; requestTimeout: number; 
 export const RESPOND_TIMEOUT_MS = 5_000;
 
 export interface GatewayDependencies {
-  config: Pick<GatewayConfig, 'slack'>;
+  /** `twilio` and `publicBaseUrl` unset: /twilio/* webhooks are refused (no token to verify them with). */
+  config: Pick<GatewayConfig, 'slack'> & Partial<Pick<GatewayConfig, 'twilio' | 'publicBaseUrl'>>;
   logger: Logger;
   backend: BackendClient;
   /** How long a page retries a backend that is down; tests shorten it. */
@@ -131,9 +133,12 @@ export async function createGateway({
     logger.error('slack listener failed', { error });
   });
 
+  const twilio = twilioWebhookHandler({ authToken: config.twilio?.authToken ?? null, publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:3000', backend, logger, inFlight });
   // The timeouts are checked every second rather than every 30 s (Node's default), so they hold as written.
   const server = http.createServer({ ...serverTimeouts, connectionsCheckingInterval: Math.min(1000, serverTimeouts.headersTimeout) }, (req, res) => {
     countRequest(metrics, req, res);
+    // Twilio's signed webhooks share the public port; Bolt never sees them.
+    if (req.url?.startsWith(TWILIO_PATH_PREFIX)) return twilio(req, res);
     try {
       receiver.requestListener(req, res);
     } catch (error) {
@@ -226,5 +231,5 @@ const fetchWithTimeout: typeof fetch = (input, init) => fetch(input, { ...init, 
 function notFound({ request, response, logger }: ReceiverDispatchErrorHandlerArgs): void {
   logger.info(`not found: ${request.method} ${request.url}`);
   response.writeHead(404, { 'content-type': 'application/json' });
-  response.end('{"error":"not_found","detail":"the only public endpoint is POST /slack/events"}');
+  response.end('{"error":"not_found","detail":"the public endpoints are POST /slack/events and POST /twilio/*"}');
 }

@@ -125,6 +125,15 @@ export class BackendClient {
     }
   }
 
+  /**
+   * Forwards a verified Twilio webhook to the backend's private route of the same path, and hands back its
+   * answer as it came (TwiML, or nothing): the gateway relays it to Twilio unchanged.
+   */
+  async twilioWebhook(path: string, fields: Record<string, string>, options: CallOptions): Promise<{ status: number; contentType: string | null; body: string }> {
+    const { data, status, contentType } = await this.call<string>('POST', path, options, { body: fields, asText: true, operation: 'twilio_webhook' });
+    return { status, contentType, body: data };
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -133,8 +142,8 @@ export class BackendClient {
     method: Method,
     path: string,
     options: CallOptions,
-    request: { body?: unknown; params?: Record<string, string | number>; operation: ForwardOperation },
-  ): Promise<{ data: T; status: number }> {
+    request: { body?: unknown; params?: Record<string, string | number>; operation: ForwardOperation; asText?: boolean },
+  ): Promise<{ data: T; status: number; contentType: string | null }> {
     const started = performance.now();
     const count = (outcome: ForwardOutcome) => this.recorder?.forward(request.operation, outcome, (performance.now() - started) / 1000);
     try {
@@ -151,9 +160,9 @@ export class BackendClient {
     method: Method,
     path: string,
     options: CallOptions,
-    { body, params }: { body?: unknown; params?: Record<string, string | number> },
+    { body, params, asText = false }: { body?: unknown; params?: Record<string, string | number>; asText?: boolean },
     attempt = 1,
-  ): Promise<{ data: T; status: number }> {
+  ): Promise<{ data: T; status: number; contentType: string | null }> {
     try {
       const response = await this.http.request<T>({
         method,
@@ -162,16 +171,21 @@ export class BackendClient {
         params,
         timeout: options.timeoutMs,
         headers: { [REQUEST_ID_HEADER]: options.requestId },
+        ...(asText ? { responseType: 'text' as const, transformResponse: (text: unknown) => text } : {}),
       });
-      return { data: response.data, status: response.status };
+      const contentType = response.headers['content-type'];
+      return { data: response.data, status: response.status, contentType: typeof contentType === 'string' ? contentType : null };
     } catch (error) {
       if (!axios.isAxiosError(error)) throw error;
-      if (error.response) throw answerError(error.response.status, error.response.data, error.response.headers['retry-after']);
+      if (error.response) {
+        const data = asText && typeof error.response.data === 'string' ? parseJson(error.response.data) : error.response.data;
+        throw answerError(error.response.status, data, error.response.headers['retry-after']);
+      }
       const reused = (error.request as http.ClientRequest | undefined)?.reusedSocket === true;
       if (attempt === 1 && reused && STALE_SOCKET_CODES.has(error.code ?? '')) {
         // Same request id: if the first try did reach the backend, this one returns its answer, not a second alert.
         this.logger.warn('backend closed a reused socket, retrying once', { path, errorCode: error.code });
-        return this.send<T>(method, path, options, { body, params }, attempt + 1);
+        return this.send<T>(method, path, options, { body, params, asText }, attempt + 1);
       }
       const reason = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' ? 'did not answer in time' : `is unreachable (${error.code ?? error.message})`;
       throw new BackendUnavailableError(`the Klaxon backend ${reason}`, { cause: error });
@@ -191,6 +205,14 @@ function alertPath(ref: AlertRef): string {
 
 function contactPath(tenantId: string, slackUserId: string): string {
   return `/contacts/${encodeURIComponent(tenantId)}/${encodeURIComponent(slackUserId)}`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 function answerError(status: number, data: unknown, retryAfter: unknown): Error {

@@ -27,6 +27,14 @@ describe('loadGatewayConfig', () => {
     expect(config.log).toEqual({ level: 'info', format: 'pretty' });
   });
 
+  it('reads PUBLIC_BASE_URL (without a trailing slash) and the Twilio auth token that verifies /twilio/*', () => {
+    expect(loadGatewayConfig(gatewayEnv)).toMatchObject({ publicBaseUrl: 'http://127.0.0.1:3000', twilio: null });
+    const config = loadGatewayConfig({ ...gatewayEnv, PUBLIC_BASE_URL: 'https://pager.example.com/', TWILIO_AUTH_TOKEN: 't'.repeat(32) });
+    expect(config).toMatchObject({ publicBaseUrl: 'https://pager.example.com', twilio: { authToken: 't'.repeat(32) } });
+    expect(loadBackendConfig({ ...backendEnv, PUBLIC_BASE_URL: 'https://pager.example.com' }).publicBaseUrl).toBe('https://pager.example.com');
+    expect(problemsOf(() => loadGatewayConfig({ ...gatewayEnv, PUBLIC_BASE_URL: 'pager.example.com' }))[0]).toMatch(/^PUBLIC_BASE_URL: /);
+  });
+
   it('names every missing production variable, one line each', () => {
     const problems = problemsOf(() => loadGatewayConfig({ NODE_ENV: 'production' }));
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET']);

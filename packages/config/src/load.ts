@@ -25,6 +25,10 @@ export interface GatewayConfig {
   /** The key the gateway presents to the backend: the first key not bound to a tenant. */
   serviceKey: string;
   slack: { signingSecret: string; botToken: string; apiUrl?: string; botId?: string; botUserId?: string };
+  /** The https origin Twilio calls; part of what it signs. */
+  publicBaseUrl: string;
+  /** null: no TWILIO_AUTH_TOKEN, so /twilio/* webhooks cannot be verified and are refused. */
+  twilio: { authToken: string } | null;
   log: LogConfig;
 }
 
@@ -91,6 +95,8 @@ export interface BackendConfig {
   /** /health answers 503 once the oldest due job has waited longer than this (pages are late). */
   healthMaxBacklogAgeMs: number;
   dataDir: string;
+  /** The public origin (gateway) under which Twilio's callbacks arrive: `<publicBaseUrl>/twilio/…`. */
+  publicBaseUrl: string;
   log: LogConfig;
 }
 
@@ -126,6 +132,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       botId: data.SLACK_BOT_ID,
       botUserId: data.SLACK_BOT_USER_ID,
     },
+    publicBaseUrl: publicBaseUrlOf(data),
+    twilio: data.TWILIO_AUTH_TOKEN ? { authToken: data.TWILIO_AUTH_TOKEN } : null,
     log: logConfig(data),
   });
 }
@@ -175,6 +183,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
     contactCacheTtlMs: data.CONTACT_CACHE_TTL,
     healthMaxBacklogAgeMs: data.HEALTH_MAX_BACKLOG_AGE,
     dataDir: dataDirOf(data),
+    publicBaseUrl: publicBaseUrlOf(data),
     log: logConfig(data),
   });
 }
@@ -199,6 +208,11 @@ function emailProblems(data: BackendEnv): string[] {
   // Without a relay every email would only be logged: a From alone suggests the operator meant to send.
   if (data.EMAIL_FROM && !data.SMTP_URL) return ['SMTP_URL: is required when EMAIL_FROM is set (without it email pages are only logged)'];
   return [];
+}
+
+/** Without a trailing slash, so `${publicBaseUrl}/twilio/…` is the exact URL Twilio signs. */
+function publicBaseUrlOf(data: { PUBLIC_BASE_URL: string }): string {
+  return data.PUBLIC_BASE_URL.replace(/\/+$/, '');
 }
 
 function logConfig(data: { NODE_ENV: string; LOG_LEVEL: LogConfig['level']; LOG_FORMAT?: LogConfig['format'] }): LogConfig {

@@ -56,7 +56,11 @@ const common = {
   SLACK_API_URL: httpUrl.optional(),
   INTERNAL_SERVICE_KEYS: serviceKeys.optional(),
   KLAXON_DATA_DIR: z.string().min(1).optional(),
+  // The origin Slack and Twilio call: Twilio signs the full URL it called, so the gateway checks against it
+  // and the backend builds the StatusCallback URLs it hands Twilio from it.
+  PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:3000'),
 };
+const twilioAuthToken = z.string().min(16, 'the Auth Token from the Twilio console');
 
 /**
  * `pager@example.com` or `Klaxon <pager@example.com>` (the name may be quoted). Null for anything else,
@@ -91,6 +95,8 @@ export const gatewayEnvSchema = z.object({
   SLACK_SIGNING_SECRET: signingSecret.optional(),
   SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'a bot id such as B01234567').optional(),
   SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'a user id such as U01234567').optional(),
+  // Verifies X-Twilio-Signature on /twilio/*; unset, those webhooks are refused.
+  TWILIO_AUTH_TOKEN: twilioAuthToken.optional(),
 });
 
 export const backendEnvSchema = z.object({
@@ -100,7 +106,7 @@ export const backendEnvSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'an Account SID: AC followed by 32 hex digits').optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(16, 'the Auth Token from the Twilio console').optional(),
+  TWILIO_AUTH_TOKEN: twilioAuthToken.optional(),
   TWILIO_WHATSAPP_FROM: z.string().regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'whatsapp: followed by an E.164 number, e.g. whatsapp:+14155238886').optional(),
   TWILIO_WHATSAPP_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'a Content SID: HX followed by 32 hex digits').optional(),
   TWILIO_VOICE_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),

@@ -1,3 +1,4 @@
+import { CHANNEL_LABELS } from './labels';
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const DEFAULT_SEVERITY: Severity = 'high';
@@ -42,6 +43,28 @@ export interface AlertTargetDto {
   /** What pages this target now (the policy applied to what the person accepts). */
   channels: Channel[];
   reason: string | null;
+  /** What reached the person, as the provider reported it (Twilio status callbacks); the furthest per channel. */
+  receipts: DeliveryReceiptDto[];
+}
+
+/**
+ * What a provider said became of a page: `delivered`/`read` (a message), `answered` (a person took the call),
+ * `voicemail` (a machine did: not reached), or how it failed.
+ */
+export const RECEIPT_STATUSES = ['sent', 'delivered', 'read', 'undelivered', 'failed', 'ringing', 'answered', 'voicemail', 'busy', 'no-answer'] as const;
+export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
+export interface DeliveryReceiptDto {
+  channel: Channel;
+  status: ReceiptStatus;
+  at: string;
+}
+
+/** `WhatsApp read`, `call answered`, `call went to voicemail`: one receipt in words (the time is the reader's to format). */
+export function describeReceipt(receipt: Pick<DeliveryReceiptDto, 'channel' | 'status'>): string {
+  const label = CHANNEL_LABELS[receipt.channel];
+  if (receipt.status === 'voicemail') return `${label} went to voicemail`;
+  if (receipt.status === 'no-answer') return `${label} not answered`;
+  return `${label} ${receipt.status}`;
 }
 
 /** An alert as the backend returns it over HTTP (JSON field names are snake_case on the wire). */

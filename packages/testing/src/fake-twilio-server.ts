@@ -47,6 +47,8 @@ export interface FakeTwilioOptions {
   accountSid?: string;
   /** When set, the Basic-auth password must equal it; otherwise any non-empty password is accepted. */
   authToken?: string;
+  /** Called with every request once answered (`npm start`'s stand-in prints the pages it receives). */
+  onAnswered?: (request: FakeTwilioRequest) => void;
 }
 
 export interface FakeTwilio {
@@ -89,7 +91,7 @@ const MAX_BODY_CHARS = 1600;
 const MAX_TWIML_CHARS = 4000;
 
 export async function startFakeTwilio(options: FakeTwilioOptions = {}): Promise<FakeTwilio> {
-  const fake = new FakeTwilioServer(options.accountSid ?? DEFAULT_ACCOUNT_SID, options.authToken);
+  const fake = new FakeTwilioServer(options.accountSid ?? DEFAULT_ACCOUNT_SID, options.authToken, options.onAnswered);
   await fake.listen();
   return fake;
 }
@@ -117,9 +119,12 @@ class FakeTwilioServer implements FakeTwilio {
   #waiters = new Set<Waiter>();
   #timers = new Set<NodeJS.Timeout>();
 
-  constructor(accountSid: string, authToken: string | undefined) {
+  readonly #onAnswered: ((request: FakeTwilioRequest) => void) | undefined;
+
+  constructor(accountSid: string, authToken: string | undefined, onAnswered?: (request: FakeTwilioRequest) => void) {
     this.accountSid = accountSid;
     this.#authToken = authToken;
+    this.#onAnswered = onAnswered;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { code: 20500, message: String(error), status: 500 });
@@ -201,6 +206,7 @@ class FakeTwilioServer implements FakeTwilio {
       request.sid = sid;
       sendJson(res, status, body);
       this.#notifyWaiters();
+      this.#onAnswered?.(request);
     };
 
     if (!request.path.startsWith(`${API_PREFIX}/Accounts/`)) {

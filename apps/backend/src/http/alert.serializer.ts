@@ -3,9 +3,12 @@ import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertEvent } from '../alerts/alert-event.repository';
 import type { AlertStats } from '../alerts/alert.repository';
+import type { Delivery } from '../notify/delivery.repository';
+import { receiptsByPerson } from '../notify/provider-status';
 
 /** The wire shape of an alert: snake_case, ISO timestamps, no internal columns (request id, response_url). */
-export function toAlertDto(alert: Alert): AlertDto {
+export function toAlertDto(alert: Alert, reported: readonly Delivery[] = []): AlertDto {
+  const receipts = receiptsByPerson(reported);
   return {
     id: alert.id,
     tenant_id: alert.tenantId,
@@ -25,6 +28,7 @@ export function toAlertDto(alert: Alert): AlertDto {
       status: t.status,
       channels: t.channels,
       reason: t.reason,
+      receipts: receipts.get(t.slackUserId ?? t.phone ?? '') ?? [],
     })),
     slack: alert.slackChannelId || alert.slackUserId ? { channel_id: alert.slackChannelId, user_id: alert.slackUserId } : null,
     created_at: alert.createdAt.toISOString(),

@@ -8,10 +8,13 @@ import {
   slackAlertRequestSchema,
   tenantIdSchema,
   transitionRequestSchema,
+  type AlertDto,
   type AlertListDto,
   type AlertOrigin,
 } from '@klaxon/contracts';
+import type { Alert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
+import type { Delivery } from '../notify/delivery.repository';
 import type { AlertRef, AlertService } from '../alerts/alert.service';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
@@ -37,7 +40,14 @@ export const listQuerySchema = z.strictObject({
 });
 export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
 
-export function alertsRouter({ alerts, metrics, limiter }: { alerts: AlertService; metrics: BackendMetrics; limiter: PagingLimiter }): Router {
+/** The deliveries of these alerts that providers reported on, for the receipts each target shows. */
+export type ReceiptsLoader = (alertIds: readonly string[]) => Promise<Map<string, Delivery[]>>;
+
+export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: AlertService; metrics: BackendMetrics; limiter: PagingLimiter; receipts: ReceiptsLoader }): Router {
+  const withReceipts = async (list: readonly Alert[]): Promise<AlertDto[]> => {
+    const reported = await receipts(list.map((a) => a.id));
+    return list.map((a) => toAlertDto(a, reported.get(a.id)));
+  };
   const router = Router();
 
   // The origin is the route's, never the body's: only text that came through Slack is posted as Slack markup.
@@ -94,14 +104,14 @@ export function alertsRouter({ alerts, metrics, limiter }: { alerts: AlertServic
     });
     const shown = page.slice(0, query.limit);
     const body: AlertListDto = {
-      alerts: shown.map(toAlertDto),
+      alerts: await withReceipts(shown),
       next_cursor: page.length > query.limit ? encodeCursor(shown[shown.length - 1]!.number) : null,
     };
     res.json(body);
   });
 
   router.get('/alerts/:ref', async (req, res) => {
-    res.json(toAlertDto(await alerts.get(alertRefOf(req, res), callerOf(res))));
+    res.json((await withReceipts([await alerts.get(alertRefOf(req, res), callerOf(res))]))[0]);
   });
 
   router.get('/alerts/:ref/events', async (req, res) => {

@@ -7,6 +7,7 @@ import {
   CONTACT_SOURCES,
   createAlertRequestSchema,
   ERROR_CODES,
+  RECEIPT_STATUSES,
   REQUEST_ID_HEADER,
   SERVICE_KEY_HEADER,
   SEVERITIES,
@@ -26,6 +27,7 @@ import {
   type ContactDto,
   type ContactImportDto,
   CONTACT_CSV_COLUMNS,
+  type DeliveryReceiptDto,
   type ErrorBody,
   type ErrorCode,
   type TransitionConflictBody,
@@ -42,6 +44,7 @@ import { ACCEPTABLE_ID } from './request-id.middleware';
 import { pagerDutySettingsRequestSchema, type PagerDutySettingsDto } from '../integrations/pagerduty/pagerduty.routes';
 import { CSV_MEDIA_TYPE, exportQuerySchema, IMPORT_BODY_LIMIT_BYTES, importQuerySchema } from './contacts.routes';
 import { packageVersion } from '../package-version';
+import { twilioFieldsSchema } from './twilio.routes';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
 // parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
@@ -173,6 +176,11 @@ const alertTarget = dtoSchema<AlertTargetDto>(
     status: { type: 'string', enum: [...TARGET_STATUSES], description: '`paging`: at least one channel will try; `unreachable`: `reason` says why not.' },
     channels: { type: 'array', items: { type: 'string', enum: [...CHANNELS] }, description: 'What pages this target now: the policy for the severity, within what the person accepts.' },
     reason: nullable({ type: 'string', description: 'Why the target cannot be reached; null while paging.' }),
+    receipts: {
+      type: 'array',
+      description: 'What reached the person, as Twilio reported it (status callbacks): per channel, the furthest status and when. `voicemail`: a machine answered the call (not reached).',
+      items: dtoSchema<DeliveryReceiptDto>({ channel: { type: 'string', enum: [...CHANNELS] }, status: { type: 'string', enum: [...RECEIPT_STATUSES] }, at: timestamp('When the provider reported it.') }),
+    },
   },
   'A person (or number) the alert pages, as target resolution found them.',
 );
@@ -505,7 +513,62 @@ function raiseOperation(route: 'api' | 'slack'): Operation {
   };
 }
 
+const TWILIO_TAG = 'twilio';
+const deliveryIdParameter: Parameter = { name: 'deliveryId', in: 'path', required: true, description: 'The delivery the callback is about: Klaxon put it in the URL it gave Twilio.', schema: { type: 'string', format: 'uuid' } };
+const twiml = (description: string): ResponseObject => ({ description, content: { 'text/xml': { schema: { type: 'string', description: 'TwiML: `<Response>…</Response>`.' } } } });
+
+/** The gateway's forward of one of Twilio's webhooks, after it checked X-Twilio-Signature. */
+function twilioOperation(operationId: string, summary: string, description: string, example: Record<string, string>, answer: ResponseObject, parameters: Parameter[]): Operation {
+  return {
+    operationId,
+    summary,
+    description: `${description} The gateway checked Twilio’s signature and forwards the form fields as a JSON object of strings; only a key bound to no tenant may call it.`,
+    tags: [TWILIO_TAG],
+    parameters,
+    requestBody: { required: true, content: { 'application/json': { schema: fromZod(twilioFieldsSchema), example } } },
+    responses: {
+      ...(answer.content ? { '200': answer } : { '204': answer }),
+      '400': responseRef('InvalidJson'),
+      '401': responseRef('GatewayOnly'),
+      ...(parameters.length ? { '404': errorResponse('not_found', 'No such delivery.') } : {}),
+      '413': responseRef('PayloadTooLarge'),
+      '422': responseRef('InvalidField'),
+      '503': responseRef('DatabaseUnavailable'),
+    },
+  };
+}
+
 const paths: Record<string, PathItem> = {
+  '/twilio/status/{deliveryId}': {
+    post: twilioOperation(
+      'twilioStatus',
+      'A message’s or call’s status from Twilio (StatusCallback, answering machine verdict)',
+      'Records the status if it is further along than the one stored (never backwards: repeats and late ones change nothing). A WhatsApp message `undelivered`/`failed` falls back to SMS once; a call `busy`, `no-answer`, `failed` or answered by a machine (`AnsweredBy`) runs the next escalation round now.',
+      { MessageSid: 'SM0123456789abcdef0123456789abcdef', MessageStatus: 'delivered' },
+      { description: 'Recorded (or already known).' },
+      [deliveryIdParameter],
+    ),
+  },
+  '/twilio/keypress/{deliveryId}': {
+    post: twilioOperation(
+      'twilioKeypress',
+      'A key pressed during a page call',
+      '`1` acknowledges the alert as the person called (once: a repeat is told it is already acknowledged), `2` passes it to the next escalation round now.',
+      { CallSid: 'CA0123456789abcdef0123456789abcdef', Digits: '9' },
+      twiml('What the call says before it hangs up.'),
+      [deliveryIdParameter],
+    ),
+  },
+  '/twilio/inbound': {
+    post: twilioOperation(
+      'twilioInbound',
+      'An SMS or WhatsApp message to Klaxon’s number',
+      '`ack`, `ack 42`, `resolve 42` act as the person paged, only on alerts that number was paged for; anything else is refused politely. `HELP` gets one line.',
+      { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+14155550101', Body: 'ack 1' },
+      twiml('One short message back (`<Message>`).'),
+      [],
+    ),
+  },
   '/alert': { post: raiseOperation('api') },
   '/slack/alert': { post: raiseOperation('slack') },
   '/alerts': {
@@ -846,6 +909,7 @@ export const openApiDocument: OpenApiDocument = {
     { name: ALERT_TAG, description: 'The alert life cycle: raise, list, acknowledge, resolve, audit, count.' },
     { name: OPS_TAG, description: 'Public, for operators and tools: health, metrics, this document.' },
     { name: INTEGRATION_TAG, description: 'Other systems Klaxon hands alerts to (PagerDuty).' },
+    { name: TWILIO_TAG, description: 'Twilio’s webhooks, as the gateway forwards them once their signature checked out.' },
   ],
   paths,
   components: {

@@ -33,6 +33,11 @@ export interface Delivery extends Required<Omit<NewDelivery, 'holdZone'>> {
   attempts: number;
   providerMessageId: string | null;
   errorCode: string | null;
+  /** The furthest status the provider reported (Twilio's word: `delivered`, `read`, `busy`…); null before any. */
+  providerStatus: string | null;
+  providerStatusAt: Date | null;
+  /** Who took a call, by answering machine detection: `human`, `machine` or `unknown`. */
+  answeredBy: string | null;
 }
 
 interface DeliveryRow {
@@ -50,6 +55,9 @@ interface DeliveryRow {
   fallback_of: string | null;
   held_until: Date | null;
   hold_reason: HoldReason | null;
+  provider_status: string | null;
+  provider_status_at: Date | null;
+  answered_by: string | null;
 }
 
 const toDelivery = (r: DeliveryRow): Delivery => ({
@@ -67,6 +75,9 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   fallbackOf: r.fallback_of,
   heldUntil: r.held_until,
   holdReason: r.hold_reason,
+  providerStatus: r.provider_status,
+  providerStatusAt: r.provider_status_at,
+  answeredBy: r.answered_by,
 });
 
 /** Inserts deliveries (held ones as `held`); one already planned for the same alert, channel, address and round is skipped. */
@@ -274,4 +285,73 @@ export async function firstPageSeconds(db: Queryable, alertId: string, deliveryI
     [alertId, channels],
   );
   return row && row.delivery_id === deliveryId ? row.seconds : null;
+}
+
+export async function findDelivery(db: Queryable, id: string): Promise<Delivery | null> {
+  const row = await db.oneOrNone<DeliveryRow>('SELECT * FROM deliveries WHERE id = $1', [id]);
+  return row ? toDelivery(row) : null;
+}
+
+/**
+ * Records a status the provider reported, only if it is further along than the one stored (`rank`, see
+ * PROVIDER_STATUS_RANK): one conditional UPDATE, so a repeated or older callback changes nothing, and of
+ * two racing callbacks each applies at most once. Returns the delivery when it moved, null otherwise.
+ */
+export async function recordProviderStatus(
+  db: Queryable,
+  id: string,
+  report: { status: string; rank: number; errorCode: string | null; at: Date },
+): Promise<Delivery | null> {
+  const row = await db.oneOrNone<DeliveryRow>(
+    `UPDATE deliveries
+        SET provider_status = $(status), provider_status_rank = $(rank), provider_status_at = $(at),
+            provider_error_code = COALESCE($(errorCode), provider_error_code),
+            delivered_at = CASE WHEN $(status) IN ('delivered', 'read') THEN COALESCE(delivered_at, $(at)) ELSE delivered_at END,
+            read_at = CASE WHEN $(status) = 'read' THEN $(at) ELSE read_at END,
+            answered_at = CASE WHEN $(status) IN ('in-progress', 'completed') THEN COALESCE(answered_at, $(at)) ELSE answered_at END,
+            updated_at = now()
+      WHERE id = $(id) AND provider_status_rank < $(rank)
+      RETURNING *`,
+    { id, ...report },
+  );
+  return row ? toDelivery(row) : null;
+}
+
+/** Records who answered a call (answering machine detection), once; null when it was already recorded. */
+export async function recordAnsweredBy(db: Queryable, id: string, answeredBy: 'human' | 'machine' | 'unknown', at: Date): Promise<Delivery | null> {
+  const row = await db.oneOrNone<DeliveryRow>(
+    `UPDATE deliveries SET answered_by = $2, answered_at = COALESCE(answered_at, $3), provider_status_at = $3, updated_at = now()
+      WHERE id = $1 AND answered_by IS NULL
+      RETURNING *`,
+    [id, answeredBy, at],
+  );
+  return row ? toDelivery(row) : null;
+}
+
+/**
+ * The alerts pages went to `address` for (newest first), with the tenant and number people reply with:
+ * a reply from a number may only act on these.
+ */
+export async function alertsPagedTo(db: Queryable, address: string, limit = 50): Promise<{ alertId: string; tenantId: string; number: number; slackUserId: string | null }[]> {
+  return db.manyOrNone(
+    `SELECT a.id AS "alertId", a.tenant_id AS "tenantId", a.number, d.slack_user_id AS "slackUserId"
+       FROM (SELECT DISTINCT ON (alert_id) alert_id, slack_user_id, created_at FROM deliveries
+              WHERE address = $1 AND status = 'sent' ORDER BY alert_id, created_at DESC) d
+       JOIN alerts a ON a.id = d.alert_id
+      ORDER BY d.created_at DESC
+      LIMIT $2`,
+    [address, limit],
+  );
+}
+
+/** The deliveries of these alerts the provider reported on (status callbacks), for the receipts people see. */
+export async function reportedDeliveries(db: Queryable, alertIds: readonly string[]): Promise<Map<string, Delivery[]>> {
+  const byAlert = new Map<string, Delivery[]>(alertIds.map((id) => [id, []]));
+  if (alertIds.length === 0) return byAlert;
+  const rows = await db.manyOrNone<DeliveryRow>(
+    'SELECT * FROM deliveries WHERE alert_id = ANY($1::uuid[]) AND (provider_status IS NOT NULL OR answered_by IS NOT NULL) ORDER BY created_at',
+    [alertIds],
+  );
+  for (const row of rows) byAlert.get(row.alert_id)?.push(toDelivery(row));
+  return byAlert;
 }

@@ -1,5 +1,5 @@
 import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
-import { CHANNEL_LABELS, escapeSlackText } from '@klaxon/contracts';
+import { CHANNEL_LABELS, escapeSlackText, type Channel } from '@klaxon/contracts';
 import { maskEmail, maskPhone, runWithContext, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
@@ -14,20 +14,40 @@ import type { MessageAlert, OutboundMessage } from './channels/channel';
 import type { ChannelRegistry } from './channels/channel-registry';
 import type { DeliveryQueue } from './delivery-queue';
 import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
+import { refreshSlackMessage } from './paging-scheduler';
 import {
   cancelPendingDeliveries,
   claimDelivery,
   dueHeldDeliveries,
+  findDelivery,
   finishDelivery,
   firstPageSeconds,
   holdDelivery,
   insertDeliveries,
   noteProviderMessageId,
   recentPagesTo,
+  recordAnsweredBy,
+  recordProviderStatus,
   type Delivery,
   type NewDelivery,
 } from './delivery.repository';
 import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
+import { answeredByOf, PROVIDER_STATUS_RANK, UNANSWERED_CALL_STATUSES, UNDELIVERED_STATUSES } from './provider-status';
+
+/** One status callback as the provider sent it: a message's or a call's status, or a call's AnsweredBy. */
+export interface ProviderReport {
+  kind: 'message' | 'call';
+  status: string | null;
+  errorCode: string | null;
+  answeredBy: string | null;
+}
+
+/** What a report changed: the delivery when it moved, and whether the page reached nobody (escalate now). */
+export interface ProviderReportOutcome {
+  delivery: Delivery | null;
+  moved: boolean;
+  reachedNobody: boolean;
+}
 
 export interface RecipientLimit {
   /** Pages one address may receive per window (PAGE_LIMIT_PER_RECIPIENT / PAGE_LIMIT_WINDOW). */
@@ -45,6 +65,8 @@ export interface DeliveryServiceOptions {
   maxAttempts: number;
   retryBaseMs: number;
   leaseMs: number;
+  /** `<PUBLIC_BASE_URL>/twilio`: where channels with status callbacks tell the provider to report; unset → none. */
+  callbackBase?: string;
   /** Unset: pages to one address are not limited. */
   recipientLimit?: RecipientLimit;
   random?: () => number;
@@ -143,13 +165,63 @@ export class DeliveryService {
     const sender = this.options.registry.sender(delivery.channel);
     let providerMessageId: string;
     try {
-      ({ providerMessageId } = await sender.send(outboundOf(delivery, alert, clock.now())));
+      const callbackBase = sender.capabilities.statusCallbacks ? (this.options.callbackBase ?? null) : null;
+      ({ providerMessageId } = await sender.send({ ...outboundOf(delivery, alert, clock.now()), deliveryId: delivery.id, callbackBase }));
     } catch (error) {
       await this.failed(delivery, alert, failureOf(error));
       return;
     }
     // Outside the try: from here on an error is a failed record, never a failed send (that would page again).
     await this.recordSent(delivery, alert, providerMessageId);
+  }
+
+  /**
+   * A status the provider reported for a page (Twilio's StatusCallback). Statuses only move forward, so a
+   * repeated or late callback changes nothing. A message that ends undelivered takes the channel's fallback
+   * exactly as a permanent send failure does (once: only the first final status moves the delivery). A call
+   * that was busy, not answered, failed, or answered by a machine reached nobody: the caller escalates.
+   */
+  async providerReported(deliveryId: string, report: ProviderReport): Promise<ProviderReportOutcome> {
+    const { db, clock, logger } = this.options;
+    const at = clock.now();
+    const rank = report.status ? PROVIDER_STATUS_RANK[report.status] : undefined;
+    // The move, its event, the channel message's refresh and a fallback commit together: a callback that
+    // moved the delivery has done all of it, and a repeat (which moves nothing) has nothing left to do.
+    const outcome = await db.tx('provider-status', async (t) => {
+      let moved: Delivery | null = null;
+      let reachedNobody = false;
+      let undelivered = false;
+      if (report.answeredBy) {
+        const answeredBy = answeredByOf(report.answeredBy);
+        moved = await recordAnsweredBy(t, deliveryId, answeredBy, at);
+        reachedNobody = moved !== null && answeredBy === 'machine';
+      }
+      if (report.status && rank !== undefined) {
+        const updated = await recordProviderStatus(t, deliveryId, { status: report.status, rank, errorCode: report.errorCode, at });
+        if (updated) {
+          moved = updated;
+          if (report.kind === 'call' && UNANSWERED_CALL_STATUSES.has(report.status)) reachedNobody = true;
+          if (report.kind === 'message' && UNDELIVERED_STATUSES.has(report.status)) undelivered = true;
+        }
+      }
+      if (!moved) return { delivery: await findDelivery(t, deliveryId), alert: null, reachedNobody: false, fallback: null };
+      const alert = await findAlertById(t, moved.alertId);
+      if (!alert) return { delivery: moved, alert: null, reachedNobody: false, fallback: null };
+      await appendAlertEvent(t, eventOf(moved, alert, 'notification.status', { status: report.status, answered_by: moved.answeredBy, error_code: report.errorCode }));
+      await refreshSlackMessage(t, alert);
+      // Handled meanwhile: nobody needs a fallback or another round any more.
+      const open = alert.status === 'triggered';
+      const failure: NotifyFailure | null =
+        undelivered && open
+          ? { kind: 'permanent', code: report.errorCode ? `twilio_${report.errorCode}` : `provider_${report.status}`, status: null, detail: `Twilio reported the message ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}`, alarm: false }
+          : null;
+      const fallback = failure ? await this.failAndFallBack(t, moved, alert, failure) : null;
+      return { delivery: moved, alert, reachedNobody: reachedNobody && open, fallback: failure ? { failure, channel: fallback } : null };
+    });
+    const { delivery, alert } = outcome;
+    if (delivery) logger.info('provider status', { deliveryId, channel: delivery.channel, to: printable(delivery), status: report.status, answeredBy: report.answeredBy, errorCode: report.errorCode, moved: alert !== null });
+    if (delivery && alert && outcome.fallback) await this.tellFailed(delivery, alert, outcome.fallback.failure, outcome.fallback.channel);
+    return { delivery, moved: alert !== null, reachedNobody: outcome.reachedNobody };
   }
 
   /** Deliveries this process sent but has not recorded yet: the sweeper must not queue them again. */
@@ -241,11 +313,11 @@ export class DeliveryService {
   }
 
   private async failed(delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<void> {
-    const { db, logger, maxAttempts, retryBaseMs, random, registry, clock } = this.options;
+    const { db, logger, maxAttempts, retryBaseMs, random, clock } = this.options;
     const fields = { alertId: alert.id, channel: delivery.channel, to: printable(delivery), attempt: delivery.attempts, code: failure.code, detail: failure.detail };
     if (failure.alarm) {
       logger.error('NOTIFICATION SETUP BROKEN: every page of this kind will fail until an operator fixes it', fields);
-      this.recorder.providerAlarm(registry.sender(delivery.channel).provider, failure.code ?? 'unknown');
+      this.recorder.providerAlarm(this.options.registry.sender(delivery.channel).provider, failure.code ?? 'unknown');
     }
     if (failure.kind === 'transient' && delivery.attempts < maxAttempts) {
       const nextAttemptAt = new Date(clock.now().getTime() + retryDelayMs(delivery.attempts, retryBaseMs, random));
@@ -257,21 +329,35 @@ export class DeliveryService {
       logger.warn('notification failed, will retry', { ...fields, nextAttemptAt: nextAttemptAt.toISOString() });
       return;
     }
-    const fallback = failure.kind === 'permanent' ? registry.fallbackOf(delivery.channel) : null;
-    await db.tx('fail-delivery', async (t) => {
+    const fallback = await db.tx('fail-delivery', async (t) => {
       await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
-      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
-      if (fallback) {
-        // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.
-        const queued = await this.plan(t, [{ ...delivery, channel: fallback, fallbackOf: delivery.id, heldUntil: null, holdReason: null }]);
-        if (queued.length > 0) await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
-      }
+      return this.failAndFallBack(t, delivery, alert, failure);
     });
     this.recorder.outcome(delivery.channel, 'failed');
     if (fallback) this.recorder.outcome(delivery.channel, 'fallen_back');
     logger.warn('notification failed', fields);
+    await this.tellFailed(delivery, alert, failure, fallback);
+  }
+
+  /**
+   * The failure's event, and for a permanent one the channel's fallback (WhatsApp → SMS) planned in the
+   * caller's transaction. Returns the fallback channel when one was queued.
+   */
+  private async failAndFallBack(t: Queryable, delivery: Delivery, alert: Alert, failure: NotifyFailure): Promise<Channel | null> {
+    const fallback = failure.kind === 'permanent' ? this.options.registry.fallbackOf(delivery.channel) : null;
+    await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
+    if (!fallback) return null;
+    // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.
+    const queued = await this.plan(t, [{ ...delivery, channel: fallback, fallbackOf: delivery.id, heldUntil: null, holdReason: null }]);
+    if (queued.length === 0) return null;
+    await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
+    return fallback;
+  }
+
+  /** Says in the alert's thread that a page will not arrive, and what is tried instead. */
+  private async tellFailed(delivery: Delivery, alert: Alert, failure: NotifyFailure, fallback: Channel | null): Promise<void> {
     // A failed post to the alert's own channel is not said there: there is nowhere left to say it.
-    if (registry.sender(delivery.channel).address === 'slack_channel') return;
+    if (this.options.registry.sender(delivery.channel).address === 'slack_channel') return;
     const next = fallback ? ` Trying ${CHANNEL_LABELS[fallback]} instead.` : '';
     // The detail quotes the provider's error text, which can quote what was sent: escaped, it cannot ping or link.
     await this.options.notices.tell(alert, `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${whoOf(delivery)} failed: ${escapeSlackText(failure.detail)}.${next}`);

@@ -68,6 +68,31 @@ export class EscalationService {
     logger.info('escalation round', { alertId, round, ...('alert' in outcome ? { queued: outcome.queued, nobody: outcome.nobody } : outcome) });
   }
 
+  /**
+   * Runs the round after `afterRound` now instead of at its time: a call that was busy, not answered, or
+   * answered by a machine, or a person pressing 2. Only the caller that removes the waiting job runs the
+   * round, so repeated callbacks and a timer firing at the same moment still run it once; when the job is
+   * not waiting for that round (it ran, is running, or there is none) this does nothing.
+   */
+  async escalateNow(alertId: string, afterRound: number): Promise<boolean> {
+    const round = afterRound + 1;
+    const key = escalationJobKey(alertId);
+    // graphile-worker's public view has no payload; the round waiting is the one after the last that ran.
+    const last = await this.options.db.one<{ round: number }>(
+      `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind = 'escalated'`,
+      [alertId],
+    );
+    const waiting = last.round === afterRound ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.jobs WHERE key = $1 AND locked_at IS NULL', [key]) : null;
+    // remove_job deletes an unlocked job and returns it; a job locked meanwhile comes back locked, and runs the round itself.
+    const removed = waiting ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.remove_job($1) WHERE id = $2 AND locked_at IS NULL', [key, waiting.id]) : null;
+    if (!removed) {
+      this.options.logger.info('early escalation not needed: that round is not waiting', { alertId, round });
+      return false;
+    }
+    await this.escalate(alertId, round);
+    return true;
+  }
+
   /** This round's pages: each paged person, on the round's channels they accept and have an address for. */
   private pages(alert: Alert, step: EscalationStep, round: number): NewDelivery[] {
     const { registry } = this.options;

@@ -16,10 +16,15 @@ export function framed(head: string, message: string, tail: string, max: number)
 }
 
 /** The written page (WhatsApp body, SMS): short enough to read on a lock screen, says how to acknowledge. */
-export function pageText(alert: PageAlert): string {
+export function pageText(alert: PageAlert, { replies = false }: { replies?: boolean } = {}): string {
   if (alert.test) return framed('🧪 Klaxon TEST page: ', alert.message, ' Nothing to acknowledge.', TWILIO_LIMITS.messageBody);
   const head = `🚨 Klaxon #${alert.number} ${alert.severity.toUpperCase()}: `;
-  const tail = alert.inSlack ? ` — reply in Slack or run /alert ack ${alert.number}` : ` — acknowledge #${alert.number} where it was raised`;
+  const inSlack = alert.inSlack ? ` or run /alert ack ${alert.number} in Slack` : '';
+  const tail = replies
+    ? ` — reply "ack ${alert.number}"${inSlack}`
+    : alert.inSlack
+      ? ` — reply in Slack or run /alert ack ${alert.number}`
+      : ` — acknowledge #${alert.number} where it was raised`;
   return framed(head, alert.message, tail, TWILIO_LIMITS.messageBody);
 }
 
@@ -32,12 +37,16 @@ export function pageTemplateVariables(alert: PageAlert): Record<string, string> 
  * What the voice call says; spoken twice, so someone woken by the first words still hears it all.
  * `maxMessage` cuts the message (the call's TwiML has a limit, see voiceTwiml); the rest is always said.
  */
-export function pageSpeech(alert: PageAlert, maxMessage = Number.POSITIVE_INFINITY): string {
+export function pageSpeech(alert: PageAlert, maxMessage = Number.POSITIVE_INFINITY, { keypress = false }: { keypress?: boolean } = {}): string {
   const message = cutText(alert.message.trim().replace(/[.!?]+$/, ''), maxMessage);
   const sentence = message.endsWith('…') ? message : `${message}.`;
   if (alert.test) return `This is a Klaxon test page. ${sentence} Nothing to acknowledge.`;
-  const how = alert.inSlack ? `run slash alert ack ${alert.number} in Slack` : `acknowledge alert ${alert.number} where it was raised`;
-  return `Klaxon alert number ${alert.number}, severity ${alert.severity}: ${sentence} To acknowledge, ${how}.`;
+  const how = keypress
+    ? 'Press 1 to acknowledge, press 2 to pass it to the next person.'
+    : alert.inSlack
+      ? `To acknowledge, run slash alert ack ${alert.number} in Slack.`
+      : `To acknowledge, acknowledge alert ${alert.number} where it was raised.`;
+  return `Klaxon alert number ${alert.number}, severity ${alert.severity}: ${sentence} ${how}`;
 }
 
 /** The escalation notice in the alert's Slack channel: who was paged, for how long, and what to do. */

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import { findAlertById, setSlackMessageTs } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
 import { toAlertDto } from '../http/alert.serializer';
+import { reportedDeliveries } from '../notify/delivery.repository';
 import { NotifyError } from '../notify/notify-error';
 import type { ChannelPoster } from '../notify/providers/channel-poster';
 import { buildAlertMessage } from './alert-message';
@@ -18,7 +19,8 @@ export class AlertMessageWorker {
     const { db, poster, logger } = this.options;
     const alert = await findAlertById(db, alertId);
     if (!alert?.slackChannelId) return;
-    const message = buildAlertMessage(toAlertDto(alert), this.options.clock.now());
+    const reported = (await reportedDeliveries(db, [alert.id])).get(alert.id);
+    const message = buildAlertMessage(toAlertDto(alert, reported), this.options.clock.now());
     try {
       if (alert.slackMessageTs) {
         await poster.update(alert.slackChannelId, alert.slackMessageTs, message);

@@ -26,6 +26,16 @@ describe('buildAlertMessage', () => {
     ]);
   });
 
+  it('says per person what reached them, as Twilio reported it, in each reader’s time', () => {
+    const jane = { ...targetFixture('U1AAA', ['whatsapp', 'voice']), receipts: [{ channel: 'whatsapp' as const, status: 'read' as const, at: '2026-11-23T11:41:00Z' }, { channel: 'voice' as const, status: 'answered' as const, at: '2026-11-23T11:42:00Z' }] };
+    const { blocks } = buildAlertMessage(alertFixture({ targets: [jane, targetFixture('U2BBB', ['whatsapp'])] }), now);
+    const at = (iso: string) => `<!date^${Date.parse(iso) / 1000}^{time}|${iso.slice(0, 16).replace('T', ' ')} UTC>`;
+    expect(blocks[2]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `• <@U1AAA>: WhatsApp + call — WhatsApp read ${at('2026-11-23T11:41:00Z')} · call answered ${at('2026-11-23T11:42:00Z')}\n• <@U2BBB>: WhatsApp` },
+    });
+  });
+
   it('after acknowledgement says who and when, and offers only Resolve', () => {
     const { blocks } = buildAlertMessage(alertFixture({ status: 'acknowledged', acknowledged_by: 'slack:U2BBB', acknowledged_at: '2026-11-22T09:05:00Z' }), now);
     expect(blocks.at(-2)).toEqual({

@@ -3,6 +3,7 @@ import {
   cutSlackText,
   cutText,
   describeChannels,
+  describeReceipt,
   escapeSlackText,
   SEVERITY_EMOJI,
   SLACK_ACTIONS,
@@ -36,7 +37,7 @@ export function buildAlertMessage(alert: AlertDto, now: Date): AlertMessage {
     { type: 'section', text: { type: 'mrkdwn', text: cutSlackText(message, SLACK_LIMITS.sectionText) } },
   ];
   if (alert.targets.length) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cutSlackText(alert.targets.map(targetLine).join('\n'), SLACK_LIMITS.sectionText) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cutSlackText(alert.targets.map((t) => targetLine(t, now)).join('\n'), SLACK_LIMITS.sectionText) } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(alert, now) }] });
   const buttons = buttonsFor(alert);
@@ -78,9 +79,13 @@ function statusLine(alert: AlertDto, now: Date): string {
   }
 }
 
-function targetLine(target: AlertTargetDto): string {
+function targetLine(target: AlertTargetDto, now: Date): string {
   const who = target.slack_user_id ? `<@${target.slack_user_id}>` : escapeSlackText(target.name ?? target.phone ?? 'a phone number');
-  if (target.status === 'paging') return `• ${who}: ${describeChannels(target.channels)}`;
+  if (target.status === 'paging') {
+    // What reached them, as Twilio reported it: "WhatsApp read 23:41 · call answered 23:42".
+    const reached = target.receipts.map((r) => `${describeReceipt(r)} ${slackTime(r.at, now)}`).join(' · ');
+    return `• ${who}: ${describeChannels(target.channels)}${reached ? ` — ${reached}` : ''}`;
+  }
   return `• ${who}: not paged (${escapeSlackText(target.reason ?? 'no phone number')})`;
 }
 
@@ -94,6 +99,11 @@ function actorText(actor: string | null): string {
  * `<!date^…>` makes each reader's Slack show the time in their own time zone; the fallback after `|`
  * (UTC) is for clients that cannot. Today shows the time only, older moments the date too.
  */
+/** A moment as `<!date>` in the reader's zone: the time only (today), with its UTC fallback. */
+function slackTime(iso: string, now: Date): string {
+  return slackDate(iso, now).replace(/^(<!date\^\d+\^)(?:at |on )/, '$1');
+}
+
 function slackDate(iso: string | null, now: Date): string {
   const at = new Date(iso ?? now.toISOString());
   const unix = Math.floor(at.getTime() / 1000);

@@ -25,6 +25,7 @@ export interface TestConfigOptions {
   twilio?: BackendConfig['twilio'];
   email?: BackendConfig['email'];
   pagerDutyEventsUrl?: string;
+  publicBaseUrl?: string;
 }
 
 /** The configuration a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
@@ -47,6 +48,7 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     contactCacheTtlMs: options.contactCacheTtlMs ?? 86_400_000,
     healthMaxBacklogAgeMs: options.healthMaxBacklogAgeMs ?? 120_000,
     dataDir: '.data',
+    publicBaseUrl: options.publicBaseUrl ?? 'https://klaxon.test',
     log: { level: 'debug', format: 'json' },
   };
 }

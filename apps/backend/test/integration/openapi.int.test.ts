@@ -81,6 +81,8 @@ function expectConforms(res: Response, method: HttpMethod, pathTemplate: string)
   }
   exercised.add(responseKey(method, pathTemplate, status));
   const mediaType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+  // A 204 has no body and no content type, and documents none.
+  if (res.status === 204) return expect(documented.response.content).toBeUndefined();
   expect(Object.keys(documented.response.content ?? {})).toContain(mediaType);
   if (mediaType === 'application/json') {
     // The route rides along so a failure says which response drifted.
@@ -93,7 +95,7 @@ const exampleOf = (op: DocumentedOperation): unknown => op.operation.requestBody
 
 /** A URL for the operation that passes validation: path parameters filled, tenant named. */
 function sampleUrl(op: DocumentedOperation): string {
-  const path = op.path.replace('{ref}', '00000000-0000-4000-8000-000000000000').replace('{tenant_id}', TENANT).replace('{slack_user_id}', 'U0SAMPLE');
+  const path = op.path.replace('{ref}', '00000000-0000-4000-8000-000000000000').replace('{deliveryId}', '00000000-0000-4000-8000-000000000000').replace('{tenant_id}', TENANT).replace('{slack_user_id}', 'U0SAMPLE');
   return op.operation.parameters?.some((p) => p.in === 'query' && p.name === 'tenant_id') ? `${path}?tenant_id=${TENANT}` : path;
 }
 
@@ -448,6 +450,24 @@ describe('POST /test-pages', () => {
     const refused = await internal('post', '/test-pages').send({ tenant_id: TENANT, slack_user_id: 'U0TESTER' }).expect(429);
     expectConforms(refused, 'post', '/test-pages');
     expect(refused.headers['retry-after']).toBe('600');
+  });
+});
+
+describe('POST /twilio/* (the gateway’s forwards of Twilio’s webhooks)', () => {
+  const status = '/twilio/status/{deliveryId}';
+  const keypress = '/twilio/keypress/{deliveryId}';
+  it('answer 204 to a status, TwiML to a keypress and an inbound message; 404 for an unknown delivery, 422 for a bad field, 401 to a bound key', async () => {
+    const alert = await raise({ targets: [{ phone: '+14155550101' }] });
+    const { id } = await backend.db.one<{ id: string }>('SELECT id FROM deliveries WHERE alert_id = $1 LIMIT 1', [alert.id]);
+    expectConforms(await internal('post', `/twilio/status/${id}`).send({ MessageSid: 'SM1', MessageStatus: 'delivered' }).expect(204), 'post', status);
+    expectConforms(await internal('post', `/twilio/keypress/${id}`).send({ CallSid: 'CA1', Digits: '9' }).expect(200), 'post', keypress);
+    expectConforms(await internal('post', '/twilio/inbound').send(exampleOf(operationAt('post', '/twilio/inbound')) as object).expect(200), 'post', '/twilio/inbound');
+    for (const path of [status, keypress]) {
+      expectConforms(await internal('post', path.replace('{deliveryId}', '7f0e1c9a-0000-4000-8000-000000000000')).send({}).expect(404), 'post', path);
+      expectConforms(await internal('post', path.replace('{deliveryId}', id)).send({ Digits: 1 }).expect(422), 'post', path);
+    }
+    expectConforms(await internal('post', '/twilio/inbound').send({ Body: ['ack'] }).expect(422), 'post', '/twilio/inbound');
+    for (const path of [status, keypress, '/twilio/inbound']) expectConforms(await acme('post', path.replace('{deliveryId}', id)).send({}).expect(401), 'post', path);
   });
 });
 

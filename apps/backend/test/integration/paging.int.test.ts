@@ -17,13 +17,13 @@ const eventKinds = async (alertId: string) =>
 describe('paging through Twilio', () => {
   it('pages a critical alert with one WhatsApp and one call to the E.164 number from the Slack profile, from the right senders', async () => {
     const alert = await paging.raise({ tenant_id: 'T-PAGE', message: 'checkout is down', severity: 'critical', targets: [{ slack_user_id: 'U0JANE' }] });
-    expect(alert.targets).toEqual([{ slack_user_id: 'U0JANE', name: 'jane', phone: '+1 ******0101', email: null, status: 'paging', channels: ['whatsapp', 'voice'], reason: null }]);
+    expect(alert.targets).toEqual([{ slack_user_id: 'U0JANE', name: 'jane', phone: '+1 ******0101', email: null, status: 'paging', channels: ['whatsapp', 'voice'], reason: null, receipts: [] }]);
 
     const message = await paging.twilio.waitForMessage(undefined, 10_000);
     const call = await paging.twilio.waitForCall(undefined, 10_000);
     expect(message.form).toMatchObject({ To: 'whatsapp:+14155550101', From: TWILIO.whatsappFrom, Body: expect.stringContaining('#1 CRITICAL: checkout is down') });
     expect(call.form).toMatchObject({ To: '+14155550101', From: TWILIO.voiceFrom });
-    expect(call.form.Twiml).toMatch(/<Say[^>]*>Klaxon alert number 1, severity critical: checkout is down\. To acknowledge, run slash alert ack 1 in Slack\.<\/Say>.*<Say[^>]*>Klaxon alert number 1/s);
+    expect(call.form.Twiml).toMatch(/<Say[^>]*>Klaxon alert number 1, severity critical: checkout is down\. Press 1 to acknowledge, press 2 to pass it to the next person\.<\/Say>.*<Say[^>]*>Klaxon alert number 1/s);
 
     const deliveries = await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.every((d) => d.status === 'sent'));
     expect(deliveries.map((d) => [d.channel, d.status, d.attempts, d.providerMessageId?.slice(0, 2)]).sort()).toEqual([
@@ -159,10 +159,10 @@ describe('a long alert', () => {
     const [whatsapp] = succeeded(paging.twilio.messages().filter((m) => m.form.To === 'whatsapp:+14155550111'));
     const [call] = succeeded(paging.twilio.calls().filter((c) => c.form.To === '+14155550111'));
     expect(whatsapp!.form.Body!.length).toBeLessThanOrEqual(1600);
-    // Raised through the API for a phone number: nothing in Slack to acknowledge it with.
-    expect(whatsapp!.form.Body).toMatch(new RegExp(`^🚨 Klaxon #${alert.number} CRITICAL: Disk full on db-1 & <replicas> 🔥: writes.*… — acknowledge #${alert.number} where it was raised$`, 's'));
+    // Raised through the API for a phone number: nothing in Slack to acknowledge it with, so the reply is the way.
+    expect(whatsapp!.form.Body).toMatch(new RegExp(`^🚨 Klaxon #${alert.number} CRITICAL: Disk full on db-1 & <replicas> 🔥: writes.*… — reply "ack ${alert.number}"$`, 's'));
     expect(call!.form.Twiml!.length).toBeLessThanOrEqual(4000);
     expect(call!.form.Twiml).toContain(`Klaxon alert number ${alert.number}, severity critical: Disk full on db-1 &amp; &lt;replicas&gt; 🔥`);
-    expect(call!.form.Twiml!.match(new RegExp(`…\\s*To acknowledge, acknowledge alert ${alert.number} where it was raised\\.</Say>`, 'g'))).toHaveLength(2);
+    expect(call!.form.Twiml!.match(new RegExp(`…\\s*Press 1 to acknowledge, press 2 to pass it to the next person\\.</Say>`, 'g'))).toHaveLength(2);
   });
 });

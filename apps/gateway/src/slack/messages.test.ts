@@ -99,6 +99,14 @@ describe('alertList', () => {
     );
   });
 
+  it('lists under each alert what reached each person, as Twilio reported it', () => {
+    const jane = { ...targetFixture('U0JANE', ['whatsapp', 'voice']), receipts: [{ channel: 'whatsapp' as const, status: 'read' as const, at: '2026-11-23T23:41:00Z' }, { channel: 'voice' as const, status: 'voicemail' as const, at: '2026-11-23T23:42:30Z' }] };
+    expect(alertList([alertFixture({ targets: [jane, targetFixture('U0BOB', ['whatsapp'])] })], null, now).split('\n').slice(1)).toEqual([
+      '• 🔴 *#42* critical: checkout is down — triggered 10 minutes ago',
+      '    ◦ <@U0JANE>: WhatsApp read <!date^1795477260^{time}|23:41 UTC> · call went to voicemail <!date^1795477350^{time}|23:42 UTC>',
+    ]);
+  });
+
   it('says so when there is nothing to list', () => {
     expect(alertList([], null, now)).toBe('No open alerts. 🎉');
     expect(alertList([], 'resolved', now)).toBe('No resolved alerts.');

@@ -1,6 +1,7 @@
 import {
   CHANNEL_LABELS,
   describeChannels,
+  describeReceipt,
   escapeSlackText,
   SEVERITY_EMOJI,
   slackUserOfActor,
@@ -117,13 +118,26 @@ export function alreadyInState(subject: string, current: TransitionConflictBody[
 export function alertList(alerts: AlertDto[], status: AlertStatus | null, now: Date): string {
   if (alerts.length === 0) return status ? `No ${status} alerts.` : 'No open alerts. 🎉';
   const title = status ? `*${capitalise(status)} alerts*` : '*Open alerts*';
-  return [title, ...alerts.map((a) => `• ${summary(a)} — ${stateLine(a, now)}`)].join('\n');
+  return [title, ...alerts.flatMap((a) => [`• ${summary(a)} — ${stateLine(a, now)}`, ...receiptLines(a)])].join('\n');
+}
+
+/** Per person, what reached them (Twilio's receipts): `◦ @jane: WhatsApp read 23:41 · call answered 23:42`. */
+export function receiptLines(alert: AlertDto): string[] {
+  return alert.targets
+    .filter((t) => t.receipts.length > 0)
+    .map((t) => `    ◦ ${who(t)}: ${t.receipts.map((r) => `${describeReceipt(r)} ${clockTime(r.at)}`).join(' · ')}`);
+}
+
+/** `<!date>` shows each reader the time in their own zone; the fallback is UTC. */
+function clockTime(iso: string): string {
+  const at = new Date(iso);
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{time}|${at.toISOString().slice(11, 16)} UTC>`;
 }
 
 /** `/alert status 42`: the alert, then its audit trail oldest first. */
 export function alertTimeline(alert: AlertDto, events: AlertEventDto[], now: Date): string {
   const lines = events.map((e) => `• ${relativeTime(e.at, now)}: ${describeEvent(e)}`);
-  return [`${summary(alert)} — ${stateLine(alert, now)}`, ...(lines.length ? lines : ['• no events recorded'])].join('\n');
+  return [`${summary(alert)} — ${stateLine(alert, now)}`, ...receiptLines(alert), ...(lines.length ? lines : ['• no events recorded'])].join('\n');
 }
 
 export function phoneShown(contact: ContactDto): string {
@@ -290,6 +304,11 @@ const NOTIFICATION_OUTCOMES: Record<string, (data: AlertEventDto['data']) => str
   retrying: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}, retrying`,
   fallback: () => 'queued instead (WhatsApp could not deliver)',
   cancelled: () => 'not sent: the alert was already handled',
+  // Twilio's receipts: `read`, `busy`, `in-progress`, or a call's answering machine verdict.
+  status: (data) =>
+    data.answered_by === 'machine' && typeof data.status !== 'string'
+      ? 'went to voicemail (not reached)'
+      : `reported ${typeof data.status === 'string' ? data.status : 'answered'}${typeof data.error_code === 'string' ? ` (error ${data.error_code})` : ''}`,
   // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
   // number (masked), the count and the window; the page goes out when there is room.
   held: (data) =>

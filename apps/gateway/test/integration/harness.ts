@@ -28,10 +28,12 @@ export interface GatewayHarnessOptions {
   pageRetryBudgetMs?: number;
   serverTimeouts?: GatewayDependencies['serverTimeouts'];
   forwardLimits?: GatewayDependencies['forwardLimits'];
+  /** Twilio's auth token and the public origin it signs; unset, /twilio/* webhooks are refused. */
+  twilio?: { authToken: string; publicBaseUrl: string };
 }
 
 /** The real gateway (Bolt HTTPReceiver) on a random port, logging JSON into memory. */
-export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts, forwardLimits }: GatewayHarnessOptions): Promise<GatewayHarness> {
+export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts, forwardLimits, twilio }: GatewayHarnessOptions): Promise<GatewayHarness> {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
@@ -40,7 +42,10 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
   const backend = new BackendClient({ baseUrl: backendUrl, serviceKey: SERVICE_KEY, timeoutMs: backendTimeoutMs, logger, recorder: metrics.recorder });
   const ids = botIds === undefined ? { botId: 'BTEST', botUserId: 'UBOT' } : botIds;
   const gateway = await createGateway({
-    config: { slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: slackApiUrl, ...(ids ?? {}) } },
+    config: {
+      slack: { signingSecret: SIGNING_SECRET, botToken: 'xoxb-test-token', apiUrl: slackApiUrl, ...(ids ?? {}) },
+      ...(twilio ? { twilio: { authToken: twilio.authToken }, publicBaseUrl: twilio.publicBaseUrl } : {}),
+    },
     logger,
     backend,
     pageRetryBudgetMs,
@@ -178,7 +183,7 @@ export interface GatewayStack {
   close(): Promise<void>;
 }
 
-export async function startGatewayStack(options: Pick<GatewayHarnessOptions, 'serverTimeouts'> = {}): Promise<GatewayStack> {
+export async function startGatewayStack(options: Pick<GatewayHarnessOptions, 'serverTimeouts' | 'twilio'> = {}): Promise<GatewayStack> {
   const slack = await startFakeSlackApi();
   const backend = await startScriptedBackend();
   const gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl, ...options });

@@ -44,6 +44,21 @@ export interface OutboundMessage {
   to: string;
   alert: MessageAlert;
   now: Date;
+  /** The delivery this message is; Twilio's callbacks name it in their URL. */
+  deliveryId?: string;
+  /**
+   * `<PUBLIC_BASE_URL>/twilio` for a channel whose capabilities say `statusCallbacks`: the message carries
+   * `<callbackBase>/status/<deliveryId>` (and a call gathers its keypress at `<callbackBase>/keypress/<deliveryId>`).
+   * Absent: no callbacks (the message is sent on its own, as in a channel test).
+   */
+  callbackBase?: string | null;
+}
+
+/** The URLs Twilio calls back about this message, when it has a delivery and a callback base. */
+export function callbackUrls(message: OutboundMessage): { status: string; keypress: string } | null {
+  if (!message.callbackBase || !message.deliveryId) return null;
+  const id = encodeURIComponent(message.deliveryId);
+  return { status: `${message.callbackBase}/status/${id}`, keypress: `${message.callbackBase}/keypress/${id}` };
 }
 
 /** The provider accepted the message; its id is recorded on the delivery (Twilio SID, SMTP Message-ID, Slack ts). */

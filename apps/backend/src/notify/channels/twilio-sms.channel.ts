@@ -1,5 +1,5 @@
 import { pageText } from '../page-text';
-import type { OutboundMessage } from './channel';
+import { callbackUrls, type OutboundMessage } from './channel';
 import { TwilioChannel } from './twilio.channel';
 
 /** SMS through Twilio's Messages API: the fallback that reaches any mobile phone. */
@@ -9,6 +9,7 @@ export class TwilioSmsChannel extends TwilioChannel {
   protected readonly senderVariable = 'TWILIO_SMS_FROM';
 
   protected async create(message: OutboundMessage, from: string): Promise<string> {
-    return (await this.options.client.messages.create({ to: message.to, from, body: pageText(message.alert) })).sid;
+    const statusCallback = callbackUrls(message)?.status;
+    return (await this.options.client.messages.create({ to: message.to, from, body: pageText(message.alert, { replies: Boolean(statusCallback) }), ...(statusCallback ? { statusCallback } : {}) })).sid;
   }
 }

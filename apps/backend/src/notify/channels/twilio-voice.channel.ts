@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { pageSpeech, TWILIO_LIMITS } from '../page-text';
-import type { MessageAlert, OutboundMessage } from './channel';
+import { callbackUrls, type MessageAlert, type OutboundMessage } from './channel';
 import { TwilioChannel } from './twilio.channel';
 
 /** A voice call through Twilio's Calls API with inline TwiML: what wakes people. */
@@ -10,9 +10,24 @@ export class TwilioVoiceChannel extends TwilioChannel {
   protected readonly senderVariable = 'TWILIO_VOICE_FROM';
 
   protected async create(message: OutboundMessage, from: string): Promise<string> {
-    return (await this.options.client.calls.create({ to: message.to, from, twiml: voiceTwiml(message.alert) })).sid;
+    const urls = callbackUrls(message);
+    const callbacks = urls
+      ? {
+          statusCallback: urls.status,
+          statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+          // Asynchronous detection: the call speaks at once, and the verdict (AnsweredBy) arrives on its own
+          // callback; a machine is then recorded as such and the next escalation round comes at once.
+          machineDetection: 'Enable',
+          asyncAmd: 'true',
+          asyncAmdStatusCallback: urls.status,
+        }
+      : {};
+    return (await this.options.client.calls.create({ to: message.to, from, twiml: voiceTwiml(message.alert, urls?.keypress), ...callbacks })).sid;
   }
 }
+
+/** What the keypress answers: one key, then the call says what it did. */
+export const KEYPRESS = { acknowledge: '1', passOn: '2' } as const;
 
 /**
  * Says the alert twice with a pause, within Twilio's limit on inline TwiML. The limit is on the document as
@@ -20,8 +35,8 @@ export class TwilioVoiceChannel extends TwilioChannel {
  * measured: the longest message that fits is found by bisection. The number and how to acknowledge are
  * always said.
  */
-export function voiceTwiml(alert: Pick<MessageAlert, 'number' | 'severity' | 'message' | 'inSlack' | 'test'>): string {
-  const twimlFor = (budget: number) => sayTwice(pageSpeech(alert, budget));
+export function voiceTwiml(alert: Pick<MessageAlert, 'number' | 'severity' | 'message' | 'inSlack' | 'test'>, keypressUrl?: string): string {
+  const twimlFor = (budget: number) => sayTwice(pageSpeech(alert, budget, { keypress: keypressUrl !== undefined }), keypressUrl);
   const whole = twimlFor(alert.message.length);
   if (whole.length <= TWILIO_LIMITS.twiml) return whole;
   let fits = 0;
@@ -34,10 +49,32 @@ export function voiceTwiml(alert: Pick<MessageAlert, 'number' | 'severity' | 'me
   return twimlFor(fits);
 }
 
-function sayTwice(speech: string): string {
+/** With a keypress URL the words are said inside a one-key <Gather>, so a key pressed while they are said counts. */
+function sayTwice(speech: string, keypressUrl: string | undefined): string {
   const response = new twilio.twiml.VoiceResponse();
-  response.say(speech);
-  response.pause({ length: 1 });
-  response.say(speech);
+  const speaker = keypressUrl ? response.gather({ numDigits: 1, action: keypressUrl, method: 'POST', timeout: 5 }) : response;
+  speaker.say(speech);
+  speaker.pause({ length: 1 });
+  speaker.say(speech);
+  return response.toString();
+}
+
+/** The answer to a keypress (or a reply): a few words, then the call ends. */
+export function sayAndHangUp(words: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(words);
+  response.hangup();
+  return response.toString();
+}
+
+/** No message back (Twilio answers STOP itself, and would refuse ours). */
+export function emptyReply(): string {
+  return new twilio.twiml.MessagingResponse().toString();
+}
+
+/** The answer to an inbound SMS or WhatsApp reply: one short message back. */
+export function messageReply(text: string): string {
+  const response = new twilio.twiml.MessagingResponse();
+  response.message(text);
   return response.toString();
 }

@@ -1,5 +1,5 @@
 import { pageTemplateVariables, pageText } from '../page-text';
-import type { OutboundMessage } from './channel';
+import { callbackUrls, type OutboundMessage } from './channel';
 import { TwilioChannel, type TwilioChannelOptions } from './twilio.channel';
 
 /** WhatsApp through Twilio's Messages API: an approved template when configured, else a free body. */
@@ -16,14 +16,23 @@ export class TwilioWhatsAppChannel extends TwilioChannel {
   }
 
   protected async create(message: OutboundMessage, from: string): Promise<string> {
+    const statusCallback = callbackUrls(message)?.status;
     const content = this.contentSid
       ? { contentSid: this.contentSid, contentVariables: JSON.stringify(pageTemplateVariables(message.alert)) }
-      : { body: pageText(message.alert) };
-    return (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), ...content })).sid;
+      : { body: pageText(message.alert, { replies: Boolean(statusCallback) }) };
+    return (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), ...content, ...(statusCallback ? { statusCallback } : {}) })).sid;
   }
 }
 
 // TWILIO_WHATSAPP_FROM is documented as `whatsapp:+1…`; a bare number is accepted too.
 function whatsappAddress(from: string): string {
   return from.startsWith('whatsapp:') ? from : `whatsapp:${from}`;
+}
+
+/**
+ * Who sent an inbound message, as Twilio names them: `whatsapp:+1…` for WhatsApp, the bare number for SMS.
+ * The address is what deliveries store; the channel says which one the person replied on.
+ */
+export function inboundSender(from: string): { address: string; channel: 'whatsapp' | 'sms' } {
+  return from.startsWith('whatsapp:') ? { address: from.slice('whatsapp:'.length), channel: 'whatsapp' } : { address: from, channel: 'sms' };
 }

@@ -1,0 +1,159 @@
+import { CHANNEL_LABELS, DEFAULT_CONTACT_CHANNELS, slackActor, type ContactChannel } from '@klaxon/contracts';
+import { maskPhone, type Logger } from '@klaxon/logger';
+import type { Alert } from '../alerts/alert';
+import type { AlertAction } from '../alerts/alert-state';
+import type { AlertService } from '../alerts/alert.service';
+import { findContact } from '../contacts/contact.repository';
+import type { ContactService } from '../contacts/contact.service';
+import type { Database } from '../db/database';
+import { NotFoundError, TransitionRefusedError } from '../errors';
+import type { AlertNotices } from '../notify/alert-notices';
+import { emptyReply, messageReply, sayAndHangUp, KEYPRESS } from '../notify/channels/twilio-voice.channel';
+import { inboundSender } from '../notify/channels/twilio-whatsapp.channel';
+import type { DeliveryService } from '../notify/delivery.service';
+import { alertsPagedTo, findDelivery, type Delivery } from '../notify/delivery.repository';
+import type { EscalationService } from '../notify/escalation.service';
+
+/** Twilio's form fields, as the gateway forwards them (after checking their signature). */
+export type TwilioFields = Record<string, string>;
+
+export interface TwilioWebhooksOptions {
+  db: Database;
+  alerts: AlertService;
+  deliveries: DeliveryService;
+  escalations: EscalationService;
+  notices: AlertNotices;
+  contacts: ContactService;
+  logger: Logger;
+}
+
+// `ack`, `ack 42`, `ack #42`, `resolve 42`: what a person types back on a phone at 3 a.m.
+const REPLY = /^\s*(ack|acknowledge|resolve)\s*#?\s*(\d{1,9})?\s*[.!]?\s*$/i;
+// Twilio's own opt-out keywords (Advanced Opt-Out defaults), upper-cased.
+const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
+const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
+const HELP_TEXT = 'Klaxon pages you for on-call alerts. Reply "ack 42" to acknowledge #42, "resolve 42" to resolve it, STOP to stop these messages.';
+
+/**
+ * What Twilio tells Klaxon after a page went out, and what people answer from their phone: status callbacks
+ * (delivery truth, fallback, early escalation), the call's keypress, and replies to a WhatsApp or SMS page.
+ * A reply acts through the same state machine and audit trail as a Slack button, as the person paged, and
+ * only on alerts that number was paged for.
+ */
+export class TwilioWebhooks {
+  constructor(private readonly options: TwilioWebhooksOptions) {}
+
+  /** A StatusCallback (message or call status), or a call's answering machine verdict (AnsweredBy). */
+  async status(deliveryId: string, fields: TwilioFields): Promise<void> {
+    await this.delivery(deliveryId);
+    const outcome = await this.options.deliveries.providerReported(deliveryId, {
+      kind: fields.CallSid ? 'call' : 'message',
+      status: fields.CallStatus ?? fields.MessageStatus ?? null,
+      errorCode: fields.ErrorCode || null,
+      answeredBy: fields.AnsweredBy ?? null,
+    });
+    if (outcome.reachedNobody && outcome.delivery) {
+      // Busy, not answered, or a voicemail box: nobody heard it, so the next round need not wait for its timer.
+      await this.options.escalations.escalateNow(outcome.delivery.alertId, outcome.delivery.round);
+    }
+  }
+
+  /** The key pressed during the call: 1 acknowledges (as the person called), 2 passes the alert on. Answers TwiML. */
+  async keypress(deliveryId: string, fields: TwilioFields): Promise<string> {
+    const delivery = await this.delivery(deliveryId);
+    const digits = (fields.Digits ?? '').trim();
+    if (digits === KEYPRESS.acknowledge) {
+      const outcome = await this.act(delivery, 'acknowledge', 'by phone (pressed 1 on the call)');
+      return sayAndHangUp(outcome.words);
+    }
+    const alert = await this.options.alerts.get({ id: delivery.alertId, tenantId: null }, { tenantId: null });
+    if (digits === KEYPRESS.passOn) {
+      if (alert.status !== 'triggered') return sayAndHangUp(`Alert ${alert.number} is already ${alert.status}. Goodbye.`);
+      const escalated = await this.options.escalations.escalateNow(alert.id, delivery.round);
+      await this.options.notices.tell(alert, `↪️ ${whoOf(delivery)} passed #${alert.number} on by phone (pressed 2)${escalated ? ': paging the next round now.' : '.'}`);
+      return sayAndHangUp(`Passing alert ${alert.number} to the next person. Goodbye.`);
+    }
+    return sayAndHangUp(`Klaxon did not understand that key. To acknowledge alert ${alert.number}, answer the next call and press 1, or use Slack. Goodbye.`);
+  }
+
+  /** An SMS or WhatsApp message to Klaxon's number. Answers TwiML with one short message. */
+  async inbound(fields: TwilioFields): Promise<string> {
+    const { address, channel } = inboundSender(fields.From ?? '');
+    const body = (fields.Body ?? '').trim();
+    const keyword = body.toUpperCase();
+    if (keyword === 'HELP' || keyword === 'INFO') return messageReply(HELP_TEXT);
+    if (OPT_OUT.has(keyword) || OPT_IN.has(keyword)) return this.optInOrOut(address, channel, OPT_IN.has(keyword));
+    const reply = REPLY.exec(body);
+    if (!reply) return messageReply('Klaxon did not understand. Reply "ack 42" to acknowledge alert #42, or HELP.');
+    const action: AlertAction = reply[1]!.toLowerCase() === 'resolve' ? 'resolve' : 'acknowledge';
+    const number = reply[2] === undefined ? null : Number(reply[2]);
+    const paged = await alertsPagedTo(this.options.db, address);
+    // Without a number: the newest alert this number was paged for.
+    const match = number === null ? paged[0] : paged.find((p) => p.number === number);
+    if (!match) {
+      this.options.logger.warn('reply refused: the number was not paged for that alert', { from: maskPhone(address), alertNumber: number });
+      const which = number === null ? 'any alert' : `#${number}`;
+      return messageReply(`Sorry, this number was not paged for ${which}, so it cannot act on it. Use Slack: /alert ${action === 'resolve' ? 'resolve' : 'ack'} ${number ?? ''}`.trim());
+    }
+    const delivery = { alertId: match.alertId, slackUserId: match.slackUserId, address } as Pick<Delivery, 'alertId' | 'slackUserId' | 'address'>;
+    const outcome = await this.act(delivery, action, `by ${CHANNEL_LABELS[channel]} reply`);
+    return messageReply(outcome.text);
+  }
+
+  /**
+   * Acknowledges or resolves as the person paged (`slack:U…` when known, so the channel message names them).
+   * A repeated callback meets the state machine's refusal and is answered kindly, changing nothing.
+   */
+  private async act(delivery: Pick<Delivery, 'alertId' | 'slackUserId' | 'address'>, action: AlertAction, how: string): Promise<{ words: string; text: string }> {
+    const { alerts, notices } = this.options;
+    const actor = delivery.slackUserId ? slackActor(delivery.slackUserId) : `phone:${maskPhone(delivery.address)}`;
+    const done = action === 'resolve' ? 'resolved' : 'acknowledged';
+    let alert: Alert;
+    try {
+      alert = await alerts.transition({ id: delivery.alertId, tenantId: null }, action, { actor, note: how }, { tenantId: null });
+    } catch (error) {
+      if (!(error instanceof TransitionRefusedError)) throw error;
+      const current = await alerts.get({ id: delivery.alertId, tenantId: null }, { tenantId: null });
+      const state = `Alert ${current.number} is already ${current.status}.`;
+      return { words: `${state} Goodbye.`, text: `Klaxon: #${current.number} is already ${current.status}. Nothing changed.` };
+    }
+    await notices.tell(alert, `${action === 'resolve' ? '✅' : '👀'} ${whoOf(delivery)} ${done} #${alert.number} ${how}.`);
+    return { words: `Alert ${alert.number} ${done}. Thank you. Goodbye.`, text: `Klaxon: #${alert.number} ${done}.` };
+  }
+
+  /**
+   * STOP / START from a number Klaxon paged: each person paged there stops (or starts again) being paged on
+   * that channel, and the alert's channel hears it. Twilio itself blocks messages after STOP (error 21610)
+   * and answers it, so STOP gets no reply of ours.
+   */
+  private async optInOrOut(address: string, channel: ContactChannel, optIn: boolean): Promise<string> {
+    const { db, contacts, notices, alerts, logger } = this.options;
+    const people = new Map<string, { tenantId: string; slackUserId: string; alertId: string }>();
+    for (const paged of await alertsPagedTo(db, address)) {
+      if (paged.slackUserId && !people.has(`${paged.tenantId}/${paged.slackUserId}`)) people.set(`${paged.tenantId}/${paged.slackUserId}`, { ...paged, slackUserId: paged.slackUserId });
+    }
+    for (const person of people.values()) {
+      const stored = await findContact(db, person.tenantId, person.slackUserId);
+      const current = stored?.channels ?? DEFAULT_CONTACT_CHANNELS;
+      const next = optIn ? (current.includes(channel) ? current : [...current, channel]) : current.filter((c) => c !== channel);
+      if (next.length === current.length) continue;
+      await contacts.update(person.tenantId, person.slackUserId, { channels: [...next] });
+      logger.info(optIn ? 'contact opted back in' : 'contact opted out', { slackUserId: person.slackUserId, channel, from: maskPhone(address) });
+      const alert = await alerts.get({ id: person.alertId, tenantId: null }, { tenantId: null });
+      const label = CHANNEL_LABELS[channel];
+      await notices.tell(
+        alert,
+        optIn ? `🔔 <@${person.slackUserId}> opted back into ${label} (replied START).` : `🔕 <@${person.slackUserId}> opted out of ${label} (replied STOP): Klaxon will not page them there until they reply START.`,
+      );
+    }
+    return optIn ? messageReply(`Klaxon: you will get pages by ${CHANNEL_LABELS[channel]} again.`) : emptyReply();
+  }
+
+  private async delivery(deliveryId: string): Promise<Delivery> {
+    const delivery = await findDelivery(this.options.db, deliveryId);
+    if (!delivery) throw new NotFoundError(`no delivery ${deliveryId}`);
+    return delivery;
+  }
+}
+
+const whoOf = (delivery: Pick<Delivery, 'slackUserId' | 'address'>): string => (delivery.slackUserId ? `<@${delivery.slackUserId}>` : maskPhone(delivery.address));

@@ -1,0 +1,79 @@
+// The gateway's side of Twilio's webhooks against a scripted backend: what it refuses never reaches the
+// backend, and what it forwards is the backend's to answer. (test/e2e/twilio-two-way covers the real backend.)
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { startGatewayStack, type GatewayStack } from './harness';
+
+const AUTH_TOKEN = 'gateway-twilio-token-0123456789';
+const PUBLIC = 'https://pager.example.com';
+const DELIVERY = '6f1c2b7e-0000-4000-8000-00000000abcd';
+
+let stack: GatewayStack;
+let unconfigured: GatewayStack;
+beforeAll(async () => {
+  stack = await startGatewayStack({ twilio: { authToken: AUTH_TOKEN, publicBaseUrl: PUBLIC } });
+  unconfigured = await startGatewayStack();
+});
+afterAll(async () => {
+  await stack.close();
+  await unconfigured.close();
+});
+
+async function post(on: GatewayStack, path: string, fields: Record<string, string>, signature: string | null = getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${path}`, fields)) {
+  const response = await fetch(`${on.gateway.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+    body: new URLSearchParams(fields).toString(),
+  });
+  return { status: response.status, body: await response.text(), type: response.headers.get('content-type') };
+}
+
+describe('POST /twilio/* on the gateway', () => {
+  const fields = { MessageSid: 'SM0123', MessageStatus: 'delivered' };
+  const path = `/twilio/status/${DELIVERY}`;
+
+  it('forwards a signed callback as JSON with an id made of its SID and status, and relays the answer', async () => {
+    stack.backend.on('POST', path, { status: 204 });
+    const answer = await post(stack, path, fields);
+    expect(answer).toMatchObject({ status: 204, body: '' });
+    const [forwarded] = stack.backend.requestsTo('POST', path);
+    expect(forwarded!.body).toEqual(fields);
+    expect(forwarded!.headers['x-request-id']).toBe('twilio-status-SM0123-delivered');
+  });
+
+  it('checks the signature over the query string too, as Twilio signs it', async () => {
+    stack.backend.on('POST', '/twilio/inbound', () => ({ status: 200, body: '<Response/>' }));
+    const withQuery = '/twilio/inbound?tenant=acme';
+    expect((await post(stack, withQuery, { From: '+1', Body: 'ack' })).status).toBe(200);
+    expect((await post(stack, withQuery, { From: '+1', Body: 'ack' }, getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/twilio/inbound`, { From: '+1', Body: 'ack' }))).status).toBe(403);
+  });
+
+  it('refuses a missing or wrong signature, and a gateway without TWILIO_AUTH_TOKEN refuses all, with 403 and nothing forwarded', async () => {
+    const before = stack.backend.requests.length;
+    const missing = await post(stack, path, fields, null);
+    const wrong = await post(stack, path, fields, getExpectedTwilioSignature('another-token-0123456789', `${PUBLIC}${path}`, fields));
+    const otherHost = await post(stack, path, fields, getExpectedTwilioSignature(AUTH_TOKEN, `http://127.0.0.1:3000${path}`, fields));
+    for (const answer of [missing, wrong, otherHost]) {
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body)).toEqual({ error: 'forbidden', detail: expect.stringContaining('X-Twilio-Signature') });
+    }
+    expect(stack.backend.requests.length).toBe(before);
+    const noToken = await post(unconfigured, path, fields);
+    expect(noToken.status).toBe(403);
+    expect(JSON.parse(noToken.body).detail).toMatch(/TWILIO_AUTH_TOKEN/);
+    expect(unconfigured.backend.requests).toHaveLength(0);
+  });
+
+  it('answers 405 to a GET, 413 to a body over 64 KiB, relays the backend’s 404, and 503 when the backend is down', async () => {
+    expect((await fetch(`${stack.gateway.url}${path}`)).status).toBe(405);
+    expect((await post(stack, path, { Body: 'x'.repeat(70_000) })).status).toBe(413);
+    stack.backend.on('POST', path, { status: 404, body: { error: 'not_found', detail: `no delivery ${DELIVERY}` } });
+    expect(await post(stack, path, fields)).toMatchObject({ status: 404, body: JSON.stringify({ error: 'not_found', detail: `no delivery ${DELIVERY}` }) });
+    const orphan = await startGatewayStack({ twilio: { authToken: AUTH_TOKEN, publicBaseUrl: PUBLIC } });
+    await orphan.backend.close();
+    const down = await post(orphan, path, fields);
+    await orphan.gateway.close();
+    await orphan.slack.close();
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body)).toEqual({ error: 'backend_unavailable', detail: expect.any(String) });
+  });
+});

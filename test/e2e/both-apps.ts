@@ -1,0 +1,42 @@
+// The two apps over HTTP, as deployed: the paging backend (real worker, fake Twilio and Slack API) listening,
+// and the real gateway in front of it. Only e2e tests may import both apps.
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@klaxon/logger';
+import { closeNow, listenOnLoopback } from '@klaxon/testing';
+import { listen, SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
+import { startPagingHarness, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
+import { createGateway, type GatewayDependencies } from '../../apps/gateway/src/app';
+import { BackendClient } from '../../apps/gateway/src/backend-client';
+
+export interface BothApps {
+  paging: PagingHarness;
+  backendClient: BackendClient;
+  gatewayUrl: string;
+  close(): Promise<void>;
+}
+
+const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new PassThrough() });
+
+/** `gateway`: what the gateway's config adds to its Slack app (signing secret given; Twilio's token, the public origin). */
+export async function startBothApps(signingSecret: string, gateway: Omit<GatewayDependencies['config'], 'slack'> = {}): Promise<BothApps> {
+  const paging = await startPagingHarness();
+  const backend = await listen(paging.app);
+  const backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: 5000, logger: quiet() });
+  const { server } = await createGateway({
+    config: { slack: { signingSecret, botToken: 'xoxb-test-token', apiUrl: paging.slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' }, ...gateway },
+    logger: quiet(),
+    backend: backendClient,
+  });
+  const gatewayUrl = await listenOnLoopback(server);
+  return {
+    paging,
+    backendClient,
+    gatewayUrl,
+    close: async () => {
+      backendClient.close();
+      await closeNow(server);
+      await closeNow(backend.server);
+      await paging.close();
+    },
+  };
+}
