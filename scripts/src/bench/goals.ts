@@ -26,7 +26,7 @@ export const GOALS: readonly Goal[] = [
 
 /** Whether a value meets its goal; null when there is no value to judge (the phase failed or was skipped). */
 export function meets(goal: Pick<Goal, 'comparison' | 'target'>, value: number): boolean | null {
-  if (!Number.isFinite(value)) return null;
+  if (Number.isNaN(value)) return null;
   return goal.comparison === 'atLeast' ? value >= goal.target : value <= goal.target;
 }
 
