@@ -36,6 +36,8 @@ export type FakeTwilioOutcome =
   | ({ type: 'error' } & TwilioErrorSpec)
   /** The socket is destroyed without an answer: the SDK sees a network error (ECONNRESET). */
   | { type: 'drop' }
+  /** Never answered and nothing created: the client's own timeout ends it (a hung provider). */
+  | { type: 'hang' }
   | { type: 'raw'; status: number; body: string; contentType?: string };
 
 /** Consulted for every create request (POST …/Messages.json, …/Calls.json); undefined → the default answer. */
@@ -255,6 +257,8 @@ class FakeTwilioServer implements FakeTwilio {
     switch (outcome.type) {
       case 'drop':
         res.socket?.destroy();
+        return;
+      case 'hang':
         return;
       case 'raw':
         request.responseStatus = outcome.status;

@@ -3,10 +3,13 @@ import { WorkerRpc } from './worker-rpc';
 
 /** What each request of a run is; built fresh per request in the load worker. */
 export type RequestRecipe =
-  /** A slash command signed exactly as Slack signs it (new trigger_id and timestamp every time). */
-  | { kind: 'slash'; signingSecret: string; text: string; responseUrl: string }
-  /** POST /alert to the backend, tenants taken in turn. */
-  | { kind: 'alert'; serviceKey: string; tenantIds: string[]; slackUserId: string }
+  /**
+   * A slash command signed exactly as Slack signs it (new trigger_id and timestamp every time). `{tag}` in the
+   * text becomes `<tagPrefix><sequence>`, so a page can be matched to the command that raised it.
+   */
+  | { kind: 'slash'; signingSecret: string; text: string; responseUrl: string; teamIds?: string[]; tagPrefix?: string }
+  /** POST /alert to the backend, tenants taken in turn; with `tagPrefix` the message carries `<tagPrefix><sequence>`. */
+  | { kind: 'alert'; serviceKey: string; tenantIds: string[]; slackUserId: string; tagPrefix?: string }
   | { kind: 'health' };
 
 export interface LoadSpec {
@@ -17,6 +20,21 @@ export interface LoadSpec {
   /** Closed loop: this many clients, each sending its next request when the previous one is answered. */
   connections: number;
   durationMs: number;
+  /**
+   * Open loop instead: one request every 1/rate seconds whatever the answers, as Slack's users would send
+   * them (a slow server does not slow the offer down). `connections` is then unused.
+   */
+  ratePerSecond?: number;
+  /** Closed loop: stop after this many answered requests (the storm), even before durationMs. */
+  maxRequests?: number;
+}
+
+/** One request of an open-loop run: when it left and whether it was answered with a 2xx. */
+export interface SentRequest {
+  sequence: number;
+  /** performance.timeOrigin + performance.now() when the request was written: comparable across threads and processes. */
+  sentAtMs: number;
+  ok: boolean;
 }
 
 export interface LoadResult {
@@ -31,6 +49,18 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Open loop only: every request offered, in order. */
+  sent?: SentRequest[];
+}
+
+/** Milliseconds since the epoch with sub-millisecond resolution, the same clock in every thread. */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The tag a request carries (see RequestRecipe), also what the bench looks for in the page. */
+export function requestTag(prefix: string, sequence: number): string {
+  return `${prefix}${sequence}`;
 }
 
 /** Main-thread handle on the load-generating worker (scripts/dist/bench/load-worker.js). */

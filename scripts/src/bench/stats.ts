@@ -8,7 +8,8 @@ export function percentile(sortedAscending: readonly number[], p: number): numbe
 /** Middle value (mean of the two middle ones for an even count): one noisy round cannot move it much. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  // Not `a - b`: Infinity - Infinity is NaN, which would leave "never" runs unsorted.
+  const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -1,0 +1,78 @@
+import { median } from './stats';
+
+/** The goals of the throughput issue, each beside the figure that shows it. */
+export interface Goal {
+  id: string;
+  /** What is measured, for the table. */
+  figure: string;
+  /** The goal as the README states it. */
+  text: string;
+  comparison: 'atLeast' | 'atMost';
+  target: number;
+}
+
+export const GOALS: readonly Goal[] = [
+  { id: 'raise8', figure: 'raise ÷ database floor, 8 tenants', text: '≥ 0.50×', comparison: 'atLeast', target: 0.5 },
+  { id: 'raise1', figure: 'raise ÷ database floor, 1 tenant', text: '≥ 0.35×', comparison: 'atLeast', target: 0.35 },
+  { id: 'gateway', figure: 'gateway ÷ bare Bolt (acks/s)', text: '≥ 0.50×', comparison: 'atLeast', target: 0.5 },
+  { id: 'e2e100', figure: 'end to end p99 at 100/s offered (ms)', text: '≤ 100 ms', comparison: 'atMost', target: 100 },
+  { id: 'stormTime', figure: 'storm: every first page at the fake Twilio (s)', text: '≤ 30 s', comparison: 'atMost', target: 30 },
+  { id: 'stormDuplicates', figure: 'storm: duplicate sends', text: '0', comparison: 'atMost', target: 0 },
+  { id: 'overloadLost', figure: 'overload: acked commands silently lost', text: '0', comparison: 'atMost', target: 0 },
+  { id: 'gatewayRss', figure: 'overload: gateway peak RSS ÷ bare Bolt', text: '≤ 1.30×', comparison: 'atMost', target: 1.3 },
+  { id: 'backendRss', figure: 'overload: backend peak RSS (MB)', text: '≤ 250 MB', comparison: 'atMost', target: 250 },
+  { id: 'healthy', figure: 'start to both healthy, existing data (s)', text: '≤ 3 s', comparison: 'atMost', target: 3 },
+];
+
+/** Whether a value meets its goal; null when there is no value to judge (the phase failed or was skipped). */
+export function meets(goal: Pick<Goal, 'comparison' | 'target'>, value: number): boolean | null {
+  if (Number.isNaN(value)) return null;
+  return goal.comparison === 'atLeast' ? value >= goal.target : value <= goal.target;
+}
+
+/** One judged figure: the median of its runs, every run, and the verdict. */
+export interface Verdict {
+  id: string;
+  figure: string;
+  goal: string;
+  value: number;
+  runs: number[];
+  met: boolean | null;
+}
+
+export function judge(measured: ReadonlyMap<string, readonly number[]>): Verdict[] {
+  return GOALS.map((goal) => {
+    const runs = [...(measured.get(goal.id) ?? [])];
+    // A run that could not produce a figure (NaN) makes the whole figure unknown rather than flattering it;
+    // "never" (Infinity: the pages did not all arrive within the run's bound) is a figure, the worst one.
+    const value = runs.length === 0 || runs.some((run) => Number.isNaN(run)) ? Number.NaN : median(runs);
+    return { id: goal.id, figure: goal.figure, goal: goal.text, value, runs, met: meets(goal, value) };
+  });
+}
+
+/** The goals not met, by name, for the closing line and the README. */
+export function missed(verdicts: readonly Verdict[]): string[] {
+  return verdicts.filter((verdict) => verdict.met !== true).map((verdict) => `${verdict.figure} (${verdict.met === null ? 'not measured' : `goal ${verdict.goal}`})`);
+}
+
+/**
+ * Percentile of latencies where a request that never completed counts as slower than any that did: p99 of
+ * 1,000 pages with 20 missing is "not within the run", never the p99 of the 980 that arrived.
+ */
+export function percentileWithMissing(latenciesMs: readonly number[], missing: number, p: number): number {
+  const total = latenciesMs.length + missing;
+  if (total === 0) return Number.NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * total));
+  if (rank > latenciesMs.length) return Number.POSITIVE_INFINITY;
+  return [...latenciesMs].sort((a, b) => a - b)[rank - 1]!;
+}
+
+/** What a command's response_url posts say became of it, given every post for it in order. */
+export type CommandOutcome = 'raised' | 'toldFailed' | 'none';
+
+export function outcomeOf(texts: readonly string[]): CommandOutcome {
+  if (texts.some((text) => text.startsWith('🚨'))) return 'raised';
+  // "❌ Nothing was paged: …" (the backend failed) and "⏳ Nothing was paged: …" (a rate limit) both tell the author.
+  if (texts.some((text) => text.startsWith('❌') || text.startsWith('⏳ Nothing was paged'))) return 'toldFailed';
+  return 'none';
+}

@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { spawnService, type FakeSlackApi, type FakeTwilio, type ServiceProcess } from '@klaxon/testing';
+import { ROOT } from './apps';
+
+// The whole of Klaxon as it is deployed: the built backend and gateway (apps/*/dist/main.js, as supervisord
+// runs them), each in its own process, against one PostgreSQL database, the fake Twilio and the fake Slack.
+
+export const BENCH_TWILIO = {
+  accountSid: `AC${'b'.repeat(32)}`,
+  authToken: 'klaxon-bench-twilio-token',
+  whatsappFrom: 'whatsapp:+14155238886',
+  smsFrom: '+14155550100',
+  voiceFrom: '+14155550199',
+};
+
+export interface StackSecrets {
+  signingSecret: string;
+  serviceKey: string;
+  botToken: string;
+}
+
+export interface StackOptions {
+  databaseUrl: string;
+  twilio: FakeTwilio;
+  slack: FakeSlackApi;
+  secrets: StackSecrets;
+}
+
+/** The limits a bench must not meet (it offers thousands of pages to one person on purpose). */
+const NO_LIMITS = {
+  PAGE_LIMIT_PER_USER: '10000',
+  PAGE_LIMIT_PER_TENANT: '100000',
+  PAGE_LIMIT_GLOBAL: '1000000',
+  PAGE_LIMIT_PER_RECIPIENT: '10000',
+  // The highest limits the configuration takes, over the shortest window: 10,000 pages to one phone in 10 s.
+  PAGE_LIMIT_WINDOW: '10s',
+  // One page per alert: no escalation round adds calls while the bench runs.
+  ESCALATE_AFTER: '1h',
+};
+
+export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions): Promise<ServiceProcess> {
+  return spawnService({
+    name: 'backend',
+    main: path.join(ROOT, 'apps/backend/dist/main.js'),
+    env: (port) => ({
+      BACKEND_HOST: '127.0.0.1',
+      BACKEND_PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      INTERNAL_SERVICE_KEYS: secrets.serviceKey,
+      SLACK_BOT_TOKEN: secrets.botToken,
+      SLACK_API_URL: slack.slackApiUrl,
+      TWILIO_ACCOUNT_SID: BENCH_TWILIO.accountSid,
+      TWILIO_AUTH_TOKEN: BENCH_TWILIO.authToken,
+      TWILIO_WHATSAPP_FROM: BENCH_TWILIO.whatsappFrom,
+      TWILIO_SMS_FROM: BENCH_TWILIO.smsFrom,
+      TWILIO_VOICE_FROM: BENCH_TWILIO.voiceFrom,
+      TWILIO_API_BASE_URL: twilio.url,
+      // A bench that logs every page measures the terminal.
+      LOG_LEVEL: 'warn',
+      ...NO_LIMITS,
+    }),
+    ready: async (url, output) => output.includes('notification worker started') || (await healthy(`${url}/health`)),
+  });
+}
+
+export function spawnBenchGateway(backendUrl: string, { slack, secrets }: Pick<StackOptions, 'slack' | 'secrets'>): Promise<ServiceProcess> {
+  return spawnService({
+    name: 'gateway',
+    main: path.join(ROOT, 'apps/gateway/dist/main.js'),
+    env: (port) => ({
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: String(port),
+      BACKEND_URL: backendUrl,
+      INTERNAL_SERVICE_KEYS: secrets.serviceKey,
+      SLACK_SIGNING_SECRET: secrets.signingSecret,
+      SLACK_BOT_TOKEN: secrets.botToken,
+      SLACK_API_URL: slack.slackApiUrl,
+      SLACK_BOT_ID: 'B0BENCH',
+      SLACK_BOT_USER_ID: 'U0BENCHBOT',
+      LOG_LEVEL: 'warn',
+    }),
+    ready: (url) => healthy(`${url}/healthz`),
+  });
+}
+
+/** The bare Bolt app (HTTPReceiver, ack-only /alert) in a process of its own: the gateway's memory baseline. */
+export function spawnBareBolt(signingSecret: string): Promise<ServiceProcess> {
+  return spawnService({
+    name: 'bare-bolt',
+    main: path.join(ROOT, 'scripts/dist/bench/bare-bolt.js'),
+    env: (port) => ({ BARE_BOLT_PORT: String(port), SLACK_SIGNING_SECRET: signingSecret }),
+    ready: (url) => healthy(`${url}/healthz`),
+  });
+}
+
+export async function healthy(url: string): Promise<boolean> {
+  return fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+    (response) => response.ok,
+    () => false,
+  );
+}
+
+/** Peak resident set size of a process so far (VmHWM), in MB; NaN when /proc cannot tell (not Linux, exited). */
+export function peakRssMb(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Polls `done` every `everyMs` until it holds or `timeoutMs` passes; resolves whether it held. */
+export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
