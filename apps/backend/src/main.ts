@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   // counts quick exits towards FATAL (startsecs), and a slow one would look like a program that started.
   const [{ createBackend }, { migrate }] = await Promise.all([import('./backend.js'), import('./db/migrate.js')]);
   const logger = createLogger({ service: 'backend', ...config.log });
+  survivesLostDatabase(logger);
 
   await retryWhileDatabaseStarts(() => migrate({ databaseUrl: config.databaseUrl, logger }), logger);
   const backend = createBackend(config, logger, { version: packageVersion, failpoints: failpointsFrom(process.env, config.nodeEnv, logger) });
@@ -41,6 +42,24 @@ async function main(): Promise<void> {
     const closed = await Promise.race([backend.close().then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_JOBS_BOUND_MS).unref())]);
     if (closed) logger.info('backend stopped: requests answered, jobs finished, database closed');
     else logger.warn('backend stopped with jobs still running after the bound; their deliveries resume after the restart', { jobsBoundMs: SHUTDOWN_JOBS_BOUND_MS });
+  });
+}
+
+/**
+ * PostgreSQL going away (a restart, a failover: 57P01, ECONNREFUSED) can reject a promise inside the job
+ * runner or the pg pool that nothing awaits. Klaxon already copes with such a loss where it matters (503s,
+ * leases, the sweeper, retries), so it must not kill the process and cut off every request in flight; it is
+ * logged and the backend carries on. Any other unhandled rejection is a bug: logged, and the process exits
+ * so supervisord starts a clean one.
+ */
+function survivesLostDatabase(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    if (isDatabaseConnectionError(reason)) {
+      logger.error('a database connection was lost in background work; carrying on', { error: reason });
+      return;
+    }
+    logger.error('unhandled rejection: exiting so the supervisor starts a clean process', { error: reason });
+    process.exit(1);
   });
 }
 

@@ -17,6 +17,9 @@ async function main(): Promise<void> {
   // counts quick exits towards FATAL (startsecs), and a slow one would look like a program that started.
   const { createGateway } = await import('./app.js');
   const logger = createLogger({ service: 'gateway', ...config.log });
+  // Bolt's HTTPReceiver reads a signed body of `null` in a promise nobody awaits (it rejects). The gateway
+  // holds no state, so one broken request must not take the public edge down for everyone: logged, ignored.
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection in request handling; carrying on', { error: reason }));
   const metrics = createGatewayMetrics();
   const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger, recorder: metrics.recorder });
   const gateway = await createGateway({ config, logger, backend, metrics, version, forwardLimits: config.forwards });
