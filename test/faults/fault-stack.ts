@@ -4,9 +4,9 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
 import type { FakeTwilio, FakeTwilioRequest } from '@klaxon/testing';
 import { migrate } from '../../apps/backend/src/db/migrate';
-import { spawnBackend, type BackendProcess } from '../../apps/backend/test/integration/backend-process';
+import { spawnPagingBackend, type BackendProcess } from '../../apps/backend/test/integration/backend-process';
 import { SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
-import { succeeded, TWILIO } from '../../apps/backend/test/integration/paging-harness';
+import { succeeded } from '../../apps/backend/test/integration/paging-harness';
 
 export { SERVICE_KEY };
 
@@ -18,16 +18,7 @@ export async function migrated(databaseUrl: string): Promise<void> {
 
 /** The built backend on `databaseUrl`, paging through the fake Twilio; limits out of the way of a storm. */
 export function faultBackend(databaseUrl: string, twilio: FakeTwilio, slackApiUrl: string, extra: Record<string, string> = {}): Promise<BackendProcess> {
-  return spawnBackend({
-    DATABASE_URL: databaseUrl,
-    SLACK_BOT_TOKEN: 'xoxb-faults',
-    SLACK_API_URL: slackApiUrl,
-    TWILIO_ACCOUNT_SID: TWILIO.accountSid,
-    TWILIO_AUTH_TOKEN: TWILIO.authToken,
-    TWILIO_WHATSAPP_FROM: TWILIO.whatsappFrom,
-    TWILIO_SMS_FROM: TWILIO.smsFrom,
-    TWILIO_VOICE_FROM: TWILIO.voiceFrom,
-    TWILIO_API_BASE_URL: twilio.url,
+  return spawnPagingBackend({ databaseUrl, twilioUrl: twilio.url, slackApiUrl }, {
     // The shortest lease the configuration accepts; tests that kill a backend end its leases themselves.
     NOTIFY_LEASE: '36s',
     NOTIFY_RETRY_BASE: '100ms',

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { spawnService, type ServiceProcess } from '@klaxon/testing';
 import { SERVICE_KEY } from './helpers';
+import { TWILIO } from './paging-harness';
 
 export type BackendProcess = ServiceProcess;
 
@@ -18,5 +19,27 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
       ...env,
     }),
     ready: async (url, output) => output.includes('notification worker started') && (await fetch(`${url}/health`).then((r) => r.ok, () => false)),
+  });
+}
+
+/**
+ * The built backend paging through the fake Twilio and asking the fake Slack API, as the process tests and
+ * the fault suite run it; `extra` adds or overrides variables (leases, limits, failpoints).
+ */
+export function spawnPagingBackend(
+  { databaseUrl, twilioUrl, slackApiUrl }: { databaseUrl: string; twilioUrl: string; slackApiUrl: string },
+  extra: Record<string, string> = {},
+): Promise<BackendProcess> {
+  return spawnBackend({
+    DATABASE_URL: databaseUrl,
+    SLACK_BOT_TOKEN: 'xoxb-process-test',
+    SLACK_API_URL: slackApiUrl,
+    TWILIO_ACCOUNT_SID: TWILIO.accountSid,
+    TWILIO_AUTH_TOKEN: TWILIO.authToken,
+    TWILIO_WHATSAPP_FROM: TWILIO.whatsappFrom,
+    TWILIO_SMS_FROM: TWILIO.smsFrom,
+    TWILIO_VOICE_FROM: TWILIO.voiceFrom,
+    TWILIO_API_BASE_URL: twilioUrl,
+    ...extra,
   });
 }

@@ -4,7 +4,7 @@ import { createTestDatabase, startFakeSlackApi, startFakeTwilio, type FakeSlackA
 import { PassThrough } from 'node:stream';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import { spawnBackend, type BackendProcess } from './backend-process';
+import { spawnPagingBackend, type BackendProcess } from './backend-process';
 import { SERVICE_KEY } from './helpers';
 import { eventually, succeeded, TWILIO } from './paging-harness';
 
@@ -34,16 +34,7 @@ afterAll(async () => {
 });
 
 const backend = async (extra: Record<string, string> = {}) => {
-  const started = await spawnBackend({
-    DATABASE_URL: database.url,
-    SLACK_BOT_TOKEN: 'xoxb-crash-test',
-    SLACK_API_URL: slack.slackApiUrl,
-    TWILIO_ACCOUNT_SID: TWILIO.accountSid,
-    TWILIO_AUTH_TOKEN: TWILIO.authToken,
-    TWILIO_WHATSAPP_FROM: TWILIO.whatsappFrom,
-    TWILIO_SMS_FROM: TWILIO.smsFrom,
-    TWILIO_VOICE_FROM: TWILIO.voiceFrom,
-    TWILIO_API_BASE_URL: twilio.url,
+  const started = await spawnPagingBackend({ databaseUrl: database.url, twilioUrl: twilio.url, slackApiUrl: slack.slackApiUrl }, {
     // The shortest lease the configuration accepts; the test ends leases itself instead of waiting them out.
     NOTIFY_LEASE: '36s',
     // 200 pages to one number in a few seconds is the load under test here, not a flood to hold back.

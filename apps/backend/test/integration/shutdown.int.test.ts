@@ -4,7 +4,7 @@ import { createTestDatabase, startFakeSlackApi, startFakeTwilio, type FakeSlackA
 import { PassThrough } from 'node:stream';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { migrate } from '../../src/db/migrate';
-import { spawnBackend, type BackendProcess } from './backend-process';
+import { spawnPagingBackend, type BackendProcess } from './backend-process';
 import { SERVICE_KEY } from './helpers';
 import { eventually, TWILIO } from './paging-harness';
 
@@ -32,16 +32,7 @@ afterAll(async () => {
 });
 
 const backend = async () => {
-  const started = await spawnBackend({
-    DATABASE_URL: database.url,
-    SLACK_BOT_TOKEN: 'xoxb-shutdown-test',
-    SLACK_API_URL: slack.slackApiUrl,
-    TWILIO_ACCOUNT_SID: TWILIO.accountSid,
-    TWILIO_AUTH_TOKEN: TWILIO.authToken,
-    TWILIO_WHATSAPP_FROM: TWILIO.whatsappFrom,
-    TWILIO_SMS_FROM: TWILIO.smsFrom,
-    TWILIO_VOICE_FROM: TWILIO.voiceFrom,
-    TWILIO_API_BASE_URL: twilio.url,
+  const started = await spawnPagingBackend({ databaseUrl: database.url, twilioUrl: twilio.url, slackApiUrl: slack.slackApiUrl }, {
     ESCALATE_AFTER: '1h',
     PAGE_LIMIT_PER_RECIPIENT: '10000',
     PAGE_LIMIT_PER_TENANT: '10000',
