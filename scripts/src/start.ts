@@ -11,6 +11,14 @@ const HELP = `npm start — run Klaxon locally: the backend, the gateway and (wi
   Reads .env when present. Outside production it generates dev secrets once into .data/dev-secrets.json
   and keeps the embedded database in .data/postgres across restarts. Ctrl-C stops everything.
 
+  Without Twilio credentials the backend's log notifier prints each page. --twilio-stand-in starts a local
+  stand-in of Twilio instead: pages go through the real SDK with their status callbacks, are printed as
+  "twilio ▸", and \`npm run twilio\` can answer them as Twilio would (status, keypress, reply).
+
+  Options:
+    --twilio-stand-in   a local Twilio stand-in instead of the log notifier (two-way paging)
+    -h, --help          this text
+
   Environment: see .env.example. KLAXON_EMBEDDED_PG_PORT picks the embedded database's port (54329).
   With NODE_ENV=production nothing is generated and every missing variable is reported.`;
 
@@ -42,10 +50,11 @@ async function main(): Promise<void> {
     step(`no Slack app configured: a local stand-in of the Slack Web API answers at ${slackStandIn.url}`);
   }
 
-  // Without Twilio credentials, a local stand-in of Twilio receives the pages (printed as "twilio ▸"), and
-  // `npm run twilio` answers them as Twilio would: status callbacks, a keypress, a reply.
+  // Without Twilio credentials the backend's log notifier prints the pages. Asked for, a local stand-in of
+  // Twilio receives them instead (printed as "twilio ▸"), and `npm run twilio` answers them as Twilio would:
+  // status callbacks, a keypress, a reply.
   let twilioStandIn: FakeTwilio | null = null;
-  if (!production && !env.TWILIO_ACCOUNT_SID && !env.TWILIO_AUTH_TOKEN) {
+  if (process.argv.includes('--twilio-stand-in') && !production && !env.TWILIO_ACCOUNT_SID && !env.TWILIO_AUTH_TOKEN) {
     const started = await startTwilioStandIn(dataDir, (line) => console.log(line));
     twilioStandIn = started.standIn;
     Object.assign(env, started.env);
@@ -110,12 +119,12 @@ async function main(): Promise<void> {
 
   Page yourself, as Slack would send it (signed):
     npm run slash -- "phone +1 415 555 0101"          store your number (you are U0DEV in team T0DEV)
-    npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, printed as "twilio ▸"
-    npm run twilio -- status read                      Twilio says the WhatsApp was read
+    npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, ${twilioStandIn ? 'printed as "twilio ▸"' : 'printed by the log notifier'}
+${twilioStandIn ? `    npm run twilio -- status read                      Twilio says the WhatsApp was read
     npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack 1")
-    npm run slash -- "ack 1 looking"                   or acknowledge from Slack
+` : ''}    npm run slash -- "ack 1 looking"                   acknowledge it from Slack
     npm run slash -- help                              every form
-
+${twilioStandIn ? '' : '\n  Answer from your phone as Twilio would: restart with npm start -- --twilio-stand-in, then npm run twilio.\n'}
   See the stored alerts:
     curl -s -H "x-service-key: ${keyCommand}" "${backendUrl}/alerts?tenant_id=T0DEV"
 

@@ -19,7 +19,7 @@ const HELP = `npm run twilio -- <command> [options] — send a signed Twilio web
     --whatsapp          reply: as a WhatsApp message
     --url <origin>      the gateway (default http://127.0.0.1:$GATEWAY_PORT)
 
-  Against npm start (no Twilio account), the pages come from its local Twilio stand-in (.data/twilio-stand-in.json)
+  Against npm start -- --twilio-stand-in (no Twilio account), the pages come from its local Twilio stand-in (.data/twilio-stand-in.json)
   and requests are signed with the stand-in's token. With a real account, TWILIO_AUTH_TOKEN signs them; the
   signed URL is PUBLIC_BASE_URL + the path, as Twilio signs it.`;
 
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   const { env } = withDevDefaults(process.env, dataDir);
   const standIn = readStandInState(dataDir);
   const authToken = env.TWILIO_AUTH_TOKEN ?? standIn?.authToken;
-  if (!authToken) throw new Error('no TWILIO_AUTH_TOKEN: set it, or run npm start (its Twilio stand-in writes one)');
+  if (!authToken) throw new Error('no TWILIO_AUTH_TOKEN: set it, or run npm start -- --twilio-stand-in (its Twilio stand-in writes one)');
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   const gateway = (values.url ?? `http://127.0.0.1:${env.GATEWAY_PORT ?? 3000}`).replace(/\/+$/, '');
   const latest = (kind: StandInPage['kind']): StandInPage => {
