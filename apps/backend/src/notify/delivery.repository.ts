@@ -244,7 +244,9 @@ export async function settleExpiredSent(db: Queryable): Promise<Delivery[]> {
 
 /**
  * Queued deliveries older than `graceMs` whose job is gone: deleted, or failed for good (its attempts used
- * up, so graphile-worker will never run it again). A job being run (locked) counts as present. Touches
+ * up, so graphile-worker will never run it again), or locked for longer than the grace by a worker that died
+ * (graphile-worker frees those only after four hours; a delivery job never legitimately runs that long).
+ * A job being run (locked recently) counts as present. Touches
  * them so that a second sweeper skips them (row locks) and the next sweep waits another grace period.
  * graphile-worker 0.17's public `jobs` view carries the key, attempts and lock of every job.
  */
@@ -257,7 +259,8 @@ export async function claimOrphanedQueued(db: Queryable, graceMs: number, jobKey
            AND d.updated_at < now() - $1 * interval '1 millisecond'
            AND NOT EXISTS (
              SELECT 1 FROM graphile_worker.jobs j
-              WHERE j.key = $2 || d.id AND (j.locked_at IS NOT NULL OR j.attempts < j.max_attempts))
+              WHERE j.key = $2 || d.id
+                AND (j.locked_at > now() - $1 * interval '1 millisecond' OR (j.locked_at IS NULL AND j.attempts < j.max_attempts)))
          FOR UPDATE OF d SKIP LOCKED)
       RETURNING id`,
     [graceMs, jobKeyPrefix],

@@ -103,34 +103,38 @@ describe('a page whose record fails after the provider accepted it', () => {
 });
 
 describe('a queued delivery whose job is gone', () => {
-  it('gets its job back from the sweeper after the grace period and is sent once; a live delayed job is left alone', async () => {
+  it('gets its job back from the sweeper after the grace period and is sent once (no job, a failed job, a dead worker’s lock); a live delayed job is left alone', async () => {
     const alert = await paging.raise({ tenant_id: 'T-ORPHAN', message: 'lost job', severity: 'high', targets: [{ phone: '+14155550143' }] });
     await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.length === 1 && ds[0]!.status === 'sent');
     paging.twilio.reset();
     // Later rounds of the same alert as a crash or an operator could leave them: no job at all, a job that
-    // failed for good (graphile-worker will never run it again), and a retry waiting for its time.
-    const planned = [1, 2, 3].map((round) => ({ alertId: alert.id, tenantId: 'T-ORPHAN', channel: 'sms' as const, slackUserId: null, address: '+14155550143', round }));
-    const [noJob, deadJob, waiting] = await insertDeliveries(paging.db, planned);
+    // failed for good (graphile-worker will never run it again), a job locked by a worker that was killed
+    // before it claimed the delivery (graphile-worker frees it only after four hours), and a retry waiting
+    // for its time.
+    const planned = [1, 2, 3, 4].map((round) => ({ alertId: alert.id, tenantId: 'T-ORPHAN', channel: 'sms' as const, slackUserId: null, address: '+14155550143', round }));
+    const [noJob, deadJob, waiting, stuck] = await insertDeliveries(paging.db, planned);
     const inAnHour = new Date(Date.now() + 3_600_000);
     await addJob(paging.db, 'deliver', { deliveryId: deadJob!.id }, { jobKey: deliveryJobKey(deadJob!.id), runAt: inAnHour });
     await paging.db.any('SELECT * FROM graphile_worker.permanently_fail_jobs(ARRAY(SELECT id FROM graphile_worker.jobs WHERE key = $1))', [deliveryJobKey(deadJob!.id)]);
     await addJob(paging.db, 'deliver', { deliveryId: waiting!.id }, { jobKey: deliveryJobKey(waiting!.id), runAt: inAnHour });
+    await addJob(paging.db, 'deliver', { deliveryId: stuck!.id }, { jobKey: deliveryJobKey(stuck!.id), runAt: inAnHour });
+    await paging.db.none("UPDATE graphile_worker._private_jobs SET locked_at = now() - interval '2 minutes', locked_by = 'killed-worker' WHERE key = $1", [deliveryJobKey(stuck!.id)]);
 
     // Within the grace period nothing is touched.
     expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0 });
-    const ids = [noJob!.id, deadJob!.id, waiting!.id];
+    const ids = [noJob!.id, deadJob!.id, waiting!.id, stuck!.id];
     await paging.db.none(`UPDATE deliveries SET updated_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])`, [ids]);
-    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 2, released: 0 });
+    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 3, released: 0 });
 
     const byId = async () => new Map((await paging.deliveries(alert.id)).map((d) => [d.id, d]));
-    await paging.eventually(byId, (ds) => ds.get(noJob!.id)?.status === 'sent' && ds.get(deadJob!.id)?.status === 'sent');
+    await paging.eventually(byId, (ds) => [noJob, deadJob, stuck].every((d) => ds.get(d!.id)?.status === 'sent'));
     expect((await byId()).get(waiting!.id)).toMatchObject({ status: 'queued', attempts: 0 });
     expect(await jobExists(waiting!.id)).toBe(true);
     // Given one job each, not two: a second sweep finds nothing, and each was sent once.
     await paging.db.none(`UPDATE deliveries SET updated_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])`, [ids]);
     expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0 });
-    expect(succeeded(paging.twilio.messages()).map((m) => m.form.To)).toEqual(['+14155550143', '+14155550143']);
+    expect(succeeded(paging.twilio.messages()).map((m) => m.form.To)).toEqual(['+14155550143', '+14155550143', '+14155550143']);
     const attempts = await byId();
-    expect([attempts.get(noJob!.id)?.attempts, attempts.get(deadJob!.id)?.attempts]).toEqual([1, 1]);
+    expect([noJob, deadJob, stuck].map((d) => attempts.get(d!.id)?.attempts)).toEqual([1, 1, 1]);
   });
 });
