@@ -118,6 +118,8 @@ export async function createGateway({
     botId: config.slack.botId,
     botUserId: config.slack.botUserId,
     logger: log,
+    // The gateway keeps no conversation state; Bolt's default in-memory store would cost a lookup per request.
+    convoStore: false,
     deferInitialization: !knownBot,
     clientOptions: { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), fetch: fetchWithTimeout },
   });

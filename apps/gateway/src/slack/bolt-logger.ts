@@ -5,8 +5,12 @@ import type { Logger } from '@klaxon/logger';
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
   let level: LogLevel = LogLevel.INFO;
-  const write = (method: 'debug' | 'info' | 'warn' | 'error') => (...messages: unknown[]) =>
+  // Bolt writes debug lines on every request; turning them into text only when they will be kept spares
+  // that work on the hot path.
+  const write = (method: 'debug' | 'info' | 'warn' | 'error') => (...messages: unknown[]) => {
+    if (!child.isLevelEnabled(method)) return;
     child[method](messages.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' '));
+  };
   return {
     debug: write('debug'),
     info: write('info'),
