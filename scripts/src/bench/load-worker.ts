@@ -7,6 +7,11 @@ import { serveRpc } from './worker-rpc';
 
 // A request that takes this long is a failure, so a wedged server ends a round instead of the bench.
 const REQUEST_TIMEOUT_MS = 10_000;
+// The gateway's page retry budget (10 s) plus its response_url post: past it, an outcome is not coming.
+const OUTCOME_TIMEOUT_MS = 15_000;
+// How the gateway's messages begin: "🚨 #n … raised" when an alert exists, "❌ Nothing was paged…" otherwise.
+const RAISED_MARK = '🚨';
+const NOT_PAGED_MARK = '❌';
 const MAX_FAILURE_SAMPLES = 5;
 
 interface Prepared {
@@ -24,6 +29,8 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   // and show up as spurious failures; opening N loopback connections costs nothing measurable.
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.connections });
   const method = spec.recipe.kind === 'health' ? 'GET' : 'POST';
+  const outcomes = spec.recipe.kind === 'slash' && spec.recipe.awaitOutcome ? await OutcomeServer.start() : null;
+  const recipe = outcomes && spec.recipe.kind === 'slash' ? { ...spec.recipe, responseUrl: outcomes.baseUrl } : spec.recipe;
   const latencies: number[] = [];
   const failures = new Set<string>();
   let failed = 0;
@@ -33,9 +40,10 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const deadline = started + spec.durationMs;
   const client = async () => {
     while (performance.now() < deadline && (spec.maxRequests === undefined || sequence < spec.maxRequests)) {
-      const request = prepare(spec.recipe, sequence++);
+      const current = sequence++;
+      const request = prepare(recipe, current);
       const sent = performance.now();
-      const outcome = await send(agent, url, method, request);
+      const outcome = outcomes ? await sendAndAwaitOutcome(agent, url, request, outcomes, current) : await send(agent, url, method, request);
       if (outcome === null) {
         latencies.push(performance.now() - sent);
       } else {
@@ -47,6 +55,7 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   await Promise.all(Array.from({ length: spec.connections }, client));
   const elapsedMs = performance.now() - started;
   agent.destroy();
+  await outcomes?.close();
 
   return summary(latencies, failed, failures, elapsedMs);
 }
@@ -130,8 +139,80 @@ function prepare(recipe: RequestRecipe, sequence: number): Prepared {
   }
 }
 
-/** Resolves null for a 2xx answer, else a short description of what went wrong (never rejects). */
-function send(agent: http.Agent, url: URL, method: string, { body, headers }: Prepared): Promise<string | null> {
+/** The response_url of `awaitOutcome` runs: request `i` posts its outcome to `<baseUrl>-i`. */
+class OutcomeServer {
+  private readonly waiting = new Map<string, (text: string) => void>();
+  private readonly server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      this.arrived(request.url ?? '', textOf(Buffer.concat(chunks).toString('utf8')));
+    });
+  });
+  baseUrl = '';
+
+  static async start(): Promise<OutcomeServer> {
+    const outcomes = new OutcomeServer();
+    await new Promise<void>((resolve) => outcomes.server.listen(0, '127.0.0.1', resolve));
+    const { port } = outcomes.server.address() as { port: number };
+    outcomes.baseUrl = `http://127.0.0.1:${port}/outcome`;
+    return outcomes;
+  }
+
+  /** The text posted for request `sequence`, or null when none came within the timeout. */
+  wait(sequence: number): Promise<string | null> {
+    const path = `/outcome-${sequence}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(path);
+        resolve(null);
+      }, OUTCOME_TIMEOUT_MS);
+      this.waiting.set(path, (text) => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private arrived(path: string, text: string): void {
+    const waiter = this.waiting.get(path);
+    this.waiting.delete(path);
+    waiter?.(text);
+  }
+}
+
+function textOf(body: string): string {
+  try {
+    const text = (JSON.parse(body) as { text?: unknown }).text;
+    return typeof text === 'string' ? text : '';
+  } catch {
+    return '';
+  }
+}
+
+/** A slash command, then its outcome at the response_url: null once an alert was reported raised. */
+async function sendAndAwaitOutcome(agent: http.Agent, url: URL, request: Prepared, outcomes: OutcomeServer, sequence: number): Promise<string | null> {
+  // Waiting starts before the command leaves: the outcome may arrive before the ack is read.
+  const outcome = outcomes.wait(sequence);
+  const ack = await send(agent, url, 'POST', request, true);
+  if (ack !== null && !ack.startsWith('ack:')) return ack;
+  if (ack?.startsWith(`ack:${NOT_PAGED_MARK}`)) return 'refused in the ack (nothing was paged)';
+  const text = await outcome;
+  if (text === null) return `no outcome at the response_url within ${OUTCOME_TIMEOUT_MS / 1000} s`;
+  return text.startsWith(RAISED_MARK) ? null : `outcome: ${text.slice(0, 120)}`;
+}
+
+/**
+ * Resolves null for a 2xx answer, else a short description of what went wrong (never rejects). With
+ * `readAck`, a 2xx answer resolves `ack:<its text>` instead, for the caller to judge.
+ */
+function send(agent: http.Agent, url: URL, method: string, { body, headers }: Prepared, readAck = false): Promise<string | null> {
   return new Promise((resolve) => {
     const request = http.request(
       { agent, host: url.hostname, port: url.port, path: url.pathname, method, headers, timeout: REQUEST_TIMEOUT_MS },
@@ -140,11 +221,13 @@ function send(agent: http.Agent, url: URL, method: string, { body, headers }: Pr
         const chunks: Buffer[] = [];
         // The answer is read to the end either way, so the keep-alive socket can carry the next request.
         response.on('data', (chunk: Buffer) => {
-          if (status >= 300) chunks.push(chunk);
+          if (status >= 300 || readAck) chunks.push(chunk);
         });
-        response.on('end', () =>
-          resolve(status >= 200 && status < 300 ? null : `${method} ${url.pathname} → ${status} ${Buffer.concat(chunks).toString('utf8').slice(0, 160)}`),
-        );
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (status >= 200 && status < 300) resolve(readAck ? `ack:${textOf(text)}` : null);
+          else resolve(`${method} ${url.pathname} → ${status} ${text.slice(0, 160)}`);
+        });
         response.on('error', (error) => resolve(`${method} ${url.pathname}: ${error.message}`));
       },
     );

@@ -7,7 +7,20 @@ export type RequestRecipe =
    * A slash command signed exactly as Slack signs it (new trigger_id and timestamp every time). `{tag}` in the
    * text becomes `<tagPrefix><sequence>`, so a page can be matched to the command that raised it.
    */
-  | { kind: 'slash'; signingSecret: string; text: string; responseUrl: string; teamIds?: string[]; tagPrefix?: string }
+  | {
+      kind: 'slash';
+      signingSecret: string;
+      text: string;
+      responseUrl: string;
+      teamIds?: string[];
+      tagPrefix?: string;
+      /**
+       * Closed loop only: a request counts once its outcome reached the response_url (a server of the load
+       * worker's own, in place of `responseUrl`) and said the alert was raised; an ack that says nothing was
+       * paged, or no outcome in time, is a failure. So the rate is of commands wholly handled, not of acks.
+       */
+      awaitOutcome?: boolean;
+    }
   /** POST /alert to the backend, tenants taken in turn; with `tagPrefix` the message carries `<tagPrefix><sequence>`. */
   | { kind: 'alert'; serviceKey: string; tenantIds: string[]; slackUserId: string; tagPrefix?: string }
   | { kind: 'health' };

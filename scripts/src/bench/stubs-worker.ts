@@ -26,7 +26,7 @@ const CANNED_ALERT = JSON.stringify({
   resolved_by: null,
 } satisfies AlertDto);
 
-const counts = { forwards: 0, raised: 0, notPaged: 0 };
+const counts = { forwards: 0 };
 
 const backend = http.createServer((req, res) => {
   void readBody(req).then(() => {
@@ -39,32 +39,12 @@ const backend = http.createServer((req, res) => {
   });
 });
 
-const responses = http.createServer((req, res) => {
-  void readBody(req).then((body) => {
-    // The gateway's outcome message: "🚨 #n … raised" on success, "❌ Nothing was paged" otherwise.
-    if (outcomeText(body).startsWith('🚨')) counts.raised++;
-    else counts.notPaged++;
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-  });
-});
-
-function outcomeText(body: string): string {
-  try {
-    const text = (JSON.parse(body) as { text?: unknown }).text;
-    return typeof text === 'string' ? text : '';
-  } catch {
-    return '';
-  }
-}
-
 // Same keep-alive window as the real backend, so the gateway's agent never meets a socket the stub dropped.
-for (const server of [backend, responses]) {
-  server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
-  server.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;
-}
-const listening = Promise.all([listenOnLoopback(backend), listenOnLoopback(responses)]);
+backend.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
+backend.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;
+const listening = listenOnLoopback(backend);
 
 serveRpc<'counts', StubCounts>(async () => {
-  const [backendUrl, responseBase] = await listening;
-  return { backendUrl, responseUrl: `${responseBase}/commands`, ...counts };
+  const backendUrl = await listening;
+  return { backendUrl, ...counts };
 });
