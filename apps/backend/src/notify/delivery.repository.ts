@@ -1,4 +1,5 @@
 import type { Channel } from '@klaxon/contracts';
+import type { NewAlertEvent } from '../alerts/alert-event.repository';
 import type { Queryable } from '../db/database';
 
 /**
@@ -123,34 +124,77 @@ export async function claimDelivery(db: Queryable, id: string, leaseMs: number, 
   return row ? toDelivery(row) : null;
 }
 
+/** What an attempt on a claimed delivery came to. */
+export type AttemptOutcome =
+  | { status: 'sent'; providerMessageId: string }
+  | { status: 'failed' | 'cancelled'; errorCode: string | null; errorDetail: string | null }
+  | { status: 'queued'; errorCode: string | null; errorDetail: string | null; nextAttemptAt: Date }
+  | { status: 'held'; heldUntil: Date; holdReason: HoldReason };
+
+const FINISH_DELIVERY = `
+  UPDATE deliveries
+     SET status = $(status), lease_until = NULL, updated_at = now(),
+         provider_message_id = COALESCE($(providerMessageId), provider_message_id),
+         error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt),
+         held_until = $(heldUntil), hold_reason = $(holdReason)
+   WHERE id = $(id)`;
+
+function finishValues(id: string, outcome: AttemptOutcome) {
+  return {
+    id,
+    status: outcome.status,
+    providerMessageId: outcome.status === 'sent' ? outcome.providerMessageId : null,
+    errorCode: 'errorCode' in outcome ? outcome.errorCode : null,
+    errorDetail: 'errorDetail' in outcome ? outcome.errorDetail : null,
+    nextAttemptAt: outcome.status === 'queued' ? outcome.nextAttemptAt : null,
+    heldUntil: outcome.status === 'held' ? outcome.heldUntil : null,
+    holdReason: outcome.status === 'held' ? outcome.holdReason : null,
+  };
+}
+
 /** Records the outcome of an attempt on a claimed delivery. */
-export async function finishDelivery(
+export async function finishDelivery(db: Queryable, id: string, outcome: AttemptOutcome): Promise<void> {
+  await db.none(FINISH_DELIVERY, finishValues(id, outcome));
+}
+
+/**
+ * Records the outcome of an attempt and its audit event in one statement: one round trip, and atomic
+ * without a transaction around it. With `firstPage` (a page to a person that the provider accepted), the
+ * alert's first page is marked too, once per alert by a conditional UPDATE of its row, so two pages
+ * recorded at the same moment cannot both count as the first. Returns the seconds from the alert's
+ * creation to this page when it was the first, else null.
+ */
+export async function finishDeliveryWithEvent(
   db: Queryable,
   id: string,
-  outcome:
-    | { status: 'sent'; providerMessageId: string }
-    | { status: 'failed' | 'cancelled'; errorCode: string | null; errorDetail: string | null }
-    | { status: 'queued'; errorCode: string | null; errorDetail: string | null; nextAttemptAt: Date }
-    | { status: 'held'; heldUntil: Date; holdReason: HoldReason },
-): Promise<void> {
-  await db.none(
-    `UPDATE deliveries
-        SET status = $(status), lease_until = NULL, updated_at = now(),
-            provider_message_id = COALESCE($(providerMessageId), provider_message_id),
-            error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt),
-            held_until = $(heldUntil), hold_reason = $(holdReason)
-      WHERE id = $(id)`,
+  outcome: AttemptOutcome,
+  event: NewAlertEvent,
+  { firstPage }: { firstPage: boolean },
+): Promise<{ firstPageSeconds: number | null }> {
+  const row = await db.one<{ first_page_seconds: number | null }>(
+    `WITH finished AS (${FINISH_DELIVERY} RETURNING id),
+          logged AS (
+            INSERT INTO alert_events (alert_id, tenant_id, kind, actor, note, data)
+            SELECT $(alertId)::uuid, $(tenantId), $(kind), $(actor), $(note), $(data)::jsonb FROM finished
+          ),
+          first_page AS (
+            UPDATE alerts SET first_page_at = now()
+             WHERE id = $(alertId)::uuid AND first_page_at IS NULL AND $(firstPage) AND EXISTS (SELECT 1 FROM finished)
+            RETURNING extract(epoch FROM first_page_at - created_at)::float8 AS seconds
+          )
+     SELECT (SELECT seconds FROM first_page) AS first_page_seconds`,
     {
-      id,
-      status: outcome.status,
-      providerMessageId: outcome.status === 'sent' ? outcome.providerMessageId : null,
-      errorCode: 'errorCode' in outcome ? outcome.errorCode : null,
-      errorDetail: 'errorDetail' in outcome ? outcome.errorDetail : null,
-      nextAttemptAt: outcome.status === 'queued' ? outcome.nextAttemptAt : null,
-      heldUntil: outcome.status === 'held' ? outcome.heldUntil : null,
-      holdReason: outcome.status === 'held' ? outcome.holdReason : null,
+      ...finishValues(id, outcome),
+      alertId: event.alertId,
+      tenantId: event.tenantId,
+      kind: event.kind,
+      actor: event.actor,
+      note: event.note ?? null,
+      data: JSON.stringify(event.data ?? {}),
+      firstPage,
     },
   );
+  return { firstPageSeconds: row.first_page_seconds };
 }
 
 /** Cancels what has not gone out yet for an alert that was acknowledged or resolved; returns what it cancelled. */
@@ -271,23 +315,6 @@ export async function claimOrphanedQueued(db: Queryable, graceMs: number, jobKey
 export async function listDeliveries(db: Queryable, alertId: string): Promise<Delivery[]> {
   const rows = await db.manyOrNone<DeliveryRow>('SELECT * FROM deliveries WHERE alert_id = $1 ORDER BY created_at, id', [alertId]);
   return rows.map(toDelivery);
-}
-
-/**
- * Seconds from the alert's creation to the provider accepting its first page to a person, when that first
- * page is `deliveryId`; null otherwise. Read from the audit trail (append-only, one `notification.sent` per
- * accepted page, written with the record), so a later status change cannot move it. `channels`: those that
- * reach a person (the alert's own Slack channel is not a page).
- */
-export async function firstPageSeconds(db: Queryable, alertId: string, deliveryId: string, channels: readonly string[]): Promise<number | null> {
-  const row = await db.oneOrNone<{ delivery_id: string; seconds: number }>(
-    `SELECT e.data->>'delivery_id' AS delivery_id, extract(epoch FROM e.created_at - a.created_at)::float8 AS seconds
-       FROM alert_events e JOIN alerts a ON a.id = e.alert_id
-      WHERE e.alert_id = $1 AND e.kind = 'notification.sent' AND e.data->>'channel' = ANY($2)
-      ORDER BY e.id LIMIT 1`,
-    [alertId, channels],
-  );
-  return row && row.delivery_id === deliveryId ? row.seconds : null;
 }
 
 export async function findDelivery(db: Queryable, id: string): Promise<Delivery | null> {

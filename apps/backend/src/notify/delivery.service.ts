@@ -21,7 +21,8 @@ import {
   dueHeldDeliveries,
   findDelivery,
   finishDelivery,
-  firstPageSeconds,
+  finishDeliveryWithEvent,
+  type AttemptOutcome,
   holdDelivery,
   insertDeliveries,
   noteProviderMessageId,
@@ -238,10 +239,10 @@ export class DeliveryService {
     let recorded = 0;
     for (const [id, { delivery, alert, providerMessageId }] of this.unrecorded) {
       try {
-        await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
+        const firstPageSeconds = await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
         this.unrecorded.delete(id);
         recorded++;
-        await this.countSent(delivery, alert);
+        this.countSent(delivery, firstPageSeconds);
         this.options.logger.warn('a sent page was recorded late', { deliveryId: id, alertId: alert.id, providerMessageId });
       } catch (error) {
         this.options.logger.error('PAGE SENT BUT NOT RECORDED: still cannot record it', { deliveryId: id, alertId: alert.id, providerMessageId, error: messageOf(error) });
@@ -293,9 +294,9 @@ export class DeliveryService {
     const fields = { deliveryId: delivery.id, alertId: alert.id, channel: delivery.channel, provider: registry.sender(delivery.channel).provider, to: printable(delivery), providerMessageId };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
+        const firstPageSeconds = await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
         logger.info('notification sent', { ...fields, attempt: delivery.attempts });
-        await this.countSent(delivery, alert);
+        this.countSent(delivery, firstPageSeconds);
         return;
       } catch (error) {
         const pause = RECORD_RETRY_DELAYS_MS[attempt - 1];
@@ -367,25 +368,18 @@ export class DeliveryService {
    * Counts an accepted page, and the time to the alert's first page to a person. Metrics must never cost a
    * page: a failed lookup is logged and dropped.
    */
-  private async countSent(delivery: Delivery, alert: Alert): Promise<void> {
+  private countSent(delivery: Delivery, firstPageSeconds: number | null): void {
     this.recorder.outcome(delivery.channel, 'sent');
-    const { registry, db, logger } = this.options;
-    if (registry.sender(delivery.channel).address === 'slack_channel') return;
-    const personChannels = registry.list().filter((sender) => sender.address !== 'slack_channel').map((sender) => sender.channel);
-    try {
-      const seconds = await firstPageSeconds(db, alert.id, delivery.id, personChannels);
-      if (seconds !== null) this.recorder.firstPageAccepted(seconds);
-    } catch (error) {
-      logger.warn('could not measure the time to the first page', { alertId: alert.id, deliveryId: delivery.id, error: messageOf(error) });
-    }
+    if (firstPageSeconds !== null) this.recorder.firstPageAccepted(firstPageSeconds);
   }
 
-  private async record(delivery: Delivery, alert: Alert, outcome: Parameters<typeof finishDelivery>[2], kind: string): Promise<void> {
-    await this.options.db.tx('record-delivery', async (t) => {
-      await finishDelivery(t, delivery.id, outcome);
-      const detail = outcome.status === 'sent' ? { provider_id: outcome.providerMessageId } : { detail: 'errorDetail' in outcome ? outcome.errorDetail : null };
-      await appendAlertEvent(t, eventOf(delivery, alert, kind, detail));
-    });
+  /** Records the attempt and its audit event; for a sent page, the seconds to the alert's first page when this was it. */
+  private async record(delivery: Delivery, alert: Alert, outcome: AttemptOutcome, kind: string): Promise<number | null> {
+    const detail = outcome.status === 'sent' ? { provider_id: outcome.providerMessageId } : { detail: 'errorDetail' in outcome ? outcome.errorDetail : null };
+    // The alert's own Slack channel is not a person: only a page to someone can be the alert's first page.
+    const firstPage = outcome.status === 'sent' && this.options.registry.sender(delivery.channel).address !== 'slack_channel';
+    const { firstPageSeconds } = await finishDeliveryWithEvent(this.options.db, delivery.id, outcome, eventOf(delivery, alert, kind, detail), { firstPage });
+    return firstPageSeconds;
   }
 }
 

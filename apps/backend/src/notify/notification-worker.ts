@@ -86,6 +86,10 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     // Delayed jobs (escalations, retries) start at the next poll: keep it well under the shortest delay.
     pollInterval: Math.max(100, Math.min(1000, Math.floor(Math.min(policy.escalateAfterMs, policy.retryBaseMs) / 2))),
     noHandleSignals: true,
+    // Jobs that finish in the same tick are marked complete by one statement instead of one each. A crash in
+    // between runs such a job again later, which every task tolerates (a sent delivery is not claimable).
+    // Only valid inside the preset: as a top-level option graphile-worker ignores it.
+    preset: { worker: { completeJobBatchDelay: 0 } },
     taskList,
     logger: jobQueueLogger(logger),
   });
