@@ -97,10 +97,13 @@ async function runOpenLoop(spec: LoadSpec, url: URL): Promise<LoadResult> {
     const record: SentRequest = { sequence, sentAtMs: epochMs(), ok: false };
     sent.push(record);
     const leftAt = performance.now();
+    // A slash command's ack is read: "❌ Nothing was paged…" there is an outcome already told.
+    const readAck = spec.recipe.kind === 'slash';
     answers.push(
-      send(agent, url, method, request).then((outcome) => {
-        if (outcome === null) {
+      send(agent, url, method, request, readAck).then((outcome) => {
+        if (outcome === null || outcome.startsWith('ack:')) {
           record.ok = true;
+          record.refusedInAck = outcome?.startsWith(`ack:${NOT_PAGED_MARK}`) ?? false;
           latencies.push(performance.now() - leftAt);
         } else {
           failed++;

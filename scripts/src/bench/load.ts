@@ -48,6 +48,8 @@ export interface SentRequest {
   /** performance.timeOrigin + performance.now() when the request was written: comparable across threads and processes. */
   sentAtMs: number;
   ok: boolean;
+  /** A slash command whose ack itself said nothing was paged (the gateway refused it: overloaded). */
+  refusedInAck?: boolean;
 }
 
 export interface LoadResult {
