@@ -73,7 +73,11 @@ export class PhoneVerificationService {
       const now = clock.now();
       const previous = await findPendingPhone(t, tenantId, slackUserId, { forUpdate: true });
       const waitMs = resendWaitMs(previous, now);
-      if (waitMs > 0) throw tooSoon(waitMs);
+      if (waitMs > 0) {
+        // The same number again a moment later (typed twice, or a retried request): the code just sent stands.
+        if (previous?.phone === phone && now.getTime() - previous.sentAt.getTime() < RESEND_INTERVAL_MS) return statusOf(tenantId, slackUserId, contact?.phone ?? null, previous, now);
+        throw tooSoon(waitMs);
+      }
       const sameWindow = previous !== null && now.getTime() - previous.windowStartedAt.getTime() < SEND_WINDOW_MS;
       const code = generateCode();
       const pending: PendingPhone = {

@@ -902,7 +902,7 @@ const paths: Record<string, PathItem> = {
       description:
         'The gateway’s route (a key bound to no tenant). The number is normalised to E.164 and stored as pending, replacing any pending one; a six-digit code goes to it at once (SMS, or WhatsApp when no SMS sender is configured), and the answer waits for the send. ' +
         'Until the code is confirmed, pages keep using the stored number (or the Slack profile’s). A number that already is the stored one is kept without a code. ' +
-        'One code per person every 30 s and 5 per hour (429 with `Retry-After`); a code expires after 10 minutes. Only a salted hash of the code is stored; the code is never logged (except by the log channel that stands in for SMS in development). Operators set numbers with `PUT /contacts/…`, trusted as given.',
+        'One code per person every 30 s and 5 per hour (429 with `Retry-After`); the same number again within 30 s answers with the code already sent, and sends nothing. A code expires after 10 minutes. Only a salted hash of the code is stored; the code is never logged (except by the log channel that stands in for SMS in development). Operators set numbers with `PUT /contacts/…`, trusted as given.',
       tags: [CONTACT_TAG],
       parameters: contactParameters,
       requestBody: { required: true, content: { 'application/json': { schema: schemaRef('OwnPhoneRequest'), example: { phone: '+44 20 7946 0958' } } } },

@@ -379,7 +379,7 @@ describe('GET and PUT /slack/contacts/{tenant_id}/{slack_user_id}/phone, POST â€
   it('answers 200 with the pending number, 429 to a resend too soon, 200 to the right code, 409 to a wrong one', async () => {
     expectConforms(await internal('get', own('U0OWN')).expect(200), 'get', path);
     expectConforms(await internal('put', own('U0OWN')).send({ phone: '+44 20 7946 0958' }).expect(200), 'put', path);
-    expectConforms(await internal('put', own('U0OWN')).send({ phone: '+44 20 7946 0958' }).expect(429), 'put', path);
+    expectConforms(await internal('put', own('U0OWN')).send({ phone: '+44 20 7946 0959' }).expect(429), 'put', path);
     const code = loggedCode();
     expectConforms(await internal('post', `${own('U0OWN')}/verify`).send({ code: code === '000000' ? '111111' : '000000' }).expect(409), 'post', verifyPath);
     expectConforms(await internal('post', `${own('U0OWN')}/verify`).send({ code }).expect(200), 'post', verifyPath);

@@ -119,6 +119,9 @@ describe('with Twilio configured', () => {
     it('sends at most one code every 30 s per person, and a new number replaces the pending one', async () => {
       await setOwn('U0SPAM', '+1 415 555 0170').expect(200);
       const oldCode = lastCodeSentTo(paging.twilio, '+14155550170');
+      // The same number again at once: the code just sent stands, and nothing more is sent.
+      expect((await setOwn('U0SPAM', '+1 (415) 555-0170').expect(200)).body.pending).toMatchObject({ phone: '+1 ******0170', attempts_left: 5 });
+      expect(succeeded(paging.twilio.messages()).filter((m) => m.form.To === '+14155550170')).toHaveLength(1);
       const again = await setOwn('U0SPAM', '+1 415 555 0171').expect(429);
       expect(again.headers['retry-after']).toBe('30');
       expect(again.body).toEqual({ error: 'rate_limited', detail: expect.stringMatching(/a new one can be sent in 30 s/) });
