@@ -67,6 +67,8 @@ export class PhoneVerificationService {
       const contact = await findContact(t, tenantId, slackUserId, { forUpdate: true });
       if (contact?.phone === phone) {
         // Already the number pages use: a code would prove nothing new, and a pending other number is dropped.
+        // It is now the person's own choice, so a later Slack profile change no longer replaces it.
+        if (contact.source !== 'self') await upsertContact(t, { tenantId, slackUserId, source: 'self', phone });
         await deletePendingPhones(t, tenantId, [slackUserId]);
         return statusOf(tenantId, slackUserId, phone, null, clock.now());
       }

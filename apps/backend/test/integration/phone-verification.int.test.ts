@@ -152,6 +152,12 @@ describe('with Twilio configured', () => {
       const res = await setOwn('U0SAME', '(415) 555-0190').expect(200);
       expect(res.body).toMatchObject({ phone: '+1 ******0190', pending: null });
       expect(succeeded(paging.twilio.messages()).filter((m) => m.form.To === '+14155550190')).toEqual([]);
+      // The Slack profile's number, once paged (a `slack` copy), becomes the person's own when they give it.
+      paging.slack.setUser('U0SAMEPROFILE', { real_name: 'Sam', profile: { phone: '+1 415 555 0191' } });
+      expect(await pagedNumbers('U0SAMEPROFILE')).toEqual(['+14155550191']);
+      expect(await findContact(paging.db, TENANT, 'U0SAMEPROFILE')).toMatchObject({ source: 'slack' });
+      expect((await setOwn('U0SAMEPROFILE', '+1 415 555 0191').expect(200)).body).toMatchObject({ phone: '+1 ******0191', pending: null });
+      expect(await findContact(paging.db, TENANT, 'U0SAMEPROFILE')).toMatchObject({ phone: '+14155550191', source: 'self' });
     });
 
     it('reports a failed send and stores nothing, so the person can try again at once', async () => {

@@ -44,7 +44,7 @@ export abstract class TwilioChannel implements ChannelSender {
       this.options.logger.info(`${what} sent`, { ...fields, providerMessageId, durationMs: Date.now() - started });
       return { providerMessageId };
     } catch (error) {
-      throw this.failed(fields, classifyTwilioError(error), error);
+      throw this.failed(what, fields, classifyTwilioError(error), error);
     }
   }
 
@@ -64,11 +64,11 @@ export abstract class TwilioChannel implements ChannelSender {
     throw new NotifyError(failure);
   }
 
-  private failed(sent: Record<string, unknown>, failure: NotifyFailure, cause: unknown): NotifyError {
+  private failed(what: string, sent: Record<string, unknown>, failure: NotifyFailure, cause: unknown): NotifyError {
     const fields = { ...sent, errorCode: failure.code, status: failure.status, kind: failure.kind, detail: failure.detail };
     // An alarm means every page is failing, not one number: it must stand out in the log.
     if (failure.alarm) this.options.logger.error('TWILIO SETUP BROKEN: pages cannot be sent until an operator fixes it', fields);
-    else this.options.logger.warn('page not sent', fields);
+    else this.options.logger.warn(`${what} not sent`, fields);
     return new NotifyError(failure, { cause });
   }
 
