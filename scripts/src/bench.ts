@@ -316,7 +316,7 @@ async function raisePhase(context: Context): Promise<void> {
   cleanup.add('backend (database pool)', () => backend.close());
   // The paged person has a stored number, as after `/alert phone`: raises resolve from the contacts table
   // (Slack is never asked).
-  for (const tenantId of [...BENCH_TENANTS, 'TBENCHSOLO']) await backend.contacts.setOwnPhone(tenantId, PAGED_USER, PAGED_PHONE);
+  for (const tenantId of [...BENCH_TENANTS, 'TBENCHSOLO']) await backend.contacts.update(tenantId, PAGED_USER, { phone: PAGED_PHONE });
   const server = http.createServer(backend.app);
   // As in the backend's main.ts.
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;

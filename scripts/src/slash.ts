@@ -8,7 +8,7 @@ const HELP = `npm run slash -- "<text>" [options] — send a correctly signed /a
   Examples:
     npm run slash -- "<@U123> critical disk full"
     npm run slash -- "<@U123> <@U456|bob> checkout is down" --user U999
-    npm run slash -- "ack 42 looking"      (also: resolve 42 [note], list [resolved], status 42, phone, phone +44 20 7946 0958, help)
+    npm run slash -- "ack 42 looking"      (also: resolve 42 [note], list [resolved], status 42, phone, phone +44 20 7946 0958, phone verify 123456, help)
 
   Options:
     --url <url>       gateway endpoint (default http://127.0.0.1:$GATEWAY_PORT/slack/events)

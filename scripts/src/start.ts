@@ -118,7 +118,8 @@ async function main(): Promise<void> {
     slack     ${slackStandIn ? 'local stand-in (channel messages are printed here as "slack ▸")' : 'the Slack Web API'}
 
   Page yourself, as Slack would send it (signed):
-    npm run slash -- "phone +1 415 555 0101"          store your number (you are U0DEV in team T0DEV)
+    npm run slash -- "phone +1 415 555 0101"          give your number (you are U0DEV in team T0DEV): a code goes to it, ${twilioStandIn ? 'printed as "twilio ▸"' : 'printed by the log notifier'}
+    npm run slash -- "phone verify <code>"            confirm the number with that code: pages use it from now on
     npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, ${twilioStandIn ? 'printed as "twilio ▸"' : 'printed by the log notifier'}
 ${twilioStandIn ? `    npm run twilio -- status read                      Twilio says the WhatsApp was read
     npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack 1")

@@ -43,8 +43,11 @@ export async function startTwilioStandIn(dataDir: string, print: (line: string) 
     const kind: StandInPage['kind'] = request.path.endsWith('/Calls.json') ? 'call' : 'message';
     const to = (request.form.To ?? '').replace(/^whatsapp:/, '');
     const keypress = /action="([^"]+\/twilio\/keypress\/[^"]+)"/.exec(request.form.Twiml ?? '')?.[1] ?? null;
-    state.pages = [...state.pages, { kind, to, sid: request.sid, statusCallback: request.form.StatusCallback ?? null, keypress }].slice(-KEPT_PAGES);
-    save();
+    // A text that is not a page (a verification code) carries no callback: printed, but nothing to answer.
+    if (kind === 'call' || request.form.StatusCallback) {
+      state.pages = [...state.pages, { kind, to, sid: request.sid, statusCallback: request.form.StatusCallback ?? null, keypress }].slice(-KEPT_PAGES);
+      save();
+    }
     const what = kind === 'call' ? 'call' : (request.form.To ?? '').startsWith('whatsapp:') ? 'WhatsApp' : 'SMS';
     const text = kind === 'call' ? 'press 1 to acknowledge, 2 to pass on' : (request.form.Body ?? `template ${request.form.ContentSid ?? ''}`);
     print(`twilio ▸ ${what} to ${maskPhone(to)} (${request.sid}): ${text}`);

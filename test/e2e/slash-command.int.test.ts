@@ -169,4 +169,33 @@ describe('a signed /alert travels from Slack to the database', () => {
     expect(await db.one("SELECT quiet_start, time_zone FROM contacts WHERE tenant_id = 'T0PREFS' AND slack_user_id = 'U0PAT'")).toEqual({ quiet_start: null, time_zone: 'Europe/Berlin' });
     expect(logText).not.toContain('pat.lee@example.com');
   });
+
+  it('confirms a number given with /alert phone by the code sent to it (the log channel prints the code, and nothing else does)', async () => {
+    const send = async (text: string, id: string): Promise<string> => {
+      const body = slashCommandBody({ text, team_id: 'T0VERIFY', user_id: 'U0VIC', response_url: slack.responseUrl(id) });
+      const res = await fetch(`${gatewayUrl}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
+        body,
+      });
+      expect(res.status).toBe(200);
+      return String((await slack.waitForResponse((b) => slack.responses(id).includes(b), 5000)).text);
+    };
+
+    expect(await send('phone +44 20 7946 0958', 'v1')).toBe(
+      '📨 A code was sent by SMS to +44 ******0958. Confirm the number with `/alert phone verify 123456` (your code, within 10 minutes). Until then Klaxon keeps paging you at the phone in your Slack profile, if there is one.',
+    );
+    expect((await send('phone', 'v2')).split('\n')[1]).toBe('⏳ Waiting for the code sent to +44 ******0958 — `/alert phone verify <code>`.');
+    const code = /would send sms to \+44 \*{6}0958: Klaxon: your code is (\d{6})\. It confirms this number for pages from T0VERIFY\./.exec(logText)?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    expect(await db.oneOrNone("SELECT phone FROM contacts WHERE tenant_id = 'T0VERIFY'")).toBeNull();
+
+    expect(await send(`phone verify ${code === '000000' ? '111111' : '000000'}`, 'v3')).toBe('❌ Your number was not confirmed: wrong code for +44 ******0958; 4 attempts left.');
+    expect(await send(`phone verify ${code!}`, 'v4')).toBe('✅ Confirmed: Klaxon will page you at +44 ******0958.');
+    expect(await send('phone', 'v5')).toBe('📱 Klaxon pages you at +44 ******0958. Change it with `/alert phone <number>`.');
+    expect(await db.one("SELECT phone, source FROM contacts WHERE tenant_id = 'T0VERIFY' AND slack_user_id = 'U0VIC'")).toEqual({ phone: '+442079460958', source: 'self' });
+    // One log line holds the code: the log channel's, which is how a developer reads it.
+    expect(logText.split('\n').filter((line) => line.includes(code!))).toHaveLength(1);
+    expect(logText).not.toContain('2079460958');
+  });
 });

@@ -9,6 +9,8 @@ import { alertsRouter, type ReceiptsLoader } from './http/alerts.routes';
 import { twilioRouter } from './http/twilio.routes';
 import type { TwilioWebhooks } from './twilio/twilio-webhooks';
 import { contactsRouter } from './http/contacts.routes';
+import { ownPhoneRouter } from './http/own-phone.routes';
+import type { PhoneVerificationService } from './contacts/phone-verification.service';
 import { testPagesRouter } from './http/test-pages.routes';
 import type { TestPages } from './notify/test-pages';
 import { errorHandler, notFound } from './http/error.middleware';
@@ -35,6 +37,8 @@ export interface AppDependencies {
   bodyLimit?: string;
   alerts: AlertService;
   contacts: ContactService;
+  /** `/alert phone` and `/alert phone verify`: numbers people give themselves wait for a code. */
+  phones: PhoneVerificationService;
   alertmanager: AlertmanagerService;
   pagerDuty: PagerDutyService;
   testPages: TestPages;
@@ -45,7 +49,7 @@ export interface AppDependencies {
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, alertmanager, pagerDuty, testPages, pagingLimits, receipts, twilio, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, pagingLimits, receipts, twilio, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -81,6 +85,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
   app.use(twilioRouter(twilio));
   app.use(contactsRouter({ contacts }));
+  app.use(ownPhoneRouter({ phones }));
   app.use(pagerDutyRouter({ pagerDuty }));
   app.use(testPagesRouter({ testPages }));
 

@@ -7,6 +7,7 @@ import { AlertmanagerService } from './integrations/alertmanager.service';
 import { systemClock, type Clock } from './clock';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactService } from './contacts/contact.service';
+import { PhoneVerificationService } from './contacts/phone-verification.service';
 import { createSlackDirectory, type SlackDirectory } from './contacts/slack-directory';
 import { closeDatabase, createDatabase, type Database } from './db/database';
 import type { Failpoints } from './failpoints';
@@ -123,6 +124,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const paging = new PagingScheduler({ policy: notify, registry, deliveries, clock });
   const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty) });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
+  const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion });
   const alertmanager = new AlertmanagerService({ alerts, logger });
   let worker: NotificationWorker | null = null;
   let workerStarted = false;
@@ -143,6 +145,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagingLimits: config.pagingLimits,
     alerts,
     contacts,
+    phones,
     alertmanager,
     pagerDuty,
     testPages,

@@ -53,6 +53,16 @@ export class ForbiddenError extends AppError {
   }
 }
 
+export class RateLimitedError extends AppError {
+  /** Set when the error is thrown outside the limiter middleware, which sets `Retry-After` itself. */
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super('rate_limited', 429, detail);
+  }
+}
+
 export class DatabaseUnavailableError extends AppError {
   constructor(cause?: unknown) {
     super('database_unavailable', 503, 'the database is unreachable; nothing was changed — retry in a few seconds', { cause });

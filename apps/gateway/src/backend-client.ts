@@ -9,6 +9,9 @@ import {
   type AlertListDto,
   type AlertStatus,
   type ContactDto,
+  type OwnPhoneRequest,
+  type PhoneStatusDto,
+  type VerifyPhoneRequest,
   type SlackAlertRequest,
   type TestPagesDto,
   type TestPagesRequest,
@@ -94,6 +97,21 @@ export class BackendClient {
 
   async setContact(tenantId: string, slackUserId: string, body: UpsertContactRequest, options: CallOptions): Promise<ContactDto> {
     return (await this.call<ContactDto>('PUT', contactPath(tenantId, slackUserId), options, { body, operation: 'set_contact' })).data;
+  }
+
+  /** `/alert phone`: the number pages use and the one waiting for its code. */
+  async ownPhone(tenantId: string, slackUserId: string, options: CallOptions): Promise<PhoneStatusDto> {
+    return (await this.call<PhoneStatusDto>('GET', ownPhonePath(tenantId, slackUserId), options, { operation: 'own_phone' })).data;
+  }
+
+  /** `/alert phone +…`: the number waits for the code the backend sends to it (the private route: the person's own say-so). */
+  async requestPhoneCode(tenantId: string, slackUserId: string, body: OwnPhoneRequest, options: CallOptions): Promise<PhoneStatusDto> {
+    return (await this.call<PhoneStatusDto>('PUT', ownPhonePath(tenantId, slackUserId), options, { body, operation: 'request_phone_code' })).data;
+  }
+
+  /** `/alert phone verify 123456`. */
+  async verifyPhone(tenantId: string, slackUserId: string, body: VerifyPhoneRequest, options: CallOptions): Promise<PhoneStatusDto> {
+    return (await this.call<PhoneStatusDto>('POST', `${ownPhonePath(tenantId, slackUserId)}/verify`, options, { body, operation: 'verify_phone' })).data;
   }
 
   /** `/alert test`: TEST pages to the user on each accepted channel; what each did. */
@@ -207,6 +225,10 @@ function contactPath(tenantId: string, slackUserId: string): string {
   return `/contacts/${encodeURIComponent(tenantId)}/${encodeURIComponent(slackUserId)}`;
 }
 
+function ownPhonePath(tenantId: string, slackUserId: string): string {
+  return `/slack${contactPath(tenantId, slackUserId)}/phone`;
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -220,7 +242,9 @@ function answerError(status: number, data: unknown, retryAfter: unknown): Error 
   const error = body.error ?? 'unknown';
   const detail = body.detail ?? 'no detail given';
   // A 5xx says nothing was done, exactly like a network failure, so callers treat both alike (and may retry).
-  if (status >= 500) {
+  // Except `not_sent`: the backend worked and a provider refused (a verification code), and the person must
+  // read the provider's reason, not "Klaxon is down".
+  if (status >= 500 && error !== 'not_sent') {
     const reason = error === 'database_unavailable' ? 'cannot reach its database' : `failed (${status} ${error})`;
     return new BackendUnavailableError(`the Klaxon backend ${reason}`, { answered: true });
   }

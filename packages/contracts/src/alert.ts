@@ -158,6 +158,29 @@ export interface ContactDto {
   updated_at: string;
 }
 
+/**
+ * A person's own number as `/alert phone` shows it: the one pages use now, and the one waiting for its code.
+ * Numbers are masked.
+ */
+export interface PhoneStatusDto {
+  tenant_id: string;
+  slack_user_id: string;
+  /** The stored number pages use; null when none is stored (the Slack profile number may still be used). */
+  phone: string | null;
+  /** A number given through Slack that pages nobody until its code is typed; null when none waits. */
+  pending: PendingPhoneDto | null;
+}
+
+export interface PendingPhoneDto {
+  phone: string;
+  /** The channel the code went out on. */
+  channel: string;
+  expires_at: string;
+  attempts_left: number;
+  /** False once the code expired or its attempts are used up: only a new code helps then. */
+  usable: boolean;
+}
+
 /** The columns of a contact directory CSV (import and export), in this order on export. */
 export const CONTACT_CSV_COLUMNS = ['slack_user_id', 'name', 'phone', 'email', 'channels', 'time_zone'] as const;
 export type ContactCsvColumn = (typeof CONTACT_CSV_COLUMNS)[number];

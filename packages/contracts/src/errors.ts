@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   'invalid_field',
   'rate_limited',
+  'verification_failed',
+  'not_sent',
   'database_unavailable',
   'internal',
 ] as const;

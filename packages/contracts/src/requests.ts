@@ -107,6 +107,18 @@ export const upsertContactRequestSchema = z
 export type UpsertContactRequest = z.input<typeof upsertContactRequestSchema>;
 export type ContactUpdate = z.output<typeof upsertContactRequestSchema>;
 
+/** `PUT /slack/contacts/:tenant_id/:slack_user_id/phone`: the number a person gives for themselves (`/alert phone +…`). */
+export const ownPhoneRequestSchema = z.strictObject({
+  phone: z.string().trim().min(3, 'a phone number such as +44 20 7946 0958').max(32),
+});
+export type OwnPhoneRequest = z.input<typeof ownPhoneRequestSchema>;
+
+/** `POST /slack/contacts/:tenant_id/:slack_user_id/phone/verify`: the code sent to the pending number. */
+export const verifyPhoneRequestSchema = z.strictObject({
+  code: z.string().trim().regex(/^\d{6}$/, 'the six digits of the code Klaxon sent'),
+});
+export type VerifyPhoneRequest = z.input<typeof verifyPhoneRequestSchema>;
+
 /** `POST /test-pages`: a page marked TEST to one person, through each channel they accept (`/alert test`). */
 export const testPagesRequestSchema = z.strictObject({
   tenant_id: tenantIdSchema,

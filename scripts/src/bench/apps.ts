@@ -40,7 +40,7 @@ export interface BackendModule {
   ): {
     app: http.RequestListener;
     db: DatabaseHandle;
-    contacts: { setOwnPhone(tenantId: string, slackUserId: string, rawPhone: string): Promise<unknown> };
+    contacts: { update(tenantId: string, slackUserId: string, changes: { phone: string }): Promise<unknown> };
     close(): Promise<void>;
   };
 }

@@ -12,6 +12,7 @@ import { readContactCsv, splitChannels, type CsvContactRow } from './contact-csv
 import { findContacts, writeImportedContacts, type ImportedContactRow } from './contact.repository';
 import { inconsistency, type ContactChanges } from './contact.service';
 import { normalizePhone } from './phone-number';
+import { deletePendingPhones } from './phone-verification.repository';
 
 export interface ImportOptions {
   /** Validate and count, write nothing. */
@@ -151,6 +152,8 @@ export async function importContacts(
     // Locked, so the rules are checked against what is stored until the import commits.
     const stored = await findContacts(t, tenantId, [...valid.keys()], { forUpdate: !options.dryRun });
     const writes: ImportedContactRow[] = [];
+    // People whose number the file sets: the operator's word replaces any number still waiting for its code.
+    const numbered: string[] = [];
     for (const row of valid.values()) {
       const current = stored.get(row.slackUserId);
       const inconsistent = inconsistency(current ?? null, row.changes);
@@ -163,6 +166,7 @@ export async function importContacts(
         counts.keptSelf++;
         continue;
       }
+      if (row.changes.phone !== undefined) numbered.push(row.slackUserId);
       const next = merged(current, row.slackUserId, row.changes);
       if (sameAsStored(current, next)) counts.unchanged++;
       else writes.push(next);
@@ -172,6 +176,7 @@ export async function importContacts(
     for (let i = 0; i < writes.length; i += WRITE_BATCH) {
       await writeImportedContacts(t, tenantId, writes.slice(i, i + WRITE_BATCH), options.overwriteSelf);
     }
+    await deletePendingPhones(t, tenantId, numbered);
   });
   errors.sort((a, b) => a.line - b.line);
   return { rows, ...counts, skipped: badLines.size, errors };

@@ -8,6 +8,7 @@ import { contactsToCsv } from './contact-csv';
 import { importContacts, type ImportOptions, type ImportResult } from './contact-import';
 import { findContact, listContacts, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
+import { deletePendingPhones } from './phone-verification.repository';
 
 /** What a person changes about themselves; unset fields stay as stored, `null` clears one. */
 export interface ContactChanges {
@@ -21,7 +22,10 @@ export interface ContactChanges {
   quietHours?: Pick<QuietHours, 'start' | 'end'> | null | undefined;
 }
 
-/** What people set for themselves (`/alert phone`, `/alert email`, `/alert prefs`) and reading it back. */
+/**
+ * Contacts as `PUT /contacts` writes them (`/alert email`, `/alert prefs`, and operators, whose numbers are
+ * trusted as given; a number a person gives in Slack goes through PhoneVerificationService) and reading them back.
+ */
 export class ContactService {
   private readonly db: Queryable;
   private readonly defaultRegion: string;
@@ -44,6 +48,8 @@ export class ContactService {
       const stored = await findContact(t, tenantId, slackUserId, { forUpdate: true });
       const problem = inconsistency(stored, changes);
       if (problem) throw new ValidationError(problem);
+      // A number set here (an operator, trusted as given) replaces any number still waiting for its code.
+      if (phone !== undefined) await deletePendingPhones(t, tenantId, [slackUserId]);
       return upsertContact(t, {
         tenantId,
         slackUserId,
@@ -56,11 +62,6 @@ export class ContactService {
         quietHours: changes.quietHours,
       });
     });
-  }
-
-  /** `/alert phone <number>`: only the number (and a name when given) changes. */
-  async setOwnPhone(tenantId: string, slackUserId: string, rawPhone: string, name?: string): Promise<Contact> {
-    return this.update(tenantId, slackUserId, { phone: rawPhone, name });
   }
 
   /** A directory CSV for the tenant: valid rows in one transaction (none on a dry run), the others by line. */

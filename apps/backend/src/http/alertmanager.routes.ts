@@ -2,11 +2,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
 import type { RequestedTarget } from '../alerts/alert';
-import { ForbiddenError, ValidationError } from '../errors';
+import { ForbiddenError, RateLimitedError, ValidationError } from '../errors';
 import { PageListError, parsePageList } from '../integrations/alertmanager';
 import type { AlertmanagerService, HandledAlert } from '../integrations/alertmanager.service';
 import type { BackendMetrics } from '../metrics';
-import { RateLimitedError, type PagingLimiter } from './paging-rate-limit';
+import type { PagingLimiter } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 

@@ -16,12 +16,12 @@ import type { Alert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
 import type { Delivery } from '../notify/delivery.repository';
 import type { AlertRef, AlertService } from '../alerts/alert.service';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { BackendMetrics } from '../metrics';
 import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from './alert.serializer';
 import { decodeCursor, encodeCursor } from './cursor';
 import { pageOf, type PagingLimiter } from './paging-rate-limit';
-import { callerOf } from './service-key.middleware';
+import { callerOf, gatewayOnly } from './service-key.middleware';
 import { parseInput } from './validate';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -80,13 +80,7 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
 
   // The gateway's forward of `/alert` typed in Slack. Private: only an internal key (bound to no tenant) may
   // use it, since what it accepts is posted to Slack as markup. See the README's security section.
-  const gatewayOnly: RequestHandler = (_req, res, next) => {
-    if (callerOf(res).tenantId !== null) {
-      throw new UnauthorizedError("POST /slack/alert is the Slack gateway's route; a key bound to a tenant raises alerts with POST /alert");
-    }
-    next();
-  };
-  router.post('/slack/alert', gatewayOnly, admitPage(slackAlertRequestSchema), ...limited, async (_req, res) => {
+  router.post('/slack/alert', gatewayOnly('POST /slack/alert', 'raises alerts with POST /alert'), admitPage(slackAlertRequestSchema), ...limited, async (_req, res) => {
     await raise('slack', res);
   });
 

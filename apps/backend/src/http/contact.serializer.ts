@@ -1,4 +1,5 @@
-import type { ContactDto, ContactImportDto } from '@klaxon/contracts';
+import type { ContactDto, ContactImportDto, PhoneStatusDto } from '@klaxon/contracts';
+import type { PhoneStatus } from '../contacts/phone-verification.service';
 import type { ImportResult } from '../contacts/contact-import';
 import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Contact } from '../contacts/contact';
@@ -30,5 +31,18 @@ export function toContactImportDto(tenantId: string, dryRun: boolean, result: Im
     kept_self: result.keptSelf,
     skipped: result.skipped,
     errors: result.errors,
+  };
+}
+
+/** A person's own number and the one waiting for its code, both masked. */
+export function toPhoneStatusDto(status: PhoneStatus): PhoneStatusDto {
+  const { pending } = status;
+  return {
+    tenant_id: status.tenantId,
+    slack_user_id: status.slackUserId,
+    phone: status.phone === null ? null : maskPhone(status.phone),
+    pending: pending
+      ? { phone: maskPhone(pending.phone), channel: pending.channel, expires_at: pending.expiresAt.toISOString(), attempts_left: pending.attemptsLeft, usable: pending.usable }
+      : null,
   };
 }

@@ -69,7 +69,7 @@ export function contactsRouter({ contacts }: { contacts: ContactService }): Rout
   return router;
 }
 
-function contactParams(req: Request, res: Response): { tenantId: string; slackUserId: string } {
+export function contactParams(req: Request, res: Response): { tenantId: string; slackUserId: string } {
   const tenantId = String(req.params.tenant_id);
   const slackUserId = String(req.params.slack_user_id);
   const tenant = tenantIdSchema.safeParse(tenantId);

@@ -35,6 +35,10 @@ import {
   testPagesRequestSchema,
   type TestPageResultDto,
   type TestPagesDto,
+  ownPhoneRequestSchema,
+  verifyPhoneRequestSchema,
+  type PendingPhoneDto,
+  type PhoneStatusDto,
 } from '@klaxon/contracts';
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
 import { alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHandledDto, type AlertmanagerWebhookDto } from './alertmanager.routes';
@@ -157,6 +161,9 @@ type SchemaName =
   | 'PagerDutySettingsRequest'
   | 'TestPagesRequest'
   | 'TestPages'
+  | 'PhoneStatus'
+  | 'OwnPhoneRequest'
+  | 'VerifyPhoneRequest'
   | 'Health';
 const schemaRef = (name: SchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const responseRef = (name: keyof typeof responses): Reference => ({ $ref: `#/components/responses/${name}` });
@@ -377,6 +384,28 @@ const schemas: Record<SchemaName, JsonSchema> = {
     },
     'What each channel’s TEST page did. No alert was created.',
   ),
+  // Verified numbers (`/alert phone`, `/alert phone verify`).
+  PhoneStatus: dtoSchema<PhoneStatusDto>(
+    {
+      tenant_id: { type: 'string' },
+      slack_user_id: { type: 'string' },
+      phone: nullable({ type: 'string', description: 'The stored number pages use, masked; null when none is stored (the Slack profile number may still be used).' }),
+      pending: {
+        ...dtoSchema<PendingPhoneDto>({
+          phone: { type: 'string', description: 'The number waiting for its code, masked. It pages nobody until confirmed.' },
+          channel: { type: 'string', enum: [...CHANNELS], description: 'Where the code went (SMS; WhatsApp when no SMS sender is configured).' },
+          expires_at: timestamp('When the code stops working.'),
+          attempts_left: { type: 'integer', minimum: 0, description: 'Wrong codes that may still be typed.' },
+          usable: { type: 'boolean', description: 'False once the code expired or its attempts are used up: only a new code helps.' },
+        }),
+        type: ['object', 'null'],
+        description: 'A number the person gave in Slack, waiting for its code; null when none waits.',
+      },
+    },
+    'A person’s own number and the one waiting for its code.',
+  ),
+  OwnPhoneRequest: fromZod(ownPhoneRequestSchema),
+  VerifyPhoneRequest: fromZod(verifyPhoneRequestSchema),
   Health: dtoSchema<HealthBody>({
     status: { type: 'string', enum: ['healthy', 'unhealthy'] },
     db: { type: 'string', enum: ['up', 'down'] },
@@ -648,8 +677,9 @@ const paths: Record<string, PathItem> = {
       operationId: 'setContact',
       summary: 'Set a person’s own number, email and preferences',
       description:
-        'What `/alert phone`, `/alert email` and `/alert prefs` send. Give any of the fields; those not given stay as stored, and `null` clears `email`, `time_zone` or `quiet_hours`. ' +
+        'What `/alert email` and `/alert prefs` send, and operators. Give any of the fields; those not given stay as stored, and `null` clears `email`, `time_zone` or `quiet_hours`. ' +
         'The number is normalised to E.164 (numbers without `+` are read in DEFAULT_PHONE_REGION) and wins over the Slack profile from then on; the email is lower-cased. ' +
+        'A number set here is trusted as given (no code) and drops any number the person gave in Slack that is still waiting for its code; `/alert phone` itself goes through `/slack/contacts/…/phone`. ' +
         '422 names the field when the result would not hold together: `email` among the channels without an address, quiet hours without a time zone.',
       tags: [CONTACT_TAG],
       requestBody: {
@@ -752,7 +782,7 @@ const paths: Record<string, PathItem> = {
         `\`${CSV_MEDIA_TYPE}\` with a header line naming some of the columns ${CONTACT_CSV_COLUMNS.join(', ')} (\`slack_user_id\` required), up to ${IMPORT_BODY_LIMIT_BYTES / 1024 / 1024} MB. ` +
         'Every row is checked with the rules of `PUT /contacts` (phone to E.164, email, channels separated by `;`, IANA time zone); an empty cell keeps what is stored. ' +
         'The valid rows are written in one transaction and the others listed by line and column; the answer is 200 either way. ' +
-        'Imported numbers replace a copy of the Slack profile number, never one the person set themselves unless `overwrite=self`; imported rows get source `import`.',
+        'Imported numbers replace a copy of the Slack profile number, never one the person set themselves unless `overwrite=self`; imported rows get source `import`. A number imported is trusted as given and drops any number waiting for its code.',
       tags: [CONTACT_TAG],
       parameters: parametersOf('query', importQuerySchema, {
         tenant_id: 'The tenant whose directory this is; a key bound to a tenant may import only its own.',
@@ -848,6 +878,66 @@ const paths: Record<string, PathItem> = {
         '404': responseRef('NotFound'),
         '422': responseRef('InvalidField'),
         '429': json('More than 3 test pages for this person in 10 minutes; `Retry-After` says how long to wait.', schemaRef('Error')),
+      },
+    },
+  },
+  // Verified numbers: the gateway's private routes for `/alert phone` and `/alert phone verify`.
+  '/slack/contacts/{tenant_id}/{slack_user_id}/phone': {
+    get: {
+      operationId: 'getOwnPhone',
+      summary: 'Show a person’s number and the one waiting for its code (`/alert phone`)',
+      description: 'The gateway’s route: only a key bound to no tenant may call it.',
+      tags: [CONTACT_TAG],
+      parameters: contactParameters,
+      responses: {
+        '200': json('The number pages use and the pending one, masked.', schemaRef('PhoneStatus')),
+        '401': responseRef('GatewayOnly'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+    put: {
+      operationId: 'requestPhoneCode',
+      summary: 'A person gives their own number: store it as pending and send it a code (`/alert phone +…`)',
+      description:
+        'The gateway’s route (a key bound to no tenant). The number is normalised to E.164 and stored as pending, replacing any pending one; a six-digit code goes to it at once (SMS, or WhatsApp when no SMS sender is configured), and the answer waits for the send. ' +
+        'Until the code is confirmed, pages keep using the stored number (or the Slack profile’s). A number that already is the stored one is kept without a code. ' +
+        'One code per person every 30 s and 5 per hour (429 with `Retry-After`); the same number again within 30 s answers with the code already sent, and sends nothing. A code expires after 10 minutes. Only a salted hash of the code is stored; the code is never logged (except by the log channel that stands in for SMS in development). Operators set numbers with `PUT /contacts/…`, trusted as given.',
+      tags: [CONTACT_TAG],
+      parameters: contactParameters,
+      requestBody: { required: true, content: { 'application/json': { schema: schemaRef('OwnPhoneRequest'), example: { phone: '+44 20 7946 0958' } } } },
+      responses: {
+        '200': json('The code was sent; the number is pending (or it already was the stored one).', schemaRef('PhoneStatus')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('GatewayOnly'),
+        '413': responseRef('PayloadTooLarge'),
+        '422': json(
+          'The number or a path parameter is invalid (`invalid_field`, the detail names it), or no channel that can carry a code is configured (`not_sent`, the detail says what to set).',
+          { type: 'object', allOf: [schemaRef('Error')], properties: { error: { enum: ['invalid_field', 'not_sent'] } } },
+        ),
+        '429': json('A code was sent to this person less than 30 s ago, or 5 in the last hour; `Retry-After` says how long to wait.', { type: 'object', allOf: [schemaRef('Error')], properties: { error: { const: 'rate_limited' } } }),
+        '502': errorResponse('not_sent', 'The provider refused or failed to send the code (the detail gives its words); nothing was stored.'),
+        '503': responseRef('DatabaseUnavailable'),
+      },
+    },
+  },
+  '/slack/contacts/{tenant_id}/{slack_user_id}/phone/verify': {
+    post: {
+      operationId: 'verifyPhone',
+      summary: 'Confirm the pending number with its code (`/alert phone verify 123456`)',
+      description:
+        'The gateway’s route (a key bound to no tenant). The right code makes the pending number the one pages use. A wrong code costs one of 5 attempts (409 saying how many are left); an expired code or one whose attempts are used up is refused even when right, and the person asks for a new one.',
+      tags: [CONTACT_TAG],
+      parameters: contactParameters,
+      requestBody: { required: true, content: { 'application/json': { schema: schemaRef('VerifyPhoneRequest'), example: { code: '123456' } } } },
+      responses: {
+        '200': json('Confirmed: the number pages use from now on; nothing pending.', schemaRef('PhoneStatus')),
+        '400': responseRef('InvalidJson'),
+        '401': responseRef('GatewayOnly'),
+        '409': errorResponse('verification_failed', 'Wrong code (the detail says how many attempts are left), expired, attempts used up, or no number waiting for a code; nothing was confirmed.'),
+        '413': responseRef('PayloadTooLarge'),
+        '422': responseRef('InvalidField'),
+        '503': responseRef('DatabaseUnavailable'),
       },
     },
   },

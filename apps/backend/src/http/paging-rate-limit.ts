@@ -3,21 +3,11 @@ import { MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import type { PagingLimitsConfig } from '@klaxon/config';
 import type { CreateAlertRequest } from '@klaxon/contracts';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
-import { AppError } from '../errors';
+import { RateLimitedError } from '../errors';
 import type { RateLimitName } from '../metrics';
 
 /** The limits the HTTP edge enforces (the per-recipient one is the delivery worker's). */
 export type PagingLimits = Pick<PagingLimitsConfig, 'perUser' | 'perTenant' | 'globalPerMinute' | 'windowMs'>;
-
-export class RateLimitedError extends AppError {
-  /** Set when the error is thrown outside the limiter middleware, which sets `Retry-After` itself. */
-  constructor(
-    detail: string,
-    readonly retryAfterSeconds: number | null = null,
-  ) {
-    super('rate_limited', 429, detail);
-  }
-}
 
 // Request ids of recent raises that were accepted: a retried forward (same x-request-id) is answered by the
 // database with the first alert, so it must not use up the caller's budget again. Bounded, oldest dropped.

@@ -1,20 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { ServiceKey } from '@klaxon/config';
 import { SERVICE_KEY_HEADER } from '@klaxon/contracts';
+import { sameSecret } from '../constant-time';
 import { UnauthorizedError } from '../errors';
 import type { CallerScope } from '../alerts/alert.service';
 
-// Hashing first gives equal-length buffers, so timingSafeEqual never leaks a key's length.
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 /** Finds the key that matches, comparing against every configured key in constant time. */
 export function matchServiceKey(presented: string, keys: readonly ServiceKey[]): ServiceKey | null {
-  const presentedDigest = digest(presented);
   let match: ServiceKey | null = null;
   for (const candidate of keys) {
     // No early exit: the time taken must not tell which key (or how many) were compared.
-    if (timingSafeEqual(presentedDigest, digest(candidate.key)) && match === null) match = candidate;
+    if (sameSecret(presented, candidate.key) && match === null) match = candidate;
   }
   return match;
 }
@@ -44,4 +40,15 @@ export function requireServiceKey(keys: readonly ServiceKey[]): RequestHandler {
 
 export function callerOf(res: { locals: Record<string, unknown> }): CallerScope {
   return res.locals.caller as CallerScope;
+}
+
+/**
+ * Lets only an internal key (bound to no tenant) through: the routes behind it act for a Slack user on the
+ * gateway's word (what they accept is Slack markup, or the person's own say-so), so no tenant's key may call them.
+ */
+export function gatewayOnly(route: string, instead: string): RequestHandler {
+  return (_req, res, next) => {
+    if (callerOf(res).tenantId !== null) throw new UnauthorizedError(`${route} is the Slack gateway's route; a key bound to a tenant ${instead}`);
+    next();
+  };
 }

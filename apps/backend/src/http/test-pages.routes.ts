@@ -1,9 +1,8 @@
 import { Router, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { testPagesRequestSchema, type TestPagesDto, type TestPagesRequest } from '@klaxon/contracts';
-import { NotFoundError } from '../errors';
+import { NotFoundError, RateLimitedError } from '../errors';
 import type { TestPages } from '../notify/test-pages';
-import { RateLimitedError } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 

@@ -365,6 +365,54 @@ describe('PUT and GET /contacts/{tenant_id}/{slack_user_id}', () => {
   });
 });
 
+// Verified numbers: the gateway's private routes for `/alert phone` and `/alert phone verify`.
+describe('GET and PUT /slack/contacts/{tenant_id}/{slack_user_id}/phone, POST …/phone/verify', () => {
+  const path = '/slack/contacts/{tenant_id}/{slack_user_id}/phone';
+  const verifyPath = `${path}/verify`;
+  const own = (user: string) => `/slack/contacts/${TENANT}/${user}/phone`;
+  /** The code the log channel wrote for the last send (this backend has no Twilio: the log channel stands in). */
+  const loggedCode = () => {
+    const line = backend.logLines().filter((l) => /your code is \d{6}/.test(l)).at(-1);
+    return /your code is (\d{6})/.exec(line ?? '')?.[1] ?? 'none';
+  };
+
+  it('answers 200 with the pending number, 429 to a resend too soon, 200 to the right code, 409 to a wrong one', async () => {
+    expectConforms(await internal('get', own('U0OWN')).expect(200), 'get', path);
+    expectConforms(await internal('put', own('U0OWN')).send({ phone: '+44 20 7946 0958' }).expect(200), 'put', path);
+    expectConforms(await internal('put', own('U0OWN')).send({ phone: '+44 20 7946 0959' }).expect(429), 'put', path);
+    const code = loggedCode();
+    expectConforms(await internal('post', `${own('U0OWN')}/verify`).send({ code: code === '000000' ? '111111' : '000000' }).expect(409), 'post', verifyPath);
+    expectConforms(await internal('post', `${own('U0OWN')}/verify`).send({ code }).expect(200), 'post', verifyPath);
+    expectConforms(await internal('get', own('U0OWN')).expect(200), 'get', path);
+  });
+
+  it('answers 422 to a bad number, a bad code or id, and when no channel can carry the code', async () => {
+    expectConforms(await internal('put', own('U0OWN')).send({ phone: '12' }).expect(422), 'put', path);
+    expectConforms(await internal('post', `${own('U0OWN')}/verify`).send({ code: '12ab' }).expect(422), 'post', verifyPath);
+    expectConforms(await internal('get', `/slack/contacts/${TENANT}/jane/phone`).expect(422), 'get', path);
+    const unconfigured = buildApp(backend.db, backend.logger, { ...backend.config, twilio: { accountSid: `AC${'e'.repeat(32)}`, authToken: 'openapi-test-auth-token', apiBaseUrl: 'http://127.0.0.1:9' } }).app;
+    const res = await request(unconfigured).put(own('U0NOCHANNEL')).set('x-service-key', SERVICE_KEY).send({ phone: '+44 20 7946 0958' }).expect(422);
+    expectConforms(res, 'put', path);
+    expect(res.body.error).toBe('not_sent');
+  });
+
+  it('answers 502 when the provider cannot send the code', async () => {
+    // Twilio where nothing listens: the SDK's connection is refused at once.
+    const unreachable = buildApp(backend.db, backend.logger, {
+      ...backend.config,
+      twilio: { accountSid: `AC${'e'.repeat(32)}`, authToken: 'openapi-test-auth-token', smsFrom: '+14155550100', apiBaseUrl: 'http://127.0.0.1:9' },
+    }).app;
+    const res = await request(unreachable).put(own('U0UNSENT')).set('x-service-key', SERVICE_KEY).send({ phone: '+44 20 7946 0958' }).expect(502);
+    expectConforms(res, 'put', path);
+  });
+
+  it('answers 401 to a key bound to a tenant', async () => {
+    expectConforms(await acme('get', own('U0OWN')).expect(401), 'get', path);
+    expectConforms(await acme('put', own('U0OWN')).send({ phone: '+44 20 7946 0958' }).expect(401), 'put', path);
+    expectConforms(await acme('post', `${own('U0OWN')}/verify`).send({ code: '123456' }).expect(401), 'post', verifyPath);
+  });
+});
+
 describe('POST /integrations/alertmanager', () => {
   const path = '/integrations/alertmanager';
   const webhook = (fingerprint: string, extra: Record<string, unknown> = {}) => ({

@@ -1,4 +1,4 @@
-import { ALERT_STATUSES, slackActor, type AlertDto, type AlertStatus, type ContactDto, type UpsertContactRequest } from '@klaxon/contracts';
+import { ALERT_STATUSES, slackActor, type AlertDto, type AlertStatus, type ContactDto, type PhoneStatusDto, type UpsertContactRequest } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from '../backend-client';
 import { BackendRejectedError, BackendUnavailableError } from '../errors';
@@ -18,10 +18,12 @@ import {
   notPagedRateLimited,
   pageOutcome,
   testPagesOutcome,
-  phoneNotSet,
+  phoneCodeNotSent,
+  phoneCodeRefused,
+  phoneCodeSent,
   phoneRejected,
-  phoneSaved,
   phoneShown,
+  phoneVerified,
   prefsRejected,
   prefsSaved,
   prefsShown,
@@ -69,9 +71,11 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
         return alertTimeline(alert, events, ctx.now());
       }, command.number);
     case 'phone-show':
-      return showContact('look up your number', ctx, (contact) => (contact?.phone ? phoneShown(contact) : phoneNotSet()));
+      return attempt('look up your number', ctx, async () => phoneShown(await ctx.backend.ownPhone(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
     case 'phone-set':
-      return saveContact('save your number', { phone: command.phone }, ctx, phoneRejected, phoneSaved);
+      return ownPhone('send a code to your number', ctx, () => ctx.backend.requestPhoneCode(ctx.tenantId, ctx.userId, { phone: command.phone }, { requestId: ctx.requestId }), (status) => phoneCodeSent(status, ctx.now()));
+    case 'phone-verify':
+      return ownPhone('check your code', ctx, () => ctx.backend.verifyPhone(ctx.tenantId, ctx.userId, { code: command.code }, { requestId: ctx.requestId }), phoneVerified);
     case 'email-show':
       return showContact('look up your email', ctx, (contact) => (contact?.email ? emailShown(contact) : emailNotSet()));
     case 'email-set':
@@ -103,6 +107,24 @@ async function saveContact(
       return saved(await ctx.backend.setContact(ctx.tenantId, ctx.userId, body, { requestId: ctx.requestId }));
     } catch (error) {
       if (error instanceof BackendRejectedError && error.status === 422) return rejected(error.detail);
+      throw error;
+    }
+  });
+}
+
+/**
+ * `/alert phone +…` and `/alert phone verify`: the backend's refusals are the person's to read (a bad number,
+ * a wrong or expired code, a code that could not be sent); the rest is any failure.
+ */
+async function ownPhone(action: string, ctx: CommandContext, call: () => Promise<PhoneStatusDto>, done: (status: PhoneStatusDto) => string): Promise<string> {
+  return attempt(action, ctx, async () => {
+    try {
+      return done(await call());
+    } catch (error) {
+      if (!(error instanceof BackendRejectedError)) throw error;
+      if (error.error === 'not_sent') return phoneCodeNotSent(error.detail);
+      if (error.error === 'verification_failed') return phoneCodeRefused(error.detail);
+      if (error.status === 422) return phoneRejected(error.detail);
       throw error;
     }
   });

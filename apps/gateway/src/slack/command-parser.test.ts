@@ -50,6 +50,8 @@ describe('parseAlertCommand', () => {
       ['phone +44 20 7946 0958', { kind: 'phone-set', phone: '+44 20 7946 0958' }],
       ['phone <tel:+442079460958|+44 20 7946 0958>', { kind: 'phone-set', phone: '+44 20 7946 0958' }],
       ['phone (415) 555-0123', { kind: 'phone-set', phone: '(415) 555-0123' }],
+      ['phone verify 123456', { kind: 'phone-verify', code: '123456' }],
+      ['Phone VERIFY 012 345', { kind: 'phone-verify', code: '012345' }],
       ['email', { kind: 'email-show' }],
       ['EMAIL  ', { kind: 'email-show' }],
       ['email jane@example.com', { kind: 'email-set', email: 'jane@example.com' }],
@@ -101,6 +103,9 @@ describe('parseAlertCommand', () => {
       ['prefs quiet 22:00-22:00 UTC', /need different start and end times/],
       ['prefs quiet 22:00-07:00 Mars/Olympus', /`Mars\/Olympus` is not a time zone I know\. Use its IANA name, such as `Europe\/Berlin`/],
       ['prefs quiet 22:00-07:00 +01:00', /`\+01:00` is not a time zone I know/],
+      ['phone verify', /Type the six-digit code Klaxon sent to your new number: `\/alert phone verify 123456`/],
+      ['phone verify 12ab', /^That is not a code: it is the six digits Klaxon sent/],
+      ['phone verify 1234567', /^That is not a code/],
     ])('answers %j with help stating the problem', (text, problem) => {
       expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: expect.stringMatching(problem) });
     });
@@ -110,12 +115,12 @@ describe('parseAlertCommand', () => {
     it('never throws, whatever the text', () => {
       const slackish = fc.constantFrom(
         '<@U123>', '<@W9Z|x y>', '<', '>', '#', '@', '|', 'ack', 'list', 'phone', 'critical', ' ', '\n', '42', '#0',
-        'email', 'prefs', 'channels', 'quiet', 'off', 'call', ',', '22:00', '-', '7:5', 'Europe/Berlin', '<mailto:a@b.c|a@b.c>',
+        'email', 'prefs', 'channels', 'quiet', 'off', 'call', ',', '22:00', '-', '7:5', 'Europe/Berlin', '<mailto:a@b.c|a@b.c>', 'verify', '123456',
       );
       fc.assert(
         fc.property(fc.oneof(fc.string({ unit: 'grapheme-composite', maxLength: 300 }), fc.array(slackish, { maxLength: 20 }).map((w) => w.join(''))), (text) => {
           const parsed = parseAlertCommand(text);
-          expect(['page', 'acknowledge', 'resolve', 'list', 'status', 'phone-show', 'phone-set', 'email-show', 'email-set', 'prefs-show', 'prefs-set', 'help']).toContain(parsed.kind);
+          expect(['page', 'acknowledge', 'resolve', 'list', 'status', 'phone-show', 'phone-set', 'phone-verify', 'email-show', 'email-set', 'prefs-show', 'prefs-set', 'help']).toContain(parsed.kind);
         }),
         { numRuns: 3000 },
       );

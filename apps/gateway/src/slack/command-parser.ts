@@ -23,6 +23,8 @@ export type AlertCommand =
   | { kind: 'status'; number: number }
   | { kind: 'phone-show' }
   | { kind: 'phone-set'; phone: string }
+  /** `/alert phone verify 123456`: the code Klaxon sent to the number the person gave. */
+  | { kind: 'phone-verify'; code: string }
   | { kind: 'email-show' }
   | { kind: 'email-set'; email: string }
   | { kind: 'prefs-show' }
@@ -102,6 +104,7 @@ export function parseAlertCommand(text: string): AlertCommand {
     case 'list':
       return parseList(tokens[1]?.text, tokens.length);
     case 'phone': {
+      if (tokens[1]?.text.toLowerCase() === 'verify') return parsePhoneVerify(rest(2));
       const phone = unwrapPhoneLink(rest(1));
       return phone ? { kind: 'phone-set', phone } : { kind: 'phone-show' };
     }
@@ -240,6 +243,16 @@ function alertNumber(word: string | undefined): number | null {
 }
 
 // With escaping on, Slack may send a number it recognised as a link: <tel:+442079460958|+44 20 7946 0958>.
+const VERIFY_EXAMPLE = '`/alert phone verify 123456`';
+
+// The code as people copy it from a text: `123456` or `123 456`. The code itself is never echoed back.
+function parsePhoneVerify(text: string): AlertCommand {
+  if (!text) return help(`Type the six-digit code Klaxon sent to your new number: ${VERIFY_EXAMPLE}.`);
+  const code = text.replace(/[\s-]/g, '');
+  if (!/^\d{6}$/.test(code)) return help(`That is not a code: it is the six digits Klaxon sent to your new number, e.g. ${VERIFY_EXAMPLE}.`);
+  return { kind: 'phone-verify', code };
+}
+
 function unwrapPhoneLink(text: string): string {
   const link = /^<tel:([^|>]*)(?:\|([^>]*))?>$/.exec(text);
   return link ? (link[2] ?? link[1] ?? '').trim() : text;

@@ -1,4 +1,4 @@
-import type { ContactDto } from '@klaxon/contracts';
+import type { ContactDto, PhoneStatusDto } from '@klaxon/contracts';
 import { alertFixture, targetFixture } from '@klaxon/testing';
 import {
   alertList,
@@ -13,9 +13,11 @@ import {
   nothingPaged,
   pageOutcome,
   person,
-  phoneNotSet,
-  phoneSaved,
+  phoneCodeNotSent,
+  phoneCodeRefused,
+  phoneCodeSent,
   phoneShown,
+  phoneVerified,
   prefsRejected,
   prefsSaved,
   prefsShown,
@@ -169,11 +171,34 @@ const contactDto = (overrides: Partial<ContactDto> = {}): ContactDto => ({
 });
 
 describe('phone', () => {
-  const contact = contactDto();
-  it('shows the masked number, confirms a new one, and advises when none is set', () => {
-    expect(phoneShown(contact)).toBe('📱 Klaxon pages you at +44 ******0958. Change it with `/alert phone <number>`.');
-    expect(phoneSaved(contact)).toBe('✅ Saved: Klaxon will page you at +44 ******0958.');
-    expect(phoneNotSet()).toMatch(/Slack profile.*`\/alert phone \+44 20 7946 0958`/);
+  const status = (overrides: Partial<PhoneStatusDto> = {}): PhoneStatusDto => ({ tenant_id: 'T0001', slack_user_id: 'U0001', phone: '+1 ******0131', pending: null, ...overrides });
+  const pending = { phone: '+44 ******0958', channel: 'sms', expires_at: new Date(now.getTime() + 10 * 60_000).toISOString(), attempts_left: 5, usable: true };
+
+  it('shows the masked number, and advises when none is set', () => {
+    expect(phoneShown(status())).toBe('📱 Klaxon pages you at +1 ******0131. Change it with `/alert phone <number>`.');
+    expect(phoneShown(status({ phone: null }))).toMatch(/Slack profile.*`\/alert phone \+44 20 7946 0958`/);
+  });
+
+  it('shows the current number AND the one waiting for its code, with how to confirm', () => {
+    expect(phoneShown(status({ pending }))).toBe(
+      '📱 Klaxon pages you at +1 ******0131. Change it with `/alert phone <number>`.\n⏳ Waiting for the code sent to +44 ******0958 — `/alert phone verify <code>`.',
+    );
+    expect(phoneShown(status({ phone: null, pending }))).toMatch(/Slack profile.*\n⏳ Waiting for the code sent to \+44 \*{6}0958/);
+    expect(phoneShown(status({ pending: { ...pending, usable: false } }))).toMatch(/\nThe code sent to \+44 \*{6}0958 no longer works; ask for a new one with `\/alert phone <number>`\.$/);
+  });
+
+  it('says where the code went, how to confirm, and which number pages use meanwhile', () => {
+    expect(phoneCodeSent(status({ pending }), now)).toBe(
+      '📨 A code was sent by SMS to +44 ******0958. Confirm the number with `/alert phone verify 123456` (your code, within 10 minutes). Until then Klaxon keeps paging you at +1 ******0131.',
+    );
+    expect(phoneCodeSent(status({ phone: null, pending: { ...pending, channel: 'whatsapp' } }), now)).toMatch(/^📨 A code was sent by WhatsApp to .*keeps paging you at the phone in your Slack profile, if there is one\.$/);
+    expect(phoneCodeSent(status(), now)).toBe('✅ Klaxon already pages you at +1 ******0131; there is nothing to confirm.');
+  });
+
+  it('confirms a verified number, and gives the backend’s reason for a refusal', () => {
+    expect(phoneVerified(status({ phone: '+44 ******0958' }))).toBe('✅ Confirmed: Klaxon will page you at +44 ******0958.');
+    expect(phoneCodeRefused('wrong code for +44 ******0958; 4 attempts left')).toBe('❌ Your number was not confirmed: wrong code for +44 ******0958; 4 attempts left.');
+    expect(phoneCodeNotSent('the code could not be sent by sms to +44 ******0958: Twilio 21211')).toMatch(/^❌ No code was sent, so your number was not changed: the code could not be sent/);
   });
 });
 
@@ -234,7 +259,7 @@ describe('prefs', () => {
 
 describe('help, acks and failures', () => {
   it('lists every form in the help', () => {
-    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert test', '/alert help']) {
+    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone verify 123456', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert test', '/alert help']) {
       expect(HELP_TEXT).toContain(form);
     }
     expect(helpMessage('Nope.')).toBe(`Nope.\n\n${HELP_TEXT}`);
@@ -247,7 +272,8 @@ describe('help, acks and failures', () => {
     [{ kind: 'list', status: null }, '⏳ Looking up alerts…'],
     [{ kind: 'status', number: 4 }, '⏳ Looking up #4…'],
     [{ kind: 'phone-show' }, '⏳ Looking up your number…'],
-    [{ kind: 'phone-set', phone: '1' }, '⏳ Saving your number…'],
+    [{ kind: 'phone-set', phone: '1' }, '⏳ Sending a code to your number…'],
+    [{ kind: 'phone-verify', code: '123456' }, '⏳ Checking your code…'],
     [{ kind: 'email-show' }, '⏳ Looking up your email…'],
     [{ kind: 'email-set', email: 'a@b.c' }, '⏳ Saving your email…'],
     [{ kind: 'prefs-show' }, '⏳ Looking up your settings…'],

@@ -12,6 +12,7 @@ import {
   type Channel,
   type ContactChannel,
   type ContactDto,
+  type PhoneStatusDto,
   type TestPageOutcome,
   type TestPagesDto,
   type TransitionConflictBody,
@@ -28,8 +29,9 @@ export const HELP_TEXT = [
   '• `/alert resolve 42 [note]` — resolve alert #42',
   '• `/alert list [triggered|acknowledged|resolved]` — open alerts, or those in one state',
   '• `/alert status 42` — what happened to #42 so far',
-  '• `/alert phone +44 20 7946 0958` — set the number Klaxon pages you on (with the country code)',
-  '• `/alert phone` — show the number Klaxon has for you',
+  '• `/alert phone +44 20 7946 0958` — set the number Klaxon pages you on (with the country code); Klaxon texts it a code',
+  '• `/alert phone verify 123456` — confirm the number with that code; until you do, pages go to your previous number',
+  '• `/alert phone` — show the number Klaxon has for you (and one waiting for its code)',
   '• `/alert email you@example.com` — set the address Klaxon may email you (`/alert email` shows it)',
   '• `/alert prefs` — show how Klaxon may reach you',
   '• `/alert prefs channels whatsapp,voice,email` — choose how you are paged: whatsapp, sms (or text), voice (or call), email',
@@ -58,7 +60,9 @@ export function workingOn(command: Exclude<AlertCommand, { kind: 'help' }>): str
     case 'phone-show':
       return '⏳ Looking up your number…';
     case 'phone-set':
-      return '⏳ Saving your number…';
+      return '⏳ Sending a code to your number…';
+    case 'phone-verify':
+      return '⏳ Checking your code…';
     case 'email-show':
       return '⏳ Looking up your email…';
     case 'email-set':
@@ -140,19 +144,50 @@ export function alertTimeline(alert: AlertDto, events: AlertEventDto[], now: Dat
   return [`${summary(alert)} — ${stateLine(alert, now)}`, ...receiptLines(alert), ...(lines.length ? lines : ['• no events recorded'])].join('\n');
 }
 
-export function phoneShown(contact: ContactDto): string {
-  return `📱 Klaxon pages you at ${contact.phone}. Change it with \`/alert phone <number>\`.`;
+// ── Verified numbers: `/alert phone`, `/alert phone +…`, `/alert phone verify 123456` ──
+
+const VERIFY_HOW = '`/alert phone verify <code>`';
+
+/** The number pages use now, or where they go without one. */
+function currentNumber(status: PhoneStatusDto): string {
+  return status.phone ? `at ${status.phone}` : 'at the phone in your Slack profile, if there is one';
 }
 
-export function phoneSaved(contact: ContactDto): string {
-  return `✅ Saved: Klaxon will page you at ${contact.phone}.`;
+function waitingLine(pending: NonNullable<PhoneStatusDto['pending']>): string {
+  if (!pending.usable) return `The code sent to ${pending.phone} no longer works; ask for a new one with \`/alert phone <number>\`.`;
+  return `⏳ Waiting for the code sent to ${pending.phone} — ${VERIFY_HOW}.`;
 }
 
-export function phoneNotSet(): string {
+/** `/alert phone`: the number pages use, and the one waiting for its code. */
+export function phoneShown(status: PhoneStatusDto): string {
+  const now = status.phone
+    ? `📱 Klaxon pages you at ${status.phone}. Change it with \`/alert phone <number>\`.`
+    : '📱 You have not given Klaxon a number, so it will use the phone in your Slack profile if there is one. Set one with `/alert phone +44 20 7946 0958` (with the country code).';
+  return status.pending ? `${now}\n${waitingLine(status.pending)}` : now;
+}
+
+/** `/alert phone +…` answered: where the code went and how to confirm, or that the number needed none. */
+export function phoneCodeSent(status: PhoneStatusDto, now: Date): string {
+  const { pending } = status;
+  if (!pending) return `✅ Klaxon already pages you at ${status.phone ?? 'that number'}; there is nothing to confirm.`;
+  const minutes = Math.max(1, Math.round((Date.parse(pending.expires_at) - now.getTime()) / 60_000));
+  const channel = CHANNEL_LABELS[pending.channel as Channel] ?? pending.channel;
   return (
-    '📱 You have not given Klaxon a number, so it will use the phone in your Slack profile if there is one. ' +
-    'Set one with `/alert phone +44 20 7946 0958` (with the country code).'
+    `📨 A code was sent by ${channel} to ${pending.phone}. Confirm the number with \`/alert phone verify 123456\` (your code, within ${minutes} minutes). ` +
+    `Until then Klaxon keeps paging you ${currentNumber(status)}.`
   );
+}
+
+export function phoneVerified(status: PhoneStatusDto): string {
+  return `✅ Confirmed: Klaxon will page you at ${status.phone ?? 'your new number'}.`;
+}
+
+export function phoneCodeRefused(detail: string): string {
+  return `❌ Your number was not confirmed: ${detail}.`;
+}
+
+export function phoneCodeNotSent(detail: string): string {
+  return `❌ No code was sent, so your number was not changed: ${detail}.`;
 }
 
 export function phoneRejected(detail: string): string {

@@ -145,18 +145,44 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     expect((await run('status #42')).outcome).toBe('🔴 *#42* critical: checkout is down — triggered just now\n• just now: raised by <@U0001>');
   });
 
-  it('sets the phone number and shows it back masked', async () => {
-    const contact = { ...contactAnswer('U0009'), channels: ['whatsapp'] };
-    backend.on('PUT', '/contacts/T0001/U0009', { status: 200, body: contact });
-    backend.on('GET', '/contacts/T0001/U0009', { status: 200, body: contact });
-    expect((await run('phone +44 20 7946 0958', 'U0009')).outcome).toBe('✅ Saved: Klaxon will page you at +44 ******0958.');
-    expect(backend.requestsTo('PUT', '/contacts/T0001/U0009').at(-1)!.body).toEqual({ phone: '+44 20 7946 0958' });
-    expect((await run('phone', 'U0009')).outcome).toBe('📱 Klaxon pages you at +44 ******0958. Change it with `/alert phone <number>`.');
+  it('sends a code to a new number, says how to confirm, shows it waiting, and confirms it', async () => {
+    const path = '/slack/contacts/T0001/U0009/phone';
+    const pending = { phone: '+44 ******0958', channel: 'sms', expires_at: new Date(Date.now() + 10 * 60_000).toISOString(), attempts_left: 5, usable: true };
+    backend.on('PUT', path, { status: 200, body: { tenant_id: 'T0001', slack_user_id: 'U0009', phone: '+1 ******0131', pending } });
+    backend.on('GET', path, { status: 200, body: { tenant_id: 'T0001', slack_user_id: 'U0009', phone: '+1 ******0131', pending } });
+    const { ack, outcome } = await run('phone +44 20 7946 0958', 'U0009');
+    expect(ack).toBe('⏳ Sending a code to your number…');
+    expect(outcome).toBe(
+      '📨 A code was sent by SMS to +44 ******0958. Confirm the number with `/alert phone verify 123456` (your code, within 10 minutes). Until then Klaxon keeps paging you at +1 ******0131.',
+    );
+    expect(backend.requestsTo('PUT', path).at(-1)!.body).toEqual({ phone: '+44 20 7946 0958' });
+    expect((await run('phone', 'U0009')).outcome).toBe(
+      '📱 Klaxon pages you at +1 ******0131. Change it with `/alert phone <number>`.\n⏳ Waiting for the code sent to +44 ******0958 — `/alert phone verify <code>`.',
+    );
+
+    backend.on('POST', `${path}/verify`, { status: 200, body: { tenant_id: 'T0001', slack_user_id: 'U0009', phone: '+44 ******0958', pending: null } });
+    expect((await run('phone verify 123 456', 'U0009')).outcome).toBe('✅ Confirmed: Klaxon will page you at +44 ******0958.');
+    expect(backend.requestsTo('POST', `${path}/verify`).at(-1)!.body).toEqual({ code: '123456' });
   });
 
-  it('explains a refused number, and advises when none is set', async () => {
-    backend.on('PUT', '/contacts/T0001/U0010', { status: 422, body: { error: 'invalid_field', detail: 'phone: not a valid number for region US' } });
+  it('explains a refused number, a wrong code, a code not sent and a resend too soon; advises when no number is set', async () => {
+    const path = '/slack/contacts/T0001/U0010/phone';
+    backend.on('PUT', path, { status: 422, body: { error: 'invalid_field', detail: 'phone: not a valid number for region US' } });
     expect((await run('phone 12', 'U0010')).outcome).toMatch(/^❌ Your number was not saved: phone: not a valid number for region US\./);
+    backend.on('PUT', path, { status: 502, body: { error: 'not_sent', detail: 'the code could not be sent by sms to +1 ******0199: Twilio 21211: not a valid phone number' } });
+    expect((await run('phone +1 415 555 0199', 'U0010')).outcome).toBe(
+      '❌ No code was sent, so your number was not changed: the code could not be sent by sms to +1 ******0199: Twilio 21211: not a valid phone number.',
+    );
+    backend.on('PUT', path, { status: 429, headers: { 'retry-after': '30' }, body: { error: 'rate_limited', detail: 'a code was sent a moment ago; a new one can be sent in 30 s' } });
+    expect((await run('phone +1 415 555 0198', 'U0010')).outcome).toMatch(/^❌ Could not send a code to your number: .*a new one can be sent in 30 s/);
+    backend.on('POST', `${path}/verify`, { status: 409, body: { error: 'verification_failed', detail: 'wrong code for +1 ******0198; 4 attempts left' } });
+    expect((await run('phone verify 000000', 'U0010')).outcome).toBe('❌ Your number was not confirmed: wrong code for +1 ******0198; 4 attempts left.');
+    // A malformed code is answered by the parser in the ack, and reaches no backend.
+    const verifies = backend.requestsTo('POST', `${path}/verify`).length;
+    const help = await sendSlashCommand(gateway.url, { text: 'phone verify 12ab', user_id: 'U0010', response_url: slack.responseUrl('verify-help') });
+    expect(JSON.parse(help.body).text).toMatch(/^That is not a code: it is the six digits Klaxon sent to your new number/);
+    expect(backend.requestsTo('POST', `${path}/verify`)).toHaveLength(verifies);
+    backend.on('GET', path, { status: 200, body: { tenant_id: 'T0001', slack_user_id: 'U0010', phone: null, pending: null } });
     expect((await run('phone', 'U0010')).outcome).toMatch(/You have not given Klaxon a number/);
   });
 
@@ -170,6 +196,7 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     expect(outcome).toBe('✅ Saved: your email is j***@example.com. To be paged by email too, run `/alert prefs channels whatsapp,voice,sms,email`.');
     expect(backend.requestsTo('PUT', '/contacts/T0001/U0011').at(-1)!.body).toEqual({ email: 'jane@example.com' });
     expect((await run('email', 'U0011')).outcome).toMatch(/^📧 Klaxon has j\*\*\*@example\.com for you but email is not among your channels/);
+    backend.on('GET', '/slack/contacts/T0001/U0011/phone', { status: 200, body: { tenant_id: 'T0001', slack_user_id: 'U0011', phone: null, pending: null } });
     expect((await run('phone', 'U0011')).outcome).toMatch(/You have not given Klaxon a number/);
   });
 

@@ -21,8 +21,10 @@ const ADDRESS_OF: Record<AddressKind, (addresses: Addresses) => string | null> =
 export class ChannelRegistry {
   private readonly senders = new Map<Channel, ChannelSender>();
   private readonly fallbackTable: Partial<Record<Channel, Channel>>;
+  private readonly textOrder: readonly Channel[];
 
-  constructor(senders: readonly ChannelSender[], fallbacks: Partial<Record<Channel, Channel>> = {}) {
+  /** `textOrder`: the channels a text that is not a page (a verification code) may go on, best first. */
+  constructor(senders: readonly ChannelSender[], fallbacks: Partial<Record<Channel, Channel>> = {}, textOrder: readonly Channel[] = []) {
     for (const sender of senders) {
       if (this.senders.has(sender.channel)) throw new Error(`channel ${sender.channel} is registered twice`);
       this.senders.set(sender.channel, sender);
@@ -31,6 +33,7 @@ export class ChannelRegistry {
       if (!this.senders.has(from as Channel) || !this.senders.has(to)) throw new Error(`fallback ${from} → ${to} names an unregistered channel`);
     }
     this.fallbackTable = fallbacks;
+    this.textOrder = textOrder;
   }
 
   sender(channel: Channel): ChannelSender {
@@ -66,6 +69,23 @@ export class ChannelRegistry {
   /** The accepted channels that are registered and have an address among `addresses`, in the person's order. */
   reaching<C extends Channel>(accepts: readonly C[], addresses: Addresses): C[] {
     return accepts.filter((channel) => this.has(channel) && this.addressFor(channel, addresses) !== null);
+  }
+
+  /**
+   * The first channel of the text order that can carry a plain text to an address of this kind and is
+   * configured to send (a verification code: SMS, else WhatsApp); null when none can.
+   */
+  textChannelFor(address: AddressKind): ChannelSender | null {
+    for (const channel of this.textOrder) {
+      const sender = this.senders.get(channel);
+      if (sender?.sendText && sender.configured !== false && sender.address === address) return sender;
+    }
+    return null;
+  }
+
+  /** The channels a text may go on, best first (for the sentence that says what to configure). */
+  textChannels(): readonly Channel[] {
+    return this.textOrder;
   }
 
   /** Every registered channel, with its declared capabilities (for /health and the README's table). */

@@ -66,6 +66,12 @@ export interface SendResult {
   providerMessageId: string;
 }
 
+/** A short text that is not a page (a verification code): no alert, no delivery, no callbacks. */
+export interface TextMessage {
+  to: string;
+  text: string;
+}
+
 /**
  * One way of reaching someone. Implementations render the message for their medium and call their provider;
  * every failure is a NotifyError (transient or permanent). Registered once in the ChannelRegistry.
@@ -77,4 +83,11 @@ export interface ChannelSender {
   readonly address: AddressKind;
   readonly capabilities: ChannelCapabilities;
   send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * False when the channel is registered but cannot send at all (its provider's sender is not configured);
+   * absent means it can.
+   */
+  readonly configured?: boolean;
+  /** Sends a plain text that is not a page; only channels that can carry one to a person implement it. */
+  sendText?(message: TextMessage): Promise<SendResult>;
 }

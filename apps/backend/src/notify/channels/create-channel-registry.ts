@@ -18,7 +18,8 @@ import { TwilioWhatsAppChannel } from './twilio-whatsapp.channel';
  * back to SMS (data, not an `if` in the engine).
  */
 export function createChannelRegistry({ config, logger, poster }: { config: Pick<BackendConfig, 'twilio' | 'email'>; logger: Logger; poster: ChannelPoster }): ChannelRegistry {
-  return new ChannelRegistry([...phoneChannels(config, logger), createEmailChannel(config.email, logger), new SlackChannel(poster)], { whatsapp: 'sms' });
+  // A verification code goes by SMS, which reaches any phone; WhatsApp only when no SMS sender is configured.
+  return new ChannelRegistry([...phoneChannels(config, logger), createEmailChannel(config.email, logger), new SlackChannel(poster)], { whatsapp: 'sms' }, ['sms', 'whatsapp']);
 }
 
 function phoneChannels({ twilio }: Pick<BackendConfig, 'twilio'>, logger: Logger): ChannelSender[] {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '@klaxon/contracts';
 import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
-import type { AddressKind, ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from './channel';
+import type { AddressKind, ChannelCapabilities, ChannelSender, OutboundMessage, SendResult, TextMessage } from './channel';
 
 export interface LogChannelOptions {
   /** The channel this stands in for: the registry, the deliveries table and the log see that channel. */
@@ -39,16 +39,21 @@ export class LogChannel implements ChannelSender {
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
+    return this.write(message.to, this.render(message), { alertId: message.alert.id, alertNumber: message.alert.number });
+  }
+
+  /**
+   * A verification code is written here in full: in development this line is the only way to read it, and
+   * it is the only line that ever holds it (nothing else logs a code).
+   */
+  async sendText(message: TextMessage): Promise<SendResult> {
+    return this.write(message.to, message.text, {});
+  }
+
+  private write(to: string, text: string, fields: Record<string, unknown>): SendResult {
     const providerMessageId = `log-${randomUUID()}`;
-    const text = this.render(message);
     // warn: in an environment that was meant to page for real, this line is the clue that nobody was reached.
-    this.logger.warn(`would send ${this.channel} to ${MASKS[this.address](message.to)}: ${text}`, {
-      provider: this.provider,
-      channel: this.channel,
-      alertId: message.alert.id,
-      alertNumber: message.alert.number,
-      providerMessageId,
-    });
+    this.logger.warn(`would send ${this.channel} to ${MASKS[this.address](to)}: ${text}`, { provider: this.provider, channel: this.channel, ...fields, providerMessageId });
     return { providerMessageId };
   }
 }

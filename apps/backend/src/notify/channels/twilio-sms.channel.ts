@@ -1,5 +1,5 @@
 import { pageText } from '../page-text';
-import { callbackUrls, type OutboundMessage } from './channel';
+import { callbackUrls, type OutboundMessage, type SendResult, type TextMessage } from './channel';
 import { TwilioChannel } from './twilio.channel';
 
 /** SMS through Twilio's Messages API: the fallback that reaches any mobile phone. */
@@ -11,5 +11,10 @@ export class TwilioSmsChannel extends TwilioChannel {
   protected async create(message: OutboundMessage, from: string): Promise<string> {
     const statusCallback = callbackUrls(message)?.status;
     return (await this.options.client.messages.create({ to: message.to, from, body: pageText(message.alert, { replies: Boolean(statusCallback) }), ...(statusCallback ? { statusCallback } : {}) })).sid;
+  }
+
+  /** A verification code: the body only, never logged (the log line names the number, masked). */
+  async sendText(message: TextMessage): Promise<SendResult> {
+    return this.attempt('text', this.fieldsFor(message.to), async (from) => (await this.options.client.messages.create({ to: message.to, from, body: message.text })).sid);
   }
 }

@@ -1,5 +1,5 @@
 import { pageTemplateVariables, pageText } from '../page-text';
-import { callbackUrls, type OutboundMessage } from './channel';
+import { callbackUrls, type OutboundMessage, type SendResult, type TextMessage } from './channel';
 import { TwilioChannel, type TwilioChannelOptions } from './twilio.channel';
 
 /** WhatsApp through Twilio's Messages API: an approved template when configured, else a free body. */
@@ -21,6 +21,14 @@ export class TwilioWhatsAppChannel extends TwilioChannel {
       ? { contentSid: this.contentSid, contentVariables: JSON.stringify(pageTemplateVariables(message.alert)) }
       : { body: pageText(message.alert, { replies: Boolean(statusCallback) }) };
     return (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), ...content, ...(statusCallback ? { statusCallback } : {}) })).sid;
+  }
+
+  /**
+   * A verification code as a free-form body: WhatsApp delivers one only inside the 24-hour session window
+   * (or through an approved authentication template), which is why SMS is asked first.
+   */
+  async sendText(message: TextMessage): Promise<SendResult> {
+    return this.attempt('text', this.fieldsFor(message.to), async (from) => (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), body: message.text })).sid);
   }
 }
 

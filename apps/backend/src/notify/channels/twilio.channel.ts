@@ -26,15 +26,25 @@ export abstract class TwilioChannel implements ChannelSender {
 
   constructor(protected readonly options: TwilioChannelOptions) {}
 
+  /** False when this channel's sender variable is unset: every send would fail (see `sender`). */
+  get configured(): boolean {
+    return Boolean(this.options.from);
+  }
+
   async send(message: OutboundMessage): Promise<SendResult> {
+    return this.attempt('page', { ...this.fieldsFor(message.to), alertId: message.alert.id }, (from) => this.create(message, from));
+  }
+
+  /** One create request at Twilio, logged as `<what> sent` or classified and logged as a failure. */
+  protected async attempt(what: string, fields: Record<string, unknown>, create: (from: string) => Promise<string>): Promise<SendResult> {
     const from = this.sender();
     const started = Date.now();
     try {
-      const providerMessageId = await this.create(message, from);
-      this.options.logger.info('page sent', { ...this.fields(message), providerMessageId, durationMs: Date.now() - started });
+      const providerMessageId = await create(from);
+      this.options.logger.info(`${what} sent`, { ...fields, providerMessageId, durationMs: Date.now() - started });
       return { providerMessageId };
     } catch (error) {
-      throw this.failed(message, classifyTwilioError(error), error);
+      throw this.failed(what, fields, classifyTwilioError(error), error);
     }
   }
 
@@ -54,15 +64,15 @@ export abstract class TwilioChannel implements ChannelSender {
     throw new NotifyError(failure);
   }
 
-  private failed(message: OutboundMessage, failure: NotifyFailure, cause: unknown): NotifyError {
-    const fields = { ...this.fields(message), errorCode: failure.code, status: failure.status, kind: failure.kind, detail: failure.detail };
+  private failed(what: string, sent: Record<string, unknown>, failure: NotifyFailure, cause: unknown): NotifyError {
+    const fields = { ...sent, errorCode: failure.code, status: failure.status, kind: failure.kind, detail: failure.detail };
     // An alarm means every page is failing, not one number: it must stand out in the log.
     if (failure.alarm) this.options.logger.error('TWILIO SETUP BROKEN: pages cannot be sent until an operator fixes it', fields);
-    else this.options.logger.warn('page not sent', fields);
+    else this.options.logger.warn(`${what} not sent`, fields);
     return new NotifyError(failure, { cause });
   }
 
-  private fields(message: OutboundMessage) {
-    return { provider: this.provider, channel: this.channel, to: maskPhone(message.to), alertId: message.alert.id };
+  protected fieldsFor(to: string): Record<string, unknown> {
+    return { provider: this.provider, channel: this.channel, to: maskPhone(to) };
   }
 }

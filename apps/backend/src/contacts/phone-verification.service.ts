@@ -1,0 +1,152 @@
+import { maskPhone, type Logger } from '@klaxon/logger';
+import type { Clock } from '../clock';
+import type { Queryable } from '../db/database';
+import { AppError, RateLimitedError, ValidationError } from '../errors';
+
+import type { ChannelRegistry } from '../notify/channels/channel-registry';
+import { failureOf } from '../notify/delivery.service';
+import { findContact, upsertContact } from './contact.repository';
+import { normalizePhone } from './phone-number';
+import {
+  checkCode,
+  CODE_TTL_MS,
+  codeText,
+  generateCode,
+  MAX_CODE_ATTEMPTS,
+  RESEND_INTERVAL_MS,
+  resendWaitMs,
+  sealCode,
+  SEND_WINDOW_MS,
+  type PendingPhone,
+} from './phone-verification';
+import { deletePendingPhones, findPendingPhone, recordWrongCode, savePendingPhone } from './phone-verification.repository';
+
+/** A person's own number: the one pages use now (E.164, null: none stored) and the one waiting for its code. */
+export interface PhoneStatus {
+  tenantId: string;
+  slackUserId: string;
+  phone: string | null;
+  pending: { phone: string; channel: string; expiresAt: Date; attemptsLeft: number; usable: boolean } | null;
+}
+
+/**
+ * `/alert phone +…` and `/alert phone verify 123456`: a number a person gives for themselves through Slack
+ * pages nobody until they type the code Klaxon sent to it (a mistyped number is a silent failure at 3 a.m.).
+ * Numbers an operator sets (PUT /contacts, the import) are trusted and never come through here.
+ */
+export class PhoneVerificationService {
+  constructor(private readonly options: { db: Queryable; registry: ChannelRegistry; clock: Clock; logger: Logger; defaultRegion: string }) {}
+
+  async status(tenantId: string, slackUserId: string): Promise<PhoneStatus> {
+    const { db, clock } = this.options;
+    const [contact, pending] = await Promise.all([findContact(db, tenantId, slackUserId), findPendingPhone(db, tenantId, slackUserId)]);
+    return statusOf(tenantId, slackUserId, contact?.phone ?? null, pending, clock.now());
+  }
+
+  /**
+   * Stores the number as pending and sends it a fresh code, synchronously: the person waits for "code sent",
+   * and a failed send is theirs to know (nothing is stored then). A number that is already the one pages use
+   * needs no code.
+   */
+  async requestCode(tenantId: string, slackUserId: string, rawPhone: string): Promise<PhoneStatus> {
+    const { db, registry, clock, logger, defaultRegion } = this.options;
+    const normalized = normalizePhone(rawPhone, defaultRegion);
+    if (!normalized.ok) throw new ValidationError(`phone: ${normalized.reason}`);
+    const phone = normalized.e164;
+    const sender = registry.textChannelFor('phone');
+    if (!sender?.sendText) {
+      throw new AppError(
+        'not_sent',
+        422,
+        `Klaxon cannot send a code to confirm the number: none of ${registry.textChannels().join(', ')} is configured to send (an operator sets TWILIO_SMS_FROM, or TWILIO_WHATSAPP_FROM, with the Twilio credentials)`,
+      );
+    }
+    const sendText = sender.sendText.bind(sender);
+
+    return db.tx('phone-verification-request', async (t) => {
+      const contact = await findContact(t, tenantId, slackUserId, { forUpdate: true });
+      if (contact?.phone === phone) {
+        // Already the number pages use: a code would prove nothing new, and a pending other number is dropped.
+        // It is now the person's own choice, so a later Slack profile change no longer replaces it.
+        if (contact.source !== 'self') await upsertContact(t, { tenantId, slackUserId, source: 'self', phone });
+        await deletePendingPhones(t, tenantId, [slackUserId]);
+        return statusOf(tenantId, slackUserId, phone, null, clock.now());
+      }
+      const now = clock.now();
+      const previous = await findPendingPhone(t, tenantId, slackUserId, { forUpdate: true });
+      const waitMs = resendWaitMs(previous, now);
+      if (waitMs > 0) {
+        // The same number again a moment later (typed twice, or a retried request): the code just sent stands.
+        if (previous?.phone === phone && now.getTime() - previous.sentAt.getTime() < RESEND_INTERVAL_MS) return statusOf(tenantId, slackUserId, contact?.phone ?? null, previous, now);
+        throw tooSoon(waitMs);
+      }
+      const sameWindow = previous !== null && now.getTime() - previous.windowStartedAt.getTime() < SEND_WINDOW_MS;
+      const code = generateCode();
+      const pending: PendingPhone = {
+        tenantId,
+        slackUserId,
+        phone,
+        channel: sender.channel,
+        ...sealCode(code),
+        expiresAt: new Date(now.getTime() + CODE_TTL_MS),
+        attempts: 0,
+        sentAt: now,
+        sendsInWindow: sameWindow ? previous.sendsInWindow + 1 : 1,
+        windowStartedAt: sameWindow ? previous.windowStartedAt : now,
+      };
+      // A concurrent request that sent a code first wins; this one is refused like any resend too soon.
+      if (!(await savePendingPhone(t, pending, new Date(now.getTime() - RESEND_INTERVAL_MS)))) throw tooSoon(RESEND_INTERVAL_MS);
+      try {
+        // Inside the transaction, under the row's lock: a failed send leaves nothing pending and counts nothing.
+        const { providerMessageId } = await sendText({ to: phone, text: codeText(code, tenantId) });
+        logger.info('verification code sent', { tenantId, slackUserId, channel: sender.channel, provider: sender.provider, to: maskPhone(phone), providerMessageId });
+      } catch (error) {
+        const failure = failureOf(error);
+        throw new AppError('not_sent', 502, `the code could not be sent by ${sender.channel} to ${maskPhone(phone)}: ${failure.detail}`, { cause: error });
+      }
+      return statusOf(tenantId, slackUserId, contact?.phone ?? null, pending, now);
+    });
+  }
+
+  /** The code typed: right → the pending number becomes the one pages use; otherwise a 409 saying why. */
+  async confirm(tenantId: string, slackUserId: string, code: string): Promise<PhoneStatus> {
+    const { db, clock, logger } = this.options;
+    const outcome = await db.tx('phone-verification-confirm', async (t): Promise<{ refusal: string } | { status: PhoneStatus }> => {
+      const pending = await findPendingPhone(t, tenantId, slackUserId, { forUpdate: true });
+      if (!pending) throw refused('no number is waiting for a code; give one with `/alert phone +44 20 7946 0958` first');
+      const check = checkCode(pending, code, clock.now());
+      const shown = maskPhone(pending.phone);
+      if (!check.ok) {
+        if (check.reason === 'expired') throw refused(`the code sent to ${shown} has expired (codes last ${CODE_TTL_MS / 60_000} minutes); ask for a new one with \`/alert phone <number>\``);
+        if (check.reason === 'no_attempts_left') throw refused(`the code sent to ${shown} was typed wrong ${MAX_CODE_ATTEMPTS} times; ask for a new one with \`/alert phone <number>\``);
+        // Counted in this transaction, which commits: the refusal is thrown once it has.
+        await recordWrongCode(t, tenantId, slackUserId);
+        return { refusal: check.attemptsLeft > 0 ? `wrong code for ${shown}; ${check.attemptsLeft} ${check.attemptsLeft === 1 ? 'attempt' : 'attempts'} left` : `wrong code for ${shown}, and that was the last attempt; ask for a new one with \`/alert phone <number>\`` };
+      }
+      const contact = await upsertContact(t, { tenantId, slackUserId, source: 'self', phone: pending.phone });
+      await deletePendingPhones(t, tenantId, [slackUserId]);
+      logger.info('phone number confirmed', { tenantId, slackUserId, to: shown });
+      return { status: statusOf(tenantId, slackUserId, contact.phone, null, clock.now()) };
+    });
+    if ('refusal' in outcome) throw refused(outcome.refusal);
+    return outcome.status;
+  }
+}
+
+const refused = (detail: string) => new AppError('verification_failed', 409, detail);
+
+function tooSoon(waitMs: number): RateLimitedError {
+  const seconds = Math.ceil(waitMs / 1000);
+  return new RateLimitedError(`a code was sent a moment ago; a new one can be sent in ${seconds} s (this keeps \`/alert phone\` from flooding a phone)`, seconds);
+}
+
+function statusOf(tenantId: string, slackUserId: string, phone: string | null, pending: PendingPhone | null, now: Date): PhoneStatus {
+  if (!pending) return { tenantId, slackUserId, phone, pending: null };
+  const attemptsLeft = Math.max(0, MAX_CODE_ATTEMPTS - pending.attempts);
+  return {
+    tenantId,
+    slackUserId,
+    phone,
+    pending: { phone: pending.phone, channel: pending.channel, expiresAt: pending.expiresAt, attemptsLeft, usable: attemptsLeft > 0 && now < pending.expiresAt },
+  };
+}
