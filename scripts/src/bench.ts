@@ -61,6 +61,7 @@ const HELP = `npm run bench [-- options] — the whole picture of Klaxon's throu
     --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
+    --only <phases>         run only these phases, comma-separated (raise, gateway, stack, overload), e.g. --only raise
     -h, --help              this text`;
 
 const SECRETS: StackSecrets = {
@@ -81,8 +82,12 @@ const POOL_SIZE = 10; // the backend's default DATABASE_POOL_SIZE
 const OUTCOME_DRAIN_TIMEOUT_MS = 15_000;
 const E2E_RATES = [10, 100, 300] as const;
 
+const PHASES = ['raise', 'gateway', 'stack', 'overload'] as const;
+type Phase = (typeof PHASES)[number];
+
 interface Options {
   quick: boolean;
+  phases: ReadonlySet<Phase>;
   rounds: number;
   roundMs: number;
   warmupMs: number;
@@ -164,10 +169,10 @@ async function main(): Promise<number> {
   };
   try {
     context.database = await databaseServer(cleanup);
-    await phase('raise', () => raisePhase(context));
-    await phase('gateway', () => gatewayPhase(context));
-    await phase('whole stack', () => wholeStackPhases(context));
-    await phase('overload', () => overloadPhase(context));
+    if (options.phases.has('raise')) await phase('raise', () => raisePhase(context));
+    if (options.phases.has('gateway')) await phase('gateway', () => gatewayPhase(context));
+    if (options.phases.has('stack')) await phase('whole stack', () => wholeStackPhases(context));
+    if (options.phases.has('overload')) await phase('overload', () => overloadPhase(context));
   } catch (error) {
     context.problems.push(`bench failed: ${messageOf(error)}`);
   } finally {
@@ -201,6 +206,7 @@ function readOptions(): Options | null {
   // Quick rounds are short enough to be noisy; they exist to show the bench still works end to end.
   return {
     quick,
+    phases: phasesOf(values.only),
     rounds: 3,
     roundMs: quick ? 400 : 2000,
     warmupMs: quick ? 250 : 1000,
@@ -222,12 +228,20 @@ function parseFlags() {
         quick: { type: 'boolean', default: false },
         connections: { type: 'string', default: '32' },
         'db-connections': { type: 'string', default: '16' },
+        only: { type: 'string', default: PHASES.join(',') },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
     throw new Error(`${messageOf(error)} (see --help)`, { cause: error });
   }
+}
+
+function phasesOf(value: string): ReadonlySet<Phase> {
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`--only takes ${PHASES.join(', ')} (got "${unknown.join(', ')}"; see --help)`);
+  return new Set(names as Phase[]);
 }
 
 function clientCount(flag: string, value: string): number {
