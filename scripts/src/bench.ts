@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -25,8 +25,12 @@ import { loadBackendConfig } from '@klaxon/config';
 import {
   ROOT,
   loadBuiltApp,
+  type BackendDeliveryRepositoryModule,
+  type BackendJobQueueModule,
   type BackendMigrateModule,
   type BackendModule,
+  type BackendNotificationWorkerModule,
+  type BenchDelivery,
   type DatabaseHandle,
   type GatewayAppModule,
   type GatewayBackendClientModule,
@@ -41,6 +45,8 @@ const HELP = `npm run bench [-- options] — the whole picture of Klaxon's throu
 
   1. raise      backend POST /alert (paging planned: deliveries and jobs) vs the database floor, a bare
                 INSERT + graphile_worker.add_job transaction of the same shape; 8 tenants and 1 tenant
+     priority   the built backend sending a backlog of 5,000 queued medium pages: a critical alert raised then
+                → the fake Twilio receiving its WhatsApp request
   2. gateway    createGateway /alert (ack, forward to a stub backend, respond) vs a bare Bolt app that only acks
   3. e2e        the built gateway and backend in their own processes: signed /alert commands offered at a fixed
                 rate (open loop: 10, 100, 300/s) → the fake Twilio receiving each WhatsApp page, p50/p99
@@ -61,7 +67,7 @@ const HELP = `npm run bench [-- options] — the whole picture of Klaxon's throu
     --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
-    --only <phases>         run only these phases, comma-separated (raise, gateway, stack, overload), e.g. --only raise
+    --only <phases>         run only these phases, comma-separated (raise, priority, gateway, stack, overload), e.g. --only raise
     -h, --help              this text`;
 
 const SECRETS: StackSecrets = {
@@ -82,7 +88,7 @@ const POOL_SIZE = 10; // the backend's default DATABASE_POOL_SIZE
 const OUTCOME_DRAIN_TIMEOUT_MS = 15_000;
 const E2E_RATES = [10, 100, 300] as const;
 
-const PHASES = ['raise', 'gateway', 'stack', 'overload'] as const;
+const PHASES = ['raise', 'priority', 'gateway', 'stack', 'overload'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Options {
@@ -170,6 +176,7 @@ async function main(): Promise<number> {
   try {
     context.database = await databaseServer(cleanup);
     if (options.phases.has('raise')) await phase('raise', () => raisePhase(context));
+    if (options.phases.has('priority')) await phase('priority', () => priorityPhase(context));
     if (options.phases.has('gateway')) await phase('gateway', () => gatewayPhase(context));
     if (options.phases.has('stack')) await phase('whole stack', () => wholeStackPhases(context));
     if (options.phases.has('overload')) await phase('overload', () => overloadPhase(context));
@@ -433,6 +440,73 @@ async function checkAlertRows(db: DatabaseHandle, created: number): Promise<stri
   const stored = tenants.reduce((sum, tenant) => sum + tenant.alerts, 0);
   if (stored !== created) problems.push(`raise: ${created} alerts answered 201 but ${stored} are stored`);
   return problems;
+}
+
+// ───────────────────────────── priority: a critical page behind a backlog of medium pages ─────────────────────────────
+
+const PRIORITY_BACKLOG = 5_000;
+
+async function priorityPhase(context: Context): Promise<void> {
+  const { options, problems } = context;
+  const stack = await startStack(context, 'priority');
+  try {
+    const medium = await raiseThroughApi(stack, { tenant_id: 'TBENCHBACKLOG', message: 'backlog', severity: 'medium', targets: [{ phone: '+14155550300' }] });
+    const runs: number[] = [];
+    const rows: string[][] = [];
+    for (let run = 1; run <= options.rounds; run++) {
+      await queueMediumBacklog(stack, medium.id, run);
+      const { rows: counted } = await stack.pool.query<{ waiting: number }>("SELECT count(*)::int AS waiting FROM deliveries WHERE status = 'queued'");
+      const waiting = counted[0]?.waiting ?? 0;
+      const phone = `+1415555092${run}`;
+      const started = Date.now();
+      await raiseThroughApi(stack, { tenant_id: 'TBENCHURGENT', message: `critical behind the backlog, run ${run}`, severity: 'critical', targets: [{ phone }] });
+      const page = () => stack.twilio.messages().find((m) => m.form.To === `whatsapp:${phone}`);
+      await waitUntil(() => page() !== undefined, 30_000, 5);
+      const received = page();
+      const seconds = received ? (received.receivedAt.getTime() - started) / 1000 : Number.POSITIVE_INFINITY;
+      if (!received) problems.push(`priority: run ${run}: the critical page did not reach the fake Twilio within 30 s`);
+      runs.push(seconds);
+      rows.push([String(run), waiting.toLocaleString('en-US'), received ? `${(seconds * 1000).toFixed(0)} ms` : 'not within 30 s']);
+      step(`priority run ${run}/${options.rounds}: ${waiting} medium pages queued; the critical page reached the fake Twilio ${received ? `after ${(seconds * 1000).toFixed(0)} ms` : 'not within 30 s'}`);
+    }
+    context.figures.set('priority', runs);
+    context.tables.push({
+      title: `Priority (the built backend, ${PRIORITY_BACKLOG.toLocaleString('en-US')} more medium pages queued before each run while it sends the earlier ones):`,
+      header: ['run', 'medium pages queued at the raise', 'critical page at the fake Twilio after'],
+      rows,
+    });
+  } finally {
+    await stack.gateway.stop();
+    await stack.backend.stop();
+  }
+}
+
+async function raiseThroughApi(stack: Stack, body: Record<string, unknown>): Promise<{ id: string }> {
+  const response = await fetch(`${stack.backend.url}/alert`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-service-key': SERVICE_KEY },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201) throw new Error(`POST /alert answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { id: string };
+}
+
+/** Queues pages of the medium alert as the backend queues pages (its own SQL), in one transaction: a sudden backlog. */
+async function queueMediumBacklog(stack: Stack, alertId: string, run: number): Promise<void> {
+  const { insertDeliveriesQuery } = loadBuiltApp<BackendDeliveryRepositoryModule>('backend/dist/notify/delivery.repository.js');
+  const { graphileDeliveryQueue } = loadBuiltApp<BackendNotificationWorkerModule>('backend/dist/notify/notification-worker.js');
+  const { addJobsQuery } = loadBuiltApp<BackendJobQueueModule>('backend/dist/notify/job-queue.js');
+  const deliveries: BenchDelivery[] = Array.from({ length: PRIORITY_BACKLOG }, (_, i) => ({
+    id: randomUUID(),
+    alertId,
+    tenantId: 'TBENCHBACKLOG',
+    channel: 'whatsapp',
+    slackUserId: null,
+    address: `+1415${3_000_000 + run * 10_000 + i}`,
+    round: 0,
+  }));
+  const jobs = graphileDeliveryQueue.jobs(deliveries.map((d) => ({ deliveryId: d.id, severity: 'medium' })));
+  await stack.pool.query(`BEGIN; ${insertDeliveriesQuery(deliveries)}; ${addJobsQuery(jobs)}; COMMIT`);
 }
 
 // ───────────────────────────── phase 2: the public gateway ─────────────────────────────
