@@ -905,7 +905,7 @@ function goalRow(verdict: Verdict): string[] {
     if (Number.isNaN(value)) return 'n/a';
     if (value === Number.POSITIVE_INFINITY) return 'never';
     if (verdict.goal.endsWith('×')) return `${value.toFixed(2)}x`;
-    return Number.isInteger(value) ? String(value) : value.toFixed(verdict.id === 'healthy' || verdict.id === 'stormTime' ? 2 : 1);
+    return Number.isInteger(value) ? String(value) : value.toFixed(verdict.id === 'healthy' || verdict.id === 'stormTime' || verdict.id === 'priority' ? 2 : 1);
   };
   return [verdict.figure, format(verdict.value), verdict.runs.map(format).join(' '), verdict.goal, verdict.met === null ? 'not measured' : verdict.met ? 'yes' : 'NO'];
 }
