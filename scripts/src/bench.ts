@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -25,8 +25,12 @@ import { loadBackendConfig } from '@klaxon/config';
 import {
   ROOT,
   loadBuiltApp,
+  type BackendDeliveryRepositoryModule,
+  type BackendJobQueueModule,
   type BackendMigrateModule,
   type BackendModule,
+  type BackendNotificationWorkerModule,
+  type BenchDelivery,
   type DatabaseHandle,
   type GatewayAppModule,
   type GatewayBackendClientModule,
@@ -41,6 +45,8 @@ const HELP = `npm run bench [-- options] — the whole picture of Klaxon's throu
 
   1. raise      backend POST /alert (paging planned: deliveries and jobs) vs the database floor, a bare
                 INSERT + graphile_worker.add_job transaction of the same shape; 8 tenants and 1 tenant
+     priority   the built backend sending a backlog of 5,000 queued medium pages: a critical alert raised then
+                → the fake Twilio receiving its WhatsApp request
   2. gateway    createGateway /alert (ack, forward to a stub backend, respond) vs a bare Bolt app that only acks
   3. e2e        the built gateway and backend in their own processes: signed /alert commands offered at a fixed
                 rate (open loop: 10, 100, 300/s) → the fake Twilio receiving each WhatsApp page, p50/p99
@@ -61,8 +67,8 @@ const HELP = `npm run bench [-- options] — the whole picture of Klaxon's throu
     --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
-    --only <phases>         run only these phases, comma-separated: raise, gateway, stack (e2e, storm and
-                            startup), overload; the figures are printed but bench/results.json is left alone
+    --only <phases>         run only these phases, comma-separated: raise, priority, gateway, stack (e2e, storm
+                            and startup), overload; the figures are printed but bench/results.json is left alone
     -h, --help              this text`;
 
 const SECRETS: StackSecrets = {
@@ -82,8 +88,13 @@ const BENCH_TENANTS = Array.from({ length: 8 }, (_, i) => `TBENCH${i + 1}`);
 const POOL_SIZE = 10; // the backend's default DATABASE_POOL_SIZE
 const E2E_RATES = [10, 100, 300] as const;
 
+const PHASES = ['raise', 'priority', 'gateway', 'stack', 'overload'] as const;
+type Phase = (typeof PHASES)[number];
+
 interface Options {
   quick: boolean;
+  /** The phases to run; all of them unless --only names some. */
+  phases: ReadonlySet<Phase>;
   rounds: number;
   roundMs: number;
   warmupMs: number;
@@ -98,12 +109,7 @@ interface Options {
   stormDeadlineMs: number;
   overloadRate: number;
   overloadOfferMs: number;
-  /** The phases to run; all of them unless --only names some. */
-  phases: ReadonlySet<PhaseName>;
 }
-
-const PHASES = ['raise', 'gateway', 'stack', 'overload'] as const;
-type PhaseName = (typeof PHASES)[number];
 
 class Cleanup {
   private readonly steps: Array<{ name: string; run: () => Promise<void> }> = [];
@@ -161,7 +167,7 @@ async function main(): Promise<number> {
     database: { serverUrl: '', description: 'not started' },
   };
   // A broken phase is reported and the next one still runs: one failure should not hide the other figures.
-  const phase = async (name: PhaseName, run: () => Promise<void>) => {
+  const phase = async (name: Phase, run: () => Promise<void>) => {
     if (!options.phases.has(name)) return;
     try {
       await run();
@@ -172,6 +178,7 @@ async function main(): Promise<number> {
   try {
     context.database = await databaseServer(cleanup);
     await phase('raise', () => raisePhase(context));
+    await phase('priority', () => priorityPhase(context));
     await phase('gateway', () => gatewayPhase(context));
     await phase('stack', () => wholeStackPhases(context));
     await phase('overload', () => overloadPhase(context));
@@ -213,6 +220,7 @@ function readOptions(): Options | null {
   // Quick rounds are short enough to be noisy; they exist to show the bench still works end to end.
   return {
     quick,
+    phases: phaseList(values.only),
     rounds: 3,
     roundMs: quick ? 400 : 2000,
     warmupMs: quick ? 250 : 1000,
@@ -224,18 +232,17 @@ function readOptions(): Options | null {
     stormDeadlineMs: quick ? 20_000 : 60_000,
     overloadRate: 400,
     overloadOfferMs: quick ? 1000 : 2000,
-    phases: phaseList(values.only),
   };
 }
 
-function phaseList(value: string | undefined): ReadonlySet<PhaseName> {
+function phaseList(value: string | undefined): ReadonlySet<Phase> {
   if (value === undefined) return new Set(PHASES);
   const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) {
     throw new Error(`--only takes phases from ${PHASES.join(', ')} (got "${value}"; see --help)`);
   }
-  return new Set(names as PhaseName[]);
+  return new Set(names as Phase[]);
 }
 
 function parseFlags() {
@@ -443,6 +450,73 @@ async function checkAlertRows(db: DatabaseHandle, created: number): Promise<stri
   const stored = tenants.reduce((sum, tenant) => sum + tenant.alerts, 0);
   if (stored !== created) problems.push(`raise: ${created} alerts answered 201 but ${stored} are stored`);
   return problems;
+}
+
+// ───────────────────────────── priority: a critical page behind a backlog of medium pages ─────────────────────────────
+
+const PRIORITY_BACKLOG = 5_000;
+
+async function priorityPhase(context: Context): Promise<void> {
+  const { options, problems } = context;
+  const stack = await startStack(context, 'priority');
+  try {
+    const medium = await raiseThroughApi(stack, { tenant_id: 'TBENCHBACKLOG', message: 'backlog', severity: 'medium', targets: [{ phone: '+14155550300' }] });
+    const runs: number[] = [];
+    const rows: string[][] = [];
+    for (let run = 1; run <= options.rounds; run++) {
+      await queueMediumBacklog(stack, medium.id, run);
+      const { rows: counted } = await stack.pool.query<{ waiting: number }>("SELECT count(*)::int AS waiting FROM deliveries WHERE status = 'queued'");
+      const waiting = counted[0]?.waiting ?? 0;
+      const phone = `+1415555092${run}`;
+      const started = Date.now();
+      await raiseThroughApi(stack, { tenant_id: 'TBENCHURGENT', message: `critical behind the backlog, run ${run}`, severity: 'critical', targets: [{ phone }] });
+      const page = () => stack.twilio.messages().find((m) => m.form.To === `whatsapp:${phone}`);
+      await waitUntil(() => page() !== undefined, 30_000, 5);
+      const received = page();
+      const seconds = received ? (received.receivedAt.getTime() - started) / 1000 : Number.POSITIVE_INFINITY;
+      if (!received) problems.push(`priority: run ${run}: the critical page did not reach the fake Twilio within 30 s`);
+      runs.push(seconds);
+      rows.push([String(run), waiting.toLocaleString('en-US'), received ? `${(seconds * 1000).toFixed(0)} ms` : 'not within 30 s']);
+      step(`priority run ${run}/${options.rounds}: ${waiting} medium pages queued; the critical page reached the fake Twilio ${received ? `after ${(seconds * 1000).toFixed(0)} ms` : 'not within 30 s'}`);
+    }
+    context.figures.set('priority', runs);
+    context.tables.push({
+      title: `Priority (the built backend, ${PRIORITY_BACKLOG.toLocaleString('en-US')} more medium pages queued before each run while it sends the earlier ones):`,
+      header: ['run', 'medium pages queued at the raise', 'critical page at the fake Twilio after'],
+      rows,
+    });
+  } finally {
+    await stack.gateway.stop();
+    await stack.backend.stop();
+  }
+}
+
+async function raiseThroughApi(stack: Stack, body: Record<string, unknown>): Promise<{ id: string }> {
+  const response = await fetch(`${stack.backend.url}/alert`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-service-key': SERVICE_KEY },
+    body: JSON.stringify(body),
+  });
+  if (response.status !== 201) throw new Error(`POST /alert answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { id: string };
+}
+
+/** Queues pages of the medium alert as the backend queues pages (its own SQL), in one transaction: a sudden backlog. */
+async function queueMediumBacklog(stack: Stack, alertId: string, run: number): Promise<void> {
+  const { insertDeliveriesQuery } = loadBuiltApp<BackendDeliveryRepositoryModule>('backend/dist/notify/delivery.repository.js');
+  const { graphileDeliveryQueue } = loadBuiltApp<BackendNotificationWorkerModule>('backend/dist/notify/notification-worker.js');
+  const { addJobsQuery } = loadBuiltApp<BackendJobQueueModule>('backend/dist/notify/job-queue.js');
+  const deliveries: BenchDelivery[] = Array.from({ length: PRIORITY_BACKLOG }, (_, i) => ({
+    id: randomUUID(),
+    alertId,
+    tenantId: 'TBENCHBACKLOG',
+    channel: 'whatsapp',
+    slackUserId: null,
+    address: `+1415${3_000_000 + run * 10_000 + i}`,
+    round: 0,
+  }));
+  const jobs = graphileDeliveryQueue.jobs(deliveries.map((d) => ({ deliveryId: d.id, severity: 'medium' })));
+  await stack.pool.query(`BEGIN; ${insertDeliveriesQuery(deliveries)}; ${addJobsQuery(jobs)}; COMMIT`);
 }
 
 // ───────────────────────────── phase 2: the public gateway ─────────────────────────────
@@ -832,7 +906,7 @@ function goalRow(verdict: Verdict): string[] {
     if (Number.isNaN(value)) return 'n/a';
     if (value === Number.POSITIVE_INFINITY) return 'never';
     if (verdict.goal.endsWith('×')) return `${value.toFixed(2)}x`;
-    return Number.isInteger(value) ? String(value) : value.toFixed(verdict.id === 'healthy' || verdict.id === 'stormTime' ? 2 : 1);
+    return Number.isInteger(value) ? String(value) : value.toFixed(verdict.id === 'healthy' || verdict.id === 'stormTime' || verdict.id === 'priority' ? 2 : 1);
   };
   return [verdict.figure, format(verdict.value), verdict.runs.map(format).join(' '), verdict.goal, verdict.met === null ? 'not measured' : verdict.met ? 'yes' : 'NO'];
 }

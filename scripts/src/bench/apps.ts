@@ -49,6 +49,30 @@ export interface BackendMigrateModule {
   migrate(options: { databaseUrl: string; logger: Logger }): Promise<string[]>;
 }
 
+/** A page as the bench queues it for a backlog (apps/backend notify/delivery.repository NewDelivery). */
+export interface BenchDelivery {
+  id: string;
+  alertId: string;
+  tenantId: string;
+  channel: 'whatsapp';
+  slackUserId: null;
+  address: string;
+  round: number;
+}
+
+/** How the priority phase queues a backlog exactly as the backend queues pages: the rows, then their jobs. */
+export interface BackendDeliveryRepositoryModule {
+  insertDeliveriesQuery(deliveries: readonly BenchDelivery[]): string;
+}
+
+export interface BackendNotificationWorkerModule {
+  graphileDeliveryQueue: { jobs(deliveries: ReadonlyArray<{ deliveryId: string; severity: 'medium' }>): unknown[] };
+}
+
+export interface BackendJobQueueModule {
+  addJobsQuery(specs: readonly unknown[]): string;
+}
+
 export const ROOT = path.resolve(__dirname, '../../..');
 const loadModule = createRequire(__filename);
 

@@ -2,8 +2,14 @@ import type * as GatewayApp from '../../../apps/gateway/src/app';
 import type * as GatewayBackendClient from '../../../apps/gateway/src/backend-client';
 import type * as Backend from '../../../apps/backend/src/backend';
 import type * as BackendMigrate from '../../../apps/backend/src/db/migrate';
+import type * as BackendDeliveryRepository from '../../../apps/backend/src/notify/delivery.repository';
+import type * as BackendJobQueue from '../../../apps/backend/src/notify/job-queue';
+import type * as BackendNotificationWorker from '../../../apps/backend/src/notify/notification-worker';
 import type {
+  BackendDeliveryRepositoryModule,
+  BackendJobQueueModule,
   BackendMigrateModule,
+  BackendNotificationWorkerModule,
   BackendModule,
   GatewayAppModule,
   GatewayBackendClientModule,
@@ -19,6 +25,9 @@ export type BenchViewOfTheApps = [
   Fits<typeof GatewayBackendClient, GatewayBackendClientModule>,
   Fits<typeof Backend, BackendModule>,
   Fits<typeof BackendMigrate, BackendMigrateModule>,
+  Fits<typeof BackendDeliveryRepository, BackendDeliveryRepositoryModule>,
+  Fits<typeof BackendNotificationWorker, BackendNotificationWorkerModule>,
+  Fits<typeof BackendJobQueue, BackendJobQueueModule>,
 ];
 
 describe('bench statistics', () => {

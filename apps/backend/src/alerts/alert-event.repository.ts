@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database';
+import { sql, type Queryable } from '../db/database';
 
 export interface NewAlertEvent {
   alertId: string;
@@ -24,6 +24,27 @@ export async function appendAlertEvent(db: Queryable, event: NewAlertEvent): Pro
   await db.none(
     `INSERT INTO alert_events (alert_id, tenant_id, kind, actor, note, data) VALUES ($1, $2, $3, $4, $5, $6)`,
     [event.alertId, event.tenantId, event.kind, event.actor, event.note ?? null, event.data ?? {}],
+  );
+}
+
+/**
+ * Appends several events in one INSERT, in the order given (identity order is insertion order), as formatted
+ * SQL: a raise writes them in its own statement.
+ */
+export function appendAlertEventsQuery(events: readonly NewAlertEvent[]): string {
+  return sql.format(
+    `INSERT INTO alert_events (alert_id, tenant_id, kind, actor, note, data)
+     SELECT e.alert_id, e.tenant_id, e.kind, e.actor, e.note, e.data
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS e(alert_id, tenant_id, kind, actor, note, data, ord)
+      ORDER BY e.ord`,
+    [
+      events.map((e) => e.alertId),
+      events.map((e) => e.tenantId),
+      events.map((e) => e.kind),
+      events.map((e) => e.actor),
+      events.map((e) => e.note ?? null),
+      events.map((e) => JSON.stringify(e.data ?? {})),
+    ],
   );
 }
 

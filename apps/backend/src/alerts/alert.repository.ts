@@ -1,5 +1,5 @@
 import type { AlertStatus, Severity } from '@klaxon/contracts';
-import type { Queryable } from '../db/database';
+import { sql, type Queryable } from '../db/database';
 import type { Alert, AlertTarget, NewAlert } from './alert';
 import { TRANSITIONS, type AlertAction } from './alert-state';
 
@@ -86,38 +86,57 @@ function toAlert(row: AlertRow): Alert {
   };
 }
 
-/** Takes the next short number of the tenant; holds the counter row until the transaction ends. */
-export async function allocateAlertNumber(db: Queryable, tenantId: string): Promise<number> {
-  const row = await db.one<{ last_number: number }>(
-    `INSERT INTO tenant_alert_counters (tenant_id, last_number) VALUES ($1, 1)
-     ON CONFLICT (tenant_id) DO UPDATE SET last_number = tenant_alert_counters.last_number + 1
-     RETURNING last_number`,
-    [tenantId],
-  );
-  return row.last_number;
-}
+/** The unique rules a raise can run into: a twin request (same request id) or an open alert with its dedup key. */
+const RAISE_COLLISIONS = new Set(['alerts_request_id', 'alerts_open_dedup_key']);
+
+/** A new alert with the id the application gave it (its deliveries and jobs name it before it is written). */
+export type IdentifiedAlert = NewAlert & { id: string };
 
 /**
- * Inserts the alert and its targets; null when a unique rule refused it: the tenant already has an alert
- * with this request id, or an OPEN alert with this dedup key. The caller finds out which by looking.
+ * Writes a whole raise in ONE statement, so in one implicit transaction and one round trip: the tenant's next
+ * number, the alert, its targets, and `writes` (further data-modifying statements as formatted SQL, each a
+ * step of the statement: audit events, deliveries, an integration's rows) plus `extra` (a query run for its
+ * effect, such as adding the alert's jobs). The counter row is locked from the statement's first step to
+ * its commit, never across a round trip. Null when a unique rule refused the alert (a twin request, or an
+ * open alert with the same dedup key): the statement then failed as a whole, so no number was used and
+ * nothing else was written. The caller finds out which twin by looking.
  */
-export async function insertAlert(db: Queryable, alert: NewAlert, number: number): Promise<Alert | null> {
-  const row = await db.oneOrNone<{ id: string }>(
-    `INSERT INTO alerts (tenant_id, number, severity, message, rule_name, source, origin, dedup_key, request_id,
-                         slack_channel_id, slack_user_id, slack_response_url)
-     VALUES ($(tenantId), $(number), $(severity), $(message), $(ruleName), $(source), $(origin), $(dedupKey), $(requestId),
-             $(slackChannelId), $(slackUserId), $(slackResponseUrl))
-     ON CONFLICT DO NOTHING
-     RETURNING id`,
-    { ...alert, number },
+export async function insertRaise(db: Queryable, alert: IdentifiedAlert, writes: readonly string[], extra: string | null): Promise<Alert | null> {
+  const steps = [insertTargetsQuery(alert.id, alert.targets), ...writes].map((write, i) => `write_${i} AS (${write})`);
+  const query = sql.format(
+    `WITH counter AS (
+       INSERT INTO tenant_alert_counters (tenant_id, last_number) VALUES ($(tenantId), 1)
+       ON CONFLICT (tenant_id) DO UPDATE SET last_number = tenant_alert_counters.last_number + 1
+       RETURNING last_number),
+     alert AS (
+       INSERT INTO alerts (id, tenant_id, number, severity, message, rule_name, source, origin, dedup_key, request_id,
+                           slack_channel_id, slack_user_id, slack_response_url)
+       SELECT $(id), $(tenantId), counter.last_number, $(severity), $(message), $(ruleName), $(source), $(origin), $(dedupKey), $(requestId),
+              $(slackChannelId), $(slackUserId), $(slackResponseUrl)
+         FROM counter
+       RETURNING *),
+     extra AS ($(extra:raw)),
+     $(steps:raw)
+     SELECT alert.*, NULL AS targets, (SELECT count(*) FROM extra) AS extra FROM alert`,
+    // Raw: the steps were formatted (values escaped) by their repositories, and must not be parsed again.
+    { ...alert, extra: extra ?? 'SELECT NULL', steps: steps.join(',\n') },
   );
-  if (!row) return null;
-  await insertTargets(db, row.id, alert.targets);
-  return findAlertById(db, row.id) as Promise<Alert>;
+  try {
+    const row = await db.one<AlertRow>(query);
+    return { ...toAlert(row), targets: alert.targets };
+  } catch (error) {
+    if (isRaiseCollision(error)) return null;
+    throw error;
+  }
 }
 
-async function insertTargets(db: Queryable, alertId: string, targets: AlertTarget[]): Promise<void> {
-  await db.none(
+function isRaiseCollision(error: unknown): boolean {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '23505' && typeof constraint === 'string' && RAISE_COLLISIONS.has(constraint);
+}
+
+function insertTargetsQuery(alertId: string, targets: readonly AlertTarget[]): string {
+  return sql.format(
     `INSERT INTO alert_targets (alert_id, position, slack_user_id, name, phone, email, status, channels, accepts,
                                 quiet_start, quiet_end, time_zone, reason)
      SELECT $1, t.ord - 1, t.slack_user_id, t.name, t.phone, t.email, t.status,
@@ -140,6 +159,20 @@ async function insertTargets(db: Queryable, alertId: string, targets: AlertTarge
       targets.map((t) => t.reason),
     ],
   );
+}
+
+/** The tenant's alert raised with this request id, or else its open alert with this dedup key. */
+export async function findRaiseTwin(db: Queryable, tenantId: string, requestId: string | null, dedupKey: string | null): Promise<Alert | null> {
+  if (requestId === null && dedupKey === null) return null;
+  const row = await db.oneOrNone<AlertRow>(
+    `${SELECT_ALERT}
+      WHERE a.tenant_id = $(tenantId)
+        AND (a.request_id = $(requestId) OR (a.dedup_key = $(dedupKey) AND a.status <> 'resolved'))
+      ORDER BY a.request_id = $(requestId) DESC NULLS LAST
+      LIMIT 1`,
+    { tenantId, requestId, dedupKey },
+  );
+  return row ? toAlert(row) : null;
 }
 
 export async function findAlertById(db: Queryable, id: string): Promise<Alert | null> {

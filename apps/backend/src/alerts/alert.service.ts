@@ -1,23 +1,26 @@
-import { addToContext, type Logger } from '@klaxon/logger';
+import { randomUUID } from 'node:crypto';
+import { addToContext, runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
 import { slackActor } from '@klaxon/contracts';
 import { NotFoundError, TransitionRefusedError } from '../errors';
 import type { Alert, AlertTarget, NewAlert, RequestedTarget, TargetResolver } from './alert';
 import { ACTION_EVENT, nextStatus, type AlertAction } from './alert-state';
-import { appendAlertEvent, listAlertEvents, type AlertEvent } from './alert-event.repository';
+import { addJobsQuery } from '../notify/job-queue';
+import { appendAlertEvent, appendAlertEventsQuery, listAlertEvents, type AlertEvent, type NewAlertEvent } from './alert-event.repository';
 import {
   alertStats,
-  allocateAlertNumber,
   findAlertById,
   findAlertByNumber,
-  findAlertByRequestId,
   findOpenAlertByDedupKey,
-  insertAlert,
+  findRaiseTwin,
+  insertRaise,
   listAlerts,
   transitionAlert,
   type AlertListFilter,
   type AlertStats,
+  type IdentifiedAlert,
 } from './alert.repository';
+import { RaiseBatch } from './raise-batch';
 
 /**
  * `created`: a new alert; `replayed`: the same request id was seen before, nothing new was written;
@@ -38,24 +41,29 @@ export type RaiseRequest = Omit<NewAlert, 'targets'> & { targets: RequestedTarge
 
 /**
  * Work that must commit or roll back together with a change of an alert (notification jobs, escalation,
- * the Slack channel message). Called inside the transaction.
+ * the Slack channel message).
  */
 export interface AlertHooks {
   /** Decides, before the alert is stored, which channels page each resolved target (shown to the pager). */
   planTargets(alert: NewAlert): AlertTarget[];
-  raised(t: Queryable, alert: Alert): Promise<void>;
+  /**
+   * Adds the hook's rows and jobs to the raise of `alert` (not stored yet: it has its id, not its number).
+   * May read (settings), never writes: the batch is written with the alert in one statement.
+   */
+  raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void>;
+  /** Called inside the transition's transaction. */
   transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void>;
 }
 
 /** Hooks that follow an alert's changes without a say in its targets (integrations such as PagerDuty). */
 export type AlertFollower = Pick<AlertHooks, 'raised' | 'transitioned'>;
 
-/** The paging hooks, then each follower, in the same transaction: all of their work commits or none. */
+/** The paging hooks, then each follower: all of their work commits with the alert's change or none of it. */
 export function withFollowers(hooks: AlertHooks, ...followers: AlertFollower[]): AlertHooks {
   return {
     planTargets: (alert) => hooks.planTargets(alert),
-    raised: async (t, alert) => {
-      for (const hook of [hooks, ...followers]) await hook.raised(t, alert);
+    raised: async (batch, alert) => {
+      for (const hook of [hooks, ...followers]) await hook.raised(batch, alert);
     },
     transitioned: async (t, alert, action) => {
       for (const hook of [hooks, ...followers]) await hook.transitioned(t, alert, action);
@@ -64,9 +72,6 @@ export function withFollowers(hooks: AlertHooks, ...followers: AlertFollower[]):
 }
 
 const NO_HOOKS: AlertHooks = { planTargets: (alert) => alert.targets, raised: async () => {}, transitioned: async () => {} };
-
-// Thrown inside the transaction to roll back the number it allocated when a unique rule refused the row.
-class RaiseCollided extends Error {}
 
 const MAX_RAISE_ATTEMPTS = 3;
 
@@ -83,7 +88,10 @@ export class AlertService {
     this.hooks = hooks;
   }
 
-  /** Stores the alert, its targets, its first audit event and its hooks' work in one transaction. */
+  /**
+   * Stores the alert, its targets, its first audit event and its hooks' rows and jobs in ONE statement (see
+   * `insertRaise`): a raise is a lookup for a twin, the targets' resolution, the hooks' reads, and one write.
+   */
   async raise(request: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
     const existing = await this.findExisting(request);
     if (existing) return existing;
@@ -92,37 +100,41 @@ export class AlertService {
     // A collision means a twin committed first; it is found on the next look. A dedup twin that was
     // resolved in between lets the next attempt create a fresh alert, hence the loop.
     for (let attempt = 1; ; attempt++) {
-      try {
-        const alert = await this.db.tx('raise-alert', async (t) => {
-          const number = await allocateAlertNumber(t, input.tenantId);
-          const inserted = await insertAlert(t, input, number);
-          if (!inserted) throw new RaiseCollided();
-          await appendAlertEvent(t, {
-            alertId: inserted.id,
-            tenantId: inserted.tenantId,
-            kind: 'created',
-            actor: creatorOf(input),
-            data: {
-              severity: inserted.severity,
-              source: inserted.source,
-              origin: inserted.origin,
-              targets: inserted.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
-            },
-          });
-          // The rest of the request's lines, and the jobs the hooks queue, name the alert.
-          addToContext({ alertId: inserted.id, tenantId: inserted.tenantId });
-          await this.hooks.raised(t, inserted);
-          return inserted;
-        });
+      const alert = await this.insert({ ...input, id: randomUUID() });
+      if (alert) {
         this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });
         return { alert, outcome: 'created' };
-      } catch (error) {
-        if (!(error instanceof RaiseCollided)) throw error;
-        const twin = await this.findExisting(input);
-        if (twin) return twin;
-        if (attempt >= MAX_RAISE_ATTEMPTS) throw new Error('alert insert kept colliding but no twin was found', { cause: error });
       }
+      const twin = await this.findExisting(input);
+      if (twin) return twin;
+      if (attempt >= MAX_RAISE_ATTEMPTS) throw new Error('alert insert kept colliding but no twin was found');
     }
+  }
+
+  /** One attempt: the hooks' batch, then the single statement. Null when a twin's unique rule refused it. */
+  private async insert(alert: IdentifiedAlert): Promise<Alert | null> {
+    const batch = new RaiseBatch();
+    // The jobs the hooks queue name the alert (and the request), so their log lines can be found by it.
+    await runWithContext({ alertId: alert.id, tenantId: alert.tenantId }, () => this.hooks.raised(batch, alert));
+    const created: NewAlertEvent = {
+      alertId: alert.id,
+      tenantId: alert.tenantId,
+      kind: 'created',
+      actor: creatorOf(alert),
+      data: {
+        severity: alert.severity,
+        source: alert.source,
+        origin: alert.origin,
+        targets: alert.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
+      },
+    };
+    const writes = [appendAlertEventsQuery([created, ...batch.events]), ...batch.writes];
+    const stored = await insertRaise(this.db, alert, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null);
+    if (!stored) return null;
+    // The rest of the request's lines name the alert.
+    addToContext({ alertId: stored.id, tenantId: stored.tenantId });
+    for (const done of batch.onStored) done();
+    return stored;
   }
 
   async get(ref: AlertRef, scope: CallerScope): Promise<Alert> {
@@ -177,15 +189,9 @@ export class AlertService {
   }
 
   private async findExisting(input: Pick<NewAlert, 'tenantId' | 'requestId' | 'dedupKey'>): Promise<{ alert: Alert; outcome: RaiseOutcome } | null> {
-    if (input.requestId) {
-      const replay = await findAlertByRequestId(this.db, input.tenantId, input.requestId);
-      if (replay) return { alert: replay, outcome: 'replayed' };
-    }
-    if (input.dedupKey) {
-      const open = await findOpenAlertByDedupKey(this.db, input.tenantId, input.dedupKey);
-      if (open) return { alert: open, outcome: 'deduplicated' };
-    }
-    return null;
+    const twin = await findRaiseTwin(this.db, input.tenantId, input.requestId, input.dedupKey);
+    if (!twin) return null;
+    return { alert: twin, outcome: input.requestId !== null && twin.requestId === input.requestId ? 'replayed' : 'deduplicated' };
   }
 }
 

@@ -63,7 +63,8 @@ export class ContactResolver implements TargetResolver {
 
   private resolvePhone(raw: string): AlertTarget {
     const normalized = normalizePhone(raw, this.defaultRegion);
-    if (!normalized.ok) return unreachable(null, null, `${normalized.reason}; give the number with its country code, e.g. +44 20 7946 0958`);
+    // The number as given stays on the target: the alert shows whom it could not page, and a target names someone.
+    if (!normalized.ok) return { ...unreachable(null, null, `${normalized.reason}; give the number with its country code, e.g. +44 20 7946 0958`), phone: raw };
     return {
       slackUserId: null,
       name: null,

@@ -1,9 +1,20 @@
+import type { Severity } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
+import type { JobSpec } from './job-queue';
+
+/** A delivery to attempt: now, or at `runAt`; its alert's severity decides what goes first. */
+export interface QueuedDelivery {
+  deliveryId: string;
+  severity: Severity;
+  runAt?: Date | null;
+}
 
 /**
- * How the delivery service asks for a delivery to be attempted (now, or at `runAt`), inside the caller's
- * transaction. The job runner adapter implements it; the service knows nothing of graphile-worker.
+ * How the delivery service asks for deliveries to be attempted, inside the caller's transaction (`enqueue`)
+ * or as jobs of a larger batch (`jobs`: an alert's raise adds all its jobs at once). The job runner adapter
+ * implements it; the service knows nothing of graphile-worker.
  */
 export interface DeliveryQueue {
-  enqueue(t: Queryable, deliveryId: string, runAt?: Date): Promise<void>;
+  jobs(deliveries: readonly QueuedDelivery[]): JobSpec[];
+  enqueue(t: Queryable, deliveries: readonly QueuedDelivery[]): Promise<void>;
 }

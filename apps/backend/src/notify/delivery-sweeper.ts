@@ -48,15 +48,15 @@ export class DeliverySweeper {
       for (const d of sent) {
         await appendAlertEvent(t, eventOf(d, { id: d.alertId, tenantId: d.tenantId }, 'notification.sent', { provider_id: d.providerMessageId, recorded_by: 'sweeper' }));
       }
-      const ids = await requeueExpiredLeases(t, deliveries.unrecordedIds());
-      for (const id of ids) await queue.enqueue(t, id);
-      return { settled: sent, requeued: ids };
+      const requeued = await requeueExpiredLeases(t, deliveries.unrecordedIds());
+      await queue.enqueue(t, requeued);
+      return { settled: sent, requeued: requeued.map((d) => d.deliveryId) };
     });
     // The same key as the first job: adding it replaces a dead job and can never make a second one.
     const orphans = await db.tx('requeue-orphaned-deliveries', async (t) => {
-      const ids = await claimOrphanedQueued(t, orphanGraceMs, deliveryJobKey(''));
-      for (const id of ids) await queue.enqueue(t, id);
-      return ids;
+      const orphaned = await claimOrphanedQueued(t, orphanGraceMs, deliveryJobKey(''));
+      await queue.enqueue(t, orphaned);
+      return orphaned.map((d) => d.deliveryId);
     });
     const released = await deliveries.releaseDue();
     if (settled.length > 0) logger.warn('deliveries a provider had accepted were recorded as sent by the sweeper', { deliveryIds: settled.map((d) => d.id), providerMessageIds: settled.map((d) => d.providerMessageId) });

@@ -1,6 +1,8 @@
-import type { Channel } from '@klaxon/contracts';
+import { randomUUID } from 'node:crypto';
+import type { Channel, Severity } from '@klaxon/contracts';
 import type { NewAlertEvent } from '../alerts/alert-event.repository';
-import type { Queryable } from '../db/database';
+import { sql, type Queryable } from '../db/database';
+import type { QueuedDelivery } from './delivery-queue';
 
 /**
  * `queued`: waiting for its job; `held`: waiting on purpose until `heldUntil` (quiet hours, a recipient's
@@ -81,17 +83,45 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
   answeredBy: r.answered_by,
 });
 
-/** Inserts deliveries (held ones as `held`); one already planned for the same alert, channel, address and round is skipped. */
-export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[]): Promise<Delivery[]> {
-  if (deliveries.length === 0) return [];
-  const rows = await db.manyOrNone<DeliveryRow>(
-    `INSERT INTO deliveries (alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason, status)
+// Deliveries given a job again take their alert's severity with them: it is the job's priority.
+const SEVERITY_OF_ALERT = '(SELECT a.severity FROM alerts a WHERE a.id = deliveries.alert_id) AS severity';
+interface QueuedRow {
+  id: string;
+  severity: Severity;
+}
+const toQueued = (row: QueuedRow): QueuedDelivery => ({ deliveryId: row.id, severity: row.severity });
+
+/** A delivery to insert, with the id the application gave it (its job names it before the row is written). */
+export type IdentifiedDelivery = NewDelivery & { id: string };
+
+/**
+ * Gives each planned delivery its id, dropping repeats of one alert, channel, address and round (two targets
+ * sharing a number get one page): the rows a raise writes and the jobs it adds then match one to one.
+ */
+export function identifyDeliveries(deliveries: readonly NewDelivery[]): IdentifiedDelivery[] {
+  const seen = new Set<string>();
+  return deliveries.flatMap((d) => {
+    const key = JSON.stringify([d.alertId, d.channel, d.address, d.round]);
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ ...d, id: randomUUID() }];
+  });
+}
+
+/**
+ * Inserts deliveries (held ones as `held`) as formatted SQL returning the rows written; one already planned
+ * for the same alert, channel, address and round is skipped.
+ */
+export function insertDeliveriesQuery(deliveries: readonly IdentifiedDelivery[]): string {
+  return sql.format(
+    `INSERT INTO deliveries (id, alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason, status)
      SELECT d.*, CASE WHEN d.held_until IS NULL THEN 'queued' ELSE 'held' END
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::uuid[], $8::timestamptz[], $9::text[])
-            AS d(alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason)
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::uuid[], $9::timestamptz[], $10::text[])
+            AS d(id, alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason)
      ON CONFLICT (alert_id, channel, address, round) DO NOTHING
      RETURNING *`,
     [
+      deliveries.map((d) => d.id),
       deliveries.map((d) => d.alertId),
       deliveries.map((d) => d.tenantId),
       deliveries.map((d) => d.channel),
@@ -103,6 +133,12 @@ export async function insertDeliveries(db: Queryable, deliveries: readonly NewDe
       deliveries.map((d) => (d.heldUntil ? (d.holdReason ?? null) : null)),
     ],
   );
+}
+
+/** Inserts deliveries (see `insertDeliveriesQuery`) and returns those written. */
+export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[]): Promise<Delivery[]> {
+  if (deliveries.length === 0) return [];
+  const rows = await db.manyOrNone<DeliveryRow>(insertDeliveriesQuery(identifyDeliveries(deliveries)));
   return rows.map(toDelivery);
 }
 
@@ -209,12 +245,12 @@ export async function cancelPendingDeliveries(db: Queryable, alertId: string, re
 }
 
 /** Held deliveries whose time has come by `now` (their job may have run early or be gone). */
-export async function dueHeldDeliveries(db: Queryable, now: Date, limit = 500): Promise<string[]> {
-  const rows = await db.manyOrNone<{ id: string }>(
-    `SELECT id FROM deliveries WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`,
+export async function dueHeldDeliveries(db: Queryable, now: Date, limit = 500): Promise<QueuedDelivery[]> {
+  const rows = await db.manyOrNone<QueuedRow>(
+    `SELECT id, ${SEVERITY_OF_ALERT} FROM deliveries WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`,
     [now, limit],
   );
-  return rows.map((r) => r.id);
+  return rows.map(toQueued);
 }
 
 /**
@@ -266,14 +302,14 @@ export async function noteProviderMessageId(db: Queryable, id: string, providerM
  * backends sweep) and returns their ids. One with a provider id is left to `settleExpiredSent`, and
  * `sentHere` (pages this process sent but could not record yet) are left alone.
  */
-export async function requeueExpiredLeases(db: Queryable, sentHere: readonly string[] = []): Promise<string[]> {
-  const rows = await db.manyOrNone<{ id: string }>(
+export async function requeueExpiredLeases(db: Queryable, sentHere: readonly string[] = []): Promise<QueuedDelivery[]> {
+  const rows = await db.manyOrNone<QueuedRow>(
     `UPDATE deliveries SET status = 'queued', lease_until = NULL, updated_at = now()
       WHERE status = 'sending' AND lease_until < now() AND provider_message_id IS NULL AND id <> ALL($1::uuid[])
-      RETURNING id`,
+      RETURNING id, ${SEVERITY_OF_ALERT}`,
     [sentHere],
   );
-  return rows.map((r) => r.id);
+  return rows.map(toQueued);
 }
 
 /** Deliveries whose lease ran out while `sending` though a provider had accepted them: recorded as sent. */
@@ -294,8 +330,8 @@ export async function settleExpiredSent(db: Queryable): Promise<Delivery[]> {
  * them so that a second sweeper skips them (row locks) and the next sweep waits another grace period.
  * graphile-worker 0.17's public `jobs` view carries the key, attempts and lock of every job.
  */
-export async function claimOrphanedQueued(db: Queryable, graceMs: number, jobKeyPrefix: string): Promise<string[]> {
-  const rows = await db.manyOrNone<{ id: string }>(
+export async function claimOrphanedQueued(db: Queryable, graceMs: number, jobKeyPrefix: string): Promise<QueuedDelivery[]> {
+  const rows = await db.manyOrNone<QueuedRow>(
     `UPDATE deliveries SET updated_at = now()
       WHERE id IN (
         SELECT d.id FROM deliveries d
@@ -306,10 +342,10 @@ export async function claimOrphanedQueued(db: Queryable, graceMs: number, jobKey
               WHERE j.key = $2 || d.id
                 AND (j.locked_at > now() - $1 * interval '1 millisecond' OR (j.locked_at IS NULL AND j.attempts < j.max_attempts)))
          FOR UPDATE OF d SKIP LOCKED)
-      RETURNING id`,
+      RETURNING id, ${SEVERITY_OF_ALERT}`,
     [graceMs, jobKeyPrefix],
   );
-  return rows.map((r) => r.id);
+  return rows.map(toQueued);
 }
 
 export async function listDeliveries(db: Queryable, alertId: string): Promise<Delivery[]> {

@@ -1,9 +1,10 @@
 import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
-import { CHANNEL_LABELS, escapeSlackText, type Channel } from '@klaxon/contracts';
+import { CHANNEL_LABELS, escapeSlackText, type Channel, type Severity } from '@klaxon/contracts';
 import { maskEmail, maskPhone, runWithContext, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
+import type { RaiseBatch } from '../alerts/raise-batch';
 import type { Clock } from '../clock';
 import { describeQuietEnd } from '../contacts/quiet-hours';
 import type { Database, Queryable } from '../db/database';
@@ -24,7 +25,9 @@ import {
   finishDeliveryWithEvent,
   type AttemptOutcome,
   holdDelivery,
+  identifyDeliveries,
   insertDeliveries,
+  insertDeliveriesQuery,
   noteProviderMessageId,
   recentPagesTo,
   recordAnsweredBy,
@@ -103,19 +106,34 @@ export class DeliveryService {
     this.recorder = options.recorder ?? noDeliveryRecorder;
   }
 
-  /** Stores deliveries and queues each (a held one for its time), in the caller's transaction. */
-  async plan(t: Queryable, planned: readonly NewDelivery[]): Promise<Delivery[]> {
+  /** Stores deliveries and queues them (a held one for its time), in the caller's transaction. */
+  async plan(t: Queryable, severity: Severity, planned: readonly NewDelivery[]): Promise<Delivery[]> {
     const deliveries = await insertDeliveries(t, planned);
-    for (const delivery of deliveries) {
-      await this.options.queue.enqueue(t, delivery.id, delivery.heldUntil ?? undefined);
-      if (delivery.heldUntil) {
-        this.recorder.outcome(delivery.channel, 'held');
-        const zone = planned.find((p) => p.channel === delivery.channel && p.address === delivery.address)?.holdZone ?? 'UTC';
-        const detail = `until ${describeQuietEnd(delivery.heldUntil, zone)} (quiet hours)`;
-        await appendAlertEvent(t, eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { detail, until: delivery.heldUntil.toISOString(), reason: delivery.holdReason }));
-      }
+    await this.options.queue.enqueue(t, deliveries.map((delivery) => ({ deliveryId: delivery.id, severity, runAt: delivery.heldUntil })));
+    for (const delivery of deliveries.filter((d) => d.heldUntil)) {
+      await appendAlertEvent(t, this.heldEvent(delivery, planned));
+      this.recorder.outcome(delivery.channel, 'held');
     }
     return deliveries;
+  }
+
+  /** The first page's deliveries, their jobs and held events, added to the raise of their (not yet stored) alert. */
+  planRaise(batch: RaiseBatch, severity: Severity, planned: readonly NewDelivery[]): void {
+    const deliveries = identifyDeliveries(planned);
+    if (deliveries.length === 0) return;
+    batch.writes.push(insertDeliveriesQuery(deliveries));
+    batch.jobs.push(...this.options.queue.jobs(deliveries.map((delivery) => ({ deliveryId: delivery.id, severity, runAt: delivery.heldUntil ?? null }))));
+    for (const delivery of deliveries.filter((d) => d.heldUntil)) {
+      batch.events.push(this.heldEvent({ ...delivery, attempts: 0 }, planned));
+      batch.onStored.push(() => this.recorder.outcome(delivery.channel, 'held'));
+    }
+  }
+
+  private heldEvent(delivery: EventDelivery & { heldUntil?: Date | null; holdReason?: string | null }, planned: readonly NewDelivery[]) {
+    const heldUntil = delivery.heldUntil!;
+    const zone = planned.find((p) => p.channel === delivery.channel && p.address === delivery.address)?.holdZone ?? 'UTC';
+    const detail = `until ${describeQuietEnd(heldUntil, zone)} (quiet hours)`;
+    return eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { detail, until: heldUntil.toISOString(), reason: delivery.holdReason ?? null });
   }
 
   /** Cancels every page of the alert that has not gone out (acknowledged or resolved), in the caller's transaction. */
@@ -134,9 +152,7 @@ export class DeliveryService {
     const { db, clock } = this.options;
     const due = await dueHeldDeliveries(db, clock.now());
     if (due.length === 0) return 0;
-    await db.tx('release-held-deliveries', async (t) => {
-      for (const id of due) await this.options.queue.enqueue(t, id);
-    });
+    await this.options.queue.enqueue(db, due);
     return due.length;
   }
 
@@ -270,7 +286,7 @@ export class DeliveryService {
     await db.tx('hold-delivery', async (t) => {
       await holdDelivery(t, delivery.id, { until, reason: 'recipient_limit', detail });
       await appendAlertEvent(t, eventOf(delivery, alert, 'notification.held', { detail, reason: 'recipient_limit', count: recent.count, limit: limit.perRecipient, window_ms: limit.windowMs, until: until.toISOString() }));
-      await this.options.queue.enqueue(t, delivery.id, until);
+      await this.options.queue.enqueue(t, [{ deliveryId: delivery.id, severity: alert.severity, runAt: until }]);
     });
     this.recorder.outcome(delivery.channel, 'held');
     logger.warn('page held: the recipient reached their limit', { alertId: alert.id, deliveryId: delivery.id, channel: delivery.channel, to: printable(delivery), count: recent.count, until: until.toISOString() });
@@ -325,7 +341,7 @@ export class DeliveryService {
       await db.tx('retry-delivery', async (t) => {
         await finishDelivery(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt });
         await appendAlertEvent(t, eventOf(delivery, alert, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() }));
-        await this.options.queue.enqueue(t, delivery.id, nextAttemptAt);
+        await this.options.queue.enqueue(t, [{ deliveryId: delivery.id, severity: alert.severity, runAt: nextAttemptAt }]);
       });
       logger.warn('notification failed, will retry', { ...fields, nextAttemptAt: nextAttemptAt.toISOString() });
       return;
@@ -349,7 +365,7 @@ export class DeliveryService {
     await appendAlertEvent(t, eventOf(delivery, alert, 'notification.failed', { code: failure.code, detail: failure.detail, permanent: failure.kind === 'permanent' }));
     if (!fallback) return null;
     // Not opted in, outside the 24-hour window, not a WhatsApp number: a plain SMS still gets through.
-    const queued = await this.plan(t, [{ ...delivery, channel: fallback, fallbackOf: delivery.id, heldUntil: null, holdReason: null }]);
+    const queued = await this.plan(t, alert.severity, [{ ...delivery, channel: fallback, fallbackOf: delivery.id, heldUntil: null, holdReason: null }]);
     if (queued.length === 0) return null;
     await appendAlertEvent(t, eventOf({ ...delivery, channel: fallback }, alert, 'notification.fallback', { from: delivery.channel, reason: failure.code }));
     return fallback;
@@ -421,7 +437,10 @@ export function printable(delivery: Pick<Delivery, 'address'>): string {
 
 const whoOf = (delivery: Delivery): string => (delivery.slackUserId ? `<@${delivery.slackUserId}>` : printable(delivery));
 
-export function eventOf(delivery: Delivery, alert: Pick<Alert, 'id' | 'tenantId'>, kind: string, data: Record<string, unknown>) {
+/** What an audit event says of a delivery. */
+type EventDelivery = Pick<Delivery, 'id' | 'alertId' | 'tenantId' | 'channel' | 'address' | 'slackUserId' | 'round' | 'attempts'>;
+
+export function eventOf(delivery: EventDelivery, alert: Pick<Alert, 'id' | 'tenantId'>, kind: string, data: Record<string, unknown>) {
   return {
     alertId: alert.id,
     tenantId: alert.tenantId,

@@ -45,7 +45,7 @@ export class EscalationService {
       if ((step.tellChannel || nobody) && alert.slackChannelId && alertChannel) {
         planned.push({ alertId, tenantId: alert.tenantId, channel: alertChannel, slackUserId: null, address: alert.slackChannelId, round });
       }
-      const queued = await deliveries.plan(t, planned);
+      const queued = await deliveries.plan(t, alert.severity, planned);
       // Nobody to page now means nobody in the later rounds either (what people accept is fixed when the
       // alert is raised): the channel is told once, and escalation ends there.
       const more = step.more && !nobody;
@@ -57,7 +57,7 @@ export class EscalationService {
         data: { round, channels: step.channels, tell_channel: step.tellChannel, nobody_to_page: nobody, deliveries: queued.length },
       });
       if (more) {
-        await addJob(t, 'escalate', { alertId, round: round + 1 }, { runAt: new Date(clock.now().getTime() + escalateAfterMs), jobKey: escalationJobKey(alertId) });
+        await addJob(t, 'escalate', { alertId, round: round + 1 }, { runAt: new Date(clock.now().getTime() + escalateAfterMs), jobKey: escalationJobKey(alertId), severity: alert.severity });
       }
       return { round, queued: queued.length, nobody, channels: step.channels, alert };
     });

@@ -1,5 +1,6 @@
+import type { Severity } from '@klaxon/contracts';
 import { currentContext, type RequestContext } from '@klaxon/logger';
-import type { Queryable } from '../db/database';
+import { sql, type Queryable } from '../db/database';
 
 /** The tasks the notification worker runs; payloads are small and JSON. */
 export interface JobPayloads {
@@ -12,6 +13,30 @@ export interface JobPayloads {
 export type TaskName = keyof JobPayloads;
 /** Tasks an integration brings: createBackend registers their handlers with the worker. */
 export type IntegrationTaskName = 'pagerduty-event';
+
+/**
+ * The job priority of an alert's work (graphile-worker: lower runs first, then earlier `run_at`): a backlog
+ * of medium pages never holds up a critical one. Every job of an alert takes it, first page or later.
+ */
+const JOB_PRIORITY: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export const jobPriorityOf = (severity: Severity): number => JOB_PRIORITY[severity];
+
+export interface JobOptions {
+  runAt?: Date;
+  jobKey?: string;
+  maxAttempts?: number;
+  queueName?: string;
+  /** The severity of the alert the job is for: its priority. */
+  severity: Severity;
+}
+
+/** One job to add, with the context it is created in already captured. */
+export interface JobSpec {
+  task: TaskName;
+  payload: JobPayloads[TaskName] & WithJobContext;
+  options: JobOptions;
+}
 
 /**
  * Every job carries the context it was created in (the request id of the page that caused it, its alert and
@@ -33,27 +58,46 @@ function currentJobContext(): WithJobContext {
   return Object.keys(context).length > 0 ? { context } : {};
 }
 
+/** A job to add later (in a batch), carrying the context it is created in now. */
+export function jobSpec<T extends TaskName>(task: T, payload: JobPayloads[T], options: JobOptions): JobSpec {
+  return { task, payload: { ...payload, ...currentJobContext() }, options };
+}
+
 /**
- * Queues a graphile-worker job inside the caller's transaction, so it exists only if the transaction
- * commits (an alert and its jobs appear together or not at all). `t.one`: add_job returns a row.
+ * One `graphile_worker.add_jobs` call for all the specs, as a formatted SQL query returning how many jobs it
+ * added or replaced; callers run it alone or embed it in a larger statement. `add_jobs` keys behave as
+ * `add_job`'s default (`replace`: a waiting job with the key takes the new payload, run_at and priority; a
+ * running one loses its key and a new job is added). The specs' keys must differ from each other: one
+ * INSERT … ON CONFLICT cannot touch a row twice.
  */
-export async function addJob<T extends TaskName>(
-  t: Queryable,
-  task: T,
-  payload: JobPayloads[T],
-  options: { runAt?: Date; jobKey?: string; maxAttempts?: number; queueName?: string } = {},
-): Promise<void> {
-  await t.one(
-    `SELECT id FROM graphile_worker.add_job($(task), $(payload)::json, queue_name => $(queueName), run_at => $(runAt), job_key => $(jobKey), max_attempts => $(maxAttempts))`,
-    {
-      task,
-      payload: JSON.stringify({ ...payload, ...currentJobContext() }),
-      queueName: options.queueName ?? null,
-      runAt: options.runAt ?? null,
-      jobKey: options.jobKey ?? null,
-      maxAttempts: options.maxAttempts ?? 5,
-    },
+export function addJobsQuery(specs: readonly JobSpec[]): string {
+  const rows = specs.map(({ task, payload, options }) => ({
+    identifier: task,
+    payload,
+    queue_name: options.queueName ?? null,
+    run_at: options.runAt?.toISOString() ?? null,
+    max_attempts: options.maxAttempts ?? 5,
+    job_key: options.jobKey ?? null,
+    priority: jobPriorityOf(options.severity),
+  }));
+  return sql.format(
+    `SELECT count(*)::int AS jobs FROM graphile_worker.add_jobs(
+       ARRAY(SELECT spec FROM json_populate_recordset(NULL::graphile_worker.job_spec, $1::json) AS spec))`,
+    [JSON.stringify(rows)],
   );
+}
+
+/**
+ * Queues graphile-worker jobs inside the caller's transaction, so they exist only if it commits (an alert and
+ * its jobs appear together or not at all). One round trip however many.
+ */
+export async function addJobs(t: Queryable, specs: readonly JobSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  await t.one(addJobsQuery(specs));
+}
+
+export async function addJob<T extends TaskName>(t: Queryable, task: T, payload: JobPayloads[T], options: JobOptions): Promise<void> {
+  await addJobs(t, [jobSpec(task, payload, options)]);
 }
 
 /** Cancels a waiting or delayed job by key (a running one finishes; tasks re-check state themselves). */

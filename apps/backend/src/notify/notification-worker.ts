@@ -8,11 +8,13 @@ import type { DeliveryQueue } from './delivery-queue';
 import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
 import type { DeliveryService } from './delivery.service';
 import type { EscalationService } from './escalation.service';
-import { addJob, deliveryJobKey, jobContextOf, type IntegrationTaskName, type JobPayloads, type TaskName } from './job-queue';
+import { addJobs, deliveryJobKey, jobContextOf, jobSpec, type IntegrationTaskName, type JobPayloads, type TaskName } from './job-queue';
 
 /** The delivery queue on graphile-worker: one `deliver` job per delivery, keyed so a re-add replaces, never doubles. */
 export const graphileDeliveryQueue: DeliveryQueue = {
-  enqueue: (t: Queryable, deliveryId: string, runAt?: Date) => addJob(t, 'deliver', { deliveryId }, { jobKey: deliveryJobKey(deliveryId), ...(runAt ? { runAt } : {}) }),
+  jobs: (deliveries) =>
+    deliveries.map(({ deliveryId, severity, runAt }) => jobSpec('deliver', { deliveryId }, { jobKey: deliveryJobKey(deliveryId), severity, ...(runAt ? { runAt } : {}) })),
+  enqueue: (t: Queryable, deliveries) => addJobs(t, graphileDeliveryQueue.jobs(deliveries)),
 };
 
 export interface NotificationWorkerOptions {

@@ -2,12 +2,14 @@ import type { NotifyConfig } from '@klaxon/config';
 import type { Alert, AlertTarget, NewAlert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertHooks } from '../alerts/alert.service';
+import type { IdentifiedAlert } from '../alerts/alert.repository';
+import type { RaiseBatch } from '../alerts/raise-batch';
 import type { Clock } from '../clock';
 import type { Queryable } from '../db/database';
 import type { ChannelRegistry } from './channels/channel-registry';
 import type { DeliveryService } from './delivery.service';
 import type { NewDelivery } from './delivery.repository';
-import { addJob, escalationJobKey, removeJob } from './job-queue';
+import { addJobs, escalationJobKey, jobSpec, removeJob, type JobSpec } from './job-queue';
 import { escalates, planPage, type PagePlan } from './notification-policy';
 
 // Both the job key and the queue name: one named queue per alert runs its message jobs one at a time, so
@@ -47,16 +49,19 @@ export class PagingScheduler implements AlertHooks {
     });
   }
 
-  async raised(t: Queryable, alert: Alert): Promise<void> {
+  async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
     const now = this.options.clock.now();
     const planned = alert.targets.flatMap((target) => (target.status === 'paging' ? this.deliveriesOf(alert, target, this.plan(alert, target, now)) : []));
-    await this.options.deliveries.plan(t, planned);
+    this.options.deliveries.planRaise(batch, alert.severity, planned);
     // An alert recorded without people or channel (one of a storm Alertmanager summarised) has nobody to escalate to.
     const someoneToTell = alert.targets.length > 0 || alert.slackChannelId !== null;
     if (someoneToTell && escalates(alert.severity, this.options.policy.escalationRounds)) {
-      await addJob(t, 'escalate', { alertId: alert.id, round: 1 }, { runAt: new Date(now.getTime() + this.options.policy.escalateAfterMs), jobKey: escalationJobKey(alert.id) });
+      batch.jobs.push(
+        jobSpec('escalate', { alertId: alert.id, round: 1 }, { runAt: new Date(now.getTime() + this.options.policy.escalateAfterMs), jobKey: escalationJobKey(alert.id), severity: alert.severity }),
+      );
     }
-    await refreshSlackMessage(t, alert);
+    const message = slackMessageJob(alert);
+    if (message) batch.jobs.push(message);
   }
 
   async transitioned(t: Queryable, alert: Alert, _action: AlertAction): Promise<void> {
@@ -73,7 +78,7 @@ export class PagingScheduler implements AlertHooks {
     return planPage(alert.severity, { accepts: reachable, quietHours: target.quietHours }, now, registry.fallbacks());
   }
 
-  private deliveriesOf(alert: Alert, target: AlertTarget, plan: PagePlan): NewDelivery[] {
+  private deliveriesOf(alert: IdentifiedAlert, target: AlertTarget, plan: PagePlan): NewDelivery[] {
     const { registry } = this.options;
     const delivery = (channel: NewDelivery['channel'], heldUntil: Date | null): NewDelivery => ({
       alertId: alert.id,
@@ -90,8 +95,15 @@ export class PagingScheduler implements AlertHooks {
   }
 }
 
+/** The job that posts (or chat.updates) the alert's channel message showing its current state; none without a channel. */
+function slackMessageJob(alert: Pick<Alert, 'id' | 'slackChannelId' | 'severity'>): JobSpec | null {
+  if (!alert.slackChannelId) return null;
+  const key = slackMessageKey(alert.id);
+  return jobSpec('slack-message', { alertId: alert.id }, { jobKey: key, queueName: key, maxAttempts: 8, severity: alert.severity });
+}
+
 /** Queues a post (or chat.update) of the alert's channel message showing its current state. */
 export async function refreshSlackMessage(t: Queryable, alert: Alert): Promise<void> {
-  if (!alert.slackChannelId) return;
-  await addJob(t, 'slack-message', { alertId: alert.id }, { jobKey: slackMessageKey(alert.id), queueName: slackMessageKey(alert.id), maxAttempts: 8 });
+  const job = slackMessageJob(alert);
+  if (job) await addJobs(t, [job]);
 }

@@ -62,6 +62,15 @@ describe('POST /alert', () => {
     expect(next.body.number).toBe(2);
   });
 
+  it('stores a number that is not a phone number as an unreachable target with the reason, and pages the others', async () => {
+    const body = { ...validAlert, tenant_id: 'T-BADPHONE', targets: [{ phone: '999999999999' }, { phone: '+14155550101' }] };
+    const res = await request(backend.app).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(201);
+    expect(res.body.targets).toMatchObject([
+      { slack_user_id: null, status: 'unreachable', reason: expect.stringContaining('give the number with its country code') },
+      { slack_user_id: null, phone: '+1 ******0101', status: 'paging' },
+    ]);
+  });
+
   it.each([
     ['missing message', { ...validAlert, message: undefined }, /message/],
     ['empty message', { ...validAlert, message: '   ' }, /message: must not be empty/],

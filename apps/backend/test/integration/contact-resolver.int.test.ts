@@ -258,7 +258,7 @@ describe('ContactResolver', () => {
     const targets = await resolver().resolve(tenant, [{ phone: '12' }, { slackUserId: 'U0OK' }, { phone: '(415) 555-0101' }]);
 
     expect(targets.map((t) => [t.status, t.phone])).toEqual([
-      ['unreachable', null],
+      ['unreachable', '12'], // as given: the alert must name whom it could not page
       ['paging', '+447911123456'],
       ['paging', '+14155550101'],
     ]);

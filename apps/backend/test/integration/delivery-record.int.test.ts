@@ -114,10 +114,10 @@ describe('a queued delivery whose job is gone', () => {
     const planned = [1, 2, 3, 4].map((round) => ({ alertId: alert.id, tenantId: 'T-ORPHAN', channel: 'sms' as const, slackUserId: null, address: '+14155550143', round }));
     const [noJob, deadJob, waiting, stuck] = await insertDeliveries(paging.db, planned);
     const inAnHour = new Date(Date.now() + 3_600_000);
-    await addJob(paging.db, 'deliver', { deliveryId: deadJob!.id }, { jobKey: deliveryJobKey(deadJob!.id), runAt: inAnHour });
+    await addJob(paging.db, 'deliver', { deliveryId: deadJob!.id }, { jobKey: deliveryJobKey(deadJob!.id), runAt: inAnHour, severity: 'high' });
     await paging.db.any('SELECT * FROM graphile_worker.permanently_fail_jobs(ARRAY(SELECT id FROM graphile_worker.jobs WHERE key = $1))', [deliveryJobKey(deadJob!.id)]);
-    await addJob(paging.db, 'deliver', { deliveryId: waiting!.id }, { jobKey: deliveryJobKey(waiting!.id), runAt: inAnHour });
-    await addJob(paging.db, 'deliver', { deliveryId: stuck!.id }, { jobKey: deliveryJobKey(stuck!.id), runAt: inAnHour });
+    await addJob(paging.db, 'deliver', { deliveryId: waiting!.id }, { jobKey: deliveryJobKey(waiting!.id), runAt: inAnHour, severity: 'high' });
+    await addJob(paging.db, 'deliver', { deliveryId: stuck!.id }, { jobKey: deliveryJobKey(stuck!.id), runAt: inAnHour, severity: 'high' });
     await paging.db.none("UPDATE graphile_worker._private_jobs SET locked_at = now() - interval '2 minutes', locked_by = 'killed-worker' WHERE key = $1", [deliveryJobKey(stuck!.id)]);
 
     // Within the grace period nothing is touched.

@@ -51,11 +51,11 @@ describe('GET /health tells whether the backend can page', () => {
 
     it('counts a delayed job as not late, then answers 503 once a due job has waited longer than HEALTH_MAX_BACKLOG_AGE', async () => {
       const alertId = '00000000-0000-0000-0000-000000000000';
-      await backend.db.tx((t) => addJob(t, 'escalate', { alertId, round: 1 }, { runAt: new Date(Date.now() + 600_000) }));
+      await backend.db.tx((t) => addJob(t, 'escalate', { alertId, round: 1 }, { runAt: new Date(Date.now() + 600_000), severity: 'high' }));
       const waiting = await request(backend.app).get('/health').expect(200);
       expect(waiting.body.jobs).toEqual({ worker: 'not_started', depth: 1, oldest_due_age_s: 0, max_backlog_age_s: 60 });
 
-      await backend.db.tx((t) => addJob(t, 'slack-message', { alertId }, { runAt: new Date(Date.now() - 90_000) }));
+      await backend.db.tx((t) => addJob(t, 'slack-message', { alertId }, { runAt: new Date(Date.now() - 90_000), severity: 'high' }));
       const late = await request(backend.app).get('/health').expect(503);
       expect(late.body.jobs.oldest_due_age_s).toBeGreaterThanOrEqual(89);
       expect(late.body.problems).toEqual([expect.stringMatching(/^the oldest due job has waited 9\d s \(HEALTH_MAX_BACKLOG_AGE: 60 s\): pages are late$/)]);

@@ -95,7 +95,7 @@ describe('backend metrics of the paging limits and the job queue', () => {
 
   it('reports the queue depth and how long the oldest due job has waited (no worker runs here)', async () => {
     const before = (await scrape(backend.app)).value('klaxon_backend_job_queue_depth');
-    await backend.db.tx((t) => addJob(t, 'slack-message', { alertId: '00000000-0000-0000-0000-000000000000' }, { runAt: new Date(Date.now() - 90_000) }));
+    await backend.db.tx((t) => addJob(t, 'slack-message', { alertId: '00000000-0000-0000-0000-000000000000' }, { runAt: new Date(Date.now() - 90_000), severity: 'high' }));
     const metrics = await scrape(backend.app);
     expect(metrics.value('klaxon_backend_job_queue_depth')).toBe(before + 1);
     expect(metrics.value('klaxon_backend_job_oldest_due_age_seconds')).toBeGreaterThanOrEqual(89);

@@ -26,20 +26,26 @@ export interface PagingHarness extends BackendHarness {
   eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs?: number): Promise<T>;
 }
 
+type PagingHarnessOptions = {
+  notify?: Partial<NotifyConfig>;
+  recipientLimit?: RecipientLimit;
+  sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number };
+  overrides?: BackendOverrides;
+  /** SMTP_URL and EMAIL_FROM; unset, emails go to the log channel. */
+  email?: EmailConfig;
+};
+
 /**
  * The backend with its notification worker running in-process: real PostgreSQL, the real twilio SDK
  * against the fake Twilio, the real Slack Web API client against the fake Slack API.
  */
-export async function startPagingHarness(
-  options: {
-    notify?: Partial<NotifyConfig>;
-    recipientLimit?: RecipientLimit;
-    sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number };
-    overrides?: BackendOverrides;
-    /** SMTP_URL and EMAIL_FROM; unset, emails go to the log channel. */
-    email?: EmailConfig;
-  } = {},
-): Promise<PagingHarness> {
+export async function startPagingHarness(options: PagingHarnessOptions = {}): Promise<PagingHarness> {
+  const paging = await startPagingBackend(options);
+  return { ...paging, worker: await paging.backend.startWorker() };
+}
+
+/** The paging harness before its worker starts (`backend.startWorker()`): a test can queue work first. */
+export async function startPagingBackend(options: PagingHarnessOptions = {}): Promise<Omit<PagingHarness, 'worker'>> {
   const twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
   const backend = await startBackendHarness({
     notify: options.notify,
@@ -48,11 +54,9 @@ export async function startPagingHarness(
     ...(options.recipientLimit ? { pagingLimits: options.recipientLimit } : {}),
     overrides: { ...options.overrides, ...(options.sweeper ? { sweeper: options.sweeper } : {}) },
   });
-  const worker = await backend.backend.startWorker();
   return {
     ...backend,
     twilio,
-    worker,
     raise: async (body) => (await request(backend.app).post('/alert').set('x-service-key', SERVICE_KEY).send(body).expect(201)).body as AlertDto,
     deliveries: (alertId) => listDeliveries(backend.db, alertId),
     eventually,

@@ -1,5 +1,5 @@
 import type { Severity } from '@klaxon/contracts';
-import type { Queryable } from '../../db/database';
+import { sql, type Queryable } from '../../db/database';
 import type { PagerDutyAction } from './pagerduty-event';
 
 export interface PagerDutySettings {
@@ -36,7 +36,12 @@ export async function savePagerDutySettings(db: Queryable, tenantId: string, rou
 
 /** Records that `action` is owed to PagerDuty for the alert; a second request for the same action is a no-op. */
 export async function queuePagerDutyEvent(db: Queryable, alertId: string, action: PagerDutyAction): Promise<void> {
-  await db.none('INSERT INTO pagerduty_events (alert_id, action) VALUES ($1, $2) ON CONFLICT DO NOTHING', [alertId, action]);
+  await db.none(queuePagerDutyEventQuery(alertId, action));
+}
+
+/** `queuePagerDutyEvent` as formatted SQL, for a raise to write with its alert. */
+export function queuePagerDutyEventQuery(alertId: string, action: PagerDutyAction): string {
+  return sql.format('INSERT INTO pagerduty_events (alert_id, action) VALUES ($1, $2) ON CONFLICT DO NOTHING', [alertId, action]);
 }
 
 /** Whether the alert went (or is going) to PagerDuty at all: its later changes follow only then. */

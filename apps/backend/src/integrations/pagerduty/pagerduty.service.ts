@@ -5,12 +5,14 @@ import type { AlertAction } from '../../alerts/alert-state';
 import { appendAlertEvent } from '../../alerts/alert-event.repository';
 import { findAlertById } from '../../alerts/alert.repository';
 import type { AlertFollower } from '../../alerts/alert.service';
+import type { IdentifiedAlert } from '../../alerts/alert.repository';
+import type { RaiseBatch } from '../../alerts/raise-batch';
 import type { Clock } from '../../clock';
 import type { Database, Queryable } from '../../db/database';
 import { NotFoundError } from '../../errors';
 import type { AlertNotices } from '../../notify/alert-notices';
 import { retryDelayMs } from '../../notify/backoff';
-import { addJob } from '../../notify/job-queue';
+import { addJobs, jobSpec, type JobSpec } from '../../notify/job-queue';
 import { messageOf } from '../../notify/notify-error';
 import { atOrAbove, outcomeOf, pagerDutyEvent, type PagerDutyAction } from './pagerduty-event';
 import {
@@ -18,6 +20,7 @@ import {
   isSentToPagerDuty,
   listPagerDutyEvents,
   queuePagerDutyEvent,
+  queuePagerDutyEventQuery,
   recordPagerDutyOutcome,
   savePagerDutySettings,
   type PagerDutySettings,
@@ -68,18 +71,18 @@ export class PagerDutyService implements AlertFollower {
     return settings;
   }
 
-  async raised(t: Queryable, alert: Alert): Promise<void> {
-    const settings = await findPagerDutySettings(t, alert.tenantId);
+  async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
+    const settings = await findPagerDutySettings(this.options.db, alert.tenantId);
     if (!settings || !atOrAbove(alert.severity, settings.minSeverity)) return;
-    await queuePagerDutyEvent(t, alert.id, 'trigger');
-    await this.enqueue(t, alert.id);
+    batch.writes.push(queuePagerDutyEventQuery(alert.id, 'trigger'));
+    batch.jobs.push(this.job(alert));
   }
 
   async transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void> {
     // Only alerts PagerDuty was told about: a routing key set later does not send half an incident.
     if (!(await isSentToPagerDuty(t, alert.id))) return;
     await queuePagerDutyEvent(t, alert.id, ACTION_OF[action]);
-    await this.enqueue(t, alert.id);
+    await addJobs(t, [this.job(alert)]);
   }
 
   /** The job: sends the alert's queued events in order, stopping at the first that must wait for a retry. */
@@ -118,14 +121,14 @@ export class PagerDutyService implements AlertFollower {
       const attempts = await this.record(alert, event.action, 'queued', answer);
       const runAt = new Date(this.options.clock.now().getTime() + retryDelayMs(attempts, this.options.retryBaseMs, this.options.random));
       this.options.logger.warn('PagerDuty event failed, will retry', { alertId, action: event.action, status: answer.status, attempts, nextAttemptAt: runAt.toISOString() });
-      await this.enqueue(db, alertId, runAt);
+      await addJobs(db, [this.job(alert, runAt)]);
       // The later events wait: PagerDuty must see them in order.
       return;
     }
   }
 
-  private async enqueue(t: Queryable, alertId: string, runAt?: Date): Promise<void> {
-    await addJob(t, 'pagerduty-event', { alertId }, { jobKey: jobKeyOf(alertId), queueName: jobKeyOf(alertId), ...(runAt ? { runAt } : {}) });
+  private job(alert: Pick<Alert, 'id' | 'severity'>, runAt?: Date): JobSpec {
+    return jobSpec('pagerduty-event', { alertId: alert.id }, { jobKey: jobKeyOf(alert.id), queueName: jobKeyOf(alert.id), severity: alert.severity, ...(runAt ? { runAt } : {}) });
   }
 
   private async post(routingKey: string, event: Record<string, unknown>): Promise<Answer> {
