@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { spawnService, type FakeSlackApi, type FakeTwilio, type ServiceProcess } from '@klaxon/testing';
+import { freePort, spawnService, type FakeSlackApi, type FakeTwilio, type ServiceProcess } from '@klaxon/testing';
 import { ROOT } from './apps';
 
 // The whole of Klaxon as it is deployed: the built backend and gateway (apps/*/dist/main.js, as supervisord
@@ -65,13 +65,16 @@ export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: Stack
   });
 }
 
-export function spawnBenchGateway(backendUrl: string, { slack, secrets }: Pick<StackOptions, 'slack' | 'secrets'>): Promise<ServiceProcess> {
+export async function spawnBenchGateway(backendUrl: string, { slack, secrets }: Pick<StackOptions, 'slack' | 'secrets'>): Promise<ServiceProcess> {
+  // Its own metrics port: two stacks' gateways overlap while one stops and the next starts.
+  const metricsPort = await freePort();
   return spawnService({
     name: 'gateway',
     main: path.join(ROOT, 'apps/gateway/dist/main.js'),
     env: (port) => ({
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
+      GATEWAY_METRICS_PORT: String(metricsPort),
       BACKEND_URL: backendUrl,
       INTERNAL_SERVICE_KEYS: secrets.serviceKey,
       SLACK_SIGNING_SECRET: secrets.signingSecret,
