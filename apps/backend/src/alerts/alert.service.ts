@@ -37,7 +37,11 @@ export interface CallerScope {
 export type AlertRef = { id: string; tenantId: string | null } | { tenantId: string; number: number };
 
 /** What an alert raise asks for, before its targets are resolved. */
-export type RaiseRequest = Omit<NewAlert, 'targets'> & { targets: RequestedTarget[] };
+export type RaiseRequest = Omit<NewAlert, 'targets'> & {
+  targets: RequestedTarget[];
+  /** The request id was made for this request just now (the caller sent none), so it cannot be a replay. */
+  freshRequestId?: boolean;
+};
 
 /**
  * Work that must commit or roll back together with a change of an alert (notification jobs, escalation,
@@ -188,8 +192,11 @@ export class AlertService {
     return alert;
   }
 
-  private async findExisting(input: Pick<NewAlert, 'tenantId' | 'requestId' | 'dedupKey'>): Promise<{ alert: Alert; outcome: RaiseOutcome } | null> {
-    const twin = await findRaiseTwin(this.db, input.tenantId, input.requestId, input.dedupKey);
+  private async findExisting(input: Pick<RaiseRequest, 'tenantId' | 'requestId' | 'dedupKey' | 'freshRequestId'>): Promise<{ alert: Alert; outcome: RaiseOutcome } | null> {
+    // A fresh id is still stored (the twin lookup after a collision may look for it), but an alert raised
+    // without an id from its caller and without a dedup key has no twin to look for first.
+    const requestId = input.freshRequestId ? null : input.requestId;
+    const twin = await findRaiseTwin(this.db, input.tenantId, requestId, input.dedupKey);
     if (!twin) return null;
     return { alert: twin, outcome: input.requestId !== null && twin.requestId === input.requestId ? 'replayed' : 'deduplicated' };
   }

@@ -62,6 +62,7 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
       origin,
       dedupKey: body.dedup_key ?? null,
       requestId: res.locals.requestId as string,
+      freshRequestId: res.locals.requestIdMadeHere === true,
       slackChannelId: body.slack?.channel_id ?? null,
       slackUserId: body.slack?.user_id ?? null,
       slackResponseUrl: body.slack?.response_url ?? null,

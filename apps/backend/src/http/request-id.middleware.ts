@@ -16,6 +16,8 @@ export const requestId: RequestHandler = (req, res, next) => {
   const malformed = given !== undefined && !ACCEPTABLE_ID.test(given);
   const id = given !== undefined && !malformed ? given : randomUUID();
   res.locals.requestId = id;
+  // An id made here has never been seen before: no earlier request can be replayed under it.
+  res.locals.requestIdMadeHere = id !== given;
   res.setHeader(REQUEST_ID_HEADER, id);
   // The refusal is logged under the id we made, so the caller can quote the one echoed back to them.
   const refusal = malformed
