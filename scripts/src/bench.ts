@@ -47,13 +47,14 @@ const HELP = `npm run bench [-- options] — the whole picture of Klaxon's throu
                 INSERT + graphile_worker.add_job transaction of the same shape; 8 tenants and 1 tenant
      priority   the built backend sending a backlog of 5,000 queued medium pages: a critical alert raised then
                 → the fake Twilio receiving its WhatsApp request
-  2. gateway    createGateway /alert (ack, forward to a stub backend, respond) vs a bare Bolt app that only acks
+  2. gateway    createGateway /alert, commands wholly handled (acked, forwarded to a stub backend, author told
+                "raised") vs a bare Bolt app that only acks
   3. e2e        the built gateway and backend in their own processes: signed /alert commands offered at a fixed
                 rate (open loop: 10, 100, 300/s) → the fake Twilio receiving each WhatsApp page, p50/p99
   4. storm      10,000 alerts through POST /alert as fast as it takes them → every first page at the fake Twilio;
                 duplicate sends
-  5. overload   commands offered above capacity → acked, raised, told failed, silently lost; peak RSS of the
-                gateway, the backend and a bare Bolt process under the same offer
+  5. overload   commands offered above capacity → acked, raised, refused in the ack, told failed later, silently
+                lost; peak RSS of the gateway, the backend and a bare Bolt process under the same offer
   6. startup    backend and gateway started on the existing database → both healthy
 
   Each figure is the median of three runs (the storm, with 10,000 alerts, runs once: see the table) and each
