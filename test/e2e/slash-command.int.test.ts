@@ -132,17 +132,20 @@ describe('a signed /alert travels from Slack to the database', () => {
     for (const secret of [SIGNING_SECRET, SERVICE_KEY, 'xoxb-e2e', '4155550101']) expect(logText).not.toContain(secret);
   });
 
+  /** Sends a signed `/alert <text>` as this person and returns what the gateway posts to its response_url. */
+  const commandOutcome = async (text: string, id: string, who: { team_id: string; user_id: string }): Promise<string> => {
+    const body = slashCommandBody({ text, ...who, response_url: slack.responseUrl(id) });
+    const res = await fetch(`${gatewayUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
+      body,
+    });
+    expect(res.status).toBe(200);
+    return String((await slack.waitForResponse((b) => slack.responses(id).includes(b), 5000)).text);
+  };
+
   it('sets an email, channels and quiet hours through /alert email and /alert prefs, stored as typed and shown back masked', async () => {
-    const send = async (text: string, id: string): Promise<string> => {
-      const body = slashCommandBody({ text, team_id: 'T0PREFS', user_id: 'U0PAT', response_url: slack.responseUrl(id) });
-      const res = await fetch(`${gatewayUrl}/slack/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
-        body,
-      });
-      expect(res.status).toBe(200);
-      return String((await slack.waitForResponse((b) => slack.responses(id).includes(b), 5000)).text);
-    };
+    const send = (text: string, id: string) => commandOutcome(text, id, { team_id: 'T0PREFS', user_id: 'U0PAT' });
 
     expect(await send('prefs channels whatsapp,email', 'p1')).toMatch(/^❌ Not saved: email is among the channels, but Klaxon has no email address for you\. Set one first with `\/alert email you@example\.com`/);
     expect(await send('email <mailto:Pat.Lee@Example.com|Pat.Lee@Example.com>', 'p2')).toBe(
@@ -171,16 +174,7 @@ describe('a signed /alert travels from Slack to the database', () => {
   });
 
   it('confirms a number given with /alert phone by the code sent to it (the log channel prints the code, and nothing else does)', async () => {
-    const send = async (text: string, id: string): Promise<string> => {
-      const body = slashCommandBody({ text, team_id: 'T0VERIFY', user_id: 'U0VIC', response_url: slack.responseUrl(id) });
-      const res = await fetch(`${gatewayUrl}/slack/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
-        body,
-      });
-      expect(res.status).toBe(200);
-      return String((await slack.waitForResponse((b) => slack.responses(id).includes(b), 5000)).text);
-    };
+    const send = (text: string, id: string) => commandOutcome(text, id, { team_id: 'T0VERIFY', user_id: 'U0VIC' });
 
     expect(await send('phone +44 20 7946 0958', 'v1')).toBe(
       '📨 A code was sent by SMS to +44 ******0958. Confirm the number with `/alert phone verify 123456` (your code, within 10 minutes). Until then Klaxon keeps paging you at the phone in your Slack profile, if there is one.',
