@@ -14,13 +14,18 @@ export type TaskName = keyof JobPayloads;
 /** Tasks an integration brings: createBackend registers their handlers with the worker. */
 export type IntegrationTaskName = 'pagerduty-event';
 
-/**
- * The job priority of an alert's work (graphile-worker: lower runs first, then earlier `run_at`): a backlog
- * of medium pages never holds up a critical one. Every job of an alert takes it, first page or later.
- */
-const JOB_PRIORITY: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+// Work that tells the alert's Slack channel rather than a person.
+const FOLLOWS_THE_PAGES: ReadonlySet<TaskName> = new Set(['slack-message']);
 
-export const jobPriorityOf = (severity: Severity): number => JOB_PRIORITY[severity];
+/**
+ * The priority of a job of an alert (graphile-worker: lower runs first, then the earlier `run_at`). Severity
+ * first, so a backlog of medium pages never holds up a critical one: critical 0–1, high 2–3, medium 4–5, low
+ * 6–7. Within a severity, what reaches people (pages, escalation, PagerDuty) before the channel message, so
+ * under load a page does not queue behind the Slack posts of the alerts raised before it. Every job of an
+ * alert takes it, first page or later.
+ */
+export const jobPriorityOf = (severity: Severity, task: TaskName): number => SEVERITY_RANK[severity] * 2 + (FOLLOWS_THE_PAGES.has(task) ? 1 : 0);
 
 export interface JobOptions {
   runAt?: Date;
@@ -78,7 +83,7 @@ export function addJobsQuery(specs: readonly JobSpec[]): string {
     run_at: options.runAt?.toISOString() ?? null,
     max_attempts: options.maxAttempts ?? 5,
     job_key: options.jobKey ?? null,
-    priority: jobPriorityOf(options.severity),
+    priority: jobPriorityOf(options.severity, task),
   }));
   return sql.format(
     `SELECT count(*)::int AS jobs FROM graphile_worker.add_jobs(

@@ -47,7 +47,7 @@ describe('job priority by severity', () => {
       { task: 'deliver', priority: 0 },
       { task: 'escalate', priority: 0 },
     ]);
-    expect(new Set((await jobPriorities(medium.id)).map((job) => job.priority))).toEqual(new Set([2]));
+    expect(new Set((await jobPriorities(medium.id)).map((job) => job.priority))).toEqual(new Set([4]));
 
     await paging.backend.startWorker();
     // Ordering, not timing: stop looking once the page arrived or far more pages than the worker takes at once went out.
@@ -68,8 +68,8 @@ describe('job priority by severity', () => {
     const alert = await paging.raise({ tenant_id: 'T-RETRY', message: 'api errors', severity: 'high', targets: [{ phone: '+14155550111' }] });
     await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds[0]?.attempts === 1 && ds[0]?.status === 'queued');
     expect(await jobPriorities(alert.id)).toEqual([
-      { task: 'deliver', priority: 1 },
-      { task: 'escalate', priority: 1 },
+      { task: 'deliver', priority: 2 },
+      { task: 'escalate', priority: 2 },
     ]);
   });
 });
