@@ -81,7 +81,11 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
     case 'email-set':
       return saveContact('save your email', { email: command.email }, ctx, emailRejected, emailSaved);
     case 'prefs-show':
-      return showContact('look up your settings', ctx, prefsShown);
+      return attempt('look up your settings', ctx, async () => {
+        const call = { requestId: ctx.requestId };
+        const [contact, phone] = await Promise.all([ctx.backend.findContact(ctx.tenantId, ctx.userId, call), ctx.backend.ownPhone(ctx.tenantId, ctx.userId, call)]);
+        return prefsShown(contact, phone.pending);
+      });
     case 'test':
       return attempt('send your test pages', ctx, async () => testPagesOutcome(await ctx.backend.testPages(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
     case 'prefs-set':

@@ -236,6 +236,15 @@ describe('prefs', () => {
     ]);
   });
 
+  it('shows a number waiting for its code under the one pages use, and says when its code no longer works', () => {
+    const pending = { phone: '+1 ******0101', channel: 'sms', expires_at: '2026-11-23T12:10:00.000Z', attempts_left: 5, usable: true };
+    expect(prefsShown(contactDto(), pending).split('\n').slice(2, 4)).toEqual([
+      '• Phone: +44 ******0958 — `/alert phone <number>`',
+      '   ⏳ Waiting for the code sent to +1 ******0101 — `/alert phone verify <code>`.',
+    ]);
+    expect(prefsShown(contactDto(), { ...pending, usable: false })).toContain('The code sent to +1 ******0101 no longer works; ask for a new one with `/alert phone <number>`.');
+  });
+
   it('shows the defaults to someone Klaxon has nothing for', () => {
     expect(prefsShown(null)).toMatch(/Channels: WhatsApp, call and SMS \(the default\).*\n.*Phone: none set, so the one in your Slack profile.*\n.*Email: none set.*\n.*Quiet hours: none/);
   });

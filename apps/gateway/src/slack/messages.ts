@@ -218,11 +218,13 @@ export function emailRejected(detail: string): string {
 }
 
 /** `/alert prefs`: everything Klaxon knows about reaching the person; `null` when nothing is stored. */
-export function prefsShown(contact: ContactDto | null): string {
+export function prefsShown(contact: ContactDto | null, pending: PhoneStatusDto['pending'] = null): string {
   return [
     '*How Klaxon reaches you*',
     `• Channels: ${contact ? channelList(contact.channels) : 'WhatsApp, call and SMS (the default)'} — change with \`/alert prefs channels whatsapp,voice,email\``,
     `• Phone: ${contact?.phone ?? 'none set, so the one in your Slack profile if there is one'} — \`/alert phone <number>\``,
+    // Pages use the number above until the new one is confirmed: both are shown, as `/alert phone` shows them.
+    ...(pending ? [`   ${waitingLine(pending)}`] : []),
     `• Email: ${contact?.email ?? 'none set'} — \`/alert email <address>\``,
     `• Quiet hours: ${contact?.quiet_hours ? quietHoursText(contact) : 'none'} — \`/alert prefs quiet 22:00-07:00 Europe/Berlin\` or \`/alert prefs quiet off\``,
   ].join('\n');

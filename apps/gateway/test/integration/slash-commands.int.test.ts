@@ -246,9 +246,16 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
     expect(backend.requestsTo('POST', '/test-pages').map((r) => r.body)).toEqual([{ tenant_id: 'T0001', slack_user_id: 'U0015' }]);
   });
 
-  it('shows the settings, or the defaults when nothing is stored', async () => {
+  it('shows the settings, with a number waiting for its code, or the defaults when nothing is stored', async () => {
     backend.on('GET', '/contacts/T0001/U0013', { status: 200, body: { ...contactAnswer('U0013'), time_zone: 'UTC', quiet_hours: { start: '01:00', end: '05:00' } } });
-    expect((await run('prefs', 'U0013')).outcome).toMatch(/^\*How Klaxon reaches you\*\n• Channels: WhatsApp, call and SMS — .*\n• Phone: \+44 \*{6}0958 .*\n• Email: none set .*\n• Quiet hours: 01:00–05:00 \(UTC\)/);
+    backend.on('GET', '/slack/contacts/T0001/U0013/phone', {
+      status: 200,
+      body: { tenant_id: 'T0001', slack_user_id: 'U0013', phone: '+44 ******0958', pending: { phone: '+1 ******0101', channel: 'sms', expires_at: '2026-11-23T12:10:00.000Z', attempts_left: 5, usable: true } },
+    });
+    expect((await run('prefs', 'U0013')).outcome).toMatch(
+      /^\*How Klaxon reaches you\*\n• Channels: WhatsApp, call and SMS — .*\n• Phone: \+44 \*{6}0958 .*\n {3}⏳ Waiting for the code sent to \+1 \*{6}0101 — `\/alert phone verify <code>`\.\n• Email: none set .*\n• Quiet hours: 01:00–05:00 \(UTC\)/,
+    );
+    backend.on('GET', '/slack/contacts/T0001/U0014/phone', { status: 200, body: { tenant_id: 'T0001', slack_user_id: 'U0014', phone: null, pending: null } });
     expect((await run('prefs', 'U0014')).outcome).toMatch(/Channels: WhatsApp, call and SMS \(the default\)/);
   });
 
