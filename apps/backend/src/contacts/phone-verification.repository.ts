@@ -69,3 +69,22 @@ export async function deletePendingPhones(db: Queryable, tenantId: string, slack
   if (slackUserIds.length === 0) return;
   await db.none('DELETE FROM phone_verifications WHERE tenant_id = $1 AND slack_user_id = ANY($2::text[])', [tenantId, slackUserIds]);
 }
+
+/**
+ * Takes back a pending number whose code could not be sent: the row goes back to what it was before
+ * (`previous`), or away when there was none. A row a later request replaced meanwhile (another code hash)
+ * is left alone.
+ */
+export async function withdrawPendingPhone(db: Queryable, stored: PendingPhone, previous: PendingPhone | null): Promise<void> {
+  if (!previous) {
+    await db.none('DELETE FROM phone_verifications WHERE tenant_id = $1 AND slack_user_id = $2 AND code_hash = $3', [stored.tenantId, stored.slackUserId, stored.codeHash]);
+    return;
+  }
+  await db.none(
+    `UPDATE phone_verifications
+        SET phone = $(phone), channel = $(channel), code_salt = $(codeSalt), code_hash = $(codeHash), expires_at = $(expiresAt),
+            attempts = $(attempts), sent_at = $(sentAt), sends_in_window = $(sendsInWindow), window_started_at = $(windowStartedAt)
+      WHERE tenant_id = $(tenantId) AND slack_user_id = $(slackUserId) AND code_hash = $(storedHash)`,
+    { ...previous, storedHash: stored.codeHash },
+  );
+}

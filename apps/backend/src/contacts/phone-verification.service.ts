@@ -19,7 +19,17 @@ import {
   SEND_WINDOW_MS,
   type PendingPhone,
 } from './phone-verification';
-import { deletePendingPhones, findPendingPhone, recordWrongCode, savePendingPhone } from './phone-verification.repository';
+import { deletePendingPhones, findPendingPhone, recordWrongCode, savePendingPhone, withdrawPendingPhone } from './phone-verification.repository';
+
+/** A code whose slot is taken and which is about to be sent. */
+interface SendingCode {
+  code: string;
+  pending: PendingPhone;
+  /** What was pending before, put back if the code cannot be sent. */
+  previous: PendingPhone | null;
+  current: string | null;
+  now: Date;
+}
 
 /** A person's own number: the one pages use now (E.164, null: none stored) and the one waiting for its code. */
 export interface PhoneStatus {
@@ -44,9 +54,9 @@ export class PhoneVerificationService {
   }
 
   /**
-   * Stores the number as pending and sends it a fresh code, synchronously: the person waits for "code sent",
-   * and a failed send is theirs to know (nothing is stored then). A number that is already the one pages use
-   * needs no code.
+   * Stores the number as pending and sends it a fresh code while the person waits for "code sent"; a failed
+   * send is theirs to know, and then nothing stays stored. A number that is already the one pages use needs
+   * no code.
    */
   async requestCode(tenantId: string, slackUserId: string, rawPhone: string): Promise<PhoneStatus> {
     const { db, registry, clock, logger, defaultRegion } = this.options;
@@ -63,21 +73,23 @@ export class PhoneVerificationService {
     }
     const sendText = sender.sendText.bind(sender);
 
-    return db.tx('phone-verification-request', async (t) => {
+    // The code's slot is taken in a short transaction and the code sent after it: a slow provider (up to its
+    // 10 s timeout) must not hold a pooled connection and the person's row lock that pages need.
+    const reserved = await db.tx('phone-verification-request', async (t): Promise<{ done: PhoneStatus } | SendingCode> => {
       const contact = await findContact(t, tenantId, slackUserId, { forUpdate: true });
       if (contact?.phone === phone) {
         // Already the number pages use: a code would prove nothing new, and a pending other number is dropped.
         // It is now the person's own choice, so a later Slack profile change no longer replaces it.
         if (contact.source !== 'self') await upsertContact(t, { tenantId, slackUserId, source: 'self', phone });
         await deletePendingPhones(t, tenantId, [slackUserId]);
-        return statusOf(tenantId, slackUserId, phone, null, clock.now());
+        return { done: statusOf(tenantId, slackUserId, phone, null, clock.now()) };
       }
       const now = clock.now();
       const previous = await findPendingPhone(t, tenantId, slackUserId, { forUpdate: true });
       const waitMs = resendWaitMs(previous, now);
       if (waitMs > 0) {
         // The same number again a moment later (typed twice, or a retried request): the code just sent stands.
-        if (previous?.phone === phone && now.getTime() - previous.sentAt.getTime() < RESEND_INTERVAL_MS) return statusOf(tenantId, slackUserId, contact?.phone ?? null, previous, now);
+        if (previous?.phone === phone && now.getTime() - previous.sentAt.getTime() < RESEND_INTERVAL_MS) return { done: statusOf(tenantId, slackUserId, contact?.phone ?? null, previous, now) };
         throw tooSoon(waitMs);
       }
       const sameWindow = previous !== null && now.getTime() - previous.windowStartedAt.getTime() < SEND_WINDOW_MS;
@@ -96,16 +108,23 @@ export class PhoneVerificationService {
       };
       // A concurrent request that sent a code first wins; this one is refused like any resend too soon.
       if (!(await savePendingPhone(t, pending, new Date(now.getTime() - RESEND_INTERVAL_MS)))) throw tooSoon(RESEND_INTERVAL_MS);
-      try {
-        // Inside the transaction, under the row's lock: a failed send leaves nothing pending and counts nothing.
-        const { providerMessageId } = await sendText({ to: phone, text: codeText(code, tenantId) });
-        logger.info('verification code sent', { tenantId, slackUserId, channel: sender.channel, provider: sender.provider, to: maskPhone(phone), providerMessageId });
-      } catch (error) {
-        const failure = failureOf(error);
-        throw new AppError('not_sent', 502, `the code could not be sent by ${sender.channel} to ${maskPhone(phone)}: ${failure.detail}`, { cause: error });
-      }
-      return statusOf(tenantId, slackUserId, contact?.phone ?? null, pending, now);
+      return { code, pending, previous, current: contact?.phone ?? null, now };
     });
+    if ('done' in reserved) return reserved.done;
+
+    const { code, pending, previous } = reserved;
+    try {
+      const { providerMessageId } = await sendText({ to: phone, text: codeText(code, tenantId) });
+      logger.info('verification code sent', { tenantId, slackUserId, channel: sender.channel, provider: sender.provider, to: maskPhone(phone), providerMessageId });
+    } catch (error) {
+      // A code that did not go leaves nothing pending and counts nothing: the row is put back as it was.
+      await withdrawPendingPhone(db, pending, previous).catch((withdrawError: unknown) =>
+        logger.error('could not take back a pending number whose code was not sent', { tenantId, slackUserId, to: maskPhone(phone), error: withdrawError }),
+      );
+      const failure = failureOf(error);
+      throw new AppError('not_sent', 502, `the code could not be sent by ${sender.channel} to ${maskPhone(phone)}: ${failure.detail}`, { cause: error });
+    }
+    return statusOf(tenantId, slackUserId, reserved.current, pending, reserved.now);
   }
 
   /** The code typed: right → the pending number becomes the one pages use; otherwise a 409 saying why. */

@@ -170,6 +170,30 @@ describe('with Twilio configured', () => {
       await setOwn('U0BADNUM', '+1 415 555 0199').expect(200);
     });
 
+    it('puts back the number that was waiting when the code for a newer one cannot be sent', async () => {
+      await setOwn('U0KEEP', '+1 415 555 0140').expect(200);
+      const firstCode = lastCodeSentTo(paging.twilio, '+14155550140');
+      clock.advance(30_000);
+      paging.twilio.failNext(1, { status: 400, code: 21211, message: "The 'To' number +14155550141 is not a valid phone number." });
+      await setOwn('U0KEEP', '+1 415 555 0141').expect(502);
+      expect(await status('U0KEEP')).toMatchObject({ pending: { phone: '+1 ******0140', attempts_left: 5, usable: true } });
+      await verify('U0KEEP', firstCode).expect(200);
+      expect(await findContact(paging.db, TENANT, 'U0KEEP')).toMatchObject({ phone: '+14155550140' });
+    });
+
+    it('sends the code after its transaction: while Twilio holds the text, the person’s contact can still be changed', async () => {
+      let release!: () => void;
+      paging.twilio.holdNext(new Promise<void>((resolve) => (release = resolve)));
+      const asked = setOwn('U0SLOW', '+1 415 555 0142').then((res) => res);
+      await paging.eventually(async () => paging.twilio.messages().filter((m) => m.form.To === '+14155550142'), (held) => held.length === 1);
+      // The code request is still waiting for Twilio; a change to the same person's contact does not wait for it.
+      await operatorPut('U0SLOW', { email: 'slow@example.com' });
+      release();
+      expect((await asked).status).toBe(200);
+      expect(await status('U0SLOW')).toMatchObject({ pending: { phone: '+1 ******0142' } });
+      expect(await findContact(paging.db, TENANT, 'U0SLOW')).toMatchObject({ email: 'slow@example.com' });
+    });
+
     it('answers a clear refusal to a bad number, a malformed code, a code with nothing pending, and a tenant key', async () => {
       expect((await setOwn('U0BAD', '12345').expect(422)).body).toEqual({ error: 'invalid_field', detail: 'phone: the number is too short to be a phone number (5 digits)' });
       expect((await verify('U0BAD', '12ab').expect(422)).body.detail).toBe('code: the six digits of the code Klaxon sent');
