@@ -105,7 +105,6 @@ export const upsertContactRequestSchema = z
   })
   .refine((body) => Object.keys(body).length > 0, 'give at least one of name, phone, email, channels, time_zone, quiet_hours');
 export type UpsertContactRequest = z.input<typeof upsertContactRequestSchema>;
-export type ContactUpdate = z.output<typeof upsertContactRequestSchema>;
 
 /** `PUT /slack/contacts/:tenant_id/:slack_user_id/phone`: the number a person gives for themselves (`/alert phone +…`). */
 export const ownPhoneRequestSchema = z.strictObject({
@@ -113,9 +112,12 @@ export const ownPhoneRequestSchema = z.strictObject({
 });
 export type OwnPhoneRequest = z.input<typeof ownPhoneRequestSchema>;
 
+/** A verification code as Klaxon sends it: six digits. */
+export const VERIFICATION_CODE_PATTERN = /^\d{6}$/;
+
 /** `POST /slack/contacts/:tenant_id/:slack_user_id/phone/verify`: the code sent to the pending number. */
 export const verifyPhoneRequestSchema = z.strictObject({
-  code: z.string().trim().regex(/^\d{6}$/, 'the six digits of the code Klaxon sent'),
+  code: z.string().trim().regex(VERIFICATION_CODE_PATTERN, 'the six digits of the code Klaxon sent'),
 });
 export type VerifyPhoneRequest = z.input<typeof verifyPhoneRequestSchema>;
 

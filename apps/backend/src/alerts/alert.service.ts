@@ -33,6 +33,9 @@ export interface CallerScope {
   tenantId: string | null;
 }
 
+/** What finds a raise's twin: the tenant's alert with this request id, or its open alert with this dedup key. */
+type TwinKey = Pick<NewAlert, 'tenantId' | 'requestId' | 'dedupKey'>;
+
 /** How a caller names an alert: its global UUID (optionally with the tenant it expects), or tenant + number. */
 export type AlertRef = { id: string; tenantId: string | null } | { tenantId: string; number: number };
 
@@ -96,8 +99,10 @@ export class AlertService {
    * Stores the alert, its targets, its first audit event and its hooks' rows and jobs in ONE statement (see
    * `insertRaise`): a raise is a lookup for a twin, the targets' resolution, the hooks' reads, and one write.
    */
-  async raise(request: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
-    const existing = await this.findExisting(request);
+  async raise({ freshRequestId = false, ...request }: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
+    // An id the backend made for this request cannot name an earlier raise: only a dedup key can find a twin then.
+    const twinKey: TwinKey = { tenantId: request.tenantId, requestId: freshRequestId ? null : request.requestId, dedupKey: request.dedupKey };
+    const existing = await this.findExisting(twinKey);
     if (existing) return existing;
     const resolved: NewAlert = { ...request, targets: await this.targets.resolve(request.tenantId, request.targets) };
     const input: NewAlert = { ...resolved, targets: this.hooks.planTargets(resolved) };
@@ -109,7 +114,7 @@ export class AlertService {
         this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });
         return { alert, outcome: 'created' };
       }
-      const twin = await this.findExisting(input);
+      const twin = await this.findExisting(twinKey);
       if (twin) return twin;
       if (attempt >= MAX_RAISE_ATTEMPTS) throw new Error('alert insert kept colliding but no twin was found');
     }
@@ -192,13 +197,10 @@ export class AlertService {
     return alert;
   }
 
-  private async findExisting(input: Pick<RaiseRequest, 'tenantId' | 'requestId' | 'dedupKey' | 'freshRequestId'>): Promise<{ alert: Alert; outcome: RaiseOutcome } | null> {
-    // A fresh id is still stored (the twin lookup after a collision may look for it), but an alert raised
-    // without an id from its caller and without a dedup key has no twin to look for first.
-    const requestId = input.freshRequestId ? null : input.requestId;
-    const twin = await findRaiseTwin(this.db, input.tenantId, requestId, input.dedupKey);
+  private async findExisting({ tenantId, requestId, dedupKey }: TwinKey): Promise<{ alert: Alert; outcome: RaiseOutcome } | null> {
+    const twin = await findRaiseTwin(this.db, tenantId, requestId, dedupKey);
     if (!twin) return null;
-    return { alert: twin, outcome: input.requestId !== null && twin.requestId === input.requestId ? 'replayed' : 'deduplicated' };
+    return { alert: twin, outcome: requestId !== null && twin.requestId === requestId ? 'replayed' : 'deduplicated' };
   }
 }
 

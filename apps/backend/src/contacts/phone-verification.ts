@@ -10,7 +10,6 @@ export const RESEND_INTERVAL_MS = 30_000;
 /** And at most this many codes per contact in a window, which bounds a patient flood too. */
 export const MAX_SENDS_PER_WINDOW = 5;
 export const SEND_WINDOW_MS = 60 * 60_000;
-export const CODE_PATTERN = /^\d{6}$/;
 
 /** A number waiting for its code, as stored: only the salted hash of the code. */
 export interface PendingPhone {

@@ -7,5 +7,3 @@ import type { Alert } from '../alerts/alert';
 export interface AlertNotices {
   tell(alert: Alert, text: string): Promise<void>;
 }
-
-export const NO_NOTICES: AlertNotices = { tell: async () => {} };

@@ -277,7 +277,7 @@ export class DeliveryService {
   private async holdIfOverLimit(delivery: Delivery, alert: Alert): Promise<boolean> {
     const { db, logger, recipientLimit: limit, registry } = this.options;
     // The alert's own Slack channel is not a person to protect.
-    if (!limit || registry.sender(delivery.channel).address === 'slack_channel') return false;
+    if (!limit || registry.isAlertChannel(delivery.channel)) return false;
     const recent = await recentPagesTo(db, delivery.address, { windowMs: limit.windowMs, limit: limit.perRecipient, exceptId: delivery.id });
     if (recent.count < limit.perRecipient || !recent.roomAt) return false;
     const until = recent.roomAt;
@@ -339,8 +339,8 @@ export class DeliveryService {
     if (failure.kind === 'transient' && delivery.attempts < maxAttempts) {
       const nextAttemptAt = new Date(clock.now().getTime() + retryDelayMs(delivery.attempts, retryBaseMs, random));
       await db.tx('retry-delivery', async (t) => {
-        await finishDelivery(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt });
-        await appendAlertEvent(t, eventOf(delivery, alert, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() }));
+        const retrying = eventOf(delivery, alert, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() });
+        await finishDeliveryWithEvent(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt }, retrying, { firstPage: false });
         await this.options.queue.enqueue(t, [{ deliveryId: delivery.id, severity: alert.severity, runAt: nextAttemptAt }]);
       });
       logger.warn('notification failed, will retry', { ...fields, nextAttemptAt: nextAttemptAt.toISOString() });
@@ -374,16 +374,13 @@ export class DeliveryService {
   /** Says in the alert's thread that a page will not arrive, and what is tried instead. */
   private async tellFailed(delivery: Delivery, alert: Alert, failure: NotifyFailure, fallback: Channel | null): Promise<void> {
     // A failed post to the alert's own channel is not said there: there is nowhere left to say it.
-    if (this.options.registry.sender(delivery.channel).address === 'slack_channel') return;
+    if (this.options.registry.isAlertChannel(delivery.channel)) return;
     const next = fallback ? ` Trying ${CHANNEL_LABELS[fallback]} instead.` : '';
     // The detail quotes the provider's error text, which can quote what was sent: escaped, it cannot ping or link.
     await this.options.notices.tell(alert, `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${whoOf(delivery)} failed: ${escapeSlackText(failure.detail)}.${next}`);
   }
 
-  /**
-   * Counts an accepted page, and the time to the alert's first page to a person. Metrics must never cost a
-   * page: a failed lookup is logged and dropped.
-   */
+  /** Counts an accepted page, and the time to the alert's first page to a person when this was it. */
   private countSent(delivery: Delivery, firstPageSeconds: number | null): void {
     this.recorder.outcome(delivery.channel, 'sent');
     if (firstPageSeconds !== null) this.recorder.firstPageAccepted(firstPageSeconds);
@@ -393,7 +390,7 @@ export class DeliveryService {
   private async record(delivery: Delivery, alert: Alert, outcome: AttemptOutcome, kind: string): Promise<number | null> {
     const detail = outcome.status === 'sent' ? { provider_id: outcome.providerMessageId } : { detail: 'errorDetail' in outcome ? outcome.errorDetail : null };
     // The alert's own Slack channel is not a person: only a page to someone can be the alert's first page.
-    const firstPage = outcome.status === 'sent' && this.options.registry.sender(delivery.channel).address !== 'slack_channel';
+    const firstPage = outcome.status === 'sent' && !this.options.registry.isAlertChannel(delivery.channel);
     const { firstPageSeconds } = await finishDeliveryWithEvent(this.options.db, delivery.id, outcome, eventOf(delivery, alert, kind, detail), { firstPage });
     return firstPageSeconds;
   }

@@ -8,6 +8,7 @@ import {
   type ContactChannel,
   type QuietHoursDto,
   type Severity,
+  VERIFICATION_CODE_PATTERN,
 } from '@klaxon/contracts';
 
 export type TransitionKind = 'acknowledge' | 'resolve';
@@ -249,7 +250,7 @@ const VERIFY_EXAMPLE = '`/alert phone verify 123456`';
 function parsePhoneVerify(text: string): AlertCommand {
   if (!text) return help(`Type the six-digit code Klaxon sent to your new number: ${VERIFY_EXAMPLE}.`);
   const code = text.replace(/[\s-]/g, '');
-  if (!/^\d{6}$/.test(code)) return help(`That is not a code: it is the six digits Klaxon sent to your new number, e.g. ${VERIFY_EXAMPLE}.`);
+  if (!VERIFICATION_CODE_PATTERN.test(code)) return help(`That is not a code: it is the six digits Klaxon sent to your new number, e.g. ${VERIFY_EXAMPLE}.`);
   return { kind: 'phone-verify', code };
 }
 

@@ -63,7 +63,12 @@ export class ChannelRegistry {
 
   /** The channel that posts in the alert's own Slack channel (escalation notices, low pages), if registered. */
   alertChannel(): Channel | null {
-    return this.list().find((sender) => sender.address === 'slack_channel')?.channel ?? null;
+    return this.list().find((sender) => this.isAlertChannel(sender.channel))?.channel ?? null;
+  }
+
+  /** Whether `channel` posts in the alert's own Slack channel rather than reaching a person. */
+  isAlertChannel(channel: Channel): boolean {
+    return this.sender(channel).address === 'slack_channel';
   }
 
   /** The accepted channels that are registered and have an address among `addresses`, in the person's order. */
