@@ -20,19 +20,22 @@ describe('retryWithin', () => {
   });
 
   it('gives up with the last error once the budget is spent, never running past it', async () => {
-    const started = Date.now();
+    // A clock the test moves: each attempt takes 30 ms, each pause what it asks for.
+    let clock = 0;
     let calls = 0;
     await expect(
       retryWithin(
         async () => {
           calls++;
+          clock += 30;
           throw new Error(`down ${calls}`);
         },
-        { budgetMs: 500, delaysMs: [100], shouldRetry: () => true },
+        { budgetMs: 500, delaysMs: [100], shouldRetry: () => true, now: () => clock, sleep: async (ms) => void (clock += ms) },
       ),
-    ).rejects.toThrow(/^down \d+$/);
-    expect(calls).toBeGreaterThanOrEqual(2);
-    expect(Date.now() - started).toBeLessThan(600);
+    ).rejects.toThrow(/^down 3$/);
+    // 3 attempts and 2 pauses (290 ms); a third pause would leave 110 ms, less than an attempt needs (200).
+    expect(calls).toBe(3);
+    expect(clock).toBe(290);
   });
 
   it('does not retry an error the caller says is final', async () => {

@@ -6,7 +6,10 @@ export interface RetryWithinOptions {
   shouldRetry: (error: unknown) => boolean;
   onRetry?: (error: unknown, attempt: number) => void;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // Below this an attempt cannot usefully reach the backend, so the loop gives up rather than start it.
 const MIN_ATTEMPT_MS = 200;
@@ -17,7 +20,7 @@ const MIN_ATTEMPT_MS = 200;
  * as the request timeout).
  */
 export async function retryWithin<T>(attempt: (remainingMs: number) => Promise<T>, options: RetryWithinOptions): Promise<T> {
-  const { budgetMs, delaysMs = [250, 500, 1000, 2000], shouldRetry, onRetry, now = Date.now } = options;
+  const { budgetMs, delaysMs = [250, 500, 1000, 2000], shouldRetry, onRetry, now = Date.now, sleep = sleepFor } = options;
   const deadline = now() + budgetMs;
   for (let tries = 1; ; tries++) {
     try {
@@ -26,7 +29,7 @@ export async function retryWithin<T>(attempt: (remainingMs: number) => Promise<T
       const pause = delaysMs[Math.min(tries - 1, delaysMs.length - 1)] ?? 0;
       if (!shouldRetry(error) || deadline - now() - pause < MIN_ATTEMPT_MS) throw error;
       onRetry?.(error, tries);
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await sleep(pause);
     }
   }
 }
