@@ -81,6 +81,8 @@ export interface AlertDto {
   /** How Klaxon received it (set by the server): `slack`, `api` or `alertmanager`. */
   origin: AlertOrigin;
   dedup_key: string | null;
+  /** The summary alert this one was recorded under (an Alertmanager storm): it pages nobody and moves with it. */
+  covered_by: string | null;
   targets: AlertTargetDto[];
   slack: { channel_id: string | null; user_id: string | null } | null;
   created_at: string;

@@ -29,6 +29,7 @@ export function alertFixture(overrides: Partial<AlertDto> = {}): AlertDto {
     source: null,
     origin: 'slack',
     dedup_key: null,
+    covered_by: null,
     targets: [targetFixture('U1AAA', ['whatsapp', 'voice'])],
     slack: { channel_id: 'C0001', user_id: 'U0001' },
     created_at: '2026-11-23T11:50:00.000Z',

@@ -17,6 +17,7 @@ const CANNED_ALERT = JSON.stringify({
   source: null,
   origin: 'slack',
   dedup_key: null,
+  covered_by: null,
   targets: [{ slack_user_id: 'U0BENCH1', name: 'bench', phone: '+1 ******0100', email: null, status: 'paging', channels: ['whatsapp'], reason: null, receipts: [] }],
   slack: { channel_id: 'C0001', user_id: 'U0001' },
   created_at: new Date(0).toISOString(),

@@ -18,6 +18,7 @@ interface AlertRow {
   slack_channel_id: string | null;
   slack_user_id: string | null;
   slack_response_url: string | null;
+  covered_by: string | null;
   created_at: Date;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
@@ -66,6 +67,7 @@ function toAlert(row: AlertRow): Alert {
     slackChannelId: row.slack_channel_id,
     slackUserId: row.slack_user_id,
     slackResponseUrl: row.slack_response_url,
+    coveredBy: row.covered_by,
     createdAt: row.created_at,
     acknowledgedAt: row.acknowledged_at,
     acknowledgedBy: row.acknowledged_by,
@@ -110,16 +112,16 @@ export async function insertRaise(db: Queryable, alert: IdentifiedAlert, writes:
        RETURNING last_number),
      alert AS (
        INSERT INTO alerts (id, tenant_id, number, severity, message, rule_name, source, origin, dedup_key, request_id,
-                           slack_channel_id, slack_user_id, slack_response_url)
+                           slack_channel_id, slack_user_id, slack_response_url, covered_by)
        SELECT $(id), $(tenantId), counter.last_number, $(severity), $(message), $(ruleName), $(source), $(origin), $(dedupKey), $(requestId),
-              $(slackChannelId), $(slackUserId), $(slackResponseUrl)
+              $(slackChannelId), $(slackUserId), $(slackResponseUrl), $(coveredBy)
          FROM counter
        RETURNING *),
      extra AS ($(extra:raw)),
      $(steps:raw)
      SELECT alert.*, NULL AS targets, (SELECT count(*) FROM extra) AS extra FROM alert`,
     // Raw: the steps were formatted (values escaped) by their repositories, and must not be parsed again.
-    { ...alert, extra: extra ?? 'SELECT NULL', steps: steps.join(',\n') },
+    { ...alert, coveredBy: alert.coveredBy ?? null, extra: extra ?? 'SELECT NULL', steps: steps.join(',\n') },
   );
   try {
     const row = await db.one<AlertRow>(query);
@@ -253,6 +255,11 @@ export async function transitionAlert(db: Queryable, id: string, action: AlertAc
     { id, to, from, actor },
   );
   return row !== null;
+}
+
+/** The open alerts recorded under this summary, oldest first. */
+export async function findOpenCoveredAlertIds(db: Queryable, summaryId: string): Promise<string[]> {
+  return db.map("SELECT id FROM alerts WHERE covered_by = $1 AND status <> 'resolved' ORDER BY number", [summaryId], (row: { id: string }) => row.id);
 }
 
 export interface AlertStats {

@@ -12,6 +12,7 @@ import {
   findAlertById,
   findAlertByNumber,
   findOpenAlertByDedupKey,
+  findOpenCoveredAlertIds,
   findRaiseTwin,
   insertRaise,
   listAlerts,
@@ -173,7 +174,7 @@ export class AlertService {
    * 409 that says who moved it and when.
    */
   async transition(ref: AlertRef, action: AlertAction, change: { actor: string; note: string | null }, scope: CallerScope): Promise<Alert> {
-    const alert = await this.db.tx('transition-alert', async (t) => {
+    const moved = await this.db.tx('transition-alert', async (t) => {
       const before = await this.find(t, ref, scope);
       if (!(await transitionAlert(t, before.id, action, change.actor))) {
         throw refusal((await findAlertById(t, before.id))!, action);
@@ -181,10 +182,27 @@ export class AlertService {
       const after = (await findAlertById(t, before.id))!;
       await appendAlertEvent(t, { alertId: after.id, tenantId: after.tenantId, kind: ACTION_EVENT[action], actor: change.actor, note: change.note });
       await this.hooks.transitioned(t, after, action);
-      return after;
+      return { after, covered: await this.moveCovered(t, after, action, change.actor) };
     });
-    this.logger.info(`alert ${ACTION_EVENT[action]}`, { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, actor: change.actor });
-    return alert;
+    const { after, covered } = moved;
+    this.logger.info(`alert ${ACTION_EVENT[action]}`, { alertId: after.id, tenantId: after.tenantId, alertNumber: after.number, actor: change.actor, covered });
+    return after;
+  }
+
+  /**
+   * Makes the same move for the open alerts recorded under `summary`, in its transaction: the person who took
+   * the summary took them too. One already past the move (acknowledged earlier, say) is left as it is.
+   */
+  private async moveCovered(t: Queryable, summary: Alert, action: AlertAction, actor: string): Promise<number> {
+    let moved = 0;
+    for (const id of await findOpenCoveredAlertIds(t, summary.id)) {
+      if (!(await transitionAlert(t, id, action, actor))) continue;
+      const covered = (await findAlertById(t, id))!;
+      await appendAlertEvent(t, { alertId: id, tenantId: covered.tenantId, kind: ACTION_EVENT[action], actor, note: `with summary #${summary.number}` });
+      await this.hooks.transitioned(t, covered, action);
+      moved++;
+    }
+    return moved;
   }
 
   private async find(db: Queryable, ref: AlertRef, scope: CallerScope): Promise<Alert> {

@@ -43,6 +43,8 @@ export interface NewAlert {
   slackUserId: string | null;
   slackResponseUrl: string | null;
   targets: AlertTarget[];
+  /** The summary alert this one was recorded under (it pages nobody itself); its moves are this one's too. */
+  coveredBy?: string | null;
 }
 
 /** A stored alert: what was raised, plus what the database assigned and the life cycle recorded. */

@@ -20,6 +20,7 @@ export function toAlertDto(alert: Alert, reported: readonly Delivery[] = []): Al
     source: alert.source,
     origin: alert.origin,
     dedup_key: alert.dedupKey,
+    covered_by: alert.coveredBy ?? null,
     targets: alert.targets.map((t) => ({
       slack_user_id: t.slackUserId,
       name: t.name,

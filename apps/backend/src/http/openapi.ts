@@ -208,6 +208,11 @@ const alert = dtoSchema<AlertDto>(
       description: 'How Klaxon received the alert, set by the server from the route: `slack` (the gateway, `POST /slack/alert`), `api` (`POST /alert`), `alertmanager`. Only `slack` text is shown in Slack as Slack markup; any other is escaped.',
     },
     dedup_key: nullable({ type: 'string' }),
+    covered_by: nullable({
+      type: 'string',
+      format: 'uuid',
+      description: 'The summary alert this one was recorded under (more new Alertmanager alerts than the summary threshold): it pages nobody itself, and acknowledging or resolving the summary does the same to it.',
+    }),
     targets: { type: 'array', items: schemaRef('AlertTarget') },
     slack: {
       type: ['object', 'null'],

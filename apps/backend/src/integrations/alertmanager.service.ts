@@ -104,6 +104,7 @@ export class AlertmanagerService {
     await webhook.admit(pages);
 
     for (const plan of plans) {
+      let summaryAlert: Alert | null = null;
       if (plan.summarize) {
         const summary = await alerts.raise({
           ...this.common(webhook),
@@ -116,17 +117,21 @@ export class AlertmanagerService {
           targets: plan.items[0]!.targets,
         });
         (summary.outcome === 'created' ? outcome.summaries : outcome.deduplicated).push({ alert: summary.alert, dedupKey: plan.key });
+        summaryAlert = summary.alert;
       }
       for (const item of plan.items) {
-        // A recorded alert has no people and no channel: the summary is what wakes someone and is shown.
+        // A recorded alert has no people and no channel: the summary is what wakes someone, is shown, and is
+        // acknowledged or resolved for it.
         const { alert, outcome: how } = await alerts.raise({
           ...this.common(webhook),
           ...this.describe(item.alert, payload.receiver),
           slackChannelId: plan.summarize ? null : webhook.slackChannelId,
           targets: plan.summarize ? [] : item.targets,
+          coveredBy: summaryAlert?.id ?? null,
         });
         const list = how !== 'created' ? outcome.deduplicated : plan.summarize ? outcome.recorded : outcome.raised;
-        list.push({ alert, dedupKey: item.alert.fingerprint });
+        const taken = how === 'created' && summaryAlert?.status === 'acknowledged' ? await this.takenWith(alert, summaryAlert) : null;
+        list.push({ alert: taken ?? alert, dedupKey: item.alert.fingerprint });
       }
     }
 
@@ -188,6 +193,18 @@ export class AlertmanagerService {
       source: sourceOf(alert, receiver),
       dedupKey: alert.fingerprint,
     };
+  }
+
+  /** A new alert recorded under a summary someone has already taken: taken by them too, as the summary's were. */
+  private async takenWith(alert: Alert, summary: Alert): Promise<Alert | null> {
+    try {
+      const actor = summary.acknowledgedBy ?? ALERTMANAGER_ACTOR;
+      return await this.options.alerts.transition({ id: alert.id, tenantId: alert.tenantId }, 'acknowledge', { actor, note: `with summary #${summary.number}` }, { tenantId: alert.tenantId });
+    } catch (error) {
+      // Moved in the meantime (the summary's own move reached it first): it is taken either way.
+      if (error instanceof TransitionRefusedError) return null;
+      throw error;
+    }
   }
 
   private async resolve(tenantId: string, dedupKey: string): Promise<HandledAlert | null> {

@@ -192,7 +192,7 @@ describe('the summary rule', () => {
     expect(await escalation(summary.id)).not.toBeNull();
     for (const { alert_id } of res.body.recorded as { alert_id: string }[]) {
       const recorded = await getAlert(alert_id);
-      expect(recorded).toMatchObject({ targets: [], slack: null });
+      expect(recorded).toMatchObject({ targets: [], slack: null, covered_by: summary.id });
       expect(await paging.deliveries(alert_id)).toEqual([]);
       // Nobody to page and no channel: no escalation rounds either.
       expect(await escalation(alert_id)).toBeNull();
@@ -203,11 +203,34 @@ describe('the summary rule', () => {
     expect(more.body).toMatchObject({ raised: [], summaries: [] });
     expect(more.body.recorded).toEqual([expect.objectContaining({ dedup_key: 'storm-late' })]);
     expect(more.body.deduplicated).toHaveLength(15);
+    const late = more.body.recorded[0].alert_id as string;
+    expect(await getAlert(late)).toMatchObject({ status: 'triggered', covered_by: summary.id });
+
+    // One of them ends in Alertmanager, then a person acknowledges the summary: every recorded alert still
+    // open is acknowledged with it, by that person; the ended one stays resolved.
+    const firstEnded = await post('tenant_id=T-AM-STORM&page=U0AMA,U0AMB', payload([...alerts.slice(1), { ...alerts[0]!, status: 'resolved' }])).expect(200);
+    expect(firstEnded.body.resolved).toEqual([expect.objectContaining({ dedup_key: 'storm-0' })]);
+    await request(paging.app).put(`/alerts/${summary.id}/acknowledge`).set('x-service-key', SERVICE_KEY).send({ actor: 'slack:U0AMB' }).expect(200);
+    const byKey = new Map((await alertsOf('T-AM-STORM')).map((a) => [a.dedup_key, a]));
+    expect(byKey.get('storm-0')).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager', acknowledged_by: null });
+    const covered = [...byKey.values()].filter((a) => a.covered_by === summary.id && a.dedup_key !== 'storm-0');
+    expect(covered).toHaveLength(14);
+    for (const alert of covered) expect(alert).toMatchObject({ status: 'acknowledged', acknowledged_by: 'slack:U0AMB' });
+    const lateEvents = (await request(paging.app).get(`/alerts/${late}/events`).set('x-service-key', SERVICE_KEY).expect(200)).body.events as { kind: string; actor: string; note: string }[];
+    expect(lateEvents.at(-1)).toMatchObject({ kind: 'acknowledged', actor: 'slack:U0AMB', note: `with summary #${summary.number}` });
+
+    // A new alert of the group while the summary is taken: recorded under it, and taken by the same person.
+    const later = { labels: { alertname: 'Later' }, fingerprint: 'storm-later' };
+    const afterAck = await post('tenant_id=T-AM-STORM&page=U0AMA,U0AMB', payload([...alerts.slice(1), later])).expect(200);
+    expect(afterAck.body.recorded).toEqual([expect.objectContaining({ dedup_key: 'storm-later', status: 'acknowledged' })]);
+    expect(await getAlert(afterAck.body.recorded[0].alert_id)).toMatchObject({ status: 'acknowledged', acknowledged_by: 'slack:U0AMB', covered_by: summary.id });
 
     // The group resolved: every alert and the summary end, as alertmanager.
-    const ended = [...alerts, { labels: { alertname: 'Late' }, fingerprint: 'storm-late' }].map((a) => ({ ...a, status: 'resolved' as const }));
+    const ended = [...alerts, { labels: { alertname: 'Late' }, fingerprint: 'storm-late' }, later].map((a) => ({ ...a, status: 'resolved' as const }));
     const done = await post('tenant_id=T-AM-STORM&page=U0AMA,U0AMB', payload(ended)).expect(200);
+    // Every one of them but storm-0, which had ended already, and the summary.
     expect(done.body.resolved).toHaveLength(16);
+    expect(done.body.not_open).toEqual(['storm-0']);
     expect(await getAlert(summary.id)).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager' });
     expect((await alertsOf('T-AM-STORM')).every((a) => a.status === 'resolved')).toBe(true);
   });
