@@ -84,7 +84,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(alertsRouter({ alerts, metrics, limiter, receipts }));
   app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
   app.use(twilioRouter(twilio));
-  app.use(contactsRouter({ contacts }));
+  app.use(contactsRouter({ contacts, phones }));
   app.use(ownPhoneRouter({ phones }));
   app.use(pagerDutyRouter({ pagerDuty }));
   app.use(testPagesRouter({ testPages }));

@@ -157,6 +157,8 @@ export interface ContactDto {
   quiet_hours: QuietHoursDto | null;
   /** Who wrote the phone number. */
   source: ContactSource;
+  /** A number the person gave through Slack (`/alert phone`) that waits for its code: pages still use `phone`. */
+  pending_phone: PendingPhoneDto | null;
   updated_at: string;
 }
 

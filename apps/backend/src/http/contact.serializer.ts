@@ -1,11 +1,14 @@
-import type { ContactDto, ContactImportDto, PhoneStatusDto } from '@klaxon/contracts';
+import type { ContactDto, ContactImportDto, PendingPhoneDto, PhoneStatusDto } from '@klaxon/contracts';
 import type { PhoneStatus } from '../contacts/phone-verification.service';
 import type { ImportResult } from '../contacts/contact-import';
 import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Contact } from '../contacts/contact';
 
-/** The wire shape of a contact: snake_case, number and address masked (the owner knows them; nobody else needs them). */
-export function toContactDto(contact: Contact): ContactDto {
+/**
+ * The wire shape of a contact: snake_case, number and address masked (the owner knows them; nobody else needs
+ * them), with the number that waits for its code, if any.
+ */
+export function toContactDto(contact: Contact, pending: PhoneStatus['pending']): ContactDto {
   return {
     tenant_id: contact.tenantId,
     slack_user_id: contact.slackUserId,
@@ -16,6 +19,7 @@ export function toContactDto(contact: Contact): ContactDto {
     time_zone: contact.timeZone,
     quiet_hours: contact.quietHours ? { start: contact.quietHours.start, end: contact.quietHours.end } : null,
     source: contact.source,
+    pending_phone: toPendingPhoneDto(pending),
     updated_at: contact.updatedAt.toISOString(),
   };
 }
@@ -36,13 +40,15 @@ export function toContactImportDto(tenantId: string, dryRun: boolean, result: Im
 
 /** A person's own number and the one waiting for its code, both masked. */
 export function toPhoneStatusDto(status: PhoneStatus): PhoneStatusDto {
-  const { pending } = status;
   return {
     tenant_id: status.tenantId,
     slack_user_id: status.slackUserId,
     phone: status.phone === null ? null : maskPhone(status.phone),
-    pending: pending
-      ? { phone: maskPhone(pending.phone), channel: pending.channel, expires_at: pending.expiresAt.toISOString(), attempts_left: pending.attemptsLeft, usable: pending.usable }
-      : null,
+    pending: toPendingPhoneDto(status.pending),
   };
+}
+
+function toPendingPhoneDto(pending: PhoneStatus['pending']): PendingPhoneDto | null {
+  if (!pending) return null;
+  return { phone: maskPhone(pending.phone), channel: pending.channel, expires_at: pending.expiresAt.toISOString(), attempts_left: pending.attemptsLeft, usable: pending.usable };
 }

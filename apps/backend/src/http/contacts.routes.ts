@@ -2,6 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { SLACK_USER_ID_PATTERN, tenantIdSchema, upsertContactRequestSchema } from '@klaxon/contracts';
 import type { ContactService } from '../contacts/contact.service';
+import type { PhoneVerificationService } from '../contacts/phone-verification.service';
 import { AppError, NotFoundError, ValidationError } from '../errors';
 import { toContactDto, toContactImportDto } from './contact.serializer';
 import { callerOf } from './service-key.middleware';
@@ -21,7 +22,7 @@ export const importQuerySchema = z.strictObject({
 });
 export const exportQuerySchema = z.strictObject({ tenant_id: tenantIdSchema });
 
-export function contactsRouter({ contacts }: { contacts: ContactService }): Router {
+export function contactsRouter({ contacts, phones }: { contacts: ContactService; phones: PhoneVerificationService }): Router {
   const router = Router();
 
   // Its own parser: a directory is far larger than the JSON limit, and only this route needs that.
@@ -58,12 +59,13 @@ export function contactsRouter({ contacts }: { contacts: ContactService }): Rout
       timeZone: body.time_zone,
       quietHours: body.quiet_hours,
     });
-    res.json(toContactDto(contact));
+    res.json(toContactDto(contact, (await phones.status(tenantId, slackUserId)).pending));
   });
 
   router.get('/contacts/:tenant_id/:slack_user_id', async (req, res) => {
     const { tenantId, slackUserId } = contactParams(req, res);
-    res.json(toContactDto(await contacts.get(tenantId, slackUserId)));
+    const [contact, phone] = await Promise.all([contacts.get(tenantId, slackUserId), phones.status(tenantId, slackUserId)]);
+    res.json(toContactDto(contact, phone.pending));
   });
 
   return router;

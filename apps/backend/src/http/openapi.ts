@@ -192,6 +192,21 @@ const alertTarget = dtoSchema<AlertTargetDto>(
   'A person (or number) the alert pages, as target resolution found them.',
 );
 
+/** A number given through Slack that waits for its code (nullable), as the contact and `/alert phone` show it. */
+function pendingPhone(description: string): JsonSchema {
+  return {
+    ...dtoSchema<PendingPhoneDto>({
+      phone: { type: 'string', description: 'The number waiting for its code, masked. It pages nobody until confirmed.' },
+      channel: { type: 'string', enum: [...CHANNELS], description: 'Where the code went (SMS; WhatsApp when no SMS sender is configured).' },
+      expires_at: timestamp('When the code stops working.'),
+      attempts_left: { type: 'integer', minimum: 0, description: 'Wrong codes that may still be typed.' },
+      usable: { type: 'boolean', description: 'False once the code expired or its attempts are used up: only a new code helps.' },
+    }),
+    type: ['object', 'null'],
+    description,
+  };
+}
+
 const alert = dtoSchema<AlertDto>(
   {
     id: { type: 'string', format: 'uuid' },
@@ -315,6 +330,7 @@ const schemas: Record<SchemaName, JsonSchema> = {
         additionalProperties: false,
       },
       source: { type: 'string', enum: [...CONTACT_SOURCES], description: 'Who wrote the phone number. `self`: set with `/alert phone`; `import`: bulk import; `slack`: copied from the Slack profile.' },
+      pending_phone: pendingPhone('A number the person gave with `/alert phone`, waiting for its code: pages still use `phone`. Null when none waits.'),
       updated_at: timestamp('When the contact was last written.'),
     },
     'How Klaxon reaches a Slack user of a tenant.',
@@ -395,17 +411,7 @@ const schemas: Record<SchemaName, JsonSchema> = {
       tenant_id: { type: 'string' },
       slack_user_id: { type: 'string' },
       phone: nullable({ type: 'string', description: 'The stored number pages use, masked; null when none is stored (the Slack profile number may still be used).' }),
-      pending: {
-        ...dtoSchema<PendingPhoneDto>({
-          phone: { type: 'string', description: 'The number waiting for its code, masked. It pages nobody until confirmed.' },
-          channel: { type: 'string', enum: [...CHANNELS], description: 'Where the code went (SMS; WhatsApp when no SMS sender is configured).' },
-          expires_at: timestamp('When the code stops working.'),
-          attempts_left: { type: 'integer', minimum: 0, description: 'Wrong codes that may still be typed.' },
-          usable: { type: 'boolean', description: 'False once the code expired or its attempts are used up: only a new code helps.' },
-        }),
-        type: ['object', 'null'],
-        description: 'A number the person gave in Slack, waiting for its code; null when none waits.',
-      },
+      pending: pendingPhone('A number the person gave in Slack, waiting for its code; null when none waits.'),
     },
     'A person’s own number and the one waiting for its code.',
   ),

@@ -25,6 +25,7 @@ describe('PUT /contacts/:tenant_id/:slack_user_id', () => {
       time_zone: null,
       quiet_hours: null,
       source: 'self',
+      pending_phone: null,
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(await findContact(backend.db, 'T0001', 'U0JANE')).toMatchObject({ phone: '+14155550101', source: 'self' });
@@ -106,6 +107,7 @@ describe('email, channels, time zone and quiet hours', () => {
       time_zone: 'Europe/Berlin',
       quiet_hours: { start: '22:00', end: '07:30' },
       source: 'self',
+      pending_phone: null,
       updated_at: expect.any(String),
     });
     expect((await get('/contacts/T0001/U0ALL').expect(200)).body).toEqual(res.body);

@@ -70,6 +70,9 @@ describe('with Twilio configured', () => {
 
       expect(await pagedNumbers('U0OLD')).toEqual(['+14155550131']);
       expect(await status('U0OLD')).toMatchObject({ phone: '+1 ******0131', pending: { phone: '+44 ******0958' } });
+      // An operator looking at the contact sees both: the number pages use and the one waiting.
+      const contact = await request(paging.app).get(`/contacts/${TENANT}/U0OLD`).set('x-service-key', SERVICE_KEY).expect(200);
+      expect(contact.body).toMatchObject({ phone: '+1 ******0131', pending_phone: { phone: '+44 ******0958', channel: 'sms', usable: true } });
 
       const confirmed = await verify('U0OLD', code).expect(200);
       expect(confirmed.body).toEqual({ tenant_id: TENANT, slack_user_id: 'U0OLD', phone: '+44 ******0958', pending: null });
@@ -208,7 +211,7 @@ describe('with Twilio configured', () => {
       await setOwn('U0OPS', '+1 415 555 0201').expect(200);
       const code = lastCodeSentTo(paging.twilio, '+14155550201');
       const put = await operatorPut('U0OPS', { phone: '+1 415 555 0202' });
-      expect(put.body).toMatchObject({ phone: '+1 ******0202' });
+      expect(put.body).toMatchObject({ phone: '+1 ******0202', pending_phone: null });
       expect(await status('U0OPS')).toMatchObject({ phone: '+1 ******0202', pending: null });
       expect(succeeded(paging.twilio.messages()).filter((m) => m.form.To === '+14155550202')).toEqual([]);
       await verify('U0OPS', code).expect(409);
@@ -218,7 +221,8 @@ describe('with Twilio configured', () => {
     it('keep a pending number when PUT /contacts changes something else', async () => {
       clock.advance(30_000);
       await setOwn('U0PREFS', '+1 415 555 0211').expect(200);
-      await operatorPut('U0PREFS', { channels: ['sms'] });
+      const put = await operatorPut('U0PREFS', { channels: ['sms'] });
+      expect(put.body).toMatchObject({ channels: ['sms'], pending_phone: { phone: '+1 ******0211' } });
       expect(await status('U0PREFS')).toMatchObject({ pending: { phone: '+1 ******0211' } });
     });
 
