@@ -37,6 +37,8 @@ export interface TwilioConfig {
   authToken: string;
   whatsappFrom?: string;
   whatsappContentSid?: string;
+  /** An approved WhatsApp authentication template (`{{1}}` the code), for verification codes outside the session window. */
+  whatsappCodeContentSid?: string;
   voiceFrom?: string;
   smsFrom?: string;
   apiBaseUrl?: string;
@@ -157,6 +159,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
           authToken: data.TWILIO_AUTH_TOKEN!,
           whatsappFrom: data.TWILIO_WHATSAPP_FROM,
           whatsappContentSid: data.TWILIO_WHATSAPP_CONTENT_SID,
+          whatsappCodeContentSid: data.TWILIO_WHATSAPP_CODE_CONTENT_SID,
           voiceFrom: data.TWILIO_VOICE_FROM,
           smsFrom: data.TWILIO_SMS_FROM,
           apiBaseUrl: data.TWILIO_API_BASE_URL,

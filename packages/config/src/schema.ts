@@ -61,6 +61,7 @@ const common = {
   PUBLIC_BASE_URL: httpUrl.default('http://127.0.0.1:3000'),
 };
 const twilioAuthToken = z.string().min(16, 'the Auth Token from the Twilio console');
+const contentSid = z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'a Content SID: HX followed by 32 hex digits');
 
 /**
  * `pager@example.com` or `Klaxon <pager@example.com>` (the name may be quoted). Null for anything else,
@@ -108,7 +109,8 @@ export const backendEnvSchema = z.object({
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'an Account SID: AC followed by 32 hex digits').optional(),
   TWILIO_AUTH_TOKEN: twilioAuthToken.optional(),
   TWILIO_WHATSAPP_FROM: z.string().regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'whatsapp: followed by an E.164 number, e.g. whatsapp:+14155238886').optional(),
-  TWILIO_WHATSAPP_CONTENT_SID: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'a Content SID: HX followed by 32 hex digits').optional(),
+  TWILIO_WHATSAPP_CONTENT_SID: contentSid.optional(),
+  TWILIO_WHATSAPP_CODE_CONTENT_SID: contentSid.optional(),
   TWILIO_VOICE_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),
   TWILIO_SMS_FROM: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +14155550100').optional(),
   TWILIO_API_BASE_URL: httpUrl.optional(),

@@ -114,7 +114,7 @@ export class PhoneVerificationService {
 
     const { code, pending, previous } = reserved;
     try {
-      const { providerMessageId } = await sendText({ to: phone, text: codeText(code, tenantId) });
+      const { providerMessageId } = await sendText({ to: phone, text: codeText(code, tenantId), code });
       logger.info('verification code sent', { tenantId, slackUserId, channel: sender.channel, provider: sender.provider, to: maskPhone(phone), providerMessageId });
     } catch (error) {
       // A code that did not go leaves nothing pending and counts nothing: the row is put back as it was.

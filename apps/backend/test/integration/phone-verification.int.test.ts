@@ -265,6 +265,30 @@ describe('when SMS is not configured', () => {
   });
 });
 
+describe('when SMS is not configured and WhatsApp has an authentication template', () => {
+  const CODE_TEMPLATE = 'HXabcdef0123456789abcdef0123456789';
+  let twilio: FakeTwilio;
+  let backend: BackendHarness;
+  beforeAll(async () => {
+    twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
+    backend = await startBackendHarness({ twilio: { ...TWILIO, smsFrom: undefined, whatsappCodeContentSid: CODE_TEMPLATE, apiBaseUrl: twilio.url } });
+  });
+  afterAll(async () => {
+    await backend.close();
+    await twilio.close();
+  });
+
+  it('sends the code through the template (no free-form body), so it arrives outside the session window', async () => {
+    await request(backend.app).put(`/slack/contacts/${TENANT}/U0WATPL/phone`).set('x-service-key', SERVICE_KEY).send({ phone: '+44 20 7946 0959' }).expect(200);
+    const [sent] = succeeded(twilio.messages());
+    expect(sent?.form).toMatchObject({ To: 'whatsapp:+442079460959', From: TWILIO.whatsappFrom, ContentSid: CODE_TEMPLATE });
+    expect(sent?.form.Body).toBeUndefined();
+    const { 1: code } = JSON.parse(sent?.form.ContentVariables ?? '{}') as { 1?: string };
+    expect(code).toMatch(/^\d{6}$/);
+    await request(backend.app).post(`/slack/contacts/${TENANT}/U0WATPL/phone/verify`).set('x-service-key', SERVICE_KEY).send({ code }).expect(200);
+  });
+});
+
 describe('when no channel can carry a code', () => {
   let backend: BackendHarness;
   beforeAll(async () => {

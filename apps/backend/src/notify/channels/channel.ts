@@ -70,6 +70,8 @@ export interface SendResult {
 export interface TextMessage {
   to: string;
   text: string;
+  /** The one-time code `text` carries: a channel with an approved authentication template sends it through that instead. */
+  code?: string;
 }
 
 /**

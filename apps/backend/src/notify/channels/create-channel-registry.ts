@@ -32,7 +32,7 @@ function phoneChannels({ twilio }: Pick<BackendConfig, 'twilio'>, logger: Logger
   }
   const client = createTwilioClient({ accountSid: twilio.accountSid, authToken: twilio.authToken, apiBaseUrl: twilio.apiBaseUrl, timeoutMs: TWILIO_TIMEOUT_MS });
   return [
-    new TwilioWhatsAppChannel({ client, from: twilio.whatsappFrom, contentSid: twilio.whatsappContentSid, logger }),
+    new TwilioWhatsAppChannel({ client, from: twilio.whatsappFrom, contentSid: twilio.whatsappContentSid, codeContentSid: twilio.whatsappCodeContentSid, logger }),
     new TwilioSmsChannel({ client, from: twilio.smsFrom, logger }),
     new TwilioVoiceChannel({ client, from: twilio.voiceFrom, logger }),
   ];

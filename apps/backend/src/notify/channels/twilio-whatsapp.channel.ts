@@ -8,11 +8,16 @@ export class TwilioWhatsAppChannel extends TwilioChannel {
   readonly capabilities = { statusCallbacks: true, replies: true, templates: true };
   protected readonly senderVariable = 'TWILIO_WHATSAPP_FROM';
   private readonly contentSid: string | undefined;
+  private readonly codeContentSid: string | undefined;
 
-  /** `contentSid`: approved template; unset → a free-form body (only delivered inside the 24-hour session window). */
-  constructor(options: TwilioChannelOptions & { contentSid?: string | undefined }) {
+  /**
+   * `contentSid`: the pages' approved template; `codeContentSid`: an approved authentication template for
+   * verification codes. Unset → a free-form body, which WhatsApp delivers only inside the 24-hour session window.
+   */
+  constructor(options: TwilioChannelOptions & { contentSid?: string | undefined; codeContentSid?: string | undefined }) {
     super(options);
     this.contentSid = options.contentSid;
+    this.codeContentSid = options.codeContentSid;
   }
 
   protected async create(message: OutboundMessage, from: string): Promise<string> {
@@ -24,11 +29,13 @@ export class TwilioWhatsAppChannel extends TwilioChannel {
   }
 
   /**
-   * A verification code as a free-form body: WhatsApp delivers one only inside the 24-hour session window
-   * (or through an approved authentication template), which is why SMS is asked first.
+   * A verification code: through the authentication template when one is configured (`{{1}}` the code), else as
+   * a free-form body, which WhatsApp delivers only inside the 24-hour session window (why SMS is asked first).
    */
   async sendText(message: TextMessage): Promise<SendResult> {
-    return this.attempt('text', this.fieldsFor(message.to), async (from) => (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), body: message.text })).sid);
+    const content =
+      this.codeContentSid && message.code !== undefined ? { contentSid: this.codeContentSid, contentVariables: JSON.stringify({ 1: message.code }) } : { body: message.text };
+    return this.attempt('text', this.fieldsFor(message.to), async (from) => (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), ...content })).sid);
   }
 }
 
