@@ -1,6 +1,6 @@
 import { CHANNEL_ADDRESS, type ContactChannel } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
-import { NotFoundError, ValidationError } from '../errors';
+import { ValidationError } from '../errors';
 import type { Contact } from './contact';
 import type { QuietHours } from './quiet-hours';
 import type { Readable } from 'node:stream';
@@ -74,10 +74,9 @@ export class ContactService {
     return contactsToCsv(await listContacts(this.db, tenantId));
   }
 
-  async get(tenantId: string, slackUserId: string): Promise<Contact> {
-    const contact = await findContact(this.db, tenantId, slackUserId);
-    if (!contact) throw new NotFoundError(`nothing is stored for ${slackUserId} in tenant ${tenantId}`);
-    return contact;
+  /** The person's stored contact; null when nothing is stored for them (the Slack profile may still page them). */
+  async find(tenantId: string, slackUserId: string): Promise<Contact | null> {
+    return findContact(this.db, tenantId, slackUserId);
   }
 }
 

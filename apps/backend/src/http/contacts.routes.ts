@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SLACK_USER_ID_PATTERN, tenantIdSchema, upsertContactRequestSchema } from '@klaxon/contracts';
 import type { ContactService } from '../contacts/contact.service';
 import type { PhoneVerificationService } from '../contacts/phone-verification.service';
+import { maskPhone } from '@klaxon/logger';
 import { AppError, NotFoundError, ValidationError } from '../errors';
 import { toContactDto, toContactImportDto } from './contact.serializer';
 import { callerOf } from './service-key.middleware';
@@ -64,7 +65,12 @@ export function contactsRouter({ contacts, phones }: { contacts: ContactService;
 
   router.get('/contacts/:tenant_id/:slack_user_id', async (req, res) => {
     const { tenantId, slackUserId } = contactParams(req, res);
-    const [contact, phone] = await Promise.all([contacts.get(tenantId, slackUserId), phones.status(tenantId, slackUserId)]);
+    const [contact, phone] = await Promise.all([contacts.find(tenantId, slackUserId), phones.status(tenantId, slackUserId)]);
+    if (!contact) {
+      // Someone who only gave a number in Slack has no contact yet; the operator still learns the number waits.
+      const waiting = phone.pending ? ` (a number given with /alert phone, ${maskPhone(phone.pending.phone)}, waits for its code)` : '';
+      throw new NotFoundError(`nothing is stored for ${slackUserId} in tenant ${tenantId}${waiting}`);
+    }
     res.json(toContactDto(contact, phone.pending));
   });
 

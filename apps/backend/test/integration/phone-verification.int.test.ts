@@ -85,7 +85,16 @@ describe('with Twilio configured', () => {
       paging.slack.setUser('U0PROFILE', { real_name: 'Pat', profile: { phone: '+1 415 555 0140' } });
       await setOwn('U0PROFILE', '+1 415 555 0141').expect(200);
       expect(await status('U0PROFILE')).toMatchObject({ phone: null, pending: { phone: '+1 ******0141' } });
+      // No contact is stored yet; an operator who looks is told the number waits.
+      const none = await request(paging.app).get(`/contacts/${TENANT}/U0PROFILE`).set('x-service-key', SERVICE_KEY).expect(404);
+      expect(none.body).toEqual({
+        error: 'not_found',
+        detail: `nothing is stored for U0PROFILE in tenant ${TENANT} (a number given with /alert phone, +1 ******0141, waits for its code)`,
+      });
       expect(await pagedNumbers('U0PROFILE')).toEqual(['+14155550140']);
+      // The page stored the profile's number as the contact's; the one given in Slack still waits beside it.
+      const contact = await request(paging.app).get(`/contacts/${TENANT}/U0PROFILE`).set('x-service-key', SERVICE_KEY).expect(200);
+      expect(contact.body).toMatchObject({ phone: '+1 ******0140', source: 'slack', pending_phone: { phone: '+1 ******0141' } });
     });
 
     it('refuses a wrong code with the attempts left, and after five wrong ones even the right code', async () => {
