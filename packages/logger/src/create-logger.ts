@@ -33,14 +33,21 @@ const pretty = winston.format.printf((info) => {
 });
 
 export function createLogger({ service, level = 'info', format = 'pretty', stream }: LoggerOptions): Logger {
-  return winston.createLogger({
+  // Winston drops a line below the level only at the transport, after every format ran: without this
+  // first step each debug and info line would be redacted and serialised for nothing (a tenth of the
+  // backend's JavaScript time in a storm at LOG_LEVEL=warn). It reads the level at each line, so a
+  // level changed later still counts.
+  const enabled = winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false));
+  const logger: Logger = winston.createLogger({
     level,
     defaultMeta: { service },
     format: winston.format.combine(
+      enabled(),
       redaction(),
       winston.format.timestamp(),
       format === 'json' ? winston.format.json() : pretty,
     ),
     transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
   });
+  return logger;
 }
