@@ -166,6 +166,7 @@ const contactDto = (overrides: Partial<ContactDto> = {}): ContactDto => ({
   time_zone: null,
   quiet_hours: null,
   source: 'self',
+  pending_phone: null,
   updated_at: '',
   ...overrides,
 });
