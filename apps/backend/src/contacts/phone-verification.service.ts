@@ -31,12 +31,21 @@ interface SendingCode {
   now: Date;
 }
 
+/** A number waiting for its code, as people are shown it (E.164 here; masked at the edge). */
+export interface PendingStatus {
+  phone: string;
+  channel: string;
+  expiresAt: Date;
+  attemptsLeft: number;
+  usable: boolean;
+}
+
 /** A person's own number: the one pages use now (E.164, null: none stored) and the one waiting for its code. */
 export interface PhoneStatus {
   tenantId: string;
   slackUserId: string;
   phone: string | null;
-  pending: { phone: string; channel: string; expiresAt: Date; attemptsLeft: number; usable: boolean } | null;
+  pending: PendingStatus | null;
 }
 
 /**
@@ -51,6 +60,12 @@ export class PhoneVerificationService {
     const { db, clock } = this.options;
     const [contact, pending] = await Promise.all([findContact(db, tenantId, slackUserId), findPendingPhone(db, tenantId, slackUserId)]);
     return statusOf(tenantId, slackUserId, contact?.phone ?? null, pending, clock.now());
+  }
+
+  /** Only the number waiting for its code, for a caller that already has the contact (the operator's routes). */
+  async pending(tenantId: string, slackUserId: string): Promise<PendingStatus | null> {
+    const pending = await findPendingPhone(this.options.db, tenantId, slackUserId);
+    return pending ? pendingStatusOf(pending, this.options.clock.now()) : null;
   }
 
   /**
@@ -160,12 +175,10 @@ function tooSoon(waitMs: number): RateLimitedError {
 }
 
 function statusOf(tenantId: string, slackUserId: string, phone: string | null, pending: PendingPhone | null, now: Date): PhoneStatus {
-  if (!pending) return { tenantId, slackUserId, phone, pending: null };
+  return { tenantId, slackUserId, phone, pending: pending ? pendingStatusOf(pending, now) : null };
+}
+
+function pendingStatusOf(pending: PendingPhone, now: Date): PendingStatus {
   const attemptsLeft = Math.max(0, MAX_CODE_ATTEMPTS - pending.attempts);
-  return {
-    tenantId,
-    slackUserId,
-    phone,
-    pending: { phone: pending.phone, channel: pending.channel, expiresAt: pending.expiresAt, attemptsLeft, usable: attemptsLeft > 0 && now < pending.expiresAt },
-  };
+  return { phone: pending.phone, channel: pending.channel, expiresAt: pending.expiresAt, attemptsLeft, usable: attemptsLeft > 0 && now < pending.expiresAt };
 }

@@ -1,5 +1,5 @@
 import type { ContactDto, ContactImportDto, PendingPhoneDto, PhoneStatusDto } from '@klaxon/contracts';
-import type { PhoneStatus } from '../contacts/phone-verification.service';
+import type { PendingStatus, PhoneStatus } from '../contacts/phone-verification.service';
 import type { ImportResult } from '../contacts/contact-import';
 import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Contact } from '../contacts/contact';
@@ -8,7 +8,7 @@ import type { Contact } from '../contacts/contact';
  * The wire shape of a contact: snake_case, number and address masked (the owner knows them; nobody else needs
  * them), with the number that waits for its code, if any.
  */
-export function toContactDto(contact: Contact, pending: PhoneStatus['pending']): ContactDto {
+export function toContactDto(contact: Contact, pending: PendingStatus | null): ContactDto {
   return {
     tenant_id: contact.tenantId,
     slack_user_id: contact.slackUserId,
@@ -48,7 +48,7 @@ export function toPhoneStatusDto(status: PhoneStatus): PhoneStatusDto {
   };
 }
 
-function toPendingPhoneDto(pending: PhoneStatus['pending']): PendingPhoneDto | null {
+function toPendingPhoneDto(pending: PendingStatus | null): PendingPhoneDto | null {
   if (!pending) return null;
   return { phone: maskPhone(pending.phone), channel: pending.channel, expires_at: pending.expiresAt.toISOString(), attempts_left: pending.attemptsLeft, usable: pending.usable };
 }

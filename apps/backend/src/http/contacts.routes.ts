@@ -60,18 +60,18 @@ export function contactsRouter({ contacts, phones }: { contacts: ContactService;
       timeZone: body.time_zone,
       quietHours: body.quiet_hours,
     });
-    res.json(toContactDto(contact, (await phones.status(tenantId, slackUserId)).pending));
+    res.json(toContactDto(contact, await phones.pending(tenantId, slackUserId)));
   });
 
   router.get('/contacts/:tenant_id/:slack_user_id', async (req, res) => {
     const { tenantId, slackUserId } = contactParams(req, res);
-    const [contact, phone] = await Promise.all([contacts.find(tenantId, slackUserId), phones.status(tenantId, slackUserId)]);
+    const [contact, pending] = await Promise.all([contacts.find(tenantId, slackUserId), phones.pending(tenantId, slackUserId)]);
     if (!contact) {
       // Someone who only gave a number in Slack has no contact yet; the operator still learns the number waits.
-      const waiting = phone.pending ? ` (a number given with /alert phone, ${maskPhone(phone.pending.phone)}, waits for its code)` : '';
+      const waiting = pending ? ` (a number given with /alert phone, ${maskPhone(pending.phone)}, waits for its code)` : '';
       throw new NotFoundError(`nothing is stored for ${slackUserId} in tenant ${tenantId}${waiting}`);
     }
-    res.json(toContactDto(contact, phone.pending));
+    res.json(toContactDto(contact, pending));
   });
 
   return router;

@@ -243,7 +243,6 @@ function alertNumber(word: string | undefined): number | null {
   return match ? Number(match[1]) : null;
 }
 
-// With escaping on, Slack may send a number it recognised as a link: <tel:+442079460958|+44 20 7946 0958>.
 const VERIFY_EXAMPLE = '`/alert phone verify 123456`';
 
 // The code as people copy it from a text: `123456` or `123 456`. The code itself is never echoed back.
@@ -254,6 +253,7 @@ function parsePhoneVerify(text: string): AlertCommand {
   return { kind: 'phone-verify', code };
 }
 
+// With escaping on, Slack may send a number it recognised as a link: <tel:+442079460958|+44 20 7946 0958>.
 function unwrapPhoneLink(text: string): string {
   const link = /^<tel:([^|>]*)(?:\|([^>]*))?>$/.exec(text);
   return link ? (link[2] ?? link[1] ?? '').trim() : text;
