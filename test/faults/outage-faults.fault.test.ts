@@ -91,8 +91,15 @@ describe('PostgreSQL stopped for 10 s while alerts keep coming', () => {
       }
     })();
     await until(() => outcomes.filter((o) => o.status === 201).length, (n) => n >= 20, 30_000);
+    // One page is held at the fake Twilio until PostgreSQL is down: its job ends while the database is gone,
+    // which makes graphile-worker stop its runner (it cannot mark the job complete); the backend starts a new one.
+    let releaseHeld = () => {};
+    twilio.holdNext(new Promise<void>((resolve) => (releaseHeld = resolve)));
+    const sentBefore = twilio.requests.length;
+    await until(() => twilio.requests.length, (n) => n > sentBefore, 30_000, 20);
     phase = 'stopping';
     await server.stop();
+    releaseHeld();
     phase = 'down';
     const downSince = Date.now();
     await until(() => Date.now() - downSince, (ms) => ms >= 10_000, 11_000, 100);

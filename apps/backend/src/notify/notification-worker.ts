@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Logger as JobQueueLogger, run, type Runner, type Task } from 'graphile-worker';
+import { Logger as JobQueueLogger, run, type Runner, type RunnerOptions, type Task } from 'graphile-worker';
 import type { NotifyConfig } from '@klaxon/config';
 import { runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
@@ -45,7 +45,7 @@ export interface JobFinished {
 export interface NotificationWorker {
   /** Emits `finished` with a JobFinished after every job. */
   readonly events: EventEmitter<{ finished: [JobFinished] }>;
-  /** False once the job runner has stopped, asked to or not (/health reports it). */
+  /** False while no job runner runs: stopped when asked, or between one that stopped unasked and its replacement (/health reports it). */
   running(): boolean;
   /** One sweep now (it also runs at start and every sweepIntervalMs). */
   sweep(): Promise<SweepResult>;
@@ -56,6 +56,9 @@ export interface NotificationWorker {
 // Far longer than a job takes to become visible after its delivery (same transaction), so only a job that
 // is really gone is replaced.
 export const DEFAULT_ORPHAN_GRACE_MS = 60_000;
+
+// Between a runner that stopped unasked and the next start; longer while starts keep failing (database still down).
+const RESTART_DELAYS_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 
 /**
  * Runs the notification jobs of this backend on graphile-worker in the alerts' own PostgreSQL. The tasks are
@@ -81,7 +84,7 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     taskList[name] = (payload, helpers) => runWithContext(jobContextOf(payload), () => task(payload, helpers));
   }
 
-  const runner: Runner = await run({
+  const runnerOptions: RunnerOptions = {
     connectionString: options.databaseUrl,
     maxPoolSize: options.poolSize ?? policy.concurrency + 2,
     concurrency: policy.concurrency,
@@ -94,21 +97,51 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
     preset: { worker: { completeJobBatchDelay: 0 } },
     taskList,
     logger: jobQueueLogger(logger),
-  });
+  };
   const finished = (job: { task_identifier: string; payload: unknown }, error: unknown) =>
     events.emit('finished', { task: job.task_identifier as TaskName, payload: job.payload, error: error === null ? null : error instanceof Error ? error : new Error(String(error)) });
-  let running = true;
+
+  let runner: Runner | null = null;
   let stopping: Promise<void> | null = null;
-  // The runner's promise settles when it stops for any reason, a lost LISTEN connection it gave up on included.
-  runner.promise.then(
-    () => (running = false),
-    (error: unknown) => {
-      running = false;
-      logger.error('the job runner stopped with an error: no page will be sent until the backend restarts', { error });
-    },
-  );
-  runner.events.on('job:success', ({ job }) => finished(job, null));
-  runner.events.on('job:error', ({ job, error }) => finished(job, error));
+  let restartTimer: NodeJS.Timeout | null = null;
+  let failedStarts = 0;
+  const startRunner = async (): Promise<void> => {
+    const started = await run(runnerOptions);
+    started.events.on('job:success', ({ job }) => finished(job, null));
+    started.events.on('job:error', ({ job, error }) => finished(job, error));
+    runner = started;
+    // The promise settles when the runner stops for any reason. graphile-worker stops its whole pool when it
+    // cannot mark jobs complete (PostgreSQL gone for a while), so a runner that stopped unasked is replaced:
+    // a database that comes back must find pages flowing again without a restart of the backend.
+    const ended = (error: unknown) => {
+      if (runner !== started) return;
+      runner = null;
+      if (stopping) return;
+      logger.error('the job runner stopped: no page is sent until it runs again; starting a new one', { error });
+      scheduleRestart();
+    };
+    started.promise.then(() => ended(null), ended);
+  };
+  const scheduleRestart = () => {
+    const delay = RESTART_DELAYS_MS[Math.min(failedStarts, RESTART_DELAYS_MS.length - 1)]!;
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      startRunner().then(
+        async () => {
+          failedStarts = 0;
+          // Asked to stop while it was starting: it stops at once.
+          if (stopping) return runner?.stop();
+          logger.info('the job runner runs again');
+        },
+        (error: unknown) => {
+          failedStarts++;
+          logger.error('the job runner could not start again; trying later', { error });
+          if (!stopping) scheduleRestart();
+        },
+      );
+    }, delay);
+  };
+  await startRunner();
 
   // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out, a queued
   // one whose job was lost waits for nothing, and a held one may outlive its job: sweeping puts them back on
@@ -129,13 +162,14 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   logger.info('notification worker started', { concurrency: policy.concurrency });
   return {
     events,
-    running: () => running,
+    running: () => runner !== null,
     sweep,
     // Once: a second call (a test, then close()) waits for the first; a runner that already ended is not stopped again.
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(timer);
-        if (running) await runner.stop();
+        if (restartTimer) clearTimeout(restartTimer);
+        await runner?.stop();
       })()),
   };
 }
