@@ -7,3 +7,4 @@ export * from './labels';
 export * from './text';
 export * from './time-zone';
 export * from './duration';
+export * from './oncall';
