@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   escalationPolicyRequestSchema,
   isWallClockTime,
+  wallClockMilliseconds,
   overrideRequestSchema,
   scheduleRequestSchema,
   serviceRequestSchema,
@@ -135,6 +136,13 @@ describe('serviceRequestSchema', () => {
     ['a user id for a user group', { escalation_policy: 'payments', slack_usergroup: 'U0PAY' }, 'slack_usergroup: "U0PAY" is not a Slack user group id'],
   ])('refuses %s', (_name, body, expected) => {
     expect(refusals(serviceRequestSchema, body).join('\n')).toContain(expected);
+  });
+});
+
+describe('wallClockMilliseconds', () => {
+  it('counts a wall-clock time as if it were UTC, so that days add as 24 hours', () => {
+    expect(wallClockMilliseconds('2026-03-29T02:30')).toBe(Date.UTC(2026, 2, 29, 2, 30));
+    expect(wallClockMilliseconds('2026-03-30T02:30')! - wallClockMilliseconds('2026-03-29T02:30')!).toBe(86_400_000);
   });
 });
 

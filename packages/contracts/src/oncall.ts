@@ -184,11 +184,19 @@ export const serviceRequestSchema = z.strictObject({
 });
 export type ServiceRequest = z.infer<typeof serviceRequestSchema>;
 
-/** True for `YYYY-MM-DDTHH:MM` naming a real day (no 30 February) and time, in 1970 or later. */
-export function isWallClockTime(text: string): boolean {
+/**
+ * `2026-12-07T09:00` → the milliseconds it would be after 1970-01-01T00:00 if it were UTC (so a calendar day
+ * is always 86,400,000 of them); null unless it names a real day (no 30 February) and time, in 1970 or later.
+ */
+export function wallClockMilliseconds(text: string): number | null {
   const match = WALL_CLOCK_PATTERN.exec(text);
-  if (match === null) return false;
+  if (match === null) return null;
   const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return year >= 1970 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60;
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute));
+  const real = year >= 1970 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60;
+  return real ? date.getTime() : null;
+}
+
+export function isWallClockTime(text: string): boolean {
+  return wallClockMilliseconds(text) !== null;
 }
