@@ -6,3 +6,5 @@ export * from './http-timeouts';
 export * from './labels';
 export * from './text';
 export * from './time-zone';
+export * from './duration';
+export * from './oncall';
