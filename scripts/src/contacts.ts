@@ -14,7 +14,9 @@ const HELP = `npm run contacts -- <import|export> [options] — the contact dire
 
   npm run contacts -- export --tenant T024BE7LD [--out people.csv]
       Writes the directory in the same format (to stdout without --out). Numbers and email addresses are in
-      full: it is the operator's own data, for backups and edits. Keep the file private.
+      full: it is the operator's own data, for backups and edits. Keep the file private. A name or address
+      starting with = + - or @ is written with a leading ' so a spreadsheet shows it instead of running it
+      as a formula; import removes that quote again.
 
   Options:
     --tenant <id>   the tenant (Slack team id); required

@@ -792,6 +792,7 @@ const paths: Record<string, PathItem> = {
       description:
         `\`${CSV_MEDIA_TYPE}\` with a header line naming some of the columns ${CONTACT_CSV_COLUMNS.join(', ')} (\`slack_user_id\` required), up to ${IMPORT_BODY_LIMIT_BYTES / 1024 / 1024} MB. ` +
         'Every row is checked with the rules of `PUT /contacts` (phone to E.164, email, channels separated by `;`, IANA time zone); an empty cell keeps what is stored. ' +
+        'A cell that starts with `\'` before `=`, `+`, `-`, `@`, a tab or a carriage return loses that one quote (the export’s guard against spreadsheet formulas). ' +
         'The valid rows are written in one transaction and the others listed by line and column; the answer is 200 either way. ' +
         'Imported numbers replace a copy of the Slack profile number, never one the person set themselves unless `overwrite=self`; imported rows get source `import`. A number imported is trusted as given and drops any number waiting for its code.',
       tags: [CONTACT_TAG],
@@ -824,7 +825,9 @@ const paths: Record<string, PathItem> = {
     get: {
       operationId: 'exportContacts',
       summary: 'Export a contact directory (CSV)',
-      description: 'The tenant’s contacts in the import’s format, numbers and addresses in full (the operator’s own data; `Cache-Control: no-store`). Quiet hours are not part of the file.',
+      description:
+        'The tenant’s contacts in the import’s format, numbers and addresses in full (the operator’s own data; `Cache-Control: no-store`). Quiet hours are not part of the file. ' +
+        'A cell other than `phone` that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading `\'` so a spreadsheet shows it as text (OWASP’s CSV injection advice); the import removes that quote again.',
       tags: [CONTACT_TAG],
       parameters: parametersOf('query', exportQuerySchema, { tenant_id: 'The tenant; a key bound to a tenant may export only its own.' }),
       responses: {
