@@ -104,6 +104,50 @@ describe('loadBackendConfig', () => {
   });
 });
 
+describe('PUBLIC_BASE_URL in production with Twilio', () => {
+  const TOKEN = 't'.repeat(32);
+  const production = { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://pager.example.com' };
+  const gatewayTwilio = { ...gatewayEnv, ...production, TWILIO_AUTH_TOKEN: TOKEN };
+  const backendTwilio = { ...backendEnv, ...production, TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_SMS_FROM: '+14155550100' };
+
+  it('takes a public https origin', () => {
+    expect(loadGatewayConfig(gatewayTwilio).publicBaseUrl).toBe('https://pager.example.com');
+    expect(loadBackendConfig({ ...backendTwilio, PUBLIC_BASE_URL: 'https://203.0.113.7:8443/' }).publicBaseUrl).toBe('https://203.0.113.7:8443');
+  });
+
+  it.each([
+    ['unset (the development default)', undefined, /^PUBLIC_BASE_URL: is required with Twilio in production/],
+    ['http', 'http://pager.example.com', /^PUBLIC_BASE_URL: must start with https:\/\//],
+    ['loopback', 'https://127.0.0.1:3000', /^PUBLIC_BASE_URL: https:\/\/127\.0\.0\.1:3000 is loopback/],
+    ['loopback written another way', 'https://0x7f000001', /is loopback/],
+    ['localhost', 'https://localhost', /is loopback/],
+    ['a .localhost name', 'https://klaxon.localhost.', /is loopback/],
+    ['IPv6 loopback', 'https://[::1]:3000', /is loopback/],
+    ['IPv4-mapped loopback', 'https://[::ffff:127.0.0.1]', /is loopback/],
+    ['a private network', 'https://10.0.0.5', /is a private address/],
+    ['a private network (172.16/12)', 'https://172.20.1.1', /is a private address/],
+    ['a private network (192.168/16)', 'https://192.168.1.10', /is a private address/],
+    ['link-local', 'https://169.254.169.254', /is a private address/],
+    ['carrier-grade NAT', 'https://100.64.0.1', /is a private address/],
+    ['IPv6 unique local', 'https://[fd12::1]', /is a private address/],
+    ['the unspecified address', 'https://0.0.0.0', /is a private address/],
+    ['a name without a dot', 'https://klaxon', /is not a public DNS name/],
+  ])('refuses %s, in one line naming the variable and what to set, for the gateway and the backend', (_what, url, problem) => {
+    for (const load of [() => loadGatewayConfig({ ...gatewayTwilio, PUBLIC_BASE_URL: url }), () => loadBackendConfig({ ...backendTwilio, PUBLIC_BASE_URL: url })]) {
+      const problems = problemsOf(load);
+      expect(problems).toEqual([expect.stringMatching(problem)]);
+      expect(problems[0]).toMatch(/set it to the https address Twilio reaches the gateway at/);
+      expect(problems[0]).not.toContain('\n');
+    }
+  });
+
+  it('leaves development, tests and Twilio-less production alone', () => {
+    expect(loadGatewayConfig({ ...gatewayEnv, TWILIO_AUTH_TOKEN: TOKEN }).publicBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(loadBackendConfig({ ...backendTwilio, NODE_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).publicBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(loadGatewayConfig({ ...gatewayEnv, NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).twilio).toBeNull();
+  });
+});
+
 describe('email', () => {
   const smtp = { SMTP_URL: 'smtp://pager:s3cret-pass@smtp.example.com:587', EMAIL_FROM: 'Klaxon <pager@example.com>' };
 
