@@ -1,4 +1,4 @@
-import { cutSlackText, cutText, escapeSlackText } from './text';
+import { cutSlackText, cutText, escapeSlackText, stripBidiControls } from './text';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -47,5 +47,15 @@ describe('cutSlackText', () => {
     const cut = cutSlackText(text, max);
     expect(cut).toBe(expected);
     expect(cut.length).toBeLessThanOrEqual(max);
+  });
+});
+
+describe('stripBidiControls', () => {
+  it('takes out every embedding, override, isolate and mark, and nothing else', () => {
+    const controls = '\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069\u200E\u200F\u061C';
+    expect(stripBidiControls(`a${controls}b \u202Egnp.exe\u202C`)).toBe('ab gnp.exe');
+    // Joiners build emoji sequences and shape scripts; Arabic and Hebrew text itself is no control.
+    const kept = '👩\u200D💻 می\u200Cخواهم שלום مرحبا\n\ttab';
+    expect(stripBidiControls(kept)).toBe(kept);
   });
 });

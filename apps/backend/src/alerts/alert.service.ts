@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { addToContext, runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
-import { slackActor } from '@klaxon/contracts';
+import { slackActor, stripBidiControls } from '@klaxon/contracts';
 import { NotFoundError, TransitionRefusedError } from '../errors';
 import type { Alert, AlertTarget, NewAlert, RequestedTarget, TargetResolver } from './alert';
 import { ACTION_EVENT, nextStatus, type AlertAction } from './alert-state';
@@ -83,6 +83,15 @@ const NO_HOOKS: AlertHooks = { planTargets: (alert) => alert.targets, raised: as
 
 const MAX_RAISE_ATTEMPTS = 3;
 
+/**
+ * The text people read of an alert, without bidi controls. The request schemas take them out of their fields;
+ * Alertmanager's annotations and labels arrive here as they came, and whatever raised it, this is what pages.
+ */
+function readableText({ message, source, ruleName }: Pick<NewAlert, 'message' | 'source' | 'ruleName'>): Pick<NewAlert, 'message' | 'source' | 'ruleName'> {
+  const strip = (text: string | null) => (text === null ? null : stripBidiControls(text));
+  return { message: stripBidiControls(message), source: strip(source), ruleName: strip(ruleName) };
+}
+
 export class AlertService {
   private readonly db: Database;
   private readonly logger: Logger;
@@ -105,7 +114,7 @@ export class AlertService {
     const twinKey: TwinKey = { tenantId: request.tenantId, requestId: freshRequestId ? null : request.requestId, dedupKey: request.dedupKey };
     const existing = await this.findExisting(twinKey);
     if (existing) return existing;
-    const resolved: NewAlert = { ...request, targets: await this.targets.resolve(request.tenantId, request.targets) };
+    const resolved: NewAlert = { ...request, ...readableText(request), targets: await this.targets.resolve(request.tenantId, request.targets) };
     const input: NewAlert = { ...resolved, targets: this.hooks.planTargets(resolved) };
     // A collision means a twin committed first; it is found on the next look. A dedup twin that was
     // resolved in between lets the next attempt create a fresh alert, hence the loop.
