@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { CONTACT_CHANNELS, SEVERITIES } from './alert';
+import { CONTACT_CHANNELS, SEVERITIES, SLACK_USER_ID_PATTERN } from './alert';
 import { stripBidiControls } from './text';
 import { canonicalTimeZone } from './time-zone';
 
-// Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
-export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
 const slackUserId = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U024BE7LH');
 export const SLACK_CHANNEL_ID_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
 export const slackChannelIdSchema = z.string().regex(SLACK_CHANNEL_ID_PATTERN, 'a Slack channel id such as C024BE91L');

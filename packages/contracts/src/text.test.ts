@@ -1,4 +1,4 @@
-import { cutSlackText, cutText, escapeSlackText, stripBidiControls } from './text';
+import { cutSlackText, cutText, escapeSlackText, slackToPlain, stripBidiControls } from './text';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -58,4 +58,15 @@ describe('stripBidiControls', () => {
     const kept = '👩\u200D💻 می\u200Cخواهم שלום مرحبا\n\ttab';
     expect(stripBidiControls(kept)).toBe(kept);
   });
+});
+
+describe('slackToPlain', () => {
+  it.each([
+    ['<@U1> and <@U2|amy>', 'Slack user U1 and @amy'],
+    ['<#C1> <#C2|ops>', '#C1 #ops'],
+    ['<!channel> <!subteam^S1|@oncall> <!subteam^S2>', '@channel @oncall @subteam'],
+    ['<https://x.example> <https://y.example|docs> <mailto:a@example.com|a@example.com>', 'https://x.example docs (https://y.example) a@example.com'],
+    ['5 &lt; 6 &amp;&amp; 7 &gt; 3', '5 < 6 && 7 > 3'],
+    ['&amp;lt; stays one level', '&lt; stays one level'],
+  ])('%s → %s', (markup, plain) => expect(slackToPlain(markup)).toBe(plain));
 });

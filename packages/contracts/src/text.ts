@@ -51,3 +51,24 @@ export function cutSlackText(text: string, max: number): string {
   kept = kept.replace(/&[#A-Za-z0-9]*$/, '');
   return `${kept.trimEnd()}${ELLIPSIS}`;
 }
+
+/**
+ * Slack's markup as plain text (https://api.slack.com/reference/surfaces/formatting): `<@U1|jane>` → `@jane`,
+ * `<#C1|ops>` → `#ops`, `<!here>` → `@here`, `<https://x|docs>` → `docs (https://x)`, and `&lt; &gt; &amp;` unescaped.
+ */
+export function slackToPlain(text: string): string {
+  return text
+    .replace(/<([^<>]*)>/g, (_whole, inner: string) => {
+      const bar = inner.indexOf('|');
+      const target = bar === -1 ? inner : inner.slice(0, bar);
+      const label = bar === -1 ? null : inner.slice(bar + 1);
+      if (target.startsWith('@')) return label ? `@${label.replace(/^@/, '')}` : `Slack user ${target.slice(1)}`;
+      if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
+      if (target.startsWith('!')) return label ?? `@${target.slice(1).replace(/\^.*$/, '')}`;
+      if (target.startsWith('mailto:')) return label ?? target.slice('mailto:'.length);
+      return label && label !== target ? `${label} (${target})` : target;
+    })
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

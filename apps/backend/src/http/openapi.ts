@@ -488,7 +488,9 @@ function transitionOperation(action: 'acknowledge' | 'resolve', outcome: string)
   return {
     operationId: `${action}Alert`,
     summary: `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert`,
-    description: `Moves the alert to \`${outcome}\` in one conditional update and records who did it in its events. When the alert’s status does not allow it, answers 409 with who put it where it is, and changes nothing.`,
+    description:
+      `Moves the alert to \`${outcome}\` in one conditional update and records who did it in its events. When the alert’s status does not allow it, answers 409 with who put it where it is, and changes nothing. ` +
+      'The note is plain text: Slack shows it escaped, as written. An actor `slack:<user id>` is shown in Slack as a mention of that user; any other actor as written.',
     tags: [ALERT_TAG],
     parameters: alertRefParameters,
     requestBody: { required: false, content: { 'application/json': { schema: schemaRef('TransitionRequest'), example: { actor: 'slack:U024BE7LH', note: 'looking' } } } },
