@@ -83,6 +83,17 @@ describe('loadBackendConfig', () => {
     ]);
   });
 
+  it('reads the Slack channels granted to keys bound to a tenant, and names a malformed entry', () => {
+    expect(loadBackendConfig(backendEnv).tenantSlackChannels).toEqual([]);
+    expect(loadBackendConfig({ ...backendEnv, TENANT_SLACK_CHANNELS: 'T024BE7LD:C024BE91L, billing.eu:G0PRIV' }).tenantSlackChannels).toEqual([
+      { tenantId: 'T024BE7LD', channelId: 'C024BE91L' },
+      { tenantId: 'billing.eu', channelId: 'G0PRIV' },
+    ]);
+    for (const bad of ['C024BE91L', 'acme:#ops', 'acme:C0A:C0B', 'acme:C0A,']) {
+      expect(problemsOf(() => loadBackendConfig({ ...backendEnv, TENANT_SLACK_CHANNELS: bad }))).toEqual([expect.stringMatching(/^TENANT_SLACK_CHANNELS: entry \d must be tenant:channel/)]);
+    }
+  });
+
   it('names every missing production variable', () => {
     const problems = problemsOf(() => loadBackendConfig({ NODE_ENV: 'production' }));
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN']);

@@ -4,7 +4,7 @@ import { ConfigError } from './config-error';
 import { publicBaseUrlProblem } from './public-origin';
 import type { LOG_FORMATS, LOG_LEVELS } from './schema';
 import { type BackendEnv, type GatewayEnv, backendEnvSchema, gatewayEnvSchema } from './schema';
-import { type ServiceKey, parseServiceKeys } from './service-keys';
+import { type ServiceKey, type TenantChannel, parseServiceKeys, parseTenantChannels } from './service-keys';
 
 type Env = Record<string, string | undefined>;
 
@@ -83,6 +83,8 @@ export interface BackendConfig {
   databaseUrl: string;
   databasePoolSize: number;
   serviceKeys: ServiceKey[];
+  /** Channels the operator lets keys bound to a tenant name in `slack.channel_id` (TENANT_SLACK_CHANNELS). */
+  tenantSlackChannels: TenantChannel[];
   slack: { botToken: string; apiUrl?: string };
   /** null: no Twilio credentials, notifications go to the log notifier. */
   twilio: TwilioConfig | null;
@@ -156,6 +158,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
     databaseUrl: data.DATABASE_URL!,
     databasePoolSize: data.DATABASE_POOL_SIZE,
     serviceKeys: parseServiceKeys(data.INTERNAL_SERVICE_KEYS!).keys,
+    tenantSlackChannels: parseTenantChannels(data.TENANT_SLACK_CHANNELS ?? '').grants,
     slack: { botToken: data.SLACK_BOT_TOKEN!, apiUrl: data.SLACK_API_URL },
     twilio: data.TWILIO_ACCOUNT_SID
       ? {

@@ -517,7 +517,8 @@ function raiseOperation(route: 'api' | 'slack'): Operation {
     operationId: api ? 'raiseAlert' : 'raiseSlackAlert',
     summary: api ? 'Raise an alert' : 'Raise an alert typed in Slack (the gateway only)',
     description: api
-      ? `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`api\`: its text is shown in Slack as plain text (\`&\`, \`<\`, \`>\` escaped), never as Slack markup.`
+      ? `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`api\`: its text is shown in Slack as plain text (\`&\`, \`<\`, \`>\` escaped), never as Slack markup. ` +
+        'A key bound to a tenant may name in `slack.channel_id` only a channel where the tenant’s people raised an alert from Slack, or one the operator granted the tenant (`TENANT_SLACK_CHANNELS`); any other is a 422 naming `slack.channel_id`. A key bound to no tenant may name any channel.'
       : `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`slack\`: its message is Slack markup as Slack sent it (mentions, escaped \`&\`, \`<\`, \`>\`) and is shown as such. Only a key bound to no tenant may call it.`,
     tags: [ALERT_TAG],
     parameters: [
