@@ -1,8 +1,9 @@
-import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dataDirOf, loadDotEnv, parseServiceKeys, withDevDefaults } from '@klaxon/config';
 import { CONTACT_CSV_COLUMNS, SERVICE_KEY_HEADER, type ContactImportDto, type ErrorBody } from '@klaxon/contracts';
 import { countNewlines, formatBytes, formatImportReport, importExitCode, serviceKeyFor } from './contacts-report';
+import { writePrivateFile } from './private-file';
 
 const HELP = `npm run contacts -- <import|export> [options] — the contact directory of a tenant, as CSV, on a running backend.
 
@@ -14,7 +15,10 @@ const HELP = `npm run contacts -- <import|export> [options] — the contact dire
 
   npm run contacts -- export --tenant T024BE7LD [--out people.csv]
       Writes the directory in the same format (to stdout without --out). Numbers and email addresses are in
-      full: it is the operator's own data, for backups and edits. Keep the file private.
+      full: it is the operator's own data, for backups and edits. --out writes a new file readable by you
+      only (mode 0600) that replaces any file of that name; keep it private. A name or address starting
+      with = + - or @ is written with a leading ' so a spreadsheet shows it instead of running it as a
+      formula; import removes that quote again.
 
   Options:
     --tenant <id>   the tenant (Slack team id); required
@@ -103,8 +107,8 @@ async function exportTo(client: Client, out: string | undefined): Promise<number
     process.stdout.write(csv);
     return 0;
   }
-  // Owner-only: the file holds everyone's number in full.
-  writeFileSync(out, csv, { mode: 0o600 });
+  // Owner-only, even over an existing file: it holds everyone's number in full.
+  writePrivateFile(out, csv);
   console.error(`wrote ${contacts} contacts of tenant ${client.tenant} to ${out} (numbers in full: keep it private)`);
   return 0;
 }

@@ -1,7 +1,7 @@
 // The built `npm run contacts` script against the real backend listening on loopback: the CLI and the
 // routes agree over HTTP. Needs `npm run build` first (npm test runs it).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,12 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   await harness.close();
 });
+
+function writeCsv(name: string, csv: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, csv);
+  return file;
+}
 
 function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -60,6 +66,16 @@ describe('npm run contacts', () => {
 
     const again = await run('import', out, '--tenant', 'T-CLI');
     expect(again).toMatchObject({ code: 0, stdout: expect.stringContaining('0 imported, 2999 unchanged') });
+  });
+
+  it('leaves the exported file readable by its owner only, even when it replaces a world-readable one', async () => {
+    await run('import', writeCsv('private.csv', 'slack_user_id,phone\nU0PRIVATE,+14155550188\n'), '--tenant', 'T-PRIVATE');
+    const out = path.join(dir, 'shared.csv');
+    writeFileSync(out, 'an older export\n', { mode: 0o644 });
+    chmodSync(out, 0o644); // whatever the umask
+    expect(await run('export', '--tenant', 'T-PRIVATE', '--out', out)).toMatchObject({ code: 0 });
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).toContain('\nU0PRIVATE,,+14155550188,');
   });
 
   it('explains itself with --help and refuses a call without a tenant', async () => {

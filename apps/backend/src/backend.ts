@@ -122,7 +122,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     ...(overrides.random ? { random: overrides.random } : {}),
   });
   const paging = new PagingScheduler({ policy: notify, registry, deliveries, clock });
-  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty) });
+  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion });
   const alertmanager = new AlertmanagerService({ alerts, logger });

@@ -83,6 +83,17 @@ describe('loadBackendConfig', () => {
     ]);
   });
 
+  it('reads the Slack channels granted to keys bound to a tenant, and names a malformed entry', () => {
+    expect(loadBackendConfig(backendEnv).tenantSlackChannels).toEqual([]);
+    expect(loadBackendConfig({ ...backendEnv, TENANT_SLACK_CHANNELS: 'T024BE7LD:C024BE91L, billing.eu:G0PRIV' }).tenantSlackChannels).toEqual([
+      { tenantId: 'T024BE7LD', channelId: 'C024BE91L' },
+      { tenantId: 'billing.eu', channelId: 'G0PRIV' },
+    ]);
+    for (const bad of ['C024BE91L', 'acme:#ops', 'acme:C0A:C0B', 'acme:C0A,']) {
+      expect(problemsOf(() => loadBackendConfig({ ...backendEnv, TENANT_SLACK_CHANNELS: bad }))).toEqual([expect.stringMatching(/^TENANT_SLACK_CHANNELS: entry \d must be tenant:channel/)]);
+    }
+  });
+
   it('names every missing production variable', () => {
     const problems = problemsOf(() => loadBackendConfig({ NODE_ENV: 'production' }));
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN']);
@@ -101,6 +112,50 @@ describe('loadBackendConfig', () => {
     ]);
     const config = loadBackendConfig({ ...backendEnv, TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't'.repeat(32), TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886' });
     expect(config.twilio).toMatchObject({ accountSid: sid, whatsappFrom: 'whatsapp:+14155238886' });
+  });
+});
+
+describe('PUBLIC_BASE_URL in production with Twilio', () => {
+  const TOKEN = 't'.repeat(32);
+  const production = { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://pager.example.com' };
+  const gatewayTwilio = { ...gatewayEnv, ...production, TWILIO_AUTH_TOKEN: TOKEN };
+  const backendTwilio = { ...backendEnv, ...production, TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_SMS_FROM: '+14155550100' };
+
+  it('takes a public https origin', () => {
+    expect(loadGatewayConfig(gatewayTwilio).publicBaseUrl).toBe('https://pager.example.com');
+    expect(loadBackendConfig({ ...backendTwilio, PUBLIC_BASE_URL: 'https://203.0.113.7:8443/' }).publicBaseUrl).toBe('https://203.0.113.7:8443');
+  });
+
+  it.each([
+    ['unset (the development default)', undefined, /^PUBLIC_BASE_URL: is required with Twilio in production/],
+    ['http', 'http://pager.example.com', /^PUBLIC_BASE_URL: must start with https:\/\//],
+    ['loopback', 'https://127.0.0.1:3000', /^PUBLIC_BASE_URL: https:\/\/127\.0\.0\.1:3000 is loopback/],
+    ['loopback written another way', 'https://0x7f000001', /is loopback/],
+    ['localhost', 'https://localhost', /is loopback/],
+    ['a .localhost name', 'https://klaxon.localhost.', /is loopback/],
+    ['IPv6 loopback', 'https://[::1]:3000', /is loopback/],
+    ['IPv4-mapped loopback', 'https://[::ffff:127.0.0.1]', /is loopback/],
+    ['a private network', 'https://10.0.0.5', /is a private address/],
+    ['a private network (172.16/12)', 'https://172.20.1.1', /is a private address/],
+    ['a private network (192.168/16)', 'https://192.168.1.10', /is a private address/],
+    ['link-local', 'https://169.254.169.254', /is a private address/],
+    ['carrier-grade NAT', 'https://100.64.0.1', /is a private address/],
+    ['IPv6 unique local', 'https://[fd12::1]', /is a private address/],
+    ['the unspecified address', 'https://0.0.0.0', /is a private address/],
+    ['a name without a dot', 'https://klaxon', /is not a public DNS name/],
+  ])('refuses %s, in one line naming the variable and what to set, for the gateway and the backend', (_what, url, problem) => {
+    for (const load of [() => loadGatewayConfig({ ...gatewayTwilio, PUBLIC_BASE_URL: url }), () => loadBackendConfig({ ...backendTwilio, PUBLIC_BASE_URL: url })]) {
+      const problems = problemsOf(load);
+      expect(problems).toEqual([expect.stringMatching(problem)]);
+      expect(problems[0]).toMatch(/set it to the https address Twilio reaches the gateway at/);
+      expect(problems[0]).not.toContain('\n');
+    }
+  });
+
+  it('leaves development, tests and Twilio-less production alone', () => {
+    expect(loadGatewayConfig({ ...gatewayEnv, TWILIO_AUTH_TOKEN: TOKEN }).publicBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(loadBackendConfig({ ...backendTwilio, NODE_ENV: 'test', PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).publicBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(loadGatewayConfig({ ...gatewayEnv, NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://127.0.0.1:3000' }).twilio).toBeNull();
   });
 });
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from './config-error';
+import { publicBaseUrlProblem } from './public-origin';
 import type { LOG_FORMATS, LOG_LEVELS } from './schema';
 import { type BackendEnv, type GatewayEnv, backendEnvSchema, gatewayEnvSchema } from './schema';
-import { type ServiceKey, parseServiceKeys } from './service-keys';
+import { type ServiceKey, type TenantChannel, parseServiceKeys, parseTenantChannels } from './service-keys';
 
 type Env = Record<string, string | undefined>;
 
@@ -82,6 +83,8 @@ export interface BackendConfig {
   databaseUrl: string;
   databasePoolSize: number;
   serviceKeys: ServiceKey[];
+  /** Channels the operator lets keys bound to a tenant name in `slack.channel_id` (TENANT_SLACK_CHANNELS). */
+  tenantSlackChannels: TenantChannel[];
   slack: { botToken: string; apiUrl?: string };
   /** null: no Twilio credentials, notifications go to the log notifier. */
   twilio: TwilioConfig | null;
@@ -117,6 +120,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   if (data?.INTERNAL_SERVICE_KEYS && keys.length > 0 && !serviceKey) {
     problems.push('INTERNAL_SERVICE_KEYS: the gateway serves every Slack team, so it needs one key not bound to a tenant (without "@tenant")');
   }
+  // The gateway verifies Twilio's signatures over this URL.
+  if (data) problems.push(...publicOriginProblems(env, data, Boolean(data.TWILIO_AUTH_TOKEN)));
   if (!data || problems.length > 0 || !serviceKey) throw new ConfigError(problems);
   return Object.freeze({
     nodeEnv: data.NODE_ENV,
@@ -143,7 +148,8 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
 /** Parses the backend's environment; throws ConfigError naming every bad variable at once. */
 export function loadBackendConfig(env: Env): BackendConfig {
   const { data, problems } = parse(backendEnvSchema, env, ['DATABASE_URL', 'INTERNAL_SERVICE_KEYS', 'SLACK_BOT_TOKEN']);
-  if (data) problems.push(...twilioProblems(data), ...emailProblems(data));
+  // The backend hands Twilio callback URLs under it.
+  if (data) problems.push(...twilioProblems(data), ...emailProblems(data), ...publicOriginProblems(env, data, Boolean(data.TWILIO_ACCOUNT_SID)));
   if (!data || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     nodeEnv: data.NODE_ENV,
@@ -152,6 +158,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
     databaseUrl: data.DATABASE_URL!,
     databasePoolSize: data.DATABASE_POOL_SIZE,
     serviceKeys: parseServiceKeys(data.INTERNAL_SERVICE_KEYS!).keys,
+    tenantSlackChannels: parseTenantChannels(data.TENANT_SLACK_CHANNELS ?? '').grants,
     slack: { botToken: data.SLACK_BOT_TOKEN!, apiUrl: data.SLACK_API_URL },
     twilio: data.TWILIO_ACCOUNT_SID
       ? {
@@ -211,6 +218,13 @@ function emailProblems(data: BackendEnv): string[] {
   // Without a relay every email would only be logged: a From alone suggests the operator meant to send.
   if (data.EMAIL_FROM && !data.SMTP_URL) return ['SMTP_URL: is required when EMAIL_FROM is set (without it email pages are only logged)'];
   return [];
+}
+
+function publicOriginProblems(env: Env, data: { NODE_ENV: string; PUBLIC_BASE_URL: string }, twilio: boolean): string[] {
+  if (data.NODE_ENV !== 'production' || !twilio) return [];
+  // As in parse: an empty value is unset.
+  const problem = publicBaseUrlProblem(env.PUBLIC_BASE_URL || undefined, data.PUBLIC_BASE_URL);
+  return problem ? [problem] : [];
 }
 
 /** Without a trailing slash, so `${publicBaseUrl}/twilio/…` is the exact URL Twilio signs. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MIN_NOTIFY_LEASE_MS, RECORD_RETRY_BUDGET_MS, TWILIO_TIMEOUT_MS } from './delivery-timing';
-import { parseServiceKeys } from './service-keys';
+import { parseServiceKeys, parseTenantChannels } from './service-keys';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -30,6 +30,9 @@ const emailFrom = z.string().refine((value) => parseMailbox(value) !== null, {
 });
 const serviceKeys = z.string().superRefine((raw, ctx) => {
   for (const problem of parseServiceKeys(raw).problems) ctx.addIssue({ code: 'custom', message: problem });
+});
+const tenantChannels = z.string().superRefine((raw, ctx) => {
+  for (const problem of parseTenantChannels(raw).problems) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 // Durations read like people write them: 300s, 5m, 1500ms, 1h (a bare number is seconds).
@@ -106,6 +109,8 @@ export const backendEnvSchema = z.object({
   BACKEND_PORT: port.default(5002),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  // Channels a key bound to a tenant may name besides those the tenant's people used /alert in (`tenant:channel,…`).
+  TENANT_SLACK_CHANNELS: tenantChannels.optional(),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'an Account SID: AC followed by 32 hex digits').optional(),
   TWILIO_AUTH_TOKEN: twilioAuthToken.optional(),
   TWILIO_WHATSAPP_FROM: z.string().regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'whatsapp: followed by an E.164 number, e.g. whatsapp:+14155238886').optional(),

@@ -33,3 +33,28 @@ export function parseServiceKeys(raw: string): { keys: ServiceKey[]; problems: s
   });
   return { keys, problems };
 }
+
+/** A Slack channel the operator lets keys bound to this tenant name for their alerts. */
+export interface TenantChannel {
+  tenantId: string;
+  channelId: string;
+}
+
+// The Slack channel id shape (contracts has the same rule; config imports no internal package).
+const CHANNEL_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
+
+/** Parses `tenant:channel,tenant:channel` (TENANT_SLACK_CHANNELS); returns the grants or why the list is malformed. */
+export function parseTenantChannels(raw: string): { grants: TenantChannel[]; problems: string[] } {
+  const grants: TenantChannel[] = [];
+  const problems: string[] = [];
+  if (raw.trim() === '') return { grants, problems };
+  raw.split(',').forEach((entry, index) => {
+    const [tenantId = '', channelId = '', ...rest] = entry.trim().split(':');
+    if (rest.length > 0 || !TENANT_PATTERN.test(tenantId) || !CHANNEL_PATTERN.test(channelId)) {
+      problems.push(`entry ${index + 1} must be tenant:channel, a tenant id and a Slack channel id such as T024BE7LD:C024BE91L`);
+      return;
+    }
+    grants.push({ tenantId, channelId });
+  });
+  return { grants, problems };
+}

@@ -214,10 +214,20 @@ export interface ContactImportDto {
   errors: ContactImportErrorDto[];
 }
 
+// Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
+export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
+
 /** The actor string of a Slack user, and back: one spelling everywhere. */
 export const slackActor = (userId: string): string => `slack:${userId}`;
-export const slackUserOfActor = (actor: string | null): string | null =>
-  actor?.startsWith('slack:') ? actor.slice('slack:'.length) : null;
+
+/**
+ * The Slack user an actor names, or null. An API caller writes the actor as it likes, so only a well-formed user
+ * id after `slack:` is one: anything else would become a broken `<@…>` token when shown as a mention.
+ */
+export function slackUserOfActor(actor: string | null): string | null {
+  const userId = actor?.startsWith('slack:') ? actor.slice('slack:'.length) : null;
+  return userId !== null && SLACK_USER_ID_PATTERN.test(userId) ? userId : null;
+}
 
 /** action_id of the channel message's buttons; their `value` is the alert's UUID. */
 export const SLACK_ACTIONS = { acknowledge: 'klaxon_acknowledge', resolve: 'klaxon_resolve' } as const;

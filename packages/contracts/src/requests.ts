@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { CONTACT_CHANNELS, SEVERITIES } from './alert';
+import { CONTACT_CHANNELS, SEVERITIES, SLACK_USER_ID_PATTERN } from './alert';
+import { stripBidiControls } from './text';
 import { canonicalTimeZone } from './time-zone';
 
-// Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
-export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
 const slackUserId = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U024BE7LH');
 export const SLACK_CHANNEL_ID_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
 export const slackChannelIdSchema = z.string().regex(SLACK_CHANNEL_ID_PATTERN, 'a Slack channel id such as C024BE91L');
@@ -15,6 +14,9 @@ export const tenantIdSchema = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" or "." (a Slack team id such as T024BE7LD)');
+
+/** Free text a caller writes and people read (messages, notes, names): bidi controls are taken out before any check. */
+const callerText = () => z.string().overwrite(stripBidiControls);
 
 export const alertTargetSchema = z.union([
   z.strictObject({ slack_user_id: slackUserId }),
@@ -29,14 +31,13 @@ const slackOrigin = z.strictObject({
 
 export const createAlertRequestSchema = z.strictObject({
   tenant_id: tenantIdSchema,
-  message: z.string().trim().min(1, 'must not be empty').max(2000),
+  message: callerText().trim().min(1, 'must not be empty').max(2000),
   severity: z.enum(SEVERITIES).optional(),
-  rule_name: z.string().min(1).max(200).optional(),
+  rule_name: callerText().min(1).max(200).optional(),
   targets: z.array(alertTargetSchema).min(1, 'at least one target').max(20),
   dedup_key: z.string().min(1).max(200).optional(),
   // The caller's name for the system that raised the alert; free text, never trusted for anything.
-  source: z
-    .string()
+  source: callerText()
     .trim()
     .min(1, 'must not be empty when given')
     .max(255)
@@ -58,7 +59,7 @@ export const ACTOR_PATTERN = /^[\p{L}\p{Nd} ._@:-]+$/u;
 
 /** Body of `PUT /alerts/:id/acknowledge` and `/resolve`. */
 export const transitionRequestSchema = z.strictObject({
-  note: z.string().trim().min(1, 'must not be empty when given').max(1000).optional(),
+  note: callerText().trim().min(1, 'must not be empty when given').max(1000).optional(),
   actor: z
     .string()
     .trim()
@@ -96,7 +97,7 @@ export const contactChannelsSchema = z
  */
 export const upsertContactRequestSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: callerText().trim().min(1).max(100).optional(),
     phone: z.string().trim().min(3, 'a phone number such as +44 20 7946 0958').max(32).optional(),
     email: z.email('an email address such as jane@example.com').max(254).toLowerCase().nullable().optional(),
     channels: contactChannelsSchema.optional(),

@@ -1,4 +1,4 @@
-import { cutSlackText, cutText, escapeSlackText } from './text';
+import { cutSlackText, cutText, escapeSlackText, slackToPlain, stripBidiControls } from './text';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -48,4 +48,25 @@ describe('cutSlackText', () => {
     expect(cut).toBe(expected);
     expect(cut.length).toBeLessThanOrEqual(max);
   });
+});
+
+describe('stripBidiControls', () => {
+  it('takes out every embedding, override, isolate and mark, and nothing else', () => {
+    const controls = '\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069\u200E\u200F\u061C';
+    expect(stripBidiControls(`a${controls}b \u202Egnp.exe\u202C`)).toBe('ab gnp.exe');
+    // Joiners build emoji sequences and shape scripts; Arabic and Hebrew text itself is no control.
+    const kept = '👩\u200D💻 می\u200Cخواهم שלום مرحبا\n\ttab';
+    expect(stripBidiControls(kept)).toBe(kept);
+  });
+});
+
+describe('slackToPlain', () => {
+  it.each([
+    ['<@U1> and <@U2|amy>', 'Slack user U1 and @amy'],
+    ['<#C1> <#C2|ops>', '#C1 #ops'],
+    ['<!channel> <!subteam^S1|@oncall> <!subteam^S2>', '@channel @oncall @subteam'],
+    ['<https://x.example> <https://y.example|docs> <mailto:a@example.com|a@example.com>', 'https://x.example docs (https://y.example) a@example.com'],
+    ['5 &lt; 6 &amp;&amp; 7 &gt; 3', '5 < 6 && 7 > 3'],
+    ['&amp;lt; stays one level', '&lt; stays one level'],
+  ])('%s → %s', (markup, plain) => expect(slackToPlain(markup)).toBe(plain));
 });

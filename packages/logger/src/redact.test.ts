@@ -39,6 +39,17 @@ describe('redactString: phone numbers', () => {
       "The 'To' number +1 ******3101 is not a valid phone number.",
     ],
     ['a number followed by a status code', 'to +14155550101 503', 'to +1 ******0101 503'],
+    ['a URL-encoded plus', 'To=whatsapp%3A%2B14155550101&Body=x', 'To=whatsapp%3A+1 ******0101&Body=x'],
+    ['a URL-encoded plus, lower case', 'From=%2b442079460958', 'From=+44 ******0958'],
+    ['the 00 international prefix, grouped', 'call 0044 20 7946 0958', 'call +44 ******0958'],
+    ['the 00 international prefix, together', 'call 00442079460958 now', 'call +44 ******0958 now'],
+    ['a bracketed area code with no separator at all', 'profile says (415)5550101', 'profile says ******0101'],
+    ['an extension after x', 'call +14155550101x123', 'call +1 ******0101 x***'],
+    ['an extension after a space and x', 'call +1 415 555 0101 x 42', 'call +1 ******0101 x***'],
+    ['an extension after ext.', 'call +1-415-555-0101 ext. 7', 'call +1 ******0101 x***'],
+    ['a national number with an extension', 'desk 415-555-0101x22', 'desk ******0101 x***'],
+    ["Twilio's WaId (a WhatsApp id: the number without its plus)", 'WaId=14155550101&ProfileName=Jane', 'WaId=+1 ******0101&ProfileName=Jane'],
+    ['a WaId in JSON', '{"WaId":"442079460958"}', '{"WaId":"+44 ******0958"}'],
   ])('masks %s', (_spelling, text, masked) => {
     expect(redactString(text)).toBe(masked);
   });
@@ -65,6 +76,13 @@ describe('redactString: phone numbers', () => {
     ['a Twilio SID', 'sent SM1234567890abcdef1234567890abcdef'],
     ['a Twilio API URL', 'POST https://api.twilio.com/2010-04-01/Accounts/AC0123/Messages.json'],
     ['a byte count', 'body 1048576 bytes, 1 234 567 rows'],
+    ['midnight', 'at 00:00:00 and 2026-12-07 00:30'],
+    ['zero-padded counters', 'frame 000123456 of 0012345'],
+    ['a hex literal', 'flags 0x7f000001'],
+    ['a multiplier', 'retry 3x, then x 10, ext 4'],
+    ['a URL-encoded short number', 'q=%2B5&page=%2B12'],
+    ['an alert number in a query', 'number=1234567&tenant_id=T0001'],
+    ['a Twilio SID after an id field', 'MessageSid=SM1234567890abcdef1234567890abcdef&WaId='],
   ])('leaves %s alone', (_thing, text) => {
     expect(redactString(text)).toBe(text);
   });
@@ -102,7 +120,7 @@ describe('redactString: email addresses and URL passwords', () => {
   ])('leaves ordinary text alone: %j', (text) => expect(redactString(text)).toBe(text));
 
   it('masks twice to the same text (the logger redacts the message twice)', () => {
-    const once = redactString('to jane@example.com via smtp://u:pw@smtp.example.com, +14155550123');
+    const once = redactString('to jane@example.com via smtp://u:pw@smtp.example.com, +14155550123, %2B14155550123, 0044 20 7946 0958, +14155550101x12, WaId=14155550101');
     expect(redactString(once)).toBe(once);
   });
 });
@@ -119,6 +137,7 @@ describe('redact', () => {
         email: 'jane@example.com',
         providerMessageId: '<5d1c3a0e-7f7a-4c1e-9a63-0d2c1c6c2e11@example.com>',
         count: 3,
+        params: { WaId: '14155550123', wa_id: '442079460958', NumMedia: '0' },
       }),
     ).toEqual({
       token: '[redacted]',
@@ -129,6 +148,7 @@ describe('redact', () => {
       email: 'j***@example.com',
       providerMessageId: '<5d1c3a0e-7f7a-4c1e-9a63-0d2c1c6c2e11@example.com>',
       count: 3,
+      params: { WaId: '+1 ******0123', wa_id: '+44 ******0958', NumMedia: '0' },
     });
   });
 });

@@ -1,19 +1,29 @@
 const SECRET_KEY = /(token|secret|password|passwd|authorization|signature|api[-_]?key|service[-_]?key|^key$|^keys$|cookie)/i;
 // Phone numbers as people and providers write them. Each spelling is anchored on what makes a number a
-// number (a leading plus, a bracketed area code, a leading trunk zero, or three groups shaped 3-3-4) so
-// timestamps, UUIDs, IPs, ports, durations, status and error codes and Slack ts values stay readable.
-const PHONE_SPELLINGS: readonly RegExp[] = [
-  // A plus and 7-15 digits: together (`+14155550123`, `whatsapp:+1…`), or in groups split by one space,
-  // dot or dash, with an optional bracketed group (`+44 20 7946 0958`, `+1 (415) 555-0101`). The run
-  // written together is tried first so `+14155550123 503` keeps its status code.
-  /\+[1-9]\d{6,14}(?!\w)|\+[1-9]\d{0,5}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,8})+(?!\w)/,
-  // North American 10-digit spellings: `(415) 555-0101`, `415.555.0101`, `415-555-0101`, `415 555 0101`.
-  /(?<![\w.+:-])(?:\(\d{3}\)[ .-]?\d{3}[ .-]|\d{3}(?<nanp>[ .-])\d{3}\k<nanp>)\d{4}(?!\w|[.:-]\d)/,
+// number (a leading plus or its stand-ins, a bracketed area code, a leading trunk zero, three groups shaped
+// 3-3-4, or the field it is in) so timestamps, UUIDs, IPs, ports, durations, status and error codes and Slack
+// ts values stay readable. Any of them may end in an extension (`x123`, `ext. 7`), masked with the number.
+const EXTENSION = String.raw`(?:[ ]?(?:[xX]|[eE]xt\.?)[ ]?\d{1,6})`;
+// The plus as written, URL-encoded (`%2B`, in a logged query string or form body), or as the international
+// prefix most of the world dials (`00`).
+const INTERNATIONAL = String.raw`(?:\+|%2[Bb]|(?<![\w.+:-])00(?=[1-9]))`;
+const PHONE_SPELLINGS: readonly string[] = [
+  // The prefix and 7-15 digits: together (`+14155550123`, `whatsapp:+1…`, `00442079460958`), or in groups
+  // split by one space, dot or dash, with an optional bracketed group (`+44 20 7946 0958`, `+1 (415) 555-0101`,
+  // `0044 20 7946 0958`). The run written together is tried first so `+14155550123 503` keeps its status code.
+  String.raw`${INTERNATIONAL}[1-9]\d{6,14}${EXTENSION}?(?!\w)|${INTERNATIONAL}[1-9]\d{0,5}(?:[ .-]?\(\d{1,5}\)|[ .-]\d{1,8})+${EXTENSION}?(?!\w)`,
+  // North American 10-digit spellings: `(415) 555-0101`, `(415)5550101`, `415.555.0101`, `415-555-0101`, `415 555 0101`.
+  String.raw`(?<![\w.+:-])(?:\(\d{3}\)[ .-]?\d{3}[ .-]?|\d{3}(?<nanp>[ .-])\d{3}\k<nanp>)\d{4}${EXTENSION}?(?!\w|[.:-]\d)`,
   // National numbers with a trunk zero, in groups: `020 7946 0958`, `07911 123456`, `030-1234-5678`.
-  /(?<![\w.+:-])0\d{2,4}(?<trunk>[ -])\d{3,6}(?:\k<trunk>\d{3,4})?(?!\w|[.:-]\d)/,
+  String.raw`(?<![\w.+:-])0\d{2,4}(?<trunk>[ -])\d{3,6}(?:\k<trunk>\d{3,4})?${EXTENSION}?(?!\w|[.:-]\d)`,
+  // Twilio's WaId: a WhatsApp user's number without its plus, as a form field or in JSON (`"WaId":"1415…"`).
+  String.raw`(?<=\b[Ww]a_?[Ii]d["']?[ ]?[:=][ ]?["']?)(?<waId>[1-9]\d{6,14})(?!\w)`,
 ];
 // One pass over the text, so a masked number is never read again as part of another.
-const PHONE = new RegExp(PHONE_SPELLINGS.map((spelling) => spelling.source).join('|'), 'g');
+const PHONE = new RegExp(PHONE_SPELLINGS.join('|'), 'g');
+const EXTENSION_AT_END = new RegExp(`${EXTENSION}$`);
+// Twilio's WaId as a field of its own (inbound WhatsApp parameters): digits alone, which no spelling above takes.
+const WA_ID_KEY = /^wa_?id$/i;
 const PHONE_DIGITS = { min: 7, max: 15 };
 // Credentials inside connection strings: postgres://user:password@host. The scheme is bounded and the password
 // stops where a URL's authority ends (`/?#`), so text that only looks like URLs is scanned in linear time.
@@ -75,9 +85,14 @@ function redactKeepingEmails(value: string): string {
 }
 
 function maskPhoneNumbers(text: string): string {
-  return text.replace(PHONE, (match) => {
-    const digits = match.replace(/\D/g, '').length;
-    return digits >= PHONE_DIGITS.min && digits <= PHONE_DIGITS.max ? maskPhone(match) : match;
+  return text.replace(PHONE, (match: string, ...rest: unknown[]) => {
+    const { waId } = rest.at(-1) as { waId?: string };
+    const number = match.replace(EXTENSION_AT_END, '');
+    const written = waId !== undefined ? `+${number}` : number.replace(/^(?:%2[Bb]|00)/, '+');
+    const digits = written.replace(/\D/g, '').length;
+    if (digits < PHONE_DIGITS.min || digits > PHONE_DIGITS.max) return match;
+    // An extension says nothing without its number, but its digits are the person's desk: hidden too.
+    return number.length < match.length ? `${maskPhone(written)} x***` : maskPhone(written);
   });
 }
 
@@ -98,6 +113,7 @@ export function redact(value: unknown, depth = 0): unknown {
   for (const [key, item] of Object.entries(value)) {
     if (SECRET_KEY.test(key) && item !== undefined && item !== null) out[key] = '[redacted]';
     else if (MESSAGE_ID_KEY.test(key) && typeof item === 'string') out[key] = redactKeepingEmails(item);
+    else if (WA_ID_KEY.test(key) && typeof item === 'string' && /^[1-9]\d{6,14}$/.test(item)) out[key] = maskPhone(`+${item}`);
     else out[key] = redact(item, depth + 1);
   }
   return out;

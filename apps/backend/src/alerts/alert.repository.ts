@@ -200,6 +200,15 @@ export async function findOpenAlertByDedupKey(db: Queryable, tenantId: string, d
   return row ? toAlert(row) : null;
 }
 
+/** Whether the tenant has raised an alert from Slack (through the gateway) in this channel. */
+export async function tenantRaisedFromSlackIn(db: Queryable, tenantId: string, channelId: string): Promise<boolean> {
+  const row = await db.one<{ used: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM alerts WHERE tenant_id = $1 AND slack_channel_id = $2 AND origin = 'slack') AS used`,
+    [tenantId, channelId],
+  );
+  return row.used;
+}
+
 export interface AlertListFilter {
   tenantId: string;
   status?: AlertStatus | undefined;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { addToContext, runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
-import { slackActor } from '@klaxon/contracts';
-import { NotFoundError, TransitionRefusedError } from '../errors';
+import { slackActor, stripBidiControls } from '@klaxon/contracts';
+import { NotFoundError, TransitionRefusedError, ValidationError } from '../errors';
 import type { Alert, AlertTarget, NewAlert, RequestedTarget, TargetResolver } from './alert';
 import { ACTION_EVENT, nextStatus, type AlertAction } from './alert-state';
 import { addJobsQuery } from '../notify/job-queue';
@@ -16,6 +16,7 @@ import {
   findRaiseTwin,
   insertRaise,
   listAlerts,
+  tenantRaisedFromSlackIn,
   transitionAlert,
   type AlertListFilter,
   type AlertStats,
@@ -83,17 +84,57 @@ const NO_HOOKS: AlertHooks = { planTargets: (alert) => alert.targets, raised: as
 
 const MAX_RAISE_ATTEMPTS = 3;
 
+/**
+ * The text people read of an alert, without bidi controls. The request schemas take them out of their fields;
+ * Alertmanager's annotations and labels arrive here as they came, and whatever raised it, this is what pages.
+ */
+function readableText({ message, source, ruleName }: Pick<NewAlert, 'message' | 'source' | 'ruleName'>): Pick<NewAlert, 'message' | 'source' | 'ruleName'> {
+  const strip = (text: string | null) => (text === null ? null : stripBidiControls(text));
+  return { message: stripBidiControls(message), source: strip(source), ruleName: strip(ruleName) };
+}
+
 export class AlertService {
   private readonly db: Database;
   private readonly logger: Logger;
   private readonly targets: TargetResolver;
   private readonly hooks: AlertHooks;
+  /** `tenant:channel` of the operator's grants (TENANT_SLACK_CHANNELS). */
+  private readonly grantedChannels: ReadonlySet<string>;
 
-  constructor({ db, logger, targets, hooks = NO_HOOKS }: { db: Database; logger: Logger; targets: TargetResolver; hooks?: AlertHooks }) {
+  constructor({
+    db,
+    logger,
+    targets,
+    hooks = NO_HOOKS,
+    grantedChannels = [],
+  }: {
+    db: Database;
+    logger: Logger;
+    targets: TargetResolver;
+    hooks?: AlertHooks;
+    /** Slack channels the operator lets keys bound to a tenant name. */
+    grantedChannels?: ReadonlyArray<{ tenantId: string; channelId: string }>;
+  }) {
     this.db = db;
     this.logger = logger;
     this.targets = targets;
     this.hooks = hooks;
+    this.grantedChannels = new Set(grantedChannels.map((grant) => `${grant.tenantId}:${grant.channelId}`));
+  }
+
+  /**
+   * Refuses a Slack channel the caller may not have the tenant's alert posted to. The bot posts wherever it is
+   * a member, so a key bound to a tenant may name only a channel where someone of that tenant raised an alert
+   * from Slack (Slack's signed request tied the channel to the tenant) or one the operator granted the tenant;
+   * the unbound key (the gateway's, the operator's) names any. The refusal reads the same whoever used the
+   * channel: a bound key learns nothing of other tenants.
+   */
+  async checkSlackChannel(scope: CallerScope, tenantId: string, channelId: string): Promise<void> {
+    if (scope.tenantId === null || this.grantedChannels.has(`${tenantId}:${channelId}`)) return;
+    if (await tenantRaisedFromSlackIn(this.db, tenantId, channelId)) return;
+    throw new ValidationError(
+      `slack.channel_id: a key bound to a tenant may name only a channel where the tenant's people raised an alert from Slack (/alert), or one the operator granted in TENANT_SLACK_CHANNELS; ${channelId} is neither`,
+    );
   }
 
   /**
@@ -105,7 +146,7 @@ export class AlertService {
     const twinKey: TwinKey = { tenantId: request.tenantId, requestId: freshRequestId ? null : request.requestId, dedupKey: request.dedupKey };
     const existing = await this.findExisting(twinKey);
     if (existing) return existing;
-    const resolved: NewAlert = { ...request, targets: await this.targets.resolve(request.tenantId, request.targets) };
+    const resolved: NewAlert = { ...request, ...readableText(request), targets: await this.targets.resolve(request.tenantId, request.targets) };
     const input: NewAlert = { ...resolved, targets: this.hooks.planTargets(resolved) };
     // A collision means a twin committed first; it is found on the next look. A dedup twin that was
     // resolved in between lets the next attempt create a fresh alert, hence the loop.

@@ -59,7 +59,7 @@ export async function* readContactCsv(input: Readable | string): AsyncGenerator<
     columns.forEach((column, i) => {
       const value = record[i]?.trim() ?? '';
       // An empty cell keeps what is stored, as a field left out of PUT /contacts does.
-      if (value !== '') cells[column] = value;
+      if (value !== '') cells[column] = withoutFormulaGuard(value);
     });
     yield { row: { line: info.lines, cells } };
   }
@@ -76,6 +76,23 @@ function csvField(value: string | null): string {
   return /[",\r\n]/.test(value) || value !== value.trim() ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+// OWASP's CSV injection advice: a spreadsheet runs a cell starting with = + - @ (or tab, CR) as a formula, and
+// a leading ' makes it text. Names come from Slack display names, which anyone chooses, so the export guards
+// every such cell. A value that already starts with quotes before one of those characters gets one more
+// quote, so reading a guarded cell back only ever removes the one the export added: export → import is exact.
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const GUARDED_FORMULA = /^'+[=+\-@\t\r]/;
+
+/** The cell as text a spreadsheet will not evaluate: `=SUM(A1)` → `'=SUM(A1)`. */
+export const guardFormula = (value: string): string => (FORMULA_START.test(value) ? `'${value}` : value);
+
+/** The value of a cell written by guardFormula (or by a person who typed the quote in a spreadsheet). */
+export const withoutFormulaGuard = (cell: string): string => (GUARDED_FORMULA.test(cell) ? cell.slice(1) : cell);
+
+// A stored number is E.164 (normalizePhone): its leading + is a number to a spreadsheet, never a formula, and
+// the file stays in the format people write by hand.
+const UNGUARDED_COLUMNS: ReadonlySet<ContactCsvColumn> = new Set(['phone']);
+
 /** The directory as CSV in the import's own format (numbers and addresses in full), header first. */
 export function* contactsToCsv(contacts: Iterable<Contact>): Generator<string> {
   yield `${COLUMN_LIST}\n`;
@@ -88,6 +105,10 @@ export function* contactsToCsv(contacts: Iterable<Contact>): Generator<string> {
       channels: contact.channels.join(CHANNEL_SEPARATOR),
       time_zone: contact.timeZone,
     };
-    yield `${CONTACT_CSV_COLUMNS.map((column) => csvField(cells[column])).join(',')}\n`;
+    const cell = (column: ContactCsvColumn) => {
+      const value = cells[column];
+      return csvField(value === null || UNGUARDED_COLUMNS.has(column) ? value : guardFormula(value));
+    };
+    yield `${CONTACT_CSV_COLUMNS.map(cell).join(',')}\n`;
   }
 }

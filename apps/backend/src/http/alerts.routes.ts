@@ -75,13 +75,14 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
 
   // One set of counters for both routes: a page counts once against its user and tenant, however it came.
   const limited = limiter.middleware;
-  router.post('/alert', admitPage(createAlertRequestSchema), ...limited, async (_req, res) => {
+  const admit = (schema: PageSchema) => admitPage(schema, alerts);
+  router.post('/alert', admit(createAlertRequestSchema), ...limited, async (_req, res) => {
     await raise('api', res);
   });
 
   // The gateway's forward of `/alert` typed in Slack. Private: only an internal key (bound to no tenant) may
   // use it, since what it accepts is posted to Slack as markup. See the README's security section.
-  router.post('/slack/alert', gatewayOnly('POST /slack/alert', 'raises alerts with POST /alert'), admitPage(slackAlertRequestSchema), ...limited, async (_req, res) => {
+  router.post('/slack/alert', gatewayOnly('POST /slack/alert', 'raises alerts with POST /alert'), admit(slackAlertRequestSchema), ...limited, async (_req, res) => {
     await raise('slack', res);
   });
 
@@ -132,20 +133,24 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
   return router;
 }
 
+type PageSchema = typeof createAlertRequestSchema | typeof slackAlertRequestSchema;
+
 /**
  * Checks a raise before anything is counted: the key's tenant scope first (a key bound to one tenant
- * cannot use up another tenant's limits, nor learn how its body would be judged), then the body. The
- * limiters that follow key on the validated body only.
+ * cannot use up another tenant's limits, nor learn how its body would be judged), then the body, then the
+ * Slack channel it names. The limiters that follow key on the validated body only.
  */
 const admitPage =
-  (schema: typeof createAlertRequestSchema | typeof slackAlertRequestSchema): RequestHandler =>
-  (req, res, next) => {
+  (schema: PageSchema, alerts: AlertService): RequestHandler =>
+  async (req, res, next) => {
     const caller = callerOf(res);
     const named = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
     if (caller.tenantId !== null && named !== undefined && named !== caller.tenantId) {
       throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
     }
-    res.locals.page = parseInput(schema, req.body);
+    const page = parseInput(schema, req.body);
+    if (page.slack) await alerts.checkSlackChannel(caller, page.tenant_id, page.slack.channel_id);
+    res.locals.page = page;
     next();
   };
 

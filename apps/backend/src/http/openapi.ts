@@ -488,7 +488,9 @@ function transitionOperation(action: 'acknowledge' | 'resolve', outcome: string)
   return {
     operationId: `${action}Alert`,
     summary: `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert`,
-    description: `Moves the alert to \`${outcome}\` in one conditional update and records who did it in its events. When the alert’s status does not allow it, answers 409 with who put it where it is, and changes nothing.`,
+    description:
+      `Moves the alert to \`${outcome}\` in one conditional update and records who did it in its events. When the alert’s status does not allow it, answers 409 with who put it where it is, and changes nothing. ` +
+      'The note is plain text: Slack shows it escaped, as written. An actor `slack:<user id>` is shown in Slack as a mention of that user; any other actor as written.',
     tags: [ALERT_TAG],
     parameters: alertRefParameters,
     requestBody: { required: false, content: { 'application/json': { schema: schemaRef('TransitionRequest'), example: { actor: 'slack:U024BE7LH', note: 'looking' } } } },
@@ -515,7 +517,8 @@ function raiseOperation(route: 'api' | 'slack'): Operation {
     operationId: api ? 'raiseAlert' : 'raiseSlackAlert',
     summary: api ? 'Raise an alert' : 'Raise an alert typed in Slack (the gateway only)',
     description: api
-      ? `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`api\`: its text is shown in Slack as plain text (\`&\`, \`<\`, \`>\` escaped), never as Slack markup.`
+      ? `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`api\`: its text is shown in Slack as plain text (\`&\`, \`<\`, \`>\` escaped), never as Slack markup. ` +
+        'A key bound to a tenant may name in `slack.channel_id` only a channel where the tenant’s people raised an alert from Slack, or one the operator granted the tenant (`TENANT_SLACK_CHANNELS`); any other is a 422 naming `slack.channel_id`. A key bound to no tenant may name any channel.'
       : `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`slack\`: its message is Slack markup as Slack sent it (mentions, escaped \`&\`, \`<\`, \`>\`) and is shown as such. Only a key bound to no tenant may call it.`,
     tags: [ALERT_TAG],
     parameters: [
@@ -792,6 +795,7 @@ const paths: Record<string, PathItem> = {
       description:
         `\`${CSV_MEDIA_TYPE}\` with a header line naming some of the columns ${CONTACT_CSV_COLUMNS.join(', ')} (\`slack_user_id\` required), up to ${IMPORT_BODY_LIMIT_BYTES / 1024 / 1024} MB. ` +
         'Every row is checked with the rules of `PUT /contacts` (phone to E.164, email, channels separated by `;`, IANA time zone); an empty cell keeps what is stored. ' +
+        'A cell that starts with `\'` before `=`, `+`, `-`, `@`, a tab or a carriage return loses that one quote (the export’s guard against spreadsheet formulas). ' +
         'The valid rows are written in one transaction and the others listed by line and column; the answer is 200 either way. ' +
         'Imported numbers replace a copy of the Slack profile number, never one the person set themselves unless `overwrite=self`; imported rows get source `import`. A number imported is trusted as given and drops any number waiting for its code.',
       tags: [CONTACT_TAG],
@@ -824,7 +828,9 @@ const paths: Record<string, PathItem> = {
     get: {
       operationId: 'exportContacts',
       summary: 'Export a contact directory (CSV)',
-      description: 'The tenant’s contacts in the import’s format, numbers and addresses in full (the operator’s own data; `Cache-Control: no-store`). Quiet hours are not part of the file.',
+      description:
+        'The tenant’s contacts in the import’s format, numbers and addresses in full (the operator’s own data; `Cache-Control: no-store`). Quiet hours are not part of the file. ' +
+        'A cell other than `phone` that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is written with a leading `\'` so a spreadsheet shows it as text (OWASP’s CSV injection advice); the import removes that quote again.',
       tags: [CONTACT_TAG],
       parameters: parametersOf('query', exportQuerySchema, { tenant_id: 'The tenant; a key bound to a tenant may export only its own.' }),
       responses: {

@@ -1,6 +1,6 @@
 import { FIXTURE_CREATED_AT as createdAt, outboundMessageFixture } from '../../test/message-fixture';
 import type { MessageAlert, OutboundMessage } from './channels/channel';
-import { escapeHtml, pageEmail, raiserOf, slackToPlain, SUBJECT_MAX_CHARS } from './page-email';
+import { escapeHtml, pageEmail, raiserOf, SUBJECT_MAX_CHARS } from './page-email';
 
 const page = (alert: Partial<MessageAlert> = {}, extra: Partial<OutboundMessage> = {}): OutboundMessage =>
   outboundMessageFixture('jane@example.com', alert, { now: new Date(createdAt.getTime() + 3 * 60_000), ...extra });
@@ -107,17 +107,6 @@ describe('raiserOf', () => {
     [{ raisedBy: null, origin: 'api' }, 'the Klaxon API'],
     [{ raisedBy: '', origin: 'slack' }, 'someone in Slack'],
   ] as const)('%j → %s', (who, expected) => expect(raiserOf(who)).toBe(expected));
-});
-
-describe('slackToPlain', () => {
-  it.each([
-    ['<@U1> and <@U2|amy>', 'Slack user U1 and @amy'],
-    ['<#C1> <#C2|ops>', '#C1 #ops'],
-    ['<!channel> <!subteam^S1|@oncall> <!subteam^S2>', '@channel @oncall @subteam'],
-    ['<https://x.example> <https://y.example|docs> <mailto:a@example.com|a@example.com>', 'https://x.example docs (https://y.example) a@example.com'],
-    ['5 &lt; 6 &amp;&amp; 7 &gt; 3', '5 < 6 && 7 > 3'],
-    ['&amp;lt; stays one level', '&lt; stays one level'],
-  ])('%s → %s', (markup, plain) => expect(slackToPlain(markup)).toBe(plain));
 });
 
 describe('escapeHtml', () => {

@@ -1,4 +1,4 @@
-import type { Severity } from '@klaxon/contracts';
+import { slackToPlain, type Severity } from '@klaxon/contracts';
 import type { MessageAlert, OutboundMessage } from './channels/channel';
 
 export interface PageEmail {
@@ -72,27 +72,6 @@ export function raiserOf(alert: Pick<MessageAlert, 'raisedBy' | 'origin'>): stri
   }
   // A mention is the only Slack markup a raiser carries; any other name is shown as it came.
   return /^<@[A-Z0-9]+(\|[^<>]*)?>$/.test(alert.raisedBy) ? slackToPlain(alert.raisedBy) : alert.raisedBy;
-}
-
-/**
- * Slack's markup as plain text (https://api.slack.com/reference/surfaces/formatting): `<@U1|jane>` → `@jane`,
- * `<#C1|ops>` → `#ops`, `<!here>` → `@here`, `<https://x|docs>` → `docs (https://x)`, and `&lt; &gt; &amp;` unescaped.
- */
-export function slackToPlain(text: string): string {
-  return text
-    .replace(/<([^<>]*)>/g, (_whole, inner: string) => {
-      const bar = inner.indexOf('|');
-      const target = bar === -1 ? inner : inner.slice(0, bar);
-      const label = bar === -1 ? null : inner.slice(bar + 1);
-      if (target.startsWith('@')) return label ? `@${label.replace(/^@/, '')}` : `Slack user ${target.slice(1)}`;
-      if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
-      if (target.startsWith('!')) return label ?? `@${target.slice(1).replace(/\^.*$/, '')}`;
-      if (target.startsWith('mailto:')) return label ?? target.slice('mailto:'.length);
-      return label && label !== target ? `${label} (${target})` : target;
-    })
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 }
 
 /** For text inside HTML elements and double-quoted attributes. */

@@ -75,6 +75,11 @@ describe('buildAlertMessage', () => {
     expect(JSON.stringify(blocks.at(-1))).toContain('*Resolved* by a&amp;b');
   });
 
+  it.each(['slack:U0BOB and everyone', 'slack:bot', 'slack:u0bob', 'slack:'])('names actor %j as escaped text: a mention only for a well-formed Slack user id', (actor) => {
+    const { blocks } = buildAlertMessage(alertFixture({ status: 'resolved', resolved_by: actor, resolved_at: '2026-11-23T11:59:00Z' }), now);
+    expect(JSON.stringify(blocks.at(-1))).toContain(`*Resolved* by ${actor} <!date^`);
+  });
+
   it('names a phone-only target by name, else by its masked number', () => {
     const targets = [
       { ...targetFixture('U1', ['sms']), slack_user_id: null, name: 'Ops phone' },

@@ -14,7 +14,7 @@ let backend: BackendHarness;
 let twilio: FakeTwilio;
 beforeAll(async () => {
   twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
-  backend = await startBackendHarness({ twilio: { ...TWILIO, apiBaseUrl: twilio.url }, notify: { maxAttempts: 1 } });
+  backend = await startBackendHarness({ twilio: { ...TWILIO, apiBaseUrl: twilio.url }, notify: { maxAttempts: 1 }, tenantSlackChannels: [{ tenantId: 'acme', channelId: 'C0GRANTED' }] });
 });
 afterAll(async () => {
   await twilio.close();
@@ -101,6 +101,45 @@ describe('text from outside Slack', () => {
     const [message] = channelPosts('C0TYPED');
     expect(message!.args.text).toBe(`🟠 #${alert.number} HIGH: ${typed} (triggered)`);
     expect(JSON.stringify(message!.args.blocks)).toContain(typed);
+  });
+});
+
+describe('slack.channel_id named by a key bound to a tenant', () => {
+  // The rule: such a key may have its alerts posted to a channel the tenant's own people raised an alert in from
+  // Slack (Slack's signed request tied that channel to the tenant), or to one the operator granted it; the
+  // gateway's unbound key may name any channel.
+  const raise = (channel: string, key = ACME_KEY, tenant = 'acme') =>
+    post('/alert', { tenant_id: tenant, message: 'm', severity: 'low', targets: [{ phone: '+14155550144' }], slack: { channel_id: channel, user_id: 'U0API' } }, key);
+  const fromSlack = (tenant: string, channel: string) =>
+    post('/slack/alert', { tenant_id: tenant, message: 'm', severity: 'low', targets: [{ slack_user_id: 'U0001' }], slack: { channel_id: channel, user_id: 'U0002' } }).expect(201);
+  const alertsIn = async (channel: string) => Number((await backend.db.one('SELECT count(*) FROM alerts WHERE slack_channel_id = $1', [channel])).count);
+
+  it('refuses a channel the tenant never used from Slack with 422 naming slack.channel_id, and raises nothing', async () => {
+    const res = await raise('C0NEVERUSED').expect(422);
+    expect(res.body).toEqual({ error: 'invalid_field', detail: expect.stringMatching(/^slack\.channel_id: /) });
+    expect(await alertsIn('C0NEVERUSED')).toBe(0);
+  });
+
+  it('refuses a channel only another tenant used from Slack', async () => {
+    await fromSlack('T-ELSEWHERE', 'C0ELSEWHERE');
+    expect((await raise('C0ELSEWHERE').expect(422)).body.detail).toMatch(/^slack\.channel_id: /);
+    expect(await alertsIn('C0ELSEWHERE')).toBe(1);
+  });
+
+  it('takes a channel where the tenant’s people raised an alert from Slack', async () => {
+    await fromSlack('acme', 'C0ACMEOPS');
+    const alert = (await raise('C0ACMEOPS').expect(201)).body;
+    expect(alert.slack).toEqual({ channel_id: 'C0ACMEOPS', user_id: 'U0API' });
+  });
+
+  it('takes a channel the operator granted the tenant (TENANT_SLACK_CHANNELS), for that tenant only', async () => {
+    expect((await raise('C0GRANTED').expect(201)).body.slack).toMatchObject({ channel_id: 'C0GRANTED' });
+    const other = { tenant_id: 'acme', message: 'm', targets: [{ phone: '+14155550144' }], slack: { channel_id: 'C0GRANTEDX', user_id: 'U0API' } };
+    expect((await post('/alert', other, ACME_KEY).expect(422)).body.detail).toMatch(/TENANT_SLACK_CHANNELS/);
+  });
+
+  it('lets the unbound key name any channel', async () => {
+    expect((await raise('C0ANYWHERE', SERVICE_KEY, 'T-ANY').expect(201)).body.slack).toMatchObject({ channel_id: 'C0ANYWHERE' });
   });
 });
 

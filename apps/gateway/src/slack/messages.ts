@@ -355,9 +355,9 @@ const NOTIFICATION_OUTCOMES: Record<string, (data: AlertEventDto['data']) => str
 };
 
 function describeEvent(event: AlertEventDto): string {
-  // A note typed in Slack (by a slack: actor, through the gateway) is Slack markup; any other is escaped.
-  const noteText = event.note && (slackUserOfActor(event.actor) ? event.note : escapeSlackText(event.note));
-  const note = noteText ? `: “${noteText}”` : '';
+  // Notes are plain text (the gateway sends what was typed in Slack as such): any caller of the backend names
+  // the actor, so a `slack:` actor says nothing about where a note came from.
+  const note = event.note ? `: “${escapeSlackText(event.note)}”` : '';
   if (event.kind.startsWith('notification.')) {
     const raw = event.data.channel;
     const channel = typeof raw === 'string' ? (CHANNEL_LABELS[raw as Channel] ?? raw) : 'a notification';

@@ -91,6 +91,8 @@ describe('/alert through the real Bolt receiver, against a scripted backend', ()
   it.each([
     ['ack #42 on it', 'acknowledge', { status: 'acknowledged' as const }, '✅ #42 acknowledged', { actor: 'slack:U0007', note: 'on it' }],
     ['resolve 42', 'resolve', { status: 'resolved' as const }, '✅ #42 resolved', { actor: 'slack:U0007' }],
+    // Slack's markup becomes the text people read: every note is plain text, escaped wherever it is shown.
+    ['ack 42 cc <@U0009|bob> &amp; <!here>', 'acknowledge', { status: 'acknowledged' as const }, '✅ #42 acknowledged', { actor: 'slack:U0007', note: 'cc @bob & @here' }],
   ])('%s: PUTs the transition as the user and confirms', async (text, kind, change, expected, sent) => {
     backend.on('PUT', `/alerts/42/${kind}`, { status: 200, body: alertFixture(change) });
     const { outcome } = await run(text, 'U0007');
