@@ -6,3 +6,4 @@ export * from './http-timeouts';
 export * from './labels';
 export * from './text';
 export * from './time-zone';
+export * from './twilio';
