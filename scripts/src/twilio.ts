@@ -10,7 +10,8 @@ const HELP = `npm run twilio -- <command> [options] — send a signed Twilio web
                         failed), or with --call for the latest call (ringing, in-progress, completed, busy, no-answer)
     machine             the latest call was answered by a voicemail box (AnsweredBy=machine_start)
     press <digit>       a key pressed on the latest call: 1 acknowledges, 2 passes the alert on
-    reply "<text>"      an SMS (or --whatsapp) to Klaxon's number: "ack", "ack 42", "resolve 42", HELP
+    reply "<text>"      an SMS (or --whatsapp) to Klaxon's number: "ack 42-K7" (as the page says), "ack 42", "ack",
+                        "resolve 42-K7", HELP
 
   Options:
     --call              status: the latest call rather than the latest message

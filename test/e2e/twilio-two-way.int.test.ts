@@ -73,7 +73,7 @@ describe('Twilio webhooks through the gateway', () => {
     const whatsapp = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
     const call = await paging.twilio.waitForCall((c) => c.form.To === JANE && forAlert(alert)(c));
     expect(whatsapp.form.StatusCallback).toMatch(new RegExp(`^${PUBLIC}/twilio/status/[0-9a-f-]{36}$`));
-    expect(whatsapp.form.Body).toContain(`reply "ack ${alert.number}"`);
+    expect(whatsapp.form.Body).toMatch(new RegExp(`reply "ack ${alert.number}-[2-9A-HJKMNP-TV-Z]{2}"`));
     const callId = deliveryIdOf(call);
     expect(call.form).toMatchObject({ MachineDetection: 'Enable', AsyncAmd: 'true', AsyncAmdStatusCallback: `${PUBLIC}/twilio/status/${callId}` });
     expect(call.formAll.StatusCallbackEvent).toEqual(['initiated', 'ringing', 'answered', 'completed']);
@@ -136,9 +136,10 @@ describe('answering from the phone', () => {
     await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === channel && String(c.args.text).includes(`<@U0JANE> acknowledged #${alert.number} by phone`), 10_000);
   });
 
-  it('an SMS reply "ack N" from a number that was not paged for #N is refused and changes nothing; from the paged number it acknowledges', async () => {
+  it('an SMS reply "ack N" from a number that was not paged for #N is refused and changes nothing; from the paged number, with the page\'s code, it acknowledges', async () => {
     const { alert } = await raiseForJane();
-    await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
+    const page = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
+    const handle = /reply "ack ([^"]+)"/.exec(page.form.Body ?? '')![1]!;
     await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.some((d) => d.address === JANE && d.status === 'sent'));
 
     const refused = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'a'.repeat(32), From: STRANGER, To: TWILIO.smsFrom, Body: `ack ${alert.number}` });
@@ -149,7 +150,7 @@ describe('answering from the phone', () => {
     const help = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'b'.repeat(32), From: STRANGER, To: TWILIO.smsFrom, Body: 'HELP' });
     expect(help.body).toMatch(/<Message>Klaxon pages you[^<]*ack 42/);
 
-    const acked = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'c'.repeat(32), From: `whatsapp:${JANE}`, To: TWILIO.whatsappFrom, Body: ` Ack #${alert.number} ` });
+    const acked = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'c'.repeat(32), From: `whatsapp:${JANE}`, To: TWILIO.whatsappFrom, Body: ` Ack #${handle.toLowerCase()} ` });
     expect(acked.body).toContain(`<Message>Klaxon: #${alert.number} acknowledged.</Message>`);
     expect(await paging.db.one('SELECT status, acknowledged_by FROM alerts WHERE id = $1', [alert.id])).toEqual({ status: 'acknowledged', acknowledged_by: 'slack:U0JANE' });
     const event = await paging.db.one("SELECT note FROM alert_events WHERE alert_id = $1 AND kind = 'acknowledged'", [alert.id]);

@@ -130,7 +130,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   let workerStarted = false;
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
   const testPages = new TestPages({ targets, registry, logger, clock });
-  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, contacts, logger });
+  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, contacts, clock, logger });
   const app = createApp({
     db,
     logger,

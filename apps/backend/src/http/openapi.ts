@@ -603,8 +603,8 @@ const paths: Record<string, PathItem> = {
     post: twilioOperation(
       'twilioInbound',
       'An SMS or WhatsApp message to Klaxon’s number',
-      '`ack`, `ack 42`, `resolve 42` act as the person paged, only on alerts that number was paged for; anything else is refused politely. `HELP` gets one line.',
-      { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+14155550101', Body: 'ack 1' },
+      '`ack 42-K7`, `resolve 42-K7` (the number and the code the page printed), `ack 42`, or `ack` act as the person paged, only on an alert that number was paged for and only when the reply names one alert without doubt: a number alone when one open alert of it was paged there, `ack` alone when one triggered alert was paged there in the last hour. Anything else is refused with the choices to type. `HELP` gets one line.',
+      { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+14155550101', Body: 'ack 1-K7' },
       twiml('One short message back (`<Message>`).'),
       [],
     ),
