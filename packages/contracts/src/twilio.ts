@@ -33,3 +33,21 @@ export function twilioWebhookRouteOf(rawUrl: string): TwilioWebhookRoute | null 
 export function twilioWebhookPath(route: TwilioWebhookRoute): string {
   return route.kind === 'inbound' ? '/twilio/inbound' : `/twilio/${route.kind}/${encodeURIComponent(route.deliveryId)}`;
 }
+
+// Twilio's SIDs are two letters and 32 hex digits; anything else is not one of its webhooks.
+const SID = /^[A-Za-z]{2}[A-Za-z0-9]{1,62}$/;
+
+/**
+ * What makes one of Twilio's webhooks the same webhook again: its kind, the SID of the message or call, and
+ * what it reports (a status, a key pressed, an answering machine verdict). Twilio repeats a callback with
+ * these unchanged, and a replayed request carries them too (they are signed). An id of the request-id
+ * alphabet: the gateway sends it as x-request-id and the backend remembers processed webhooks by it. Null
+ * when the fields carry no SID.
+ */
+export function twilioWebhookKey(kind: TwilioWebhookKind, fields: Readonly<Record<string, string>>): string | null {
+  const sid = fields.CallSid ?? fields.MessageSid ?? fields.SmsSid;
+  if (sid === undefined || !SID.test(sid)) return null;
+  const what = kind === 'inbound' ? 'inbound' : fields.Digits !== undefined ? `key-${fields.Digits}` : fields.AnsweredBy ? `amd-${fields.AnsweredBy}` : (fields.CallStatus ?? fields.MessageStatus ?? 'none');
+  // Twilio's statuses, verdicts and keys are short words; anything else is cut down, never let through as is.
+  return `twilio-${kind}-${sid}-${what.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 32)}`;
+}

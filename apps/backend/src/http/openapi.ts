@@ -562,7 +562,7 @@ function twilioOperation(operationId: string, summary: string, description: stri
   return {
     operationId,
     summary,
-    description: `${description} The gateway checked Twilio’s signature and forwards the form fields as a JSON object of strings; only a key bound to no tenant may call it.`,
+    description: `${description} The gateway checked Twilio’s signature and forwards the form fields as a JSON object of strings; only a key bound to no tenant may call it. Each webhook is processed once, by its kind, SID and what it reports: a repeat (Twilio’s retry, or a replay of the signed request) gets the first answer and changes nothing. A webhook without a SID is a 422.`,
     tags: [TWILIO_TAG],
     parameters,
     requestBody: { required: true, content: { 'application/json': { schema: fromZod(twilioFieldsSchema), example } } },
@@ -571,6 +571,7 @@ function twilioOperation(operationId: string, summary: string, description: stri
       '400': responseRef('InvalidJson'),
       '401': responseRef('GatewayOnly'),
       ...(parameters.length ? { '404': errorResponse('not_found', 'No such delivery.') } : {}),
+      '409': errorResponse('in_progress', 'Another copy of this webhook (same SID and report) is being processed and did not finish in time; sent again, it gets that copy’s answer.'),
       '413': responseRef('PayloadTooLarge'),
       '422': responseRef('InvalidField'),
       '503': responseRef('DatabaseUnavailable'),

@@ -15,6 +15,7 @@ import type { DeliveryService } from '../notify/delivery.service';
 import { alertsPagedTo, findDelivery, type Delivery } from '../notify/delivery.repository';
 import type { EscalationService } from '../notify/escalation.service';
 import { decideReply, parsePhoneReply } from './phone-reply';
+import type { TwilioWebhookMemory } from './twilio-webhook-memory';
 
 /** Twilio's form fields, as the gateway forwards them (after checking their signature). */
 export type TwilioFields = Record<string, string>;
@@ -26,6 +27,8 @@ export interface TwilioWebhooksOptions {
   escalations: EscalationService;
   notices: AlertNotices;
   contacts: ContactService;
+  /** Processed webhooks: a repeat (Twilio's retry, or a replay of a signed request) gets the first answer. */
+  memory: TwilioWebhookMemory;
   clock: Clock;
   logger: Logger;
 }
@@ -41,12 +44,30 @@ const HELP_TEXT =
  * (delivery truth, fallback, early escalation), the call's keypress, and replies to a WhatsApp or SMS page.
  * A reply acts through the same state machine and audit trail as a Slack button, as the person paged, and
  * only on an alert that number was paged for and that the reply names without doubt (see decideReply).
+ * Each webhook is processed once: a repeat changes nothing and gets the first answer (TwilioWebhookMemory).
  */
 export class TwilioWebhooks {
   constructor(private readonly options: TwilioWebhooksOptions) {}
 
   /** A StatusCallback (message or call status), or a call's answering machine verdict (AnsweredBy). */
   async status(deliveryId: string, fields: TwilioFields): Promise<void> {
+    await this.options.memory.once('status', fields, async () => {
+      await this.recordStatus(deliveryId, fields);
+      return null;
+    });
+  }
+
+  /** The key pressed during the call: 1 acknowledges (as the person called), 2 passes the alert on. Answers TwiML. */
+  async keypress(deliveryId: string, fields: TwilioFields): Promise<string> {
+    return (await this.options.memory.once('keypress', fields, () => this.pressed(deliveryId, fields))) ?? emptyReply();
+  }
+
+  /** An SMS or WhatsApp message to Klaxon's number. Answers TwiML with one short message. */
+  async inbound(fields: TwilioFields): Promise<string> {
+    return (await this.options.memory.once('inbound', fields, () => this.received(fields))) ?? emptyReply();
+  }
+
+  private async recordStatus(deliveryId: string, fields: TwilioFields): Promise<void> {
     await this.delivery(deliveryId);
     const outcome = await this.options.deliveries.providerReported(deliveryId, {
       kind: fields.CallSid ? 'call' : 'message',
@@ -60,8 +81,7 @@ export class TwilioWebhooks {
     }
   }
 
-  /** The key pressed during the call: 1 acknowledges (as the person called), 2 passes the alert on. Answers TwiML. */
-  async keypress(deliveryId: string, fields: TwilioFields): Promise<string> {
+  private async pressed(deliveryId: string, fields: TwilioFields): Promise<string> {
     const delivery = await this.delivery(deliveryId);
     const digits = (fields.Digits ?? '').trim();
     if (digits === KEYPRESS.acknowledge) {
@@ -78,8 +98,7 @@ export class TwilioWebhooks {
     return sayAndHangUp(`Klaxon did not understand that key. To acknowledge alert ${alert.number}, answer the next call and press 1, or use Slack. Goodbye.`);
   }
 
-  /** An SMS or WhatsApp message to Klaxon's number. Answers TwiML with one short message. */
-  async inbound(fields: TwilioFields): Promise<string> {
+  private async received(fields: TwilioFields): Promise<string> {
     const { address, channel } = inboundSender(fields.From ?? '');
     const body = (fields.Body ?? '').trim();
     const keyword = body.toUpperCase();
@@ -99,7 +118,8 @@ export class TwilioWebhooks {
 
   /**
    * Acknowledges or resolves as the person paged (`slack:U…` when known, so the channel message names them).
-   * A repeated callback meets the state machine's refusal and is answered kindly, changing nothing.
+   * An alert someone already moved (in Slack, from another page) meets the state machine's refusal and is
+   * answered kindly, changing nothing.
    */
   private async act(delivery: Pick<Delivery, 'alertId' | 'slackUserId' | 'address'>, action: AlertAction, how: string): Promise<{ words: string; text: string }> {
     const { alerts, notices } = this.options;

@@ -17,11 +17,15 @@ afterAll(() => paging.close());
 afterEach(() => clock.set(new Date()));
 
 let sids = 0;
-/** An SMS to Klaxon's number, as the gateway forwards it; answers the text of Klaxon's reply. */
+const nextSid = (prefix = 'SM') => `${prefix}${String(++sids).padStart(32, '0')}`;
+/** A webhook as the gateway forwards it (the form fields as JSON), answered as the backend answers it. */
+const forward = (path: string, fields: Record<string, string>) => request(paging.app).post(path).set('x-service-key', SERVICE_KEY).send(fields);
+const messageOf = (twiml: string): string => /<Message>([^<]*)<\/Message>/.exec(twiml)?.[1]?.replace(/&quot;/g, '"') ?? '';
+
+/** An SMS to Klaxon's number; answers the text of Klaxon's reply. */
 async function reply(from: string, body: string): Promise<string> {
-  const fields = { MessageSid: `SM${String(++sids).padStart(32, '0')}`, From: from, To: TWILIO.smsFrom, Body: body };
-  const res = await request(paging.app).post('/twilio/inbound').set('x-service-key', SERVICE_KEY).send(fields).expect(200);
-  return /<Message>([^<]*)<\/Message>/.exec(res.text)?.[1]?.replace(/&quot;/g, '"') ?? '';
+  const res = await forward('/twilio/inbound', { MessageSid: nextSid(), From: from, To: TWILIO.smsFrom, Body: body }).expect(200);
+  return messageOf(res.text);
 }
 
 let tenants = 0;
@@ -35,6 +39,8 @@ async function pageFrom(phone: string, message: string, tenant = `T0REPLY${++ten
 }
 
 const statusOf = async (alert: AlertDto): Promise<string> => (await paging.db.one<{ status: string }>('SELECT status FROM alerts WHERE id = $1', [alert.id])).status;
+const acknowledgements = async (alert: AlertDto): Promise<number> =>
+  (await paging.db.one<{ count: number }>("SELECT count(*)::int AS count FROM alert_events WHERE alert_id = $1 AND kind = 'acknowledged'", [alert.id])).count;
 
 describe('reply codes', () => {
   it('differ between the open alerts of one number, across tenants (a hundred #7s take a hundred codes of 900)', async () => {
@@ -140,5 +146,69 @@ describe('a bare "ack"', () => {
 
   it('from a number nobody paged is refused', async () => {
     expect(await reply('+14155550299', 'ack')).toBe('Sorry, this number was not paged for any alert, so it cannot act on one.');
+  });
+});
+
+describe('a Twilio webhook sent again', () => {
+  it('a replayed bare "ack" gets the first answer and leaves the alert paged since alone', async () => {
+    const phone = '+14155550210';
+    const first = await pageFrom(phone, 'checkout down');
+    const fields = { MessageSid: nextSid(), From: phone, To: TWILIO.smsFrom, Body: 'ack' };
+    const answer = (await forward('/twilio/inbound', fields).expect(200)).text;
+    expect(messageOf(answer)).toBe('Klaxon: #1 acknowledged.');
+    const newer = await pageFrom(phone, 'disk full');
+
+    const replayed = await forward('/twilio/inbound', fields).expect(200);
+
+    expect(await statusOf(newer.alert)).toBe('triggered');
+    expect(replayed.text).toBe(answer);
+    expect(await acknowledgements(first.alert)).toBe(1);
+  });
+
+  it('five copies at once act once, and every copy gets the first answer', async () => {
+    const phone = '+14155550211';
+    const { alert, code } = await pageFrom(phone, 'checkout down');
+    const fields = { MessageSid: nextSid(), From: phone, To: TWILIO.smsFrom, Body: `ack 1-${code}` };
+
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => forward('/twilio/inbound', fields)));
+
+    expect(answers.map((a) => [a.status, messageOf(a.text)])).toEqual(Array(5).fill([200, 'Klaxon: #1 acknowledged.']));
+    expect(await acknowledgements(alert)).toBe(1);
+  });
+
+  it('a status callback is remembered for 30 days, an inbound message for good: a replay after a month still changes nothing', async () => {
+    const phone = '+14155550212';
+    const first = await pageFrom(phone, 'checkout down');
+    const [page] = await paging.deliveries(first.alert.id);
+    const status = { MessageSid: page!.providerMessageId!, MessageStatus: 'delivered' };
+    await forward(`/twilio/status/${page!.id}`, status).expect(204);
+    const ack = { MessageSid: nextSid(), From: phone, To: TWILIO.smsFrom, Body: 'ack' };
+    const answer = (await forward('/twilio/inbound', ack).expect(200)).text;
+    const remembered = () => paging.db.map('SELECT kind FROM twilio_webhooks WHERE key = ANY($1) ORDER BY kind', [[`twilio-status-${status.MessageSid}-delivered`, `twilio-inbound-${ack.MessageSid}-inbound`]], (r: { kind: string }) => r.kind);
+    expect(await remembered()).toEqual(['inbound', 'status']);
+
+    clock.advance(29 * 86_400_000);
+    await paging.worker.sweep();
+    expect(await remembered()).toEqual(['inbound', 'status']);
+    clock.advance(2 * 86_400_000);
+    expect((await paging.worker.sweep()).forgottenWebhooks).toBeGreaterThanOrEqual(1);
+    expect(await remembered()).toEqual(['inbound']);
+
+    clock.set(new Date());
+    const newer = await pageFrom(phone, 'disk full');
+    expect((await forward('/twilio/inbound', ack).expect(200)).text).toBe(answer);
+    expect(await statusOf(newer.alert)).toBe('triggered');
+  });
+
+  it('refuses a webhook without a SID (it could not be told from its copies), and remembers no failed one', async () => {
+    const phone = '+14155550213';
+    const { alert } = await pageFrom(phone, 'checkout down');
+    const noSid = await forward('/twilio/inbound', { From: phone, To: TWILIO.smsFrom, Body: 'ack' }).expect(422);
+    expect(noSid.body).toEqual({ error: 'invalid_field', detail: "MessageSid: Twilio's SID of the message is required" });
+    expect(await statusOf(alert)).toBe('triggered');
+
+    const unknown = { CallSid: nextSid('CA'), CallStatus: 'completed' };
+    await forward('/twilio/status/7f0e1c9a-0000-4000-8000-000000000000', unknown).expect(404);
+    expect(await paging.db.any('SELECT key FROM twilio_webhooks WHERE key LIKE $1', [`%${unknown.CallSid}%`])).toEqual([]);
   });
 });

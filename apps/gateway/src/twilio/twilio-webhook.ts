@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 // Only the webhook validation module (node's crypto, url and querystring), never the SDK: the gateway sends
 // nothing to Twilio. The README's "Two-way paging" section gives what it costs the gateway.
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
-import { twilioWebhookRouteOf } from '@klaxon/contracts';
+import { twilioWebhookKey, twilioWebhookRouteOf } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import type { BackendClient } from '../backend-client';
 import { BackendRejectedError } from '../errors';
@@ -72,7 +72,9 @@ async function handle({ authToken, publicBaseUrl, backend, logger }: TwilioWebho
   }
   logger.info('twilio webhook', { path: pathOf(req), from: fields.From ? maskPhone(fields.From.replace(/^whatsapp:/, '')) : undefined });
   try {
-    const answer = await backend.twilioWebhook(route, fields, { requestId: requestIdOf(pathOf(req), fields) });
+    // Without a SID the backend refuses it (422); the fresh id only names the request in the logs.
+    const requestId = twilioWebhookKey(route.kind, fields) ?? `twilio-${randomUUID()}`;
+    const answer = await backend.twilioWebhook(route, fields, { requestId });
     res.writeHead(answer.status, answer.contentType ? { 'content-type': answer.contentType } : {});
     res.end(answer.body);
   } catch (error) {
@@ -81,18 +83,6 @@ async function handle({ authToken, publicBaseUrl, backend, logger }: TwilioWebho
     // Twilio retries a failed webhook only for some; either way it logs it in the console's debugger.
     return send(res, 503, 'backend_unavailable', 'the Klaxon backend did not answer; nothing was recorded');
   }
-}
-
-/**
- * The same id for the same callback: Twilio repeats a callback with the same SID and status, so a retried
- * one reaches the backend under the id the first had.
- */
-export function requestIdOf(path: string, fields: Record<string, string>): string {
-  const sid = fields.CallSid ?? fields.MessageSid ?? fields.SmsSid;
-  if (!sid) return `twilio-${randomUUID()}`;
-  const what = fields.Digits !== undefined ? `key-${fields.Digits}` : (fields.AnsweredBy ? `amd-${fields.AnsweredBy}` : (fields.CallStatus ?? fields.MessageStatus ?? 'inbound'));
-  const kind = path.split('/')[2] ?? 'twilio';
-  return `twilio-${kind}-${sid}-${what}`.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128);
 }
 
 function pathOf(req: http.IncomingMessage): string {
