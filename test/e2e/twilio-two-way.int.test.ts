@@ -1,6 +1,10 @@
 // Two-way paging across both apps: Twilio's webhooks, signed as Twilio signs them (the twilio package's own
 // getExpectedTwilioSignature), through the real gateway to the real backend, its database and worker; the
 // pages themselves go through the real twilio SDK to the fake Twilio, which records what they carried.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import type { AlertDto } from '@klaxon/contracts';
 import type { FakeSlackCall, FakeTwilioRequest } from '@klaxon/testing';
@@ -177,6 +181,41 @@ describe('answering from the phone', () => {
 
     const dto = (await backendClient.getAlert('T0TW', alert.number, { requestId: `get-m-${alert.number}` })).targets[0]!;
     expect(dto.receipts).toEqual([{ channel: 'voice', status: 'voicemail', at: expect.any(String) }]);
+  });
+});
+
+describe('npm run twilio', () => {
+  const SCRIPT = path.resolve(__dirname, '../../scripts/dist/twilio.js');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'klaxon-twilio-cli-'));
+
+  /** The built script, as `npm run twilio -- …` runs it, against this gateway and signing as Twilio would. */
+  function runTwilio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: run npm run build first`);
+    const env = { PATH: process.env.PATH ?? '', KLAXON_DATA_DIR: dataDir, TWILIO_AUTH_TOKEN: TWILIO.authToken, PUBLIC_BASE_URL: PUBLIC };
+    return new Promise((resolve) => {
+      execFile(process.execPath, [SCRIPT, ...args, '--url', gatewayUrl], { cwd: dataDir, env }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('replaying the same signed inbound "ack" acts once: the replay gets the first answer and leaves a newer alert alone', async () => {
+    const phone = '+14155550161';
+    const pageOf = async (message: string) => {
+      const alert = await paging.raise({ tenant_id: 'T0TWCLI', message, severity: 'high', targets: [{ phone }] });
+      await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.some((d) => d.status === 'sent'));
+      return alert;
+    };
+    const first = await pageOf('checkout is down');
+
+    const acked = await runTwilio('reply', 'ack', '--from', phone);
+    expect(acked).toMatchObject({ code: 0, stdout: expect.stringContaining(`<Message>Klaxon: #${first.number} acknowledged.</Message>`) });
+    const newer = await pageOf('disk full');
+    const replayed = await runTwilio('replay');
+
+    expect(replayed).toEqual(acked);
+    expect(await paging.db.one('SELECT status FROM alerts WHERE id = $1', [newer.id])).toEqual({ status: 'triggered' });
+    expect(await paging.db.manyOrNone("SELECT alert_id FROM alert_events WHERE kind = 'acknowledged' AND alert_id IN ($1, $2)", [first.id, newer.id])).toEqual([{ alert_id: first.id }]);
   });
 });
 
