@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { dataDirOf, loadDotEnv, withDevDefaults } from '@klaxon/config';
@@ -10,7 +12,11 @@ const HELP = `npm run twilio -- <command> [options] — send a signed Twilio web
                         failed), or with --call for the latest call (ringing, in-progress, completed, busy, no-answer)
     machine             the latest call was answered by a voicemail box (AnsweredBy=machine_start)
     press <digit>       a key pressed on the latest call: 1 acknowledges, 2 passes the alert on
-    reply "<text>"      an SMS (or --whatsapp) to Klaxon's number: "ack", "ack 42", "resolve 42", HELP
+    reply "<text>"      an SMS (or --whatsapp) to Klaxon's number: "ack 42-K7" (as the page says), "ack 42", "ack",
+                        "resolve 42-K7", HELP
+    replay              the last webhook this command sent, again, byte for byte (same SID, same signature), as
+                        Twilio retries one or as anyone who saw it could: Klaxon answers as the first time and
+                        does nothing
 
   Options:
     --call              status: the latest call rather than the latest message
@@ -43,11 +49,16 @@ async function main(): Promise<number> {
   loadDotEnv();
   const dataDir = dataDirOf(process.env);
   const { env } = withDevDefaults(process.env, dataDir);
+  const gateway = (values.url ?? `http://127.0.0.1:${env.GATEWAY_PORT ?? 3000}`).replace(/\/+$/, '');
+  const lastFile = path.join(dataDir, LAST_WEBHOOK_FILE);
+  if (command === 'replay') {
+    if (!fs.existsSync(lastFile)) throw new Error('nothing to replay yet: send one first (e.g. npm run twilio -- reply "ack")');
+    return send(gateway, JSON.parse(fs.readFileSync(lastFile, 'utf8')) as SentWebhook);
+  }
   const standIn = readStandInState(dataDir);
   const authToken = env.TWILIO_AUTH_TOKEN ?? standIn?.authToken;
   if (!authToken) throw new Error('no TWILIO_AUTH_TOKEN: set it, or run npm start -- --twilio-stand-in (its Twilio stand-in writes one)');
   const publicBaseUrl = (env.PUBLIC_BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-  const gateway = (values.url ?? `http://127.0.0.1:${env.GATEWAY_PORT ?? 3000}`).replace(/\/+$/, '');
   const latest = (kind: StandInPage['kind']): StandInPage => {
     const page = [...(standIn?.pages ?? [])].reverse().find((p) => p.kind === kind);
     if (!page) throw new Error(`no ${kind} page yet: page yourself first (npm run slash -- "<@U0DEV> critical disk full")`);
@@ -89,9 +100,24 @@ async function main(): Promise<number> {
   }
 
   // Twilio signs the public URL it calls; the request goes to the local gateway under the same path.
-  const path = url.slice(url.indexOf('/twilio/'));
-  const signature = getExpectedTwilioSignature(authToken, `${publicBaseUrl}${path}`, fields);
-  const response = await fetch(`${gateway}${path}`, {
+  const webhookPath = url.slice(url.indexOf('/twilio/'));
+  const webhook: SentWebhook = { path: webhookPath, fields, signature: getExpectedTwilioSignature(authToken, `${publicBaseUrl}${webhookPath}`, fields) };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(lastFile, `${JSON.stringify(webhook, null, 2)}\n`, { mode: 0o600 });
+  return send(gateway, webhook);
+}
+
+/** A signed webhook as sent, kept for `replay`. */
+interface SentWebhook {
+  path: string;
+  fields: Record<string, string>;
+  signature: string;
+}
+
+const LAST_WEBHOOK_FILE = 'twilio-last-webhook.json';
+
+async function send(gateway: string, { path: webhookPath, fields, signature }: SentWebhook): Promise<number> {
+  const response = await fetch(`${gateway}${webhookPath}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
     body: new URLSearchParams(fields).toString(),
@@ -99,7 +125,7 @@ async function main(): Promise<number> {
     throw new Error(`cannot reach the gateway at ${gateway} (${(error as Error).cause ?? error}); is npm start running?`);
   });
   const body = await response.text();
-  console.log(`POST ${path} → ${response.status}${body ? `\n${body}` : ''}`);
+  console.log(`POST ${webhookPath} → ${response.status}${body ? `\n${body}` : ''}`);
   return response.ok ? 0 : 1;
 }
 

@@ -1,6 +1,10 @@
 // Two-way paging across both apps: Twilio's webhooks, signed as Twilio signs them (the twilio package's own
 // getExpectedTwilioSignature), through the real gateway to the real backend, its database and worker; the
 // pages themselves go through the real twilio SDK to the fake Twilio, which records what they carried.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import type { AlertDto } from '@klaxon/contracts';
 import type { FakeSlackCall, FakeTwilioRequest } from '@klaxon/testing';
@@ -73,7 +77,7 @@ describe('Twilio webhooks through the gateway', () => {
     const whatsapp = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
     const call = await paging.twilio.waitForCall((c) => c.form.To === JANE && forAlert(alert)(c));
     expect(whatsapp.form.StatusCallback).toMatch(new RegExp(`^${PUBLIC}/twilio/status/[0-9a-f-]{36}$`));
-    expect(whatsapp.form.Body).toContain(`reply "ack ${alert.number}"`);
+    expect(whatsapp.form.Body).toMatch(new RegExp(`reply "ack ${alert.number}-[2-9A-HJKMNP-TV-Z]{2}"`));
     const callId = deliveryIdOf(call);
     expect(call.form).toMatchObject({ MachineDetection: 'Enable', AsyncAmd: 'true', AsyncAmdStatusCallback: `${PUBLIC}/twilio/status/${callId}` });
     expect(call.formAll.StatusCallbackEvent).toEqual(['initiated', 'ringing', 'answered', 'completed']);
@@ -119,16 +123,16 @@ describe('Twilio webhooks through the gateway', () => {
 });
 
 describe('answering from the phone', () => {
-  it('keypress 1 acknowledges exactly once, even when Twilio repeats it; the Slack message says who, and the thread how (by phone)', async () => {
+  it('keypress 1 acknowledges exactly once, and a repeat gets the same answer; the Slack message says who, and the thread how (by phone)', async () => {
     const { alert, channel } = await raiseForJane();
     const call = await paging.twilio.waitForCall((c) => c.form.To === JANE && forAlert(alert)(c));
     const id = deliveryIdOf(call);
     const first = await twilio(`/twilio/keypress/${id}`, { CallSid: call.sid!, Digits: '1', To: JANE });
     expect(first).toMatchObject({ status: 200, type: expect.stringMatching(/^text\/xml/) });
     expect(first.body).toContain(`<Say>Alert ${alert.number} acknowledged. Thank you. Goodbye.</Say><Hangup/>`);
+    // Twilio's retry, or a replay of the signed request: the first answer again, and nothing done.
     const again = await twilio(`/twilio/keypress/${id}`, { CallSid: call.sid!, Digits: '1', To: JANE });
-    expect(again.status).toBe(200);
-    expect(again.body).toContain(`Alert ${alert.number} is already acknowledged.`);
+    expect(again).toEqual(first);
 
     const events = await paging.db.manyOrNone("SELECT actor, note FROM alert_events WHERE alert_id = $1 AND kind = 'acknowledged'", [alert.id]);
     expect(events).toEqual([{ actor: 'slack:U0JANE', note: 'by phone (pressed 1 on the call)' }]);
@@ -136,9 +140,10 @@ describe('answering from the phone', () => {
     await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === channel && String(c.args.text).includes(`<@U0JANE> acknowledged #${alert.number} by phone`), 10_000);
   });
 
-  it('an SMS reply "ack N" from a number that was not paged for #N is refused and changes nothing; from the paged number it acknowledges', async () => {
+  it('an SMS reply "ack N" from a number that was not paged for #N is refused and changes nothing; from the paged number, with the page\'s code, it acknowledges', async () => {
     const { alert } = await raiseForJane();
-    await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
+    const page = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
+    const handle = /reply "ack ([^"]+)"/.exec(page.form.Body ?? '')![1]!;
     await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.some((d) => d.address === JANE && d.status === 'sent'));
 
     const refused = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'a'.repeat(32), From: STRANGER, To: TWILIO.smsFrom, Body: `ack ${alert.number}` });
@@ -149,7 +154,7 @@ describe('answering from the phone', () => {
     const help = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'b'.repeat(32), From: STRANGER, To: TWILIO.smsFrom, Body: 'HELP' });
     expect(help.body).toMatch(/<Message>Klaxon pages you[^<]*ack 42/);
 
-    const acked = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'c'.repeat(32), From: `whatsapp:${JANE}`, To: TWILIO.whatsappFrom, Body: ` Ack #${alert.number} ` });
+    const acked = await twilio('/twilio/inbound', { MessageSid: 'SM' + 'c'.repeat(32), From: `whatsapp:${JANE}`, To: TWILIO.whatsappFrom, Body: ` Ack #${handle.toLowerCase()} ` });
     expect(acked.body).toContain(`<Message>Klaxon: #${alert.number} acknowledged.</Message>`);
     expect(await paging.db.one('SELECT status, acknowledged_by FROM alerts WHERE id = $1', [alert.id])).toEqual({ status: 'acknowledged', acknowledged_by: 'slack:U0JANE' });
     const event = await paging.db.one("SELECT note FROM alert_events WHERE alert_id = $1 AND kind = 'acknowledged'", [alert.id]);
@@ -176,6 +181,41 @@ describe('answering from the phone', () => {
 
     const dto = (await backendClient.getAlert('T0TW', alert.number, { requestId: `get-m-${alert.number}` })).targets[0]!;
     expect(dto.receipts).toEqual([{ channel: 'voice', status: 'voicemail', at: expect.any(String) }]);
+  });
+});
+
+describe('npm run twilio', () => {
+  const SCRIPT = path.resolve(__dirname, '../../scripts/dist/twilio.js');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'klaxon-twilio-cli-'));
+
+  /** The built script, as `npm run twilio -- …` runs it, against this gateway and signing as Twilio would. */
+  function runTwilio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: run npm run build first`);
+    const env = { PATH: process.env.PATH ?? '', KLAXON_DATA_DIR: dataDir, TWILIO_AUTH_TOKEN: TWILIO.authToken, PUBLIC_BASE_URL: PUBLIC };
+    return new Promise((resolve) => {
+      execFile(process.execPath, [SCRIPT, ...args, '--url', gatewayUrl], { cwd: dataDir, env }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  it('replaying the same signed inbound "ack" acts once: the replay gets the first answer and leaves a newer alert alone', async () => {
+    const phone = '+14155550161';
+    const pageOf = async (message: string) => {
+      const alert = await paging.raise({ tenant_id: 'T0TWCLI', message, severity: 'high', targets: [{ phone }] });
+      await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.some((d) => d.status === 'sent'));
+      return alert;
+    };
+    const first = await pageOf('checkout is down');
+
+    const acked = await runTwilio('reply', 'ack', '--from', phone);
+    expect(acked).toMatchObject({ code: 0, stdout: expect.stringContaining(`<Message>Klaxon: #${first.number} acknowledged.</Message>`) });
+    const newer = await pageOf('disk full');
+    const replayed = await runTwilio('replay');
+
+    expect(replayed).toEqual(acked);
+    expect(await paging.db.one('SELECT status FROM alerts WHERE id = $1', [newer.id])).toEqual({ status: 'triggered' });
+    expect(await paging.db.manyOrNone("SELECT alert_id FROM alert_events WHERE kind = 'acknowledged' AND alert_id IN ($1, $2)", [first.id, newer.id])).toEqual([{ alert_id: first.id }]);
   });
 });
 

@@ -20,6 +20,7 @@ import type { ChannelRegistry } from './notify/channels/channel-registry';
 import { DeliveryService } from './notify/delivery.service';
 import { reportedDeliveries } from './notify/delivery.repository';
 import { TwilioWebhooks } from './twilio/twilio-webhooks';
+import { TwilioWebhookMemory } from './twilio/twilio-webhook-memory';
 import { EscalationService } from './notify/escalation.service';
 import { jobBacklog } from './notify/job-backlog.repository';
 import { graphileDeliveryQueue, startNotificationWorker, type NotificationWorker } from './notify/notification-worker';
@@ -43,6 +44,8 @@ export interface BackendOverrides {
   random?: () => number;
   /** The sweeper's timing (tests sweep by hand instead of waiting for it). */
   sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number };
+  /** How long a copy of a Twilio webhook waits for the first copy's answer (tests shorten it). */
+  twilioWebhookWaitMs?: number;
 }
 
 export interface Backend {
@@ -130,7 +133,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   let workerStarted = false;
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
   const testPages = new TestPages({ targets, registry, logger, clock });
-  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, contacts, logger });
+  const webhooks = new TwilioWebhookMemory({ db, clock, logger, ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}) });
+  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, contacts, memory: webhooks, clock, logger });
   const app = createApp({
     db,
     logger,
@@ -167,7 +171,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     startWorker: async () => {
       workerStarted = true;
       const integrationTasks = { 'pagerduty-event': (payload: unknown) => pagerDuty.sync((payload as { alertId: string }).alertId) };
-      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, policy: notify, integrationTasks, ...overrides.sweeper });
+      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, webhooks, policy: notify, integrationTasks, ...overrides.sweeper });
       return worker;
     },
     close: async () => {

@@ -9,6 +9,7 @@ export function messageAlertFixture(overrides: Partial<MessageAlert> = {}): Mess
     id: '7f0c5a1e-0000-4000-8000-000000000042',
     tenantId: 'T0001',
     number: 42,
+    replyCode: 'K7',
     severity: 'critical',
     message: 'checkout is down',
     origin: 'api',

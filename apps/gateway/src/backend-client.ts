@@ -4,6 +4,7 @@ import {
   GATEWAY_AGENT_IDLE_MS,
   REQUEST_ID_HEADER,
   SERVICE_KEY_HEADER,
+  twilioWebhookPath,
   type AlertDto,
   type AlertEventsDto,
   type AlertListDto,
@@ -16,6 +17,7 @@ import {
   type TestPagesDto,
   type TestPagesRequest,
   type TransitionRequest,
+  type TwilioWebhookRoute,
   type UpsertContactRequest,
 } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
@@ -144,11 +146,12 @@ export class BackendClient {
   }
 
   /**
-   * Forwards a verified Twilio webhook to the backend's private route of the same path, and hands back its
-   * answer as it came (TwiML, or nothing): the gateway relays it to Twilio unchanged.
+   * Forwards a verified Twilio webhook to the backend's route for it, and hands back its answer as it came
+   * (TwiML, or nothing): the gateway relays it to Twilio unchanged. The path is built from the route, never
+   * copied from the request, so no request can reach a backend route outside /twilio/.
    */
-  async twilioWebhook(path: string, fields: Record<string, string>, options: CallOptions): Promise<{ status: number; contentType: string | null; body: string }> {
-    const { data, status, contentType } = await this.call<string>('POST', path, options, { body: fields, asText: true, operation: 'twilio_webhook' });
+  async twilioWebhook(route: TwilioWebhookRoute, fields: Record<string, string>, options: CallOptions): Promise<{ status: number; contentType: string | null; body: string }> {
+    const { data, status, contentType } = await this.call<string>('POST', twilioWebhookPath(route), options, { body: fields, asText: true, operation: 'twilio_webhook' });
     return { status, contentType, body: data };
   }
 

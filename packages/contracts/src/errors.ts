@@ -5,6 +5,7 @@ export const ERROR_CODES = [
   'forbidden',
   'not_found',
   'invalid_transition',
+  'in_progress',
   'payload_too_large',
   'unsupported_media_type',
   'invalid_field',

@@ -8,3 +8,4 @@ export * from './text';
 export * from './time-zone';
 export * from './duration';
 export * from './oncall';
+export * from './twilio';

@@ -7,6 +7,7 @@ interface AlertRow {
   id: string;
   tenant_id: string;
   number: number;
+  reply_code: string;
   status: Alert['status'];
   severity: Alert['severity'];
   message: string;
@@ -56,6 +57,7 @@ function toAlert(row: AlertRow): Alert {
     id: row.id,
     tenantId: row.tenant_id,
     number: row.number,
+    replyCode: row.reply_code,
     status: row.status,
     severity: row.severity,
     message: row.message,

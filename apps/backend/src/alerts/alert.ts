@@ -51,6 +51,8 @@ export interface NewAlert {
 export interface Alert extends NewAlert {
   id: string;
   number: number;
+  /** The code replies type after the number (`ack 42-K7`): tells apart alerts of one number from several tenants. */
+  replyCode: string;
   status: AlertStatus;
   createdAt: Date;
   acknowledgedAt: Date | null;

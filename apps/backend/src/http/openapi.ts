@@ -565,7 +565,7 @@ function twilioOperation(operationId: string, summary: string, description: stri
   return {
     operationId,
     summary,
-    description: `${description} The gateway checked Twilio’s signature and forwards the form fields as a JSON object of strings; only a key bound to no tenant may call it.`,
+    description: `${description} The gateway checked Twilio’s signature and forwards the form fields as a JSON object of strings; only a key bound to no tenant may call it. Each webhook is processed once, by its kind, SID and what it reports: a repeat (Twilio’s retry, or a replay of the signed request) gets the first answer and changes nothing. A webhook without a SID is a 422.`,
     tags: [TWILIO_TAG],
     parameters,
     requestBody: { required: true, content: { 'application/json': { schema: fromZod(twilioFieldsSchema), example } } },
@@ -574,6 +574,7 @@ function twilioOperation(operationId: string, summary: string, description: stri
       '400': responseRef('InvalidJson'),
       '401': responseRef('GatewayOnly'),
       ...(parameters.length ? { '404': errorResponse('not_found', 'No such delivery.') } : {}),
+      '409': errorResponse('in_progress', 'Another copy of this webhook (same SID and report) is being processed and did not finish in time; sent again, it gets that copy’s answer.'),
       '413': responseRef('PayloadTooLarge'),
       '422': responseRef('InvalidField'),
       '503': responseRef('DatabaseUnavailable'),
@@ -606,8 +607,8 @@ const paths: Record<string, PathItem> = {
     post: twilioOperation(
       'twilioInbound',
       'An SMS or WhatsApp message to Klaxon’s number',
-      '`ack`, `ack 42`, `resolve 42` act as the person paged, only on alerts that number was paged for; anything else is refused politely. `HELP` gets one line.',
-      { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+14155550101', Body: 'ack 1' },
+      '`ack 42-K7`, `resolve 42-K7` (the number and the code the page printed), `ack 42`, or `ack` act as the person paged, only on an alert that number was paged for and only when the reply names one alert without doubt: a number alone when one open alert of it was paged there, `ack` alone when one triggered alert was paged there in the last hour. Anything else is refused with the choices to type. `HELP` gets one line.',
+      { MessageSid: 'SM0123456789abcdef0123456789abcdef', From: '+14155550101', Body: 'ack 1-K7' },
       twiml('One short message back (`<Message>`).'),
       [],
     ),

@@ -1,6 +1,7 @@
 import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import type { Database } from '../db/database';
+import type { TwilioWebhookMemory } from '../twilio/twilio-webhook-memory';
 import { claimOrphanedQueued, requeueExpiredLeases, settleExpiredSent } from './delivery.repository';
 import type { DeliveryQueue } from './delivery-queue';
 import { eventOf, type DeliveryService } from './delivery.service';
@@ -13,6 +14,8 @@ export interface DeliverySweeperOptions {
   queue: DeliveryQueue;
   /** A queued delivery must be this old before a missing job counts as lost rather than not yet visible. */
   orphanGraceMs: number;
+  /** Processed Twilio webhooks, whose callbacks about pages are forgotten once old (see WEBHOOK_MEMORY_DAYS). */
+  webhooks: Pick<TwilioWebhookMemory, 'forgetOld'>;
 }
 
 export interface SweepResult {
@@ -26,6 +29,8 @@ export interface SweepResult {
   orphans: number;
   /** Held deliveries whose time had come: queued now. */
   released: number;
+  /** Twilio callbacks about pages old enough to be forgotten. */
+  forgottenWebhooks: number;
 }
 
 /**
@@ -41,7 +46,7 @@ export class DeliverySweeper {
   constructor(private readonly options: DeliverySweeperOptions) {}
 
   async sweep(): Promise<SweepResult> {
-    const { db, logger, deliveries, queue, orphanGraceMs } = this.options;
+    const { db, logger, deliveries, queue, orphanGraceMs, webhooks } = this.options;
     const recordedLate = await deliveries.recordUnrecorded();
     const { settled, requeued } = await db.tx('sweep-expired-deliveries', async (t) => {
       const sent = await settleExpiredSent(t);
@@ -59,9 +64,10 @@ export class DeliverySweeper {
       return orphaned.map((d) => d.deliveryId);
     });
     const released = await deliveries.releaseDue();
+    const forgottenWebhooks = await webhooks.forgetOld();
     if (settled.length > 0) logger.warn('deliveries a provider had accepted were recorded as sent by the sweeper', { deliveryIds: settled.map((d) => d.id), providerMessageIds: settled.map((d) => d.providerMessageId) });
     if (requeued.length > 0) logger.warn('deliveries whose backend died were queued again', { count: requeued.length, deliveryIds: requeued });
     if (orphans.length > 0) logger.warn('queued deliveries whose job was gone were given a new one', { count: orphans.length, deliveryIds: orphans });
-    return { recordedLate, settled: settled.length, requeued: requeued.length, orphans: orphans.length, released };
+    return { recordedLate, settled: settled.length, requeued: requeued.length, orphans: orphans.length, released, forgottenWebhooks };
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel, Severity } from '@klaxon/contracts';
+import type { AlertStatus, Channel, Severity } from '@klaxon/contracts';
 import type { NewAlertEvent } from '../alerts/alert-event.repository';
 import { sql, type Queryable } from '../db/database';
 import type { QueuedDelivery } from './delivery-queue';
@@ -170,6 +170,7 @@ export type AttemptOutcome =
 const FINISH_DELIVERY = `
   UPDATE deliveries
      SET status = $(status), lease_until = NULL, updated_at = now(),
+         sent_at = CASE WHEN $(status) = 'sent' THEN now() ELSE sent_at END,
          provider_message_id = COALESCE($(providerMessageId), provider_message_id),
          error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt),
          held_until = $(heldUntil), hold_reason = $(holdReason)
@@ -315,7 +316,7 @@ export async function requeueExpiredLeases(db: Queryable, sentHere: readonly str
 /** Deliveries whose lease ran out while `sending` though a provider had accepted them: recorded as sent. */
 export async function settleExpiredSent(db: Queryable): Promise<Delivery[]> {
   const rows = await db.manyOrNone<DeliveryRow>(
-    `UPDATE deliveries SET status = 'sent', lease_until = NULL, updated_at = now(), error_code = NULL, error_detail = NULL
+    `UPDATE deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, updated_at = now(), error_code = NULL, error_detail = NULL
       WHERE status = 'sending' AND lease_until < now() AND provider_message_id IS NOT NULL
       RETURNING *`,
   );
@@ -394,19 +395,35 @@ export async function recordAnsweredBy(db: Queryable, id: string, answeredBy: 'h
   return row ? toDelivery(row) : null;
 }
 
+/** An alert a page went to a phone number for, as a reply from that number may name it. */
+export interface PagedAlert {
+  alertId: string;
+  tenantId: string;
+  number: number;
+  replyCode: string;
+  status: AlertStatus;
+  message: string;
+  /** The person the page was for (the reply acts as them); null for a bare number target. */
+  slackUserId: string | null;
+  /** When the latest page of the alert to this number went out. */
+  sentAt: Date;
+}
+
 /**
- * The alerts pages went to `address` for (newest first), with the tenant and number people reply with:
- * a reply from a number may only act on these.
+ * The alerts pages went to `address` for, newest page first, all tenants (only `number` when given): a
+ * reply from a number may only act on these.
  */
-export async function alertsPagedTo(db: Queryable, address: string, limit = 50): Promise<{ alertId: string; tenantId: string; number: number; slackUserId: string | null }[]> {
+export async function alertsPagedTo(db: Queryable, address: string, { number = null, limit = 50 }: { number?: number | null; limit?: number } = {}): Promise<PagedAlert[]> {
   return db.manyOrNone(
-    `SELECT a.id AS "alertId", a.tenant_id AS "tenantId", a.number, d.slack_user_id AS "slackUserId"
-       FROM (SELECT DISTINCT ON (alert_id) alert_id, slack_user_id, created_at FROM deliveries
-              WHERE address = $1 AND status = 'sent' ORDER BY alert_id, created_at DESC) d
+    `SELECT a.id AS "alertId", a.tenant_id AS "tenantId", a.number, a.reply_code AS "replyCode", a.status, a.message,
+            d.slack_user_id AS "slackUserId", d.sent_at AS "sentAt"
+       FROM (SELECT DISTINCT ON (alert_id) alert_id, slack_user_id, sent_at FROM deliveries
+              WHERE address = $(address) AND status = 'sent' ORDER BY alert_id, sent_at DESC NULLS LAST) d
        JOIN alerts a ON a.id = d.alert_id
-      ORDER BY d.created_at DESC
-      LIMIT $2`,
-    [address, limit],
+      WHERE $(number)::integer IS NULL OR a.number = $(number)::integer
+      ORDER BY d.sent_at DESC NULLS LAST, a.id
+      LIMIT $(limit)`,
+    { address, number, limit },
   );
 }
 

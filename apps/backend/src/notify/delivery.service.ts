@@ -402,6 +402,7 @@ export function messageAlertOf(alert: Alert): MessageAlert {
     id: alert.id,
     tenantId: alert.tenantId,
     number: alert.number,
+    replyCode: alert.replyCode,
     severity: alert.severity,
     message: alert.message,
     origin: alert.origin,

@@ -4,6 +4,7 @@ import type { NotifyConfig } from '@klaxon/config';
 import { runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
 import type { AlertMessageWorker } from '../slack/alert-message-worker';
+import type { TwilioWebhookMemory } from '../twilio/twilio-webhook-memory';
 import type { DeliveryQueue } from './delivery-queue';
 import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
 import type { DeliveryService } from './delivery.service';
@@ -25,6 +26,8 @@ export interface NotificationWorkerOptions {
   escalations: EscalationService;
   messages: AlertMessageWorker;
   policy: NotifyConfig;
+  /** Processed Twilio webhooks: the sweeper forgets the old ones. */
+  webhooks: Pick<TwilioWebhookMemory, 'forgetOld'>;
   /** Handlers of the integrations' tasks (PagerDuty), given by createBackend. */
   integrationTasks: { [T in IntegrationTaskName]: Task };
   /** Connections the job runner may hold (LISTEN + job fetches + completions). */
@@ -146,7 +149,7 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out, a queued
   // one whose job was lost waits for nothing, and a held one may outlive its job: sweeping puts them back on
   // track. Once at start (a restart finds its own leftovers), then often.
-  const sweeper = new DeliverySweeper({ db, logger, deliveries, queue: graphileDeliveryQueue, orphanGraceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS });
+  const sweeper = new DeliverySweeper({ db, logger, deliveries, queue: graphileDeliveryQueue, orphanGraceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS, webhooks: options.webhooks });
   const sweep = (): Promise<SweepResult> => sweeper.sweep();
   const sweepQuietly = async () => {
     try {

@@ -2,11 +2,16 @@ import { EDGE_MESSAGES, LONE_SURROGATE } from '@klaxon/testing';
 import { channelReminderText, pageSpeech, pageTemplateVariables, pageText, TWILIO_LIMITS } from './page-text';
 import { voiceTwiml } from './channels/twilio-voice.channel';
 
-const alert = { id: 'a1', number: 42, severity: 'critical' as const, message: 'checkout is down', inSlack: true };
+const alert = { id: 'a1', number: 42, replyCode: 'K7', severity: 'critical' as const, message: 'checkout is down', inSlack: true };
 
 describe('page texts', () => {
   it('writes the page with number, severity, message and how to acknowledge', () => {
     expect(pageText(alert)).toBe('🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42');
+  });
+
+  it('with replies, says what to type back: the number and the alert\'s code', () => {
+    expect(pageText(alert, { replies: true })).toBe('🚨 Klaxon #42 CRITICAL: checkout is down — reply "ack 42-K7" or run /alert ack 42 in Slack');
+    expect(pageText({ ...alert, inSlack: false }, { replies: true })).toBe('🚨 Klaxon #42 CRITICAL: checkout is down — reply "ack 42-K7"');
   });
 
   it('does not send people to Slack for an alert that is not in Slack', () => {
@@ -37,6 +42,7 @@ describe('page texts', () => {
  */
 const CHANNELS = [
   { channel: 'SMS / WhatsApp body', limit: TWILIO_LIMITS.messageBody, build: (message: string) => pageText({ ...alert, message }), mustSay: ['#42', '/alert ack 42'] },
+  { channel: 'SMS / WhatsApp body taking replies', limit: TWILIO_LIMITS.messageBody, build: (message: string) => pageText({ ...alert, message }, { replies: true }), mustSay: ['#42', 'reply "ack 42-K7"'] },
   { channel: 'WhatsApp template {{3}}', limit: TWILIO_LIMITS.templateVariable, build: (message: string) => pageTemplateVariables({ ...alert, message })['3']!, mustSay: [] },
   {
     channel: 'voice TwiML (said twice)',

@@ -15,13 +15,21 @@ export function framed(head: string, message: string, tail: string, max: number)
   return `${head}${cutText(message, Math.max(0, max - head.length - tail.length))}${tail}`;
 }
 
+/**
+ * How a reply names the alert: its number and its code (`42-K7`). The number alone is the tenant's, and one
+ * phone can be paged for #42 by two workspaces.
+ */
+export function replyHandle(alert: Pick<MessageAlert, 'number' | 'replyCode'>): string {
+  return `${alert.number}-${alert.replyCode}`;
+}
+
 /** The written page (WhatsApp body, SMS): short enough to read on a lock screen, says how to acknowledge. */
-export function pageText(alert: PageAlert, { replies = false }: { replies?: boolean } = {}): string {
+export function pageText(alert: PageAlert & Pick<MessageAlert, 'replyCode'>, { replies = false }: { replies?: boolean } = {}): string {
   if (alert.test) return framed('🧪 Klaxon TEST page: ', alert.message, ' Nothing to acknowledge.', TWILIO_LIMITS.messageBody);
   const head = `🚨 Klaxon #${alert.number} ${alert.severity.toUpperCase()}: `;
   const inSlack = alert.inSlack ? ` or run /alert ack ${alert.number} in Slack` : '';
   const tail = replies
-    ? ` — reply "ack ${alert.number}"${inSlack}`
+    ? ` — reply "ack ${replyHandle(alert)}"${inSlack}`
     : alert.inSlack
       ? ` — reply in Slack or run /alert ack ${alert.number}`
       : ` — acknowledge #${alert.number} where it was raised`;

@@ -40,6 +40,8 @@ export class TestPages {
       id: randomUUID(),
       tenantId,
       number: 0,
+      // A test page is not an alert: nothing to reply to, and its text says so.
+      replyCode: '',
       severity: 'low',
       message: 'This is the test page you asked for with /alert test; nothing is wrong.',
       origin: 'slack',

@@ -3,6 +3,7 @@ import { maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertService } from '../alerts/alert.service';
+import type { Clock } from '../clock';
 import { findContact } from '../contacts/contact.repository';
 import type { ContactService } from '../contacts/contact.service';
 import type { Database } from '../db/database';
@@ -13,6 +14,8 @@ import { inboundSender } from '../notify/channels/twilio-whatsapp.channel';
 import type { DeliveryService } from '../notify/delivery.service';
 import { alertsPagedTo, findDelivery, type Delivery } from '../notify/delivery.repository';
 import type { EscalationService } from '../notify/escalation.service';
+import { decideReply, parsePhoneReply } from './phone-reply';
+import type { TwilioWebhookMemory } from './twilio-webhook-memory';
 
 /** Twilio's form fields, as the gateway forwards them (after checking their signature). */
 export type TwilioFields = Record<string, string>;
@@ -24,27 +27,47 @@ export interface TwilioWebhooksOptions {
   escalations: EscalationService;
   notices: AlertNotices;
   contacts: ContactService;
+  /** Processed webhooks: a repeat (Twilio's retry, or a replay of a signed request) gets the first answer. */
+  memory: TwilioWebhookMemory;
+  clock: Clock;
   logger: Logger;
 }
 
-// `ack`, `ack 42`, `ack #42`, `resolve 42`: what a person types back on a phone at 3 a.m.
-const REPLY = /^\s*(ack|acknowledge|resolve)\s*#?\s*(\d{1,9})?\s*[.!]?\s*$/i;
 // Twilio's own opt-out keywords (Advanced Opt-Out defaults), upper-cased.
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
 const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
-const HELP_TEXT = 'Klaxon pages you for on-call alerts. Reply "ack 42" to acknowledge #42, "resolve 42" to resolve it, STOP to stop these messages.';
+const HELP_TEXT =
+  'Klaxon pages you for on-call alerts. Reply as the page says, "ack 42-K7" to acknowledge #42 or "resolve 42-K7" to resolve it ("ack" alone: the one alert paged in the last hour), STOP to stop these messages.';
 
 /**
  * What Twilio tells Klaxon after a page went out, and what people answer from their phone: status callbacks
  * (delivery truth, fallback, early escalation), the call's keypress, and replies to a WhatsApp or SMS page.
  * A reply acts through the same state machine and audit trail as a Slack button, as the person paged, and
- * only on alerts that number was paged for.
+ * only on an alert that number was paged for and that the reply names without doubt (see decideReply).
+ * Each webhook is processed once: a repeat changes nothing and gets the first answer (TwilioWebhookMemory).
  */
 export class TwilioWebhooks {
   constructor(private readonly options: TwilioWebhooksOptions) {}
 
   /** A StatusCallback (message or call status), or a call's answering machine verdict (AnsweredBy). */
   async status(deliveryId: string, fields: TwilioFields): Promise<void> {
+    await this.options.memory.once('status', fields, async () => {
+      await this.recordStatus(deliveryId, fields);
+      return null;
+    });
+  }
+
+  /** The key pressed during the call: 1 acknowledges (as the person called), 2 passes the alert on. Answers TwiML. */
+  async keypress(deliveryId: string, fields: TwilioFields): Promise<string> {
+    return (await this.options.memory.once('keypress', fields, () => this.pressed(deliveryId, fields))) ?? emptyReply();
+  }
+
+  /** An SMS or WhatsApp message to Klaxon's number. Answers TwiML with one short message. */
+  async inbound(fields: TwilioFields): Promise<string> {
+    return (await this.options.memory.once('inbound', fields, () => this.received(fields))) ?? emptyReply();
+  }
+
+  private async recordStatus(deliveryId: string, fields: TwilioFields): Promise<void> {
     await this.delivery(deliveryId);
     const outcome = await this.options.deliveries.providerReported(deliveryId, {
       kind: fields.CallSid ? 'call' : 'message',
@@ -58,8 +81,7 @@ export class TwilioWebhooks {
     }
   }
 
-  /** The key pressed during the call: 1 acknowledges (as the person called), 2 passes the alert on. Answers TwiML. */
-  async keypress(deliveryId: string, fields: TwilioFields): Promise<string> {
+  private async pressed(deliveryId: string, fields: TwilioFields): Promise<string> {
     const delivery = await this.delivery(deliveryId);
     const digits = (fields.Digits ?? '').trim();
     if (digits === KEYPRESS.acknowledge) {
@@ -76,33 +98,28 @@ export class TwilioWebhooks {
     return sayAndHangUp(`Klaxon did not understand that key. To acknowledge alert ${alert.number}, answer the next call and press 1, or use Slack. Goodbye.`);
   }
 
-  /** An SMS or WhatsApp message to Klaxon's number. Answers TwiML with one short message. */
-  async inbound(fields: TwilioFields): Promise<string> {
+  private async received(fields: TwilioFields): Promise<string> {
     const { address, channel } = inboundSender(fields.From ?? '');
     const body = (fields.Body ?? '').trim();
     const keyword = body.toUpperCase();
     if (keyword === 'HELP' || keyword === 'INFO') return messageReply(HELP_TEXT);
     if (OPT_OUT.has(keyword) || OPT_IN.has(keyword)) return this.optInOrOut(address, channel, OPT_IN.has(keyword));
-    const reply = REPLY.exec(body);
-    if (!reply) return messageReply('Klaxon did not understand. Reply "ack 42" to acknowledge alert #42, or HELP.');
-    const action: AlertAction = reply[1]!.toLowerCase() === 'resolve' ? 'resolve' : 'acknowledge';
-    const number = reply[2] === undefined ? null : Number(reply[2]);
-    const paged = await alertsPagedTo(this.options.db, address);
-    // Without a number: the newest alert this number was paged for.
-    const match = number === null ? paged[0] : paged.find((p) => p.number === number);
-    if (!match) {
-      this.options.logger.warn('reply refused: the number was not paged for that alert', { from: maskPhone(address), alertNumber: number });
-      const which = number === null ? 'any alert' : `#${number}`;
-      return messageReply(`Sorry, this number was not paged for ${which}, so it cannot act on it. Use Slack: /alert ${action === 'resolve' ? 'resolve' : 'ack'} ${number ?? ''}`.trim());
+    const reply = parsePhoneReply(body);
+    if (!reply) return messageReply('Klaxon did not understand. Reply as the page says, e.g. "ack 42-K7" to acknowledge alert #42, or HELP.');
+    const paged = await alertsPagedTo(this.options.db, address, { number: reply.number });
+    const decision = decideReply(reply, paged, this.options.clock.now());
+    if ('refuse' in decision) {
+      this.options.logger.warn('reply refused: it names no single alert paged to that number', { from: maskPhone(address), alertNumber: reply.number, pagedAlerts: paged.length });
+      return messageReply(decision.refuse);
     }
-    const delivery = { alertId: match.alertId, slackUserId: match.slackUserId, address } as Pick<Delivery, 'alertId' | 'slackUserId' | 'address'>;
-    const outcome = await this.act(delivery, action, `by ${CHANNEL_LABELS[channel]} reply`);
+    const outcome = await this.act({ ...decision.act, address }, reply.action, `by ${CHANNEL_LABELS[channel]} reply`);
     return messageReply(outcome.text);
   }
 
   /**
    * Acknowledges or resolves as the person paged (`slack:U…` when known, so the channel message names them).
-   * A repeated callback meets the state machine's refusal and is answered kindly, changing nothing.
+   * An alert someone already moved (in Slack, from another page) meets the state machine's refusal and is
+   * answered kindly, changing nothing.
    */
   private async act(delivery: Pick<Delivery, 'alertId' | 'slackUserId' | 'address'>, action: AlertAction, how: string): Promise<{ words: string; text: string }> {
     const { alerts, notices } = this.options;

@@ -67,7 +67,7 @@ describe('a page whose record fails after the provider accepted it', () => {
     expect(JSON.parse(logged!)).toMatchObject({ level: 'error', providerMessageId: message!.sid, idStored: true });
 
     await expireLease(stuck.id);
-    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 1, requeued: 0, orphans: 0, released: 0 });
+    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 1, requeued: 0, orphans: 0, released: 0, forgottenWebhooks: 0 });
     expect(await delivery(alert.id)).toMatchObject({ status: 'sent', providerMessageId: message!.sid, attempts: 1 });
     expect(await sentEvents(alert.id)).toEqual([expect.objectContaining({ provider_id: message!.sid, recorded_by: 'sweeper' })]);
     // Sent is final: nothing can claim it, so the one request is all Twilio ever gets.
@@ -90,11 +90,11 @@ describe('a page whose record fails after the provider accepted it', () => {
 
     // While the database still refuses, a sweep past the lease neither records nor queues it again.
     await expireLease(claimed!.id);
-    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0 });
+    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0, forgottenWebhooks: 0 });
     expect(await delivery(alert.id)).toMatchObject({ status: 'sending', providerMessageId: null });
 
     await paging.db.none('DELETE FROM test_refusals');
-    expect(await paging.worker.sweep()).toEqual({ recordedLate: 1, settled: 0, requeued: 0, orphans: 0, released: 0 });
+    expect(await paging.worker.sweep()).toEqual({ recordedLate: 1, settled: 0, requeued: 0, orphans: 0, released: 0, forgottenWebhooks: 0 });
     expect(await delivery(alert.id)).toMatchObject({ status: 'sent', providerMessageId: message!.sid, attempts: 1 });
     expect(await sentEvents(alert.id)).toEqual([expect.objectContaining({ provider_id: message!.sid })]);
     expect(await jobExists(claimed!.id)).toBe(false);
@@ -121,10 +121,10 @@ describe('a queued delivery whose job is gone', () => {
     await paging.db.none("UPDATE graphile_worker._private_jobs SET locked_at = now() - interval '2 minutes', locked_by = 'killed-worker' WHERE key = $1", [deliveryJobKey(stuck!.id)]);
 
     // Within the grace period nothing is touched.
-    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0 });
+    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0, forgottenWebhooks: 0 });
     const ids = [noJob!.id, deadJob!.id, waiting!.id, stuck!.id];
     await paging.db.none(`UPDATE deliveries SET updated_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])`, [ids]);
-    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 3, released: 0 });
+    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 3, released: 0, forgottenWebhooks: 0 });
 
     const byId = async () => new Map((await paging.deliveries(alert.id)).map((d) => [d.id, d]));
     await paging.eventually(byId, (ds) => [noJob, deadJob, stuck].every((d) => ds.get(d!.id)?.status === 'sent'));
@@ -132,7 +132,7 @@ describe('a queued delivery whose job is gone', () => {
     expect(await jobExists(waiting!.id)).toBe(true);
     // Given one job each, not two: a second sweep finds nothing, and each was sent once.
     await paging.db.none(`UPDATE deliveries SET updated_at = now() - interval '2 minutes' WHERE id = ANY($1::uuid[])`, [ids]);
-    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0 });
+    expect(await paging.worker.sweep()).toEqual({ recordedLate: 0, settled: 0, requeued: 0, orphans: 0, released: 0, forgottenWebhooks: 0 });
     expect(succeeded(paging.twilio.messages()).map((m) => m.form.To)).toEqual(['+14155550143', '+14155550143', '+14155550143']);
     const attempts = await byId();
     expect([noJob, deadJob, stuck].map((d) => attempts.get(d!.id)?.attempts)).toEqual([1, 1, 1]);

@@ -3,9 +3,10 @@ import path from 'node:path';
 import request, { type Response } from 'supertest';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import type { AlertDto } from '@klaxon/contracts';
+import { twilioWebhookKey, type AlertDto } from '@klaxon/contracts';
 import type { createApp } from '../../src/app';
 import { HTTP_METHODS, openApiDocument as doc, type HttpMethod, type Operation, type ResponseObject } from '../../src/http/openapi';
+import { claimWebhook } from '../../src/twilio/twilio-webhook.repository';
 import { ACME_KEY, buildApp, SERVICE_KEY, startBackendHarness, startUnreachableBackend, type BackendHarness, type UnreachableBackend } from './helpers';
 
 // Real responses of every route, checked against the served OpenAPI document, so the document cannot
@@ -114,7 +115,8 @@ const sampleRequest = (app: ReturnType<typeof createApp>, op: DocumentedOperatio
 
 let backend: BackendHarness;
 beforeAll(async () => {
-  backend = await startBackendHarness();
+  // A copy of a Twilio webhook being processed is answered 409 at once instead of after waiting for it.
+  backend = await startBackendHarness({ overrides: { twilioWebhookWaitMs: 0 } });
 });
 afterAll(() => backend.close());
 
@@ -511,11 +513,28 @@ describe('POST /twilio/* (the gateway’s forwards of Twilio’s webhooks)', () 
     expectConforms(await internal('post', `/twilio/keypress/${id}`).send({ CallSid: 'CA1', Digits: '9' }).expect(200), 'post', keypress);
     expectConforms(await internal('post', '/twilio/inbound').send(exampleOf(operationAt('post', '/twilio/inbound')) as object).expect(200), 'post', '/twilio/inbound');
     for (const path of [status, keypress]) {
-      expectConforms(await internal('post', path.replace('{deliveryId}', '7f0e1c9a-0000-4000-8000-000000000000')).send({}).expect(404), 'post', path);
+      expectConforms(await internal('post', path.replace('{deliveryId}', '7f0e1c9a-0000-4000-8000-000000000000')).send({ CallSid: 'CA404' }).expect(404), 'post', path);
       expectConforms(await internal('post', path.replace('{deliveryId}', id)).send({ Digits: 1 }).expect(422), 'post', path);
     }
     expectConforms(await internal('post', '/twilio/inbound').send({ Body: ['ack'] }).expect(422), 'post', '/twilio/inbound');
     for (const path of [status, keypress, '/twilio/inbound']) expectConforms(await acme('post', path.replace('{deliveryId}', id)).send({}).expect(401), 'post', path);
+  });
+
+  it('answer 409 to a copy of a webhook another request is still processing', async () => {
+    const alert = await raise({ targets: [{ phone: '+14155550102' }] });
+    const { id } = await backend.db.one<{ id: string }>('SELECT id FROM deliveries WHERE alert_id = $1 LIMIT 1', [alert.id]);
+    const copies = [
+      { path: status, kind: 'status', fields: { MessageSid: 'SM409', MessageStatus: 'read' } },
+      { path: keypress, kind: 'keypress', fields: { CallSid: 'CA409', Digits: '1' } },
+      { path: '/twilio/inbound', kind: 'inbound', fields: { MessageSid: 'SM409', From: '+14155550102', Body: 'ack' } },
+    ] as const;
+    for (const { path, kind, fields } of copies) {
+      // The first copy, claimed by a request that has not answered yet.
+      await claimWebhook(backend.db, { key: twilioWebhookKey(kind, fields)!, kind, receivedAt: new Date() }, 60_000);
+      const copy = await internal('post', path.replace('{deliveryId}', id)).send(fields).expect(409);
+      expect(copy.body).toEqual({ error: 'in_progress', detail: expect.stringContaining('being processed by another request') });
+      expectConforms(copy, 'post', path);
+    }
   });
 });
 

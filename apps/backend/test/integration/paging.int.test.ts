@@ -160,7 +160,7 @@ describe('a long alert', () => {
     const [call] = succeeded(paging.twilio.calls().filter((c) => c.form.To === '+14155550111'));
     expect(whatsapp!.form.Body!.length).toBeLessThanOrEqual(1600);
     // Raised through the API for a phone number: nothing in Slack to acknowledge it with, so the reply is the way.
-    expect(whatsapp!.form.Body).toMatch(new RegExp(`^🚨 Klaxon #${alert.number} CRITICAL: Disk full on db-1 & <replicas> 🔥: writes.*… — reply "ack ${alert.number}"$`, 's'));
+    expect(whatsapp!.form.Body).toMatch(new RegExp(`^🚨 Klaxon #${alert.number} CRITICAL: Disk full on db-1 & <replicas> 🔥: writes.*… — reply "ack ${alert.number}-[2-9A-HJKMNP-TV-Z]{2}"$`, 's'));
     expect(call!.form.Twiml!.length).toBeLessThanOrEqual(4000);
     expect(call!.form.Twiml).toContain(`Klaxon alert number ${alert.number}, severity critical: Disk full on db-1 &amp; &lt;replicas&gt; 🔥`);
     expect(call!.form.Twiml!.match(new RegExp(`…\\s*Press 1 to acknowledge, press 2 to pass it to the next person\\.</Say>`, 'g'))).toHaveLength(2);

@@ -25,6 +25,7 @@ const alert = {
   id: '7f0c5a1e-0000-4000-8000-000000000042',
   tenantId: 'acme',
   number: 42,
+  replyCode: 'K7',
   severity: 'critical' as const,
   message: 'checkout is down',
   origin: 'api' as const,
@@ -79,6 +80,18 @@ describe('Twilio channels', () => {
     });
     expect(providerId).toBe(sent?.sid);
     expect(providerId).toMatch(/^SM/);
+  });
+
+  it('with a StatusCallback, tells people what to reply: the number and the alert\'s code', async () => {
+    const withCallbacks = { ...page('sms').message, deliveryId: '6f1c2b7e-0000-4000-8000-00000000abcd', callbackBase: 'https://klaxon.test/twilio' };
+    await notifier().send({ channel: 'sms', message: withCallbacks });
+    await notifier().send({ channel: 'whatsapp', message: withCallbacks });
+
+    for (const sent of fake.messages()) {
+      expect(sent.form.Body).toBe('🚨 Klaxon #42 CRITICAL: checkout is down — reply "ack 42-K7" or run /alert ack 42 in Slack');
+      expect(sent.form.StatusCallback).toBe('https://klaxon.test/twilio/status/6f1c2b7e-0000-4000-8000-00000000abcd');
+    }
+    expect(fake.messages()).toHaveLength(2);
   });
 
   it('sends the approved template (ContentSid + ContentVariables, no Body) when one is configured', async () => {

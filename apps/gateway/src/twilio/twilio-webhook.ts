@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 // Only the webhook validation module (node's crypto, url and querystring), never the SDK: the gateway sends
 // nothing to Twilio. The README's "Two-way paging" section gives what it costs the gateway.
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
+import { twilioWebhookKey, twilioWebhookRouteOf } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import type { BackendClient } from '../backend-client';
 import { BackendRejectedError } from '../errors';
@@ -27,10 +28,11 @@ export interface TwilioWebhookOptions {
 }
 
 /**
- * `POST /twilio/*` on the public port: checks `X-Twilio-Signature` over PUBLIC_BASE_URL + path + query and
- * the form fields (Twilio's own validation), answers 403 to a missing or wrong one without forwarding
- * anything, and otherwise forwards the fields to the backend's private route of the same path and relays its
- * answer (TwiML for a keypress or a reply, 204 for a status).
+ * `POST /twilio/*` on the public port: answers 404 to any path that is not exactly one of the backend's
+ * Twilio routes (twilioWebhookRouteOf) before reading anything more of the request; checks
+ * `X-Twilio-Signature` over PUBLIC_BASE_URL + path + query and the form fields (Twilio's own validation),
+ * answers 403 to a missing or wrong one without forwarding anything, and otherwise forwards the fields to
+ * the backend's route and relays its answer (TwiML for a keypress or a reply, 204 for a status).
  */
 export function twilioWebhookHandler(options: TwilioWebhookOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   return (req, res) => {
@@ -42,6 +44,13 @@ export function twilioWebhookHandler(options: TwilioWebhookOptions): (req: http.
 }
 
 async function handle({ authToken, publicBaseUrl, backend, logger }: TwilioWebhookOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const route = twilioWebhookRouteOf(req.url ?? '');
+  if (!route) {
+    logger.info('twilio webhook refused: not a Twilio route', { path: (req.url ?? '').slice(0, 200) });
+    // The body is never read, so the connection cannot serve another request.
+    res.setHeader('connection', 'close');
+    return send(res, 404, 'not_found', 'the Twilio webhooks are POST /twilio/status/<delivery>, /twilio/keypress/<delivery> and /twilio/inbound');
+  }
   if (req.method !== 'POST') return send(res, 405, 'method_not_allowed', 'Twilio webhooks are POST requests');
   const raw = await readLimited(req, TWILIO_BODY_LIMIT_BYTES);
   if (raw === null) return send(res, 413, 'payload_too_large', `the body is larger than ${TWILIO_BODY_LIMIT_BYTES} bytes`);
@@ -63,7 +72,9 @@ async function handle({ authToken, publicBaseUrl, backend, logger }: TwilioWebho
   }
   logger.info('twilio webhook', { path: pathOf(req), from: fields.From ? maskPhone(fields.From.replace(/^whatsapp:/, '')) : undefined });
   try {
-    const answer = await backend.twilioWebhook(pathOf(req), fields, { requestId: requestIdOf(pathOf(req), fields) });
+    // Without a SID the backend refuses it (422); the fresh id only names the request in the logs.
+    const requestId = twilioWebhookKey(route.kind, fields) ?? `twilio-${randomUUID()}`;
+    const answer = await backend.twilioWebhook(route, fields, { requestId });
     res.writeHead(answer.status, answer.contentType ? { 'content-type': answer.contentType } : {});
     res.end(answer.body);
   } catch (error) {
@@ -72,18 +83,6 @@ async function handle({ authToken, publicBaseUrl, backend, logger }: TwilioWebho
     // Twilio retries a failed webhook only for some; either way it logs it in the console's debugger.
     return send(res, 503, 'backend_unavailable', 'the Klaxon backend did not answer; nothing was recorded');
   }
-}
-
-/**
- * The same id for the same callback: Twilio repeats a callback with the same SID and status, so a retried
- * one reaches the backend under the id the first had.
- */
-export function requestIdOf(path: string, fields: Record<string, string>): string {
-  const sid = fields.CallSid ?? fields.MessageSid ?? fields.SmsSid;
-  if (!sid) return `twilio-${randomUUID()}`;
-  const what = fields.Digits !== undefined ? `key-${fields.Digits}` : (fields.AnsweredBy ? `amd-${fields.AnsweredBy}` : (fields.CallStatus ?? fields.MessageStatus ?? 'inbound'));
-  const kind = path.split('/')[2] ?? 'twilio';
-  return `twilio-${kind}-${sid}-${what}`.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128);
 }
 
 function pathOf(req: http.IncomingMessage): string {

@@ -1,5 +1,6 @@
 // The gateway's side of Twilio's webhooks against a scripted backend: what it refuses never reaches the
 // backend, and what it forwards is the backend's to answer. (test/e2e/twilio-two-way covers the real backend.)
+import net from 'node:net';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { startGatewayStack, type GatewayStack } from './harness';
 
@@ -25,6 +26,33 @@ async function post(on: GatewayStack, path: string, fields: Record<string, strin
     body: new URLSearchParams(fields).toString(),
   });
   return { status: response.status, body: await response.text(), type: response.headers.get('content-type') };
+}
+
+/**
+ * Sends the request line and headers exactly as written (fetch and http.request would resolve `..` first),
+ * declaring a body of a gigabyte that never comes, and resolves with the gateway's status line: only a
+ * gateway that answers without reading the body can answer at all.
+ */
+function rawPostWithoutBody(on: GatewayStack, rawPath: string): Promise<string> {
+  const { port } = new URL(on.gateway.url);
+  const signature = getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}${rawPath}`, { Body: 'ack' });
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      if (received.includes('\r\n')) {
+        socket.destroy();
+        resolve(received.slice(0, received.indexOf('\r\n')));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+    socket.write(
+      `POST ${rawPath} HTTP/1.1\r\nHost: pager.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+        `Content-Length: 1000000000\r\nX-Twilio-Signature: ${signature}\r\n\r\n`,
+    );
+  });
 }
 
 describe('POST /twilio/* on the gateway', () => {
@@ -61,6 +89,60 @@ describe('POST /twilio/* on the gateway', () => {
     expect(noToken.status).toBe(403);
     expect(JSON.parse(noToken.body).detail).toMatch(/TWILIO_AUTH_TOKEN/);
     expect(unconfigured.backend.requests).toHaveLength(0);
+  });
+
+  it.each([
+    '/twilio/../test-pages',
+    '/twilio/%2e%2e/test-pages',
+    '/twilio/%2E%2E/alert',
+    `/twilio/status/../../test-pages`,
+    `/twilio/status/${DELIVERY}/../../../test-pages`,
+    '/twilio/inbound/..',
+    '/twilio/./inbound',
+    '/twilio//inbound',
+    '/twilio/inbound/',
+    '/twilio/status/not-a-delivery',
+    `/twilio/status/${DELIVERY}/more`,
+    `/twilio/keypress/${DELIVERY}%2F..%2F..%2Ftest-pages`,
+    '/twilio/test-pages',
+  ])('answers 404 to %s before reading its body or its signature, and forwards nothing', async (rawPath) => {
+    const before = stack.backend.requests.length;
+    expect(await rawPostWithoutBody(stack, rawPath)).toBe('HTTP/1.1 404 Not Found');
+    expect(stack.backend.requests.length).toBe(before);
+  });
+
+  it('never relays a signed /twilio/../test-pages with its body to the backend\'s POST /test-pages', async () => {
+    stack.backend.on('POST', '/test-pages', { status: 200, body: { results: [] } });
+    const { port } = new URL(stack.gateway.url);
+    const body = new URLSearchParams({ tenant_id: 'T1', slack_user_id: 'U1' }).toString();
+    const signature = getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC}/twilio/../test-pages`, { tenant_id: 'T1', slack_user_id: 'U1' });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+      socket.write(
+        `POST /twilio/../test-pages HTTP/1.1\r\nHost: pager.example.com\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nX-Twilio-Signature: ${signature}\r\n\r\n${body}`,
+      );
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect(stack.backend.requestsTo('POST', '/test-pages')).toEqual([]);
+  });
+
+  it('serves exactly the backend\'s Twilio routes: status and keypress of a delivery, inbound', async () => {
+    const routes = [
+      { path: `/twilio/status/${DELIVERY}`, forwardedTo: `/twilio/status/${DELIVERY}` },
+      { path: `/twilio/keypress/${DELIVERY.toUpperCase()}`, forwardedTo: `/twilio/keypress/${DELIVERY}` },
+      { path: '/twilio/inbound', forwardedTo: '/twilio/inbound' },
+    ];
+    for (const { path, forwardedTo } of routes) {
+      stack.backend.on('POST', forwardedTo, { status: 204 });
+      const before = stack.backend.requestsTo('POST', forwardedTo).length;
+      expect((await post(stack, path, fields)).status).toBe(204);
+      expect(stack.backend.requestsTo('POST', forwardedTo)).toHaveLength(before + 1);
+    }
   });
 
   it('answers 405 to a GET, 413 to a body over 64 KiB, relays the backend’s 404, and 503 when the backend is down', async () => {

@@ -4,6 +4,7 @@ import { atOrAbove, outcomeOf, pagerDutyEvent } from './pagerduty-event';
 const alert: Alert = {
   id: '7f0e1c9a-0000-4000-8000-000000000000',
   number: 42,
+  replyCode: 'K7',
   tenantId: 'T1',
   status: 'triggered',
   severity: 'low',

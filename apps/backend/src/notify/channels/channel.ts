@@ -18,6 +18,8 @@ export interface MessageAlert {
   id: string;
   tenantId: string;
   number: number;
+  /** What a reply types after the number (`ack 42-K7`), so that a reply names this alert and no other tenant's #42. */
+  replyCode: string;
   severity: Severity;
   message: string;
   /** Where the alert came in; only `slack` text is Slack markup. */
