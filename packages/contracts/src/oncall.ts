@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMilliseconds, parseDuration, type Duration } from './duration';
-import { SLACK_USER_ID_PATTERN, slackChannelIdSchema, TIME_OF_DAY_PATTERN } from './requests';
+import { SLACK_USER_ID_PATTERN } from './alert';
+import { slackChannelIdSchema, TIME_OF_DAY_PATTERN } from './requests';
 import { canonicalTimeZone } from './time-zone';
 
 // Bodies of the on-call routes (DESIGN, "On call: schedules, escalation policies, services"). A refusal's
