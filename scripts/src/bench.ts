@@ -11,6 +11,7 @@ import { LoadGenerator } from './bench/load';
 import { PHASES, readOptions, type Phase } from './bench/options';
 import { endToEndPhase } from './bench/phases/e2e.phase';
 import { gatewayPhase } from './bench/phases/gateway.phase';
+import { onCallPhase } from './bench/phases/oncall.phase';
 import { overloadPhase } from './bench/phases/overload.phase';
 import { priorityPhase } from './bench/phases/priority.phase';
 import { raisePhase } from './bench/phases/raise.phase';
@@ -27,6 +28,7 @@ import { startStack, stopServices } from './bench/stack';
 type PhaseRunner = (context: BenchContext, record: (result: PhaseResult) => void) => Promise<void>;
 
 const RUNNERS: Record<Phase, PhaseRunner> = {
+  oncall: async (context, record) => record(await onCallPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
   priority: async (context, record) => record(await priorityPhase(context)),
   gateway: async (context, record) => record(await gatewayPhase(context)),
@@ -43,6 +45,9 @@ const RUNNERS: Record<Phase, PhaseRunner> = {
   },
   overload: async (context, record) => record(await overloadPhase(context)),
 };
+
+/** Phases that need no PostgreSQL (pure CPU in this process): a run of only these starts none. */
+const WITHOUT_DATABASE: ReadonlySet<Phase> = new Set(['oncall']);
 
 async function main(): Promise<number> {
   const options = readOptions();
@@ -62,7 +67,7 @@ async function main(): Promise<number> {
   const results: PhaseResult[] = [];
   let database: DatabaseServer = { serverUrl: '', description: 'not started' };
   try {
-    database = await databaseServer(cleanup);
+    if ([...options.phases].some((phase) => !WITHOUT_DATABASE.has(phase))) database = await databaseServer(cleanup);
     const context: BenchContext = { options, secrets: benchSecrets(), database, load, cleanup, problems };
     for (const phase of PHASES) {
       if (!options.phases.has(phase)) continue;

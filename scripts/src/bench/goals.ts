@@ -13,6 +13,8 @@ export interface Goal {
 
 // `as const` so a phase can only report a figure under an id this table judges (see GoalId).
 export const GOALS = [
+  { id: 'oncallLookups', figure: 'on call: who is on call, lookups per second', text: '≥ 50,000/s', comparison: 'atLeast', target: 50_000 },
+  { id: 'oncallShifts', figure: 'on call: shifts of a 90-day window (ms)', text: '≤ 5 ms', comparison: 'atMost', target: 5 },
   { id: 'raise8', figure: 'raise ÷ database floor, 8 tenants', text: '≥ 0.50×', comparison: 'atLeast', target: 0.5 },
   { id: 'raise1', figure: 'raise ÷ database floor, 1 tenant', text: '≥ 0.35×', comparison: 'atLeast', target: 0.35 },
   { id: 'priority', figure: 'critical page behind 5,000 queued medium → fake Twilio (s)', text: '≤ 1 s', comparison: 'atMost', target: 1 },

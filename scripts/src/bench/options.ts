@@ -3,19 +3,21 @@ import { messageOf } from './context';
 
 export const HELP = `npm run bench [-- options] — the whole picture of Klaxon's throughput on this machine, beside the goals.
 
-  1. raise      backend POST /alert (paging planned: deliveries and jobs) vs the database floor, a bare
+  1. oncall     who is on call for one schedule (3 layers of 20 members, 50 overrides) and the shifts of a 90-day
+                window, in process against the built schedule module: lookups/s and ms
+  2. raise      backend POST /alert (paging planned: deliveries and jobs) vs the database floor, a bare
                 INSERT + graphile_worker.add_job transaction of the same shape; 8 tenants and 1 tenant
      priority   the built backend sending a backlog of 5,000 queued medium pages: a critical alert raised then
                 → the fake Twilio receiving its WhatsApp request
-  2. gateway    createGateway /alert, commands wholly handled (acked, forwarded to a stub backend, author told
+  3. gateway    createGateway /alert, commands wholly handled (acked, forwarded to a stub backend, author told
                 "raised") vs a bare Bolt app that only acks
-  3. e2e        the built gateway and backend in their own processes: signed /alert commands offered at a fixed
+  4. e2e        the built gateway and backend in their own processes: signed /alert commands offered at a fixed
                 rate (open loop: 10, 100, 300/s) → the fake Twilio receiving each WhatsApp page, p50/p99
-  4. storm      10,000 alerts through POST /alert as fast as it takes them → every first page at the fake Twilio;
+  5. storm      10,000 alerts through POST /alert as fast as it takes them → every first page at the fake Twilio;
                 duplicate sends
-  5. overload   commands offered above capacity → acked, raised, refused in the ack, told failed later, silently
+  6. overload   commands offered above capacity → acked, raised, refused in the ack, told failed later, silently
                 lost; peak RSS of the gateway, the backend and a bare Bolt process under the same offer
-  6. startup    backend and gateway started on the existing database → both healthy
+  7. startup    backend and gateway started on the existing database → both healthy
 
   Each figure is the median of three runs (the storm, with 10,000 alerts, runs once: see the table) and each
   ratio compares two things measured in the same run. Every request is real (slash commands signed as Slack
@@ -28,15 +30,17 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
     --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
-    --only <phases>         run only these phases, comma-separated: raise, priority, gateway, stack (e2e, storm
-                            and startup), overload; the figures are printed but bench/results.json is left alone
+    --only <phases>         run only these phases, comma-separated: oncall, raise, priority, gateway, stack (e2e,
+                            storm and startup), overload; the figures are printed but bench/results.json is left alone
     -h, --help              this text`;
 
 /**
- * What --only can name, in the order a run takes them. e2e, storm and startup are one choice, "stack": the
- * storm needs a stack the end-to-end runs did not saturate, and startup restarts the storm's.
+ * What --only can name, in the order a run takes them. The on-call lookups go first: they are pure CPU in
+ * this process, and later phases leave services behind (the overload stack lives until cleanup) that would
+ * share the two cores with them. e2e, storm and startup are one choice, "stack": the storm needs a stack
+ * the end-to-end runs did not saturate, and startup restarts the storm's.
  */
-export const PHASES = ['raise', 'priority', 'gateway', 'stack', 'overload'] as const;
+export const PHASES = ['oncall', 'raise', 'priority', 'gateway', 'stack', 'overload'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {

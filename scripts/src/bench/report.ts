@@ -31,13 +31,15 @@ function closedLoopRow(row: SummaryRow): string[] {
 
 const GOAL_HEADER = ['figure', 'measured', 'runs', 'goal', 'met'];
 /** Small figures, where one decimal would hide what differs from run to run. */
-const TWO_DECIMALS: ReadonlySet<GoalId> = new Set<GoalId>(['healthy', 'stormTime', 'priority']);
+const TWO_DECIMALS: ReadonlySet<GoalId> = new Set<GoalId>(['healthy', 'stormTime', 'priority', 'oncallShifts']);
 
 function goalRow(verdict: Verdict): string[] {
   const format = (value: number) => {
     if (Number.isNaN(value)) return 'n/a';
     if (value === Number.POSITIVE_INFINITY) return 'never';
     if (verdict.goal.endsWith('×')) return `${value.toFixed(2)}x`;
+    // Millions per second: digits past the point would be noise, separators make it readable.
+    if (verdict.id === 'oncallLookups') return formatRate(value);
     return Number.isInteger(value) ? String(value) : value.toFixed(TWO_DECIMALS.has(verdict.id) ? 2 : 1);
   };
   return [verdict.figure, format(verdict.value), verdict.runs.map(format).join(' '), verdict.goal, verdict.met === null ? 'not measured' : verdict.met ? 'yes' : 'NO'];
