@@ -15,6 +15,7 @@ import type {
   GatewayBackendClientModule,
 } from './apps';
 import { judge, meets, missed, outcomeOf, percentileWithMissing } from './goals';
+import { PHASES, readOptions } from './options';
 import { formatTable, median, percentile, ratio } from './stats';
 
 // This file is outside the scripts build (it excludes tests) but inside `npm run typecheck`, which sees
@@ -101,5 +102,17 @@ describe('bench goals', () => {
   it('sorts "never" runs last in a median', () => {
     expect(median([Number.POSITIVE_INFINITY, 5, Number.POSITIVE_INFINITY])).toBe(Number.POSITIVE_INFINITY);
     expect(median([Number.POSITIVE_INFINITY, 5, 7])).toBe(7);
+  });
+});
+
+describe('bench options', () => {
+  it('runs every phase by default and only the named ones with --only, oncall included', () => {
+    expect(readOptions([])?.phases).toEqual(new Set(PHASES));
+    expect([...(readOptions(['--quick', '--only', 'oncall, raise'])?.phases ?? [])]).toEqual(['oncall', 'raise']);
+  });
+
+  it('refuses a phase it cannot run alone: e2e, storm and startup share one stack, "stack"', () => {
+    expect(() => readOptions(['--only', 'e2e'])).toThrow('--only takes phases from oncall, raise, priority, gateway, stack, overload');
+    expect(() => readOptions(['--connections', '0'])).toThrow('--connections must be a whole number from 1 to 256');
   });
 });

@@ -11,7 +11,10 @@ export interface Goal {
   target: number;
 }
 
-export const GOALS: readonly Goal[] = [
+// `as const` so a phase can only report a figure under an id this table judges (see GoalId).
+export const GOALS = [
+  { id: 'oncallLookups', figure: 'on call: who is on call, lookups per second', text: '≥ 50,000/s', comparison: 'atLeast', target: 50_000 },
+  { id: 'oncallShifts', figure: 'on call: shifts of a 90-day window (ms)', text: '≤ 5 ms', comparison: 'atMost', target: 5 },
   { id: 'raise8', figure: 'raise ÷ database floor, 8 tenants', text: '≥ 0.50×', comparison: 'atLeast', target: 0.5 },
   { id: 'raise1', figure: 'raise ÷ database floor, 1 tenant', text: '≥ 0.35×', comparison: 'atLeast', target: 0.35 },
   { id: 'priority', figure: 'critical page behind 5,000 queued medium → fake Twilio (s)', text: '≤ 1 s', comparison: 'atMost', target: 1 },
@@ -23,7 +26,9 @@ export const GOALS: readonly Goal[] = [
   { id: 'gatewayRss', figure: 'overload: gateway peak RSS ÷ bare Bolt', text: '≤ 1.30×', comparison: 'atMost', target: 1.3 },
   { id: 'backendRss', figure: 'overload: backend peak RSS (MB)', text: '≤ 250 MB', comparison: 'atMost', target: 250 },
   { id: 'healthy', figure: 'start to both healthy, existing data (s)', text: '≤ 3 s', comparison: 'atMost', target: 3 },
-];
+] as const satisfies readonly Goal[];
+
+export type GoalId = (typeof GOALS)[number]['id'];
 
 /** Whether a value meets its goal; null when there is no value to judge (the phase failed or was skipped). */
 export function meets(goal: Pick<Goal, 'comparison' | 'target'>, value: number): boolean | null {
@@ -33,7 +38,7 @@ export function meets(goal: Pick<Goal, 'comparison' | 'target'>, value: number):
 
 /** One judged figure: the median of its runs, every run, and the verdict. */
 export interface Verdict {
-  id: string;
+  id: GoalId;
   figure: string;
   goal: string;
   value: number;

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freePort, spawnService, type FakeSlackApi, type FakeTwilio, type ServiceProcess } from '@klaxon/testing';
+import { Pool } from 'pg';
+import { freePort, spawnService, startFakeSlackApi, startFakeTwilio, type FakeSlackApi, type FakeTwilio, type ServiceProcess } from '@klaxon/testing';
 import { ROOT } from './apps';
+import { PAGED_PHONE, PAGED_USER, step, type BenchContext } from './context';
+import { freshDatabase } from './databases';
 
 // The whole of Klaxon as it is deployed: the built backend and gateway (apps/*/dist/main.js, as supervisord
 // runs them), each in its own process, against one PostgreSQL database, the fake Twilio and the fake Slack.
@@ -26,6 +29,45 @@ export interface StackOptions {
   twilio: FakeTwilio;
   slack: FakeSlackApi;
   secrets: StackSecrets;
+}
+
+/** A running Klaxon: its database (and a small pool of the bench's own on it), the fakes, both services. */
+export interface Stack {
+  databaseUrl: string;
+  pool: Pool;
+  twilio: FakeTwilio;
+  slack: FakeSlackApi;
+  /** Replaced when the startup phase restarts the services. */
+  backend: ServiceProcess;
+  gateway: ServiceProcess;
+}
+
+/** A fresh database, fake Twilio and fake Slack, then the built backend and gateway; all stopped at cleanup. */
+export async function startStack(context: Pick<BenchContext, 'database' | 'cleanup' | 'secrets'>, label: string): Promise<Stack> {
+  const { cleanup, secrets } = context;
+  const databaseUrl = await freshDatabase(context, label);
+  const twilio = await startFakeTwilio({ accountSid: BENCH_TWILIO.accountSid, authToken: BENCH_TWILIO.authToken });
+  cleanup.add(`${label}: fake Twilio`, () => twilio.close());
+  const slack = await startFakeSlackApi({ token: secrets.botToken });
+  cleanup.add(`${label}: fake Slack`, () => slack.close());
+  // Found in Slack the first time, then from the contacts table.
+  slack.setUser(PAGED_USER, { real_name: 'Bench Person', profile: { phone: PAGED_PHONE, display_name: 'bench' } });
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  cleanup.add(`${label}: bench pool`, () => pool.end());
+  step(`${label}: starting the built backend and gateway in their own processes`);
+  const backend = await spawnBenchBackend({ databaseUrl, twilio, slack, secrets });
+  const stack: Stack = { databaseUrl, pool, twilio, slack, backend, gateway: backend };
+  // Through `stack`, not the local: the startup phase replaces the processes, and cleanup must stop the last ones.
+  cleanup.add(`${label}: backend process`, () => stack.backend.stop());
+  stack.gateway = await spawnBenchGateway(backend.url, { slack, secrets });
+  cleanup.add(`${label}: gateway process`, () => stack.gateway.stop());
+  return stack;
+}
+
+/** Stops the gateway, then the backend (cleanup stops them again harmlessly); the database and fakes stay. */
+export async function stopServices(stack: Stack): Promise<void> {
+  await stack.gateway.stop();
+  await stack.backend.stop();
 }
 
 /** The limits a bench must not meet (it offers thousands of pages to one person on purpose). */

@@ -30,3 +30,19 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
       .trimEnd();
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** Requests (or lookups) per second, whole and with thousands separators; "n/a" when there is no rate. */
+export function formatRate(perSecond: number): string {
+  return Number.isFinite(perSecond) ? Math.round(perSecond).toLocaleString('en-US') : 'n/a';
+}
+
+/** A latency as the end-to-end table reads best: "85 ms", "3.4 s", or "never" for a page that did not arrive. */
+export function formatLatency(ms: number): string {
+  if (ms === Number.POSITIVE_INFINITY) return 'never';
+  if (!Number.isFinite(ms)) return 'n/a';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+export function formatMs(ms: number): string {
+  return Number.isFinite(ms) ? ms.toFixed(2) : 'n/a';
+}
