@@ -146,6 +146,9 @@ export class PhoneVerificationService {
   async confirm(tenantId: string, slackUserId: string, code: string): Promise<PhoneStatus> {
     const { db, clock, logger } = this.options;
     const outcome = await db.tx('phone-verification-confirm', async (t): Promise<{ refusal: string } | { status: PhoneStatus }> => {
+      // The contact's row first, then the pending one: the order every writer of both takes (requestCode, PUT
+      // /contacts, the import), so a code typed while a new number is asked for waits instead of deadlocking.
+      await findContact(t, tenantId, slackUserId, { forUpdate: true });
       const pending = await findPendingPhone(t, tenantId, slackUserId, { forUpdate: true });
       if (!pending) throw refused('no number is waiting for a code; give one with `/alert phone +44 20 7946 0958` first');
       const check = checkCode(pending, code, clock.now());

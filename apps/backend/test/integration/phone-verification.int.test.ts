@@ -206,6 +206,29 @@ describe('with Twilio configured', () => {
       expect(await findContact(paging.db, TENANT, 'U0SLOW')).toMatchObject({ email: 'slow@example.com' });
     });
 
+    it('answers a new number and the code typed at the same moment without a deadlock: one of the expected outcomes each, never a 500', async () => {
+      const users = Array.from({ length: 10 }, (_, i) => ({ user: `U0RACE${i}`, old: `+1 415 555 03${10 + i}`, pending: `+1 415 555 03${30 + i}`, next: `+1 415 555 03${50 + i}` }));
+      for (const { user, old, pending } of users) {
+        await operatorPut(user, { phone: old });
+        await setOwn(user, pending).expect(200);
+      }
+      const codes = users.map(({ pending }) => lastCodeSentTo(paging.twilio, `+${pending.replace(/\D/g, '')}`));
+      clock.advance(30_000);
+
+      const answers = await Promise.all(users.map(({ user, next }, i) => Promise.all([setOwn(user, next), verify(user, codes[i]!)])));
+      expect(answers.flat().filter((res) => res.status >= 500).map((res) => res.body as unknown)).toEqual([]);
+      for (const [[asked, confirmed], { user, pending, next }] of answers.map((pair, i) => [pair, users[i]!] as const)) {
+        expect(asked.status).toBe(200);
+        expect([200, 409]).toContain(confirmed.status);
+        const contact = await findContact(paging.db, TENANT, user);
+        // The code confirmed the number it was sent to before the new number replaced it; or the new number came
+        // first, and the old code no longer matches what waits.
+        if (confirmed.status === 200) expect(contact).toMatchObject({ phone: `+${pending.replace(/\D/g, '')}` });
+        else expect(confirmed.body).toMatchObject({ error: 'verification_failed', detail: expect.stringMatching(/^wrong code for /) });
+        expect(await status(user)).toMatchObject({ pending: { phone: `+1 ******${next.slice(-4)}` } });
+      }
+    });
+
     it('answers a clear refusal to a bad number, a malformed code, a code with nothing pending, and a tenant key', async () => {
       expect((await setOwn('U0BAD', '12345').expect(422)).body).toEqual({ error: 'invalid_field', detail: 'phone: the number is too short to be a phone number (5 digits)' });
       expect((await verify('U0BAD', '12ab').expect(422)).body.detail).toBe('code: the six digits of the code Klaxon sent');
