@@ -19,6 +19,7 @@ import {
   pageOutcome,
   testPagesOutcome,
   phoneCodeNotSent,
+  phoneCodeRateLimited,
   phoneCodeRefused,
   phoneCodeSent,
   phoneRejected,
@@ -127,6 +128,7 @@ async function ownPhone(action: string, ctx: CommandContext, call: () => Promise
     } catch (error) {
       if (!(error instanceof BackendRejectedError)) throw error;
       if (error.error === 'not_sent') return phoneCodeNotSent(error.detail);
+      if (error.status === 429) return phoneCodeRateLimited(error.detail);
       if (error.error === 'verification_failed') return phoneCodeRefused(error.detail);
       if (error.status === 422) return phoneRejected(error.detail);
       throw error;

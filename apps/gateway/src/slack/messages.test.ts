@@ -14,6 +14,7 @@ import {
   pageOutcome,
   person,
   phoneCodeNotSent,
+  phoneCodeRateLimited,
   phoneCodeRefused,
   phoneCodeSent,
   phoneShown,
@@ -200,6 +201,12 @@ describe('phone', () => {
     expect(phoneVerified(status({ phone: '+44 ******0958' }))).toBe('✅ Confirmed: Klaxon will page you at +44 ******0958.');
     expect(phoneCodeRefused('wrong code for +44 ******0958; 4 attempts left')).toBe('❌ Your number was not confirmed: wrong code for +44 ******0958; 4 attempts left.');
     expect(phoneCodeNotSent('the code could not be sent by sms to +44 ******0958: Twilio 21211')).toMatch(/^❌ No code was sent, so your number was not changed: the code could not be sent/);
+  });
+
+  it('gives a limit’s refusal as the backend says it, how long included, without a "try again in a minute"', () => {
+    expect(phoneCodeRateLimited('+44 ******0958 has had too many codes lately (at most 3 an hour and 10 a day, whoever asks); a new one can be sent to it in 42 min')).toBe(
+      '⏳ No code was sent, so your number was not changed: +44 ******0958 has had too many codes lately (at most 3 an hour and 10 a day, whoever asks); a new one can be sent to it in 42 min.',
+    );
   });
 });
 

@@ -190,6 +190,11 @@ export function phoneCodeNotSent(detail: string): string {
   return `❌ No code was sent, so your number was not changed: ${detail}.`;
 }
 
+/** A code refused by a limit: the backend's sentence says which and how long, so no "try again in a minute". */
+export function phoneCodeRateLimited(detail: string): string {
+  return `⏳ No code was sent, so your number was not changed: ${detail}.`;
+}
+
 export function phoneRejected(detail: string): string {
   return `❌ Your number was not saved: ${detail}. Write it with the country code, e.g. \`/alert phone +44 20 7946 0958\`.`;
 }
