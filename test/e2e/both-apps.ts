@@ -17,15 +17,22 @@ export interface BothApps {
 
 const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new PassThrough() });
 
+/** How long the gateway waits for the backend (BACKEND_TIMEOUT_MS) and how long a command may take in all. */
+export interface GatewayTiming {
+  backendTimeoutMs?: number;
+  pageRetryBudgetMs?: number;
+}
+
 /** `gateway`: what the gateway's config adds to its Slack app (signing secret given; Twilio's token, the public origin). */
-export async function startBothApps(signingSecret: string, gateway: Omit<GatewayDependencies['config'], 'slack'> = {}): Promise<BothApps> {
+export async function startBothApps(signingSecret: string, gateway: Omit<GatewayDependencies['config'], 'slack'> = {}, timing: GatewayTiming = {}): Promise<BothApps> {
   const paging = await startPagingHarness();
   const backend = await listen(paging.app);
-  const backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: 5000, logger: quiet() });
+  const backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: timing.backendTimeoutMs ?? 5000, logger: quiet() });
   const { server } = await createGateway({
     config: { slack: { signingSecret, botToken: 'xoxb-test-token', apiUrl: paging.slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' }, ...gateway },
     logger: quiet(),
     backend: backendClient,
+    ...(timing.pageRetryBudgetMs === undefined ? {} : { pageRetryBudgetMs: timing.pageRetryBudgetMs }),
   });
   const gatewayUrl = await listenOnLoopback(server);
   return {

@@ -127,7 +127,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const paging = new PagingScheduler({ policy: notify, registry, deliveries, clock });
   const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
-  const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion });
+  const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
   const alertmanager = new AlertmanagerService({ alerts, logger });
   let worker: NotificationWorker | null = null;
   let workerStarted = false;

@@ -208,8 +208,9 @@ export class BackendClient {
         this.logger.warn('backend closed a reused socket, retrying once', { path, errorCode: error.code });
         return this.send<T>(method, path, options, { body, params, asText }, attempt + 1);
       }
-      const reason = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' ? 'did not answer in time' : `is unreachable (${error.code ?? error.message})`;
-      throw new BackendUnavailableError(`the Klaxon backend ${reason}`, { cause: error });
+      const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
+      const reason = timedOut ? 'did not answer in time' : `is unreachable (${error.code ?? error.message})`;
+      throw new BackendUnavailableError(`the Klaxon backend ${reason}`, { cause: error, timedOut });
     }
   }
 }

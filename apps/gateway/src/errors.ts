@@ -5,10 +5,16 @@ export class BackendUnavailableError extends Error {
   readonly code = 'backend_unavailable';
   /** True when the backend answered (5xx), false when no answer came (refused, timed out): metrics tell them apart. */
   readonly answered: boolean;
-  constructor(message: string, options?: { cause?: unknown; answered?: boolean }) {
+  /**
+   * True when the request went out and no answer came in time: unlike a refused connection, the backend may
+   * still be carrying it out (and a code on its way may yet arrive).
+   */
+  readonly timedOut: boolean;
+  constructor(message: string, options?: { cause?: unknown; answered?: boolean; timedOut?: boolean }) {
     super(message, options);
     this.name = 'BackendUnavailableError';
     this.answered = options?.answered ?? false;
+    this.timedOut = options?.timedOut ?? false;
   }
 }
 

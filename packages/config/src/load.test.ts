@@ -223,6 +223,11 @@ describe('paging policy durations', () => {
     expect(loadBackendConfig(backendEnv).pagingLimits).toEqual({ perUser: 20, perTenant: 300, perRecipient: 30, globalPerMinute: 1000, windowMs: 60_000 });
   });
 
+  it('caps verification codes at 100 an hour for the installation unless PHONE_CODE_LIMIT_GLOBAL says otherwise', () => {
+    expect(loadBackendConfig(backendEnv).phoneCodeLimitGlobal).toBe(100);
+    expect(loadBackendConfig({ ...backendEnv, PHONE_CODE_LIMIT_GLOBAL: '2000' }).phoneCodeLimitGlobal).toBe(2000);
+  });
+
   it('reads the per-recipient and global limits', () => {
     const config = loadBackendConfig({ ...backendEnv, PAGE_LIMIT_PER_RECIPIENT: '5', PAGE_LIMIT_GLOBAL: '200', PAGE_LIMIT_WINDOW: '2s' });
     expect(config.pagingLimits).toMatchObject({ perRecipient: 5, globalPerMinute: 200, windowMs: 2000 });
@@ -233,6 +238,8 @@ describe('paging policy durations', () => {
     ['PAGE_LIMIT_PER_RECIPIENT', 'many'],
     ['PAGE_LIMIT_GLOBAL', '0'],
     ['PAGE_LIMIT_GLOBAL', '2.5'],
+    ['PHONE_CODE_LIMIT_GLOBAL', '0'],
+    ['PHONE_CODE_LIMIT_GLOBAL', 'lots'],
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(problemsOf(() => loadBackendConfig({ ...backendEnv, [name]: value }))).toEqual([expect.stringMatching(new RegExp(`^${name}: `))]);
   });

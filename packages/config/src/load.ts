@@ -95,6 +95,11 @@ export interface BackendConfig {
   defaultPhoneRegion: string;
   notify: NotifyConfig;
   pagingLimits: PagingLimitsConfig;
+  /**
+   * Verification codes (`/alert phone`) the whole installation sends per hour, every tenant together (429
+   * beyond): the ceiling on what the code path can cost however many people ask.
+   */
+  phoneCodeLimitGlobal: number;
   /** How long a phone number copied from a Slack profile is trusted before Slack is asked again. */
   contactCacheTtlMs: number;
   /** /health answers 503 once the oldest due job has waited longer than this (pages are late). */
@@ -190,6 +195,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
       globalPerMinute: data.PAGE_LIMIT_GLOBAL,
       windowMs: data.PAGE_LIMIT_WINDOW,
     },
+    phoneCodeLimitGlobal: data.PHONE_CODE_LIMIT_GLOBAL,
     contactCacheTtlMs: data.CONTACT_CACHE_TTL,
     healthMaxBacklogAgeMs: data.HEALTH_MAX_BACKLOG_AGE,
     dataDir: dataDirOf(data),

@@ -133,6 +133,7 @@ export const backendEnvSchema = z.object({
   PAGE_LIMIT_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(300),
   PAGE_LIMIT_PER_RECIPIENT: z.coerce.number().int().min(1).max(10_000).default(30),
   PAGE_LIMIT_GLOBAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  PHONE_CODE_LIMIT_GLOBAL: z.coerce.number().int().min(1).max(100_000).default(100),
   PAGE_LIMIT_WINDOW: duration('1h').pipe(z.number().min(1000, 'at least 1s').max(3_600_000, 'at most 1h')).default(60_000),
   CONTACT_CACHE_TTL: duration('30d').pipe(z.number().min(0).max(2_592_000_000)).default(86_400_000),
   HEALTH_MAX_BACKLOG_AGE: duration('1h').pipe(z.number().min(1000, 'at least 1s').max(3_600_000, 'at most 1h')).default(120_000),

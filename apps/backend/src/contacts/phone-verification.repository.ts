@@ -11,8 +11,6 @@ interface PendingPhoneRow {
   expires_at: Date;
   attempts: number;
   sent_at: Date;
-  sends_in_window: number;
-  window_started_at: Date;
 }
 
 function toPendingPhone(row: PendingPhoneRow): PendingPhone {
@@ -26,8 +24,6 @@ function toPendingPhone(row: PendingPhoneRow): PendingPhone {
     expiresAt: row.expires_at,
     attempts: row.attempts,
     sentAt: row.sent_at,
-    sendsInWindow: row.sends_in_window,
-    windowStartedAt: row.window_started_at,
   };
 }
 
@@ -40,23 +36,16 @@ export async function findPendingPhone(db: Queryable, tenantId: string, slackUse
   return row ? toPendingPhone(row) : null;
 }
 
-/**
- * Stores a new pending number with a fresh code, replacing the contact's previous one (attempts start over).
- * False when another code was sent after `resendAfter` meanwhile: two requests at once send one code.
- */
-export async function savePendingPhone(db: Queryable, pending: PendingPhone, resendAfter: Date): Promise<boolean> {
-  const row = await db.oneOrNone(
-    `INSERT INTO phone_verifications (tenant_id, slack_user_id, phone, channel, code_salt, code_hash, expires_at, attempts, sent_at, sends_in_window, window_started_at)
-     VALUES ($(tenantId), $(slackUserId), $(phone), $(channel), $(codeSalt), $(codeHash), $(expiresAt), 0, $(sentAt), $(sendsInWindow), $(windowStartedAt))
+/** Stores a new pending number with a fresh code, replacing the person's previous one (attempts start over). */
+export async function savePendingPhone(db: Queryable, pending: PendingPhone): Promise<void> {
+  await db.none(
+    `INSERT INTO phone_verifications (tenant_id, slack_user_id, phone, channel, code_salt, code_hash, expires_at, attempts, sent_at)
+     VALUES ($(tenantId), $(slackUserId), $(phone), $(channel), $(codeSalt), $(codeHash), $(expiresAt), 0, $(sentAt))
      ON CONFLICT (tenant_id, slack_user_id) DO UPDATE
         SET phone = excluded.phone, channel = excluded.channel, code_salt = excluded.code_salt, code_hash = excluded.code_hash,
-            expires_at = excluded.expires_at, attempts = 0, sent_at = excluded.sent_at,
-            sends_in_window = excluded.sends_in_window, window_started_at = excluded.window_started_at
-      WHERE phone_verifications.sent_at <= $(resendAfter)
-     RETURNING 1`,
-    { ...pending, resendAfter },
+            expires_at = excluded.expires_at, attempts = 0, sent_at = excluded.sent_at`,
+    pending,
   );
-  return row !== null;
 }
 
 /** One more wrong code typed; committed on its own, so a refused try still counts. */
@@ -83,7 +72,7 @@ export async function withdrawPendingPhone(db: Queryable, stored: PendingPhone, 
   await db.none(
     `UPDATE phone_verifications
         SET phone = $(phone), channel = $(channel), code_salt = $(codeSalt), code_hash = $(codeHash), expires_at = $(expiresAt),
-            attempts = $(attempts), sent_at = $(sentAt), sends_in_window = $(sendsInWindow), window_started_at = $(windowStartedAt)
+            attempts = $(attempts), sent_at = $(sentAt)
       WHERE tenant_id = $(tenantId) AND slack_user_id = $(slackUserId) AND code_hash = $(storedHash)`,
     { ...previous, storedHash: stored.codeHash },
   );

@@ -7,16 +7,22 @@ import type { ChannelRegistry } from '../notify/channels/channel-registry';
 import { failureOf } from '../notify/delivery.service';
 import { findContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
+import { lockCodeSends, pruneCodeSends, recentCodeSends, recordCodeSend, withdrawCodeSend, type CodeSendCount } from './code-send.repository';
 import {
   checkCode,
+  CODE_SENDS_KEPT_MS,
   CODE_TTL_MS,
+  codeSendLimits,
   codeText,
+  destinationHash,
   generateCode,
   MAX_CODE_ATTEMPTS,
+  refusalDetail,
+  refusalOf,
   RESEND_INTERVAL_MS,
-  resendWaitMs,
   sealCode,
-  SEND_WINDOW_MS,
+  waitForRoomMs,
+  type CodeSendLimit,
   type PendingPhone,
 } from './phone-verification';
 import { deletePendingPhones, findPendingPhone, recordWrongCode, savePendingPhone, withdrawPendingPhone } from './phone-verification.repository';
@@ -27,6 +33,8 @@ interface SendingCode {
   pending: PendingPhone;
   /** What was pending before, put back if the code cannot be sent. */
   previous: PendingPhone | null;
+  /** The send as logged, taken back if the provider refuses it. */
+  sendId: string;
   current: string | null;
   now: Date;
 }
@@ -54,7 +62,21 @@ export interface PhoneStatus {
  * Numbers an operator sets (PUT /contacts, the import) are trusted and never come through here.
  */
 export class PhoneVerificationService {
-  constructor(private readonly options: { db: Queryable; registry: ChannelRegistry; clock: Clock; logger: Logger; defaultRegion: string }) {}
+  private readonly limits: readonly CodeSendLimit[];
+
+  constructor(
+    private readonly options: {
+      db: Queryable;
+      registry: ChannelRegistry;
+      clock: Clock;
+      logger: Logger;
+      defaultRegion: string;
+      /** PHONE_CODE_LIMIT_GLOBAL: codes the installation sends per hour. */
+      globalCodesPerHour: number;
+    },
+  ) {
+    this.limits = codeSendLimits(options.globalCodesPerHour);
+  }
 
   async status(tenantId: string, slackUserId: string): Promise<PhoneStatus> {
     const { db, clock } = this.options;
@@ -99,15 +121,15 @@ export class PhoneVerificationService {
         await deletePendingPhones(t, tenantId, [slackUserId]);
         return { done: statusOf(tenantId, slackUserId, phone, null, clock.now()) };
       }
+      // Taken before the pending row is read, so a request waiting here sees what the one before it stored.
+      await lockCodeSends(t);
       const now = clock.now();
       const previous = await findPendingPhone(t, tenantId, slackUserId, { forUpdate: true });
-      const waitMs = resendWaitMs(previous, now);
-      if (waitMs > 0) {
-        // The same number again a moment later (typed twice, or a retried request): the code just sent stands.
-        if (previous?.phone === phone && now.getTime() - previous.sentAt.getTime() < RESEND_INTERVAL_MS) return { done: statusOf(tenantId, slackUserId, contact?.phone ?? null, previous, now) };
-        throw tooSoon(waitMs);
-      }
-      const sameWindow = previous !== null && now.getTime() - previous.windowStartedAt.getTime() < SEND_WINDOW_MS;
+      // The same number again a moment later (typed twice, or a retried request): the code just sent stands.
+      if (previous?.phone === phone && now.getTime() - previous.sentAt.getTime() < RESEND_INTERVAL_MS) return { done: statusOf(tenantId, slackUserId, contact?.phone ?? null, previous, now) };
+      const destination = destinationHash(phone);
+      await this.refuseOverLimit(t, { tenantId, slackUserId, destination, shownPhone: maskPhone(phone), now });
+      await pruneCodeSends(t, new Date(now.getTime() - CODE_SENDS_KEPT_MS));
       const code = generateCode();
       const pending: PendingPhone = {
         tenantId,
@@ -118,25 +140,30 @@ export class PhoneVerificationService {
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         attempts: 0,
         sentAt: now,
-        sendsInWindow: sameWindow ? previous.sendsInWindow + 1 : 1,
-        windowStartedAt: sameWindow ? previous.windowStartedAt : now,
       };
-      // A concurrent request that sent a code first wins; this one is refused like any resend too soon.
-      if (!(await savePendingPhone(t, pending, new Date(now.getTime() - RESEND_INTERVAL_MS)))) throw tooSoon(RESEND_INTERVAL_MS);
-      return { code, pending, previous, current: contact?.phone ?? null, now };
+      await savePendingPhone(t, pending);
+      const sendId = await recordCodeSend(t, { tenantId, slackUserId, destinationHash: destination, channel: sender.channel, sentAt: now });
+      return { code, pending, previous, sendId, current: contact?.phone ?? null, now };
     });
     if ('done' in reserved) return reserved.done;
 
-    const { code, pending, previous } = reserved;
+    const { code, pending, previous, sendId } = reserved;
     try {
       const { providerMessageId } = await sendText({ to: phone, text: codeText(code, tenantId), code });
       logger.info('verification code sent', { tenantId, slackUserId, channel: sender.channel, provider: sender.provider, to: maskPhone(phone), providerMessageId });
     } catch (error) {
-      // A code that did not go leaves nothing pending and counts nothing: the row is put back as it was.
+      // A code that did not go leaves nothing pending: the row is put back as it was.
       await withdrawPendingPhone(db, pending, previous).catch((withdrawError: unknown) =>
         logger.error('could not take back a pending number whose code was not sent', { tenantId, slackUserId, to: maskPhone(phone), error: withdrawError }),
       );
       const failure = failureOf(error);
+      // Refused by the provider, it went nowhere and counts against nobody. Without an answer (a timeout, a
+      // dropped connection) the text may still arrive, so it stays counted: limits must hold on a flaky day too.
+      if (failure.status !== null) {
+        await withdrawCodeSend(db, sendId).catch((withdrawError: unknown) =>
+          logger.error('could not take back the logged send of a code the provider refused', { tenantId, slackUserId, to: maskPhone(phone), error: withdrawError }),
+        );
+      }
       throw new AppError('not_sent', 502, `the code could not be sent by ${sender.channel} to ${maskPhone(phone)}: ${failure.detail}`, { cause: error });
     }
     return statusOf(tenantId, slackUserId, reserved.current, pending, reserved.now);
@@ -146,6 +173,9 @@ export class PhoneVerificationService {
   async confirm(tenantId: string, slackUserId: string, code: string): Promise<PhoneStatus> {
     const { db, clock, logger } = this.options;
     const outcome = await db.tx('phone-verification-confirm', async (t): Promise<{ refusal: string } | { status: PhoneStatus }> => {
+      // The contact's row first, then the pending one: the order every writer of both takes (requestCode, PUT
+      // /contacts, the import), so a code typed while a new number is asked for waits instead of deadlocking.
+      await findContact(t, tenantId, slackUserId, { forUpdate: true });
       const pending = await findPendingPhone(t, tenantId, slackUserId, { forUpdate: true });
       if (!pending) throw refused('no number is waiting for a code; give one with `/alert phone +44 20 7946 0958` first');
       const check = checkCode(pending, code, clock.now());
@@ -165,14 +195,34 @@ export class PhoneVerificationService {
     if ('refusal' in outcome) throw refused(outcome.refusal);
     return outcome.status;
   }
+
+  /**
+   * Counts the codes sent within each limit's window (under lockCodeSends, so nobody else logs one meanwhile)
+   * and throws the refusal that holds longest, if any: a 429 saying which limit and how long.
+   */
+  private async refuseOverLimit(
+    t: Queryable,
+    { tenantId, slackUserId, destination, shownPhone, now }: { tenantId: string; slackUserId: string; destination: Buffer; shownPhone: string; now: Date },
+  ): Promise<void> {
+    const scopes: Record<CodeSendLimit['scope'], CodeSendCount> = {
+      requester: { requester: { tenantId, slackUserId } },
+      destination: { destinationHash: destination },
+      installation: 'installation',
+    };
+    const waits = [];
+    for (const limit of this.limits) {
+      const recent = await recentCodeSends(t, scopes[limit.scope], { since: new Date(now.getTime() - limit.windowMs), nth: limit.max });
+      waits.push({ limit, waitMs: waitForRoomMs(limit, recent, now) });
+    }
+    const refusal = refusalOf(waits);
+    if (!refusal) return;
+    const seconds = Math.ceil(refusal.waitMs / 1000);
+    this.options.logger.info('verification code refused by a limit', { tenantId, slackUserId, limit: refusal.limit.scope, max: refusal.limit.max, windowMs: refusal.limit.windowMs, to: shownPhone });
+    throw new RateLimitedError(refusalDetail(refusal, shownPhone), seconds);
+  }
 }
 
 const refused = (detail: string) => new AppError('verification_failed', 409, detail);
-
-function tooSoon(waitMs: number): RateLimitedError {
-  const seconds = Math.ceil(waitMs / 1000);
-  return new RateLimitedError(`a code was sent a moment ago; a new one can be sent in ${seconds} s (this keeps \`/alert phone\` from flooding a phone)`, seconds);
-}
 
 function statusOf(tenantId: string, slackUserId: string, phone: string | null, pending: PendingPhone | null, now: Date): PhoneStatus {
   return { tenantId, slackUserId, phone, pending: pending ? pendingStatusOf(pending, now) : null };

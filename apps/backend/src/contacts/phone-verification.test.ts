@@ -2,15 +2,17 @@ import { MovableClock } from '@klaxon/testing';
 import {
   checkCode,
   CODE_TTL_MS,
+  codeSendLimits,
   codeText,
+  destinationHash,
   generateCode,
   hashCode,
   MAX_CODE_ATTEMPTS,
-  MAX_SENDS_PER_WINDOW,
-  RESEND_INTERVAL_MS,
-  resendWaitMs,
+  refusalDetail,
+  refusalOf,
   sealCode,
-  SEND_WINDOW_MS,
+  waitForRoomMs,
+  type CodeSendLimit,
 } from './phone-verification';
 
 const clock = new MovableClock(new Date('2026-11-30T03:00:00Z'));
@@ -60,26 +62,61 @@ describe('checkCode', () => {
   });
 });
 
-describe('resendWaitMs', () => {
-  const sent = (sentAgoMs: number, sendsInWindow: number, windowAgoMs: number) => ({
-    sentAt: new Date(clock.now().getTime() - sentAgoMs),
-    sendsInWindow,
-    windowStartedAt: new Date(clock.now().getTime() - windowAgoMs),
+describe('codeSendLimits', () => {
+  it('are 1 code per 30 s and 5 an hour per person, 3 an hour and 10 a day per number, and the configured number an hour in all', () => {
+    expect(codeSendLimits(100)).toEqual([
+      { scope: 'requester', max: 1, windowMs: 30_000 },
+      { scope: 'requester', max: 5, windowMs: 3_600_000 },
+      { scope: 'destination', max: 3, windowMs: 3_600_000 },
+      { scope: 'destination', max: 10, windowMs: 86_400_000 },
+      { scope: 'installation', max: 100, windowMs: 3_600_000 },
+    ]);
+  });
+});
+
+describe('waitForRoomMs', () => {
+  const hourly: CodeSendLimit = { scope: 'destination', max: 3, windowMs: 3_600_000 };
+  const ago = (ms: number) => new Date(clock.now().getTime() - ms);
+
+  it('has room below the limit', () => {
+    expect(waitForRoomMs(hourly, { count: 0, nthLatest: null }, clock.now())).toBe(0);
+    expect(waitForRoomMs(hourly, { count: 2, nthLatest: null }, clock.now())).toBe(0);
   });
 
-  it('lets the first code go at once', () => {
-    expect(resendWaitMs(null, clock.now())).toBe(0);
+  it('at the limit, waits until the oldest send that counts leaves the window', () => {
+    expect(waitForRoomMs(hourly, { count: 3, nthLatest: ago(20 * 60_000) }, clock.now())).toBe(40 * 60_000);
+    expect(waitForRoomMs(hourly, { count: 3, nthLatest: ago(3_600_000) }, clock.now())).toBe(0);
   });
+});
 
-  it('waits out the interval since the last code', () => {
-    expect(resendWaitMs(sent(10_000, 1, 10_000), clock.now())).toBe(RESEND_INTERVAL_MS - 10_000);
-    expect(resendWaitMs(sent(RESEND_INTERVAL_MS, 1, RESEND_INTERVAL_MS), clock.now())).toBe(0);
+describe('refusalOf', () => {
+  const limit = (scope: CodeSendLimit['scope'], max: number, windowMs: number): CodeSendLimit => ({ scope, max, windowMs });
+
+  it('is null when every limit has room, else the one that holds longest', () => {
+    expect(refusalOf([{ limit: limit('requester', 1, 30_000), waitMs: 0 }, { limit: limit('installation', 100, 3_600_000), waitMs: 0 }])).toBeNull();
+    const longest = { limit: limit('destination', 10, 86_400_000), waitMs: 5 * 3_600_000 };
+    expect(refusalOf([{ limit: limit('requester', 1, 30_000), waitMs: 12_000 }, longest, { limit: limit('destination', 3, 3_600_000), waitMs: 60_000 }])).toBe(longest);
   });
+});
 
-  it('waits for the window to end once it holds the most codes allowed', () => {
-    expect(resendWaitMs(sent(60_000, MAX_SENDS_PER_WINDOW, 20 * 60_000), clock.now())).toBe(SEND_WINDOW_MS - 20 * 60_000);
-    expect(resendWaitMs(sent(60_000, MAX_SENDS_PER_WINDOW - 1, 20 * 60_000), clock.now())).toBe(0);
-    expect(resendWaitMs(sent(60_000, MAX_SENDS_PER_WINDOW, SEND_WINDOW_MS), clock.now())).toBe(0);
+describe('refusalDetail', () => {
+  const [interval, hourly, perNumberHourly, perNumberDaily, installation] = codeSendLimits(250) as [CodeSendLimit, CodeSendLimit, CodeSendLimit, CodeSendLimit, CodeSendLimit];
+
+  it.each([
+    [interval, 12_300, 'a code was sent a moment ago; a new one can be sent in 13 s (this keeps `/alert phone` from flooding a phone)'],
+    [hourly, 57 * 60_000 + 1, 'you have asked for 5 codes in the last hour, the most Klaxon sends for one person; a new one can be sent in 58 min'],
+    [perNumberHourly, 90_000, '+44 ******0958 has had too many codes lately (at most 3 an hour and 10 a day, whoever asks); a new one can be sent to it in 2 min'],
+    [perNumberDaily, 5 * 3_600_000 - 1, '+44 ******0958 has had too many codes lately (at most 3 an hour and 10 a day, whoever asks); a new one can be sent to it in 5 h'],
+    [installation, 3_600_000, 'Klaxon has sent 250 codes in the last hour, the most it sends for everyone together (PHONE_CODE_LIMIT_GLOBAL); a new one can be sent in 60 min'],
+  ])('says which limit (%j) and how long, rounded up', (limit, waitMs, detail) => {
+    expect(refusalDetail({ limit, waitMs }, '+44 ******0958')).toBe(detail);
+  });
+});
+
+describe('destinationHash', () => {
+  it('is the SHA-256 of the E.164 number: one value per number, none holding its digits', () => {
+    expect(destinationHash('+442079460958').toString('hex')).toBe('f0bf0228144d9fe2bdf1da2d8ca698f17bf1410ee688b075c27062e47b6f0b6d');
+    expect(destinationHash('+442079460958').equals(destinationHash('+442079460959'))).toBe(false);
   });
 });
 

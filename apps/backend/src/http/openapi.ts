@@ -920,7 +920,7 @@ const paths: Record<string, PathItem> = {
       description:
         'The gateway’s route (a key bound to no tenant). The number is normalised to E.164 and stored as pending, replacing any pending one; a six-digit code goes to it at once (SMS, or WhatsApp when no SMS sender is configured), and the answer waits for the send. ' +
         'Until the code is confirmed, pages keep using the stored number (or the Slack profile’s). A number that already is the stored one is kept without a code. ' +
-        'One code per person every 30 s and 5 per hour (429 with `Retry-After`); the same number again within 30 s answers with the code already sent, and sends nothing. A code expires after 10 minutes. Only a salted hash of the code is stored; the code is never logged (except by the log channel that stands in for SMS in development). Operators set numbers with `PUT /contacts/…`, trusted as given.',
+        'One code per person every 30 s and 5 per hour; at most 3 codes per hour and 10 per day to one number, whoever asks in whichever tenant; at most `PHONE_CODE_LIMIT_GLOBAL` (100) per hour in all (429 with `Retry-After` beyond any of them). The same number again within 30 s answers with the code already sent, and sends nothing. A code expires after 10 minutes. Only a salted hash of the code is stored; the code is never logged (except by the log channel that stands in for SMS in development). Operators set numbers with `PUT /contacts/…`, trusted as given.',
       tags: [CONTACT_TAG],
       parameters: contactParameters,
       requestBody: { required: true, content: { 'application/json': { schema: schemaRef('OwnPhoneRequest'), example: { phone: '+44 20 7946 0958' } } } },
@@ -933,7 +933,7 @@ const paths: Record<string, PathItem> = {
           'The number or a path parameter is invalid (`invalid_field`, the detail names it), or no channel that can carry a code is configured (`not_sent`, the detail says what to set).',
           { type: 'object', allOf: [schemaRef('Error')], properties: { error: { enum: ['invalid_field', 'not_sent'] } } },
         ),
-        '429': json('A code was sent to this person less than 30 s ago, or 5 in the last hour; `Retry-After` says how long to wait.', { type: 'object', allOf: [schemaRef('Error')], properties: { error: { const: 'rate_limited' } } }),
+        '429': json('A limit on codes holds: this person’s (1 per 30 s, 5 per hour), the number’s (3 per hour, 10 per day) or the installation’s; `detail` says which and `Retry-After` how long to wait.', { type: 'object', allOf: [schemaRef('Error')], properties: { error: { const: 'rate_limited' } } }),
         '502': errorResponse('not_sent', 'The provider refused or failed to send the code (the detail gives its words); nothing was stored.'),
         '503': responseRef('DatabaseUnavailable'),
       },

@@ -20,6 +20,7 @@ export interface TestConfigOptions {
   slackApiUrl: string;
   notify?: Partial<BackendConfig['notify']>;
   pagingLimits?: Partial<BackendConfig['pagingLimits']>;
+  phoneCodeLimitGlobal?: number;
   contactCacheTtlMs?: number;
   healthMaxBacklogAgeMs?: number;
   twilio?: BackendConfig['twilio'];
@@ -47,6 +48,7 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     defaultPhoneRegion: 'US',
     notify: { escalateAfterMs: 300_000, escalationRounds: 3, maxAttempts: 4, retryBaseMs: 100, leaseMs: 5000, concurrency: 4, ...options.notify },
     pagingLimits: { perUser: 1000, perTenant: 10_000, perRecipient: 10_000, globalPerMinute: 100_000, windowMs: 60_000, ...options.pagingLimits },
+    phoneCodeLimitGlobal: options.phoneCodeLimitGlobal ?? 100,
     contactCacheTtlMs: options.contactCacheTtlMs ?? 86_400_000,
     healthMaxBacklogAgeMs: options.healthMaxBacklogAgeMs ?? 120_000,
     dataDir: '.data',

@@ -206,12 +206,122 @@ describe('with Twilio configured', () => {
       expect(await findContact(paging.db, TENANT, 'U0SLOW')).toMatchObject({ email: 'slow@example.com' });
     });
 
+    it('answers a new number and the code typed at the same moment without a deadlock: one of the expected outcomes each, never a 500', async () => {
+      const users = Array.from({ length: 10 }, (_, i) => ({ user: `U0RACE${i}`, old: `+1 415 555 03${10 + i}`, pending: `+1 415 555 03${30 + i}`, next: `+1 415 555 03${50 + i}` }));
+      for (const { user, old, pending } of users) {
+        await operatorPut(user, { phone: old });
+        await setOwn(user, pending).expect(200);
+      }
+      const codes = users.map(({ pending }) => lastCodeSentTo(paging.twilio, `+${pending.replace(/\D/g, '')}`));
+      clock.advance(30_000);
+
+      const answers = await Promise.all(users.map(({ user, next }, i) => Promise.all([setOwn(user, next), verify(user, codes[i]!)])));
+      expect(answers.flat().filter((res) => res.status >= 500).map((res) => res.body as unknown)).toEqual([]);
+      for (const [[asked, confirmed], { user, pending, next }] of answers.map((pair, i) => [pair, users[i]!] as const)) {
+        expect(asked.status).toBe(200);
+        expect([200, 409]).toContain(confirmed.status);
+        const contact = await findContact(paging.db, TENANT, user);
+        // The code confirmed the number it was sent to before the new number replaced it; or the new number came
+        // first, and the old code no longer matches what waits.
+        if (confirmed.status === 200) expect(contact).toMatchObject({ phone: `+${pending.replace(/\D/g, '')}` });
+        else expect(confirmed.body).toMatchObject({ error: 'verification_failed', detail: expect.stringMatching(/^wrong code for /) });
+        expect(await status(user)).toMatchObject({ pending: { phone: `+1 ******${next.slice(-4)}` } });
+      }
+    });
+
     it('answers a clear refusal to a bad number, a malformed code, a code with nothing pending, and a tenant key', async () => {
       expect((await setOwn('U0BAD', '12345').expect(422)).body).toEqual({ error: 'invalid_field', detail: 'phone: the number is too short to be a phone number (5 digits)' });
       expect((await verify('U0BAD', '12ab').expect(422)).body.detail).toBe('code: the six digits of the code Klaxon sent');
       expect((await verify('U0BAD', '123456').expect(409)).body.detail).toMatch(/^no number is waiting for a code/);
       const bound = await setOwn('U0BAD', '+1 415 555 0101', ACME_KEY).expect(401);
       expect(bound.body.detail).toMatch(/gateway's route; a key bound to a tenant sets a number with PUT \/contacts/);
+    });
+  });
+
+  describe('codes to one number, whoever asks for them', () => {
+    const setOwnIn = (tenant: string, user: string, phone: string) =>
+      request(paging.app).put(`/slack/contacts/${tenant}/${user}/phone`).set('x-service-key', SERVICE_KEY).send({ phone });
+    const codesTo = (to: string) => succeeded(paging.twilio.messages()).filter((m) => m.form.To === to && /your code is/.test(m.form.Body ?? '')).length;
+
+    it('sends a number someone gives at most 3 codes an hour, however `/alert phone <it>` and `/alert phone <mine>` alternate', async () => {
+      const victim = '+1 415 555 0400';
+      await operatorPut('U0FLOOD', { phone: '+1 415 555 0401' });
+      // As fast as they can (the issue's flood sent 8 codes in 0.4 s): setting their own number again used to
+      // delete the pending row that held the counters.
+      for (let i = 0; i < 10; i++) {
+        await setOwn('U0FLOOD', victim);
+        await setOwn('U0FLOOD', '+1 415 555 0401').expect(200);
+      }
+      expect(codesTo('+14155550400')).toBe(1);
+
+      // Patiently, 30 s apart, for all but the last half minute of the hour.
+      let refused: request.Response | undefined;
+      for (let i = 0; i < 119; i++) {
+        clock.advance(30_000);
+        const res = await setOwn('U0FLOOD', victim);
+        if (res.status === 429) refused = res;
+        await setOwn('U0FLOOD', '+1 415 555 0401').expect(200);
+      }
+      expect(codesTo('+14155550400')).toBe(3);
+      // The third code went at +1 min; the first of the three leaves the window 30 s from now.
+      expect(refused?.headers['retry-after']).toBe('30');
+      expect(refused?.body).toEqual({
+        error: 'rate_limited',
+        detail: '+1 ******0400 has had too many codes lately (at most 3 an hour and 10 a day, whoever asks); a new one can be sent to it in 30 s',
+      });
+      // The log of sends keeps no number, only its hash.
+      const logged = await paging.db.manyOrNone('SELECT * FROM verification_code_sends');
+      expect(logged.length).toBeGreaterThan(0);
+      expect(JSON.stringify(logged)).not.toMatch(/4155550400|4155550401/);
+    });
+
+    it('counts the codes to a number across people and tenants, and sends it at most 10 a day', async () => {
+      const victim = '+1 415 555 0410';
+      const askers = [
+        ['T-ASK-A', 'U0ASKA'],
+        ['T-ASK-B', 'U0ASKB'],
+        ['T-ASK-C', 'U0ASKC'],
+        ['T-ASK-D', 'U0ASKD'],
+      ] as const;
+      const sentAfterEachHour: number[] = [];
+      let lastRefusal: request.Response | undefined;
+      for (let hour = 0; hour < 24; hour++) {
+        for (const [tenant, user] of askers) {
+          const res = await setOwnIn(tenant, user, victim);
+          if (res.status === 429) lastRefusal = res;
+        }
+        sentAfterEachHour.push(codesTo('+14155550410'));
+        clock.advance(60 * MINUTE);
+      }
+      expect(sentAfterEachHour.slice(0, 5)).toEqual([3, 6, 9, 10, 10]);
+      expect(sentAfterEachHour.at(-1)).toBe(10);
+      // Nothing about who else asked, or in which workspace.
+      expect(lastRefusal?.body.detail).toMatch(/^\+1 \*{6}0410 has had too many codes lately \(at most 3 an hour and 10 a day, whoever asks\); a new one can be sent to it in /);
+      for (const [tenant, user] of askers) expect(JSON.stringify(lastRefusal?.body)).not.toMatch(new RegExp(`${tenant}|${user}`));
+
+      // A day after the first codes, there is room again; sends older than a day are pruned meanwhile.
+      await setOwnIn('T-ASK-A', 'U0ASKA', victim).expect(200);
+      expect(codesTo('+14155550410')).toBe(11);
+      const dayAgo = new Date(clock.now().getTime() - 24 * 60 * MINUTE);
+      expect(await paging.db.one('SELECT count(*)::int AS n FROM verification_code_sends WHERE sent_at <= $1', [dayAgo])).toEqual({ n: 0 });
+    });
+
+    it('sends no more than the limit when many ask for codes to one number at the same moment', async () => {
+      clock.advance(24 * 60 * MINUTE);
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => setOwnIn(`T-RUSH-${i}`, 'U0RUSH', '+1 415 555 0420')));
+      expect(answers.map((res) => res.status).sort()).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
+      expect(codesTo('+14155550420')).toBe(3);
+    });
+
+    it('counts a code whose send got no answer (it may have gone), but not one the provider refused', async () => {
+      paging.twilio.dropNext(1);
+      await setOwn('U0NOANSWER', '+1 415 555 0430').expect(502);
+      const again = await setOwn('U0NOANSWER', '+1 415 555 0430').expect(429);
+      expect(again.body.detail).toMatch(/a new one can be sent in 30 s/);
+      // Refused outright (the existing failed-send test): nothing went, nothing counts.
+      paging.twilio.failNext(1, { status: 400, code: 21211, message: "The 'To' number +14155550431 is not a valid phone number." });
+      await setOwn('U0REFUSED', '+1 415 555 0431').expect(502);
+      await setOwn('U0REFUSED', '+1 415 555 0431').expect(200);
     });
   });
 
@@ -249,6 +359,35 @@ describe('with Twilio configured', () => {
       // A row without a number leaves the pending one alone.
       expect(await status('U0CSVNAME')).toMatchObject({ phone: null, pending: { phone: '+1 ******0223' } });
     });
+  });
+});
+
+describe('with a global limit on codes', () => {
+  let twilio: FakeTwilio;
+  let backend: BackendHarness;
+  const limitClock = new MovableClock(new Date('2026-11-30T03:00:00Z'));
+  beforeAll(async () => {
+    twilio = await startFakeTwilio({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken });
+    backend = await startBackendHarness({ twilio: { ...TWILIO, apiBaseUrl: twilio.url }, phoneCodeLimitGlobal: 4, overrides: { clock: limitClock } });
+  });
+  afterAll(async () => {
+    await backend.close();
+    await twilio.close();
+  });
+
+  it('sends at most PHONE_CODE_LIMIT_GLOBAL codes an hour from the whole installation, even to requests at the same moment', async () => {
+    const ask = (i: number) => request(backend.app).put(`/slack/contacts/T-GLOBAL-${i}/U0G${i}/phone`).set('x-service-key', SERVICE_KEY).send({ phone: `+1 415 555 05${10 + i}` });
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(i)));
+    expect(answers.map((res) => res.status).sort()).toEqual([200, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
+    expect(succeeded(twilio.messages())).toHaveLength(4);
+    const refused = answers.find((res) => res.status === 429)!;
+    expect(refused.headers['retry-after']).toBe('3600');
+    expect(refused.body).toEqual({
+      error: 'rate_limited',
+      detail: 'Klaxon has sent 4 codes in the last hour, the most it sends for everyone together (PHONE_CODE_LIMIT_GLOBAL); a new one can be sent in 60 min',
+    });
+    limitClock.advance(60 * MINUTE);
+    await ask(9).expect(200);
   });
 });
 

@@ -19,8 +19,10 @@ import {
   pageOutcome,
   testPagesOutcome,
   phoneCodeNotSent,
+  phoneCodeRateLimited,
   phoneCodeRefused,
   phoneCodeSent,
+  phoneCodeStillSending,
   phoneRejected,
   phoneShown,
   phoneVerified,
@@ -41,7 +43,10 @@ export interface CommandContext {
   responseUrl: string;
   /** Idempotency key: the same for a Slack retry of the same command. */
   requestId: string;
-  /** How long a page may keep retrying a backend that is down before saying nothing was paged. */
+  /**
+   * How long a page may keep retrying a backend that is down before saying nothing was paged; and how long
+   * `/alert phone <number>` waits for its code to be sent (the gateway's drain on stop covers both).
+   */
   pageRetryBudgetMs: number;
   now: () => Date;
   /** Told whether a page ended in an alert (created or joined): the gateway counts what became of every page. */
@@ -73,7 +78,15 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
     case 'phone-show':
       return attempt('look up your number', ctx, async () => phoneShown(await ctx.backend.ownPhone(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
     case 'phone-set':
-      return ownPhone('send a code to your number', ctx, () => ctx.backend.requestPhoneCode(ctx.tenantId, ctx.userId, { phone: command.phone }, { requestId: ctx.requestId }), (status) => phoneCodeSent(status, ctx.now()));
+      // The backend answers once the provider has taken the code, which a slow provider makes longer than the
+      // usual backend timeout: the ack already said "sending", so the outcome may come later on response_url.
+      return ownPhone(
+        'send a code to your number',
+        ctx,
+        () => ctx.backend.requestPhoneCode(ctx.tenantId, ctx.userId, { phone: command.phone }, { requestId: ctx.requestId, timeoutMs: ctx.pageRetryBudgetMs }),
+        (status) => phoneCodeSent(status, ctx.now()),
+        phoneCodeStillSending,
+      );
     case 'phone-verify':
       return ownPhone('check your code', ctx, () => ctx.backend.verifyPhone(ctx.tenantId, ctx.userId, { code: command.code }, { requestId: ctx.requestId }), phoneVerified);
     case 'email-show':
@@ -118,15 +131,27 @@ async function saveContact(
 
 /**
  * `/alert phone +…` and `/alert phone verify`: the backend's refusals are the person's to read (a bad number,
- * a wrong or expired code, a code that could not be sent); the rest is any failure.
+ * a wrong or expired code, a code that could not be sent); the rest is any failure. `unanswered` is what to say
+ * when the backend was asked but did not answer in time, where the work may still be done.
  */
-async function ownPhone(action: string, ctx: CommandContext, call: () => Promise<PhoneStatusDto>, done: (status: PhoneStatusDto) => string): Promise<string> {
+async function ownPhone(
+  action: string,
+  ctx: CommandContext,
+  call: () => Promise<PhoneStatusDto>,
+  done: (status: PhoneStatusDto) => string,
+  unanswered?: () => string,
+): Promise<string> {
   return attempt(action, ctx, async () => {
     try {
       return done(await call());
     } catch (error) {
+      if (unanswered && error instanceof BackendUnavailableError && error.timedOut) {
+        ctx.logger.warn('no answer in time from the backend while it sends a code; told the person it is on its way', { requestId: ctx.requestId, tenantId: ctx.tenantId, action });
+        return unanswered();
+      }
       if (!(error instanceof BackendRejectedError)) throw error;
       if (error.error === 'not_sent') return phoneCodeNotSent(error.detail);
+      if (error.status === 429) return phoneCodeRateLimited(error.detail);
       if (error.error === 'verification_failed') return phoneCodeRefused(error.detail);
       if (error.status === 422) return phoneRejected(error.detail);
       throw error;

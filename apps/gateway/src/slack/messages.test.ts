@@ -14,8 +14,10 @@ import {
   pageOutcome,
   person,
   phoneCodeNotSent,
+  phoneCodeRateLimited,
   phoneCodeRefused,
   phoneCodeSent,
+  phoneCodeStillSending,
   phoneShown,
   phoneVerified,
   prefsRejected,
@@ -200,6 +202,17 @@ describe('phone', () => {
     expect(phoneVerified(status({ phone: '+44 ******0958' }))).toBe('✅ Confirmed: Klaxon will page you at +44 ******0958.');
     expect(phoneCodeRefused('wrong code for +44 ******0958; 4 attempts left')).toBe('❌ Your number was not confirmed: wrong code for +44 ******0958; 4 attempts left.');
     expect(phoneCodeNotSent('the code could not be sent by sms to +44 ******0958: Twilio 21211')).toMatch(/^❌ No code was sent, so your number was not changed: the code could not be sent/);
+  });
+
+  it('says a code the gateway stopped waiting for is still on its way, never that it failed', () => {
+    expect(phoneCodeStillSending()).toMatch(/^⏳ The code is still on its way: .*`\/alert phone verify 123456`; if nothing arrives, ask again with `\/alert phone <number>` in 30 s\.$/);
+    expect(phoneCodeStillSending()).not.toMatch(/❌|could not|failed/i);
+  });
+
+  it('gives a limit’s refusal as the backend says it, how long included, without a "try again in a minute"', () => {
+    expect(phoneCodeRateLimited('+44 ******0958 has had too many codes lately (at most 3 an hour and 10 a day, whoever asks); a new one can be sent to it in 42 min')).toBe(
+      '⏳ No code was sent, so your number was not changed: +44 ******0958 has had too many codes lately (at most 3 an hour and 10 a day, whoever asks); a new one can be sent to it in 42 min.',
+    );
   });
 });
 

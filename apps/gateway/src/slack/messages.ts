@@ -190,6 +190,22 @@ export function phoneCodeNotSent(detail: string): string {
   return `❌ No code was sent, so your number was not changed: ${detail}.`;
 }
 
+/**
+ * The gateway stopped waiting while the backend was still sending the code: it may well arrive, so this never
+ * says it failed. Asking again within 30 s for the same number answers with the code already sent.
+ */
+export function phoneCodeStillSending(): string {
+  return (
+    '⏳ The code is still on its way: the text provider has not confirmed it yet. Check your phone in a moment and confirm with ' +
+    '`/alert phone verify 123456`; if nothing arrives, ask again with `/alert phone <number>` in 30 s.'
+  );
+}
+
+/** A code refused by a limit: the backend's sentence says which and how long, so no "try again in a minute". */
+export function phoneCodeRateLimited(detail: string): string {
+  return `⏳ No code was sent, so your number was not changed: ${detail}.`;
+}
+
 export function phoneRejected(detail: string): string {
   return `❌ Your number was not saved: ${detail}. Write it with the country code, e.g. \`/alert phone +44 20 7946 0958\`.`;
 }
