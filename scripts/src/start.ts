@@ -1,8 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
+import {
+  ConfigError,
+  dataDirOf,
+  EMBEDDED_DATABASE_NAME,
+  EMBEDDED_PG_DEFAULT_PORT,
+  embeddedPostgresPort,
+  loadBackendConfig,
+  loadDotEnv,
+  loadGatewayConfig,
+  withDevDefaults,
+} from '@klaxon/config';
 import { ensureDatabase, startFakeSlackApi, type FakeSlackApi, type FakeSlackCall, type FakeTwilio } from '@klaxon/testing';
 import { startDevPostgres, type DevPostgres } from './dev-postgres';
+import { acquireLauncherLock, describeLockHolder } from './launcher-lock';
 import { startTwilioStandIn } from './twilio-stand-in';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -19,7 +30,9 @@ const HELP = `npm start — run Klaxon locally: the backend, the gateway and (wi
     --twilio-stand-in   a local Twilio stand-in instead of the log notifier (two-way paging)
     -h, --help          this text
 
-  Environment: see .env.example. KLAXON_EMBEDDED_PG_PORT picks the embedded database's port (54329).
+  One npm start per data directory: a second one refuses and names the running one.
+
+  Environment: see .env.example. KLAXON_EMBEDDED_PG_PORT picks the embedded database's port (${EMBEDDED_PG_DEFAULT_PORT}).
   With NODE_ENV=production nothing is generated and every missing variable is reported.`;
 
 async function main(): Promise<void> {
@@ -30,15 +43,23 @@ async function main(): Promise<void> {
   process.chdir(ROOT);
   loadDotEnv();
   const dataDir = dataDirOf(process.env);
+  // Before anything is generated or started: a second launcher here would stop the first one's database.
+  const locked = acquireLauncherLock(dataDir);
+  if (!locked.ok) {
+    console.error(describeLockHolder(locked.holder, shownPath(dataDir)));
+    process.exit(1);
+  }
+  const lock = locked.lock;
+  process.on('exit', () => lock.release());
   const { env, secretsFile } = withDevDefaults(process.env, dataDir);
   const production = env.NODE_ENV === 'production';
 
   let database: DevPostgres | null = null;
   if (!env.DATABASE_URL && !production) {
-    const port = Number(env.KLAXON_EMBEDDED_PG_PORT ?? 54329);
+    const port = embeddedPostgresPort(env);
     step(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.relative(ROOT, path.join(dataDir, 'postgres'))}/)`);
     database = await startDevPostgres(path.join(dataDir, 'postgres'), port);
-    env.DATABASE_URL = await ensureDatabase(database.url, 'klaxon');
+    env.DATABASE_URL = await ensureDatabase(database.url, EMBEDDED_DATABASE_NAME);
   }
 
   // With the generated dev token there is no Slack workspace to talk to: a local stand-in of the Web API
@@ -103,6 +124,7 @@ async function main(): Promise<void> {
   children.push(run('apps/gateway/dist/main.js', env, onExit('gateway')));
   const gatewayUrl = `http://127.0.0.1:${gatewayConfig.port}`;
   await waitForHealthy(`${gatewayUrl}/healthz`, 'gateway');
+  lock.update({ gateway: `${gatewayUrl}/slack/events`, backend: backendUrl, database: database ? `embedded PostgreSQL on port ${database.port}` : 'DATABASE_URL' });
 
   const keyCommand = secretsFile
     ? `$(node -p "require('./${path.relative(ROOT, secretsFile)}').INTERNAL_SERVICE_KEYS.split(',')[0]")`
@@ -179,6 +201,12 @@ async function waitForHealthy(url: string, name: string, timeoutMs = 60_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${name} did not become healthy at ${url} within ${timeoutMs / 1000} s (see its log above)`);
+}
+
+/** A path inside the checkout as the developer would type it (`.data`), any other in full. */
+function shownPath(file: string): string {
+  const relative = path.relative(ROOT, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 function step(message: string): void {

@@ -60,3 +60,14 @@ export function loadDotEnv(file = '.env'): boolean {
   process.loadEnvFile(file);
   return true;
 }
+
+/**
+ * The embedded PostgreSQL `npm start` runs when DATABASE_URL is unset outside production: its port and the
+ * database the services use.
+ */
+export const EMBEDDED_PG_DEFAULT_PORT = 54329;
+export const EMBEDDED_DATABASE_NAME = 'klaxon';
+
+export function embeddedPostgresPort(env: Env): number {
+  return Number(env.KLAXON_EMBEDDED_PG_PORT || EMBEDDED_PG_DEFAULT_PORT);
+}
