@@ -3,9 +3,9 @@
  * that is SIGINT to the terminal's whole foreground process group (launcher, backend and gateway at once).
  * The services must stop before the database, so the shutdown says nothing alarming. One launcher per data
  * directory: a second one refuses and leaves the first untouched, and one killed outright does not block
- * the next.
+ * the next. `npm run doctor` beside it checks its database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -133,6 +133,24 @@ describe('npm start', () => {
     expect(await status(`http://127.0.0.1:${ports.gateway}/healthz`)).toBe(200);
     expect(first.output().slice(before).split('\n').filter((line) => ALARMING.test(line))).toEqual([]);
     expect(first.process.exitCode).toBeNull();
+  });
+
+  it('lets npm run doctor beside it find its embedded database without DATABASE_URL', async () => {
+    if (!first) throw new Error('the first test did not start a launcher');
+    // `npm run doctor` runs the built doctor in the checkout, with the same environment as npm start.
+    const doctor = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [path.join(REPO, 'apps/backend/dist/doctor.js')],
+        { cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', KLAXON_DATA_DIR: dataDir, KLAXON_EMBEDDED_PG_PORT: String(ports.postgres) } },
+        (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+    expect(doctor.stderr).toBe('');
+    expect(doctor.stdout).toMatch(/^✓ database: reachable, all \d+ migrations applied$/m);
+    expect(doctor.stdout).not.toMatch(/DATABASE_URL/);
+    expect(doctor.stdout).toMatch(/\nReady to page\.\n$/);
+    expect(doctor.code).toBe(0);
   });
 
   it('stops on Ctrl-C: the services, then PostgreSQL, and logs no error', async () => {
