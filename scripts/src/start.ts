@@ -144,8 +144,8 @@ async function main(): Promise<void> {
     npm run slash -- "phone verify <code>"            confirm the number with that code: pages use it from now on
     npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, ${twilioStandIn ? 'printed as "twilio ▸"' : 'printed by the log notifier'}
 ${twilioStandIn ? `    npm run twilio -- status read                      Twilio says the WhatsApp was read
-    npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack 1")
-` : ''}    npm run slash -- "ack 1 looking"                   acknowledge it from Slack
+    npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack <n>")
+` : ''}    npm run slash -- "ack <n> looking"                 acknowledge it from Slack: <n> is the number the page answered (#<n>)
     npm run slash -- help                              every form
 ${twilioStandIn ? '' : '\n  Answer from your phone as Twilio would: restart with npm start -- --twilio-stand-in, then npm run twilio.\n'}
   See the stored alerts:

@@ -110,6 +110,9 @@ describe('npm start', () => {
     started.push(first);
     await running(first);
     expect(await status(`http://127.0.0.1:${ports.backend}/health`)).toBe(200);
+    // A database kept across restarts holds alerts already: the session it prints cannot assume #1.
+    expect(first.output()).toContain('npm run slash -- "ack <n> looking"');
+    expect(first.output()).not.toMatch(/\back \d/);
   });
 
   it('refuses a second launcher in one line naming the first, and the first keeps running untouched', async () => {
