@@ -14,6 +14,7 @@ import {
 import { ensureDatabase, startFakeSlackApi, type FakeSlackApi, type FakeSlackCall, type FakeTwilio } from '@klaxon/testing';
 import { startDevPostgres, type DevPostgres } from './dev-postgres';
 import { acquireLauncherLock, describeLockHolder } from './launcher-lock';
+import { renderSlackText } from './slack-text';
 import { startTwilioStandIn } from './twilio-stand-in';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -158,11 +159,11 @@ ${twilioStandIn ? '' : '\n  Answer from your phone as Twilio would: restart with
 function printSlackCall(call: FakeSlackCall): void {
   if (call.method !== 'chat.postMessage' && call.method !== 'chat.update' && call.method !== 'chat.postEphemeral') return;
   const verb = call.method === 'chat.update' ? 'updated' : 'posted';
-  console.log(`slack ▸ ${verb} in ${String(call.args.channel)}: ${String(call.args.text)}`);
+  console.log(`slack ▸ ${verb} in ${String(call.args.channel)}: ${renderSlackText(String(call.args.text))}`);
   // The people paged, and what reached them (Twilio's receipts), as the message's blocks show them.
   const blocks = Array.isArray(call.args.blocks) ? (call.args.blocks as { type?: string; text?: { text?: string } }[]) : [];
   const people = blocks.find((b) => b.type === 'section' && b.text?.text?.startsWith('• '))?.text?.text;
-  if (people) console.log(people.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1').replace(/^/gm, '        '));
+  if (people) console.log(renderSlackText(people).replace(/^/gm, '        '));
 }
 
 function configProblems(load: () => unknown): string[] {
