@@ -173,6 +173,19 @@ describe('a signed /alert travels from Slack to the database', () => {
     expect(logText).not.toContain('pat.lee@example.com');
   });
 
+  it('says what is wrong with a number /alert phone refuses, and sends no code', async () => {
+    const send = (text: string, id: string) => commandOutcome(text, id, { team_id: 'T0BADNUM', user_id: 'U0BAD' });
+    const advice = ' Write it with the country code, e.g. `/alert phone +44 20 7946 0958`.';
+
+    expect(await send('phone 12', 'n1')).toBe(`❌ Your number was not saved: phone: the number is too short to be a phone number (2 digits).${advice}`);
+    // A UK number typed without +44 in a workspace whose DEFAULT_PHONE_REGION is US.
+    expect(await send('phone 020 7946 0958', 'n2')).toBe(
+      `❌ Your number was not saved: phone: the number is too long for a US number (11 digits), which is what a number written without + is read as.${advice}`,
+    );
+    expect(await send('phone 555 555 0100', 'n3')).toBe(`❌ Your number was not saved: phone: the number is not a valid US number, which is what a number written without + is read as.${advice}`);
+    expect(await db.oneOrNone("SELECT 1 FROM phone_verifications WHERE tenant_id = 'T0BADNUM'")).toBeNull();
+  });
+
   it('confirms a number given with /alert phone by the code sent to it (the log channel prints the code, and nothing else does)', async () => {
     const send = (text: string, id: string) => commandOutcome(text, id, { team_id: 'T0VERIFY', user_id: 'U0VIC' });
 
