@@ -16,6 +16,11 @@ export interface AlertTarget {
   accepts: ContactChannel[];
   /** The person's quiet hours when the alert was raised; null when they have none. */
   quietHours: QuietHours | null;
+  /**
+   * When the first page's channels go out, if they wait (quiet hours: the policy holds a low or medium page
+   * until they end); null when they went at once. Decided with the channels, so the pager hears it.
+   */
+  heldUntil: Date | null;
   /** Why the target is unreachable; null when paging. */
   reason: string | null;
 }
