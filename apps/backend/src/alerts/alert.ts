@@ -18,9 +18,10 @@ export interface AlertTarget {
   quietHours: QuietHours | null;
   /**
    * When the first page's channels go out, if they wait (quiet hours: the policy holds a low or medium page
-   * until they end); null when they went at once. Decided with the channels, so the pager hears it.
+   * until they end); null or absent when they went at once. Decided by the planner with the channels (target
+   * resolution leaves it out), so the person who paged hears it.
    */
-  heldUntil: Date | null;
+  heldUntil?: Date | null;
   /** Why the target is unreachable; null when paging. */
   reason: string | null;
 }

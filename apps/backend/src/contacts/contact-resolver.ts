@@ -74,7 +74,6 @@ export class ContactResolver implements TargetResolver {
       channels: [...DEFAULT_CONTACT_CHANNELS],
       accepts: [...DEFAULT_CONTACT_CHANNELS],
       quietHours: null,
-      heldUntil: null,
       reason: null,
     };
   }
@@ -133,7 +132,6 @@ function paging(contact: Contact, profileName: string | null): AlertTarget {
     channels: reachableChannels(contact),
     accepts: contact.channels,
     quietHours: contact.quietHours,
-    heldUntil: null,
     reason: null,
   };
 }
@@ -145,5 +143,5 @@ function emailOnly(contact: Contact | null): Contact | null {
 }
 
 function unreachable(slackUserId: string | null, name: string | null, reason: string): AlertTarget {
-  return { slackUserId, name, phone: null, email: null, status: 'unreachable', channels: [], accepts: [], quietHours: null, heldUntil: null, reason };
+  return { slackUserId, name, phone: null, email: null, status: 'unreachable', channels: [], accepts: [], quietHours: null, reason };
 }
