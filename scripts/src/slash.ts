@@ -2,6 +2,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { dataDirOf, loadDotEnv, withDevDefaults } from '@klaxon/config';
 import { signSlackRequest, slashCommandBody } from '@klaxon/testing';
+import { renderSlackText } from './slack-text';
 
 const HELP = `npm run slash -- "<text>" [options] — send a correctly signed /alert to a running gateway, as Slack would.
 
@@ -60,7 +61,7 @@ async function main(): Promise<number> {
   });
   const ackMs = performance.now() - started;
   const text = await response.text();
-  console.log(`ack: HTTP ${response.status} in ${ackMs.toFixed(0)} ms${text ? `\n  ${ackText(text)}` : ''}`);
+  console.log(`ack: HTTP ${response.status} in ${ackMs.toFixed(0)} ms${text ? `\n  ${renderSlackText(ackText(text))}` : ''}`);
   if (!response.ok) {
     outcomes.close();
     return 1;
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const message = await outcomes.next(Number(values.wait) * 1000);
-  console.log(message ? `outcome (response_url):\n  ${message}` : `no outcome message within ${values.wait} s`);
+  console.log(message ? `outcome (response_url):\n  ${renderSlackText(message)}` : `no outcome message within ${values.wait} s`);
   outcomes.close();
   return message ? 0 : 1;
 }

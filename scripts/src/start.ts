@@ -1,8 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, loadGatewayConfig, withDevDefaults } from '@klaxon/config';
+import {
+  ConfigError,
+  dataDirOf,
+  EMBEDDED_DATABASE_NAME,
+  EMBEDDED_PG_DEFAULT_PORT,
+  embeddedPostgresPort,
+  loadBackendConfig,
+  loadDotEnv,
+  loadGatewayConfig,
+  withDevDefaults,
+} from '@klaxon/config';
 import { ensureDatabase, startFakeSlackApi, type FakeSlackApi, type FakeSlackCall, type FakeTwilio } from '@klaxon/testing';
 import { startDevPostgres, type DevPostgres } from './dev-postgres';
+import { acquireLauncherLock, describeLockHolder } from './launcher-lock';
+import { renderSlackText } from './slack-text';
 import { startTwilioStandIn } from './twilio-stand-in';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -19,7 +31,9 @@ const HELP = `npm start — run Klaxon locally: the backend, the gateway and (wi
     --twilio-stand-in   a local Twilio stand-in instead of the log notifier (two-way paging)
     -h, --help          this text
 
-  Environment: see .env.example. KLAXON_EMBEDDED_PG_PORT picks the embedded database's port (54329).
+  One npm start per data directory: a second one refuses and names the running one.
+
+  Environment: see .env.example. KLAXON_EMBEDDED_PG_PORT picks the embedded database's port (${EMBEDDED_PG_DEFAULT_PORT}).
   With NODE_ENV=production nothing is generated and every missing variable is reported.`;
 
 async function main(): Promise<void> {
@@ -30,15 +44,23 @@ async function main(): Promise<void> {
   process.chdir(ROOT);
   loadDotEnv();
   const dataDir = dataDirOf(process.env);
+  // Before anything is generated or started: a second launcher here would stop the first one's database.
+  const locked = acquireLauncherLock(dataDir);
+  if (!locked.ok) {
+    console.error(describeLockHolder(locked.holder, shownPath(dataDir)));
+    process.exit(1);
+  }
+  const lock = locked.lock;
+  process.on('exit', () => lock.release());
   const { env, secretsFile } = withDevDefaults(process.env, dataDir);
   const production = env.NODE_ENV === 'production';
 
   let database: DevPostgres | null = null;
   if (!env.DATABASE_URL && !production) {
-    const port = Number(env.KLAXON_EMBEDDED_PG_PORT ?? 54329);
+    const port = embeddedPostgresPort(env);
     step(`starting embedded PostgreSQL on 127.0.0.1:${port} (data in ${path.relative(ROOT, path.join(dataDir, 'postgres'))}/)`);
     database = await startDevPostgres(path.join(dataDir, 'postgres'), port);
-    env.DATABASE_URL = await ensureDatabase(database.url, 'klaxon');
+    env.DATABASE_URL = await ensureDatabase(database.url, EMBEDDED_DATABASE_NAME);
   }
 
   // With the generated dev token there is no Slack workspace to talk to: a local stand-in of the Web API
@@ -103,6 +125,7 @@ async function main(): Promise<void> {
   children.push(run('apps/gateway/dist/main.js', env, onExit('gateway')));
   const gatewayUrl = `http://127.0.0.1:${gatewayConfig.port}`;
   await waitForHealthy(`${gatewayUrl}/healthz`, 'gateway');
+  lock.update({ gateway: `${gatewayUrl}/slack/events`, backend: backendUrl, database: database ? `embedded PostgreSQL on port ${database.port}` : 'DATABASE_URL' });
 
   const keyCommand = secretsFile
     ? `$(node -p "require('./${path.relative(ROOT, secretsFile)}').INTERNAL_SERVICE_KEYS.split(',')[0]")`
@@ -122,8 +145,8 @@ async function main(): Promise<void> {
     npm run slash -- "phone verify <code>"            confirm the number with that code: pages use it from now on
     npm run slash -- "<@U0DEV> critical disk full"     page yourself: WhatsApp + call, ${twilioStandIn ? 'printed as "twilio ▸"' : 'printed by the log notifier'}
 ${twilioStandIn ? `    npm run twilio -- status read                      Twilio says the WhatsApp was read
-    npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack 1")
-` : ''}    npm run slash -- "ack 1 looking"                   acknowledge it from Slack
+    npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack <n>")
+` : ''}    npm run slash -- "ack <n> looking"                 acknowledge it from Slack: <n> is the number the page answered (#<n>)
     npm run slash -- help                              every form
 ${twilioStandIn ? '' : '\n  Answer from your phone as Twilio would: restart with npm start -- --twilio-stand-in, then npm run twilio.\n'}
   See the stored alerts:
@@ -136,11 +159,11 @@ ${twilioStandIn ? '' : '\n  Answer from your phone as Twilio would: restart with
 function printSlackCall(call: FakeSlackCall): void {
   if (call.method !== 'chat.postMessage' && call.method !== 'chat.update' && call.method !== 'chat.postEphemeral') return;
   const verb = call.method === 'chat.update' ? 'updated' : 'posted';
-  console.log(`slack ▸ ${verb} in ${String(call.args.channel)}: ${String(call.args.text)}`);
+  console.log(`slack ▸ ${verb} in ${String(call.args.channel)}: ${renderSlackText(String(call.args.text))}`);
   // The people paged, and what reached them (Twilio's receipts), as the message's blocks show them.
   const blocks = Array.isArray(call.args.blocks) ? (call.args.blocks as { type?: string; text?: { text?: string } }[]) : [];
   const people = blocks.find((b) => b.type === 'section' && b.text?.text?.startsWith('• '))?.text?.text;
-  if (people) console.log(people.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1').replace(/^/gm, '        '));
+  if (people) console.log(renderSlackText(people).replace(/^/gm, '        '));
 }
 
 function configProblems(load: () => unknown): string[] {
@@ -179,6 +202,12 @@ async function waitForHealthy(url: string, name: string, timeoutMs = 60_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${name} did not become healthy at ${url} within ${timeoutMs / 1000} s (see its log above)`);
+}
+
+/** A path inside the checkout as the developer would type it (`.data`), any other in full. */
+function shownPath(file: string): string {
+  const relative = path.relative(ROOT, file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 function step(message: string): void {

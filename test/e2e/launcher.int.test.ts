@@ -1,9 +1,11 @@
 /**
  * `npm start` as a developer runs it: the built launcher with its embedded PostgreSQL, stopped with Ctrl-C,
  * that is SIGINT to the terminal's whole foreground process group (launcher, backend and gateway at once).
- * The services must stop before the database, so the shutdown says nothing alarming.
+ * The services must stop before the database, so the shutdown says nothing alarming. One launcher per data
+ * directory: a second one refuses and leaves the first untouched, and one killed outright does not block
+ * the next. `npm run doctor` beside it checks its database.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,61 +13,165 @@ import { freePort, isAlive } from '@klaxon/testing';
 
 const REPO = path.resolve(__dirname, '../..');
 const LAUNCHER = path.join(REPO, 'scripts/dist/start.js');
+// A line a healthy launcher never prints; a shutdown or a second launcher must not cause one either.
+const ALARMING = /\berror\b|57P01|terminating connection/i;
 
 jest.setTimeout(120_000);
 
-describe('npm start, then Ctrl-C', () => {
-  it('stops the services, then PostgreSQL, and logs no error', async () => {
+interface Launcher {
+  process: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+interface Ports {
+  gateway: number;
+  backend: number;
+  metrics: number;
+  postgres: number;
+}
+
+async function distinctPorts(): Promise<Ports> {
+  const ports = new Set<number>();
+  while (ports.size < 4) ports.add(await freePort());
+  const [gateway, backend, metrics, postgres] = [...ports] as [number, number, number, number];
+  return { gateway, backend, metrics, postgres };
+}
+
+function launch(dataDir: string, ports: Ports): Launcher {
+  const child = spawn(process.execPath, [LAUNCHER], {
+    cwd: REPO,
+    // Its own process group, like a terminal's foreground job: the test signals the whole group.
+    detached: true,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.homedir(),
+      KLAXON_DATA_DIR: dataDir,
+      KLAXON_EMBEDDED_PG_PORT: String(ports.postgres),
+      GATEWAY_PORT: String(ports.gateway),
+      GATEWAY_METRICS_PORT: String(ports.metrics),
+      BACKEND_PORT: String(ports.backend),
+      BACKEND_URL: `http://127.0.0.1:${ports.backend}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { process: child, output: () => output, exited };
+}
+
+async function running(launcher: Launcher): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (!launcher.output().includes('Klaxon is running.')) {
+    if (launcher.process.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${launcher.output().slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const postmasterOf = (dataDir: string): number => Number(fs.readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+const status = (url: string): Promise<number> => fetch(url).then((res) => res.status);
+
+describe('npm start', () => {
+  let dataDir: string;
+  let ports: Ports;
+  let first: Launcher | null = null;
+  const started: Launcher[] = [];
+
+  beforeAll(async () => {
     if (!fs.existsSync(LAUNCHER)) throw new Error(`${LAUNCHER} is missing: run npm run build first`);
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klaxon-launcher-'));
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klaxon-launcher-'));
     // As root, PostgreSQL runs as the postgres user, who must be able to enter the data directory.
     fs.chmodSync(dataDir, 0o755);
-    try {
-      const ports = new Set<number>();
-      while (ports.size < 3) ports.add(await freePort());
-      const [gatewayPort, backendPort, pgPort] = [...ports];
-      const launcher = spawn(process.execPath, [LAUNCHER], {
-        cwd: REPO,
-        // Its own process group, like a terminal's foreground job: the test signals the whole group.
-        detached: true,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? os.homedir(),
-          KLAXON_DATA_DIR: dataDir,
-          KLAXON_EMBEDDED_PG_PORT: String(pgPort),
-          GATEWAY_PORT: String(gatewayPort),
-          BACKEND_PORT: String(backendPort),
-          BACKEND_URL: `http://127.0.0.1:${backendPort}`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      launcher.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      launcher.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => launcher.once('exit', (code, signal) => resolve({ code, signal })));
+    ports = await distinctPorts();
+  });
+  afterAll(async () => {
+    // Whatever a failed test left running: the launchers' groups, then a postmaster they did not stop.
+    for (const launcher of started) if (launcher.process.exitCode === null && launcher.process.signalCode === null) process.kill(-launcher.process.pid!, 'SIGKILL');
+    await Promise.all(started.map((launcher) => launcher.exited));
+    const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+    if (fs.existsSync(pidFile) && isAlive(postmasterOf(dataDir))) process.kill(postmasterOf(dataDir), 'SIGINT');
+    for (let waited = 0; fs.existsSync(pidFile) && isAlive(postmasterOf(dataDir)) && waited < 15_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
 
-      const deadline = Date.now() + 90_000;
-      while (!output.includes('Klaxon is running.')) {
-        if (launcher.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output.slice(-3000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
-      const postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-      expect(isAlive(postmaster)).toBe(true);
+  it('starts again in the same folder after a launcher was killed outright (its lock is stale)', async () => {
+    const killed = launch(dataDir, ports);
+    started.push(killed);
+    await running(killed);
+    // A closed terminal or kill -9: the whole group dies at once, and nothing cleans up.
+    process.kill(-killed.process.pid!, 'SIGKILL');
+    await killed.exited;
+    const stale = JSON.parse(fs.readFileSync(path.join(dataDir, 'npm-start.lock'), 'utf8')) as { pid: number };
+    expect(stale.pid).toBe(killed.process.pid);
 
-      const before = output.length;
-      process.kill(-launcher.pid!, 'SIGINT');
-      expect(await exited).toEqual({ code: 0, signal: null });
+    first = launch(dataDir, ports);
+    started.push(first);
+    await running(first);
+    expect(await status(`http://127.0.0.1:${ports.backend}/health`)).toBe(200);
+    // A database kept across restarts holds alerts already: the session it prints cannot assume #1.
+    expect(first.output()).toContain('npm run slash -- "ack <n> looking"');
+    expect(first.output()).not.toMatch(/\back \d/);
+  });
 
-      const shutdown = output.slice(before);
-      expect(shutdown).toContain('▸ stopping…');
-      expect(shutdown).toContain('▸ stopped');
-      expect(shutdown).toContain('backend stopped: requests answered, jobs finished, database closed');
-      expect(shutdown.split('\n').filter((line) => /\berror\b|57P01|terminating connection/i.test(line))).toEqual([]);
-      // The database was stopped by the launcher, last, and not left running.
-      expect(isAlive(postmaster)).toBe(false);
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+  it('refuses a second launcher in one line naming the first, and the first keeps running untouched', async () => {
+    if (!first) throw new Error('the previous test did not start a launcher');
+    const postmaster = postmasterOf(dataDir);
+    const before = first.output().length;
+
+    const second = launch(dataDir, ports);
+    started.push(second);
+    expect(await second.exited).toEqual({ code: 1, signal: null });
+    const refusal = second.output().trim();
+    expect(refusal.split('\n')).toHaveLength(1);
+    expect(refusal).toContain(`npm start is already running with this data directory (${dataDir}): pid ${first.process.pid}, `);
+    expect(refusal).toContain(`gateway http://127.0.0.1:${ports.gateway}/slack/events, backend http://127.0.0.1:${ports.backend}`);
+
+    // The second one exited, having touched nothing: the same PostgreSQL serves, both services answer, and
+    // the first terminal shows nothing new that is alarming.
+    expect(postmasterOf(dataDir)).toBe(postmaster);
+    expect(isAlive(postmaster)).toBe(true);
+    expect(await status(`http://127.0.0.1:${ports.backend}/health`)).toBe(200);
+    expect(await status(`http://127.0.0.1:${ports.gateway}/healthz`)).toBe(200);
+    expect(first.output().slice(before).split('\n').filter((line) => ALARMING.test(line))).toEqual([]);
+    expect(first.process.exitCode).toBeNull();
+  });
+
+  it('lets npm run doctor beside it find its embedded database without DATABASE_URL', async () => {
+    if (!first) throw new Error('the first test did not start a launcher');
+    // `npm run doctor` runs the built doctor in the checkout, with the same environment as npm start.
+    const doctor = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [path.join(REPO, 'apps/backend/dist/doctor.js')],
+        { cwd: REPO, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', KLAXON_DATA_DIR: dataDir, KLAXON_EMBEDDED_PG_PORT: String(ports.postgres) } },
+        (_error, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
+      );
+    });
+    expect(doctor.stderr).toBe('');
+    expect(doctor.stdout).toMatch(/^✓ database: reachable, all \d+ migrations applied$/m);
+    expect(doctor.stdout).not.toMatch(/DATABASE_URL/);
+    expect(doctor.stdout).toMatch(/\nReady to page\.\n$/);
+    expect(doctor.code).toBe(0);
+  });
+
+  it('stops on Ctrl-C: the services, then PostgreSQL, and logs no error', async () => {
+    if (!first) throw new Error('the first test did not start a launcher');
+    const postmaster = postmasterOf(dataDir);
+    expect(isAlive(postmaster)).toBe(true);
+
+    const before = first.output().length;
+    process.kill(-first.process.pid!, 'SIGINT');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+
+    const shutdown = first.output().slice(before);
+    expect(shutdown).toContain('▸ stopping…');
+    expect(shutdown).toContain('▸ stopped');
+    expect(shutdown).toContain('backend stopped: requests answered, jobs finished, database closed');
+    expect(shutdown.split('\n').filter((line) => ALARMING.test(line))).toEqual([]);
+    // The database was stopped by the launcher, last, and not left running; the lock went with it.
+    expect(isAlive(postmaster)).toBe(false);
+    expect(fs.existsSync(path.join(dataDir, 'npm-start.lock'))).toBe(false);
   });
 });

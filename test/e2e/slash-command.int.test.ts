@@ -173,6 +173,35 @@ describe('a signed /alert travels from Slack to the database', () => {
     expect(logText).not.toContain('pat.lee@example.com');
   });
 
+  it('tells the person who paged until when a medium page waits for quiet hours', async () => {
+    const send = (text: string, id: string) => commandOutcome(text, id, { team_id: 'T0HELD', user_id: 'U0HELD' });
+    slack.setUser('U0HELD', { real_name: 'Hal', profile: { phone: '+1 415 555 0133', display_name: 'hal' } });
+    // Quiet from an hour ago until two hours from now, on a clock without summer time.
+    const wall = (offsetMinutes: number) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(Date.now() + offsetMinutes * 60_000));
+    const [from, to] = [wall(-60), wall(120)];
+    expect(await send(`prefs quiet ${from}-${to} Asia/Tokyo`, 'h1')).toMatch(/^✅ Saved: quiet hours/);
+
+    expect(await send('<@U0HELD> medium disk filling', 'h2')).toBe(`🚨 #1 paging <@U0HELD> (WhatsApp, held until ${to} Asia/Tokyo — quiet hours)`);
+    // The answer and the delivery agree on the instant.
+    const { held_until: target } = await db.one("SELECT t.held_until FROM alert_targets t JOIN alerts a ON a.id = t.alert_id WHERE a.tenant_id = 'T0HELD'");
+    const deliveries = await db.manyOrNone("SELECT d.status, d.held_until FROM deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.tenant_id = 'T0HELD'");
+    expect(deliveries).toEqual([{ status: 'held', held_until: target }]);
+  });
+
+  it('says what is wrong with a number /alert phone refuses, and sends no code', async () => {
+    const send = (text: string, id: string) => commandOutcome(text, id, { team_id: 'T0BADNUM', user_id: 'U0BAD' });
+    const advice = ' Write it with the country code, e.g. `/alert phone +44 20 7946 0958`.';
+
+    expect(await send('phone 12', 'n1')).toBe(`❌ Your number was not saved: phone: the number is too short to be a phone number (2 digits).${advice}`);
+    // A UK number typed without +44 in a workspace whose DEFAULT_PHONE_REGION is US.
+    expect(await send('phone 020 7946 0958', 'n2')).toBe(
+      `❌ Your number was not saved: phone: the number is too long for a US number (11 digits), which is what a number written without + is read as.${advice}`,
+    );
+    expect(await send('phone 555 555 0100', 'n3')).toBe(`❌ Your number was not saved: phone: the number is not a valid US number, which is what a number written without + is read as.${advice}`);
+    expect(await db.oneOrNone("SELECT 1 FROM phone_verifications WHERE tenant_id = 'T0BADNUM'")).toBeNull();
+  });
+
   it('confirms a number given with /alert phone by the code sent to it (the log channel prints the code, and nothing else does)', async () => {
     const send = (text: string, id: string) => commandOutcome(text, id, { team_id: 'T0VERIFY', user_id: 'U0VIC' });
 

@@ -21,8 +21,10 @@ let paging: PagingHarness;
 let backendClient: BackendClient;
 let gatewayUrl: string;
 
+const SIGNING_SECRET = 'e2e0twilio0secret000000000000abc';
+
 beforeAll(async () => {
-  apps = await startBothApps('e2e0twilio0secret000000000000abc', { twilio: { authToken: TWILIO.authToken }, publicBaseUrl: PUBLIC });
+  apps = await startBothApps(SIGNING_SECRET, { twilio: { authToken: TWILIO.authToken }, publicBaseUrl: PUBLIC });
   ({ paging, backendClient, gatewayUrl } = apps);
   paging.slack.setUser('U0JANE', { real_name: 'Jane', profile: { phone: JANE, display_name: 'jane' } });
 });
@@ -216,6 +218,28 @@ describe('npm run twilio', () => {
     expect(replayed).toEqual(acked);
     expect(await paging.db.one('SELECT status FROM alerts WHERE id = $1', [newer.id])).toEqual({ status: 'triggered' });
     expect(await paging.db.manyOrNone("SELECT alert_id FROM alert_events WHERE kind = 'acknowledged' AND alert_id IN ($1, $2)", [first.id, newer.id])).toEqual([{ alert_id: first.id }]);
+  });
+});
+
+describe('npm run slash', () => {
+  const SCRIPT = path.resolve(__dirname, '../../scripts/dist/slash.js');
+
+  it('prints `list` with the times Slack would render shown as text, not as <!date> markup', async () => {
+    if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: run npm run build first`);
+    const { alert } = await raiseForJane();
+    const whatsapp = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${JANE}` && forAlert(alert)(m));
+    expect((await twilio(`/twilio/status/${deliveryIdOf(whatsapp)}`, { MessageSid: whatsapp.sid!, MessageStatus: 'read' })).status).toBe(204);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'klaxon-slash-cli-'));
+    const env = { PATH: process.env.PATH ?? '', KLAXON_DATA_DIR: dataDir, SLACK_SIGNING_SECRET: SIGNING_SECRET };
+    const listed = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [SCRIPT, 'list', '--team', 'T0TW', '--url', `${gatewayUrl}/slack/events`], { cwd: dataDir, env }, (error, stdout) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout });
+      });
+    });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`\\*#${alert.number}\\* critical: checkout is down — triggered`));
+    expect(listed.stdout).toMatch(/◦ <@U0JANE>: WhatsApp read \d\d:\d\d UTC/);
+    expect(listed.stdout).not.toContain('<!date');
   });
 });
 

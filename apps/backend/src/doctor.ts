@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Client } from 'pg';
-import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, withDevDefaults, type BackendConfig } from '@klaxon/config';
+import { ConfigError, dataDirOf, embeddedDatabaseUrl, embeddedPostgresPort, loadBackendConfig, loadDotEnv, withDevDefaults, type BackendConfig } from '@klaxon/config';
 import { redactString } from '@klaxon/logger';
 import { MIGRATIONS_DIR } from './db/migrate';
 import { createSmtpTransport } from './notify/channels/email.channel';
@@ -15,21 +15,37 @@ export interface DoctorLine {
 
 const TIMEOUT_MS = 5_000;
 
+export interface DoctorOptions {
+  /**
+   * DATABASE_URL was unset, so `databaseUrl` is `npm start`'s embedded database (the launcher's defaults):
+   * a refused connection then means npm start is not running, which is what the line must say.
+   */
+  embeddedDatabase?: { port: number };
+}
+
 /**
  * Checks a configuration before the first real page, against the real services (the same SDKs the backend
  * pages with): PostgreSQL reachable and migrated, the Slack token, the Twilio credentials and senders, SMTP.
  * Never throws; every failure is a line saying what to fix. Secrets never appear in a line.
  */
-export async function runDoctor(config: BackendConfig): Promise<DoctorLine[]> {
-  const lines = await Promise.all([checkDatabase(config), checkSlack(config), checkTwilio(config), checkEmail(config)]);
+export async function runDoctor(config: BackendConfig, options: DoctorOptions = {}): Promise<DoctorLine[]> {
+  const lines = await Promise.all([checkDatabase(config, options), checkSlack(config), checkTwilio(config), checkEmail(config)]);
   return lines.flat();
 }
 
-async function checkDatabase(config: BackendConfig): Promise<DoctorLine[]> {
+async function checkDatabase(config: BackendConfig, { embeddedDatabase }: DoctorOptions): Promise<DoctorLine[]> {
   const client = new Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: TIMEOUT_MS, application_name: 'klaxon-doctor' });
   try {
     await client.connect();
   } catch (error) {
+    if (embeddedDatabase) {
+      return [
+        problem(
+          `DATABASE_URL: not set, and npm start's embedded PostgreSQL does not answer on 127.0.0.1:${embeddedDatabase.port} (${messageOf(error)}); ` +
+            'run npm start in this folder first, or set DATABASE_URL',
+        ),
+      ];
+    }
     return [problem(`DATABASE_URL: cannot connect to PostgreSQL (${messageOf(error)}); check the host, port, user and password, and that it runs`)];
   }
   try {
@@ -120,6 +136,9 @@ const MARK: Record<DoctorLine['level'], string> = { ok: '✓', problem: '✗', n
 async function main(): Promise<number> {
   loadDotEnv();
   const { env } = withDevDefaults(process.env, dataDirOf(process.env));
+  // As npm start does: without DATABASE_URL outside production, the database is its embedded one.
+  const embeddedDatabase = !env.DATABASE_URL && env.NODE_ENV !== 'production' ? { port: embeddedPostgresPort(env) } : undefined;
+  if (embeddedDatabase) env.DATABASE_URL = embeddedDatabaseUrl(env);
   let config: BackendConfig;
   try {
     config = loadBackendConfig(env);
@@ -128,7 +147,7 @@ async function main(): Promise<number> {
     for (const line of error.problems) console.log(`${MARK.problem} ${line}`);
     return 1;
   }
-  const lines = await runDoctor(config);
+  const lines = await runDoctor(config, { embeddedDatabase });
   for (const line of lines) console.log(`${MARK[line.level]} ${line.text}`);
   const problems = lines.filter((line) => line.level === 'problem').length;
   console.log(problems === 0 ? '\nReady to page.' : `\n${problems} thing${problems === 1 ? '' : 's'} to fix before the first real page.`);

@@ -60,3 +60,21 @@ export function loadDotEnv(file = '.env'): boolean {
   process.loadEnvFile(file);
   return true;
 }
+
+/**
+ * The embedded PostgreSQL `npm start` runs when DATABASE_URL is unset outside production: its port and the
+ * database the services use. The launcher starts it from these and `npm run doctor` looks for it with them,
+ * so the two cannot disagree. The user and password are the ones `startEmbeddedPostgres` (packages/testing)
+ * creates the cluster with; the doctor's test against a running `npm start` holds them together.
+ */
+export const EMBEDDED_PG_DEFAULT_PORT = 54329;
+export const EMBEDDED_DATABASE_NAME = 'klaxon';
+
+export function embeddedPostgresPort(env: Env): number {
+  return Number(env.KLAXON_EMBEDDED_PG_PORT || EMBEDDED_PG_DEFAULT_PORT);
+}
+
+/** The URL of `npm start`'s embedded database, for a tool that runs beside it without DATABASE_URL. */
+export function embeddedDatabaseUrl(env: Env): string {
+  return `postgres://postgres:postgres@127.0.0.1:${embeddedPostgresPort(env)}/${EMBEDDED_DATABASE_NAME}`;
+}

@@ -43,8 +43,18 @@ export interface AlertTargetDto {
   /** What pages this target now (the policy applied to what the person accepts). */
   channels: Channel[];
   reason: string | null;
+  /**
+   * The first page waited for the end of the person's quiet hours: every channel in `channels` went (or goes)
+   * out at `until` (ISO), which reads best in `time_zone`, theirs. Null when the page went at once.
+   */
+  held: HeldPageDto | null;
   /** What reached the person, as the provider reported it (Twilio status callbacks); the furthest per channel. */
   receipts: DeliveryReceiptDto[];
+}
+
+export interface HeldPageDto {
+  until: string;
+  time_zone: string;
 }
 
 /**

@@ -98,7 +98,8 @@ export const contactChannelsSchema = z
 export const upsertContactRequestSchema = z
   .strictObject({
     name: callerText().trim().min(1).max(100).optional(),
-    phone: z.string().trim().min(3, 'a phone number such as +44 20 7946 0958').max(32).optional(),
+    // Only empty is refused here: the backend's normalisation says what is wrong with a short number.
+    phone: z.string().trim().min(1, 'a phone number such as +44 20 7946 0958').max(32).optional(),
     email: z.email('an email address such as jane@example.com').max(254).toLowerCase().nullable().optional(),
     channels: contactChannelsSchema.optional(),
     time_zone: timeZoneSchema.nullable().optional(),
@@ -109,7 +110,8 @@ export type UpsertContactRequest = z.input<typeof upsertContactRequestSchema>;
 
 /** `PUT /slack/contacts/:tenant_id/:slack_user_id/phone`: the number a person gives for themselves (`/alert phone +…`). */
 export const ownPhoneRequestSchema = z.strictObject({
-  phone: z.string().trim().min(3, 'a phone number such as +44 20 7946 0958').max(32),
+  // Only empty is refused here: the backend's normalisation says what is wrong with a short number ("12").
+  phone: z.string().trim().min(1, 'a phone number such as +44 20 7946 0958').max(32),
 });
 export type OwnPhoneRequest = z.input<typeof ownPhoneRequestSchema>;
 

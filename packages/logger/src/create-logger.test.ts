@@ -1,11 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from './create-logger';
 
-function capture(level: string) {
+function capture(level: string, format: 'json' | 'pretty' = 'json') {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  return { logger: createLogger({ service: 'test', level, format: 'json', stream }), lines };
+  return { logger: createLogger({ service: 'test', level, format, stream }), lines };
 }
 
 /**
@@ -45,5 +45,15 @@ describe('createLogger', () => {
     expect(counter.reads).toBeGreaterThan(0);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ message: 'now', detail: { text: 'call +1 ******0101' } });
+  });
+
+  it('leaves a field that is undefined out of a pretty line, as JSON does', () => {
+    const pretty = capture('info', 'pretty');
+    pretty.logger.info('twilio webhook', { path: '/twilio/status/d1', from: undefined, attempt: 0, note: null });
+    expect(pretty.lines).toHaveLength(1);
+    expect(pretty.lines[0]).toMatch(/ info {2}\[test\] twilio webhook path=\/twilio\/status\/d1 attempt=0 note=null$/);
+    const json = capture('info');
+    json.logger.info('twilio webhook', { path: '/twilio/status/d1', from: undefined });
+    expect(JSON.parse(json.lines[0]!)).not.toHaveProperty('from');
   });
 });

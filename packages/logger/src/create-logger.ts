@@ -25,8 +25,9 @@ const redaction = winston.format((info) => {
 });
 
 const pretty = winston.format.printf((info) => {
+  // A field left undefined says nothing; JSON drops it, and so does the pretty form (no `from=undefined`).
   const fields = Object.entries(info)
-    .filter(([key]) => !BASE_KEYS.has(key))
+    .filter(([key, value]) => !BASE_KEYS.has(key) && value !== undefined)
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' ');
   return `${String(info.timestamp).slice(11, 23)} ${info.level.padEnd(5)} [${String(info.service)}] ${String(info.message)}${fields ? ` ${fields}` : ''}`;

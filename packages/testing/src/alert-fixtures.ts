@@ -12,6 +12,7 @@ export function targetFixture(slackUserId: string, channels: AlertTargetDto['cha
     status: channels.length ? 'paging' : 'unreachable',
     channels,
     reason,
+    held: null,
     receipts: [],
   };
 }

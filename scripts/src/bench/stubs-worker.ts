@@ -18,7 +18,7 @@ const CANNED_ALERT = JSON.stringify({
   origin: 'slack',
   dedup_key: null,
   covered_by: null,
-  targets: [{ slack_user_id: 'U0BENCH1', name: 'bench', phone: '+1 ******0100', email: null, status: 'paging', channels: ['whatsapp'], reason: null, receipts: [] }],
+  targets: [{ slack_user_id: 'U0BENCH1', name: 'bench', phone: '+1 ******0100', email: null, status: 'paging', channels: ['whatsapp'], reason: null, held: null, receipts: [] }],
   slack: { channel_id: 'C0001', user_id: 'U0001' },
   created_at: new Date(0).toISOString(),
   acknowledged_at: null,

@@ -39,6 +39,8 @@ interface AlertRow {
     quiet_end: string | null;
     time_zone: string | null;
     reason: string | null;
+    /** ISO: json_build_object turns the timestamptz into text. */
+    held_until: string | null;
   }> | null;
 }
 
@@ -48,7 +50,7 @@ const SELECT_ALERT = `
          (SELECT json_agg(json_build_object('slack_user_id', t.slack_user_id, 'name', t.name, 'phone', t.phone, 'email', t.email,
                                    'status', t.status, 'channels', t.channels, 'accepts', t.accepts,
                                    'quiet_start', to_char(t.quiet_start, 'HH24:MI'), 'quiet_end', to_char(t.quiet_end, 'HH24:MI'),
-                                   'time_zone', t.time_zone, 'reason', t.reason) ORDER BY t.position)
+                                   'time_zone', t.time_zone, 'reason', t.reason, 'held_until', t.held_until) ORDER BY t.position)
             FROM alert_targets t WHERE t.alert_id = a.id) AS targets
     FROM alerts a`;
 
@@ -85,6 +87,7 @@ function toAlert(row: AlertRow): Alert {
       channels: t.channels,
       accepts: t.accepts,
       quietHours: t.quiet_start && t.quiet_end && t.time_zone ? { start: t.quiet_start, end: t.quiet_end, timeZone: t.time_zone } : null,
+      heldUntil: t.held_until === null ? null : new Date(t.held_until),
       reason: t.reason,
     })),
   };
@@ -142,11 +145,12 @@ function isRaiseCollision(error: unknown): boolean {
 function insertTargetsQuery(alertId: string, targets: readonly AlertTarget[]): string {
   return sql.format(
     `INSERT INTO alert_targets (alert_id, position, slack_user_id, name, phone, email, status, channels, accepts,
-                                quiet_start, quiet_end, time_zone, reason)
+                                quiet_start, quiet_end, time_zone, reason, held_until)
      SELECT $1, t.ord - 1, t.slack_user_id, t.name, t.phone, t.email, t.status,
-            string_to_array(t.channels, ','), string_to_array(t.accepts, ','), t.quiet_start::time, t.quiet_end::time, t.time_zone, t.reason
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-            WITH ORDINALITY AS t(slack_user_id, name, phone, email, status, channels, accepts, quiet_start, quiet_end, time_zone, reason, ord)`,
+            string_to_array(t.channels, ','), string_to_array(t.accepts, ','), t.quiet_start::time, t.quiet_end::time, t.time_zone, t.reason,
+            t.held_until::timestamptz
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+            WITH ORDINALITY AS t(slack_user_id, name, phone, email, status, channels, accepts, quiet_start, quiet_end, time_zone, reason, held_until, ord)`,
     [
       alertId,
       targets.map((t) => t.slackUserId),
@@ -161,6 +165,7 @@ function insertTargetsQuery(alertId: string, targets: readonly AlertTarget[]): s
       targets.map((t) => t.quietHours?.end ?? null),
       targets.map((t) => t.quietHours?.timeZone ?? null),
       targets.map((t) => t.reason),
+      targets.map((t) => t.heldUntil?.toISOString() ?? null),
     ],
   );
 }

@@ -16,6 +16,12 @@ export interface AlertTarget {
   accepts: ContactChannel[];
   /** The person's quiet hours when the alert was raised; null when they have none. */
   quietHours: QuietHours | null;
+  /**
+   * When the first page's channels go out, if they wait (quiet hours: the policy holds a low or medium page
+   * until they end); null or absent when they went at once. Decided by the planner with the channels (target
+   * resolution leaves it out), so the person who paged hears it.
+   */
+  heldUntil?: Date | null;
   /** Why the target is unreachable; null when paging. */
   reason: string | null;
 }

@@ -29,6 +29,7 @@ export function toAlertDto(alert: Alert, reported: readonly Delivery[] = []): Al
       status: t.status,
       channels: t.channels,
       reason: t.reason,
+      held: t.heldUntil && t.quietHours ? { until: t.heldUntil.toISOString(), time_zone: t.quietHours.timeZone } : null,
       receipts: receipts.get(t.slackUserId ?? t.phone ?? '') ?? [],
     })),
     slack: alert.slackChannelId || alert.slackUserId ? { channel_id: alert.slackChannelId, user_id: alert.slackUserId } : null,

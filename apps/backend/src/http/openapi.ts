@@ -24,6 +24,7 @@ import {
   type AlertListDto,
   type AlertStatsDto,
   type AlertTargetDto,
+  type HeldPageDto,
   type ContactDto,
   type ContactImportDto,
   CONTACT_CSV_COLUMNS,
@@ -183,6 +184,14 @@ const alertTarget = dtoSchema<AlertTargetDto>(
     status: { type: 'string', enum: [...TARGET_STATUSES], description: '`paging`: at least one channel will try; `unreachable`: `reason` says why not.' },
     channels: { type: 'array', items: { type: 'string', enum: [...CHANNELS] }, description: 'What pages this target now: the policy for the severity, within what the person accepts.' },
     reason: nullable({ type: 'string', description: 'Why the target cannot be reached; null while paging.' }),
+    held: {
+      ...dtoSchema<HeldPageDto>({
+        until: timestamp('When the held channels go out: the end of the quiet hours.'),
+        time_zone: { type: 'string', description: 'The person’s IANA time zone, in which their quiet hours are read (`Europe/Berlin`).' },
+      }),
+      type: ['object', 'null'],
+      description: 'The first page waits for the end of the person’s quiet hours (a low or medium alert): every channel in `channels` goes out at `until`. Null when it went at once.',
+    },
     receipts: {
       type: 'array',
       description: 'What reached the person, as Twilio reported it (status callbacks): per channel, the furthest status and when. `voicemail`: a machine answered the call (not reached).',

@@ -38,7 +38,8 @@ export class PagingScheduler implements AlertHooks {
       if (target.status !== 'paging') return target;
       const plan = this.plan(alert, target, now);
       const channels = [...plan.now, ...plan.later.map((later) => later.channel)];
-      if (channels.length > 0) return { ...target, channels };
+      // The policy holds all of a person's first page or none of it, until one instant (their quiet hours' end).
+      if (channels.length > 0) return { ...target, channels, heldUntil: plan.later[0]?.at ?? null };
       const alertChannel = this.options.registry.alertChannel();
       if (alert.severity === 'low' && alert.slackChannelId && alertChannel) return { ...target, channels: [alertChannel] };
       const reason =

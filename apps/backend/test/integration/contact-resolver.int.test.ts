@@ -241,7 +241,7 @@ describe('ContactResolver', () => {
     expect(targets.map((t) => t.status)).toEqual(['unreachable', 'unreachable', 'unreachable', 'unreachable']);
     expect(targets.map((t) => t.reason)).toEqual([
       expect.stringMatching(/^the number is not a valid phone number/),
-      expect.stringMatching(/^the number is too long to be a phone number/),
+      expect.stringMatching(/^the number is too long for a US number/),
       expect.stringMatching(/^the number is too short to be a phone number/),
       expect.stringMatching(/^the phone number in their Slack profile is invalid \(the number is not a valid phone number/),
     ]);

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,6 +126,26 @@ describe('npm run doctor (the built entry point)', () => {
     expect(run.stdout).toMatch(/^✗ twilio: no TWILIO_ACCOUNT_SID/m);
     expect(run.stdout).toMatch(/^· email: no SMTP_URL/m);
     expect(run.stdout).toMatch(/2 things to fix before the first real page\.$/m);
+    expect(run.status).toBe(1);
+  });
+
+  it('without DATABASE_URL in development, looks for npm start\'s embedded database and says to start it', async () => {
+    const port = await freePort();
+    // Development generates its secrets into the data directory: a fresh one, removed afterwards.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klaxon-doctor-dev-'));
+    const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        [path.resolve(__dirname, '../../dist/doctor.js')],
+        { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', KLAXON_DATA_DIR: dataDir, KLAXON_EMBEDDED_PG_PORT: String(port) } },
+        (_error, stdout) => resolve({ status: child.exitCode, stdout }),
+      );
+    });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    expect(run.stdout).toMatch(
+      new RegExp(`^✗ DATABASE_URL: not set, and npm start's embedded PostgreSQL does not answer on 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*\\); run npm start in this folder first, or set DATABASE_URL$`, 'm'),
+    );
+    expect(run.stdout).not.toMatch(/is required/);
     expect(run.status).toBe(1);
   });
 });

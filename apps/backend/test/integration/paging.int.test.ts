@@ -17,7 +17,7 @@ const eventKinds = async (alertId: string) =>
 describe('paging through Twilio', () => {
   it('pages a critical alert with one WhatsApp and one call to the E.164 number from the Slack profile, from the right senders', async () => {
     const alert = await paging.raise({ tenant_id: 'T-PAGE', message: 'checkout is down', severity: 'critical', targets: [{ slack_user_id: 'U0JANE' }] });
-    expect(alert.targets).toEqual([{ slack_user_id: 'U0JANE', name: 'jane', phone: '+1 ******0101', email: null, status: 'paging', channels: ['whatsapp', 'voice'], reason: null, receipts: [] }]);
+    expect(alert.targets).toEqual([{ slack_user_id: 'U0JANE', name: 'jane', phone: '+1 ******0101', email: null, status: 'paging', channels: ['whatsapp', 'voice'], reason: null, held: null, receipts: [] }]);
 
     const message = await paging.twilio.waitForMessage(undefined, 10_000);
     const call = await paging.twilio.waitForCall(undefined, 10_000);

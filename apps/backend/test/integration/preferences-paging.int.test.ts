@@ -65,6 +65,9 @@ describe('paging by the contact’s preferences', () => {
     expect(end.getTime() - clock.now().getTime()).toBeGreaterThan(HOUR - 60_000);
     const heldEvent = (await events(alert.id)).find((e) => e.kind === 'notification.held');
     expect(heldEvent?.data).toMatchObject({ reason: 'quiet_hours', detail: `until ${end.toISOString().slice(11, 16)} UTC (quiet hours)` });
+    // The raise's answer says so (the gateway tells the person who paged), and so does the alert read later.
+    expect(alert.targets[0]!.held).toEqual({ until: end.toISOString(), time_zone: 'UTC' });
+    expect((await request(paging.app).get(`/alerts/${alert.id}`).set('x-service-key', SERVICE_KEY).expect(200)).body.targets[0].held).toEqual(alert.targets[0]!.held);
     // Its time has not come: released now, nothing goes.
     expect(await paging.backend.deliveries.releaseDue()).toBe(0);
     expect(succeeded(paging.twilio.messages()).filter((m) => m.form.To === 'whatsapp:+14155550123')).toHaveLength(0);
@@ -79,6 +82,7 @@ describe('paging by the contact’s preferences', () => {
   it('sends a critical page at once during quiet hours', async () => {
     await setContact('T-QUIET', 'U0AWAKE', { phone: '+14155550124', channels: ['whatsapp'], ...quietAroundNow() });
     const alert = await raise('T-QUIET', 'U0AWAKE', 'critical', 'site down');
+    expect(alert.targets[0]!.held).toBeNull();
     await paging.twilio.waitForMessage((m) => m.form.To === 'whatsapp:+14155550124');
     expect((await paging.deliveries(alert.id)).map((d) => d.holdReason)).toEqual([null]);
   });

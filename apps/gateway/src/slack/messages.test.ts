@@ -39,6 +39,12 @@ describe('pageOutcome', () => {
     );
   });
 
+  it('says until when a page held for quiet hours waits, on the person\'s clock', () => {
+    const held = { ...targetFixture('U1AAA', ['whatsapp', 'email']), held: { until: '2026-11-24T06:00:00.000Z', time_zone: 'Europe/Berlin' } };
+    const alert = alertFixture({ severity: 'medium', targets: [held, targetFixture('U2BBB', ['whatsapp'])] });
+    expect(pageOutcome(alert, false)).toBe('🚨 #42 paging <@U1AAA> (WhatsApp + email, held until 07:00 Europe/Berlin — quiet hours) and <@U2BBB> (WhatsApp)');
+  });
+
   it('lists three or more people with commas and a final "and"', () => {
     const alert = alertFixture({ targets: ['U1AAA', 'U2BBB', 'U3CCC'].map((id) => targetFixture(id, ['sms'])) });
     expect(pageOutcome(alert, false)).toBe('🚨 #42 paging <@U1AAA> (SMS), <@U2BBB> (SMS) and <@U3CCC> (SMS)');

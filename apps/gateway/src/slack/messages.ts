@@ -95,7 +95,7 @@ export function testPagesOutcome(report: TestPagesDto): string {
 export function pageOutcome(alert: AlertDto, joinedExisting: boolean): string {
   const paging = alert.targets.filter((t) => t.status === 'paging');
   const unreachable = alert.targets.filter((t) => t.status === 'unreachable');
-  const pagingText = joinList(paging.map((t) => `${who(t)} (${describeChannels(t.channels)})`));
+  const pagingText = joinList(paging.map((t) => `${who(t)} (${describeChannels(t.channels)}${t.held ? `, ${heldText(t.held)}` : ''})`));
   const unreachableText = unreachable.map(whyUnreachable).join('; ');
   const head = joinedExisting
     ? `🔁 Joined the existing open alert #${alert.number} (${alert.status}) instead of raising a new one`
@@ -107,6 +107,20 @@ export function pageOutcome(alert: AlertDto, joinedExisting: boolean): string {
   }
   const verb = joinedExisting ? ': paging' : ' paging';
   return `${head}${verb} ${pagingText}${unreachableText ? `; ${unreachableText}` : ''}`;
+}
+
+/** `held until 07:00 Europe/Berlin — quiet hours`: the end of the person's quiet hours, on their clock. */
+function heldText(held: NonNullable<AlertTargetDto['held']>): string {
+  const at = new Date(held.until);
+  const clock = (timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  let shown: string;
+  try {
+    shown = `${clock(held.time_zone)} ${held.time_zone}`;
+  } catch {
+    // A zone this runtime does not know (a newer tz database in the backend): UTC is still exact.
+    shown = `${clock('UTC')} UTC`;
+  }
+  return `held until ${shown} — quiet hours`;
 }
 
 export function transitioned(alert: AlertDto): string {

@@ -70,7 +70,9 @@ async function handle({ authToken, publicBaseUrl, backend, logger }: TwilioWebho
     logger.warn('twilio webhook refused: wrong signature', { path: pathOf(req), signedUrl: `${publicBaseUrl}${pathOf(req)}` });
     return send(res, 403, 'forbidden', 'the X-Twilio-Signature does not match this request (check PUBLIC_BASE_URL and TWILIO_AUTH_TOKEN)');
   }
-  logger.info('twilio webhook', { path: pathOf(req), from: fields.From ? maskPhone(fields.From.replace(/^whatsapp:/, '')) : undefined });
+  // Only a reply comes from a person; a status callback or a keypress names Klaxon's own sender as From.
+  const from = route.kind === 'inbound' && fields.From ? { from: maskPhone(fields.From.replace(/^whatsapp:/, '')) } : {};
+  logger.info('twilio webhook', { kind: route.kind, path: pathOf(req), ...from });
   try {
     // Without a SID the backend refuses it (422); the fresh id only names the request in the logs.
     const requestId = twilioWebhookKey(route.kind, fields) ?? `twilio-${randomUUID()}`;

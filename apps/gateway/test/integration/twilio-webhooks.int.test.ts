@@ -68,6 +68,25 @@ describe('POST /twilio/* on the gateway', () => {
     expect(forwarded!.headers['x-request-id']).toBe('twilio-status-SM0123-delivered');
   });
 
+  it('logs each forwarded webhook by its kind, and who sent it (masked) only for a reply from a person', async () => {
+    stack.backend.on('POST', path, { status: 204 });
+    stack.backend.on('POST', '/twilio/inbound', () => ({ status: 200, body: '<Response/>' }));
+    const before = stack.gateway.logLines().length;
+    // A message's status callback carries Klaxon's own sender as From; that says nothing about anyone.
+    await post(stack, path, { MessageSid: 'SM0456', MessageStatus: 'read', From: 'whatsapp:+14155238886' });
+    await post(stack, '/twilio/inbound', { MessageSid: 'SM0789', From: 'whatsapp:+14155550101', Body: 'ack 42' });
+    const logged = stack.gateway
+      .logLines()
+      .slice(before)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.message === 'twilio webhook');
+    expect(logged).toEqual([
+      expect.objectContaining({ kind: 'status', path }),
+      expect.objectContaining({ kind: 'inbound', path: '/twilio/inbound', from: '+1 ******0101' }),
+    ]);
+    expect(logged[0]).not.toHaveProperty('from');
+  });
+
   it('checks the signature over the query string too, as Twilio signs it', async () => {
     stack.backend.on('POST', '/twilio/inbound', () => ({ status: 200, body: '<Response/>' }));
     const withQuery = '/twilio/inbound?tenant=acme';
