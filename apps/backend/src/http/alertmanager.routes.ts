@@ -1,8 +1,8 @@
-import { Router } from 'express';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
 import type { RequestedTarget } from '../alerts/alert';
-import { ForbiddenError, RateLimitedError, ValidationError } from '../errors';
+import { AppError, DatabaseUnavailableError, ForbiddenError, RateLimitedError, toAppError, ValidationError } from '../errors';
 import { PageListError, parsePageList } from '../integrations/alertmanager';
 import type { AlertmanagerService, HandledAlert } from '../integrations/alertmanager.service';
 import type { BackendMetrics } from '../metrics';
@@ -43,8 +43,24 @@ export const alertmanagerPayloadSchema = z.object({
   commonLabels: labels.default({}),
   commonAnnotations: labels.default({}),
   externalURL: z.string().optional(),
-  alerts: z.array(alertmanagerAlertSchema).min(1, 'at least one alert').max(1000),
+  // No upper bound: Alertmanager sends a whole group at once, and a cap would refuse a storm for good (a
+  // 4xx is never retried). The body limit bounds it instead.
+  alerts: z.array(alertmanagerAlertSchema).min(1, 'at least one alert'),
 });
+
+/**
+ * The largest webhook read, for this route only (the others keep the app's 256 kB). Alertmanager sends a
+ * group in one webhook however large it grows unless the receiver sets `max_alerts`, and a realistic alert
+ * is about 1 kB: 16 MB is some 16,000 alerts, every pod of a large cluster crash-looping in one group. It
+ * parses in well under a second (about 60 ms here), so a handful at once cost the process little.
+ * Beyond it the answer is a 503 that says to set `max_alerts`.
+ */
+export const ALERTMANAGER_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+// What Retry-After says when the refusal has no clock of its own: PostgreSQL is usually back within
+// seconds; a group over the limit shrinks only as its alerts resolve.
+const RETRY_AFTER_DATABASE_S = 5;
+const RETRY_AFTER_TOO_LARGE_S = 60;
 
 export interface AlertmanagerHandledDto {
   alert_id: string;
@@ -75,31 +91,67 @@ function pageParameter(list: string): RequestedTarget[] {
   }
 }
 
+/**
+ * What Klaxon cannot take now becomes a 503 with Retry-After, which Alertmanager retries (it drops a 4xx, and
+ * the alerts with it): a group over the body limit (it shrinks as alerts resolve, and the answer says how to
+ * cap it), a rate limit, PostgreSQL unreachable. Malformed JSON, another payload version or a bad key stay
+ * 4xx: sending the same again would not help.
+ */
+const retryable: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  const retry = retryLaterOf(error);
+  if (retry) res.setHeader('Retry-After', String(retry.retryAfterSeconds));
+  next(retry?.error ?? error);
+};
+
+function retryLaterOf(error: unknown): { error: AppError; retryAfterSeconds: number } | null {
+  if ((error as { type?: unknown }).type === 'entity.too.large') {
+    const detail =
+      `the webhook is larger than ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB, the most Klaxon reads; set max_alerts in this receiver's webhook_config ` +
+      'so Alertmanager sends fewer alerts per group (Klaxon records how many it left out); Alertmanager retries this webhook';
+    return { error: new AppError('payload_too_large', 503, detail), retryAfterSeconds: RETRY_AFTER_TOO_LARGE_S };
+  }
+  // A 429 from here would be lost for good. The limit still holds: nothing was stored or counted, and a
+  // retry gets through once the window has room.
+  if (error instanceof RateLimitedError) {
+    return { error: new AppError('rate_limited', 503, `${error.detail}; Alertmanager retries this webhook`), retryAfterSeconds: error.retryAfterSeconds ?? RETRY_AFTER_DATABASE_S };
+  }
+  const appError = toAppError(error);
+  return appError instanceof DatabaseUnavailableError ? { error: appError, retryAfterSeconds: RETRY_AFTER_DATABASE_S } : null;
+}
+
+interface WebhookQuery {
+  query: z.infer<typeof alertmanagerQuerySchema>;
+  defaultTargets: RequestedTarget[] | null;
+}
+
+/** The receiver URL and the key's tenant scope, before the body is read: a bound key cannot make us read 16 MB for another tenant. */
+const checkReceiverUrl: RequestHandler = (req, res, next) => {
+  const query = parseInput(alertmanagerQuerySchema, req.query, 'query');
+  const caller = callerOf(res);
+  if (caller.tenantId !== null && caller.tenantId !== query.tenant_id) {
+    throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
+  }
+  const checked: WebhookQuery = { query, defaultTargets: query.page === undefined ? null : pageParameter(query.page) };
+  res.locals.alertmanager = checked;
+  next();
+};
+
+/**
+ * Mounted before the app's JSON parser: this route reads its body with its own, larger limit
+ * (ALERTMANAGER_BODY_LIMIT_BYTES); every other route keeps the app's.
+ */
 export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertmanager: AlertmanagerService; metrics: BackendMetrics; limiter: PagingLimiter }): Router {
   const router = Router();
 
-  router.post('/integrations/alertmanager', async (req, res) => {
-    const query = parseInput(alertmanagerQuerySchema, req.query, 'query');
-    // The key's tenant scope before the body, as for POST /alert: a bound key learns nothing of another tenant.
-    const caller = callerOf(res);
-    if (caller.tenantId !== null && caller.tenantId !== query.tenant_id) {
-      throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
-    }
-    const defaultTargets = query.page === undefined ? null : pageParameter(query.page);
+  const receive: RequestHandler = async (req, res) => {
+    const { query, defaultTargets } = res.locals.alertmanager as WebhookQuery;
     const payload = parseInput(alertmanagerPayloadSchema, req.body);
     const outcome = await alertmanager.receive({
       tenantId: query.tenant_id,
       payload,
       defaultTargets,
       slackChannelId: query.channel ?? null,
-      admit: async (pages) => {
-        try {
-          await limiter.charge(query.tenant_id, pages);
-        } catch (error) {
-          if (error instanceof RateLimitedError && error.retryAfterSeconds !== null) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-          throw error;
-        }
-      },
+      admit: (pages) => limiter.charge(query.tenant_id, pages),
     });
     for (const { alert } of [...outcome.raised, ...outcome.recorded, ...outcome.summaries]) {
       metrics.alertsRaised.inc({ severity: alert.severity, origin: alert.origin });
@@ -113,7 +165,8 @@ export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertma
       not_open: outcome.notOpen,
     };
     res.json(body);
-  });
+  };
+  router.post('/integrations/alertmanager', checkReceiverUrl, express.json({ limit: ALERTMANAGER_BODY_LIMIT_BYTES }), receive, retryable);
 
   return router;
 }

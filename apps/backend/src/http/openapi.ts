@@ -41,7 +41,7 @@ import {
   type PhoneStatusDto,
 } from '@klaxon/contracts';
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
-import { alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHandledDto, type AlertmanagerWebhookDto } from './alertmanager.routes';
+import { ALERTMANAGER_BODY_LIMIT_BYTES, alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHandledDto, type AlertmanagerWebhookDto } from './alertmanager.routes';
 import { SUMMARY_THRESHOLD } from '../integrations/alertmanager';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
@@ -457,6 +457,11 @@ const responses = {
   InvalidRequestId: errorResponse('invalid_field', 'The `x-request-id` header is malformed (the detail names it); send a valid one, or none.'),
   RateLimited: errorResponse('rate_limited', 'Too many alerts from this Slack user or tenant in the window, or from all tenants together in the last minute (PAGE_LIMIT_*); `Retry-After` says how long to wait.'),
   DatabaseUnavailable: errorResponse('database_unavailable', 'PostgreSQL is unreachable; nothing was changed. Retry in a few seconds.'),
+  AlertmanagerRetryLater: json(
+    `Klaxon cannot take this webhook now, and Alertmanager retries it (it drops a 4xx for good): \`payload_too_large\` (over ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB: set \`max_alerts\`), ` +
+      '`rate_limited` (the tenant or global paging limit; nothing was stored or counted) or `database_unavailable`. `Retry-After` says how long to wait.',
+    { type: 'object', allOf: [schemaRef('Error')], properties: { error: { enum: ['payload_too_large', 'rate_limited', 'database_unavailable'] satisfies ErrorCode[] } } },
+  ),
   TransitionConflict: json('The transition is not allowed from the alert’s current status (e.g. already acknowledged).', schemaRef('TransitionConflict')),
 } satisfies Record<string, ResponseObject>;
 
@@ -735,7 +740,8 @@ const paths: Record<string, PathItem> = {
         'Each firing alert pages the people of its `page` label, else those of the `page` parameter; its severity comes from the `severity` label, its message from the `summary` annotation (else the alert name and labels), its `dedup_key` is its fingerprint and its `origin` is `alertmanager`. ' +
         'A firing alert already open pages no one again; a resolved one resolves the open alert with its fingerprint (actor `alertmanager`). ' +
         `More than ${SUMMARY_THRESHOLD} new firing alerts for the same people in one webhook (or any while that group’s summary is open) page those people once with a summary, the alerts themselves recorded without paging. ` +
-        'The targets of every alert are checked before anything is stored (422 names the alert and field); each page raised counts against the tenant and global rate limits (429, nothing stored).',
+        'The targets of every alert are checked before anything is stored (422 names the alert and field); each page raised counts against the tenant and global rate limits. ' +
+        `The body may be up to ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB (a whole group; no cap on the number of alerts). What Klaxon cannot take now — a larger body, a rate limit, PostgreSQL unreachable — is a 503 with \`Retry-After\`, never a 4xx, which Alertmanager would not retry.`,
       tags: [ALERT_TAG],
       security: [{ serviceKey: [] }, { bearer: [] }],
       parameters: parametersOf('query', alertmanagerQuerySchema, {
@@ -778,10 +784,8 @@ const paths: Record<string, PathItem> = {
         '400': responseRef('InvalidJson'),
         '401': responseRef('Unauthorized'),
         '403': responseRef('Forbidden'),
-        '413': responseRef('PayloadTooLarge'),
         '422': responseRef('InvalidField'),
-        '429': responseRef('RateLimited'),
-        '503': responseRef('DatabaseUnavailable'),
+        '503': responseRef('AlertmanagerRetryLater'),
       },
     },
   },

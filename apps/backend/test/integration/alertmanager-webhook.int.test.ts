@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
-import { ACME_KEY, buildApp, SERVICE_KEY } from './helpers';
+import { realisticAlertmanagerAlert } from '@klaxon/testing';
+import { ACME_KEY, buildApp, SERVICE_KEY, startUnreachableBackend } from './helpers';
 import { startPagingHarness, type PagingHarness } from './paging-harness';
 
 // The webhook route on the real backend (PostgreSQL, target resolution, paging plan): mapping, auth, dedup,
@@ -241,9 +242,10 @@ describe('rate limits', () => {
     const limited = buildApp(paging.db, paging.logger, paging.config, { perTenant: 3, globalPerMinute: 1000, windowMs: 60_000 }).app;
     const send = (alerts: AmAlert[], groupKey = '{}:{alertname="Test"}') => post('tenant_id=T-AM-LIMIT&page=U0AMA', payload(alerts, { groupKey }), undefined, limited);
     await send([{ labels: { alertname: 'A' }, fingerprint: 'lim-1' }, { labels: { alertname: 'B' }, fingerprint: 'lim-2' }]).expect(200);
-    // Two more pages would make four: refused whole, with Retry-After.
-    const refused = await send([{ labels: { alertname: 'C' }, fingerprint: 'lim-3' }, { labels: { alertname: 'D' }, fingerprint: 'lim-4' }]).expect(429);
-    expect(refused.body).toEqual({ error: 'rate_limited', detail: expect.stringMatching(/^tenant T-AM-LIMIT has raised 3 alerts/) });
+    // Two more pages would make four: refused whole, with Retry-After, and as a 503: Alertmanager drops a 4xx
+    // for good, and these alerts must reach someone once the window has passed.
+    const refused = await send([{ labels: { alertname: 'C' }, fingerprint: 'lim-3' }, { labels: { alertname: 'D' }, fingerprint: 'lim-4' }]).expect(503);
+    expect(refused.body).toEqual({ error: 'rate_limited', detail: expect.stringMatching(/^tenant T-AM-LIMIT has raised 3 alerts.*; Alertmanager retries this webhook$/) });
     expect(refused.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
     expect((await alertsOf('T-AM-LIMIT')).map((a) => a.dedup_key).sort()).toEqual(['lim-1', 'lim-2']);
     // The repeats are free; a storm is one page: the third.
@@ -251,6 +253,49 @@ describe('rate limits', () => {
     const summary = await send(Array.from({ length: 5 }, (_, i) => ({ labels: { alertname: 'S' }, fingerprint: `lim-s${i}` }))).expect(200);
     expect(summary.body.summaries).toHaveLength(1);
     // Another group's alert would be a fourth page.
-    await send([{ labels: { alertname: 'E' }, fingerprint: 'lim-5' }], '{}:{alertname="E"}').expect(429);
+    await send([{ labels: { alertname: 'E' }, fingerprint: 'lim-5' }], '{}:{alertname="E"}').expect(503);
+  });
+});
+
+describe('what Alertmanager would lose: never a 4xx for the size of a group or for a limit', () => {
+  const storm = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ ...realisticAlertmanagerAlert(i), fingerprint: `${prefix}-${i}` }));
+
+  it('takes a group of 1,500 realistic alerts (about 1.5 MB: over the 256 kB of the other routes, over the old 1,000 cap)', async () => {
+    const body = payload(storm(1500, 'big'));
+    expect(JSON.stringify(body).length).toBeGreaterThan(1_200_000);
+    const res = await post('tenant_id=T-AM-BIG&page=U0AMA', body).expect(200);
+    expect(res.body.summaries).toHaveLength(1);
+    expect(res.body.recorded).toHaveLength(1500);
+    expect(await paging.db.one('SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1', ['T-AM-BIG'])).toEqual({ n: 1501 });
+  }, 60_000);
+
+  it('keeps the 256 kB limit on every other route', async () => {
+    const res = await request(paging.app).post('/alert').set('x-service-key', SERVICE_KEY).send({ tenant_id: 'T-AM-BIG', message: 'x'.repeat(300_000), targets: [{ slack_user_id: 'U0AMA' }] });
+    expect(res.status).toBe(413);
+  });
+
+  it('answers 503 with Retry-After to a webhook over 16 MB, saying to set max_alerts; nothing stored', async () => {
+    const huge = payload([{ labels: { alertname: 'Huge' }, annotations: { description: 'x'.repeat(16 * 1024 * 1024) }, fingerprint: 'huge-1' }]);
+    const res = await post('tenant_id=T-AM-HUGE&page=U0AMA', huge).expect(503);
+    expect(res.body).toEqual({ error: 'payload_too_large', detail: expect.stringMatching(/larger than 16 MB.*max_alerts/) });
+    expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    expect(await alertsOf('T-AM-HUGE')).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After while PostgreSQL is unreachable', async () => {
+    const down = await startUnreachableBackend();
+    try {
+      const res = await post('tenant_id=T-AM-DOWN&page=U0AMA', payload([{ labels: { alertname: 'Down' }, fingerprint: 'down-1' }]), undefined, down.app).expect(503);
+      expect(res.body.error).toBe('database_unavailable');
+      expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('still answers 400 to malformed JSON: a retry would not help', async () => {
+    const res = await request(paging.app).post('/integrations/alertmanager?tenant_id=T-AM-JSON&page=U0AMA').set('authorization', `Bearer ${SERVICE_KEY}`).type('json').send('{"version": "4", ');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_json');
   });
 });

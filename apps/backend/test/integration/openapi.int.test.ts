@@ -439,12 +439,13 @@ describe('POST /integrations/alertmanager', () => {
     expectConforms(await internal('post', `${path}?tenant_id=${TENANT}`).send(webhook('fp-openapi-nobody')).expect(422), 'post', path);
   });
 
-  it('answers 429 once the tenant has raised its limit', async () => {
+  it('answers 503 (which Alertmanager retries, unlike a 429) once the tenant has raised its limit', async () => {
     const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 100, perTenant: 1, globalPerMinute: 1000, windowMs: 60_000 }).app;
     const send = (fingerprint: string) => request(limited).post(`${path}?tenant_id=T-OPENAPI-AM429&page=U0001`).set('x-service-key', SERVICE_KEY).send(webhook(fingerprint));
     await send('fp-openapi-429a').expect(200);
-    const refused = await send('fp-openapi-429b').expect(429);
+    const refused = await send('fp-openapi-429b').expect(503);
     expectConforms(refused, 'post', path);
+    expect(refused.body.error).toBe('rate_limited');
     expect(refused.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
   });
 });
