@@ -36,7 +36,7 @@ const alertmanagerAlertSchema = z.object({
 export const alertmanagerPayloadSchema = z.object({
   version: z.literal('4', { message: 'must be "4": Klaxon reads Alertmanager’s webhook payload version 4 (Alertmanager 0.x sends it)' }),
   groupKey: z.string().min(1).max(4000),
-  truncatedAlerts: z.number().int().min(0).optional(),
+  truncatedAlerts: z.number().int().min(0).default(0),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().max(200),
   groupLabels: labels.default({}),
@@ -77,6 +77,8 @@ export interface AlertmanagerWebhookDto {
   deduplicated: AlertmanagerHandledDto[];
   resolved: AlertmanagerHandledDto[];
   not_open: string[];
+  /** `truncatedAlerts`: alerts of the group Alertmanager left out (max_alerts), not recorded here. */
+  truncated_alerts: number;
 }
 
 const handled = (items: HandledAlert[]): AlertmanagerHandledDto[] =>
@@ -163,6 +165,7 @@ export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertma
       deduplicated: handled(outcome.deduplicated),
       resolved: handled(outcome.resolved),
       not_open: outcome.notOpen,
+      truncated_alerts: payload.truncatedAlerts,
     };
     res.json(body);
   };

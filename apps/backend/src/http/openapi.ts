@@ -345,6 +345,11 @@ const schemas: Record<SchemaName, JsonSchema> = {
       deduplicated: handledList('Firing alerts (or a summary) already open: nobody was paged again.'),
       resolved: handledList('Open alerts this webhook resolved (actor `alertmanager`), the group’s summary included once the group is resolved.'),
       not_open: { type: 'array', items: { type: 'string' }, description: 'Fingerprints sent as resolved with no open alert: already resolved, or never raised here.' },
+      truncated_alerts: {
+        type: 'integer',
+        minimum: 0,
+        description: 'The payload’s `truncatedAlerts`: alerts of the group Alertmanager left out (the receiver’s `max_alerts`), so not recorded here; the group’s summary says so too.',
+      },
     },
     'What one Alertmanager webhook did; every alert of the payload is in exactly one list.',
   ),
@@ -739,7 +744,7 @@ const paths: Record<string, PathItem> = {
         'Alertmanager’s webhook payload, version 4; authenticate with `Authorization: Bearer <service key>` (what `http_config.authorization` sends) or the service-key header. ' +
         'Each firing alert pages the people of its `page` label, else those of the `page` parameter; its severity comes from the `severity` label, its message from the `summary` annotation (else the alert name and labels), its `dedup_key` is its fingerprint and its `origin` is `alertmanager`. ' +
         'A firing alert already open pages no one again; a resolved one resolves the open alert with its fingerprint (actor `alertmanager`). ' +
-        `More than ${SUMMARY_THRESHOLD} new firing alerts for the same people in one webhook (or any while that group’s summary is open) page those people once with a summary, the alerts themselves recorded without paging. ` +
+        `More than ${SUMMARY_THRESHOLD} new firing alerts for the same people in one webhook (or any while that group’s summary is open, or when Alertmanager left alerts out: \`truncatedAlerts\`) page those people once with a summary, the alerts themselves recorded without paging. ` +
         'The targets of every alert are checked before anything is stored (422 names the alert and field); each page raised counts against the tenant and global rate limits. ' +
         `The body may be up to ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB (a whole group; no cap on the number of alerts). What Klaxon cannot take now — a larger body, a rate limit, PostgreSQL unreachable — is a 503 with \`Retry-After\`, never a 4xx, which Alertmanager would not retry.`,
       tags: [ALERT_TAG],

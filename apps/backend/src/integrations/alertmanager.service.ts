@@ -91,12 +91,13 @@ export class AlertmanagerService {
     }
 
     // Per set of people: a few new alerts page one by one; more than the threshold, or any while the
-    // group's summary for them is still open, are recorded under one summary page.
+    // group's summary for them is still open, are recorded under one summary page. A group Alertmanager
+    // cut short (max_alerts) is larger than what came, so it is a storm however few did.
     const plans = await Promise.all(
       [...fresh].map(async ([people, items]) => {
         const key = summaryDedupKey(payload.groupKey, people);
         const openSummary = await alerts.findOpen(tenantId, key);
-        const summarize = items.length > SUMMARY_THRESHOLD || openSummary !== null;
+        const summarize = items.length > SUMMARY_THRESHOLD || payload.truncatedAlerts > 0 || openSummary !== null;
         return { items, key, summarize, openSummary };
       }),
     );
@@ -109,7 +110,7 @@ export class AlertmanagerService {
         const summary = await alerts.raise({
           ...this.common(webhook),
           severity: highestSeverity(plan.items.map((i) => severityOf(i.alert.labels.severity))),
-          message: summaryMessage(groupNameOf(payload), plan.items.map((i) => i.alert)),
+          message: summaryMessage(groupNameOf(payload), plan.items.map((i) => i.alert), payload.truncatedAlerts),
           ruleName: null,
           source: payload.receiver.slice(0, 255) || ALERTMANAGER_ACTOR,
           dedupKey: plan.key,
@@ -149,10 +150,20 @@ export class AlertmanagerService {
       }
     }
 
+    if (payload.truncatedAlerts > 0) {
+      // People must learn that alerts are missing: the summary says so too, and the answer counts them.
+      this.options.logger.warn('alertmanager left alerts out of a webhook', {
+        tenantId,
+        receiver: payload.receiver,
+        truncatedAlerts: payload.truncatedAlerts,
+        hint: 'the receiver sets max_alerts; those alerts are not recorded in Klaxon',
+      });
+    }
     this.options.logger.info('alertmanager webhook', {
       tenantId,
       receiver: payload.receiver,
       alerts: payload.alerts.length,
+      truncatedAlerts: payload.truncatedAlerts,
       raised: outcome.raised.length,
       recorded: outcome.recorded.length,
       summaries: outcome.summaries.length,

@@ -74,6 +74,13 @@ describe('summaries', () => {
     expect(summaryMessage('checkout', alerts)).toBe('3 alerts firing for checkout: HighLatency, ErrorRate (2)');
   });
 
+  it('say first how many Alertmanager left out, where a long list of names cannot cut it', () => {
+    const alerts = Array.from({ length: 300 }, (_, i) => ({ labels: { alertname: `Rule${i}-${'x'.repeat(20)}` }, annotations: {} }));
+    const message = summaryMessage('checkout', alerts, 700);
+    expect(message).toMatch(/^300 alerts firing for checkout \(and 700 more Alertmanager left out: max_alerts\): Rule0-/);
+    expect(message).toHaveLength(2000);
+  });
+
   it('take the highest severity, and one dedup key per group and set of people', () => {
     expect(highestSeverity(['low', 'critical', 'medium'])).toBe('critical');
     const people = targetsKey([{ phone: '+14155550101' }, { slackUserId: 'U1AA' }]);

@@ -23,6 +23,8 @@ export interface AlertmanagerPayload {
   groupLabels: Record<string, string>;
   commonLabels: Record<string, string>;
   alerts: AlertmanagerAlert[];
+  /** How many alerts of the group Alertmanager left out of this webhook (the receiver's `max_alerts`). */
+  truncatedAlerts: number;
 }
 
 /**
@@ -136,13 +138,17 @@ export function groupNameOf(payload: Pick<AlertmanagerPayload, 'groupLabels' | '
   return clip(values.length > 0 ? values.join('/') : oneLine(payload.receiver) || 'alertmanager', 200);
 }
 
-/** "14 alerts firing for checkout: HighLatency, ErrorRate (3), …", within a message's length. */
-export function summaryMessage(group: string, alerts: readonly Pick<AlertmanagerAlert, 'labels' | 'annotations'>[]): string {
+/**
+ * "14 alerts firing for checkout: HighLatency, ErrorRate (3), …", within a message's length. Alerts
+ * Alertmanager left out (`leftOut`) are said before the names, which the length limit may cut.
+ */
+export function summaryMessage(group: string, alerts: readonly Pick<AlertmanagerAlert, 'labels' | 'annotations'>[], leftOut = 0): string {
   const counts = new Map<string, number>();
   for (const alert of alerts) {
     const name = ruleNameOf(alert) ?? messageOf(alert);
     counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   const names = [...counts].map(([name, count]) => (count > 1 ? `${name} (${count})` : name));
-  return clip(`${alerts.length} alerts firing for ${group}: ${names.join(', ')}`, MAX_MESSAGE);
+  const missing = leftOut > 0 ? ` (and ${leftOut} more Alertmanager left out: max_alerts)` : '';
+  return clip(`${alerts.length} alerts firing for ${group}${missing}: ${names.join(', ')}`, MAX_MESSAGE);
 }

@@ -237,6 +237,27 @@ describe('the summary rule', () => {
   });
 });
 
+describe('alerts Alertmanager left out (max_alerts)', () => {
+  it('says how many in the answer, the summary and the log, and summarises the group however few were sent', async () => {
+    const sent = [
+      { labels: { alertname: 'PodCrash', pod: 'a' }, fingerprint: 'trunc-1' },
+      { labels: { alertname: 'PodCrash', pod: 'b' }, fingerprint: 'trunc-2' },
+    ];
+    const res = await post('tenant_id=T-AM-TRUNC&page=U0AMA', payload(sent, { truncatedAlerts: 248 })).expect(200);
+    expect(res.body).toMatchObject({ truncated_alerts: 248, raised: [] });
+    expect(res.body.recorded).toHaveLength(2);
+    expect(res.body.summaries).toHaveLength(1);
+    expect((await getAlert(res.body.summaries[0].alert_id)).message).toBe('2 alerts firing for checkout (and 248 more Alertmanager left out: max_alerts): PodCrash (2)');
+    const warned = paging
+      .logLines()
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.message === 'alertmanager left alerts out of a webhook');
+    expect(warned).toEqual([expect.objectContaining({ level: 'warn', tenantId: 'T-AM-TRUNC', receiver: 'team-payments', truncatedAlerts: 248 })]);
+    // A webhook without the field, or with 0, left nothing out.
+    expect((await post('tenant_id=T-AM-TRUNC&page=U0AMA', { ...payload(sent), truncatedAlerts: undefined }).expect(200)).body.truncated_alerts).toBe(0);
+  });
+});
+
 describe('rate limits', () => {
   it('counts each page raised against the tenant (deduplicated and recorded alerts cost nothing); a refused webhook stores nothing', async () => {
     const limited = buildApp(paging.db, paging.logger, paging.config, { perTenant: 3, globalPerMinute: 1000, windowMs: 60_000 }).app;
