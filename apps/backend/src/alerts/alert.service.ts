@@ -11,10 +11,10 @@ import {
   alertStats,
   findAlertById,
   findAlertByNumber,
-  findOpenAlertByDedupKey,
+  findOpenAlertsByDedupKeys,
   findOpenCoveredAlertIds,
   findRaiseTwin,
-  insertRaise,
+  insertRaises,
   listAlerts,
   transitionAlert,
   type AlertListFilter,
@@ -83,6 +83,15 @@ const NO_HOOKS: AlertHooks = { planTargets: (alert) => alert.targets, raised: as
 
 const MAX_RAISE_ATTEMPTS = 3;
 
+/**
+ * The most alerts `raiseAll` writes in one statement (one transaction): a storm of thousands is written in
+ * bounded steps, each holding the tenant's counter row for a few milliseconds, not for the whole storm.
+ */
+export const RAISE_CHUNK_SIZE = 100;
+
+/** A raise in a batch: told apart from an earlier one by its dedup key alone (it carries no request id). */
+export type BatchRaiseRequest = Omit<RaiseRequest, 'requestId' | 'freshRequestId' | 'dedupKey'> & { requestId: null; dedupKey: string };
+
 export class AlertService {
   private readonly db: Database;
   private readonly logger: Logger;
@@ -98,21 +107,21 @@ export class AlertService {
 
   /**
    * Stores the alert, its targets, its first audit event and its hooks' rows and jobs in ONE statement (see
-   * `insertRaise`): a raise is a lookup for a twin, the targets' resolution, the hooks' reads, and one write.
+   * `insertRaises`): a raise is a lookup for a twin, the targets' resolution, the hooks' reads, and one write.
    */
   async raise({ freshRequestId = false, ...request }: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
     // An id the backend made for this request cannot name an earlier raise: only a dedup key can find a twin then.
     const twinKey: TwinKey = { tenantId: request.tenantId, requestId: freshRequestId ? null : request.requestId, dedupKey: request.dedupKey };
     const existing = await this.findExisting(twinKey);
     if (existing) return existing;
-    const resolved: NewAlert = { ...request, targets: await this.targets.resolve(request.tenantId, request.targets) };
-    const input: NewAlert = { ...resolved, targets: this.hooks.planTargets(resolved) };
+    const input = await this.prepare(request);
     // A collision means a twin committed first; it is found on the next look. A dedup twin that was
     // resolved in between lets the next attempt create a fresh alert, hence the loop.
     for (let attempt = 1; ; attempt++) {
-      const alert = await this.insert({ ...input, id: randomUUID() });
+      const [alert] = (await this.insert([{ ...input, id: randomUUID() }])) ?? [];
       if (alert) {
-        this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });
+        // The rest of the request's lines name the alert.
+        addToContext({ alertId: alert.id, tenantId: alert.tenantId });
         return { alert, outcome: 'created' };
       }
       const twin = await this.findExisting(twinKey);
@@ -121,29 +130,73 @@ export class AlertService {
     }
   }
 
-  /** One attempt: the hooks' batch, then the single statement. Null when a twin's unique rule refused it. */
-  private async insert(alert: IdentifiedAlert): Promise<Alert | null> {
+  /**
+   * Raises many alerts of one tenant (an integration's storm), RAISE_CHUNK_SIZE per statement: per chunk one
+   * look for open twins, then one write. An alert whose dedup key is open already is answered with that
+   * alert (`deduplicated`). A chunk that collides with a twin raised meanwhile (or holds one dedup key
+   * twice) wrote nothing, and its alerts are raised one by one instead. Answers in the order given.
+   */
+  async raiseAll(requests: readonly BatchRaiseRequest[]): Promise<Array<{ alert: Alert; outcome: RaiseOutcome }>> {
+    const answers: Array<{ alert: Alert; outcome: RaiseOutcome }> = [];
+    for (let start = 0; start < requests.length; start += RAISE_CHUNK_SIZE) {
+      answers.push(...(await this.raiseChunk(requests.slice(start, start + RAISE_CHUNK_SIZE))));
+    }
+    return answers;
+  }
+
+  private async raiseChunk(requests: readonly BatchRaiseRequest[]): Promise<Array<{ alert: Alert; outcome: RaiseOutcome }>> {
+    const tenantId = requests[0]?.tenantId;
+    if (tenantId === undefined) return [];
+    const open = await this.findOpenAll(tenantId, requests.map((r) => r.dedupKey));
+    const fresh = requests.filter((r) => !open.has(r.dedupKey));
+    const inputs = await Promise.all(fresh.map(async (r) => ({ ...(await this.prepare(r)), id: randomUUID() })));
+    const stored = inputs.length > 0 ? await this.insert(inputs) : [];
+    if (stored === null) {
+      const oneByOne: Array<{ alert: Alert; outcome: RaiseOutcome }> = [];
+      for (const request of requests) oneByOne.push(await this.raise(request));
+      return oneByOne;
+    }
+    const created = new Map(stored.map((alert) => [alert.dedupKey, alert]));
+    return requests.map((r) => {
+      const twin = open.get(r.dedupKey);
+      return twin ? { alert: twin, outcome: 'deduplicated' as const } : { alert: created.get(r.dedupKey)!, outcome: 'created' as const };
+    });
+  }
+
+  /** The request with its targets resolved, and narrowed by the paging plan. */
+  private async prepare(request: Omit<RaiseRequest, 'freshRequestId'>): Promise<NewAlert> {
+    const resolved: NewAlert = { ...request, targets: await this.targets.resolve(request.tenantId, request.targets) };
+    return { ...resolved, targets: this.hooks.planTargets(resolved) };
+  }
+
+  /**
+   * One attempt: every alert's hooks add to one batch, then the single statement. Null when a twin's unique
+   * rule refused one of them (then nothing was written).
+   */
+  private async insert(alerts: readonly IdentifiedAlert[]): Promise<Alert[] | null> {
     const batch = new RaiseBatch();
-    // The jobs the hooks queue name the alert (and the request), so their log lines can be found by it.
-    await runWithContext({ alertId: alert.id, tenantId: alert.tenantId }, () => this.hooks.raised(batch, alert));
-    const created: NewAlertEvent = {
-      alertId: alert.id,
-      tenantId: alert.tenantId,
-      kind: 'created',
-      actor: creatorOf(alert),
-      data: {
-        severity: alert.severity,
-        source: alert.source,
-        origin: alert.origin,
-        targets: alert.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
-      },
-    };
-    const writes = [appendAlertEventsQuery([created, ...batch.events]), ...batch.writes];
-    const stored = await insertRaise(this.db, alert, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null);
+    const created: NewAlertEvent[] = [];
+    for (const alert of alerts) {
+      // The jobs the hooks queue name the alert (and the request), so their log lines can be found by it.
+      await runWithContext({ alertId: alert.id, tenantId: alert.tenantId }, () => this.hooks.raised(batch, alert));
+      created.push({
+        alertId: alert.id,
+        tenantId: alert.tenantId,
+        kind: 'created',
+        actor: creatorOf(alert),
+        data: {
+          severity: alert.severity,
+          source: alert.source,
+          origin: alert.origin,
+          targets: alert.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
+        },
+      });
+    }
+    const writes = [appendAlertEventsQuery([...created, ...batch.events]), ...batch.writes];
+    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null);
     if (!stored) return null;
-    // The rest of the request's lines name the alert.
-    addToContext({ alertId: stored.id, tenantId: stored.tenantId });
     for (const done of batch.onStored) done();
+    for (const alert of stored) this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });
     return stored;
   }
 
@@ -158,7 +211,12 @@ export class AlertService {
 
   /** The tenant's open (triggered or acknowledged) alert with this dedup key, if any. */
   async findOpen(tenantId: string, dedupKey: string): Promise<Alert | null> {
-    return findOpenAlertByDedupKey(this.db, tenantId, dedupKey);
+    return (await this.findOpenAll(tenantId, [dedupKey])).get(dedupKey) ?? null;
+  }
+
+  /** The tenant's open alerts with any of these dedup keys, by dedup key, in one query. */
+  async findOpenAll(tenantId: string, dedupKeys: readonly string[]): Promise<Map<string, Alert>> {
+    return new Map((await findOpenAlertsByDedupKeys(this.db, tenantId, dedupKeys)).map((alert) => [alert.dedupKey!, alert]));
   }
 
   async list(filter: AlertListFilter): Promise<Alert[]> {

@@ -79,9 +79,13 @@ export class AlertmanagerService {
     const outcome: AlertmanagerOutcome = { raised: [], recorded: [], summaries: [], deduplicated: [], resolved: [], notOpen: [] };
 
     const fresh = new Map<string, NewFiring[]>();
+    const openAlerts = await alerts.findOpenAll(
+      tenantId,
+      targeted.filter((item) => item.alert.status === 'firing').map((item) => item.alert.fingerprint),
+    );
     for (const item of targeted) {
       if (item.alert.status !== 'firing') continue;
-      const open = await alerts.findOpen(tenantId, item.alert.fingerprint);
+      const open = openAlerts.get(item.alert.fingerprint);
       if (open) {
         outcome.deduplicated.push({ alert: open, dedupKey: item.alert.fingerprint });
         continue;
@@ -120,19 +124,21 @@ export class AlertmanagerService {
         (summary.outcome === 'created' ? outcome.summaries : outcome.deduplicated).push({ alert: summary.alert, dedupKey: plan.key });
         summaryAlert = summary.alert;
       }
-      for (const item of plan.items) {
-        // A recorded alert has no people and no channel: the summary is what wakes someone, is shown, and is
-        // acknowledged or resolved for it.
-        const { alert, outcome: how } = await alerts.raise({
+      // A recorded alert has no people and no channel: the summary is what wakes someone, is shown, and is
+      // acknowledged or resolved for it.
+      const raised = await alerts.raiseAll(
+        plan.items.map((item) => ({
           ...this.common(webhook),
           ...this.describe(item.alert, payload.receiver),
           slackChannelId: plan.summarize ? null : webhook.slackChannelId,
           targets: plan.summarize ? [] : item.targets,
           coveredBy: summaryAlert?.id ?? null,
-        });
+        })),
+      );
+      for (const [i, { alert, outcome: how }] of raised.entries()) {
         const list = how !== 'created' ? outcome.deduplicated : plan.summarize ? outcome.recorded : outcome.raised;
         const taken = how === 'created' && summaryAlert?.status === 'acknowledged' ? await this.takenWith(alert, summaryAlert) : null;
-        list.push({ alert: taken ?? alert, dedupKey: item.alert.fingerprint });
+        list.push({ alert: taken ?? alert, dedupKey: plan.items[i]!.alert.fingerprint });
       }
     }
 
@@ -191,12 +197,12 @@ export class AlertmanagerService {
     }
   }
 
-  private common(webhook: AlertmanagerWebhook): Pick<RaiseRequest, 'tenantId' | 'origin' | 'requestId' | 'slackUserId' | 'slackResponseUrl'> {
+  private common(webhook: AlertmanagerWebhook): Pick<RaiseRequest, 'tenantId' | 'origin' | 'slackUserId' | 'slackResponseUrl'> & { requestId: null } {
     // No request id: one webhook raises many alerts, and Alertmanager's retries are caught by the fingerprints.
     return { tenantId: webhook.tenantId, origin: 'alertmanager', requestId: null, slackUserId: null, slackResponseUrl: null };
   }
 
-  private describe(alert: AlertmanagerAlert, receiver: string): Pick<RaiseRequest, 'severity' | 'message' | 'ruleName' | 'source' | 'dedupKey'> {
+  private describe(alert: AlertmanagerAlert, receiver: string): Pick<RaiseRequest, 'severity' | 'message' | 'ruleName' | 'source'> & { dedupKey: string } {
     return {
       severity: severityOf(alert.labels.severity),
       message: messageOf(alert),

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
 import { realisticAlertmanagerAlert } from '@klaxon/testing';
+import { RAISE_CHUNK_SIZE } from '../../src/alerts/alert.service';
 import { ACME_KEY, buildApp, SERVICE_KEY, startUnreachableBackend } from './helpers';
 import { startPagingHarness, type PagingHarness } from './paging-harness';
 
@@ -168,6 +169,10 @@ describe('the summary rule', () => {
     const res = await post('tenant_id=T-AM-THREE&page=U0AMA', payload(storm(3, 'three'))).expect(200);
     expect(res.body.raised).toHaveLength(3);
     expect(res.body.summaries).toEqual([]);
+    // Raised together in one statement, each with its own page and number.
+    const raised = res.body.raised as { alert_id: string; number: number }[];
+    expect(new Set(raised.map((r) => r.number)).size).toBe(3);
+    for (const { alert_id } of raised) expect((await paging.deliveries(alert_id)).map((d) => `${d.slackUserId}:${d.channel}`)).toEqual(['U0AMA:whatsapp']);
   });
 
   it('pages each person once with a summary for more, records the alerts without paging, and resolves it all with the group', async () => {
@@ -288,6 +293,10 @@ describe('what Alertmanager would lose: never a 4xx for the size of a group or f
     expect(res.body.summaries).toHaveLength(1);
     expect(res.body.recorded).toHaveLength(1500);
     expect(await paging.db.one('SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1', ['T-AM-BIG'])).toEqual({ n: 1501 });
+    // Written in bounded transactions: neither one per alert nor one for the whole storm. An alert's
+    // created_at is its transaction's start, so the distinct values count the transactions.
+    const transactions = await paging.db.one<{ n: number }>('SELECT count(DISTINCT created_at)::int AS n FROM alerts WHERE tenant_id = $1 AND covered_by IS NOT NULL', ['T-AM-BIG']);
+    expect(transactions.n).toBe(Math.ceil(1500 / RAISE_CHUNK_SIZE));
   }, 60_000);
 
   it('keeps the 256 kB limit on every other route', async () => {

@@ -72,7 +72,7 @@ export class PagerDutyService implements AlertFollower {
   }
 
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
-    const settings = await findPagerDutySettings(this.options.db, alert.tenantId);
+    const settings = await batch.read(`pagerduty-settings:${alert.tenantId}`, () => findPagerDutySettings(this.options.db, alert.tenantId));
     if (!settings || !atOrAbove(alert.severity, settings.minSeverity)) return;
     batch.writes.push(queuePagerDutyEventQuery(alert.id, 'trigger'));
     batch.jobs.push(this.job(alert));
