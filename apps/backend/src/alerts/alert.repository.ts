@@ -265,28 +265,38 @@ export async function listAlerts(db: Queryable, filter: AlertListFilter): Promis
 }
 
 /**
- * One conditional UPDATE: it changes the row only if the alert is still in a status the action may leave,
- * so of two concurrent moves exactly one matches. False when the move was refused (or the alert is gone).
+ * One conditional UPDATE: it changes a row only if the alert is still in a status the action may leave,
+ * so of two concurrent moves exactly one matches. The ids of the alerts it moved; one refused (or gone) is
+ * left out.
  */
-export async function transitionAlert(db: Queryable, id: string, action: AlertAction, actor: string): Promise<boolean> {
+export async function transitionAlerts(db: Queryable, ids: readonly string[], action: AlertAction, actor: string): Promise<string[]> {
+  if (ids.length === 0) return [];
   const { from, to } = TRANSITIONS[action];
-  const row = await db.oneOrNone<{ id: string }>(
+  return db.map(
     `UPDATE alerts
         SET status = $(to),
             acknowledged_at = CASE WHEN $(to) = 'acknowledged' THEN now() ELSE acknowledged_at END,
             acknowledged_by = CASE WHEN $(to) = 'acknowledged' THEN $(actor) ELSE acknowledged_by END,
             resolved_at     = CASE WHEN $(to) = 'resolved' THEN now() ELSE resolved_at END,
             resolved_by     = CASE WHEN $(to) = 'resolved' THEN $(actor) ELSE resolved_by END
-      WHERE id = $(id) AND status IN ($(from:csv))
+      WHERE id = ANY($(ids)::uuid[]) AND status IN ($(from:csv))
       RETURNING id`,
-    { id, to, from, actor },
+    { ids, to, from, actor },
+    (row: { id: string }) => row.id,
   );
-  return row !== null;
 }
 
-/** The open alerts recorded under this summary, oldest first. */
-export async function findOpenCoveredAlertIds(db: Queryable, summaryId: string): Promise<string[]> {
-  return db.map("SELECT id FROM alerts WHERE covered_by = $1 AND status <> 'resolved' ORDER BY number", [summaryId], (row: { id: string }) => row.id);
+/** These alerts, oldest first; an unknown id is left out. */
+export async function findAlertsByIds(db: Queryable, ids: readonly string[]): Promise<Alert[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.manyOrNone<AlertRow>(`${SELECT_ALERT} WHERE a.id = ANY($1::uuid[]) ORDER BY a.number`, [ids]);
+  return rows.map(toAlert);
+}
+
+/** The open alerts recorded under any of these summaries, oldest first. */
+export async function findOpenCoveredAlertIds(db: Queryable, summaryIds: readonly string[]): Promise<string[]> {
+  if (summaryIds.length === 0) return [];
+  return db.map("SELECT id FROM alerts WHERE covered_by = ANY($1::uuid[]) AND status <> 'resolved' ORDER BY number", [summaryIds], (row: { id: string }) => row.id);
 }
 
 export interface AlertStats {

@@ -6,17 +6,18 @@ import { NotFoundError, TransitionRefusedError } from '../errors';
 import type { Alert, AlertTarget, NewAlert, RequestedTarget, TargetResolver } from './alert';
 import { ACTION_EVENT, nextStatus, type AlertAction } from './alert-state';
 import { addJobsQuery } from '../notify/job-queue';
-import { appendAlertEvent, appendAlertEventsQuery, listAlertEvents, type AlertEvent, type NewAlertEvent } from './alert-event.repository';
+import { appendAlertEvents, appendAlertEventsQuery, listAlertEvents, type AlertEvent, type NewAlertEvent } from './alert-event.repository';
 import {
   alertStats,
   findAlertById,
   findAlertByNumber,
   findOpenAlertsByDedupKeys,
+  findAlertsByIds,
   findOpenCoveredAlertIds,
   findRaiseTwin,
   insertRaises,
   listAlerts,
-  transitionAlert,
+  transitionAlerts,
   type AlertListFilter,
   type AlertStats,
   type IdentifiedAlert,
@@ -59,8 +60,8 @@ export interface AlertHooks {
    * May read (settings), never writes: the batch is written with the alert in one statement.
    */
   raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void>;
-  /** Called inside the transition's transaction. */
-  transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void>;
+  /** Called inside the transition's transaction with every alert `action` moved in it (one, or a chunk of a storm). */
+  transitioned(t: Queryable, alerts: readonly Alert[], action: AlertAction): Promise<void>;
 }
 
 /** Hooks that follow an alert's changes without a say in its targets (integrations such as PagerDuty). */
@@ -73,8 +74,8 @@ export function withFollowers(hooks: AlertHooks, ...followers: AlertFollower[]):
     raised: async (batch, alert) => {
       for (const hook of [hooks, ...followers]) await hook.raised(batch, alert);
     },
-    transitioned: async (t, alert, action) => {
-      for (const hook of [hooks, ...followers]) await hook.transitioned(t, alert, action);
+    transitioned: async (t, alerts, action) => {
+      for (const hook of [hooks, ...followers]) await hook.transitioned(t, alerts, action);
     },
   };
 }
@@ -84,10 +85,11 @@ const NO_HOOKS: AlertHooks = { planTargets: (alert) => alert.targets, raised: as
 const MAX_RAISE_ATTEMPTS = 3;
 
 /**
- * The most alerts `raiseAll` writes in one statement (one transaction): a storm of thousands is written in
- * bounded steps, each holding the tenant's counter row for a few milliseconds, not for the whole storm.
+ * The most alerts `raiseAll` writes in one statement, and `transitionAll` moves in one transaction: a storm of
+ * thousands is written in bounded steps, each holding its locks (the tenant's counter row, the alerts' rows)
+ * for milliseconds, not for the whole storm, and none costing a round trip per alert.
  */
-export const RAISE_CHUNK_SIZE = 100;
+export const ALERT_CHUNK_SIZE = 100;
 
 /** A raise in a batch: told apart from an earlier one by its dedup key alone (it carries no request id). */
 export type BatchRaiseRequest = Omit<RaiseRequest, 'requestId' | 'freshRequestId' | 'dedupKey'> & { requestId: null; dedupKey: string };
@@ -131,15 +133,15 @@ export class AlertService {
   }
 
   /**
-   * Raises many alerts of one tenant (an integration's storm), RAISE_CHUNK_SIZE per statement: per chunk one
+   * Raises many alerts of one tenant (an integration's storm), ALERT_CHUNK_SIZE per statement: per chunk one
    * look for open twins, then one write. An alert whose dedup key is open already is answered with that
    * alert (`deduplicated`). A chunk that collides with a twin raised meanwhile (or holds one dedup key
    * twice) wrote nothing, and its alerts are raised one by one instead. Answers in the order given.
    */
   async raiseAll(requests: readonly BatchRaiseRequest[]): Promise<Array<{ alert: Alert; outcome: RaiseOutcome }>> {
     const answers: Array<{ alert: Alert; outcome: RaiseOutcome }> = [];
-    for (let start = 0; start < requests.length; start += RAISE_CHUNK_SIZE) {
-      answers.push(...(await this.raiseChunk(requests.slice(start, start + RAISE_CHUNK_SIZE))));
+    for (let start = 0; start < requests.length; start += ALERT_CHUNK_SIZE) {
+      answers.push(...(await this.raiseChunk(requests.slice(start, start + ALERT_CHUNK_SIZE))));
     }
     return answers;
   }
@@ -232,35 +234,45 @@ export class AlertService {
    * 409 that says who moved it and when.
    */
   async transition(ref: AlertRef, action: AlertAction, change: { actor: string; note: string | null }, scope: CallerScope): Promise<Alert> {
-    const moved = await this.db.tx('transition-alert', async (t) => {
+    const { after, covered } = await this.db.tx('transition-alert', async (t) => {
       const before = await this.find(t, ref, scope);
-      if (!(await transitionAlert(t, before.id, action, change.actor))) {
-        throw refusal((await findAlertById(t, before.id))!, action);
-      }
-      const after = (await findAlertById(t, before.id))!;
-      await appendAlertEvent(t, { alertId: after.id, tenantId: after.tenantId, kind: ACTION_EVENT[action], actor: change.actor, note: change.note });
-      await this.hooks.transitioned(t, after, action);
-      return { after, covered: await this.moveCovered(t, after, action, change.actor) };
+      const { moved, covered } = await this.move(t, [before.id], action, change.actor, () => change.note);
+      if (!moved[0]) throw refusal((await findAlertById(t, before.id))!, action);
+      return { after: moved[0], covered };
     });
-    const { after, covered } = moved;
     this.logger.info(`alert ${ACTION_EVENT[action]}`, { alertId: after.id, tenantId: after.tenantId, alertNumber: after.number, actor: change.actor, covered });
     return after;
   }
 
   /**
-   * Makes the same move for the open alerts recorded under `summary`, in its transaction: the person who took
-   * the summary took them too. One already past the move (acknowledged earlier, say) is left as it is.
+   * Makes the same move for many alerts (an integration ending a storm), ALERT_CHUNK_SIZE per transaction.
+   * An alert already past the move (resolved by someone meanwhile, say) is left as it is and is not in the
+   * answer: what was asked for holds. Answers the alerts it moved.
    */
-  private async moveCovered(t: Queryable, summary: Alert, action: AlertAction, actor: string): Promise<number> {
-    let moved = 0;
-    for (const id of await findOpenCoveredAlertIds(t, summary.id)) {
-      if (!(await transitionAlert(t, id, action, actor))) continue;
-      const covered = (await findAlertById(t, id))!;
-      await appendAlertEvent(t, { alertId: id, tenantId: covered.tenantId, kind: ACTION_EVENT[action], actor, note: `with summary #${summary.number}` });
-      await this.hooks.transitioned(t, covered, action);
-      moved++;
+  async transitionAll(alerts: readonly Pick<Alert, 'id'>[], action: AlertAction, change: { actor: string; note: string | null }): Promise<Alert[]> {
+    const moved: Alert[] = [];
+    for (let start = 0; start < alerts.length; start += ALERT_CHUNK_SIZE) {
+      const ids = alerts.slice(start, start + ALERT_CHUNK_SIZE).map((alert) => alert.id);
+      moved.push(...(await this.db.tx('transition-alerts', async (t) => (await this.move(t, ids, action, change.actor, () => change.note)).moved)));
     }
+    for (const alert of moved) this.logger.info(`alert ${ACTION_EVENT[action]}`, { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, actor: change.actor });
     return moved;
+  }
+
+  /**
+   * In the caller's transaction: one conditional UPDATE for all of `ids` (one already past the move is left
+   * as it is), their events, the hooks, then the same move for the open alerts recorded under any of them
+   * (the person who took a summary took those too). Answers the alerts of `ids` it moved, oldest first, and
+   * how many recorded alerts moved with them.
+   */
+  private async move(t: Queryable, ids: readonly string[], action: AlertAction, actor: string, noteOf: (alert: Alert) => string | null): Promise<{ moved: Alert[]; covered: number }> {
+    const moved = await findAlertsByIds(t, await transitionAlerts(t, ids, action, actor));
+    if (moved.length === 0) return { moved, covered: 0 };
+    await appendAlertEvents(t, moved.map((alert) => ({ alertId: alert.id, tenantId: alert.tenantId, kind: ACTION_EVENT[action], actor, note: noteOf(alert) })));
+    await this.hooks.transitioned(t, moved, action);
+    const summaries = new Map(moved.map((alert) => [alert.id, alert]));
+    const covered = await this.move(t, await findOpenCoveredAlertIds(t, [...summaries.keys()]), action, actor, (alert) => `with summary #${summaries.get(alert.coveredBy!)!.number}`);
+    return { moved, covered: covered.moved.length };
   }
 
   private async find(db: Queryable, ref: AlertRef, scope: CallerScope): Promise<Alert> {

@@ -1,7 +1,7 @@
 import type { Logger } from '@klaxon/logger';
 import type { Alert, RequestedTarget } from '../alerts/alert';
 import type { AlertService, RaiseRequest } from '../alerts/alert.service';
-import { TransitionRefusedError, ValidationError } from '../errors';
+import { ValidationError } from '../errors';
 import {
   groupNameOf,
   highestSeverity,
@@ -135,25 +135,22 @@ export class AlertmanagerService {
           coveredBy: summaryAlert?.id ?? null,
         })),
       );
+      const created = raised.filter((r) => r.outcome === 'created').map((r) => r.alert);
+      const taken = summaryAlert?.status === 'acknowledged' ? await this.takenWith(created, summaryAlert) : new Map<string, Alert>();
       for (const [i, { alert, outcome: how }] of raised.entries()) {
         const list = how !== 'created' ? outcome.deduplicated : plan.summarize ? outcome.recorded : outcome.raised;
-        const taken = how === 'created' && summaryAlert?.status === 'acknowledged' ? await this.takenWith(alert, summaryAlert) : null;
-        list.push({ alert: taken ?? alert, dedupKey: plan.items[i]!.alert.fingerprint });
+        list.push({ alert: taken.get(alert.id) ?? alert, dedupKey: plan.items[i]!.alert.fingerprint });
       }
     }
 
-    for (const item of targeted) {
-      if (item.alert.status !== 'resolved') continue;
-      const resolved = await this.resolve(tenantId, item.alert.fingerprint);
-      if (resolved) outcome.resolved.push(resolved);
-      else outcome.notOpen.push(item.alert.fingerprint);
-    }
+    const ended = targeted.filter((item) => item.alert.status === 'resolved').map((item) => item.alert.fingerprint);
+    outcome.resolved.push(...(await this.resolveAll(tenantId, ended)));
+    const resolvedKeys = new Set(outcome.resolved.map((handled) => handled.dedupKey));
+    outcome.notOpen.push(...ended.filter((fingerprint) => !resolvedKeys.has(fingerprint)));
     // The group as a whole has ended: its summaries end with it.
     if (payload.status === 'resolved') {
-      for (const people of new Set(targeted.map((item) => targetsKey(item.targets)))) {
-        const resolved = await this.resolve(tenantId, summaryDedupKey(payload.groupKey, people));
-        if (resolved) outcome.resolved.push(resolved);
-      }
+      const summaryKeys = new Set(targeted.map((item) => summaryDedupKey(payload.groupKey, targetsKey(item.targets))));
+      outcome.resolved.push(...(await this.resolveAll(tenantId, [...summaryKeys])));
     }
 
     if (payload.truncatedAlerts > 0) {
@@ -212,29 +209,22 @@ export class AlertmanagerService {
     };
   }
 
-  /** A new alert recorded under a summary someone has already taken: taken by them too, as the summary's were. */
-  private async takenWith(alert: Alert, summary: Alert): Promise<Alert | null> {
-    try {
-      const actor = summary.acknowledgedBy ?? ALERTMANAGER_ACTOR;
-      return await this.options.alerts.transition({ id: alert.id, tenantId: alert.tenantId }, 'acknowledge', { actor, note: `with summary #${summary.number}` }, { tenantId: alert.tenantId });
-    } catch (error) {
-      // Moved in the meantime (the summary's own move reached it first): it is taken either way.
-      if (error instanceof TransitionRefusedError) return null;
-      throw error;
-    }
+  /** New alerts recorded under a summary someone has already taken: taken by them too, as the summary's were. */
+  private async takenWith(alerts: readonly Alert[], summary: Alert): Promise<Map<string, Alert>> {
+    const actor = summary.acknowledgedBy ?? ALERTMANAGER_ACTOR;
+    // One that moved in the meantime (the summary's own move reached it first) is taken either way.
+    const taken = await this.options.alerts.transitionAll(alerts, 'acknowledge', { actor, note: `with summary #${summary.number}` });
+    return new Map(taken.map((alert) => [alert.id, alert]));
   }
 
-  private async resolve(tenantId: string, dedupKey: string): Promise<HandledAlert | null> {
+  /**
+   * Resolves the tenant's open alerts with these dedup keys, as alertmanager, in chunks. One resolved by
+   * someone in the meantime is left out: what Alertmanager asked for is done.
+   */
+  private async resolveAll(tenantId: string, dedupKeys: readonly string[]): Promise<HandledAlert[]> {
     const { alerts } = this.options;
-    const open = await alerts.findOpen(tenantId, dedupKey);
-    if (!open) return null;
-    try {
-      const alert = await alerts.transition({ id: open.id, tenantId }, 'resolve', { actor: ALERTMANAGER_ACTOR, note: 'resolved in Alertmanager' }, { tenantId });
-      return { alert, dedupKey };
-    } catch (error) {
-      // Someone resolved it in the meantime: what Alertmanager asked for is done.
-      if (error instanceof TransitionRefusedError) return null;
-      throw error;
-    }
+    const open = await alerts.findOpenAll(tenantId, dedupKeys);
+    const resolved = await alerts.transitionAll([...open.values()], 'resolve', { actor: ALERTMANAGER_ACTOR, note: 'resolved in Alertmanager' });
+    return resolved.map((alert) => ({ alert, dedupKey: alert.dedupKey! }));
   }
 }

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
 import { realisticAlertmanagerAlert } from '@klaxon/testing';
-import { RAISE_CHUNK_SIZE } from '../../src/alerts/alert.service';
+import { ALERT_CHUNK_SIZE } from '../../src/alerts/alert.service';
 import { ACME_KEY, buildApp, SERVICE_KEY, startUnreachableBackend } from './helpers';
 import { startPagingHarness, type PagingHarness } from './paging-harness';
 
@@ -295,8 +295,18 @@ describe('what Alertmanager would lose: never a 4xx for the size of a group or f
     expect(await paging.db.one('SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1', ['T-AM-BIG'])).toEqual({ n: 1501 });
     // Written in bounded transactions: neither one per alert nor one for the whole storm. An alert's
     // created_at is its transaction's start, so the distinct values count the transactions.
-    const transactions = await paging.db.one<{ n: number }>('SELECT count(DISTINCT created_at)::int AS n FROM alerts WHERE tenant_id = $1 AND covered_by IS NOT NULL', ['T-AM-BIG']);
-    expect(transactions.n).toBe(Math.ceil(1500 / RAISE_CHUNK_SIZE));
+    const transactions = (column: string) =>
+      paging.db.one<{ n: number }>(`SELECT count(DISTINCT ${column})::int AS n FROM alerts WHERE tenant_id = $1 AND covered_by IS NOT NULL`, ['T-AM-BIG']);
+    expect((await transactions('created_at')).n).toBe(Math.ceil(1500 / ALERT_CHUNK_SIZE));
+
+    // The group's resolution: every alert and the summary, in bounded transactions too.
+    const ended = payload(body.alerts.map((a) => ({ ...a, status: 'resolved' as const })));
+    const done = await post('tenant_id=T-AM-BIG&page=U0AMA', ended).expect(200);
+    expect(done.body.resolved).toHaveLength(1501);
+    expect(done.body.not_open).toEqual([]);
+    expect(await getAlert(res.body.summaries[0].alert_id)).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager' });
+    expect(await paging.db.one("SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1 AND status <> 'resolved'", ['T-AM-BIG'])).toEqual({ n: 0 });
+    expect((await transactions('resolved_at')).n).toBe(Math.ceil(1500 / ALERT_CHUNK_SIZE));
   }, 60_000);
 
   it('keeps the 256 kB limit on every other route', async () => {
