@@ -186,6 +186,7 @@ export class AlertService {
         tenantId: alert.tenantId,
         kind: 'created',
         actor: creatorOf(alert),
+        note: alert.createdNote ?? null,
         data: {
           severity: alert.severity,
           source: alert.source,

@@ -3,22 +3,25 @@ import { z } from 'zod';
 import { slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
 import type { RequestedTarget } from '../alerts/alert';
 import { AppError, DatabaseUnavailableError, ForbiddenError, RateLimitedError, toAppError, ValidationError } from '../errors';
-import { PageListError, parsePageList } from '../integrations/alertmanager';
+import { lenientAlert, MAX_FINGERPRINT, PageListError, parsePageList, type AlertmanagerAlert, type MalformedAlert, type ReceiverRoute } from '../integrations/alertmanager';
 import type { AlertmanagerService, HandledAlert } from '../integrations/alertmanager.service';
 import type { BackendMetrics } from '../metrics';
 import type { PagingLimiter } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
-import { parseInput } from './validate';
+import { fieldOf, parseInput } from './validate';
 
 // Exported so the OpenAPI document derives its parameters and body from what the route validates.
+// The receiver URL is authoritative over labels (see `routeOf`): a `service` parameter joins `page` here.
 export const alertmanagerQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema,
   page: z.string().min(1).max(1000).optional(),
+  allow_numbers: z.enum(['true', 'false'], 'true or false').optional(),
   channel: slackChannelIdSchema.optional(),
 });
 
 const labels = z.record(z.string(), z.string());
 
+/** One alert. Checked alert by alert: a malformed one is taken as far as it goes (`lenientAlert`) and reported. */
 const alertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels,
@@ -26,7 +29,7 @@ const alertmanagerAlertSchema = z.object({
   startsAt: z.string().optional(),
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1).max(200),
+  fingerprint: z.string().min(1).max(MAX_FINGERPRINT),
 });
 
 /**
@@ -47,6 +50,9 @@ export const alertmanagerPayloadSchema = z.object({
   // 4xx is never retried). The body limit bounds it instead.
   alerts: z.array(alertmanagerAlertSchema).min(1, 'at least one alert'),
 });
+
+// What is checked whole (a 422 when wrong); each alert is then checked on its own.
+const webhookEnvelopeSchema = alertmanagerPayloadSchema.extend({ alerts: z.array(z.unknown()).min(1, 'at least one alert') });
 
 /**
  * The largest webhook read, for this route only (the others keep the app's 256 kB). Alertmanager sends a
@@ -70,6 +76,20 @@ export interface AlertmanagerHandledDto {
   dedup_key: string;
 }
 
+export interface AlertmanagerProblemDto {
+  /** The alert's place in the payload's `alerts`. */
+  index: number;
+  /** Null when the alert had no usable fingerprint. */
+  fingerprint: string | null;
+  field: string;
+  reason: string;
+  /** The Klaxon alert it was recorded as (null: a resolution with no open alert). */
+  alert_id: string | null;
+  number: number | null;
+  /** True: it pages someone (the receiver URL's people, or the rest of its label); false: recorded, nobody paged. */
+  paged: boolean;
+}
+
 export interface AlertmanagerWebhookDto {
   raised: AlertmanagerHandledDto[];
   recorded: AlertmanagerHandledDto[];
@@ -79,6 +99,8 @@ export interface AlertmanagerWebhookDto {
   not_open: string[];
   /** `truncatedAlerts`: alerts of the group Alertmanager left out (max_alerts), not recorded here. */
   truncated_alerts: number;
+  /** Alerts Klaxon could not take as they came, each also in one of the lists above. */
+  problems: AlertmanagerProblemDto[];
 }
 
 const handled = (items: HandledAlert[]): AlertmanagerHandledDto[] =>
@@ -123,7 +145,26 @@ function retryLaterOf(error: unknown): { error: AppError; retryAfterSeconds: num
 
 interface WebhookQuery {
   query: z.infer<typeof alertmanagerQuerySchema>;
-  defaultTargets: RequestedTarget[] | null;
+  route: ReceiverRoute;
+}
+
+/** What the receiver URL says about whom to page (its page list wins over labels). */
+function receiverRouteOf(query: z.infer<typeof alertmanagerQuerySchema>): ReceiverRoute {
+  return { page: query.page === undefined ? null : pageParameter(query.page), allowNumbers: query.allow_numbers === 'true' };
+}
+
+/** The payload's alerts, each checked on its own: a malformed one is taken as far as it goes, and why is kept. */
+function readAlerts(raw: readonly unknown[]): { alerts: AlertmanagerAlert[]; malformed: Map<number, MalformedAlert> } {
+  const malformed = new Map<number, MalformedAlert>();
+  const alerts = raw.map((item, index) => {
+    const parsed = alertmanagerAlertSchema.safeParse(item);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    const { fingerprintGiven, ...alert } = lenientAlert(item);
+    malformed.set(index, { problem: { field: fieldOf(issue.path) || 'alert', reason: issue.message }, fingerprint: fingerprintGiven ? alert.fingerprint : null });
+    return alert;
+  });
+  return { alerts, malformed };
 }
 
 /** The receiver URL and the key's tenant scope, before the body is read: a bound key cannot make us read 16 MB for another tenant. */
@@ -133,7 +174,7 @@ const checkReceiverUrl: RequestHandler = (req, res, next) => {
   if (caller.tenantId !== null && caller.tenantId !== query.tenant_id) {
     throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
   }
-  const checked: WebhookQuery = { query, defaultTargets: query.page === undefined ? null : pageParameter(query.page) };
+  const checked: WebhookQuery = { query, route: receiverRouteOf(query) };
   res.locals.alertmanager = checked;
   next();
 };
@@ -146,12 +187,15 @@ export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertma
   const router = Router();
 
   const receive: RequestHandler = async (req, res) => {
-    const { query, defaultTargets } = res.locals.alertmanager as WebhookQuery;
-    const payload = parseInput(alertmanagerPayloadSchema, req.body);
+    const { query, route } = res.locals.alertmanager as WebhookQuery;
+    const envelope = parseInput(webhookEnvelopeSchema, req.body);
+    const { alerts, malformed } = readAlerts(envelope.alerts);
+    const payload = { ...envelope, alerts };
     const outcome = await alertmanager.receive({
       tenantId: query.tenant_id,
       payload,
-      defaultTargets,
+      route,
+      malformed,
       slackChannelId: query.channel ?? null,
       admit: (pages) => limiter.charge(query.tenant_id, pages),
     });
@@ -166,6 +210,15 @@ export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertma
       resolved: handled(outcome.resolved),
       not_open: outcome.notOpen,
       truncated_alerts: payload.truncatedAlerts,
+      problems: outcome.problems.map(({ index, fingerprint, problem, alert, paged }) => ({
+        index,
+        fingerprint,
+        field: problem.field,
+        reason: problem.reason,
+        alert_id: alert?.id ?? null,
+        number: alert?.number ?? null,
+        paged,
+      })),
     };
     res.json(body);
   };

@@ -70,35 +70,116 @@ describe('mapping an Alertmanager alert to a Klaxon alert', () => {
     expect(first!.targets).toEqual([expect.objectContaining({ slack_user_id: 'U0AMA', status: 'paging' })]);
   });
 
-  it("pages the alert's page label before the route's page parameter", async () => {
-    const res = await post(
-      'tenant_id=T-AM-PAGE&page=U0AMA',
-      payload([
-        { labels: { alertname: 'Own', page: 'U0AMB,+14155550179' }, fingerprint: 'page-1' },
-        { labels: { alertname: 'Default' }, fingerprint: 'page-2' },
-      ]),
-    ).expect(200);
-    const [own, fallback] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
-    expect(own!.targets.map((t) => t.slack_user_id ?? t.phone)).toEqual(['U0AMB', '+1 ******0179']);
-    expect(fallback!.targets.map((t) => t.slack_user_id)).toEqual(['U0AMA']);
-  });
-
-  it('answers 422 naming the field: nobody to page (saying how to name someone), a bad page entry, a wrong version, a bad channel', async () => {
-    const nobody = await post('tenant_id=T-AM-422', payload([{ labels: { alertname: 'Lost' }, fingerprint: 'f422' }])).expect(422);
-    expect(nobody.body.detail).toMatch(/^alerts\[0\]\.labels\.page: nobody to page for Lost; add a "page" label .* or \?page=/);
-    expect((await post('tenant_id=T-AM-422', payload([{ labels: { alertname: 'L', page: 'jane' }, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(
-      /^alerts\[0\]\.labels\.page: "jane" is neither/,
-    );
+  it('answers 422 naming the receiver URL parameter or the payload field: a bad page entry, a wrong version, a bad channel', async () => {
     // A "+" left unencoded in the receiver URL arrives as a space: the answer says how to write it.
     expect((await post('tenant_id=T-AM-422&page=U0AMA,+14155550101', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^page: .* as %2B$/);
     expect((await post('tenant_id=T-AM-422&page=U0AMA,%2B14155550101', payload([{ labels: {}, fingerprint: 'f422-plus' }])).expect(200)).body.raised).toHaveLength(1);
     expect((await post('tenant_id=T-AM-422&page=bob', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^page: "bob" is neither/);
+    expect((await post('tenant_id=T-AM-422&page=U0AMA&allow_numbers=yes', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^allow_numbers: /);
     expect((await post('tenant_id=T-AM-422&page=U0AMA', payload([{ labels: {}, fingerprint: 'f422' }], { version: '3' })).expect(422)).body.detail).toMatch(/^version: must be "4"/);
     expect((await post('tenant_id=T-AM-422&page=U0AMA&channel=general', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^channel: /);
-    expect((await post('tenant_id=T-AM-422&page=U0AMA', { ...payload([]), alerts: [{ status: 'firing', labels: {} }] }).expect(422)).body.detail).toMatch(/^alerts\[0\]\.fingerprint: /);
-    // Checked whole before anything is stored: the good alert of a refused webhook was not raised.
-    await post('tenant_id=T-AM-422', payload([{ labels: { alertname: 'Fine', page: 'U0AMA' }, fingerprint: 'ok-422' }, { labels: { alertname: 'Lost' }, fingerprint: 'lost-422' }])).expect(422);
+    expect((await post('tenant_id=T-AM-422&page=U0AMA', { ...payload([]), alerts: 'none' }).expect(422)).body.detail).toMatch(/^alerts: /);
     expect((await alertsOf('T-AM-422')).map((a) => a.dedup_key)).toEqual(['f422-plus']);
+  });
+});
+
+const eventsOf = async (id: string) => (await request(paging.app).get(`/alerts/${id}/events`).set('x-service-key', SERVICE_KEY).expect(200)).body.events as { kind: string; note: string | null }[];
+const handledIds = (body: Record<string, { alert_id: string; dedup_key: string }[]>) =>
+  new Map(['raised', 'recorded', 'deduplicated'].flatMap((list) => body[list]!.map((h) => [h.dedup_key, h.alert_id] as const)));
+
+describe('who is paged: the receiver URL decides, labels name Slack users, each alert on its own', () => {
+  it("pages the receiver URL's people whatever a page label says: a label can neither skip them nor page a number", async () => {
+    const res = await post(
+      'tenant_id=T-AM-URL&page=U0AMA',
+      payload([
+        { labels: { alertname: 'Own', page: 'U0AMB' }, fingerprint: 'url-1' },
+        { labels: { alertname: 'Number', page: '+19005550100' }, fingerprint: 'url-2' },
+        { labels: { alertname: 'Default' }, fingerprint: 'url-3' },
+      ]),
+    ).expect(200);
+    const alerts = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
+    expect(alerts.map((a) => [a.dedup_key, a.targets.map((t) => t.slack_user_id ?? t.phone)])).toEqual([
+      ['url-1', ['U0AMA']],
+      ['url-2', ['U0AMA']],
+      ['url-3', ['U0AMA']],
+    ]);
+    // A label the URL overrides is no problem; one that tried to page a number is reported (masked), and noted.
+    const id = handledIds(res.body).get('url-2')!;
+    expect(res.body.problems).toEqual([
+      { index: 1, fingerprint: 'url-2', field: 'labels.page', reason: expect.stringMatching(/^"\+1 \*+0100" is a phone number: a label may name Slack user ids only .*allow_numbers=true/), alert_id: id, number: expect.any(Number), paged: true },
+    ]);
+    expect(JSON.stringify(res.body)).not.toContain('9005550100');
+    expect((await eventsOf(id))[0]).toMatchObject({ kind: 'created', note: expect.stringMatching(/^misrouted: labels\.page: .*; paged the receiver URL's people instead$/) });
+    for (const alert of alerts) expect((await paging.deliveries(alert.id)).map((d) => d.address)).not.toContain('whatsapp:+19005550100');
+  });
+
+  it('without a page in the URL, pages the Slack users of the page label; a number in it only with allow_numbers=true', async () => {
+    const res = await post(
+      'tenant_id=T-AM-LABEL',
+      payload([
+        { labels: { alertname: 'Users', page: 'U0AMB' }, fingerprint: 'label-1' },
+        { labels: { alertname: 'Mixed', page: 'U0AMB, +14155550179' }, fingerprint: 'label-2' },
+      ]),
+    ).expect(200);
+    const [users, mixed] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
+    expect(users!.targets.map((t) => t.slack_user_id)).toEqual(['U0AMB']);
+    // The number is refused, the person still paged.
+    expect(mixed!.targets.map((t) => t.slack_user_id ?? t.phone)).toEqual(['U0AMB']);
+    expect(res.body.problems).toEqual([expect.objectContaining({ index: 1, fingerprint: 'label-2', field: 'labels.page', alert_id: mixed!.id, paged: true })]);
+
+    const allowed = await post('tenant_id=T-AM-LABEL&allow_numbers=true', payload([{ labels: { alertname: 'Mixed', page: 'U0AMB,+14155550179' }, fingerprint: 'label-3' }])).expect(200);
+    expect(allowed.body.problems).toEqual([]);
+    expect((await getAlert(allowed.body.raised[0].alert_id)).targets.map((t) => t.slack_user_id ?? t.phone)).toEqual(['U0AMB', '+1 ******0179']);
+  });
+
+  it('raises the good alerts of a group; one nobody can be paged for is recorded (no one paged), reported, and says why', async () => {
+    const res = await post(
+      'tenant_id=T-AM-BAD',
+      payload([
+        { labels: { alertname: 'Fine', page: 'U0AMA' }, fingerprint: 'bad-ok' },
+        { labels: { alertname: 'Lost' }, fingerprint: 'bad-nobody' },
+        { labels: { alertname: 'Named', page: 'jane' }, fingerprint: 'bad-jane' },
+      ]),
+    ).expect(200);
+    expect(res.body.raised).toEqual([expect.objectContaining({ dedup_key: 'bad-ok' })]);
+    expect(res.body.recorded.map((h: { dedup_key: string }) => h.dedup_key)).toEqual(['bad-nobody', 'bad-jane']);
+    const ids = handledIds(res.body);
+    expect(res.body.problems).toEqual([
+      { index: 1, fingerprint: 'bad-nobody', field: 'labels.page', reason: expect.stringMatching(/^nobody to page: add a "page" label .* or page=.* to the receiver URL/), alert_id: ids.get('bad-nobody'), number: expect.any(Number), paged: false },
+      { index: 2, fingerprint: 'bad-jane', field: 'labels.page', reason: expect.stringMatching(/^"jane" is not a Slack user id/), alert_id: ids.get('bad-jane'), number: expect.any(Number), paged: false },
+    ]);
+    expect(await paging.deliveries(ids.get('bad-ok')!)).toHaveLength(1);
+    for (const key of ['bad-nobody', 'bad-jane']) {
+      expect(await getAlert(ids.get(key)!)).toMatchObject({ status: 'triggered', targets: [] });
+      expect(await paging.deliveries(ids.get(key)!)).toEqual([]);
+      expect((await eventsOf(ids.get(key)!))[0]).toMatchObject({ kind: 'created', note: expect.stringMatching(/^not paged: labels\.page: /) });
+    }
+    // Sent again: nothing new, the problems still said.
+    const again = await post('tenant_id=T-AM-BAD', payload([{ labels: { alertname: 'Lost' }, fingerprint: 'bad-nobody' }])).expect(200);
+    expect(again.body).toMatchObject({ recorded: [], deduplicated: [{ alert_id: ids.get('bad-nobody') }], problems: [expect.objectContaining({ index: 0, paged: false })] });
+  });
+
+  it("takes a malformed alert too: reported by index and field, paged to the receiver URL's people, else recorded", async () => {
+    const alerts = [
+      { status: 'firing', labels: { alertname: 'NoPrint' }, annotations: {} },
+      { status: 'firing', labels: { alertname: 'Odd', replicas: 3 }, annotations: {}, fingerprint: 'shape-2' },
+      { status: 'firing', labels: { alertname: 'Fine' }, annotations: {}, fingerprint: 'shape-ok' },
+    ];
+    const res = await post('tenant_id=T-AM-SHAPE&page=U0AMA', { ...payload([]), alerts }).expect(200);
+    expect(res.body.raised).toHaveLength(3);
+    for (const { alert_id } of res.body.raised as { alert_id: string }[]) expect((await getAlert(alert_id)).targets.map((t) => t.slack_user_id)).toEqual(['U0AMA']);
+    expect(res.body.problems).toEqual([
+      expect.objectContaining({ index: 0, fingerprint: null, field: 'fingerprint', paged: true }),
+      expect.objectContaining({ index: 1, fingerprint: 'shape-2', field: 'labels.replicas', paged: true }),
+    ]);
+    // The one without a fingerprint is known again by its labels: sent again, it pages no one twice.
+    const again = await post('tenant_id=T-AM-SHAPE&page=U0AMA', { ...payload([]), alerts }).expect(200);
+    expect(again.body.raised).toEqual([]);
+    expect(again.body.deduplicated).toHaveLength(3);
+
+    const unrouted = await post('tenant_id=T-AM-SHAPE2', { ...payload([]), alerts: [{ ...alerts[1], labels: { alertname: 'Odd', replicas: 3, page: 'U0AMA' } }] }).expect(200);
+    expect(unrouted.body.recorded).toHaveLength(1);
+    expect(unrouted.body.problems).toEqual([expect.objectContaining({ index: 0, field: 'labels.replicas', paged: false })]);
   });
 });
 

@@ -431,12 +431,14 @@ describe('POST /integrations/alertmanager', () => {
     expect(again.body.deduplicated).toEqual(first.body.raised);
   });
 
-  it('answers 403 to a key bound to another tenant, 422 for a wrong version or nobody to page', async () => {
+  it('answers 403 to a key bound to another tenant, 422 for a wrong version; an alert nobody can be paged for is a problem in a 200', async () => {
     expectConforms(await acme('post', `${path}?tenant_id=${TENANT}&page=U0001`).send(webhook('fp-openapi-403')).expect(403), 'post', path);
     const version = await internal('post', `${path}?tenant_id=${TENANT}&page=U0001`).send(webhook('fp-openapi-422', { version: '3' })).expect(422);
     expectConforms(version, 'post', path);
     expect(version.body.detail).toMatch(/^version: /);
-    expectConforms(await internal('post', `${path}?tenant_id=${TENANT}`).send(webhook('fp-openapi-nobody')).expect(422), 'post', path);
+    const nobody = await internal('post', `${path}?tenant_id=${TENANT}`).send(webhook('fp-openapi-nobody')).expect(200);
+    expectConforms(nobody, 'post', path);
+    expect(nobody.body.problems).toEqual([expect.objectContaining({ index: 0, field: 'labels.page', paged: false })]);
   });
 
   it('answers 503 (which Alertmanager retries, unlike a 429) once the tenant has raised its limit', async () => {
