@@ -2,6 +2,7 @@ import type { Logger } from '@klaxon/logger';
 import type { Alert, RequestedTarget } from '../alerts/alert';
 import type { AlertService, BatchRaiseRequest, RaiseRequest } from '../alerts/alert.service';
 import {
+  alertDedupKey,
   groupNameOf,
   highestSeverity,
   messageOf,
@@ -84,7 +85,7 @@ interface Routed {
 }
 
 /**
- * Turns an Alertmanager webhook into Klaxon alerts: one per alert (dedup key = its fingerprint), a summary
+ * Turns an Alertmanager webhook into Klaxon alerts: one per alert and receiver (`alertDedupKey`), a summary
  * page instead of many when a group brings a storm, and resolutions by `alertmanager`. A group is taken alert
  * by alert: one Klaxon cannot route as it asks is still recorded, and reported. Knows nothing of HTTP.
  */
@@ -99,10 +100,7 @@ export class AlertmanagerService {
     const handled = new Map<number, Alert>();
 
     const firing = routed.filter((item) => item.alert.status === 'firing');
-    const openAlerts = await alerts.findOpenAll(
-      tenantId,
-      firing.map((item) => item.alert.fingerprint),
-    );
+    const openAlerts = await this.findOpen(tenantId, payload.receiver, firing.map((item) => item.alert.fingerprint));
     const fresh = new Map<string, Routed[]>();
     for (const item of firing) {
       const open = openAlerts.get(item.alert.fingerprint);
@@ -171,7 +169,7 @@ export class AlertmanagerService {
     }
 
     const ended = routed.filter((item) => item.alert.status === 'resolved');
-    const resolved = await this.resolveAll(tenantId, ended.map((item) => item.alert.fingerprint));
+    const resolved = await this.resolveAll(await this.findOpen(tenantId, payload.receiver, ended.map((item) => item.alert.fingerprint)));
     outcome.resolved.push(...resolved);
     const resolvedByKey = new Map(resolved.map((r) => [r.dedupKey, r.alert]));
     for (const item of ended) {
@@ -182,7 +180,7 @@ export class AlertmanagerService {
     // The group as a whole has ended: its summaries end with it.
     if (payload.status === 'resolved') {
       const summaryKeys = new Set(routed.map((item) => summaryDedupKey(payload.groupKey, targetsKey(item.targets))));
-      outcome.resolved.push(...(await this.resolveAll(tenantId, [...summaryKeys])));
+      outcome.resolved.push(...(await this.resolveAll(await alerts.findOpenAll(tenantId, [...summaryKeys]))));
     }
 
     for (const item of routed) {
@@ -246,8 +244,25 @@ export class AlertmanagerService {
       message: messageOf(alert),
       ruleName: ruleNameOf(alert),
       source: sourceOf(alert, receiver),
-      dedupKey: alert.fingerprint,
+      dedupKey: alertDedupKey(receiver, alert.fingerprint),
     };
+  }
+
+  /**
+   * The tenant's open alert of each fingerprint sent by this receiver, by fingerprint. An alert raised before
+   * dedup keys named the receiver carries the bare fingerprint: it is found by that (origin alertmanager
+   * only, never an API alert with the same key), so after a deploy a repeat pages no one again and a
+   * resolution still ends it. Until such an alert ends, it stands for every receiver of its fingerprint.
+   */
+  private async findOpen(tenantId: string, receiver: string, fingerprints: readonly string[]): Promise<Map<string, Alert>> {
+    const open = await this.options.alerts.findOpenAll(tenantId, [...fingerprints.map((fingerprint) => alertDedupKey(receiver, fingerprint)), ...fingerprints]);
+    const found = new Map<string, Alert>();
+    for (const fingerprint of fingerprints) {
+      const legacy = open.get(fingerprint);
+      const alert = open.get(alertDedupKey(receiver, fingerprint)) ?? (legacy?.origin === 'alertmanager' ? legacy : undefined);
+      if (alert) found.set(fingerprint, alert);
+    }
+    return found;
   }
 
   /** New alerts recorded under a summary someone has already taken: taken by them too, as the summary's were. */
@@ -259,14 +274,14 @@ export class AlertmanagerService {
   }
 
   /**
-   * Resolves the tenant's open alerts with these dedup keys, as alertmanager, in chunks. One resolved by
-   * someone in the meantime is left out: what Alertmanager asked for is done.
+   * Resolves these open alerts (by the key the answer names them with: a fingerprint, a summary's key) as
+   * alertmanager, in chunks. One resolved by someone in the meantime is left out: what Alertmanager asked
+   * for is done.
    */
-  private async resolveAll(tenantId: string, dedupKeys: readonly string[]): Promise<HandledAlert[]> {
-    const { alerts } = this.options;
-    const open = await alerts.findOpenAll(tenantId, dedupKeys);
-    const resolved = await alerts.transitionAll([...open.values()], 'resolve', { actor: ALERTMANAGER_ACTOR, note: 'resolved in Alertmanager' });
-    return resolved.map((alert) => ({ alert, dedupKey: alert.dedupKey! }));
+  private async resolveAll(open: ReadonlyMap<string, Alert>): Promise<HandledAlert[]> {
+    const keyOf = new Map([...open].map(([key, alert]) => [alert.id, key]));
+    const resolved = await this.options.alerts.transitionAll([...open.values()], 'resolve', { actor: ALERTMANAGER_ACTOR, note: 'resolved in Alertmanager' });
+    return resolved.map((alert) => ({ alert, dedupKey: keyOf.get(alert.id)! }));
   }
 }
 

@@ -1,4 +1,5 @@
 import {
+  alertDedupKey,
   groupNameOf,
   highestSeverity,
   lenientAlert,
@@ -124,6 +125,16 @@ describe('lenientAlert (one that failed the schema)', () => {
     expect(lenientAlert({ labels: { a: '1', b: '2' }, fingerprint: '' }).fingerprint).toBe(one.fingerprint);
     expect(lenientAlert({ labels: { a: '1' } }).fingerprint).not.toBe(one.fingerprint);
     expect(lenientAlert('not an alert')).toMatchObject({ status: 'firing', labels: {}, annotations: {} });
+  });
+});
+
+describe('alertDedupKey', () => {
+  it('is one per fingerprint and receiver, the fingerprint readable, the receiver hashed', () => {
+    expect(alertDedupKey('team-a', 'c2b0a1f9e4d3c7b6')).toMatch(/^alertmanager:c2b0a1f9e4d3c7b6:[0-9a-f]{16}$/);
+    expect(alertDedupKey('team-a', 'f1')).toBe(alertDedupKey('team-a', 'f1'));
+    expect(alertDedupKey('team-a', 'f1')).not.toBe(alertDedupKey('team-b', 'f1'));
+    // However the two are cut, the receiver's hash has a fixed length at the end: no two pairs meet.
+    expect(alertDedupKey('a:b', 'c')).not.toBe(alertDedupKey('a', 'b:c'));
   });
 });
 

@@ -223,6 +223,16 @@ export const highestSeverity = (severities: readonly Severity[]): Severity =>
   severities.reduce<Severity>((top, s) => (SEVERITIES.indexOf(s) > SEVERITIES.indexOf(top) ? s : top), 'low');
 
 /**
+ * An alert's dedup key: its fingerprint within the receiver that sent it, so the same alert routed to two
+ * receivers (`continue: true`) is two Klaxon alerts, each paging its own receiver's people. The receiver
+ * is hashed (it may hold any character, and the hash's fixed length keeps the key unambiguous); the
+ * fingerprint stays readable, to find the alert in Alertmanager.
+ */
+export function alertDedupKey(receiver: string, fingerprint: string): string {
+  return `alertmanager:${fingerprint}:${createHash('sha256').update(receiver).digest('hex').slice(0, 16)}`;
+}
+
+/**
  * The summary's dedup key: one per Alertmanager group and set of people. Hashed because a group key holds
  * every grouping label and can be longer than a dedup key may be.
  */

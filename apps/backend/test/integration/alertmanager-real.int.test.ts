@@ -131,7 +131,8 @@ describe('the real Alertmanager', () => {
     expect(alerts).toHaveLength(1);
     alert = alerts[0]!;
     expect(alert).toMatchObject({ status: 'triggered', severity: 'critical', origin: 'alertmanager', source: 'checkout', rule_name: 'CheckoutDown', message: 'checkout is down for everyone' });
-    expect(alert.dedup_key).toMatch(/^[0-9a-f]{16}$/);
+    // The fingerprint Alertmanager gave it, within the receiver.
+    expect(alert.dedup_key).toMatch(/^alertmanager:[0-9a-f]{16}:[0-9a-f]{16}$/);
     expect(alert.targets).toEqual([expect.objectContaining({ slack_user_id: JANE, status: 'paging', channels: ['whatsapp', 'voice'] })]);
     await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.length === 2 && ds.every((d) => d.status === 'sent'), WAIT_MS);
   }, 60_000);

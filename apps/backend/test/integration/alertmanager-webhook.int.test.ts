@@ -2,6 +2,7 @@ import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
 import { realisticAlertmanagerAlert } from '@klaxon/testing';
 import { ALERT_CHUNK_SIZE } from '../../src/alerts/alert.service';
+import { alertDedupKey } from '../../src/integrations/alertmanager';
 import { ACME_KEY, buildApp, SERVICE_KEY, startUnreachableBackend } from './helpers';
 import { startPagingHarness, type PagingHarness } from './paging-harness';
 
@@ -38,6 +39,8 @@ const payload = (alerts: AmAlert[], extra: Record<string, unknown> = {}) => ({
 const post = (query: string, body: object, auth: Record<string, string> = { authorization: `Bearer ${SERVICE_KEY}` }, app = paging.app) =>
   request(app).post(`/integrations/alertmanager?${query}`).set(auth).send(body);
 const getAlert = async (id: string): Promise<AlertDto> => (await request(paging.app).get(`/alerts/${id}`).set('x-service-key', SERVICE_KEY).expect(200)).body as AlertDto;
+/** The dedup key of an alert of the default payload's receiver. */
+const keyOf = (fingerprint: string) => alertDedupKey('team-payments', fingerprint);
 const alertsOf = async (tenant: string): Promise<AlertDto[]> =>
   (await request(paging.app).get(`/alerts?tenant_id=${tenant}&limit=200`).set('x-service-key', SERVICE_KEY).expect(200)).body.alerts as AlertDto[];
 
@@ -64,8 +67,10 @@ describe('mapping an Alertmanager alert to a Klaxon alert', () => {
       ]),
     ).expect(200);
     const [first, second, third] = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
-    expect(first).toMatchObject({ message: 'disk <full> & more', source: 'db-1:9100', rule_name: 'DiskFull', dedup_key: 'map-1', origin: 'alertmanager', slack: { channel_id: 'C0AMCHAN', user_id: null } });
-    expect(second).toMatchObject({ message: 'HighLatency {job="api", zone="eu"}', source: 'api', severity: 'high', dedup_key: 'map-2' });
+    expect(first).toMatchObject({ message: 'disk <full> & more', source: 'db-1:9100', rule_name: 'DiskFull', dedup_key: keyOf('map-1'), origin: 'alertmanager', slack: { channel_id: 'C0AMCHAN', user_id: null } });
+    expect(second).toMatchObject({ message: 'HighLatency {job="api", zone="eu"}', source: 'api', severity: 'high', dedup_key: keyOf('map-2') });
+    // The fingerprint stays readable in the key, the receiver is hashed.
+    expect(keyOf('map-1')).toMatch(/^alertmanager:map-1:[0-9a-f]{16}$/);
     expect(third).toMatchObject({ message: 'NoJob', source: 'team-payments' });
     expect(first!.targets).toEqual([expect.objectContaining({ slack_user_id: 'U0AMA', status: 'paging' })]);
   });
@@ -79,7 +84,7 @@ describe('mapping an Alertmanager alert to a Klaxon alert', () => {
     expect((await post('tenant_id=T-AM-422&page=U0AMA', payload([{ labels: {}, fingerprint: 'f422' }], { version: '3' })).expect(422)).body.detail).toMatch(/^version: must be "4"/);
     expect((await post('tenant_id=T-AM-422&page=U0AMA&channel=general', payload([{ labels: {}, fingerprint: 'f422' }])).expect(422)).body.detail).toMatch(/^channel: /);
     expect((await post('tenant_id=T-AM-422&page=U0AMA', { ...payload([]), alerts: 'none' }).expect(422)).body.detail).toMatch(/^alerts: /);
-    expect((await alertsOf('T-AM-422')).map((a) => a.dedup_key)).toEqual(['f422-plus']);
+    expect((await alertsOf('T-AM-422')).map((a) => a.dedup_key)).toEqual([keyOf('f422-plus')]);
   });
 });
 
@@ -99,9 +104,9 @@ describe('who is paged: the receiver URL decides, labels name Slack users, each 
     ).expect(200);
     const alerts = await Promise.all((res.body.raised as { alert_id: string }[]).map((r) => getAlert(r.alert_id)));
     expect(alerts.map((a) => [a.dedup_key, a.targets.map((t) => t.slack_user_id ?? t.phone)])).toEqual([
-      ['url-1', ['U0AMA']],
-      ['url-2', ['U0AMA']],
-      ['url-3', ['U0AMA']],
+      [keyOf('url-1'), ['U0AMA']],
+      [keyOf('url-2'), ['U0AMA']],
+      [keyOf('url-3'), ['U0AMA']],
     ]);
     // A label the URL overrides is no problem; one that tried to page a number is reported (masked), and noted.
     const id = handledIds(res.body).get('url-2')!;
@@ -242,6 +247,53 @@ describe('dedup and resolution', () => {
   });
 });
 
+describe('dedup per receiver', () => {
+  it('pages the people of each receiver an alert is routed to (continue: true), and resolves each on its own', async () => {
+    const alert = { labels: { alertname: 'Both', severity: 'critical' }, fingerprint: 'cont-1' };
+    const toA = await post('tenant_id=T-AM-CONT&page=U0AMA', payload([alert], { receiver: 'team-a' })).expect(200);
+    const toB = await post('tenant_id=T-AM-CONT&page=U0AMB', payload([alert], { receiver: 'team-b' })).expect(200);
+    expect(toA.body.raised).toEqual([expect.objectContaining({ dedup_key: 'cont-1' })]);
+    expect(toB.body.raised).toEqual([expect.objectContaining({ dedup_key: 'cont-1' })]);
+    const [a, b] = [toA.body.raised[0].alert_id as string, toB.body.raised[0].alert_id as string];
+    expect(a).not.toBe(b);
+    expect((await paging.deliveries(b)).map((d) => d.slackUserId)).toContain('U0AMB');
+    // Each receiver's repeat dedups on its own alert.
+    expect((await post('tenant_id=T-AM-CONT&page=U0AMB', payload([alert], { receiver: 'team-b' })).expect(200)).body.deduplicated).toEqual([expect.objectContaining({ alert_id: b })]);
+
+    const ended = { ...alert, status: 'resolved' as const };
+    expect((await post('tenant_id=T-AM-CONT&page=U0AMA', payload([ended], { receiver: 'team-a' })).expect(200)).body.resolved).toEqual([expect.objectContaining({ alert_id: a, dedup_key: 'cont-1' })]);
+    expect(await getAlert(b)).toMatchObject({ status: 'triggered' });
+    await post('tenant_id=T-AM-CONT&page=U0AMB', payload([ended], { receiver: 'team-b' })).expect(200);
+    expect(await getAlert(b)).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager' });
+  });
+
+  it('still finds an alert raised before dedup keys named the receiver (a deploy strands none), and never an API alert', async () => {
+    // As the previous release stored it: the bare fingerprint as dedup key.
+    const { alert: legacy } = await paging.backend.alerts.raise({
+      tenantId: 'T-AM-LEGACY',
+      origin: 'alertmanager',
+      severity: 'high',
+      message: 'raised before the upgrade',
+      ruleName: 'Old',
+      source: 'team-payments',
+      dedupKey: 'legacy-1',
+      requestId: null,
+      slackChannelId: null,
+      slackUserId: null,
+      slackResponseUrl: null,
+      targets: [{ slackUserId: 'U0AMA' }],
+    });
+    const api = await paging.raise({ tenant_id: 'T-AM-LEGACY', message: 'from a script', dedup_key: 'api-1', targets: [{ slack_user_id: 'U0AMA' }] });
+
+    const again = await post('tenant_id=T-AM-LEGACY&page=U0AMA', payload([{ labels: { alertname: 'Old' }, fingerprint: 'legacy-1' }])).expect(200);
+    expect(again.body).toMatchObject({ raised: [], deduplicated: [{ alert_id: legacy.id, dedup_key: 'legacy-1' }] });
+    const ended = await post('tenant_id=T-AM-LEGACY&page=U0AMA', payload([{ status: 'resolved', labels: {}, fingerprint: 'legacy-1' }, { status: 'resolved', labels: {}, fingerprint: 'api-1' }])).expect(200);
+    expect(ended.body).toMatchObject({ resolved: [{ alert_id: legacy.id, dedup_key: 'legacy-1' }], not_open: ['api-1'] });
+    expect(await getAlert(legacy.id)).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager' });
+    expect(await getAlert(api.id)).toMatchObject({ status: 'triggered' });
+  });
+});
+
 describe('the summary rule', () => {
   const storm = (n: number, prefix: string, severity = 'warning') =>
     Array.from({ length: n }, (_, i) => ({ labels: { alertname: i % 2 ? 'ErrorRate' : 'HighLatency', severity, instance: `web-${i}` }, fingerprint: `${prefix}-${i}` }));
@@ -299,8 +351,8 @@ describe('the summary rule', () => {
     expect(firstEnded.body.resolved).toEqual([expect.objectContaining({ dedup_key: 'storm-0' })]);
     await request(paging.app).put(`/alerts/${summary.id}/acknowledge`).set('x-service-key', SERVICE_KEY).send({ actor: 'slack:U0AMB' }).expect(200);
     const byKey = new Map((await alertsOf('T-AM-STORM')).map((a) => [a.dedup_key, a]));
-    expect(byKey.get('storm-0')).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager', acknowledged_by: null });
-    const covered = [...byKey.values()].filter((a) => a.covered_by === summary.id && a.dedup_key !== 'storm-0');
+    expect(byKey.get(keyOf('storm-0'))).toMatchObject({ status: 'resolved', resolved_by: 'alertmanager', acknowledged_by: null });
+    const covered = [...byKey.values()].filter((a) => a.covered_by === summary.id && a.dedup_key !== keyOf('storm-0'));
     expect(covered).toHaveLength(14);
     for (const alert of covered) expect(alert).toMatchObject({ status: 'acknowledged', acknowledged_by: 'slack:U0AMB' });
     const lateEvents = (await request(paging.app).get(`/alerts/${late}/events`).set('x-service-key', SERVICE_KEY).expect(200)).body.events as { kind: string; actor: string; note: string }[];
@@ -354,7 +406,7 @@ describe('rate limits', () => {
     const refused = await send([{ labels: { alertname: 'C' }, fingerprint: 'lim-3' }, { labels: { alertname: 'D' }, fingerprint: 'lim-4' }]).expect(503);
     expect(refused.body).toEqual({ error: 'rate_limited', detail: expect.stringMatching(/^tenant T-AM-LIMIT has raised 3 alerts.*; Alertmanager retries this webhook$/) });
     expect(refused.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
-    expect((await alertsOf('T-AM-LIMIT')).map((a) => a.dedup_key).sort()).toEqual(['lim-1', 'lim-2']);
+    expect((await alertsOf('T-AM-LIMIT')).map((a) => a.dedup_key).sort()).toEqual([keyOf('lim-1'), keyOf('lim-2')].sort());
     // The repeats are free; a storm is one page: the third.
     await send([{ labels: { alertname: 'A' }, fingerprint: 'lim-1' }]).expect(200);
     const summary = await send(Array.from({ length: 5 }, (_, i) => ({ labels: { alertname: 'S' }, fingerprint: `lim-s${i}` }))).expect(200);
