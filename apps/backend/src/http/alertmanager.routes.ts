@@ -65,7 +65,7 @@ export const ALERTMANAGER_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 // What Retry-After says when the refusal has no clock of its own: PostgreSQL is usually back within
 // seconds; a group over the limit shrinks only as its alerts resolve.
-const RETRY_AFTER_DATABASE_S = 5;
+const RETRY_SOON_S = 5;
 const RETRY_AFTER_TOO_LARGE_S = 60;
 
 export interface AlertmanagerHandledDto {
@@ -137,10 +137,10 @@ function retryLaterOf(error: unknown): { error: AppError; retryAfterSeconds: num
   // A 429 from here would be lost for good. The limit still holds: nothing was stored or counted, and a
   // retry gets through once the window has room.
   if (error instanceof RateLimitedError) {
-    return { error: new AppError('rate_limited', 503, `${error.detail}; Alertmanager retries this webhook`), retryAfterSeconds: error.retryAfterSeconds ?? RETRY_AFTER_DATABASE_S };
+    return { error: new AppError('rate_limited', 503, `${error.detail}; Alertmanager retries this webhook`), retryAfterSeconds: error.retryAfterSeconds ?? RETRY_SOON_S };
   }
   const appError = toAppError(error);
-  return appError instanceof DatabaseUnavailableError ? { error: appError, retryAfterSeconds: RETRY_AFTER_DATABASE_S } : null;
+  return appError instanceof DatabaseUnavailableError ? { error: appError, retryAfterSeconds: RETRY_SOON_S } : null;
 }
 
 interface WebhookQuery {
