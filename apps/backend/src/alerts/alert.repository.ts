@@ -267,7 +267,8 @@ export async function listAlerts(db: Queryable, filter: AlertListFilter): Promis
 /**
  * One conditional UPDATE: it changes a row only if the alert is still in a status the action may leave,
  * so of two concurrent moves exactly one matches. The ids of the alerts it moved; one refused (or gone) is
- * left out.
+ * left out. The rows are locked in id order first: two moves of overlapping sets (a chunk of a storm's
+ * resolution, a summary taking its recorded alerts) then wait for each other instead of deadlocking.
  */
 export async function transitionAlerts(db: Queryable, ids: readonly string[], action: AlertAction, actor: string): Promise<string[]> {
   if (ids.length === 0) return [];
@@ -279,7 +280,8 @@ export async function transitionAlerts(db: Queryable, ids: readonly string[], ac
             acknowledged_by = CASE WHEN $(to) = 'acknowledged' THEN $(actor) ELSE acknowledged_by END,
             resolved_at     = CASE WHEN $(to) = 'resolved' THEN now() ELSE resolved_at END,
             resolved_by     = CASE WHEN $(to) = 'resolved' THEN $(actor) ELSE resolved_by END
-      WHERE id = ANY($(ids)::uuid[]) AND status IN ($(from:csv))
+      WHERE id IN (SELECT id FROM alerts WHERE id = ANY($(ids)::uuid[]) AND status IN ($(from:csv)) ORDER BY id FOR UPDATE)
+        AND status IN ($(from:csv))
       RETURNING id`,
     { ids, to, from, actor },
     (row: { id: string }) => row.id,

@@ -375,6 +375,23 @@ describe('the summary rule', () => {
   });
 });
 
+describe('a storm taken and ended at once', () => {
+  it('lets a person acknowledge the summary while Alertmanager resolves its alerts: both answer 200, every alert ends resolved', async () => {
+    for (let round = 0; round < 3; round++) {
+      const tenant = `T-AM-RACE-${round}`;
+      const alerts = Array.from({ length: 400 }, (_, i) => ({ labels: { alertname: 'Crash', pod: `p-${i}` }, fingerprint: `race-${i}` }));
+      const raised = await post(`tenant_id=${tenant}&page=U0AMA`, payload(alerts)).expect(200);
+      const summary = raised.body.summaries[0].alert_id as string;
+      const [ack, ended] = await Promise.all([
+        request(paging.app).put(`/alerts/${summary}/acknowledge`).set('x-service-key', SERVICE_KEY).send({ actor: 'slack:U0AMA' }),
+        post(`tenant_id=${tenant}&page=U0AMA`, payload(alerts.map((a) => ({ ...a, status: 'resolved' as const })))),
+      ]);
+      expect([ack.status, ended.status]).toEqual([200, 200]);
+      expect(await paging.db.one("SELECT count(*)::int AS n FROM alerts WHERE tenant_id = $1 AND status <> 'resolved'", [tenant])).toEqual({ n: 0 });
+    }
+  }, 60_000);
+});
+
 describe('alerts Alertmanager left out (max_alerts)', () => {
   it('says how many in the answer, the summary and the log, and summarises the group however few were sent', async () => {
     const sent = [
