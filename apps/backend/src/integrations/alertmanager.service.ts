@@ -184,8 +184,9 @@ export class AlertmanagerService {
     }
 
     for (const item of routed) {
-      if (!item.problem) continue;
       const malformed = webhook.malformed.get(item.index);
+      // Whom a resolved alert would page no longer matters: only its own shape can be a problem then.
+      if (!item.problem || (item.alert.status === 'resolved' && !malformed)) continue;
       outcome.problems.push({
         index: item.index,
         fingerprint: malformed ? malformed.fingerprint : item.alert.fingerprint,

@@ -162,6 +162,9 @@ describe('who is paged: the receiver URL decides, labels name Slack users, each 
     // Sent again: nothing new, the problems still said.
     const again = await post('tenant_id=T-AM-BAD', payload([{ labels: { alertname: 'Lost' }, fingerprint: 'bad-nobody' }])).expect(200);
     expect(again.body).toMatchObject({ recorded: [], deduplicated: [{ alert_id: ids.get('bad-nobody') }], problems: [expect.objectContaining({ index: 0, paged: false })] });
+    // Its end is no problem: whom it would page does not matter any more.
+    const ended = await post('tenant_id=T-AM-BAD', payload([{ status: 'resolved', labels: { alertname: 'Lost' }, fingerprint: 'bad-nobody' }])).expect(200);
+    expect(ended.body).toMatchObject({ resolved: [{ alert_id: ids.get('bad-nobody') }], problems: [] });
   });
 
   it("takes a malformed alert too: reported by index and field, paged to the receiver URL's people, else recorded", async () => {
