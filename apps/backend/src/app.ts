@@ -33,7 +33,7 @@ export interface AppDependencies {
   health: Omit<HealthSources, 'db' | 'version'>;
   serviceKeys: readonly ServiceKey[];
   version: string;
-  /** Largest accepted JSON body; an Alertmanager batch of a few hundred alerts fits in the default. */
+  /** Largest accepted JSON body on every route but Alertmanager's, which has its own (ALERTMANAGER_BODY_LIMIT_BYTES). */
   bodyLimit?: string;
   alerts: AlertService;
   contacts: ContactService;
@@ -78,11 +78,12 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
 
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
   app.use(requireServiceKey(serviceKeys));
-  app.use(express.json({ limit: bodyLimit }));
   // One limiter for every route that raises: a page counts once against its tenant however it came.
   const limiter = pagingLimiter(pagingLimits, (limit) => metrics.rateLimited.inc({ limit }));
+  // Before the app's JSON parser: Alertmanager's groups get their own, larger limit on that route alone.
+  app.use(alertmanagerRouter({ alerts, alertmanager, metrics, limiter }));
+  app.use(express.json({ limit: bodyLimit }));
   app.use(alertsRouter({ alerts, metrics, limiter, receipts }));
-  app.use(alertmanagerRouter({ alertmanager, metrics, limiter }));
   app.use(twilioRouter(twilio));
   app.use(contactsRouter({ contacts, phones }));
   app.use(ownPhoneRouter({ phones }));

@@ -7,6 +7,7 @@ export * from './fake-twilio-server';
 export * from './local-http';
 export * from './postgres-in-child';
 export * from './alert-fixtures';
+export * from './alertmanager-fixtures';
 export * from './slack-payloads';
 export * from './text-cases';
 export * from './service-process';

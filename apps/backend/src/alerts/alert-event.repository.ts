@@ -21,10 +21,12 @@ export interface AlertEvent {
 
 /** Appends to the audit trail; the table refuses updates and deletes. */
 export async function appendAlertEvent(db: Queryable, event: NewAlertEvent): Promise<void> {
-  await db.none(
-    `INSERT INTO alert_events (alert_id, tenant_id, kind, actor, note, data) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [event.alertId, event.tenantId, event.kind, event.actor, event.note ?? null, event.data ?? {}],
-  );
+  await appendAlertEvents(db, [event]);
+}
+
+/** Appends several events in one INSERT, in the order given. */
+export async function appendAlertEvents(db: Queryable, events: readonly NewAlertEvent[]): Promise<void> {
+  if (events.length > 0) await db.none(appendAlertEventsQuery(events));
 }
 
 /**

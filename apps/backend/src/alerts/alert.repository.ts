@@ -100,37 +100,62 @@ const RAISE_COLLISIONS = new Set(['alerts_request_id', 'alerts_open_dedup_key'])
 export type IdentifiedAlert = NewAlert & { id: string };
 
 /**
- * Writes a whole raise in ONE statement, so in one implicit transaction and one round trip: the tenant's next
- * number, the alert, its targets, and `writes` (further data-modifying statements as formatted SQL, each a
- * step of the statement: audit events, deliveries, an integration's rows) plus `extra` (a query run for its
- * effect, such as adding the alert's jobs). The counter row is locked from the statement's first step to
- * its commit, never across a round trip. Null when a unique rule refused the alert (a twin request, or an
- * open alert with the same dedup key): the statement then failed as a whole, so no number was used and
- * nothing else was written. The caller finds out which twin by looking.
+ * Writes whole raises of one tenant in ONE statement, so in one implicit transaction and one round trip: the
+ * tenant's next numbers (in the order given), the alerts, their targets, and `writes` (further
+ * data-modifying statements as formatted SQL, each a step of the statement: audit events, deliveries, an
+ * integration's rows) plus `extra` (a query run for its effect, such as adding the alerts' jobs). The
+ * counter row is locked from the statement's first step to its commit, never across a round trip. Null
+ * when a unique rule refused an alert (a twin request, or an open alert with the same dedup key): the
+ * statement then failed as a whole, so no number was used and nothing else was written. The caller finds
+ * out which twin by looking. The alerts come back in the order given.
  */
-export async function insertRaise(db: Queryable, alert: IdentifiedAlert, writes: readonly string[], extra: string | null): Promise<Alert | null> {
-  const steps = [insertTargetsQuery(alert.id, alert.targets), ...writes].map((write, i) => `write_${i} AS (${write})`);
+export async function insertRaises(db: Queryable, alerts: readonly IdentifiedAlert[], writes: readonly string[], extra: string | null): Promise<Alert[] | null> {
+  const tenantId = alerts[0]?.tenantId;
+  if (tenantId === undefined || alerts.some((a) => a.tenantId !== tenantId)) throw new Error('insertRaises takes one or more alerts of one tenant');
+  const steps = [insertTargetsQuery(alerts), ...writes].map((write, i) => `write_${i} AS (${write})`);
+  const column = <T>(pick: (alert: IdentifiedAlert) => T) => alerts.map(pick);
   const query = sql.format(
     `WITH counter AS (
-       INSERT INTO tenant_alert_counters (tenant_id, last_number) VALUES ($(tenantId), 1)
-       ON CONFLICT (tenant_id) DO UPDATE SET last_number = tenant_alert_counters.last_number + 1
+       INSERT INTO tenant_alert_counters (tenant_id, last_number) VALUES ($(tenantId), $(count))
+       ON CONFLICT (tenant_id) DO UPDATE SET last_number = tenant_alert_counters.last_number + $(count)
        RETURNING last_number),
      alert AS (
        INSERT INTO alerts (id, tenant_id, number, severity, message, rule_name, source, origin, dedup_key, request_id,
                            slack_channel_id, slack_user_id, slack_response_url, covered_by)
-       SELECT $(id), $(tenantId), counter.last_number, $(severity), $(message), $(ruleName), $(source), $(origin), $(dedupKey), $(requestId),
-              $(slackChannelId), $(slackUserId), $(slackResponseUrl), $(coveredBy)
-         FROM counter
+       SELECT r.id, $(tenantId), (counter.last_number - $(count) + r.ord)::int, r.severity, r.message, r.rule_name, r.source, r.origin,
+              r.dedup_key, r.request_id, r.slack_channel_id, r.slack_user_id, r.slack_response_url, r.covered_by
+         FROM counter,
+              unnest($(ids)::uuid[], $(severities)::text[], $(messages)::text[], $(ruleNames)::text[], $(sources)::text[], $(origins)::text[],
+                     $(dedupKeys)::text[], $(requestIds)::text[], $(channels)::text[], $(users)::text[], $(responseUrls)::text[], $(coveredBy)::uuid[])
+              WITH ORDINALITY AS r(id, severity, message, rule_name, source, origin, dedup_key, request_id, slack_channel_id, slack_user_id,
+                                   slack_response_url, covered_by, ord)
        RETURNING *),
      extra AS ($(extra:raw)),
      $(steps:raw)
      SELECT alert.*, NULL AS targets, (SELECT count(*) FROM extra) AS extra FROM alert`,
     // Raw: the steps were formatted (values escaped) by their repositories, and must not be parsed again.
-    { ...alert, coveredBy: alert.coveredBy ?? null, extra: extra ?? 'SELECT NULL', steps: steps.join(',\n') },
+    {
+      tenantId,
+      count: alerts.length,
+      ids: column((a) => a.id),
+      severities: column((a) => a.severity),
+      messages: column((a) => a.message),
+      ruleNames: column((a) => a.ruleName),
+      sources: column((a) => a.source),
+      origins: column((a) => a.origin),
+      dedupKeys: column((a) => a.dedupKey),
+      requestIds: column((a) => a.requestId),
+      channels: column((a) => a.slackChannelId),
+      users: column((a) => a.slackUserId),
+      responseUrls: column((a) => a.slackResponseUrl),
+      coveredBy: column((a) => a.coveredBy ?? null),
+      extra: extra ?? 'SELECT NULL',
+      steps: steps.join(',\n'),
+    },
   );
   try {
-    const row = await db.one<AlertRow>(query);
-    return { ...toAlert(row), targets: alert.targets };
+    const rows = new Map((await db.many<AlertRow>(query)).map((row) => [row.id, row]));
+    return alerts.map((alert) => ({ ...toAlert(rows.get(alert.id)!), targets: alert.targets }));
   } catch (error) {
     if (isRaiseCollision(error)) return null;
     throw error;
@@ -142,17 +167,20 @@ function isRaiseCollision(error: unknown): boolean {
   return code === '23505' && typeof constraint === 'string' && RAISE_COLLISIONS.has(constraint);
 }
 
-function insertTargetsQuery(alertId: string, targets: readonly AlertTarget[]): string {
+/** Every alert's targets, in one INSERT; `position` is a target's place in its own alert's list. */
+function insertTargetsQuery(alerts: readonly Pick<IdentifiedAlert, 'id' | 'targets'>[]): string {
+  const targets = alerts.flatMap((alert) => alert.targets.map((target, position) => ({ ...target, alertId: alert.id, position })));
   return sql.format(
     `INSERT INTO alert_targets (alert_id, position, slack_user_id, name, phone, email, status, channels, accepts,
                                 quiet_start, quiet_end, time_zone, reason, held_until)
-     SELECT $1, t.ord - 1, t.slack_user_id, t.name, t.phone, t.email, t.status,
+     SELECT t.alert_id, t.position, t.slack_user_id, t.name, t.phone, t.email, t.status,
             string_to_array(t.channels, ','), string_to_array(t.accepts, ','), t.quiet_start::time, t.quiet_end::time, t.time_zone, t.reason,
             t.held_until::timestamptz
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-            WITH ORDINALITY AS t(slack_user_id, name, phone, email, status, channels, accepts, quiet_start, quiet_end, time_zone, reason, held_until, ord)`,
+       FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+            AS t(alert_id, position, slack_user_id, name, phone, email, status, channels, accepts, quiet_start, quiet_end, time_zone, reason, held_until)`,
     [
-      alertId,
+      targets.map((t) => t.alertId),
+      targets.map((t) => t.position),
       targets.map((t) => t.slackUserId),
       targets.map((t) => t.name),
       targets.map((t) => t.phone),
@@ -199,12 +227,11 @@ export async function findAlertByNumber(db: Queryable, tenantId: string, number:
   return row ? toAlert(row) : null;
 }
 
-export async function findOpenAlertByDedupKey(db: Queryable, tenantId: string, dedupKey: string): Promise<Alert | null> {
-  const row = await db.oneOrNone<AlertRow>(
-    `${SELECT_ALERT} WHERE a.tenant_id = $1 AND a.dedup_key = $2 AND a.status <> 'resolved'`,
-    [tenantId, dedupKey],
-  );
-  return row ? toAlert(row) : null;
+/** The tenant's open (triggered or acknowledged) alerts with any of these dedup keys: at most one per key. */
+export async function findOpenAlertsByDedupKeys(db: Queryable, tenantId: string, dedupKeys: readonly string[]): Promise<Alert[]> {
+  if (dedupKeys.length === 0) return [];
+  const rows = await db.manyOrNone<AlertRow>(`${SELECT_ALERT} WHERE a.tenant_id = $1 AND a.dedup_key = ANY($2::text[]) AND a.status <> 'resolved'`, [tenantId, dedupKeys]);
+  return rows.map(toAlert);
 }
 
 /** Whether the tenant has raised an alert from Slack (through the gateway) in this channel. */
@@ -254,28 +281,40 @@ export async function listAlerts(db: Queryable, filter: AlertListFilter): Promis
 }
 
 /**
- * One conditional UPDATE: it changes the row only if the alert is still in a status the action may leave,
- * so of two concurrent moves exactly one matches. False when the move was refused (or the alert is gone).
+ * One conditional UPDATE: it changes a row only if the alert is still in a status the action may leave,
+ * so of two concurrent moves exactly one matches. The ids of the alerts it moved; one refused (or gone) is
+ * left out. The rows are locked in id order first: two moves of overlapping sets (a chunk of a storm's
+ * resolution, a summary taking its recorded alerts) then wait for each other instead of deadlocking.
  */
-export async function transitionAlert(db: Queryable, id: string, action: AlertAction, actor: string): Promise<boolean> {
+export async function transitionAlerts(db: Queryable, ids: readonly string[], action: AlertAction, actor: string): Promise<string[]> {
+  if (ids.length === 0) return [];
   const { from, to } = TRANSITIONS[action];
-  const row = await db.oneOrNone<{ id: string }>(
+  return db.map(
     `UPDATE alerts
         SET status = $(to),
             acknowledged_at = CASE WHEN $(to) = 'acknowledged' THEN now() ELSE acknowledged_at END,
             acknowledged_by = CASE WHEN $(to) = 'acknowledged' THEN $(actor) ELSE acknowledged_by END,
             resolved_at     = CASE WHEN $(to) = 'resolved' THEN now() ELSE resolved_at END,
             resolved_by     = CASE WHEN $(to) = 'resolved' THEN $(actor) ELSE resolved_by END
-      WHERE id = $(id) AND status IN ($(from:csv))
+      WHERE id IN (SELECT id FROM alerts WHERE id = ANY($(ids)::uuid[]) AND status IN ($(from:csv)) ORDER BY id FOR UPDATE)
+        AND status IN ($(from:csv))
       RETURNING id`,
-    { id, to, from, actor },
+    { ids, to, from, actor },
+    (row: { id: string }) => row.id,
   );
-  return row !== null;
 }
 
-/** The open alerts recorded under this summary, oldest first. */
-export async function findOpenCoveredAlertIds(db: Queryable, summaryId: string): Promise<string[]> {
-  return db.map("SELECT id FROM alerts WHERE covered_by = $1 AND status <> 'resolved' ORDER BY number", [summaryId], (row: { id: string }) => row.id);
+/** These alerts, oldest first; an unknown id is left out. */
+export async function findAlertsByIds(db: Queryable, ids: readonly string[]): Promise<Alert[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.manyOrNone<AlertRow>(`${SELECT_ALERT} WHERE a.id = ANY($1::uuid[]) ORDER BY a.number`, [ids]);
+  return rows.map(toAlert);
+}
+
+/** The open alerts recorded under any of these summaries, oldest first. */
+export async function findOpenCoveredAlertIds(db: Queryable, summaryIds: readonly string[]): Promise<string[]> {
+  if (summaryIds.length === 0) return [];
+  return db.map("SELECT id FROM alerts WHERE covered_by = ANY($1::uuid[]) AND status <> 'resolved' ORDER BY number", [summaryIds], (row: { id: string }) => row.id);
 }
 
 export interface AlertStats {

@@ -6,18 +6,19 @@ import { NotFoundError, TransitionRefusedError, ValidationError } from '../error
 import type { Alert, AlertTarget, NewAlert, RequestedTarget, TargetResolver } from './alert';
 import { ACTION_EVENT, nextStatus, type AlertAction } from './alert-state';
 import { addJobsQuery } from '../notify/job-queue';
-import { appendAlertEvent, appendAlertEventsQuery, listAlertEvents, type AlertEvent, type NewAlertEvent } from './alert-event.repository';
+import { appendAlertEvents, appendAlertEventsQuery, listAlertEvents, type AlertEvent, type NewAlertEvent } from './alert-event.repository';
 import {
   alertStats,
   findAlertById,
   findAlertByNumber,
-  findOpenAlertByDedupKey,
+  findOpenAlertsByDedupKeys,
+  findAlertsByIds,
   findOpenCoveredAlertIds,
   findRaiseTwin,
-  insertRaise,
+  insertRaises,
   listAlerts,
   tenantRaisedFromSlackIn,
-  transitionAlert,
+  transitionAlerts,
   type AlertListFilter,
   type AlertStats,
   type IdentifiedAlert,
@@ -60,8 +61,8 @@ export interface AlertHooks {
    * May read (settings), never writes: the batch is written with the alert in one statement.
    */
   raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void>;
-  /** Called inside the transition's transaction. */
-  transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void>;
+  /** Called inside the transition's transaction with every alert `action` moved in it (one, or a chunk of a storm). */
+  transitioned(t: Queryable, alerts: readonly Alert[], action: AlertAction): Promise<void>;
 }
 
 /** Hooks that follow an alert's changes without a say in its targets (integrations such as PagerDuty). */
@@ -74,8 +75,8 @@ export function withFollowers(hooks: AlertHooks, ...followers: AlertFollower[]):
     raised: async (batch, alert) => {
       for (const hook of [hooks, ...followers]) await hook.raised(batch, alert);
     },
-    transitioned: async (t, alert, action) => {
-      for (const hook of [hooks, ...followers]) await hook.transitioned(t, alert, action);
+    transitioned: async (t, alerts, action) => {
+      for (const hook of [hooks, ...followers]) await hook.transitioned(t, alerts, action);
     },
   };
 }
@@ -92,6 +93,16 @@ function readableText({ message, source, ruleName }: Pick<NewAlert, 'message' | 
   const strip = (text: string | null) => (text === null ? null : stripBidiControls(text));
   return { message: stripBidiControls(message), source: strip(source), ruleName: strip(ruleName) };
 }
+
+/**
+ * The most alerts `raiseAll` writes in one statement, and `transitionAll` moves in one transaction: a storm of
+ * thousands is written in bounded steps, each holding its locks (the tenant's counter row, the alerts' rows)
+ * for milliseconds, not for the whole storm, and none costing a round trip per alert.
+ */
+export const ALERT_CHUNK_SIZE = 100;
+
+/** A raise in a batch: told apart from an earlier one by its dedup key alone (it carries no request id). */
+export type BatchRaiseRequest = Omit<RaiseRequest, 'requestId' | 'freshRequestId' | 'dedupKey'> & { requestId: null; dedupKey: string };
 
 export class AlertService {
   private readonly db: Database;
@@ -129,31 +140,31 @@ export class AlertService {
    * the unbound key (the gateway's, the operator's) names any. The refusal reads the same whoever used the
    * channel: a bound key learns nothing of other tenants.
    */
-  async checkSlackChannel(scope: CallerScope, tenantId: string, channelId: string): Promise<void> {
+  async checkSlackChannel(scope: CallerScope, tenantId: string, channelId: string, field = 'slack.channel_id'): Promise<void> {
     if (scope.tenantId === null || this.grantedChannels.has(`${tenantId}:${channelId}`)) return;
     if (await tenantRaisedFromSlackIn(this.db, tenantId, channelId)) return;
     throw new ValidationError(
-      `slack.channel_id: a key bound to a tenant may name only a channel where the tenant's people raised an alert from Slack (/alert), or one the operator granted in TENANT_SLACK_CHANNELS; ${channelId} is neither`,
+      `${field}: a key bound to a tenant may name only a channel where the tenant's people raised an alert from Slack (/alert), or one the operator granted in TENANT_SLACK_CHANNELS; ${channelId} is neither`,
     );
   }
 
   /**
    * Stores the alert, its targets, its first audit event and its hooks' rows and jobs in ONE statement (see
-   * `insertRaise`): a raise is a lookup for a twin, the targets' resolution, the hooks' reads, and one write.
+   * `insertRaises`): a raise is a lookup for a twin, the targets' resolution, the hooks' reads, and one write.
    */
   async raise({ freshRequestId = false, ...request }: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
     // An id the backend made for this request cannot name an earlier raise: only a dedup key can find a twin then.
     const twinKey: TwinKey = { tenantId: request.tenantId, requestId: freshRequestId ? null : request.requestId, dedupKey: request.dedupKey };
     const existing = await this.findExisting(twinKey);
     if (existing) return existing;
-    const resolved: NewAlert = { ...request, ...readableText(request), targets: await this.targets.resolve(request.tenantId, request.targets) };
-    const input: NewAlert = { ...resolved, targets: this.hooks.planTargets(resolved) };
+    const input = await this.prepare(request);
     // A collision means a twin committed first; it is found on the next look. A dedup twin that was
     // resolved in between lets the next attempt create a fresh alert, hence the loop.
     for (let attempt = 1; ; attempt++) {
-      const alert = await this.insert({ ...input, id: randomUUID() });
+      const [alert] = (await this.insert([{ ...input, id: randomUUID() }])) ?? [];
       if (alert) {
-        this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });
+        // The rest of the request's lines name the alert.
+        addToContext({ alertId: alert.id, tenantId: alert.tenantId });
         return { alert, outcome: 'created' };
       }
       const twin = await this.findExisting(twinKey);
@@ -162,29 +173,74 @@ export class AlertService {
     }
   }
 
-  /** One attempt: the hooks' batch, then the single statement. Null when a twin's unique rule refused it. */
-  private async insert(alert: IdentifiedAlert): Promise<Alert | null> {
+  /**
+   * Raises many alerts of one tenant (an integration's storm), ALERT_CHUNK_SIZE per statement: per chunk one
+   * look for open twins, then one write. An alert whose dedup key is open already is answered with that
+   * alert (`deduplicated`). A chunk that collides with a twin raised meanwhile (or holds one dedup key
+   * twice) wrote nothing, and its alerts are raised one by one instead. Answers in the order given.
+   */
+  async raiseAll(requests: readonly BatchRaiseRequest[]): Promise<Array<{ alert: Alert; outcome: RaiseOutcome }>> {
+    const answers: Array<{ alert: Alert; outcome: RaiseOutcome }> = [];
+    for (let start = 0; start < requests.length; start += ALERT_CHUNK_SIZE) {
+      answers.push(...(await this.raiseChunk(requests.slice(start, start + ALERT_CHUNK_SIZE))));
+    }
+    return answers;
+  }
+
+  private async raiseChunk(requests: readonly BatchRaiseRequest[]): Promise<Array<{ alert: Alert; outcome: RaiseOutcome }>> {
+    const tenantId = requests[0]?.tenantId;
+    if (tenantId === undefined) return [];
+    const open = await this.findOpenAll(tenantId, requests.map((r) => r.dedupKey));
+    const fresh = requests.filter((r) => !open.has(r.dedupKey));
+    const inputs = await Promise.all(fresh.map(async (r) => ({ ...(await this.prepare(r)), id: randomUUID() })));
+    const stored = inputs.length > 0 ? await this.insert(inputs) : [];
+    if (stored === null) {
+      const oneByOne: Array<{ alert: Alert; outcome: RaiseOutcome }> = [];
+      for (const request of requests) oneByOne.push(await this.raise(request));
+      return oneByOne;
+    }
+    const created = new Map(stored.map((alert) => [alert.dedupKey, alert]));
+    return requests.map((r) => {
+      const twin = open.get(r.dedupKey);
+      return twin ? { alert: twin, outcome: 'deduplicated' as const } : { alert: created.get(r.dedupKey)!, outcome: 'created' as const };
+    });
+  }
+
+  /** The request with its targets resolved, and narrowed by the paging plan. */
+  private async prepare(request: Omit<RaiseRequest, 'freshRequestId'>): Promise<NewAlert> {
+    const resolved: NewAlert = { ...request, ...readableText(request), targets: await this.targets.resolve(request.tenantId, request.targets) };
+    return { ...resolved, targets: this.hooks.planTargets(resolved) };
+  }
+
+  /**
+   * One attempt: every alert's hooks add to one batch, then the single statement. Null when a twin's unique
+   * rule refused one of them (then nothing was written).
+   */
+  private async insert(alerts: readonly IdentifiedAlert[]): Promise<Alert[] | null> {
     const batch = new RaiseBatch();
-    // The jobs the hooks queue name the alert (and the request), so their log lines can be found by it.
-    await runWithContext({ alertId: alert.id, tenantId: alert.tenantId }, () => this.hooks.raised(batch, alert));
-    const created: NewAlertEvent = {
-      alertId: alert.id,
-      tenantId: alert.tenantId,
-      kind: 'created',
-      actor: creatorOf(alert),
-      data: {
-        severity: alert.severity,
-        source: alert.source,
-        origin: alert.origin,
-        targets: alert.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
-      },
-    };
-    const writes = [appendAlertEventsQuery([created, ...batch.events]), ...batch.writes];
-    const stored = await insertRaise(this.db, alert, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null);
+    const created: NewAlertEvent[] = [];
+    for (const alert of alerts) {
+      // The jobs the hooks queue name the alert (and the request), so their log lines can be found by it.
+      await runWithContext({ alertId: alert.id, tenantId: alert.tenantId }, () => this.hooks.raised(batch, alert));
+      created.push({
+        alertId: alert.id,
+        tenantId: alert.tenantId,
+        kind: 'created',
+        actor: creatorOf(alert),
+        note: alert.createdNote ?? null,
+        data: {
+          severity: alert.severity,
+          source: alert.source,
+          origin: alert.origin,
+          targets: alert.targets.map((target) => ({ slack_user_id: target.slackUserId, status: target.status, reason: target.reason })),
+        },
+      });
+    }
+    const writes = [appendAlertEventsQuery([...created, ...batch.events]), ...batch.writes];
+    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null);
     if (!stored) return null;
-    // The rest of the request's lines name the alert.
-    addToContext({ alertId: stored.id, tenantId: stored.tenantId });
     for (const done of batch.onStored) done();
+    for (const alert of stored) this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });
     return stored;
   }
 
@@ -199,7 +255,12 @@ export class AlertService {
 
   /** The tenant's open (triggered or acknowledged) alert with this dedup key, if any. */
   async findOpen(tenantId: string, dedupKey: string): Promise<Alert | null> {
-    return findOpenAlertByDedupKey(this.db, tenantId, dedupKey);
+    return (await this.findOpenAll(tenantId, [dedupKey])).get(dedupKey) ?? null;
+  }
+
+  /** The tenant's open alerts with any of these dedup keys, by dedup key, in one query. */
+  async findOpenAll(tenantId: string, dedupKeys: readonly string[]): Promise<Map<string, Alert>> {
+    return new Map((await findOpenAlertsByDedupKeys(this.db, tenantId, dedupKeys)).map((alert) => [alert.dedupKey!, alert]));
   }
 
   async list(filter: AlertListFilter): Promise<Alert[]> {
@@ -215,35 +276,45 @@ export class AlertService {
    * 409 that says who moved it and when.
    */
   async transition(ref: AlertRef, action: AlertAction, change: { actor: string; note: string | null }, scope: CallerScope): Promise<Alert> {
-    const moved = await this.db.tx('transition-alert', async (t) => {
+    const { after, covered } = await this.db.tx('transition-alert', async (t) => {
       const before = await this.find(t, ref, scope);
-      if (!(await transitionAlert(t, before.id, action, change.actor))) {
-        throw refusal((await findAlertById(t, before.id))!, action);
-      }
-      const after = (await findAlertById(t, before.id))!;
-      await appendAlertEvent(t, { alertId: after.id, tenantId: after.tenantId, kind: ACTION_EVENT[action], actor: change.actor, note: change.note });
-      await this.hooks.transitioned(t, after, action);
-      return { after, covered: await this.moveCovered(t, after, action, change.actor) };
+      const { moved, covered } = await this.move(t, [before.id], action, change.actor, () => change.note);
+      if (!moved[0]) throw refusal((await findAlertById(t, before.id))!, action);
+      return { after: moved[0], covered };
     });
-    const { after, covered } = moved;
     this.logger.info(`alert ${ACTION_EVENT[action]}`, { alertId: after.id, tenantId: after.tenantId, alertNumber: after.number, actor: change.actor, covered });
     return after;
   }
 
   /**
-   * Makes the same move for the open alerts recorded under `summary`, in its transaction: the person who took
-   * the summary took them too. One already past the move (acknowledged earlier, say) is left as it is.
+   * Makes the same move for many alerts (an integration ending a storm), ALERT_CHUNK_SIZE per transaction.
+   * An alert already past the move (resolved by someone meanwhile, say) is left as it is and is not in the
+   * answer: what was asked for holds. Answers the alerts it moved.
    */
-  private async moveCovered(t: Queryable, summary: Alert, action: AlertAction, actor: string): Promise<number> {
-    let moved = 0;
-    for (const id of await findOpenCoveredAlertIds(t, summary.id)) {
-      if (!(await transitionAlert(t, id, action, actor))) continue;
-      const covered = (await findAlertById(t, id))!;
-      await appendAlertEvent(t, { alertId: id, tenantId: covered.tenantId, kind: ACTION_EVENT[action], actor, note: `with summary #${summary.number}` });
-      await this.hooks.transitioned(t, covered, action);
-      moved++;
+  async transitionAll(alerts: readonly Pick<Alert, 'id'>[], action: AlertAction, change: { actor: string; note: string | null }): Promise<Alert[]> {
+    const moved: Alert[] = [];
+    for (let start = 0; start < alerts.length; start += ALERT_CHUNK_SIZE) {
+      const ids = alerts.slice(start, start + ALERT_CHUNK_SIZE).map((alert) => alert.id);
+      moved.push(...(await this.db.tx('transition-alerts', async (t) => (await this.move(t, ids, action, change.actor, () => change.note)).moved)));
     }
+    for (const alert of moved) this.logger.info(`alert ${ACTION_EVENT[action]}`, { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, actor: change.actor });
     return moved;
+  }
+
+  /**
+   * In the caller's transaction: one conditional UPDATE for all of `ids` (one already past the move is left
+   * as it is), their events, the hooks, then the same move for the open alerts recorded under any of them
+   * (the person who took a summary took those too). Answers the alerts of `ids` it moved, oldest first, and
+   * how many recorded alerts moved with them.
+   */
+  private async move(t: Queryable, ids: readonly string[], action: AlertAction, actor: string, noteOf: (alert: Alert) => string | null): Promise<{ moved: Alert[]; covered: number }> {
+    const moved = await findAlertsByIds(t, await transitionAlerts(t, ids, action, actor));
+    if (moved.length === 0) return { moved, covered: 0 };
+    await appendAlertEvents(t, moved.map((alert) => ({ alertId: alert.id, tenantId: alert.tenantId, kind: ACTION_EVENT[action], actor, note: noteOf(alert) })));
+    await this.hooks.transitioned(t, moved, action);
+    const summaries = new Map(moved.map((alert) => [alert.id, alert]));
+    const covered = await this.move(t, await findOpenCoveredAlertIds(t, [...summaries.keys()]), action, actor, (alert) => `with summary #${summaries.get(alert.coveredBy!)!.number}`);
+    return { moved, covered: covered.moved.length };
   }
 
   private async find(db: Queryable, ref: AlertRef, scope: CallerScope): Promise<Alert> {

@@ -51,6 +51,8 @@ export interface NewAlert {
   targets: AlertTarget[];
   /** The summary alert this one was recorded under (it pages nobody itself); its moves are this one's too. */
   coveredBy?: string | null;
+  /** A note on the alert's `created` event: why it was raised as it was (an integration's misrouted alert). Not a column. */
+  createdNote?: string | null;
 }
 
 /** A stored alert: what was raised, plus what the database assigned and the life cycle recorded. */

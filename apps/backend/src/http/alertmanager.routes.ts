@@ -1,24 +1,28 @@
-import { Router } from 'express';
+import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
 import type { RequestedTarget } from '../alerts/alert';
-import { ForbiddenError, RateLimitedError, ValidationError } from '../errors';
-import { PageListError, parsePageList } from '../integrations/alertmanager';
+import type { AlertService } from '../alerts/alert.service';
+import { AppError, DatabaseUnavailableError, ForbiddenError, RateLimitedError, toAppError, ValidationError } from '../errors';
+import { lenientAlert, MAX_FINGERPRINT, PageListError, parsePageList, type AlertmanagerAlert, type MalformedAlert, type ReceiverRoute } from '../integrations/alertmanager';
 import type { AlertmanagerService, HandledAlert } from '../integrations/alertmanager.service';
 import type { BackendMetrics } from '../metrics';
 import type { PagingLimiter } from './paging-rate-limit';
 import { callerOf } from './service-key.middleware';
-import { parseInput } from './validate';
+import { fieldOf, parseInput } from './validate';
 
 // Exported so the OpenAPI document derives its parameters and body from what the route validates.
+// The receiver URL is authoritative over labels (see `routeOf`): a `service` parameter joins `page` here.
 export const alertmanagerQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema,
   page: z.string().min(1).max(1000).optional(),
+  allow_numbers: z.enum(['true', 'false'], 'true or false').optional(),
   channel: slackChannelIdSchema.optional(),
 });
 
 const labels = z.record(z.string(), z.string());
 
+/** One alert. Checked alert by alert: a malformed one is taken as far as it goes (`lenientAlert`) and reported. */
 const alertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
   labels,
@@ -26,7 +30,7 @@ const alertmanagerAlertSchema = z.object({
   startsAt: z.string().optional(),
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1).max(200),
+  fingerprint: z.string().min(1).max(MAX_FINGERPRINT),
 });
 
 /**
@@ -36,15 +40,34 @@ const alertmanagerAlertSchema = z.object({
 export const alertmanagerPayloadSchema = z.object({
   version: z.literal('4', { message: 'must be "4": Klaxon reads Alertmanager’s webhook payload version 4 (Alertmanager 0.x sends it)' }),
   groupKey: z.string().min(1).max(4000),
-  truncatedAlerts: z.number().int().min(0).optional(),
+  truncatedAlerts: z.number().int().min(0).default(0),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().max(200),
   groupLabels: labels.default({}),
   commonLabels: labels.default({}),
   commonAnnotations: labels.default({}),
   externalURL: z.string().optional(),
-  alerts: z.array(alertmanagerAlertSchema).min(1, 'at least one alert').max(1000),
+  // No upper bound: Alertmanager sends a whole group at once, and a cap would refuse a storm for good (a
+  // 4xx is never retried). The body limit bounds it instead.
+  alerts: z.array(alertmanagerAlertSchema).min(1, 'at least one alert'),
 });
+
+// What is checked whole (a 422 when wrong); each alert is then checked on its own.
+const webhookEnvelopeSchema = alertmanagerPayloadSchema.extend({ alerts: z.array(z.unknown()).min(1, 'at least one alert') });
+
+/**
+ * The largest webhook read, for this route only (the others keep the app's 256 kB). Alertmanager sends a
+ * group in one webhook however large it grows unless the receiver sets `max_alerts`, and a realistic alert
+ * is about 1 kB: 16 MB is some 16,000 alerts, every pod of a large cluster crash-looping in one group. It
+ * parses in well under a second (about 60 ms here), so a handful at once cost the process little.
+ * Beyond it the answer is a 503 that says to set `max_alerts`.
+ */
+export const ALERTMANAGER_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+// What Retry-After says when the refusal has no clock of its own: PostgreSQL is usually back within
+// seconds; a group over the limit shrinks only as its alerts resolve.
+const RETRY_SOON_S = 5;
+const RETRY_AFTER_TOO_LARGE_S = 60;
 
 export interface AlertmanagerHandledDto {
   alert_id: string;
@@ -54,6 +77,20 @@ export interface AlertmanagerHandledDto {
   dedup_key: string;
 }
 
+export interface AlertmanagerProblemDto {
+  /** The alert's place in the payload's `alerts`. */
+  index: number;
+  /** Null when the alert had no usable fingerprint. */
+  fingerprint: string | null;
+  field: string;
+  reason: string;
+  /** The Klaxon alert it was recorded as (null: a resolution with no open alert). */
+  alert_id: string | null;
+  number: number | null;
+  /** True: it pages someone (the receiver URL's people, or the rest of its label); false: recorded, nobody paged. */
+  paged: boolean;
+}
+
 export interface AlertmanagerWebhookDto {
   raised: AlertmanagerHandledDto[];
   recorded: AlertmanagerHandledDto[];
@@ -61,6 +98,10 @@ export interface AlertmanagerWebhookDto {
   deduplicated: AlertmanagerHandledDto[];
   resolved: AlertmanagerHandledDto[];
   not_open: string[];
+  /** `truncatedAlerts`: alerts of the group Alertmanager left out (max_alerts), not recorded here. */
+  truncated_alerts: number;
+  /** Alerts Klaxon could not take as they came, each also in one of the lists above. */
+  problems: AlertmanagerProblemDto[];
 }
 
 const handled = (items: HandledAlert[]): AlertmanagerHandledDto[] =>
@@ -75,31 +116,95 @@ function pageParameter(list: string): RequestedTarget[] {
   }
 }
 
-export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertmanager: AlertmanagerService; metrics: BackendMetrics; limiter: PagingLimiter }): Router {
-  const router = Router();
+/**
+ * What Klaxon cannot take now becomes a 503 with Retry-After, which Alertmanager retries (it drops a 4xx, and
+ * the alerts with it): a group over the body limit (it shrinks as alerts resolve, and the answer says how to
+ * cap it), a rate limit, PostgreSQL unreachable. Malformed JSON, another payload version or a bad key stay
+ * 4xx: sending the same again would not help.
+ */
+const retryable: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  const retry = retryLaterOf(error);
+  if (retry) res.setHeader('Retry-After', String(retry.retryAfterSeconds));
+  next(retry?.error ?? error);
+};
 
-  router.post('/integrations/alertmanager', async (req, res) => {
+function retryLaterOf(error: unknown): { error: AppError; retryAfterSeconds: number } | null {
+  if ((error as { type?: unknown }).type === 'entity.too.large') {
+    const detail =
+      `the webhook is larger than ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB, the most Klaxon reads; set max_alerts in this receiver's webhook_config ` +
+      'so Alertmanager sends fewer alerts per group (Klaxon records how many it left out); Alertmanager retries this webhook';
+    return { error: new AppError('payload_too_large', 503, detail), retryAfterSeconds: RETRY_AFTER_TOO_LARGE_S };
+  }
+  // A 429 from here would be lost for good. The limit still holds: nothing was stored or counted, and a
+  // retry gets through once the window has room.
+  if (error instanceof RateLimitedError) {
+    return { error: new AppError('rate_limited', 503, `${error.detail}; Alertmanager retries this webhook`), retryAfterSeconds: error.retryAfterSeconds ?? RETRY_SOON_S };
+  }
+  const appError = toAppError(error);
+  return appError instanceof DatabaseUnavailableError ? { error: appError, retryAfterSeconds: RETRY_SOON_S } : null;
+}
+
+interface WebhookQuery {
+  query: z.infer<typeof alertmanagerQuerySchema>;
+  route: ReceiverRoute;
+}
+
+/** What the receiver URL says about whom to page (its page list wins over labels). */
+function receiverRouteOf(query: z.infer<typeof alertmanagerQuerySchema>): ReceiverRoute {
+  return { page: query.page === undefined ? null : pageParameter(query.page), allowNumbers: query.allow_numbers === 'true' };
+}
+
+/** The payload's alerts, each checked on its own: a malformed one is taken as far as it goes, and why is kept. */
+function readAlerts(raw: readonly unknown[]): { alerts: AlertmanagerAlert[]; malformed: Map<number, MalformedAlert> } {
+  const malformed = new Map<number, MalformedAlert>();
+  const alerts = raw.map((item, index) => {
+    const parsed = alertmanagerAlertSchema.safeParse(item);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    const { fingerprintGiven, ...alert } = lenientAlert(item);
+    malformed.set(index, { problem: { field: fieldOf(issue.path) || 'alert', reason: issue.message }, fingerprint: fingerprintGiven ? alert.fingerprint : null });
+    return alert;
+  });
+  return { alerts, malformed };
+}
+
+/**
+ * The receiver URL and the key's tenant scope, before the body is read: a bound key cannot make us read 16 MB
+ * for another tenant, nor name a channel its tenant has no claim to (the same rule as POST /alert's).
+ */
+const checkReceiverUrl =
+  (alerts: AlertService): RequestHandler =>
+  async (req, res, next) => {
     const query = parseInput(alertmanagerQuerySchema, req.query, 'query');
-    // The key's tenant scope before the body, as for POST /alert: a bound key learns nothing of another tenant.
     const caller = callerOf(res);
     if (caller.tenantId !== null && caller.tenantId !== query.tenant_id) {
       throw new ForbiddenError(`tenant_id: this service key is bound to tenant ${caller.tenantId} and may only raise alerts for it`);
     }
-    const defaultTargets = query.page === undefined ? null : pageParameter(query.page);
-    const payload = parseInput(alertmanagerPayloadSchema, req.body);
+    if (query.channel) await alerts.checkSlackChannel(caller, query.tenant_id, query.channel, 'channel');
+    const checked: WebhookQuery = { query, route: receiverRouteOf(query) };
+    res.locals.alertmanager = checked;
+    next();
+  };
+
+/**
+ * Mounted before the app's JSON parser: this route reads its body with its own, larger limit
+ * (ALERTMANAGER_BODY_LIMIT_BYTES); every other route keeps the app's.
+ */
+export function alertmanagerRouter({ alerts, alertmanager, metrics, limiter }: { alerts: AlertService; alertmanager: AlertmanagerService; metrics: BackendMetrics; limiter: PagingLimiter }): Router {
+  const router = Router();
+
+  const receive: RequestHandler = async (req, res) => {
+    const { query, route } = res.locals.alertmanager as WebhookQuery;
+    const envelope = parseInput(webhookEnvelopeSchema, req.body);
+    const { alerts, malformed } = readAlerts(envelope.alerts);
+    const payload = { ...envelope, alerts };
     const outcome = await alertmanager.receive({
       tenantId: query.tenant_id,
       payload,
-      defaultTargets,
+      route,
+      malformed,
       slackChannelId: query.channel ?? null,
-      admit: async (pages) => {
-        try {
-          await limiter.charge(query.tenant_id, pages);
-        } catch (error) {
-          if (error instanceof RateLimitedError && error.retryAfterSeconds !== null) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-          throw error;
-        }
-      },
+      admit: (pages) => limiter.charge(query.tenant_id, pages),
     });
     for (const { alert } of [...outcome.raised, ...outcome.recorded, ...outcome.summaries]) {
       metrics.alertsRaised.inc({ severity: alert.severity, origin: alert.origin });
@@ -111,9 +216,20 @@ export function alertmanagerRouter({ alertmanager, metrics, limiter }: { alertma
       deduplicated: handled(outcome.deduplicated),
       resolved: handled(outcome.resolved),
       not_open: outcome.notOpen,
+      truncated_alerts: payload.truncatedAlerts,
+      problems: outcome.problems.map(({ index, fingerprint, problem, alert, paged }) => ({
+        index,
+        fingerprint,
+        field: problem.field,
+        reason: problem.reason,
+        alert_id: alert?.id ?? null,
+        number: alert?.number ?? null,
+        paged,
+      })),
     };
     res.json(body);
-  });
+  };
+  router.post('/integrations/alertmanager', checkReceiverUrl(alerts), express.json({ limit: ALERTMANAGER_BODY_LIMIT_BYTES }), receive, retryable);
 
   return router;
 }

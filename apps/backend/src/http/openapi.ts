@@ -42,7 +42,7 @@ import {
   type PhoneStatusDto,
 } from '@klaxon/contracts';
 import { ALERT_NUMBER, alertQuerySchema, listQuerySchema } from './alerts.routes';
-import { alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHandledDto, type AlertmanagerWebhookDto } from './alertmanager.routes';
+import { ALERTMANAGER_BODY_LIMIT_BYTES, alertmanagerPayloadSchema, alertmanagerQuerySchema, type AlertmanagerHandledDto, type AlertmanagerProblemDto, type AlertmanagerWebhookDto } from './alertmanager.routes';
 import { SUMMARY_THRESHOLD } from '../integrations/alertmanager';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
@@ -349,13 +349,34 @@ const schemas: Record<SchemaName, JsonSchema> = {
   AlertmanagerOutcome: dtoSchema<AlertmanagerWebhookDto>(
     {
       raised: handledList('New firing alerts, each paging its people.'),
-      recorded: handledList('New firing alerts covered by a summary: stored (they deduplicate and resolve) but paging no one.'),
+      recorded: handledList('New firing alerts stored (they deduplicate and resolve) but paging no one: covered by a summary, or with nobody to page (see `problems`).'),
       summaries: handledList('Summary alerts this webhook raised, one per Alertmanager group and set of people; `dedup_key` is derived from the group key.'),
       deduplicated: handledList('Firing alerts (or a summary) already open: nobody was paged again.'),
       resolved: handledList('Open alerts this webhook resolved (actor `alertmanager`), the group’s summary included once the group is resolved.'),
       not_open: { type: 'array', items: { type: 'string' }, description: 'Fingerprints sent as resolved with no open alert: already resolved, or never raised here.' },
+      problems: {
+        type: 'array',
+        description: 'Alerts Klaxon could not take as they came, each also in one of the lists above: a `page` label it refused (a number without `allow_numbers=true`, not a Slack user id, nobody named), or an alert that failed the schema.',
+        items: dtoSchema<AlertmanagerProblemDto>({
+          index: { type: 'integer', minimum: 0, description: 'The alert’s place in the payload’s `alerts`.' },
+          fingerprint: nullable({ type: 'string', description: 'Null when the alert had no usable fingerprint (Klaxon then knows it by its labels).' }),
+          field: { type: 'string', description: 'Where in the alert: `labels.page`, `fingerprint`, `labels.<name>`, …' },
+          reason: { type: 'string', description: 'Why, in a sentence (phone numbers masked).' },
+          alert_id: nullable({ type: 'string', format: 'uuid', description: 'The Klaxon alert it is; null for a resolution with no open alert.' }),
+          number: nullable({ type: 'integer', minimum: 1 }),
+          paged: {
+            type: 'boolean',
+            description: 'True: it pages the receiver URL’s people (or the rest of its label), its created event noting `misrouted: …`. False: recorded, nobody paged, its created event noting `not paged: …`.',
+          },
+        }),
+      },
+      truncated_alerts: {
+        type: 'integer',
+        minimum: 0,
+        description: 'The payload’s `truncatedAlerts`: alerts of the group Alertmanager left out (the receiver’s `max_alerts`), so not recorded here; the group’s summary says so too.',
+      },
     },
-    'What one Alertmanager webhook did; every alert of the payload is in exactly one list.',
+    'What one Alertmanager webhook did; every alert of the payload is in exactly one of the lists, and also in `problems` when it was taken otherwise than it asked.',
   ),
   ContactImport: dtoSchema<ContactImportDto>(
     {
@@ -466,6 +487,11 @@ const responses = {
   InvalidRequestId: errorResponse('invalid_field', 'The `x-request-id` header is malformed (the detail names it); send a valid one, or none.'),
   RateLimited: errorResponse('rate_limited', 'Too many alerts from this Slack user or tenant in the window, or from all tenants together in the last minute (PAGE_LIMIT_*); `Retry-After` says how long to wait.'),
   DatabaseUnavailable: errorResponse('database_unavailable', 'PostgreSQL is unreachable; nothing was changed. Retry in a few seconds.'),
+  AlertmanagerRetryLater: json(
+    `Klaxon cannot take this webhook now, and Alertmanager retries it (it drops a 4xx for good): \`payload_too_large\` (over ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB: set \`max_alerts\`), ` +
+      '`rate_limited` (the tenant or global paging limit; nothing was stored or counted) or `database_unavailable`. `Retry-After` says how long to wait.',
+    { type: 'object', allOf: [schemaRef('Error')], properties: { error: { enum: ['payload_too_large', 'rate_limited', 'database_unavailable'] satisfies ErrorCode[] } } },
+  ),
   TransitionConflict: json('The transition is not allowed from the alert’s current status (e.g. already acknowledged).', schemaRef('TransitionConflict')),
 } satisfies Record<string, ResponseObject>;
 
@@ -745,15 +771,19 @@ const paths: Record<string, PathItem> = {
       summary: 'Raise and resolve alerts from a Prometheus Alertmanager webhook',
       description:
         'Alertmanager’s webhook payload, version 4; authenticate with `Authorization: Bearer <service key>` (what `http_config.authorization` sends) or the service-key header. ' +
-        'Each firing alert pages the people of its `page` label, else those of the `page` parameter; its severity comes from the `severity` label, its message from the `summary` annotation (else the alert name and labels), its `dedup_key` is its fingerprint and its `origin` is `alertmanager`. ' +
-        'A firing alert already open pages no one again; a resolved one resolves the open alert with its fingerprint (actor `alertmanager`). ' +
-        `More than ${SUMMARY_THRESHOLD} new firing alerts for the same people in one webhook (or any while that group’s summary is open) page those people once with a summary, the alerts themselves recorded without paging. ` +
-        'The targets of every alert are checked before anything is stored (422 names the alert and field); each page raised counts against the tenant and global rate limits (429, nothing stored).',
+        'The receiver URL is authoritative: its `page` parameter names whom every alert pages, whatever the alerts’ labels say. Only without it does an alert’s `page` label name people, Slack user ids only (E.164 numbers too with `allow_numbers=true`). ' +
+        'A group is taken alert by alert: an alert whose label Klaxon refuses, or that fails the schema, is still recorded — paged to the receiver URL’s people when it names some, else paging nobody — and listed in `problems` with its index, field and reason. ' +
+        'An alert’s severity comes from the `severity` label, its message from the `summary` annotation (else the alert name and labels), its `dedup_key` is `alertmanager:<fingerprint>:<hash of the receiver>` (one Klaxon alert per fingerprint and receiver: an alert Alertmanager routes to two receivers with `continue: true` pages the people of both) and its `origin` is `alertmanager`. ' +
+        'A firing alert already open pages no one again; a resolved one resolves the open alert of its fingerprint and receiver (actor `alertmanager`; an alert raised before dedup keys named the receiver, keyed by the bare fingerprint, is found too). ' +
+        `More than ${SUMMARY_THRESHOLD} new firing alerts for the same people in one webhook (or any while that group’s summary is open, or when Alertmanager left alerts out: \`truncatedAlerts\`) page those people once with a summary, the alerts themselves recorded without paging. ` +
+        'Each page raised counts against the tenant and global rate limits. ' +
+        `The body may be up to ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB (a whole group; no cap on the number of alerts). What Klaxon cannot take now — a larger body, a rate limit, PostgreSQL unreachable — is a 503 with \`Retry-After\`, never a 4xx, which Alertmanager would not retry.`,
       tags: [ALERT_TAG],
       security: [{ serviceKey: [] }, { bearer: [] }],
       parameters: parametersOf('query', alertmanagerQuerySchema, {
         tenant_id: 'The tenant the alerts are for; a key bound to a tenant must name its own (403 otherwise).',
-        page: 'Who to page for alerts without a `page` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,%2B14155550101`: in a URL the `+` is `%2B`).',
+        page: 'Whom every alert of this receiver pages, over any `page` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,%2B14155550101`: in a URL the `+` is `%2B`).',
+        allow_numbers: '`true`: without a `page` parameter, an alert’s `page` label may name E.164 numbers as well as Slack user ids (by default a label names Slack users only: whoever writes alert rules cannot page any number in the world).',
         channel: 'The Slack channel id the alerts’ messages are posted to (the bot must be in it); none when omitted.',
       }),
       requestBody: {
@@ -774,7 +804,7 @@ const paths: Record<string, PathItem> = {
               alerts: [
                 {
                   status: 'firing',
-                  labels: { alertname: 'CheckoutDown', severity: 'critical', job: 'checkout', page: 'U024BE7LH,+14155550101' },
+                  labels: { alertname: 'CheckoutDown', severity: 'critical', job: 'checkout', page: 'U024BE7LH' },
                   annotations: { summary: 'checkout is down' },
                   startsAt: '2026-11-30T08:00:00Z',
                   endsAt: '0001-01-01T00:00:00Z',
@@ -791,10 +821,8 @@ const paths: Record<string, PathItem> = {
         '400': responseRef('InvalidJson'),
         '401': responseRef('Unauthorized'),
         '403': responseRef('Forbidden'),
-        '413': responseRef('PayloadTooLarge'),
         '422': responseRef('InvalidField'),
-        '429': responseRef('RateLimited'),
-        '503': responseRef('DatabaseUnavailable'),
+        '503': responseRef('AlertmanagerRetryLater'),
       },
     },
   },

@@ -6,14 +6,16 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const details = result.error.issues.slice(0, 5).map((issue) => {
-    const field = issue.path.reduce<string>(
-      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
-      '',
-    );
+    const field = fieldOf(issue.path);
     if (issue.code === 'unrecognized_keys') {
       return `${issue.keys.map((k) => (field ? `${field}.${k}` : k)).join(', ')}: unknown field (check the spelling)`;
     }
     return `${field || what}: ${issue.message}`;
   });
   throw new ValidationError(details.join('; '));
+}
+
+/** A zod issue's path as a caller writes it: `alerts[0].labels.page`. */
+export function fieldOf(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }

@@ -1,14 +1,12 @@
 import type { Logger } from '@klaxon/logger';
 import type { Alert, RequestedTarget } from '../alerts/alert';
-import type { AlertService, RaiseRequest } from '../alerts/alert.service';
-import { TransitionRefusedError, ValidationError } from '../errors';
+import type { AlertService, BatchRaiseRequest, RaiseRequest } from '../alerts/alert.service';
 import {
+  alertDedupKey,
   groupNameOf,
   highestSeverity,
   messageOf,
-  PAGE_LABEL,
-  PageListError,
-  parsePageList,
+  routeOf,
   ruleNameOf,
   severityOf,
   sourceOf,
@@ -18,6 +16,9 @@ import {
   targetsKey,
   type AlertmanagerAlert,
   type AlertmanagerPayload,
+  type AlertProblem,
+  type MalformedAlert,
+  type ReceiverRoute,
 } from './alertmanager';
 
 /** Who acts for Alertmanager in the audit trail (a resolution Alertmanager sent). */
@@ -26,8 +27,10 @@ export const ALERTMANAGER_ACTOR = 'alertmanager';
 export interface AlertmanagerWebhook {
   tenantId: string;
   payload: AlertmanagerPayload;
-  /** The route's `page` list, for alerts without a `page` label; null when the route names nobody. */
-  defaultTargets: RequestedTarget[] | null;
+  /** What the receiver URL says about whom to page: authoritative over labels. */
+  route: ReceiverRoute;
+  /** The alerts of the payload that failed its schema, by index (taken as far as they go). */
+  malformed: ReadonlyMap<number, MalformedAlert>;
   /** The Slack channel the alerts' messages go to; null for none. */
   slackChannelId: string | null;
   /**
@@ -43,11 +46,23 @@ export interface HandledAlert {
   dedupKey: string;
 }
 
+/** An alert Klaxon could not take as it came, and what became of it. */
+export interface ProblemReport {
+  index: number;
+  /** The fingerprint it gave; null when it had none usable. */
+  fingerprint: string | null;
+  problem: AlertProblem;
+  /** The Klaxon alert it is (null: sent as resolved, with no open alert). */
+  alert: Alert | null;
+  /** Whether it pages anyone: the receiver URL's people, or the rest of its label. */
+  paged: boolean;
+}
+
 /** What one webhook did; every alert of the payload lands in exactly one list (summaries in their own). */
 export interface AlertmanagerOutcome {
   /** New firing alerts, each paging its people. */
   raised: HandledAlert[];
-  /** New firing alerts covered by a summary: stored (so they dedup and resolve) but paging no one. */
+  /** New firing alerts stored without paging: covered by a summary, or with nobody to page (see `problems`). */
   recorded: HandledAlert[];
   /** Summary alerts raised by this webhook, one per group and set of people. */
   summaries: HandledAlert[];
@@ -57,16 +72,22 @@ export interface AlertmanagerOutcome {
   resolved: HandledAlert[];
   /** Fingerprints sent as resolved with no open alert: already resolved, or never raised here. */
   notOpen: string[];
+  /** Alerts taken otherwise than they asked (a refused label, a malformed alert); each is in a list above too. */
+  problems: ProblemReport[];
 }
 
-interface NewFiring {
+/** One alert of the payload with whom it pages. */
+interface Routed {
+  index: number;
   alert: AlertmanagerAlert;
   targets: RequestedTarget[];
+  problem: AlertProblem | null;
 }
 
 /**
- * Turns an Alertmanager webhook into Klaxon alerts: one per alert (dedup key = its fingerprint), a summary
- * page instead of many when a group brings a storm, and resolutions by `alertmanager`. Knows nothing of HTTP.
+ * Turns an Alertmanager webhook into Klaxon alerts: one per alert and receiver (`alertDedupKey`), a summary
+ * page instead of many when a group brings a storm, and resolutions by `alertmanager`. A group is taken alert
+ * by alert: one Klaxon cannot route as it asks is still recorded, and reported. Knows nothing of HTTP.
  */
 export class AlertmanagerService {
   constructor(private readonly options: { alerts: AlertService; logger: Logger }) {}
@@ -74,16 +95,18 @@ export class AlertmanagerService {
   async receive(webhook: AlertmanagerWebhook): Promise<AlertmanagerOutcome> {
     const { alerts } = this.options;
     const { tenantId, payload } = webhook;
-    // Every alert's targets are checked before anything is written: a webhook is taken whole or not at all.
-    const targeted = payload.alerts.map((alert, i) => ({ alert, targets: this.targetsOf(alert, i, webhook.defaultTargets) }));
-    const outcome: AlertmanagerOutcome = { raised: [], recorded: [], summaries: [], deduplicated: [], resolved: [], notOpen: [] };
+    const routed: Routed[] = payload.alerts.map((alert, index) => ({ index, alert, ...routeOf(alert, webhook.route, webhook.malformed.get(index)?.problem ?? null) }));
+    const outcome: AlertmanagerOutcome = { raised: [], recorded: [], summaries: [], deduplicated: [], resolved: [], notOpen: [], problems: [] };
+    const handled = new Map<number, Alert>();
 
-    const fresh = new Map<string, NewFiring[]>();
-    for (const item of targeted) {
-      if (item.alert.status !== 'firing') continue;
-      const open = await alerts.findOpen(tenantId, item.alert.fingerprint);
+    const firing = routed.filter((item) => item.alert.status === 'firing');
+    const openAlerts = await this.findOpen(tenantId, payload.receiver, firing.map((item) => item.alert.fingerprint));
+    const fresh = new Map<string, Routed[]>();
+    for (const item of firing) {
+      const open = openAlerts.get(item.alert.fingerprint);
       if (open) {
         outcome.deduplicated.push({ alert: open, dedupKey: item.alert.fingerprint });
+        handled.set(item.index, open);
         continue;
       }
       const people = targetsKey(item.targets);
@@ -91,17 +114,19 @@ export class AlertmanagerService {
     }
 
     // Per set of people: a few new alerts page one by one; more than the threshold, or any while the
-    // group's summary for them is still open, are recorded under one summary page.
+    // group's summary for them is still open, are recorded under one summary page. A group Alertmanager
+    // cut short (max_alerts) is larger than what came, so it is a storm however few did.
     const plans = await Promise.all(
       [...fresh].map(async ([people, items]) => {
         const key = summaryDedupKey(payload.groupKey, people);
         const openSummary = await alerts.findOpen(tenantId, key);
-        const summarize = items.length > SUMMARY_THRESHOLD || openSummary !== null;
-        return { items, key, summarize, openSummary };
+        const summarize = items.length > SUMMARY_THRESHOLD || payload.truncatedAlerts > 0 || openSummary !== null;
+        // Alerts nobody can be paged for page no one, alone or summarised.
+        const pages = people === '' ? 0 : summarize ? (openSummary ? 0 : 1) : items.length;
+        return { items, key, summarize, pages };
       }),
     );
-    const pages = plans.reduce((n, plan) => n + (plan.summarize ? (plan.openSummary ? 0 : 1) : plan.items.length), 0);
-    await webhook.admit(pages);
+    await webhook.admit(plans.reduce((n, plan) => n + plan.pages, 0));
 
     for (const plan of plans) {
       let summaryAlert: Alert | null = null;
@@ -109,7 +134,7 @@ export class AlertmanagerService {
         const summary = await alerts.raise({
           ...this.common(webhook),
           severity: highestSeverity(plan.items.map((i) => severityOf(i.alert.labels.severity))),
-          message: summaryMessage(groupNameOf(payload), plan.items.map((i) => i.alert)),
+          message: summaryMessage(groupNameOf(payload), plan.items.map((i) => i.alert), payload.truncatedAlerts),
           ruleName: null,
           source: payload.receiver.slice(0, 255) || ALERTMANAGER_ACTOR,
           dedupKey: plan.key,
@@ -119,105 +144,151 @@ export class AlertmanagerService {
         (summary.outcome === 'created' ? outcome.summaries : outcome.deduplicated).push({ alert: summary.alert, dedupKey: plan.key });
         summaryAlert = summary.alert;
       }
-      for (const item of plan.items) {
-        // A recorded alert has no people and no channel: the summary is what wakes someone, is shown, and is
-        // acknowledged or resolved for it.
-        const { alert, outcome: how } = await alerts.raise({
-          ...this.common(webhook),
-          ...this.describe(item.alert, payload.receiver),
-          slackChannelId: plan.summarize ? null : webhook.slackChannelId,
-          targets: plan.summarize ? [] : item.targets,
-          coveredBy: summaryAlert?.id ?? null,
-        });
-        const list = how !== 'created' ? outcome.deduplicated : plan.summarize ? outcome.recorded : outcome.raised;
-        const taken = how === 'created' && summaryAlert?.status === 'acknowledged' ? await this.takenWith(alert, summaryAlert) : null;
-        list.push({ alert: taken ?? alert, dedupKey: item.alert.fingerprint });
+      // A recorded alert has no people and no channel: the summary is what wakes someone, is shown, and is
+      // acknowledged or resolved for it.
+      const raised = await alerts.raiseAll(
+        plan.items.map(
+          (item): BatchRaiseRequest => ({
+            ...this.common(webhook),
+            ...this.describe(item.alert, payload.receiver),
+            slackChannelId: plan.summarize ? null : webhook.slackChannelId,
+            targets: plan.summarize ? [] : item.targets,
+            coveredBy: summaryAlert?.id ?? null,
+            createdNote: item.problem ? noteOf(item, webhook.route) : null,
+          }),
+        ),
+      );
+      const created = raised.filter((r) => r.outcome === 'created').map((r) => r.alert);
+      const taken = summaryAlert?.status === 'acknowledged' ? await this.takenWith(created, summaryAlert) : new Map<string, Alert>();
+      for (const [i, { alert, outcome: how }] of raised.entries()) {
+        const item = plan.items[i]!;
+        const list = how !== 'created' ? outcome.deduplicated : plan.summarize || item.targets.length === 0 ? outcome.recorded : outcome.raised;
+        list.push({ alert: taken.get(alert.id) ?? alert, dedupKey: item.alert.fingerprint });
+        handled.set(item.index, taken.get(alert.id) ?? alert);
       }
     }
 
-    for (const item of targeted) {
-      if (item.alert.status !== 'resolved') continue;
-      const resolved = await this.resolve(tenantId, item.alert.fingerprint);
-      if (resolved) outcome.resolved.push(resolved);
+    const ended = routed.filter((item) => item.alert.status === 'resolved');
+    const resolved = await this.resolveAll(await this.findOpen(tenantId, payload.receiver, ended.map((item) => item.alert.fingerprint)));
+    outcome.resolved.push(...resolved);
+    const resolvedByKey = new Map(resolved.map((r) => [r.dedupKey, r.alert]));
+    for (const item of ended) {
+      const alert = resolvedByKey.get(item.alert.fingerprint);
+      if (alert) handled.set(item.index, alert);
       else outcome.notOpen.push(item.alert.fingerprint);
     }
     // The group as a whole has ended: its summaries end with it.
     if (payload.status === 'resolved') {
-      for (const people of new Set(targeted.map((item) => targetsKey(item.targets)))) {
-        const resolved = await this.resolve(tenantId, summaryDedupKey(payload.groupKey, people));
-        if (resolved) outcome.resolved.push(resolved);
-      }
+      const summaryKeys = new Set(routed.map((item) => summaryDedupKey(payload.groupKey, targetsKey(item.targets))));
+      outcome.resolved.push(...(await this.resolveAll(await alerts.findOpenAll(tenantId, [...summaryKeys]))));
     }
 
-    this.options.logger.info('alertmanager webhook', {
+    for (const item of routed) {
+      const malformed = webhook.malformed.get(item.index);
+      // Whom a resolved alert would page no longer matters: only its own shape can be a problem then.
+      if (!item.problem || (item.alert.status === 'resolved' && !malformed)) continue;
+      outcome.problems.push({
+        index: item.index,
+        fingerprint: malformed ? malformed.fingerprint : item.alert.fingerprint,
+        problem: item.problem,
+        alert: handled.get(item.index) ?? null,
+        paged: item.alert.status === 'firing' && item.targets.length > 0,
+      });
+    }
+    this.log(webhook, outcome);
+    return outcome;
+  }
+
+  private log({ tenantId, payload }: AlertmanagerWebhook, outcome: AlertmanagerOutcome): void {
+    const { logger } = this.options;
+    if (payload.truncatedAlerts > 0) {
+      // People must learn that alerts are missing: the summary says so too, and the answer counts them.
+      logger.warn('alertmanager left alerts out of a webhook', {
+        tenantId,
+        receiver: payload.receiver,
+        truncatedAlerts: payload.truncatedAlerts,
+        hint: 'the receiver sets max_alerts; those alerts are not recorded in Klaxon',
+      });
+    }
+    if (outcome.problems.length > 0) {
+      logger.warn('alertmanager alerts taken otherwise than they asked', {
+        tenantId,
+        receiver: payload.receiver,
+        count: outcome.problems.length,
+        // The first few say what to fix; the answer lists every one.
+        problems: outcome.problems.slice(0, 5).map(({ index, fingerprint, problem, paged }) => ({ index, fingerprint, ...problem, paged })),
+      });
+    }
+    logger.info('alertmanager webhook', {
       tenantId,
       receiver: payload.receiver,
       alerts: payload.alerts.length,
+      truncatedAlerts: payload.truncatedAlerts,
       raised: outcome.raised.length,
       recorded: outcome.recorded.length,
       summaries: outcome.summaries.length,
       deduplicated: outcome.deduplicated.length,
       resolved: outcome.resolved.length,
       notOpen: outcome.notOpen.length,
+      problems: outcome.problems.length,
     });
-    return outcome;
   }
 
-  private targetsOf(alert: AlertmanagerAlert, index: number, fallback: RequestedTarget[] | null): RequestedTarget[] {
-    const label = alert.labels[PAGE_LABEL];
-    if (label === undefined) {
-      if (fallback) return fallback;
-      throw new ValidationError(
-        `alerts[${index}].labels.page: nobody to page for ${alert.labels.alertname ?? alert.fingerprint}; add a "page" label to the alert rule ` +
-          '(Slack user ids and/or E.164 numbers, comma-separated) or ?page=U024BE7LH,+14155550101 to the receiver URL',
-      );
-    }
-    try {
-      return parsePageList(label);
-    } catch (error) {
-      if (error instanceof PageListError) throw new ValidationError(`alerts[${index}].labels.page: ${error.message}`);
-      throw error;
-    }
-  }
-
-  private common(webhook: AlertmanagerWebhook): Pick<RaiseRequest, 'tenantId' | 'origin' | 'requestId' | 'slackUserId' | 'slackResponseUrl'> {
+  private common(webhook: AlertmanagerWebhook): Pick<RaiseRequest, 'tenantId' | 'origin' | 'slackUserId' | 'slackResponseUrl'> & { requestId: null } {
     // No request id: one webhook raises many alerts, and Alertmanager's retries are caught by the fingerprints.
     return { tenantId: webhook.tenantId, origin: 'alertmanager', requestId: null, slackUserId: null, slackResponseUrl: null };
   }
 
-  private describe(alert: AlertmanagerAlert, receiver: string): Pick<RaiseRequest, 'severity' | 'message' | 'ruleName' | 'source' | 'dedupKey'> {
+  private describe(alert: AlertmanagerAlert, receiver: string): Pick<RaiseRequest, 'severity' | 'message' | 'ruleName' | 'source'> & { dedupKey: string } {
     return {
       severity: severityOf(alert.labels.severity),
       message: messageOf(alert),
       ruleName: ruleNameOf(alert),
       source: sourceOf(alert, receiver),
-      dedupKey: alert.fingerprint,
+      dedupKey: alertDedupKey(receiver, alert.fingerprint),
     };
   }
 
-  /** A new alert recorded under a summary someone has already taken: taken by them too, as the summary's were. */
-  private async takenWith(alert: Alert, summary: Alert): Promise<Alert | null> {
-    try {
-      const actor = summary.acknowledgedBy ?? ALERTMANAGER_ACTOR;
-      return await this.options.alerts.transition({ id: alert.id, tenantId: alert.tenantId }, 'acknowledge', { actor, note: `with summary #${summary.number}` }, { tenantId: alert.tenantId });
-    } catch (error) {
-      // Moved in the meantime (the summary's own move reached it first): it is taken either way.
-      if (error instanceof TransitionRefusedError) return null;
-      throw error;
+  /**
+   * The tenant's open alert of each fingerprint sent by this receiver, by fingerprint. An alert raised before
+   * dedup keys named the receiver carries the bare fingerprint: it is found by that (origin alertmanager
+   * only, never an API alert with the same key), so after a deploy a repeat pages no one again and a
+   * resolution still ends it. Until such an alert ends, it stands for every receiver of its fingerprint.
+   */
+  private async findOpen(tenantId: string, receiver: string, fingerprints: readonly string[]): Promise<Map<string, Alert>> {
+    const open = await this.options.alerts.findOpenAll(tenantId, [...fingerprints.map((fingerprint) => alertDedupKey(receiver, fingerprint)), ...fingerprints]);
+    const found = new Map<string, Alert>();
+    for (const fingerprint of fingerprints) {
+      const legacy = open.get(fingerprint);
+      const alert = open.get(alertDedupKey(receiver, fingerprint)) ?? (legacy?.origin === 'alertmanager' ? legacy : undefined);
+      if (alert) found.set(fingerprint, alert);
     }
+    return found;
   }
 
-  private async resolve(tenantId: string, dedupKey: string): Promise<HandledAlert | null> {
-    const { alerts } = this.options;
-    const open = await alerts.findOpen(tenantId, dedupKey);
-    if (!open) return null;
-    try {
-      const alert = await alerts.transition({ id: open.id, tenantId }, 'resolve', { actor: ALERTMANAGER_ACTOR, note: 'resolved in Alertmanager' }, { tenantId });
-      return { alert, dedupKey };
-    } catch (error) {
-      // Someone resolved it in the meantime: what Alertmanager asked for is done.
-      if (error instanceof TransitionRefusedError) return null;
-      throw error;
-    }
+  /** New alerts recorded under a summary someone has already taken: taken by them too, as the summary's were. */
+  private async takenWith(alerts: readonly Alert[], summary: Alert): Promise<Map<string, Alert>> {
+    const actor = summary.acknowledgedBy ?? ALERTMANAGER_ACTOR;
+    // One that moved in the meantime (the summary's own move reached it first) is taken either way.
+    const taken = await this.options.alerts.transitionAll(alerts, 'acknowledge', { actor, note: `with summary #${summary.number}` });
+    return new Map(taken.map((alert) => [alert.id, alert]));
   }
+
+  /**
+   * Resolves these open alerts (by the key the answer names them with: a fingerprint, a summary's key) as
+   * alertmanager, in chunks. One resolved by someone in the meantime is left out: what Alertmanager asked
+   * for is done.
+   */
+  private async resolveAll(open: ReadonlyMap<string, Alert>): Promise<HandledAlert[]> {
+    const keyOf = new Map([...open].map(([key, alert]) => [alert.id, key]));
+    const resolved = await this.options.alerts.transitionAll([...open.values()], 'resolve', { actor: ALERTMANAGER_ACTOR, note: 'resolved in Alertmanager' });
+    return resolved.map((alert) => ({ alert, dedupKey: keyOf.get(alert.id)! }));
+  }
+}
+
+/** The note on the `created` event of an alert taken otherwise than it asked: what was refused, and who is paged. */
+function noteOf({ problem, targets }: Routed, route: ReceiverRoute): string {
+  const { field, reason } = problem!;
+  if (targets.length === 0) return `not paged: ${field}: ${reason}`;
+  return `misrouted: ${field}: ${reason}; paged ${route.page ? "the receiver URL's people" : 'the rest of the label'} instead`;
 }

@@ -1,4 +1,20 @@
-import { groupNameOf, highestSeverity, messageOf, PageListError, parsePageList, severityOf, sourceOf, summaryDedupKey, summaryMessage, targetsKey } from './alertmanager';
+import {
+  alertDedupKey,
+  groupNameOf,
+  highestSeverity,
+  lenientAlert,
+  messageOf,
+  PageListError,
+  parsePageList,
+  readPageList,
+  routeOf,
+  severityOf,
+  sourceOf,
+  summaryDedupKey,
+  summaryMessage,
+  targetsKey,
+  type ReceiverRoute,
+} from './alertmanager';
 
 describe('severityOf (the severity label)', () => {
   it.each([
@@ -59,6 +75,69 @@ describe('parsePageList', () => {
   });
 });
 
+describe('readPageList (a page label)', () => {
+  it('names Slack users; a number only when numbers are allowed, masked when refused; the rest still read', () => {
+    expect(readPageList('U0AA, +14155550101, jane', { allowNumbers: false })).toEqual({
+      targets: [{ slackUserId: 'U0AA' }],
+      refused: [expect.stringMatching(/^"\+1 \*+0101" is a phone number: a label may name Slack user ids only .*allow_numbers=true/), '"jane" is not a Slack user id (U024BE7LH)'],
+    });
+    expect(readPageList('U0AA,+14155550101', { allowNumbers: true })).toEqual({ targets: [{ slackUserId: 'U0AA' }, { phone: '+14155550101' }], refused: [] });
+    expect(readPageList('415 555 0101', { allowNumbers: false }).refused).toEqual(['"******0101" is not a Slack user id (U024BE7LH)']);
+  });
+});
+
+describe('routeOf: the receiver URL is authoritative', () => {
+  const url: ReceiverRoute = { page: [{ slackUserId: 'U0URL' }], allowNumbers: false };
+  const none: ReceiverRoute = { page: null, allowNumbers: false };
+  const numbers: ReceiverRoute = { page: null, allowNumbers: true };
+  const malformed = { field: 'fingerprint', reason: 'Required' };
+  const labelProblem = { field: 'labels.page', reason: expect.any(String) };
+  it.each([
+    ['the URL page, no label', {}, url, null, [{ slackUserId: 'U0URL' }], null],
+    ['the URL page over a label naming someone else', { page: 'U0LBL' }, url, null, [{ slackUserId: 'U0URL' }], null],
+    ['the URL page over a label naming a number (reported)', { page: '+19005550100' }, url, null, [{ slackUserId: 'U0URL' }], labelProblem],
+    ['the URL page for a malformed alert (reported)', {}, url, malformed, [{ slackUserId: 'U0URL' }], malformed],
+    ['a label without a URL page', { page: 'U0LBL' }, none, null, [{ slackUserId: 'U0LBL' }], null],
+    ['the users of a label, its number refused', { page: 'U0LBL,+14155550101' }, none, null, [{ slackUserId: 'U0LBL' }], labelProblem],
+    ['a number of a label with allow_numbers', { page: '+14155550101' }, numbers, null, [{ phone: '+14155550101' }], null],
+    ['nobody: no URL page, no label', {}, none, null, [], { field: 'labels.page', reason: expect.stringMatching(/^nobody to page/) }],
+    ['nobody: an empty label', { page: ' , ' }, none, null, [], { field: 'labels.page', reason: expect.stringMatching(/^nobody to page/) }],
+    ['nobody: a malformed alert without a URL page, whatever its label', { page: 'U0LBL' }, none, malformed, [], malformed],
+  ])('%s', (_name, labels, route, problem, targets, expected) => {
+    expect(routeOf({ labels }, route, problem)).toEqual({ targets, problem: expected });
+  });
+});
+
+describe('lenientAlert (one that failed the schema)', () => {
+  it('keeps string labels and annotations, a valid status, a usable fingerprint', () => {
+    expect(lenientAlert({ status: 'resolved', labels: { a: 'x', n: 3 }, annotations: { summary: 's', n: null }, fingerprint: 'f1' })).toEqual({
+      status: 'resolved',
+      labels: { a: 'x' },
+      annotations: { summary: 's' },
+      fingerprint: 'f1',
+      fingerprintGiven: true,
+    });
+  });
+
+  it('is firing unless it says resolved, and is known by its labels (in any order) without a fingerprint', () => {
+    const one = lenientAlert({ status: 'pending', labels: { b: '2', a: '1' } });
+    expect(one).toMatchObject({ status: 'firing', fingerprint: expect.stringMatching(/^labels-[0-9a-f]{16}$/), fingerprintGiven: false });
+    expect(lenientAlert({ labels: { a: '1', b: '2' }, fingerprint: '' }).fingerprint).toBe(one.fingerprint);
+    expect(lenientAlert({ labels: { a: '1' } }).fingerprint).not.toBe(one.fingerprint);
+    expect(lenientAlert('not an alert')).toMatchObject({ status: 'firing', labels: {}, annotations: {} });
+  });
+});
+
+describe('alertDedupKey', () => {
+  it('is one per fingerprint and receiver, the fingerprint readable, the receiver hashed', () => {
+    expect(alertDedupKey('team-a', 'c2b0a1f9e4d3c7b6')).toMatch(/^alertmanager:c2b0a1f9e4d3c7b6:[0-9a-f]{16}$/);
+    expect(alertDedupKey('team-a', 'f1')).toBe(alertDedupKey('team-a', 'f1'));
+    expect(alertDedupKey('team-a', 'f1')).not.toBe(alertDedupKey('team-b', 'f1'));
+    // However the two are cut, the receiver's hash has a fixed length at the end: no two pairs meet.
+    expect(alertDedupKey('a:b', 'c')).not.toBe(alertDedupKey('a', 'b:c'));
+  });
+});
+
 describe('summaries', () => {
   it('name the group by its grouping labels, else the receiver', () => {
     expect(groupNameOf({ groupLabels: { service: 'checkout', alertname: 'X' }, receiver: 'r' })).toBe('X/checkout');
@@ -72,6 +151,13 @@ describe('summaries', () => {
       { labels: { alertname: 'ErrorRate' }, annotations: {} },
     ];
     expect(summaryMessage('checkout', alerts)).toBe('3 alerts firing for checkout: HighLatency, ErrorRate (2)');
+  });
+
+  it('say first how many Alertmanager left out, where a long list of names cannot cut it', () => {
+    const alerts = Array.from({ length: 300 }, (_, i) => ({ labels: { alertname: `Rule${i}-${'x'.repeat(20)}` }, annotations: {} }));
+    const message = summaryMessage('checkout', alerts, 700);
+    expect(message).toMatch(/^300 alerts firing for checkout \(and 700 more Alertmanager left out: max_alerts\): Rule0-/);
+    expect(message).toHaveLength(2000);
   });
 
   it('take the highest severity, and one dedup key per group and set of people', () => {

@@ -234,13 +234,15 @@ export async function finishDeliveryWithEvent(
   return { firstPageSeconds: row.first_page_seconds };
 }
 
-/** Cancels what has not gone out yet for an alert that was acknowledged or resolved; returns what it cancelled. */
-export async function cancelPendingDeliveries(db: Queryable, alertId: string, reason: string): Promise<Delivery[]> {
+/** Cancels what has not gone out yet for alerts that were acknowledged or resolved (each with its reason); returns what it cancelled. */
+export async function cancelPendingDeliveries(db: Queryable, alerts: readonly { alertId: string; reason: string }[]): Promise<Delivery[]> {
+  if (alerts.length === 0) return [];
   const rows = await db.manyOrNone<DeliveryRow>(
-    `UPDATE deliveries SET status = 'cancelled', error_detail = $2, held_until = NULL, updated_at = now()
-      WHERE alert_id = $1 AND status IN ('queued', 'held')
-      RETURNING *`,
-    [alertId, reason],
+    `UPDATE deliveries d SET status = 'cancelled', error_detail = c.reason, held_until = NULL, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[]) AS c(alert_id, reason)
+      WHERE d.alert_id = c.alert_id AND d.status IN ('queued', 'held')
+      RETURNING d.*`,
+    [alerts.map((a) => a.alertId), alerts.map((a) => a.reason)],
   );
   return rows.map(toDelivery);
 }

@@ -2,7 +2,7 @@ import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
 import { CHANNEL_LABELS, escapeSlackText, type Channel, type Severity } from '@klaxon/contracts';
 import { maskEmail, maskPhone, runWithContext, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
-import { appendAlertEvent } from '../alerts/alert-event.repository';
+import { appendAlertEvent, appendAlertEvents } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
 import type { RaiseBatch } from '../alerts/raise-batch';
 import type { Clock } from '../clock';
@@ -136,14 +136,19 @@ export class DeliveryService {
     return eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { detail, until: heldUntil.toISOString(), reason: delivery.holdReason ?? null });
   }
 
-  /** Cancels every page of the alert that has not gone out (acknowledged or resolved), in the caller's transaction. */
-  async cancelPending(t: Queryable, alert: Alert): Promise<number> {
-    const detail = `alert already ${alert.status}`;
-    const cancelled = await cancelPendingDeliveries(t, alert.id, detail);
-    for (const delivery of cancelled) {
-      await appendAlertEvent(t, eventOf(delivery, alert, 'notification.cancelled', { detail }));
-      this.recorder.outcome(delivery.channel, 'cancelled');
-    }
+  /** Cancels every page of these alerts that has not gone out (acknowledged or resolved), in the caller's transaction. */
+  async cancelPending(t: Queryable, alerts: readonly Alert[]): Promise<number> {
+    const detailOf = (alert: Alert) => `alert already ${alert.status}`;
+    const byId = new Map(alerts.map((alert) => [alert.id, alert]));
+    const cancelled = await cancelPendingDeliveries(t, alerts.map((alert) => ({ alertId: alert.id, reason: detailOf(alert) })));
+    await appendAlertEvents(
+      t,
+      cancelled.map((delivery) => {
+        const alert = byId.get(delivery.alertId)!;
+        return eventOf(delivery, alert, 'notification.cancelled', { detail: detailOf(alert) });
+      }),
+    );
+    for (const delivery of cancelled) this.recorder.outcome(delivery.channel, 'cancelled');
     return cancelled.length;
   }
 

@@ -105,10 +105,11 @@ export async function addJob<T extends TaskName>(t: Queryable, task: T, payload:
   await addJobs(t, [jobSpec(task, payload, options)]);
 }
 
-/** Cancels a waiting or delayed job by key (a running one finishes; tasks re-check state themselves). */
-export async function removeJob(t: Queryable, jobKey: string): Promise<void> {
-  // `select * from`: selecting `(remove_job(..)).*` would call the function once per column.
-  await t.any('SELECT * FROM graphile_worker.remove_job($1)', [jobKey]);
+/** Cancels waiting or delayed jobs by key (a running one finishes; tasks re-check state themselves), in one statement. */
+export async function removeJobs(t: Queryable, jobKeys: readonly string[]): Promise<void> {
+  if (jobKeys.length === 0) return;
+  // In FROM, once per key: selecting `(remove_job(..)).*` would call the function once per column.
+  await t.any('SELECT r.* FROM unnest($1::text[]) AS k(key), LATERAL graphile_worker.remove_job(k.key) AS r', [jobKeys]);
 }
 
 export const escalationJobKey = (alertId: string): string => `escalate:${alertId}`;

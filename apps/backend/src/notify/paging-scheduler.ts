@@ -9,7 +9,7 @@ import type { Queryable } from '../db/database';
 import type { ChannelRegistry } from './channels/channel-registry';
 import type { DeliveryService } from './delivery.service';
 import type { NewDelivery } from './delivery.repository';
-import { addJobs, escalationJobKey, jobSpec, removeJob, type JobSpec } from './job-queue';
+import { addJobs, escalationJobKey, jobSpec, removeJobs, type JobSpec } from './job-queue';
 import { escalates, planPage, type PagePlan } from './notification-policy';
 
 // Both the job key and the queue name: one named queue per alert runs its message jobs one at a time, so
@@ -65,11 +65,11 @@ export class PagingScheduler implements AlertHooks {
     if (message) batch.jobs.push(message);
   }
 
-  async transitioned(t: Queryable, alert: Alert, _action: AlertAction): Promise<void> {
-    // Acknowledged or resolved: nobody is to be woken again for it.
-    await removeJob(t, escalationJobKey(alert.id));
-    await this.options.deliveries.cancelPending(t, alert);
-    await refreshSlackMessage(t, alert);
+  async transitioned(t: Queryable, alerts: readonly Alert[], _action: AlertAction): Promise<void> {
+    // Acknowledged or resolved: nobody is to be woken again for them.
+    await removeJobs(t, alerts.map((alert) => escalationJobKey(alert.id)));
+    await this.options.deliveries.cancelPending(t, alerts);
+    await refreshSlackMessages(t, alerts);
   }
 
   /** The policy's plan for one target, limited to channels that have an address for them. */
@@ -105,6 +105,10 @@ function slackMessageJob(alert: Pick<Alert, 'id' | 'slackChannelId' | 'severity'
 
 /** Queues a post (or chat.update) of the alert's channel message showing its current state. */
 export async function refreshSlackMessage(t: Queryable, alert: Alert): Promise<void> {
-  const job = slackMessageJob(alert);
-  if (job) await addJobs(t, [job]);
+  await refreshSlackMessages(t, [alert]);
+}
+
+/** `refreshSlackMessage` for many alerts, in one add_jobs call. */
+async function refreshSlackMessages(t: Queryable, alerts: readonly Alert[]): Promise<void> {
+  await addJobs(t, alerts.flatMap((alert) => slackMessageJob(alert) ?? []));
 }

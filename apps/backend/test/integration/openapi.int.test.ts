@@ -433,20 +433,23 @@ describe('POST /integrations/alertmanager', () => {
     expect(again.body.deduplicated).toEqual(first.body.raised);
   });
 
-  it('answers 403 to a key bound to another tenant, 422 for a wrong version or nobody to page', async () => {
+  it('answers 403 to a key bound to another tenant, 422 for a wrong version; an alert nobody can be paged for is a problem in a 200', async () => {
     expectConforms(await acme('post', `${path}?tenant_id=${TENANT}&page=U0001`).send(webhook('fp-openapi-403')).expect(403), 'post', path);
     const version = await internal('post', `${path}?tenant_id=${TENANT}&page=U0001`).send(webhook('fp-openapi-422', { version: '3' })).expect(422);
     expectConforms(version, 'post', path);
     expect(version.body.detail).toMatch(/^version: /);
-    expectConforms(await internal('post', `${path}?tenant_id=${TENANT}`).send(webhook('fp-openapi-nobody')).expect(422), 'post', path);
+    const nobody = await internal('post', `${path}?tenant_id=${TENANT}`).send(webhook('fp-openapi-nobody')).expect(200);
+    expectConforms(nobody, 'post', path);
+    expect(nobody.body.problems).toEqual([expect.objectContaining({ index: 0, field: 'labels.page', paged: false })]);
   });
 
-  it('answers 429 once the tenant has raised its limit', async () => {
+  it('answers 503 (which Alertmanager retries, unlike a 429) once the tenant has raised its limit', async () => {
     const limited = buildApp(backend.db, backend.logger, backend.config, { perUser: 100, perTenant: 1, globalPerMinute: 1000, windowMs: 60_000 }).app;
     const send = (fingerprint: string) => request(limited).post(`${path}?tenant_id=T-OPENAPI-AM429&page=U0001`).set('x-service-key', SERVICE_KEY).send(webhook(fingerprint));
     await send('fp-openapi-429a').expect(200);
-    const refused = await send('fp-openapi-429b').expect(429);
+    const refused = await send('fp-openapi-429b').expect(503);
     expectConforms(refused, 'post', path);
+    expect(refused.body.error).toBe('rate_limited');
     expect(refused.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
   });
 });

@@ -34,19 +34,21 @@ export async function savePagerDutySettings(db: Queryable, tenantId: string, rou
   return toSettings(row);
 }
 
-/** Records that `action` is owed to PagerDuty for the alert; a second request for the same action is a no-op. */
-export async function queuePagerDutyEvent(db: Queryable, alertId: string, action: PagerDutyAction): Promise<void> {
-  await db.none(queuePagerDutyEventQuery(alertId, action));
+/** Records that `action` is owed to PagerDuty for each alert; a second request for the same action is a no-op. */
+export async function queuePagerDutyEvents(db: Queryable, alertIds: readonly string[], action: PagerDutyAction): Promise<void> {
+  if (alertIds.length > 0) await db.none(queuePagerDutyEventsQuery(alertIds, action));
 }
 
-/** `queuePagerDutyEvent` as formatted SQL, for a raise to write with its alert. */
-export function queuePagerDutyEventQuery(alertId: string, action: PagerDutyAction): string {
-  return sql.format('INSERT INTO pagerduty_events (alert_id, action) VALUES ($1, $2) ON CONFLICT DO NOTHING', [alertId, action]);
+/** `queuePagerDutyEvents` as formatted SQL, for a raise to write with its alerts. */
+export function queuePagerDutyEventsQuery(alertIds: readonly string[], action: PagerDutyAction): string {
+  return sql.format('INSERT INTO pagerduty_events (alert_id, action) SELECT unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING', [alertIds, action]);
 }
 
-/** Whether the alert went (or is going) to PagerDuty at all: its later changes follow only then. */
-export async function isSentToPagerDuty(db: Queryable, alertId: string): Promise<boolean> {
-  return (await db.oneOrNone("SELECT 1 FROM pagerduty_events WHERE alert_id = $1 AND action = 'trigger'", [alertId])) !== null;
+/** Which of these alerts went (or are going) to PagerDuty at all: their later changes follow only then. */
+export async function sentToPagerDuty(db: Queryable, alertIds: readonly string[]): Promise<Set<string>> {
+  if (alertIds.length === 0) return new Set();
+  const ids = await db.map("SELECT alert_id FROM pagerduty_events WHERE alert_id = ANY($1::uuid[]) AND action = 'trigger'", [alertIds], (row: { alert_id: string }) => row.alert_id);
+  return new Set(ids);
 }
 
 export interface PagerDutyEventRow {

@@ -17,12 +17,12 @@ import { messageOf } from '../../notify/notify-error';
 import { atOrAbove, outcomeOf, pagerDutyEvent, type PagerDutyAction } from './pagerduty-event';
 import {
   findPagerDutySettings,
-  isSentToPagerDuty,
   listPagerDutyEvents,
-  queuePagerDutyEvent,
-  queuePagerDutyEventQuery,
+  queuePagerDutyEvents,
+  queuePagerDutyEventsQuery,
   recordPagerDutyOutcome,
   savePagerDutySettings,
+  sentToPagerDuty,
   type PagerDutySettings,
 } from './pagerduty.repository';
 
@@ -72,17 +72,18 @@ export class PagerDutyService implements AlertFollower {
   }
 
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
-    const settings = await findPagerDutySettings(this.options.db, alert.tenantId);
+    const settings = await batch.read(`pagerduty-settings:${alert.tenantId}`, () => findPagerDutySettings(this.options.db, alert.tenantId));
     if (!settings || !atOrAbove(alert.severity, settings.minSeverity)) return;
-    batch.writes.push(queuePagerDutyEventQuery(alert.id, 'trigger'));
+    batch.writes.push(queuePagerDutyEventsQuery([alert.id], 'trigger'));
     batch.jobs.push(this.job(alert));
   }
 
-  async transitioned(t: Queryable, alert: Alert, action: AlertAction): Promise<void> {
+  async transitioned(t: Queryable, alerts: readonly Alert[], action: AlertAction): Promise<void> {
     // Only alerts PagerDuty was told about: a routing key set later does not send half an incident.
-    if (!(await isSentToPagerDuty(t, alert.id))) return;
-    await queuePagerDutyEvent(t, alert.id, ACTION_OF[action]);
-    await addJobs(t, [this.job(alert)]);
+    const sent = await sentToPagerDuty(t, alerts.map((alert) => alert.id));
+    const followed = alerts.filter((alert) => sent.has(alert.id));
+    await queuePagerDutyEvents(t, followed.map((alert) => alert.id), ACTION_OF[action]);
+    await addJobs(t, followed.map((alert) => this.job(alert)));
   }
 
   /** The job: sends the alert's queued events in order, stopping at the first that must wait for a retry. */
