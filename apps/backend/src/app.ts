@@ -21,9 +21,9 @@ import type { AlertmanagerService } from './integrations/alertmanager.service';
 import { openApiDocument } from './http/openapi';
 import { requestId } from './http/request-id.middleware';
 import { requireServiceKey } from './http/service-key.middleware';
-import { pagerDutyRouter } from './integrations/pagerduty/pagerduty.routes';
+import { pagerDutyRouter } from './http/pagerduty.routes';
 import type { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
-import type { BackendMetrics } from './metrics';
+import type { BackendMetrics } from './observe/metrics';
 
 export interface AppDependencies {
   db: Database;

@@ -3,8 +3,8 @@ import { Client } from 'pg';
 import { ConfigError, dataDirOf, embeddedDatabaseUrl, embeddedPostgresPort, loadBackendConfig, loadDotEnv, withDevDefaults, type BackendConfig } from '@klaxon/config';
 import { redactString } from '@klaxon/logger';
 import { MIGRATIONS_DIR } from './db/migrate';
-import { createSmtpTransport } from './notify/channels/email.channel';
-import { createTwilioClient } from './notify/providers/twilio-client';
+import { createSmtpTransport } from './email/email.channel';
+import { createTwilioClient } from './twilio/twilio-client';
 import { createSlackWebClient, slackPlatformError } from './slack/web-client';
 
 /** One finding: `ok` checks passed; `problem` lines say what to fix; `note` lines are worth knowing, not wrong. */

@@ -2,9 +2,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, withDevDefaults } from '@klaxon/config';
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger, type Logger } from '@klaxon/logger';
-import { isDatabaseConnectionError } from './errors';
-import { failpointsFrom } from './failpoints';
-import { packageVersion } from './package-version';
+import { isDatabaseConnectionError } from './common/errors';
+import { failpointsFrom } from './common/failpoints';
+import { packageVersion } from './common/package-version';
 
 
 // supervisord's stopwaitsecs for the backend is 15 s; this leaves time to close the pool and exit.

@@ -1,4 +1,4 @@
-import type { MessageAlert, OutboundMessage } from '../src/notify/channels/channel';
+import type { MessageAlert, OutboundMessage } from '../src/channels/channel';
 
 /** When the fixture alert was raised; `now` in outboundMessageFixture is two minutes later. */
 export const FIXTURE_CREATED_AT = new Date('2026-11-30T08:00:00.000Z');

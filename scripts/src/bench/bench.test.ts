@@ -3,7 +3,7 @@ import type * as GatewayBackendClient from '../../../apps/gateway/src/backend-cl
 import type * as Backend from '../../../apps/backend/src/backend';
 import type * as BackendMigrate from '../../../apps/backend/src/db/migrate';
 import type * as BackendDeliveryRepository from '../../../apps/backend/src/notify/delivery.repository';
-import type * as BackendJobQueue from '../../../apps/backend/src/notify/job-queue';
+import type * as BackendJobQueue from '../../../apps/backend/src/jobs/job-queue';
 import type * as BackendNotificationWorker from '../../../apps/backend/src/notify/notification-worker';
 import type {
   BackendDeliveryRepositoryModule,

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { addToContext, runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
 import { slackActor, stripBidiControls } from '@klaxon/contracts';
-import { NotFoundError, TransitionRefusedError, ValidationError } from '../errors';
+import { NotFoundError, TransitionRefusedError, ValidationError } from '../common/errors';
 import type { Alert, AlertTarget, NewAlert, RequestedTarget, TargetResolver } from './alert';
 import { ACTION_EVENT, nextStatus, type AlertAction } from './alert-state';
-import { addJobsQuery } from '../notify/job-queue';
+import { addJobsQuery } from '../jobs/job-queue';
 import { appendAlertEvents, appendAlertEventsQuery, listAlertEvents, type AlertEvent, type NewAlertEvent } from './alert-event.repository';
 import {
   alertStats,

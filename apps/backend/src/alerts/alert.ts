@@ -1,5 +1,5 @@
 import type { AlertOrigin, AlertStatus, Channel, ContactChannel, Severity, TargetStatus } from '@klaxon/contracts';
-import type { QuietHours } from '../contacts/quiet-hours';
+import type { QuietHours } from '../time/quiet-hours';
 
 /** Who an alert pages, as resolved when it was raised (contacts, then the Slack profile). */
 export interface AlertTarget {

@@ -1,4 +1,4 @@
-import type { JobSpec } from '../notify/job-queue';
+import type { JobSpec } from '../jobs/job-queue';
 import type { NewAlertEvent } from './alert-event.repository';
 
 /**

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { CONTACT_CSV_COLUMNS, type ContactCsvColumn } from '@klaxon/contracts';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../common/errors';
 import type { Contact } from './contact';
 
 /** A data row of the file: its cells by column (columns absent from the header are absent here). */

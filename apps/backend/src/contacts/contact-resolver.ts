@@ -6,7 +6,7 @@ import { DEFAULT_CONTACT_CHANNELS } from '@klaxon/contracts';
 import { type Contact, reachableChannels } from './contact';
 import { findContact, forgetSlackContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
-import { SlackDirectoryError, type SlackDirectory, type SlackLookupFailure, type SlackProfile } from './slack-directory';
+import { SlackDirectoryError, type SlackDirectory, type SlackLookupFailure, type SlackProfile } from '../slack/slack-directory';
 
 export interface ContactResolverOptions {
   db: Queryable;

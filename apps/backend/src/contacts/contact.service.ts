@@ -1,8 +1,8 @@
 import { CHANNEL_ADDRESS, type ContactChannel } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../common/errors';
 import type { Contact } from './contact';
-import type { QuietHours } from './quiet-hours';
+import type { QuietHours } from '../time/quiet-hours';
 import type { Readable } from 'node:stream';
 import { contactsToCsv } from './contact-csv';
 import { importContacts, type ImportOptions, type ImportResult } from './contact-import';

@@ -1,5 +1,5 @@
 import { CHANNEL_ADDRESS, type ContactChannel, type ContactSource } from '@klaxon/contracts';
-import type { QuietHours } from './quiet-hours';
+import type { QuietHours } from '../time/quiet-hours';
 
 /** How Klaxon reaches a person of a tenant, what they accept, and who wrote the number down. */
 export interface Contact {

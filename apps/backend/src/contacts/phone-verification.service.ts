@@ -1,9 +1,9 @@
 import { maskPhone, type Logger } from '@klaxon/logger';
-import type { Clock } from '../clock';
+import type { Clock } from '../time/clock';
 import type { Queryable } from '../db/database';
-import { AppError, RateLimitedError, ValidationError } from '../errors';
+import { AppError, RateLimitedError, ValidationError } from '../common/errors';
 
-import type { ChannelRegistry } from '../notify/channels/channel-registry';
+import type { ChannelRegistry } from '../channels/channel-registry';
 import { failureOf } from '../notify/delivery.service';
 import { findContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';

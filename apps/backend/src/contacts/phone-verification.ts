@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
-import { sameSecret } from '../constant-time';
+import { sameSecret } from '../common/constant-time';
 
 /** How long a code stays good: long enough to find the phone, short enough that a stray one soon dies. */
 export const CODE_TTL_MS = 10 * 60_000;

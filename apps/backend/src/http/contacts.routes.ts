@@ -4,7 +4,7 @@ import { SLACK_USER_ID_PATTERN, tenantIdSchema, upsertContactRequestSchema } fro
 import type { ContactService } from '../contacts/contact.service';
 import type { PhoneVerificationService } from '../contacts/phone-verification.service';
 import { maskPhone } from '@klaxon/logger';
-import { AppError, NotFoundError, ValidationError } from '../errors';
+import { AppError, NotFoundError, ValidationError } from '../common/errors';
 import { toContactDto, toContactImportDto } from './contact.serializer';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';

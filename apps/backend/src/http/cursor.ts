@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors';
+import { ValidationError } from '../common/errors';
 
 // Opaque to callers so the keyset behind it can change without breaking them.
 const PREFIX = 'n:';

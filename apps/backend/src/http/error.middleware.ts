@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorBody } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
-import { AppError, NotFoundError, toAppError } from '../errors';
+import { AppError, NotFoundError, toAppError } from '../common/errors';
 
 // body-parser marks its failures with `type`; they are the caller's mistakes, not ours.
 function fromBodyParser(error: { type?: string; limit?: number }): AppError | null {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Database } from '../db/database';
-import { jobBacklog, type JobBacklog } from '../notify/job-backlog.repository';
+import { jobBacklog, type JobBacklog } from '../jobs/job-backlog.repository';
 
 /** `not_started`: this backend serves HTTP without a job runner (tests); main.ts starts it before listening. */
 export type WorkerState = 'running' | 'stopped' | 'not_started';

@@ -46,9 +46,9 @@ import { ALERTMANAGER_BODY_LIMIT_BYTES, alertmanagerPayloadSchema, alertmanagerQ
 import { SUMMARY_THRESHOLD } from '../integrations/alertmanager';
 import type { HealthBody } from './health.routes';
 import { ACCEPTABLE_ID } from './request-id.middleware';
-import { pagerDutySettingsRequestSchema, type PagerDutySettingsDto } from '../integrations/pagerduty/pagerduty.routes';
+import { pagerDutySettingsRequestSchema, type PagerDutySettingsDto } from './pagerduty.routes';
 import { CSV_MEDIA_TYPE, exportQuerySchema, IMPORT_BODY_LIMIT_BYTES, importQuerySchema } from './contacts.routes';
-import { packageVersion } from '../package-version';
+import { packageVersion } from '../common/package-version';
 import { twilioFieldsSchema } from './twilio.routes';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query

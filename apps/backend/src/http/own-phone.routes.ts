@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { ownPhoneRequestSchema, verifyPhoneRequestSchema } from '@klaxon/contracts';
 import type { PhoneVerificationService } from '../contacts/phone-verification.service';
-import { RateLimitedError } from '../errors';
+import { RateLimitedError } from '../common/errors';
 import { toPhoneStatusDto } from './contact.serializer';
 import { contactParams } from './contacts.routes';
 import { gatewayOnly } from './service-key.middleware';

@@ -3,8 +3,8 @@ import { MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import type { PagingLimitsConfig } from '@klaxon/config';
 import type { CreateAlertRequest } from '@klaxon/contracts';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
-import { RateLimitedError } from '../errors';
-import type { RateLimitName } from '../metrics';
+import { RateLimitedError } from '../common/errors';
+import type { RateLimitName } from '../observe/metrics';
 
 /** The limits the HTTP edge enforces (the per-recipient one is the delivery worker's). */
 export type PagingLimits = Pick<PagingLimitsConfig, 'perUser' | 'perTenant' | 'globalPerMinute' | 'windowMs'>;

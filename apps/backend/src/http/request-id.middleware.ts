@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
 import { runWithContext } from '@klaxon/logger';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../common/errors';
 
 export const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { ServiceKey } from '@klaxon/config';
 import { SERVICE_KEY_HEADER } from '@klaxon/contracts';
-import { sameSecret } from '../constant-time';
-import { UnauthorizedError } from '../errors';
+import { sameSecret } from '../common/constant-time';
+import { UnauthorizedError } from '../common/errors';
 import type { CallerScope } from '../alerts/alert.service';
 
 /** Finds the key that matches, comparing against every configured key in constant time. */

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { testPagesRequestSchema, type TestPagesDto, type TestPagesRequest } from '@klaxon/contracts';
-import { NotFoundError, RateLimitedError } from '../errors';
+import { NotFoundError, RateLimitedError } from '../common/errors';
 import type { TestPages } from '../notify/test-pages';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { NotFoundError, UnauthorizedError } from '../errors';
+import { NotFoundError, UnauthorizedError } from '../common/errors';
 import type { TwilioWebhooks } from '../twilio/twilio-webhooks';
 import { UUID } from './alerts.routes';
 import { callerOf } from './service-key.middleware';

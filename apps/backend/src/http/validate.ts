@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../common/errors';
 
 /** Parses input with a zod schema; a failure is a 422 whose detail names each bad field and what was expected. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.infer<S> {

@@ -1,6 +1,6 @@
 import type { Severity } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
-import type { JobSpec } from './job-queue';
+import type { JobSpec } from '../jobs/job-queue';
 
 /** A delivery to attempt: now, or at `runAt`; its alert's severity decides what goes first. */
 export interface QueuedDelivery {

@@ -5,7 +5,7 @@ import type { TwilioWebhookMemory } from '../twilio/twilio-webhook-memory';
 import { claimOrphanedQueued, requeueExpiredLeases, settleExpiredSent } from './delivery.repository';
 import type { DeliveryQueue } from './delivery-queue';
 import { eventOf, type DeliveryService } from './delivery.service';
-import { deliveryJobKey } from './job-queue';
+import { deliveryJobKey } from '../jobs/job-queue';
 
 export interface DeliverySweeperOptions {
   db: Database;

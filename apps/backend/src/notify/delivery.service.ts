@@ -5,14 +5,14 @@ import type { Alert } from '../alerts/alert';
 import { appendAlertEvent, appendAlertEvents } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
 import type { RaiseBatch } from '../alerts/raise-batch';
-import type { Clock } from '../clock';
-import { describeQuietEnd } from '../contacts/quiet-hours';
+import type { Clock } from '../time/clock';
+import { describeQuietEnd } from '../time/quiet-hours';
 import type { Database, Queryable } from '../db/database';
-import { isDatabaseConnectionError } from '../errors';
-import type { AlertNotices } from './alert-notices';
-import { retryDelayMs } from './backoff';
-import type { MessageAlert, OutboundMessage } from './channels/channel';
-import type { ChannelRegistry } from './channels/channel-registry';
+import { isDatabaseConnectionError } from '../common/errors';
+import type { AlertNotices } from '../channels/alert-notices';
+import { retryDelayMs } from '../time/backoff';
+import type { MessageAlert, OutboundMessage } from '../channels/channel';
+import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryQueue } from './delivery-queue';
 import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
 import { refreshSlackMessage } from './paging-scheduler';
@@ -35,8 +35,8 @@ import {
   type Delivery,
   type NewDelivery,
 } from './delivery.repository';
-import { NotifyError, messageOf, type NotifyFailure } from './notify-error';
-import { answeredByOf, PROVIDER_STATUS_RANK, UNANSWERED_CALL_STATUSES, UNDELIVERED_STATUSES } from './provider-status';
+import { NotifyError, messageOf, type NotifyFailure } from '../channels/notify-error';
+import { answeredByOf, PROVIDER_STATUS_RANK, UNANSWERED_CALL_STATUSES, UNDELIVERED_STATUSES } from '../twilio/twilio-status';
 
 /** One status callback as the provider sent it: a message's or a call's status, or a call's AnsweredBy. */
 export interface ProviderReport {

@@ -3,13 +3,13 @@ import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertForShare } from '../alerts/alert.repository';
 import type { Alert } from '../alerts/alert';
-import type { Clock } from '../clock';
+import type { Clock } from '../time/clock';
 import type { Database } from '../db/database';
-import type { AlertNotices } from './alert-notices';
-import type { ChannelRegistry } from './channels/channel-registry';
+import type { AlertNotices } from '../channels/alert-notices';
+import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryService } from './delivery.service';
 import type { NewDelivery } from './delivery.repository';
-import { addJob, escalationJobKey } from './job-queue';
+import { addJob, escalationJobKey } from '../jobs/job-queue';
 import { acceptedChannels, escalationStep, type EscalationStep } from './notification-policy';
 
 export interface EscalationServiceOptions {

@@ -1,5 +1,5 @@
 import type { Channel, ContactChannel, Severity } from '@klaxon/contracts';
-import { quietUntil, type QuietHours } from '../contacts/quiet-hours';
+import { quietUntil, type QuietHours } from '../time/quiet-hours';
 
 /**
  * DESIGN.md "Notification policy", as data. The only place besides the channel modules that names channels.

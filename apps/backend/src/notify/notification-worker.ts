@@ -3,13 +3,13 @@ import { Logger as JobQueueLogger, run, type Runner, type RunnerOptions, type Ta
 import type { NotifyConfig } from '@klaxon/config';
 import { runWithContext, type Logger } from '@klaxon/logger';
 import type { Database, Queryable } from '../db/database';
-import type { AlertMessageWorker } from '../slack/alert-message-worker';
+import type { AlertMessageWorker } from '../views/alert-channel-message';
 import type { TwilioWebhookMemory } from '../twilio/twilio-webhook-memory';
 import type { DeliveryQueue } from './delivery-queue';
 import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
 import type { DeliveryService } from './delivery.service';
 import type { EscalationService } from './escalation.service';
-import { addJobs, deliveryJobKey, jobContextOf, jobSpec, type IntegrationTaskName, type JobPayloads, type TaskName } from './job-queue';
+import { addJobs, deliveryJobKey, jobContextOf, jobSpec, type IntegrationTaskName, type JobPayloads, type TaskName } from '../jobs/job-queue';
 
 /** The delivery queue on graphile-worker: one `deliver` job per delivery, keyed so a re-add replaces, never doubles. */
 export const graphileDeliveryQueue: DeliveryQueue = {

@@ -4,12 +4,12 @@ import type { AlertAction } from '../alerts/alert-state';
 import type { AlertHooks } from '../alerts/alert.service';
 import type { IdentifiedAlert } from '../alerts/alert.repository';
 import type { RaiseBatch } from '../alerts/raise-batch';
-import type { Clock } from '../clock';
+import type { Clock } from '../time/clock';
 import type { Queryable } from '../db/database';
-import type { ChannelRegistry } from './channels/channel-registry';
+import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryService } from './delivery.service';
 import type { NewDelivery } from './delivery.repository';
-import { addJobs, escalationJobKey, jobSpec, removeJobs, type JobSpec } from './job-queue';
+import { addJobs, escalationJobKey, jobSpec, removeJobs, type JobSpec } from '../jobs/job-queue';
 import { escalates, planPage, type PagePlan } from './notification-policy';
 
 // Both the job key and the queue name: one named queue per alert runs its message jobs one at a time, so

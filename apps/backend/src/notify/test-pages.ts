@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
 import type { Channel, TestPageOutcome } from '@klaxon/contracts';
 import type { TargetResolver } from '../alerts/alert';
-import type { Clock } from '../clock';
-import type { ChannelRegistry } from './channels/channel-registry';
-import type { MessageAlert } from './channels/channel';
+import type { Clock } from '../time/clock';
+import type { ChannelRegistry } from '../channels/channel-registry';
+import type { MessageAlert } from '../channels/channel';
 import { failureOf } from './delivery.service';
 
 export interface TestPageResult {

@@ -1,6 +1,6 @@
 import { WEEKDAYS, type Weekday } from '@klaxon/contracts';
-import { parseClock } from '../contacts/quiet-hours';
-import { DAY_MS, MINUTE_MS, type ZoneRules } from './zone-rules';
+import { parseClock } from '../time/quiet-hours';
+import { DAY_MS, MINUTE_MS, type ZoneRules } from '../time/zone-rules';
 
 /**
  * Duty hours of a layer: `[from, to)` (`HH:MM`, the schedule's zone) starting on each of `days`. `to` at or

@@ -1,5 +1,5 @@
 import type { Duration } from '@klaxon/contracts';
-import { DAY_MS, type ZoneRules } from './zone-rules';
+import { DAY_MS, type ZoneRules } from '../time/zone-rules';
 
 /** One turn of a rotation: member `member` (an index into the layer's members) from `start` until `end`. */
 export interface Turn {

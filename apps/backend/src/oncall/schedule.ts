@@ -2,7 +2,7 @@ import { MAX_ONCALL_WINDOW_DAYS, OVERRIDE_SOURCE, type Duration, type ScheduleRe
 import { compileOverrides, type Override, type OverrideTimeline } from './override-timeline';
 import { compileRestrictions, type DutyHours, type Restriction } from './restriction';
 import { compileRotation, type Rotation } from './rotation';
-import { DAY_MS, parseWallClock, ZoneRules } from './zone-rules';
+import { DAY_MS, parseWallClock, ZoneRules } from '../time/zone-rules';
 
 // Pure: no I/O and no clock of its own; every instant is the caller's. See README.md for the rules in words.
 

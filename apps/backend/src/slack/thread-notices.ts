@@ -1,8 +1,8 @@
 import type { Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
-import type { AlertNotices } from '../notify/alert-notices';
-import { messageOf } from '../notify/notify-error';
-import type { ChannelPoster } from '../notify/providers/channel-poster';
+import type { AlertNotices } from '../channels/alert-notices';
+import { messageOf } from '../channels/notify-error';
+import type { ChannelPoster } from '../channels/channel-poster';
 
 /** Notices about an alert's pages: replies in the thread of its channel message, or in the channel before that exists. */
 export class SlackThreadNotices implements AlertNotices {

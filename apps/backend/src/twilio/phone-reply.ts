@@ -1,7 +1,7 @@
 import { cutText } from '@klaxon/contracts';
 import type { AlertAction } from '../alerts/alert-state';
 import type { PagedAlert } from '../notify/delivery.repository';
-import { replyHandle } from '../notify/page-text';
+import { replyHandle } from '../channels/page-text';
 
 /**
  * How far back a reply without a number ("ack") reaches: only a page sent this recently can be what the

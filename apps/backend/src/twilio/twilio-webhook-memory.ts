@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { twilioWebhookKey, type TwilioWebhookKind } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
-import type { Clock } from '../clock';
+import type { Clock } from '../time/clock';
 import type { Database } from '../db/database';
-import { AppError, ValidationError } from '../errors';
+import { AppError, ValidationError } from '../common/errors';
 import { answerWebhook, claimWebhook, findWebhook, forgetOldWebhooks, releaseWebhook } from './twilio-webhook.repository';
 
 /** How long status callbacks and keypresses are remembered; inbound messages are kept (see the migration). */

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { closeNow, listenOnLoopback, startFakeSlackApi, type FakeSlackApi } from '@klaxon/testing';
 import { ContactResolver } from '../../src/contacts/contact-resolver';
 import { findContact, upsertContact } from '../../src/contacts/contact.repository';
-import { createSlackDirectory } from '../../src/contacts/slack-directory';
+import { createSlackDirectory } from '../../src/slack/slack-directory';
 import { SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
 
 const TOKEN = 'xoxb-test-token';

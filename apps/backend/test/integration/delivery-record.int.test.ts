@@ -1,6 +1,6 @@
 import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
 import { insertDeliveries } from '../../src/notify/delivery.repository';
-import { addJob, deliveryJobKey } from '../../src/notify/job-queue';
+import { addJob, deliveryJobKey } from '../../src/jobs/job-queue';
 import { startPagingHarness, succeeded, type PagingHarness } from './paging-harness';
 
 // A page the provider accepted is never sent again because writing it down failed, and a queued delivery

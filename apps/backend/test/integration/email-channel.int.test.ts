@@ -3,9 +3,9 @@ import { PassThrough } from 'node:stream';
 import { loadBackendConfig } from '@klaxon/config';
 import { createLogger } from '@klaxon/logger';
 import { freePort, startFakeSmtpServer, type FakeSmtp } from '@klaxon/testing';
-import type { MessageAlert, OutboundMessage } from '../../src/notify/channels/channel';
-import { createEmailChannel, EmailChannel } from '../../src/notify/channels/email.channel';
-import { LogChannel } from '../../src/notify/channels/log.channel';
+import type { MessageAlert, OutboundMessage } from '../../src/channels/channel';
+import { createEmailChannel, EmailChannel } from '../../src/email/email.channel';
+import { LogChannel } from '../../src/channels/log.channel';
 import { outboundMessageFixture } from '../message-fixture';
 import { notifyFailureOf } from './notify-failure';
 

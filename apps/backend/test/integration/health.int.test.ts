@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DATABASE_CONNECT_TIMEOUT_MS } from '@klaxon/config';
-import { addJob } from '../../src/notify/job-queue';
+import { addJob } from '../../src/jobs/job-queue';
 import { startBackendHarness, startUnreachableBackend, type BackendHarness } from './helpers';
 
 describe('GET /health tells whether the backend can page', () => {

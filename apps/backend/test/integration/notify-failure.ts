@@ -1,4 +1,4 @@
-import { NotifyError } from '../../src/notify/notify-error';
+import { NotifyError } from '../../src/channels/notify-error';
 
 /** Awaits a send or post that must fail, and returns its NotifyError (any other outcome fails the test). */
 export async function notifyFailureOf(promise: Promise<unknown>): Promise<NotifyError> {

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { parsePrometheusText } from '@klaxon/testing';
-import { addJob } from '../../src/notify/job-queue';
+import { addJob } from '../../src/jobs/job-queue';
 import { SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
 import { startPagingHarness, type PagingHarness } from './paging-harness';
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createTwilioClient } from '../../src/notify/providers/twilio-client';
+import { createTwilioClient } from '../../src/twilio/twilio-client';
 import { SERVICE_KEY } from './helpers';
 import { startPagingHarness, succeeded, TWILIO, type PagingHarness } from './paging-harness';
 

@@ -1,7 +1,7 @@
 import { createLogger } from '@klaxon/logger';
 import { PassThrough } from 'node:stream';
 import { startFakeSlackApi, type FakeSlackApi } from '@klaxon/testing';
-import { SlackChannelPoster } from '../../src/notify/providers/slack-channel-poster';
+import { SlackChannelPoster } from '../../src/slack/slack-channel-poster';
 import { notifyFailureOf } from './notify-failure';
 
 const TOKEN = 'xoxb-poster-token';

@@ -2,14 +2,14 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
 import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
 import type { Channel } from '@klaxon/contracts';
-import type { OutboundMessage } from '../../src/notify/channels/channel';
-import { createChannelRegistry } from '../../src/notify/channels/create-channel-registry';
-import { LogChannel } from '../../src/notify/channels/log.channel';
-import { TwilioSmsChannel } from '../../src/notify/channels/twilio-sms.channel';
-import { TwilioVoiceChannel } from '../../src/notify/channels/twilio-voice.channel';
-import { TwilioWhatsAppChannel } from '../../src/notify/channels/twilio-whatsapp.channel';
-import type { ChannelPoster } from '../../src/notify/providers/channel-poster';
-import { createTwilioClient } from '../../src/notify/providers/twilio-client';
+import type { OutboundMessage } from '../../src/channels/channel';
+import { ChannelRegistry } from '../../src/channels/channel-registry';
+import { twilioChannels } from '../../src/twilio/twilio.channels';
+import { LogChannel } from '../../src/channels/log.channel';
+import { TwilioSmsChannel } from '../../src/twilio/twilio-sms.channel';
+import { TwilioVoiceChannel } from '../../src/twilio/twilio-voice.channel';
+import { TwilioWhatsAppChannel } from '../../src/twilio/twilio-whatsapp.channel';
+import { createTwilioClient } from '../../src/twilio/twilio-client';
 import { notifyFailureOf } from './notify-failure';
 
 interface TwilioSenders {
@@ -37,7 +37,6 @@ const alert = {
 type PhoneChannel = Extract<Channel, 'whatsapp' | 'sms' | 'voice'>;
 const page = (channel: PhoneChannel, message = alert.message) => ({ channel, message: { to: '+14155550101', alert: { ...alert, message }, now: alert.createdAt } satisfies OutboundMessage });
 // Never called: these tests send on phone channels only.
-const noPoster: ChannelPoster = { post: () => Promise.reject(new Error('no Slack here')), update: () => Promise.reject(new Error('no Slack here')) };
 
 let fake: FakeTwilio;
 let lines: string[];
@@ -177,9 +176,9 @@ describe('Twilio channels', () => {
   });
 });
 
-describe('createChannelRegistry', () => {
+describe('twilioChannels', () => {
   it('uses Twilio when credentials are configured, and registers WhatsApp → SMS as the fallback', async () => {
-    const registry = createChannelRegistry({ config: { twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders }, email: null }, logger: logger(), poster: noPoster });
+    const registry = ChannelRegistry.of(twilioChannels({ twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders } }, logger()));
 
     await registry.sender('sms').send(page('sms').message);
 
@@ -190,7 +189,7 @@ describe('createChannelRegistry', () => {
   });
 
   it('falls back to the log channel without credentials: it logs the masked page at warn and sends nothing', async () => {
-    const registry = createChannelRegistry({ config: { twilio: null, email: null }, logger: logger(), poster: noPoster });
+    const registry = ChannelRegistry.of(twilioChannels({ twilio: null }, logger()));
 
     const { providerMessageId } = await registry.sender('whatsapp').send(page('whatsapp').message);
 

@@ -64,7 +64,7 @@ async function raiseThroughApi(stack: Stack, serviceKey: string, body: Record<st
 async function queueMediumBacklog(stack: Stack, alertId: string, run: number): Promise<void> {
   const { insertDeliveriesQuery } = loadBuiltApp<BackendDeliveryRepositoryModule>('backend/dist/notify/delivery.repository.js');
   const { graphileDeliveryQueue } = loadBuiltApp<BackendNotificationWorkerModule>('backend/dist/notify/notification-worker.js');
-  const { addJobsQuery } = loadBuiltApp<BackendJobQueueModule>('backend/dist/notify/job-queue.js');
+  const { addJobsQuery } = loadBuiltApp<BackendJobQueueModule>('backend/dist/jobs/job-queue.js');
   const deliveries: BenchDelivery[] = Array.from({ length: PRIORITY_BACKLOG }, (_, i) => ({
     id: randomUUID(),
     alertId,

@@ -7,13 +7,13 @@ import { findAlertById } from '../../alerts/alert.repository';
 import type { AlertFollower } from '../../alerts/alert.service';
 import type { IdentifiedAlert } from '../../alerts/alert.repository';
 import type { RaiseBatch } from '../../alerts/raise-batch';
-import type { Clock } from '../../clock';
+import type { Clock } from '../../time/clock';
 import type { Database, Queryable } from '../../db/database';
-import { NotFoundError } from '../../errors';
-import type { AlertNotices } from '../../notify/alert-notices';
-import { retryDelayMs } from '../../notify/backoff';
-import { addJobs, jobSpec, type JobSpec } from '../../notify/job-queue';
-import { messageOf } from '../../notify/notify-error';
+import { NotFoundError } from '../../common/errors';
+import type { AlertNotices } from '../../channels/alert-notices';
+import { retryDelayMs } from '../../time/backoff';
+import { addJobs, jobSpec, type JobSpec } from '../../jobs/job-queue';
+import { messageOf } from '../../channels/notify-error';
 import { atOrAbove, outcomeOf, pagerDutyEvent, type PagerDutyAction } from './pagerduty-event';
 import {
   findPagerDutySettings,

@@ -1,5 +1,5 @@
 import { cutText } from '@klaxon/contracts';
-import type { MessageAlert } from './channels/channel';
+import type { MessageAlert } from './channel';
 
 type PageAlert = Pick<MessageAlert, 'number' | 'severity' | 'message' | 'inSlack' | 'test'>;
 

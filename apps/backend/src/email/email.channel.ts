@@ -1,12 +1,13 @@
 import nodemailer from 'nodemailer';
 import type { SMTPSentMessageInfo, Transporter } from 'nodemailer';
-import type { EmailConfig } from '@klaxon/config';
+import type { BackendConfig, EmailConfig } from '@klaxon/config';
 import { maskEmail, type Logger } from '@klaxon/logger';
-import { NotifyError, type NotifyFailure } from '../notify-error';
-import { pageEmail } from '../page-email';
-import { classifySmtpError } from '../smtp-errors';
-import type { ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from './channel';
-import { LogChannel } from './log.channel';
+import { NotifyError, type NotifyFailure } from '../channels/notify-error';
+import { pageEmail } from './page-email';
+import { classifySmtpError } from './smtp-errors';
+import type { ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from '../channels/channel';
+import { LogChannel } from '../channels/log.channel';
+import type { ChannelRegistration } from '../channels/channel-registry';
 
 /** What the channel sends through: nodemailer's SMTP transport (a fake-free test gives it a real one). */
 export type SmtpTransport = Transporter<SMTPSentMessageInfo>;
@@ -92,4 +93,9 @@ export class EmailChannel implements ChannelSender {
 export function createEmailChannel(email: EmailConfig | null, logger: Logger): ChannelSender {
   if (!email) return new LogChannel({ channel: 'email', address: 'email', logger, render: (message) => pageEmail(message).subject });
   return new EmailChannel({ smtpUrl: email.smtpUrl, from: email.from, logger });
+}
+
+/** The email channel as the registry takes it: SMTP when configured, else the log channel in its place. */
+export function emailChannels({ email }: Pick<BackendConfig, 'email'>, logger: Logger): ChannelRegistration {
+  return { senders: [createEmailChannel(email, logger)] };
 }

@@ -1,5 +1,5 @@
-import { pageTemplateVariables, pageText } from '../page-text';
-import { callbackUrls, type OutboundMessage, type SendResult, type TextMessage } from './channel';
+import { pageTemplateVariables, pageText } from '../channels/page-text';
+import { callbackUrls, type OutboundMessage, type SendResult, type TextMessage } from '../channels/channel';
 import { TwilioChannel, type TwilioChannelOptions } from './twilio.channel';
 
 /** WhatsApp through Twilio's Messages API: an approved template when configured, else a free body. */

@@ -15,10 +15,29 @@ const ADDRESS_OF: Record<AddressKind, (addresses: Addresses) => string | null> =
 };
 
 /**
+ * What one provider room registers: its senders, where a permanent failure on one of them is retried
+ * (WhatsApp → SMS), and which of them may carry a text that is not a page (a verification code), best first.
+ */
+export interface ChannelRegistration {
+  senders: readonly ChannelSender[];
+  fallbacks?: Partial<Record<Channel, Channel>>;
+  textOrder?: readonly Channel[];
+}
+
+/**
  * Every channel Klaxon can send on, registered in one place (the composition root), with its fallback as
  * data: the policy, the scheduler and the delivery service ask the registry and never branch on a name.
  */
 export class ChannelRegistry {
+  /** One registry of what each provider room registers (backend.ts: one line per room). */
+  static of(...registrations: readonly ChannelRegistration[]): ChannelRegistry {
+    return new ChannelRegistry(
+      registrations.flatMap((r) => r.senders),
+      Object.assign({}, ...registrations.map((r) => r.fallbacks ?? {})),
+      registrations.flatMap((r) => r.textOrder ?? []),
+    );
+  }
+
   private readonly senders = new Map<Channel, ChannelSender>();
   private readonly fallbackTable: Partial<Record<Channel, Channel>>;
   private readonly textOrder: readonly Channel[];

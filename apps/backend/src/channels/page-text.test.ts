@@ -1,6 +1,6 @@
 import { EDGE_MESSAGES, LONE_SURROGATE } from '@klaxon/testing';
 import { channelReminderText, pageSpeech, pageTemplateVariables, pageText, TWILIO_LIMITS } from './page-text';
-import { voiceTwiml } from './channels/twilio-voice.channel';
+import { voiceTwiml } from '../twilio/twilio-voice.channel';
 
 const alert = { id: 'a1', number: 42, replyCode: 'K7', severity: 'critical' as const, message: 'checkout is down', inSlack: true };
 

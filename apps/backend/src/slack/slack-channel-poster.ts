@@ -1,8 +1,8 @@
 import type { KnownBlock, WebClient } from '@slack/web-api';
 import type { Logger } from '@klaxon/logger';
-import { createSlackWebClient, slackPlatformError } from '../../slack/web-client';
-import { NotifyError, type NotifyFailure, fieldsOf, messageOf, networkFailure } from '../notify-error';
-import type { ChannelMessage, ChannelPoster } from './channel-poster';
+import { createSlackWebClient, slackPlatformError } from './web-client';
+import { NotifyError, type NotifyFailure, fieldsOf, messageOf, networkFailure } from '../channels/notify-error';
+import type { ChannelMessage, ChannelPoster } from '../channels/channel-poster';
 
 // Slack's `ok: false` errors that go away by themselves.
 const TRANSIENT_SLACK_ERRORS = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);

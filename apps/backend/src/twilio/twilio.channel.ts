@@ -1,9 +1,9 @@
 import type { Twilio } from 'twilio';
 import type { Channel } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
-import { NotifyError, type NotifyFailure } from '../notify-error';
-import { classifyTwilioError } from '../twilio-errors';
-import type { ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from './channel';
+import { NotifyError, type NotifyFailure } from '../channels/notify-error';
+import { classifyTwilioError } from './twilio-errors';
+import type { ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from '../channels/channel';
 
 export interface TwilioChannelOptions {
   client: Twilio;

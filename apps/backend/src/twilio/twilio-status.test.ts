@@ -1,4 +1,4 @@
-import { answeredByOf, PROVIDER_STATUS_RANK, receiptsByPerson, receiptStatusOf } from './provider-status';
+import { answeredByOf, PROVIDER_STATUS_RANK, receiptsByPerson, receiptStatusOf } from './twilio-status';
 
 const rank = (status: string) => PROVIDER_STATUS_RANK[status]!;
 

@@ -1,5 +1,5 @@
 import { redactString } from '@klaxon/logger';
-import { type FailureKind, type NotifyFailure, type ProviderErrorMeaning, fieldsOf, messageOf, networkFailure } from './notify-error';
+import { type FailureKind, type NotifyFailure, type ProviderErrorMeaning, fieldsOf, messageOf, networkFailure } from '../channels/notify-error';
 
 /**
  * SMTP reply codes (RFC 5321 §4.2.3, RFC 4954 for AUTH) that a relay answers when Klaxon sends one message.

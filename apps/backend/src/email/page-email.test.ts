@@ -1,5 +1,5 @@
 import { FIXTURE_CREATED_AT as createdAt, outboundMessageFixture } from '../../test/message-fixture';
-import type { MessageAlert, OutboundMessage } from './channels/channel';
+import type { MessageAlert, OutboundMessage } from '../channels/channel';
 import { escapeHtml, pageEmail, raiserOf, SUBJECT_MAX_CHARS } from './page-email';
 
 const page = (alert: Partial<MessageAlert> = {}, extra: Partial<OutboundMessage> = {}): OutboundMessage =>

@@ -1,6 +1,7 @@
-import { channelReminderText } from '../page-text';
-import type { ChannelPoster } from '../providers/channel-poster';
-import type { ChannelSender, OutboundMessage, SendResult } from './channel';
+import { channelReminderText } from '../channels/page-text';
+import type { ChannelPoster } from '../channels/channel-poster';
+import type { ChannelSender, OutboundMessage, SendResult } from '../channels/channel';
+import type { ChannelRegistration } from '../channels/channel-registry';
 
 /** The alert's Slack channel: the escalation notice ("still not acknowledged, can someone take it?"). */
 export class SlackChannel implements ChannelSender {
@@ -15,4 +16,9 @@ export class SlackChannel implements ChannelSender {
     const { ts } = await this.poster.post(message.to, channelReminderText(message.alert, message.now));
     return { providerMessageId: ts };
   }
+}
+
+/** The alert's own Slack channel as the registry takes it. */
+export function slackChannels(poster: ChannelPoster): ChannelRegistration {
+  return { senders: [new SlackChannel(poster)] };
 }

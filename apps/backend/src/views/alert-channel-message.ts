@@ -1,12 +1,12 @@
 import type { Logger } from '@klaxon/logger';
-import type { Clock } from '../clock';
+import type { Clock } from '../time/clock';
 import { findAlertById, setSlackMessageTs } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
-import { toAlertDto } from '../http/alert.serializer';
+import { toAlertDto } from './alert-view';
 import { reportedDeliveries } from '../notify/delivery.repository';
-import { NotifyError } from '../notify/notify-error';
-import type { ChannelPoster } from '../notify/providers/channel-poster';
-import { buildAlertMessage } from './alert-message';
+import { NotifyError } from '../channels/notify-error';
+import type { ChannelPoster } from '../channels/channel-poster';
+import { buildAlertMessage } from '../slack/alert-message';
 
 /**
  * Keeps an alert's channel message true: posts it the first time, then rewrites it (chat.update) with the

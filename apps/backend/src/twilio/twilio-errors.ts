@@ -1,4 +1,4 @@
-import { type NotifyFailure, type ProviderErrorMeaning, fieldsOf, messageOf, networkFailure } from './notify-error';
+import { type NotifyFailure, type ProviderErrorMeaning, fieldsOf, messageOf, networkFailure } from '../channels/notify-error';
 
 /**
  * Twilio REST error codes we expect when creating messages and calls, with their meaning from

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
-import { messageAlertFixture, outboundMessageFixture } from '../../../test/message-fixture';
+import { messageAlertFixture, outboundMessageFixture } from '../../test/message-fixture';
 import type { OutboundMessage } from './channel';
 import { LogChannel } from './log.channel';
 

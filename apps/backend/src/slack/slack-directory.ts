@@ -1,6 +1,6 @@
 import type { Logger } from '@klaxon/logger';
 import { ErrorCode } from '@slack/web-api';
-import { createSlackWebClient, slackPlatformError, slackRetryAfterSec } from '../slack/web-client';
+import { createSlackWebClient, slackPlatformError, slackRetryAfterSec } from './web-client';
 
 /** What a Slack profile says about a person; `phone` is free text as they typed it. */
 export interface SlackProfile {

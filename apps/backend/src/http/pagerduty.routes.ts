@@ -1,11 +1,11 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { SEVERITIES, tenantIdSchema } from '@klaxon/contracts';
-import { NotFoundError } from '../../errors';
-import { callerOf } from '../../http/service-key.middleware';
-import { parseInput } from '../../http/validate';
-import type { PagerDutySettings } from './pagerduty.repository';
-import type { PagerDutyService } from './pagerduty.service';
+import { NotFoundError } from '../common/errors';
+import { callerOf } from './service-key.middleware';
+import { parseInput } from './validate';
+import type { PagerDutySettings } from '../integrations/pagerduty/pagerduty.repository';
+import type { PagerDutyService } from '../integrations/pagerduty/pagerduty.service';
 
 export const pagerDutySettingsRequestSchema = z.strictObject({
   routing_key: z.string().regex(/^[A-Za-z0-9]{20,64}$/, 'the Integration Key of a PagerDuty service using Events API v2 (32 letters and digits)'),

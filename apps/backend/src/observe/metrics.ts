@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DeliveryOutcome, DeliveryRecorder } from './notify/delivery-recorder';
+import type { DeliveryOutcome, DeliveryRecorder } from '../notify/delivery-recorder';
 
 /** What a scrape reads from PostgreSQL; null when the database did not answer. */
 export interface ScrapeProbe {

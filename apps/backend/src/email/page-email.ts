@@ -1,5 +1,5 @@
 import { slackToPlain, type Severity } from '@klaxon/contracts';
-import type { MessageAlert, OutboundMessage } from './channels/channel';
+import type { MessageAlert, OutboundMessage } from '../channels/channel';
 
 export interface PageEmail {
   subject: string;

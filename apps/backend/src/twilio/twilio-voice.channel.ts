@@ -1,6 +1,6 @@
 import twilio from 'twilio';
-import { pageSpeech, TWILIO_LIMITS } from '../page-text';
-import { callbackUrls, type MessageAlert, type OutboundMessage } from './channel';
+import { pageSpeech, TWILIO_LIMITS } from '../channels/page-text';
+import { callbackUrls, type MessageAlert, type OutboundMessage } from '../channels/channel';
 import { TwilioChannel } from './twilio.channel';
 
 /** A voice call through Twilio's Calls API with inline TwiML: what wakes people. */

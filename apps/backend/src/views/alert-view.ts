@@ -4,7 +4,7 @@ import type { Alert } from '../alerts/alert';
 import type { AlertEvent } from '../alerts/alert-event.repository';
 import type { AlertStats } from '../alerts/alert.repository';
 import type { Delivery } from '../notify/delivery.repository';
-import { receiptsByPerson } from '../notify/provider-status';
+import { receiptsByPerson } from '../twilio/twilio-status';
 
 /** The wire shape of an alert: snake_case, ISO timestamps, no internal columns (request id, response_url). */
 export function toAlertDto(alert: Alert, reported: readonly Delivery[] = []): AlertDto {

@@ -1,5 +1,5 @@
-import { pageText } from '../page-text';
-import { callbackUrls, type OutboundMessage, type SendResult, type TextMessage } from './channel';
+import { pageText } from '../channels/page-text';
+import { callbackUrls, type OutboundMessage, type SendResult, type TextMessage } from '../channels/channel';
 import { TwilioChannel } from './twilio.channel';
 
 /** SMS through Twilio's Messages API: the fallback that reaches any mobile phone. */
