@@ -218,7 +218,7 @@ describe('authentication', () => {
   it("lets a key bound to a tenant name only a channel the tenant has used from Slack (422 naming channel, nothing stored); the unbound key names any", async () => {
     const refused = await post('tenant_id=acme&page=U0AMA&channel=C0NOTOURS', body, { authorization: `Bearer ${ACME_KEY}` }).expect(422);
     expect(refused.body).toEqual({ error: 'invalid_field', detail: expect.stringMatching(/^channel: a key bound to a tenant may name only a channel/) });
-    expect((await alertsOf('acme')).filter((alert) => alert.slack_channel_id === 'C0NOTOURS')).toEqual([]);
+    expect((await alertsOf('acme')).filter((alert) => alert.slack?.channel_id === 'C0NOTOURS')).toEqual([]);
     const anyChannel = await post('tenant_id=acme&page=U0AMA&channel=C0NOTOURS', payload([{ labels: { alertname: 'Chan' }, fingerprint: 'chan-1' }]), {
       authorization: `Bearer ${SERVICE_KEY}`,
     }).expect(200);
