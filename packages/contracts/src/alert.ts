@@ -1,4 +1,3 @@
-import { CHANNEL_LABELS } from './labels';
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const DEFAULT_SEVERITY: Severity = 'high';
@@ -67,14 +66,6 @@ export interface DeliveryReceiptDto {
   channel: Channel;
   status: ReceiptStatus;
   at: string;
-}
-
-/** `WhatsApp read`, `call answered`, `call went to voicemail`: one receipt in words (the time is the reader's to format). */
-export function describeReceipt(receipt: Pick<DeliveryReceiptDto, 'channel' | 'status'>): string {
-  const label = CHANNEL_LABELS[receipt.channel];
-  if (receipt.status === 'voicemail') return `${label} went to voicemail`;
-  if (receipt.status === 'no-answer') return `${label} not answered`;
-  return `${label} ${receipt.status}`;
 }
 
 /** An alert as the backend returns it over HTTP (JSON field names are snake_case on the wire). */

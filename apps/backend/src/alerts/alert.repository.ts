@@ -1,6 +1,7 @@
 import type { AlertStatus, Severity } from '@klaxon/contracts';
 import { sql, type Queryable } from '../db/database';
-import type { Alert, AlertTarget, NewAlert } from './alert';
+import type { Alert, NewAlert } from './alert';
+import type { AlertTarget } from '../contacts/target';
 import { TRANSITIONS, type AlertAction } from './alert-state';
 
 interface AlertRow {

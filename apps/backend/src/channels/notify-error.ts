@@ -70,3 +70,10 @@ export function messageOf(error: unknown): string {
   const { message } = fieldsOf(error);
   return redactString(typeof message === 'string' && message !== '' ? message : String(error));
 }
+
+/** What a send that threw means for the delivery: a NotifyError says so itself. */
+export function failureOf(error: unknown): NotifyFailure {
+  if (error instanceof NotifyError) return error;
+  // A bug or an unforeseen error: retried like a transient one, because a lost page costs more than an extra try.
+  return { kind: 'transient', code: null, status: null, detail: `unexpected error: ${messageOf(error)}`, alarm: false };
+}

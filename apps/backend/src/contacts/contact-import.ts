@@ -7,10 +7,9 @@ import {
   type ContactCsvColumn,
 } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
-import type { Contact } from './contact';
+import { inconsistency, type Contact, type ContactChanges } from './contact';
 import { readContactCsv, splitChannels, type CsvContactRow } from './contact-csv';
 import { findContacts, writeImportedContacts, type ImportedContactRow } from './contact.repository';
-import { inconsistency, type ContactChanges } from './contact.service';
 import { normalizePhone } from './phone-number';
 import { deletePendingPhones } from './phone-verification.repository';
 

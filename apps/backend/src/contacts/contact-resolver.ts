@@ -1,12 +1,12 @@
 import type { Logger } from '@klaxon/logger';
 import { maskPhone } from '@klaxon/logger';
-import type { AlertTarget, RequestedTarget, TargetResolver } from '../alerts/alert';
+import type { AlertTarget, RequestedTarget, TargetResolver } from './target';
 import type { Queryable } from '../db/database';
 import { DEFAULT_CONTACT_CHANNELS } from '@klaxon/contracts';
 import { type Contact, reachableChannels } from './contact';
 import { findContact, forgetSlackContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
-import { SlackDirectoryError, type SlackDirectory, type SlackLookupFailure, type SlackProfile } from '../slack/slack-directory';
+import { SlackDirectoryError, type SlackDirectory, type SlackLookupFailure, type SlackProfile } from './slack-directory';
 
 export interface ContactResolverOptions {
   db: Queryable;

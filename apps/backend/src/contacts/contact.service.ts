@@ -1,26 +1,12 @@
-import { CHANNEL_ADDRESS, type ContactChannel } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 import { ValidationError } from '../common/errors';
-import type { Contact } from './contact';
-import type { QuietHours } from '../time/quiet-hours';
+import { inconsistency, type Contact, type ContactChanges } from './contact';
 import type { Readable } from 'node:stream';
 import { contactsToCsv } from './contact-csv';
 import { importContacts, type ImportOptions, type ImportResult } from './contact-import';
 import { findContact, listContacts, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
 import { deletePendingPhones } from './phone-verification.repository';
-
-/** What a person changes about themselves; unset fields stay as stored, `null` clears one. */
-export interface ContactChanges {
-  name?: string | undefined;
-  /** As typed; normalised to E.164 here. */
-  phone?: string | undefined;
-  email?: string | null | undefined;
-  channels?: ContactChannel[] | undefined;
-  /** A valid IANA name (the HTTP edge checked it). */
-  timeZone?: string | null | undefined;
-  quietHours?: Pick<QuietHours, 'start' | 'end'> | null | undefined;
-}
 
 /**
  * Contacts as `PUT /contacts` writes them (`/alert email`, `/alert prefs`, and operators, whose numbers are
@@ -78,29 +64,4 @@ export class ContactService {
   async find(tenantId: string, slackUserId: string): Promise<Contact | null> {
     return findContact(this.db, tenantId, slackUserId);
   }
-}
-
-const EMAIL_ADDRESS = CHANNEL_ADDRESS.email;
-
-/** Why the contact after `changes` would not hold together, naming the field to fix; null when it does. */
-export function inconsistency(stored: Contact | null, changes: ContactChanges): string | null {
-  const email = changes.email !== undefined ? changes.email : (stored?.email ?? null);
-  const channels = changes.channels ?? stored?.channels ?? [];
-  const timeZone = changes.timeZone !== undefined ? changes.timeZone : (stored?.timeZone ?? null);
-  const quietHours = changes.quietHours !== undefined ? changes.quietHours : (stored?.quietHours ?? null);
-
-  // A phone channel may wait for a number from the Slack profile; an email channel has nowhere else to look.
-  const needsEmail = channels.filter((channel) => CHANNEL_ADDRESS[channel] === EMAIL_ADDRESS);
-  if (needsEmail.length > 0 && email === null) {
-    const listed = needsEmail.join(', ');
-    return changes.channels
-      ? `channels: ${listed} is listed but no email address is set; give \`email\` too, or leave ${listed} out of channels`
-      : `email: your channels include ${listed}, so the address cannot be removed; give \`channels\` without ${listed} in the same request`;
-  }
-  if (quietHours !== null && timeZone === null) {
-    return changes.quietHours
-      ? 'time_zone: quiet hours are read in your time zone and none is set; give `time_zone` too, e.g. "Europe/Berlin"'
-      : 'time_zone: quiet hours are set, so the time zone cannot be removed; turn them off with `quiet_hours: null` in the same request';
-  }
-  return null;
 }

@@ -40,9 +40,44 @@ export interface ContactWrite {
   quietHours?: Pick<QuietHours, 'start' | 'end'> | null;
 }
 
-
-
 /** The accepted channels Klaxon has an address for (CHANNEL_ADDRESS says which address each needs). */
 export function reachableChannels(contact: Pick<Contact, 'phone' | 'email' | 'channels'>): ContactChannel[] {
   return contact.channels.filter((channel) => contact[CHANNEL_ADDRESS[channel]] !== null);
+}
+
+/** What a person changes about themselves; unset fields stay as stored, `null` clears one. */
+export interface ContactChanges {
+  name?: string | undefined;
+  /** As typed; normalised to E.164 here. */
+  phone?: string | undefined;
+  email?: string | null | undefined;
+  channels?: ContactChannel[] | undefined;
+  /** A valid IANA name (the HTTP edge checked it). */
+  timeZone?: string | null | undefined;
+  quietHours?: Pick<QuietHours, 'start' | 'end'> | null | undefined;
+}
+
+const EMAIL_ADDRESS = CHANNEL_ADDRESS.email;
+
+/** Why the contact after `changes` would not hold together, naming the field to fix; null when it does. */
+export function inconsistency(stored: Contact | null, changes: ContactChanges): string | null {
+  const email = changes.email !== undefined ? changes.email : (stored?.email ?? null);
+  const channels = changes.channels ?? stored?.channels ?? [];
+  const timeZone = changes.timeZone !== undefined ? changes.timeZone : (stored?.timeZone ?? null);
+  const quietHours = changes.quietHours !== undefined ? changes.quietHours : (stored?.quietHours ?? null);
+
+  // A phone channel may wait for a number from the Slack profile; an email channel has nowhere else to look.
+  const needsEmail = channels.filter((channel) => CHANNEL_ADDRESS[channel] === EMAIL_ADDRESS);
+  if (needsEmail.length > 0 && email === null) {
+    const listed = needsEmail.join(', ');
+    return changes.channels
+      ? `channels: ${listed} is listed but no email address is set; give \`email\` too, or leave ${listed} out of channels`
+      : `email: your channels include ${listed}, so the address cannot be removed; give \`channels\` without ${listed} in the same request`;
+  }
+  if (quietHours !== null && timeZone === null) {
+    return changes.quietHours
+      ? 'time_zone: quiet hours are read in your time zone and none is set; give `time_zone` too, e.g. "Europe/Berlin"'
+      : 'time_zone: quiet hours are set, so the time zone cannot be removed; turn them off with `quiet_hours: null` in the same request';
+  }
+  return null;
 }

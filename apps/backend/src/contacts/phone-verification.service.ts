@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database';
 import { AppError, RateLimitedError, ValidationError } from '../common/errors';
 
 import type { ChannelRegistry } from '../channels/channel-registry';
-import { failureOf } from '../notify/delivery.service';
+import { failureOf } from '../channels/notify-error';
 import { findContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
 import { lockCodeSends, pruneCodeSends, recentCodeSends, recordCodeSend, withdrawCodeSend, type CodeSendCount } from './code-send.repository';

@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
-import type { RequestedTarget } from '../alerts/alert';
+import type { RequestedTarget } from '../contacts/target';
 import type { AlertService } from '../alerts/alert.service';
 import { AppError, DatabaseUnavailableError, ForbiddenError, RateLimitedError, toAppError, ValidationError } from '../common/errors';
 import { lenientAlert, MAX_FINGERPRINT, PageListError, parsePageList, type AlertmanagerAlert, type MalformedAlert, type ReceiverRoute } from '../integrations/alertmanager';

@@ -1,5 +1,6 @@
 import type { Logger } from '@klaxon/logger';
-import type { Alert, RequestedTarget } from '../alerts/alert';
+import type { Alert } from '../alerts/alert';
+import type { RequestedTarget } from '../contacts/target';
 import type { AlertService, BatchRaiseRequest, RaiseRequest } from '../alerts/alert.service';
 import {
   alertDedupKey,

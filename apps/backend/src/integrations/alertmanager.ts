@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SEVERITIES, SLACK_USER_ID_PATTERN, type Severity } from '@klaxon/contracts';
 import { maskPhone } from '@klaxon/logger';
-import type { RequestedTarget } from '../alerts/alert';
+import type { RequestedTarget } from '../contacts/target';
 
 // Pure rules that turn Alertmanager's webhook (payload version 4) into Klaxon alerts. No HTTP, no database:
 // the route validates the payload, AlertmanagerService applies what these functions decide.

@@ -15,7 +15,7 @@ import type { MessageAlert, OutboundMessage } from '../channels/channel';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryQueue } from './delivery-queue';
 import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
-import { refreshSlackMessage } from './paging-scheduler';
+import { refreshSlackMessage } from './alert-message.jobs';
 import {
   cancelPendingDeliveries,
   claimDelivery,
@@ -35,7 +35,7 @@ import {
   type Delivery,
   type NewDelivery,
 } from './delivery.repository';
-import { NotifyError, messageOf, type NotifyFailure } from '../channels/notify-error';
+import { failureOf, messageOf, type NotifyFailure } from '../channels/notify-error';
 import { answeredByOf, PROVIDER_STATUS_RANK, UNANSWERED_CALL_STATUSES, UNDELIVERED_STATUSES } from '../twilio/twilio-status';
 
 /** One status callback as the provider sent it: a message's or a call's status, or a call's AnsweredBy. */
@@ -423,11 +423,6 @@ function outboundOf(delivery: Delivery, alert: Alert, now: Date): OutboundMessag
   return { to: delivery.address, alert: messageAlertOf(alert), now };
 }
 
-export function failureOf(error: unknown): NotifyFailure {
-  if (error instanceof NotifyError) return error;
-  // A bug or an unforeseen error: retried like a transient one, because a lost page costs more than an extra try.
-  return { kind: 'transient', code: null, status: null, detail: `unexpected error: ${messageOf(error)}`, alarm: false };
-}
 
 /** `3 min`, or `2 s` for a window under a minute (tests use such). */
 const windowText = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`);

@@ -1,5 +1,6 @@
 import type { NotifyConfig } from '@klaxon/config';
-import type { Alert, AlertTarget, NewAlert } from '../alerts/alert';
+import type { Alert, NewAlert } from '../alerts/alert';
+import type { AlertTarget } from '../contacts/target';
 import type { AlertAction } from '../alerts/alert-state';
 import type { AlertHooks } from '../alerts/alert.service';
 import type { IdentifiedAlert } from '../alerts/alert.repository';
@@ -9,13 +10,9 @@ import type { Queryable } from '../db/database';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryService } from './delivery.service';
 import type { NewDelivery } from './delivery.repository';
-import { addJobs, escalationJobKey, jobSpec, removeJobs, type JobSpec } from '../jobs/job-queue';
+import { escalationJobKey, jobSpec, removeJobs } from '../jobs/job-queue';
+import { refreshSlackMessages, slackMessageJob } from './alert-message.jobs';
 import { escalates, planPage, type PagePlan } from './notification-policy';
-
-// Both the job key and the queue name: one named queue per alert runs its message jobs one at a time, so
-// the post finishes (and its ts is stored) before an update starts and a fast acknowledgement cannot
-// produce a second post; the key lets a newer state replace a job still waiting.
-const slackMessageKey = (alertId: string): string => `slack-message:${alertId}`;
 
 export interface PagingSchedulerOptions {
   policy: Pick<NotifyConfig, 'escalateAfterMs' | 'escalationRounds'>;
@@ -94,21 +91,4 @@ export class PagingScheduler implements AlertHooks {
     });
     return [...plan.now.map((channel) => delivery(channel, null)), ...plan.later.map((later) => delivery(later.channel, later.at))];
   }
-}
-
-/** The job that posts (or chat.updates) the alert's channel message showing its current state; none without a channel. */
-function slackMessageJob(alert: Pick<Alert, 'id' | 'slackChannelId' | 'severity'>): JobSpec | null {
-  if (!alert.slackChannelId) return null;
-  const key = slackMessageKey(alert.id);
-  return jobSpec('slack-message', { alertId: alert.id }, { jobKey: key, queueName: key, maxAttempts: 8, severity: alert.severity });
-}
-
-/** Queues a post (or chat.update) of the alert's channel message showing its current state. */
-export async function refreshSlackMessage(t: Queryable, alert: Alert): Promise<void> {
-  await refreshSlackMessages(t, [alert]);
-}
-
-/** `refreshSlackMessage` for many alerts, in one add_jobs call. */
-async function refreshSlackMessages(t: Queryable, alerts: readonly Alert[]): Promise<void> {
-  await addJobs(t, alerts.flatMap((alert) => slackMessageJob(alert) ?? []));
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
 import type { Channel, TestPageOutcome } from '@klaxon/contracts';
-import type { TargetResolver } from '../alerts/alert';
+import type { TargetResolver } from '../contacts/target';
 import type { Clock } from '../time/clock';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { MessageAlert } from '../channels/channel';
-import { failureOf } from './delivery.service';
+import { failureOf } from '../channels/notify-error';
 
 export interface TestPageResult {
   channel: Channel;

@@ -1,6 +1,5 @@
 import type { Logger } from '@klaxon/logger';
-import type { Alert } from '../alerts/alert';
-import type { AlertNotices } from '../channels/alert-notices';
+import type { AlertNotices, NoticeAlert } from '../channels/alert-notices';
 import { messageOf } from '../channels/notify-error';
 import type { ChannelPoster } from '../channels/channel-poster';
 
@@ -8,7 +7,7 @@ import type { ChannelPoster } from '../channels/channel-poster';
 export class SlackThreadNotices implements AlertNotices {
   constructor(private readonly options: { poster: ChannelPoster; logger: Logger }) {}
 
-  async tell(alert: Alert, text: string): Promise<void> {
+  async tell(alert: NoticeAlert, text: string): Promise<void> {
     if (!alert.slackChannelId) return;
     await this.options.poster.post(alert.slackChannelId, text, alert.slackMessageTs ?? undefined).catch((error: unknown) => {
       this.options.logger.warn('could not tell the alert thread', { alertId: alert.id, error: messageOf(error) });
