@@ -23,10 +23,14 @@ import { TestPages } from './notify/test-pages';
 import { DeliveryService } from './notify/delivery.service';
 import { reportedDeliveries } from './notify/delivery.repository';
 import { TwilioWebhooks } from './twilio/twilio-webhooks';
+import { PhoneAnswers } from './notify/phone-answers';
 import { TwilioWebhookMemory } from './twilio/twilio-webhook-memory';
 import { EscalationService } from './notify/escalation.service';
 import { jobBacklog } from './jobs/job-backlog.repository';
-import { graphileDeliveryQueue, startNotificationWorker, type NotificationWorker } from './notify/notification-worker';
+import { startNotificationWorker, type NotificationWorker } from './notify/notification-worker';
+import { graphileDeliveryQueue } from './notify/delivery-queue';
+import type { TaskList } from './jobs/job-runner';
+import type { JobPayloads } from './jobs/job-queue';
 import { PagingScheduler } from './notify/paging-scheduler';
 import type { ChannelPoster } from './channels/channel-poster';
 import { SlackChannelPoster } from './slack/slack-channel-poster';
@@ -138,7 +142,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
   const testPages = new TestPages({ targets, registry, logger, clock });
   const webhooks = new TwilioWebhookMemory({ db, clock, logger, ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}) });
-  const twilio = new TwilioWebhooks({ db, alerts, deliveries, escalations, notices, contacts, memory: webhooks, clock, logger });
+  const answers = new PhoneAnswers({ db, alerts, deliveries, escalations, notices, contacts, clock, logger });
+  const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
   const app = createApp({
     db,
     logger,
@@ -174,8 +179,17 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagerDuty,
     startWorker: async () => {
       workerStarted = true;
-      const integrationTasks = { 'pagerduty-event': (payload: unknown) => pagerDuty.sync((payload as { alertId: string }).alertId) };
-      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, escalations, messages, webhooks, policy: notify, integrationTasks, ...overrides.sweeper });
+      // Every task the backend queues, each a thin adapter over its service.
+      const tasks: TaskList = {
+        deliver: (payload) => deliveries.deliver((payload as JobPayloads['deliver']).deliveryId),
+        escalate: (payload) => {
+          const { alertId, round } = payload as JobPayloads['escalate'];
+          return escalations.escalate(alertId, round);
+        },
+        'slack-message': (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
+        'pagerduty-event': (payload) => pagerDuty.sync((payload as JobPayloads['pagerduty-event']).alertId),
+      };
+      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, webhooks, policy: notify, tasks, ...overrides.sweeper });
       return worker;
     },
     close: async () => {

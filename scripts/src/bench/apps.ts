@@ -65,7 +65,7 @@ export interface BackendDeliveryRepositoryModule {
   insertDeliveriesQuery(deliveries: readonly BenchDelivery[]): string;
 }
 
-export interface BackendNotificationWorkerModule {
+export interface BackendDeliveryQueueModule {
   graphileDeliveryQueue: { jobs(deliveries: ReadonlyArray<{ deliveryId: string; severity: 'medium' }>): unknown[] };
 }
 

@@ -4,12 +4,12 @@ import type * as Backend from '../../../apps/backend/src/backend';
 import type * as BackendMigrate from '../../../apps/backend/src/db/migrate';
 import type * as BackendDeliveryRepository from '../../../apps/backend/src/notify/delivery.repository';
 import type * as BackendJobQueue from '../../../apps/backend/src/jobs/job-queue';
-import type * as BackendNotificationWorker from '../../../apps/backend/src/notify/notification-worker';
+import type * as BackendDeliveryQueue from '../../../apps/backend/src/notify/delivery-queue';
 import type {
   BackendDeliveryRepositoryModule,
   BackendJobQueueModule,
   BackendMigrateModule,
-  BackendNotificationWorkerModule,
+  BackendDeliveryQueueModule,
   BackendModule,
   GatewayAppModule,
   GatewayBackendClientModule,
@@ -27,7 +27,7 @@ export type BenchViewOfTheApps = [
   Fits<typeof Backend, BackendModule>,
   Fits<typeof BackendMigrate, BackendMigrateModule>,
   Fits<typeof BackendDeliveryRepository, BackendDeliveryRepositoryModule>,
-  Fits<typeof BackendNotificationWorker, BackendNotificationWorkerModule>,
+  Fits<typeof BackendDeliveryQueue, BackendDeliveryQueueModule>,
   Fits<typeof BackendJobQueue, BackendJobQueueModule>,
 ];
 

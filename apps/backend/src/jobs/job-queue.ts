@@ -11,8 +11,6 @@ export interface JobPayloads {
   'pagerduty-event': { alertId: string };
 }
 export type TaskName = keyof JobPayloads;
-/** Tasks an integration brings: createBackend registers their handlers with the worker. */
-export type IntegrationTaskName = 'pagerduty-event';
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 // Work that tells the alert's Slack channel rather than a person.

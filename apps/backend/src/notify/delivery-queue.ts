@@ -1,6 +1,6 @@
 import type { Severity } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
-import type { JobSpec } from '../jobs/job-queue';
+import { addJobs, deliveryJobKey, jobSpec, type JobSpec } from '../jobs/job-queue';
 
 /** A delivery to attempt: now, or at `runAt`; its alert's severity decides what goes first. */
 export interface QueuedDelivery {
@@ -18,3 +18,10 @@ export interface DeliveryQueue {
   jobs(deliveries: readonly QueuedDelivery[]): JobSpec[];
   enqueue(t: Queryable, deliveries: readonly QueuedDelivery[]): Promise<void>;
 }
+
+/** The delivery queue on graphile-worker: one `deliver` job per delivery, keyed so a re-add replaces, never doubles. */
+export const graphileDeliveryQueue: DeliveryQueue = {
+  jobs: (deliveries) =>
+    deliveries.map(({ deliveryId, severity, runAt }) => jobSpec('deliver', { deliveryId }, { jobKey: deliveryJobKey(deliveryId), severity, ...(runAt ? { runAt } : {}) })),
+  enqueue: (t: Queryable, deliveries) => addJobs(t, graphileDeliveryQueue.jobs(deliveries)),
+};

@@ -36,15 +36,7 @@ import {
   type NewDelivery,
 } from './delivery.repository';
 import { failureOf, messageOf, type NotifyFailure } from '../channels/notify-error';
-import { answeredByOf, PROVIDER_STATUS_RANK, UNANSWERED_CALL_STATUSES, UNDELIVERED_STATUSES } from '../twilio/twilio-status';
-
-/** One status callback as the provider sent it: a message's or a call's status, or a call's AnsweredBy. */
-export interface ProviderReport {
-  kind: 'message' | 'call';
-  status: string | null;
-  errorCode: string | null;
-  answeredBy: string | null;
-}
+import type { ProviderReceipt } from '../channels/receipt';
 
 /** What a report changed: the delivery when it moved, and whether the page reached nobody (escalate now). */
 export interface ProviderReportOutcome {
@@ -203,10 +195,9 @@ export class DeliveryService {
    * exactly as a permanent send failure does (once: only the first final status moves the delivery). A call
    * that was busy, not answered, failed, or answered by a machine reached nobody: the caller escalates.
    */
-  async providerReported(deliveryId: string, report: ProviderReport): Promise<ProviderReportOutcome> {
+  async providerReported(deliveryId: string, report: ProviderReceipt): Promise<ProviderReportOutcome> {
     const { db, clock, logger } = this.options;
     const at = clock.now();
-    const rank = report.status ? PROVIDER_STATUS_RANK[report.status] : undefined;
     // The move, its event, the channel message's refresh and a fallback commit together: a callback that
     // moved the delivery has done all of it, and a repeat (which moves nothing) has nothing left to do.
     const outcome = await db.tx('provider-status', async (t) => {
@@ -214,16 +205,15 @@ export class DeliveryService {
       let reachedNobody = false;
       let undelivered = false;
       if (report.answeredBy) {
-        const answeredBy = answeredByOf(report.answeredBy);
-        moved = await recordAnsweredBy(t, deliveryId, answeredBy, at);
-        reachedNobody = moved !== null && answeredBy === 'machine';
+        moved = await recordAnsweredBy(t, deliveryId, report.answeredBy, at);
+        reachedNobody = moved !== null && report.answeredBy === 'machine';
       }
-      if (report.status && rank !== undefined) {
-        const updated = await recordProviderStatus(t, deliveryId, { status: report.status, rank, errorCode: report.errorCode, at });
+      if (report.status && report.rank !== null) {
+        const updated = await recordProviderStatus(t, deliveryId, { status: report.status, rank: report.rank, errorCode: report.errorCode, at });
         if (updated) {
           moved = updated;
-          if (report.kind === 'call' && UNANSWERED_CALL_STATUSES.has(report.status)) reachedNobody = true;
-          if (report.kind === 'message' && UNDELIVERED_STATUSES.has(report.status)) undelivered = true;
+          if (report.unanswered) reachedNobody = true;
+          if (report.undelivered) undelivered = true;
         }
       }
       if (!moved) return { delivery: await findDelivery(t, deliveryId), alert: null, reachedNobody: false, fallback: null };
@@ -235,7 +225,13 @@ export class DeliveryService {
       const open = alert.status === 'triggered';
       const failure: NotifyFailure | null =
         undelivered && open
-          ? { kind: 'permanent', code: report.errorCode ? `twilio_${report.errorCode}` : `provider_${report.status}`, status: null, detail: `Twilio reported the message ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}`, alarm: false }
+          ? {
+              kind: 'permanent',
+              code: report.errorCode ? `${report.provider.toLowerCase()}_${report.errorCode}` : `provider_${report.status}`,
+              status: null,
+              detail: `${report.provider} reported the message ${report.status}${report.errorCode ? ` (error ${report.errorCode})` : ''}`,
+              alarm: false,
+            }
           : null;
       const fallback = failure ? await this.failAndFallBack(t, moved, alert, failure) : null;
       return { delivery: moved, alert, reachedNobody: reachedNobody && open, fallback: failure ? { failure, channel: fallback } : null };

@@ -1,4 +1,5 @@
 import type { Channel, DeliveryReceiptDto, ReceiptStatus } from '@klaxon/contracts';
+import type { ProviderReceipt } from '../channels/receipt';
 
 /**
  * Twilio's message and call statuses, ranked by how far along a page they are. A delivery only ever moves
@@ -38,6 +39,26 @@ export function answeredByOf(value: string): 'human' | 'machine' | 'unknown' {
   if (value === 'human') return 'human';
   if (value.startsWith('machine') || value === 'fax') return 'machine';
   return 'unknown';
+}
+
+/**
+ * A StatusCallback (a message's or a call's status) or a call's AnsweredBy verdict, as the receipt the engine
+ * reads. An unknown status word has no rank, so it moves nothing.
+ */
+export function receiptOf(fields: Readonly<Record<string, string>>): ProviderReceipt {
+  const kind = fields.CallSid ? 'call' : 'message';
+  const status = fields.CallStatus ?? fields.MessageStatus ?? null;
+  const rank = status === null ? null : (PROVIDER_STATUS_RANK[status] ?? null);
+  return {
+    kind,
+    status,
+    rank,
+    undelivered: kind === 'message' && status !== null && UNDELIVERED_STATUSES.has(status),
+    unanswered: kind === 'call' && status !== null && UNANSWERED_CALL_STATUSES.has(status),
+    answeredBy: fields.AnsweredBy ? answeredByOf(fields.AnsweredBy) : null,
+    errorCode: fields.ErrorCode || null,
+    provider: 'Twilio',
+  };
 }
 
 /** What a delivery's provider status says to people; null while it says nothing yet (queued, sending). */

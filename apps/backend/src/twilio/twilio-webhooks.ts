@@ -1,176 +1,48 @@
-import { CHANNEL_LABELS, DEFAULT_CONTACT_CHANNELS, slackActor, type ContactChannel } from '@klaxon/contracts';
-import { maskPhone, type Logger } from '@klaxon/logger';
-import type { Alert } from '../alerts/alert';
-import type { AlertAction } from '../alerts/alert-state';
-import type { AlertService } from '../alerts/alert.service';
-import type { Clock } from '../time/clock';
-import { findContact } from '../contacts/contact.repository';
-import type { ContactService } from '../contacts/contact.service';
-import type { Database } from '../db/database';
-import { NotFoundError, TransitionRefusedError } from '../common/errors';
-import type { AlertNotices } from '../channels/alert-notices';
-import { emptyReply, messageReply, sayAndHangUp, KEYPRESS } from './twilio-voice.channel';
-import { inboundSender } from './twilio-whatsapp.channel';
-import type { DeliveryService } from '../notify/delivery.service';
-import { alertsPagedTo, findDelivery, type Delivery } from '../notify/delivery.repository';
-import type { EscalationService } from '../notify/escalation.service';
-import { decideReply, parsePhoneReply } from './phone-reply';
+import type { InboundPort, Keypress } from '../channels/inbound';
 import type { TwilioWebhookMemory } from './twilio-webhook-memory';
+import { receiptOf } from './twilio-status';
+import { emptyReply, KEYPRESS, messageReply, sayAndHangUp } from './twilio-voice.channel';
+import { inboundSender } from './twilio-whatsapp.channel';
 
 /** Twilio's form fields, as the gateway forwards them (after checking their signature). */
 export type TwilioFields = Record<string, string>;
 
-export interface TwilioWebhooksOptions {
-  db: Database;
-  alerts: AlertService;
-  deliveries: DeliveryService;
-  escalations: EscalationService;
-  notices: AlertNotices;
-  contacts: ContactService;
-  /** Processed webhooks: a repeat (Twilio's retry, or a replay of a signed request) gets the first answer. */
-  memory: TwilioWebhookMemory;
-  clock: Clock;
-  logger: Logger;
-}
-
-// Twilio's own opt-out keywords (Advanced Opt-Out defaults), upper-cased.
-const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
-const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
-const HELP_TEXT =
-  'Klaxon pages you for on-call alerts. Reply as the page says, "ack 42-K7" to acknowledge #42 or "resolve 42-K7" to resolve it ("ack" alone: the one alert paged in the last hour), STOP to stop these messages.';
-
 /**
- * What Twilio tells Klaxon after a page went out, and what people answer from their phone: status callbacks
- * (delivery truth, fallback, early escalation), the call's keypress, and replies to a WhatsApp or SMS page.
- * A reply acts through the same state machine and audit trail as a Slack button, as the person paged, and
- * only on an alert that number was paged for and that the reply names without doubt (see decideReply).
- * Each webhook is processed once: a repeat changes nothing and gets the first answer (TwilioWebhookMemory).
+ * Twilio's side of two-way paging: its webhooks (already signature-checked by the gateway) turned into
+ * Klaxon's words for the engine (receipts, a keypress, a message), and the engine's answers rendered as
+ * TwiML. Each webhook is processed once: a repeat, Twilio's retry or a replay of a captured signed request,
+ * changes nothing and gets the first answer (TwilioWebhookMemory).
  */
 export class TwilioWebhooks {
-  constructor(private readonly options: TwilioWebhooksOptions) {}
+  constructor(private readonly options: { inbound: InboundPort; memory: TwilioWebhookMemory }) {}
 
   /** A StatusCallback (message or call status), or a call's answering machine verdict (AnsweredBy). */
   async status(deliveryId: string, fields: TwilioFields): Promise<void> {
     await this.options.memory.once('status', fields, async () => {
-      await this.recordStatus(deliveryId, fields);
+      await this.options.inbound.receipt(deliveryId, receiptOf(fields));
       return null;
     });
   }
 
   /** The key pressed during the call: 1 acknowledges (as the person called), 2 passes the alert on. Answers TwiML. */
   async keypress(deliveryId: string, fields: TwilioFields): Promise<string> {
-    return (await this.options.memory.once('keypress', fields, () => this.pressed(deliveryId, fields))) ?? emptyReply();
+    const answer = await this.options.memory.once('keypress', fields, async () => sayAndHangUp(await this.options.inbound.keypress(deliveryId, keypressOf(fields.Digits))));
+    return answer ?? emptyReply();
   }
 
-  /** An SMS or WhatsApp message to Klaxon's number. Answers TwiML with one short message. */
+  /** An SMS or WhatsApp message to Klaxon's number. Answers TwiML with one short message, or nothing. */
   async inbound(fields: TwilioFields): Promise<string> {
-    return (await this.options.memory.once('inbound', fields, () => this.received(fields))) ?? emptyReply();
-  }
-
-  private async recordStatus(deliveryId: string, fields: TwilioFields): Promise<void> {
-    await this.delivery(deliveryId);
-    const outcome = await this.options.deliveries.providerReported(deliveryId, {
-      kind: fields.CallSid ? 'call' : 'message',
-      status: fields.CallStatus ?? fields.MessageStatus ?? null,
-      errorCode: fields.ErrorCode || null,
-      answeredBy: fields.AnsweredBy ?? null,
+    const answer = await this.options.memory.once('inbound', fields, async () => {
+      const text = await this.options.inbound.message(inboundSender(fields.From ?? ''), fields.Body ?? '');
+      return text === null ? emptyReply() : messageReply(text);
     });
-    if (outcome.reachedNobody && outcome.delivery) {
-      // Busy, not answered, or a voicemail box: nobody heard it, so the next round need not wait for its timer.
-      await this.options.escalations.escalateNow(outcome.delivery.alertId, outcome.delivery.round);
-    }
-  }
-
-  private async pressed(deliveryId: string, fields: TwilioFields): Promise<string> {
-    const delivery = await this.delivery(deliveryId);
-    const digits = (fields.Digits ?? '').trim();
-    if (digits === KEYPRESS.acknowledge) {
-      const outcome = await this.act(delivery, 'acknowledge', 'by phone (pressed 1 on the call)');
-      return sayAndHangUp(outcome.words);
-    }
-    const alert = await this.options.alerts.get({ id: delivery.alertId, tenantId: null }, { tenantId: null });
-    if (digits === KEYPRESS.passOn) {
-      if (alert.status !== 'triggered') return sayAndHangUp(`Alert ${alert.number} is already ${alert.status}. Goodbye.`);
-      const escalated = await this.options.escalations.escalateNow(alert.id, delivery.round);
-      await this.options.notices.tell(alert, `↪️ ${whoOf(delivery)} passed #${alert.number} on by phone (pressed 2)${escalated ? ': paging the next round now.' : '.'}`);
-      return sayAndHangUp(`Passing alert ${alert.number} to the next person. Goodbye.`);
-    }
-    return sayAndHangUp(`Klaxon did not understand that key. To acknowledge alert ${alert.number}, answer the next call and press 1, or use Slack. Goodbye.`);
-  }
-
-  private async received(fields: TwilioFields): Promise<string> {
-    const { address, channel } = inboundSender(fields.From ?? '');
-    const body = (fields.Body ?? '').trim();
-    const keyword = body.toUpperCase();
-    if (keyword === 'HELP' || keyword === 'INFO') return messageReply(HELP_TEXT);
-    if (OPT_OUT.has(keyword) || OPT_IN.has(keyword)) return this.optInOrOut(address, channel, OPT_IN.has(keyword));
-    const reply = parsePhoneReply(body);
-    if (!reply) return messageReply('Klaxon did not understand. Reply as the page says, e.g. "ack 42-K7" to acknowledge alert #42, or HELP.');
-    const paged = await alertsPagedTo(this.options.db, address, { number: reply.number });
-    const decision = decideReply(reply, paged, this.options.clock.now());
-    if ('refuse' in decision) {
-      this.options.logger.warn('reply refused: it names no single alert paged to that number', { from: maskPhone(address), alertNumber: reply.number, pagedAlerts: paged.length });
-      return messageReply(decision.refuse);
-    }
-    const outcome = await this.act({ ...decision.act, address }, reply.action, `by ${CHANNEL_LABELS[channel]} reply`);
-    return messageReply(outcome.text);
-  }
-
-  /**
-   * Acknowledges or resolves as the person paged (`slack:U…` when known, so the channel message names them).
-   * An alert someone already moved (in Slack, from another page) meets the state machine's refusal and is
-   * answered kindly, changing nothing.
-   */
-  private async act(delivery: Pick<Delivery, 'alertId' | 'slackUserId' | 'address'>, action: AlertAction, how: string): Promise<{ words: string; text: string }> {
-    const { alerts, notices } = this.options;
-    const actor = delivery.slackUserId ? slackActor(delivery.slackUserId) : `phone:${maskPhone(delivery.address)}`;
-    const done = action === 'resolve' ? 'resolved' : 'acknowledged';
-    let alert: Alert;
-    try {
-      alert = await alerts.transition({ id: delivery.alertId, tenantId: null }, action, { actor, note: how }, { tenantId: null });
-    } catch (error) {
-      if (!(error instanceof TransitionRefusedError)) throw error;
-      const current = await alerts.get({ id: delivery.alertId, tenantId: null }, { tenantId: null });
-      const state = `Alert ${current.number} is already ${current.status}.`;
-      return { words: `${state} Goodbye.`, text: `Klaxon: #${current.number} is already ${current.status}. Nothing changed.` };
-    }
-    await notices.tell(alert, `${action === 'resolve' ? '✅' : '👀'} ${whoOf(delivery)} ${done} #${alert.number} ${how}.`);
-    return { words: `Alert ${alert.number} ${done}. Thank you. Goodbye.`, text: `Klaxon: #${alert.number} ${done}.` };
-  }
-
-  /**
-   * STOP / START from a number Klaxon paged: each person paged there stops (or starts again) being paged on
-   * that channel, and the alert's channel hears it. Twilio itself blocks messages after STOP (error 21610)
-   * and answers it, so STOP gets no reply of ours.
-   */
-  private async optInOrOut(address: string, channel: ContactChannel, optIn: boolean): Promise<string> {
-    const { db, contacts, notices, alerts, logger } = this.options;
-    const people = new Map<string, { tenantId: string; slackUserId: string; alertId: string }>();
-    for (const paged of await alertsPagedTo(db, address)) {
-      if (paged.slackUserId && !people.has(`${paged.tenantId}/${paged.slackUserId}`)) people.set(`${paged.tenantId}/${paged.slackUserId}`, { ...paged, slackUserId: paged.slackUserId });
-    }
-    for (const person of people.values()) {
-      const stored = await findContact(db, person.tenantId, person.slackUserId);
-      const current = stored?.channels ?? DEFAULT_CONTACT_CHANNELS;
-      const next = optIn ? (current.includes(channel) ? current : [...current, channel]) : current.filter((c) => c !== channel);
-      if (next.length === current.length) continue;
-      await contacts.update(person.tenantId, person.slackUserId, { channels: [...next] });
-      logger.info(optIn ? 'contact opted back in' : 'contact opted out', { slackUserId: person.slackUserId, channel, from: maskPhone(address) });
-      const alert = await alerts.get({ id: person.alertId, tenantId: null }, { tenantId: null });
-      const label = CHANNEL_LABELS[channel];
-      await notices.tell(
-        alert,
-        optIn ? `🔔 <@${person.slackUserId}> opted back into ${label} (replied START).` : `🔕 <@${person.slackUserId}> opted out of ${label} (replied STOP): Klaxon will not page them there until they reply START.`,
-      );
-    }
-    return optIn ? messageReply(`Klaxon: you will get pages by ${CHANNEL_LABELS[channel]} again.`) : emptyReply();
-  }
-
-  private async delivery(deliveryId: string): Promise<Delivery> {
-    const delivery = await findDelivery(this.options.db, deliveryId);
-    if (!delivery) throw new NotFoundError(`no delivery ${deliveryId}`);
-    return delivery;
+    return answer ?? emptyReply();
   }
 }
 
-const whoOf = (delivery: Pick<Delivery, 'slackUserId' | 'address'>): string => (delivery.slackUserId ? `<@${delivery.slackUserId}>` : maskPhone(delivery.address));
+function keypressOf(digits: string | undefined): Keypress {
+  const key = (digits ?? '').trim();
+  if (key === KEYPRESS.acknowledge) return 'acknowledge';
+  if (key === KEYPRESS.passOn) return 'pass_on';
+  return 'other';
+}

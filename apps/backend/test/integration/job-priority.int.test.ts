@@ -1,6 +1,6 @@
 import type { Severity } from '@klaxon/contracts';
 import { insertDeliveries, type NewDelivery } from '../../src/notify/delivery.repository';
-import { graphileDeliveryQueue } from '../../src/notify/notification-worker';
+import { graphileDeliveryQueue } from '../../src/notify/delivery-queue';
 import { startPagingBackend, type PagingHarness } from './paging-harness';
 
 // The production default (NOTIFY_CONCURRENCY): that many jobs are taken at once when the worker starts.

@@ -3,7 +3,7 @@ import {
   loadBuiltApp,
   type BackendDeliveryRepositoryModule,
   type BackendJobQueueModule,
-  type BackendNotificationWorkerModule,
+  type BackendDeliveryQueueModule,
   type BenchDelivery,
 } from '../apps';
 import { step, type BenchContext, type PhaseResult } from '../context';
@@ -63,7 +63,7 @@ async function raiseThroughApi(stack: Stack, serviceKey: string, body: Record<st
 /** Queues pages of the medium alert as the backend queues pages (its own SQL), in one transaction: a sudden backlog. */
 async function queueMediumBacklog(stack: Stack, alertId: string, run: number): Promise<void> {
   const { insertDeliveriesQuery } = loadBuiltApp<BackendDeliveryRepositoryModule>('backend/dist/notify/delivery.repository.js');
-  const { graphileDeliveryQueue } = loadBuiltApp<BackendNotificationWorkerModule>('backend/dist/notify/notification-worker.js');
+  const { graphileDeliveryQueue } = loadBuiltApp<BackendDeliveryQueueModule>('backend/dist/notify/delivery-queue.js');
   const { addJobsQuery } = loadBuiltApp<BackendJobQueueModule>('backend/dist/jobs/job-queue.js');
   const deliveries: BenchDelivery[] = Array.from({ length: PRIORITY_BACKLOG }, (_, i) => ({
     id: randomUUID(),
