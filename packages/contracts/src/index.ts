@@ -1,4 +1,5 @@
 export * from './alert';
+export * from './assert-never';
 export * from './requests';
 export * from './errors';
 export * from './headers';
