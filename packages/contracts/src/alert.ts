@@ -99,21 +99,6 @@ export interface AlertListDto {
   next_cursor: string | null;
 }
 
-export interface AlertEventDto {
-  id: number;
-  kind: string;
-  /** `slack:U123` for a Slack user, otherwise what the API caller named (or `api`, `system`). */
-  actor: string | null;
-  note: string | null;
-  data: Record<string, unknown>;
-  at: string;
-}
-
-export interface AlertEventsDto {
-  alert_id: string;
-  events: AlertEventDto[];
-}
-
 export interface AlertStatsDto {
   tenant_id: string;
   total: number;

@@ -1,4 +1,6 @@
 export * from './alert';
+export * from './alert-event';
+export * from './assert-never';
 export * from './requests';
 export * from './errors';
 export * from './headers';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { assertNever } from '@klaxon/contracts';
 import { closeNow, listenOnLoopback, readBody, sendJson } from './local-http';
 
 /** One HTTP request as the fake saw it. */
@@ -507,8 +508,4 @@ function newSid(prefix: 'SM' | 'CA'): string {
 // Twilio's REST dates are RFC 2822 with a numeric zone, e.g. "Mon, 01 Sep 2026 12:00:00 +0000".
 function rfc2822(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected outcome: ${JSON.stringify(value)}`);
 }

@@ -1,23 +1,30 @@
+import type { AlertEventData, AlertEventKind } from '@klaxon/contracts';
 import { sql, type Queryable } from '../db/database';
 
-export interface NewAlertEvent {
-  alertId: string;
-  tenantId: string;
-  kind: string;
-  actor: string | null;
-  note?: string | null;
-  data?: Record<string, unknown>;
-}
+/** An event to append: its kind fixes the shape of its data (a union over the kinds by default). */
+export type NewAlertEvent<K extends AlertEventKind = AlertEventKind> = {
+  [P in K]: {
+    alertId: string;
+    tenantId: string;
+    kind: P;
+    actor: string | null;
+    note?: string | null;
+    data: AlertEventData<P>;
+  };
+}[K];
 
-export interface AlertEvent {
-  id: number;
-  alertId: string;
-  kind: string;
-  actor: string | null;
-  note: string | null;
-  data: Record<string, unknown>;
-  createdAt: Date;
-}
+/** A stored event, its data shaped by its kind. */
+export type AlertEvent<K extends AlertEventKind = AlertEventKind> = {
+  [P in K]: {
+    id: number;
+    alertId: string;
+    kind: P;
+    actor: string | null;
+    note: string | null;
+    data: AlertEventData<P>;
+    createdAt: Date;
+  };
+}[K];
 
 /** Appends to the audit trail; the table refuses updates and deletes. */
 export async function appendAlertEvent(db: Queryable, event: NewAlertEvent): Promise<void> {
@@ -45,17 +52,18 @@ export function appendAlertEventsQuery(events: readonly NewAlertEvent[]): string
       events.map((e) => e.kind),
       events.map((e) => e.actor),
       events.map((e) => e.note ?? null),
-      events.map((e) => JSON.stringify(e.data ?? {})),
+      events.map((e) => JSON.stringify(e.data)),
     ],
   );
 }
 
 /** The alert's timeline, oldest first (identity order is insertion order). */
 export async function listAlertEvents(db: Queryable, alertId: string): Promise<AlertEvent[]> {
-  const rows = await db.manyOrNone<{ id: string; alert_id: string; kind: string; actor: string | null; note: string | null; data: Record<string, unknown>; created_at: Date }>(
+  const rows = await db.manyOrNone<{ id: string; alert_id: string; kind: AlertEventKind; actor: string | null; note: string | null; data: AlertEventData; created_at: Date }>(
     'SELECT id, alert_id, kind, actor, note, data, created_at FROM alert_events WHERE alert_id = $1 ORDER BY id',
     [alertId],
   );
-  // bigint arrives as a string; a timeline will not reach 2^53 events.
-  return rows.map((r) => ({ id: Number(r.id), alertId: r.alert_id, kind: r.kind, actor: r.actor, note: r.note, data: r.data, createdAt: r.created_at }));
+  // bigint arrives as a string; a timeline will not reach 2^53 events. Every row was written as a NewAlertEvent,
+  // whose type pairs each kind with its data: read back, a row is taken as such.
+  return rows.map((r) => ({ id: Number(r.id), alertId: r.alert_id, kind: r.kind, actor: r.actor, note: r.note, data: r.data, createdAt: r.created_at }) as AlertEvent);
 }

@@ -1,4 +1,4 @@
-import type { AlertStatus } from '@klaxon/contracts';
+import type { AlertEventKind, AlertStatus } from '@klaxon/contracts';
 
 /** What a person (or a service) can do to an alert. */
 export const ALERT_ACTIONS = ['acknowledge', 'resolve'] as const;
@@ -20,4 +20,4 @@ export function nextStatus(current: AlertStatus, action: AlertAction): AlertStat
 }
 
 /** Past tense for messages and event kinds: the event of `acknowledge` is `acknowledged`. */
-export const ACTION_EVENT: Readonly<Record<AlertAction, AlertStatus>> = { acknowledge: 'acknowledged', resolve: 'resolved' };
+export const ACTION_EVENT: Readonly<Record<AlertAction, AlertStatus & AlertEventKind>> = { acknowledge: 'acknowledged', resolve: 'resolved' };

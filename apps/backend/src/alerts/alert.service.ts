@@ -311,7 +311,7 @@ export class AlertService {
   private async move(t: Queryable, ids: readonly string[], action: AlertAction, actor: string, noteOf: (alert: Alert) => string | null): Promise<{ moved: Alert[]; covered: number }> {
     const moved = await findAlertsByIds(t, await transitionAlerts(t, ids, action, actor));
     if (moved.length === 0) return { moved, covered: 0 };
-    await appendAlertEvents(t, moved.map((alert) => ({ alertId: alert.id, tenantId: alert.tenantId, kind: ACTION_EVENT[action], actor, note: noteOf(alert) })));
+    await appendAlertEvents(t, moved.map((alert) => ({ alertId: alert.id, tenantId: alert.tenantId, kind: ACTION_EVENT[action], actor, note: noteOf(alert), data: {} })));
     await this.hooks.transitioned(t, moved, action);
     const summaries = new Map(moved.map((alert) => [alert.id, alert]));
     const covered = await this.move(t, await findOpenCoveredAlertIds(t, [...summaries.keys()]), action, actor, (alert) => `with summary #${summaries.get(alert.coveredBy!)!.number}`);

@@ -51,7 +51,8 @@ export class DeliverySweeper {
     const { settled, requeued } = await db.tx('sweep-expired-deliveries', async (t) => {
       const sent = await settleExpiredSent(t);
       for (const d of sent) {
-        await appendAlertEvent(t, eventOf(d, { id: d.alertId, tenantId: d.tenantId }, 'notification.sent', { provider_id: d.providerMessageId, recorded_by: 'sweeper' }));
+        // settleExpiredSent settles only deliveries that carry the provider's id.
+        await appendAlertEvent(t, eventOf(d, { id: d.alertId, tenantId: d.tenantId }, 'notification.sent', { provider_id: d.providerMessageId!, recorded_by: 'sweeper' }));
       }
       const requeued = await requeueExpiredLeases(t, deliveries.unrecordedIds());
       await queue.enqueue(t, requeued);

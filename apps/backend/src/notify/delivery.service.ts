@@ -1,8 +1,8 @@
 import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
-import { CHANNEL_LABELS, escapeSlackText, type Channel, type Severity } from '@klaxon/contracts';
+import { CHANNEL_LABELS, escapeSlackText, type Channel, type DeliveryEventDetails, type DeliveryEventKind, type Severity } from '@klaxon/contracts';
 import { maskEmail, maskPhone, runWithContext, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
-import { appendAlertEvent, appendAlertEvents } from '../alerts/alert-event.repository';
+import { appendAlertEvent, appendAlertEvents, type NewAlertEvent } from '../alerts/alert-event.repository';
 import { findAlertById } from '../alerts/alert.repository';
 import type { RaiseBatch } from '../alerts/raise-batch';
 import type { Clock } from '../time/clock';
@@ -125,7 +125,7 @@ export class DeliveryService {
     const heldUntil = delivery.heldUntil!;
     const zone = planned.find((p) => p.channel === delivery.channel && p.address === delivery.address)?.holdZone ?? 'UTC';
     const detail = `until ${describeQuietEnd(heldUntil, zone)} (quiet hours)`;
-    return eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { detail, until: heldUntil.toISOString(), reason: delivery.holdReason ?? null });
+    return eventOf(delivery, { id: delivery.alertId, tenantId: delivery.tenantId }, 'notification.held', { detail, until: heldUntil.toISOString(), reason: 'quiet_hours' });
   }
 
   /** Cancels every page of these alerts that has not gone out (acknowledged or resolved), in the caller's transaction. */
@@ -171,7 +171,7 @@ export class DeliveryService {
     const { clock } = this.options;
     if (alert.status !== 'triggered') {
       // Acknowledged meanwhile: a retry, a held page or an escalation must not wake anyone for it.
-      await this.record(delivery, alert, { status: 'cancelled', errorCode: null, errorDetail: `alert already ${alert.status}` }, 'notification.cancelled');
+      await this.record(delivery, alert, { status: 'cancelled', errorCode: null, errorDetail: `alert already ${alert.status}` });
       this.recorder.outcome(delivery.channel, 'cancelled');
       return;
     }
@@ -256,7 +256,7 @@ export class DeliveryService {
     let recorded = 0;
     for (const [id, { delivery, alert, providerMessageId }] of this.unrecorded) {
       try {
-        const firstPageSeconds = await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
+        const firstPageSeconds = await this.record(delivery, alert, { status: 'sent', providerMessageId });
         this.unrecorded.delete(id);
         recorded++;
         this.countSent(delivery, firstPageSeconds);
@@ -311,7 +311,7 @@ export class DeliveryService {
     const fields = { deliveryId: delivery.id, alertId: alert.id, channel: delivery.channel, provider: registry.sender(delivery.channel).provider, to: printable(delivery), providerMessageId };
     for (let attempt = 1; ; attempt++) {
       try {
-        const firstPageSeconds = await this.record(delivery, alert, { status: 'sent', providerMessageId }, 'notification.sent');
+        const firstPageSeconds = await this.record(delivery, alert, { status: 'sent', providerMessageId });
         logger.info('notification sent', { ...fields, attempt: delivery.attempts });
         this.countSent(delivery, firstPageSeconds);
         return;
@@ -388,11 +388,14 @@ export class DeliveryService {
   }
 
   /** Records the attempt and its audit event; for a sent page, the seconds to the alert's first page when this was it. */
-  private async record(delivery: Delivery, alert: Alert, outcome: AttemptOutcome, kind: string): Promise<number | null> {
-    const detail = outcome.status === 'sent' ? { provider_id: outcome.providerMessageId } : { detail: 'errorDetail' in outcome ? outcome.errorDetail : null };
+  private async record(delivery: Delivery, alert: Alert, outcome: SentOrCancelled): Promise<number | null> {
+    const event =
+      outcome.status === 'sent'
+        ? eventOf(delivery, alert, 'notification.sent', { provider_id: outcome.providerMessageId })
+        : eventOf(delivery, alert, 'notification.cancelled', { detail: outcome.errorDetail });
     // The alert's own Slack channel is not a person: only a page to someone can be the alert's first page.
     const firstPage = outcome.status === 'sent' && !this.options.registry.isAlertChannel(delivery.channel);
-    const { firstPageSeconds } = await finishDeliveryWithEvent(this.options.db, delivery.id, outcome, eventOf(delivery, alert, kind, detail), { firstPage });
+    const { firstPageSeconds } = await finishDeliveryWithEvent(this.options.db, delivery.id, outcome, event, { firstPage });
     return firstPageSeconds;
   }
 }
@@ -431,15 +434,14 @@ export function printable(delivery: Pick<Delivery, 'address'>): string {
 
 const whoOf = (delivery: Delivery): string => (delivery.slackUserId ? `<@${delivery.slackUserId}>` : printable(delivery));
 
+/** The outcomes `record` writes: the kind of their event follows from the status. */
+type SentOrCancelled = Extract<AttemptOutcome, { status: 'sent' }> | { status: 'cancelled'; errorCode: null; errorDetail: string };
+
 /** What an audit event says of a delivery. */
 type EventDelivery = Pick<Delivery, 'id' | 'alertId' | 'tenantId' | 'channel' | 'address' | 'slackUserId' | 'round' | 'attempts'>;
 
-export function eventOf(delivery: EventDelivery, alert: Pick<Alert, 'id' | 'tenantId'>, kind: string, data: Record<string, unknown>) {
-  return {
-    alertId: alert.id,
-    tenantId: alert.tenantId,
-    kind,
-    actor: 'system',
-    data: { delivery_id: delivery.id, channel: delivery.channel, to: printable(delivery), slack_user_id: delivery.slackUserId, round: delivery.round, attempt: delivery.attempts, ...data },
-  };
+export function eventOf<K extends DeliveryEventKind>(delivery: EventDelivery, alert: Pick<Alert, 'id' | 'tenantId'>, kind: K, details: DeliveryEventDetails[K]): NewAlertEvent<K> {
+  const data = { delivery_id: delivery.id, channel: delivery.channel, to: printable(delivery), slack_user_id: delivery.slackUserId, round: delivery.round, attempt: delivery.attempts, ...details };
+  // DeliveryEventData & DeliveryEventDetails[K] is what AlertEventData<K> means for a page's kind; the compiler cannot follow a generic that far.
+  return { alertId: alert.id, tenantId: alert.tenantId, kind, actor: 'system', data } as NewAlertEvent<K>;
 }

@@ -1,4 +1,4 @@
-import type { AlertDto, AlertEventsDto, AlertStatsDto } from '@klaxon/contracts';
+import type { AlertDto, AlertEventDto, AlertEventKind, AlertEventsDto, AlertStatsDto } from '@klaxon/contracts';
 import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertEvent } from '../alerts/alert-event.repository';
@@ -44,8 +44,13 @@ export function toAlertDto(alert: Alert, reported: readonly Delivery[] = []): Al
 export function toAlertEventsDto(alert: Alert, events: AlertEvent[]): AlertEventsDto {
   return {
     alert_id: alert.id,
-    events: events.map((e) => ({ id: e.id, kind: e.kind, actor: e.actor, note: e.note, data: e.data, at: e.createdAt.toISOString() })),
+    events: events.map(toAlertEventDto),
   };
+}
+
+// Generic in the kind so the compiler sees each event's data stay with its kind.
+function toAlertEventDto<K extends AlertEventKind>(e: AlertEvent<K>): AlertEventDto<K> {
+  return { id: e.id, kind: e.kind, actor: e.actor, note: e.note, data: e.data, at: e.createdAt.toISOString() };
 }
 
 export function toAlertStatsDto(tenantId: string, stats: AlertStats): AlertStatsDto {

@@ -1,4 +1,4 @@
-import type { ContactDto, PhoneStatusDto } from '@klaxon/contracts';
+import { ALERT_EVENT_KINDS, type AlertEventData, type AlertEventDto, type AlertEventKind, type ContactDto, type PhoneStatusDto } from '@klaxon/contracts';
 import { alertFixture, targetFixture } from '@klaxon/testing';
 import {
   alertList,
@@ -127,36 +127,103 @@ describe('alertList', () => {
   });
 });
 
+/** An event as the backend serves it; typed by its kind, so a fixture cannot carry data its kind does not have. */
+function eventFixture<K extends AlertEventKind>(kind: K, data: AlertEventData<K>, fields: Partial<Pick<AlertEventDto, 'id' | 'actor' | 'note' | 'at'>> = {}): AlertEventDto<K> {
+  return { id: 1, kind, actor: 'system', note: null, data, at: '2026-11-23T11:50:00Z', ...fields };
+}
+
+const page = { delivery_id: 'd-1', channel: 'whatsapp', to: '+1 ******0101', slack_user_id: 'U1AAA', round: 0, attempt: 1 } as const;
+const toChannel = { ...page, channel: 'slack', to: 'C0001', slack_user_id: null } as const;
+
 describe('alertTimeline', () => {
   it('tells the story of an alert from its events', () => {
     const alert = alertFixture({ status: 'resolved', resolved_by: 'slack:U2BBB', resolved_at: '2026-11-23T11:59:00Z' });
-    const events = [
-      { id: 1, kind: 'created', actor: 'slack:U0001', note: null, data: {}, at: '2026-11-23T11:50:00Z' },
-      { id: 2, kind: 'notification.sent', actor: null, note: null, data: { channel: 'voice', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:01Z' },
-      { id: 3, kind: 'notification.failed', actor: null, note: null, data: { channel: 'whatsapp' }, at: '2026-11-23T11:50:02Z' },
-      { id: 31, kind: 'notification.retrying', actor: 'system', note: null, data: { channel: 'whatsapp', to: '+1 ******0101', code: '20500' }, at: '2026-11-23T11:50:02Z' },
-      { id: 32, kind: 'notification.fallback', actor: 'system', note: null, data: { channel: 'sms', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:02Z' },
-      { id: 33, kind: 'notification.cancelled', actor: 'system', note: null, data: { channel: 'voice', slack_user_id: 'U1AAA' }, at: '2026-11-23T11:50:02Z' },
-      { id: 34, kind: 'notification.held', actor: 'system', note: null, data: { channel: 'whatsapp', slack_user_id: 'U1AAA', to: '+1 ******0101', detail: '+1 ******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT)' }, at: '2026-11-23T11:50:02Z' },
-      { id: 4, kind: 'escalated', actor: 'system', note: null, data: {}, at: '2026-11-23T11:55:00Z' },
-      { id: 5, kind: 'resolved', actor: 'slack:U2BBB', note: 'rolled back', data: {}, at: '2026-11-23T11:59:00Z' },
-      { id: 6, kind: 'reopened.someday', actor: null, note: null, data: {}, at: '2026-11-23T11:59:30Z' },
+    const at = (iso: string) => ({ at: iso });
+    const events: AlertEventDto[] = [
+      eventFixture('created', { severity: 'critical', source: null, origin: 'slack', targets: [] }, { actor: 'slack:U0001', ...at('2026-11-23T11:50:00Z') }),
+      eventFixture('notification.sent', { ...page, channel: 'voice', provider_id: 'CA1' }, at('2026-11-23T11:50:01Z')),
+      eventFixture('notification.failed', { ...page, slack_user_id: null, code: null, detail: 'boom', permanent: false }, at('2026-11-23T11:50:02Z')),
+      eventFixture('notification.retrying', { ...page, slack_user_id: null, code: '20500', detail: 'Twilio 20500', next_attempt_at: '2026-11-23T11:50:07Z' }, at('2026-11-23T11:50:02Z')),
+      eventFixture('notification.fallback', { ...page, channel: 'sms', from: 'whatsapp', reason: '63016' }, at('2026-11-23T11:50:02Z')),
+      eventFixture('notification.cancelled', { ...page, channel: 'voice', detail: 'alert already acknowledged' }, at('2026-11-23T11:50:02Z')),
+      eventFixture(
+        'notification.held',
+        { ...page, reason: 'recipient_limit', detail: '+1 ******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT)', until: '2026-11-23T12:50:00Z', count: 30, limit: 30, window_ms: 3_600_000 },
+        at('2026-11-23T11:50:02Z'),
+      ),
+      eventFixture('escalated', { round: 1, channels: ['voice'], tell_channel: false, nobody_to_page: false, deliveries: 1 }, at('2026-11-23T11:55:00Z')),
+      eventFixture('resolved', {}, { actor: 'slack:U2BBB', note: 'rolled back', ...at('2026-11-23T11:59:00Z') }),
     ];
     expect(alertTimeline(alert, events, now)).toBe(
       [
         '🔴 *#42* critical: checkout is down — resolved by <@U2BBB> 1 minute ago',
         '• 10 minutes ago: raised by <@U0001>',
         '• 9 minutes ago: call to <@U1AAA> sent',
-        '• 9 minutes ago: WhatsApp failed',
+        '• 9 minutes ago: WhatsApp to +1 ******0101 failed',
         '• 9 minutes ago: WhatsApp to +1 ******0101 failed (20500), retrying',
         '• 9 minutes ago: SMS to <@U1AAA> queued instead (WhatsApp could not deliver)',
         '• 9 minutes ago: call to <@U1AAA> not sent: the alert was already handled',
         '• 9 minutes ago: WhatsApp to <@U1AAA> held: +1 ******0101 has received 30 pages in the last 60 min (PAGE_LIMIT_PER_RECIPIENT), to go out when there is room',
         '• 5 minutes ago: escalated by system',
         '• 1 minute ago: resolved by <@U2BBB>: “rolled back”',
-        '• just now: reopened.someday',
       ].join('\n'),
     );
+  });
+
+  // One row or more per kind. The table is keyed by kind, so a kind added to contracts fails the typecheck here
+  // too, as the renderer's exhaustive switch (assertNever) fails the build until the kind has its line.
+  const lines: { [K in AlertEventKind]: Array<[AlertEventDto<K>, string]> } = {
+    created: [[eventFixture('created', { severity: 'high', source: 'billing-api', origin: 'api', targets: [] }, { actor: 'api', note: 'from the deploy' }), 'raised by api: “from the deploy”']],
+    acknowledged: [[eventFixture('acknowledged', {}, { actor: 'slack:U2BBB' }), 'acknowledged by <@U2BBB>']],
+    resolved: [[eventFixture('resolved', {}, { actor: null }), 'resolved']],
+    escalated: [[eventFixture('escalated', { round: 2, channels: [], tell_channel: true, nobody_to_page: false, deliveries: 1 }), 'escalated by system']],
+    'notification.sent': [
+      [eventFixture('notification.sent', { ...page, provider_id: 'SM1' }), 'WhatsApp to <@U1AAA> sent'],
+      [eventFixture('notification.sent', { ...toChannel, provider_id: '1700000000.0001', recorded_by: 'sweeper' }), 'Slack to C0001 sent'],
+    ],
+    'notification.held': [
+      [eventFixture('notification.held', { ...page, reason: 'quiet_hours', detail: 'until 07:00 Europe/Berlin (quiet hours)', until: '2026-11-24T06:00:00Z' }), 'WhatsApp to <@U1AAA> held until 07:00 Europe/Berlin (quiet hours)'],
+      [
+        eventFixture('notification.held', { ...page, reason: 'recipient_limit', detail: '+1 ******0101 has received 2 pages in the last 2 s (PAGE_LIMIT_PER_RECIPIENT)', until: '2026-11-23T11:50:02Z', count: 2, limit: 2, window_ms: 2000 }),
+        'WhatsApp to <@U1AAA> held: +1 ******0101 has received 2 pages in the last 2 s (PAGE_LIMIT_PER_RECIPIENT), to go out when there is room',
+      ],
+    ],
+    'notification.cancelled': [[eventFixture('notification.cancelled', { ...page, detail: 'alert already resolved' }), 'WhatsApp to <@U1AAA> not sent: the alert was already handled']],
+    'notification.status': [
+      [eventFixture('notification.status', { ...page, status: 'read', answered_by: null, error_code: null }), 'WhatsApp to <@U1AAA> reported read'],
+      [eventFixture('notification.status', { ...page, status: 'undelivered', answered_by: null, error_code: '63016' }), 'WhatsApp to <@U1AAA> reported undelivered (error 63016)'],
+      [eventFixture('notification.status', { ...page, channel: 'voice', status: null, answered_by: 'machine', error_code: null }), 'call to <@U1AAA> went to voicemail (not reached)'],
+      [eventFixture('notification.status', { ...page, channel: 'voice', status: null, answered_by: 'human', error_code: null }), 'call to <@U1AAA> reported answered'],
+    ],
+    'notification.retrying': [
+      [eventFixture('notification.retrying', { ...page, code: 'ECONNRESET', detail: 'network error', next_attempt_at: '2026-11-23T11:50:05Z' }), 'WhatsApp to <@U1AAA> failed (ECONNRESET), retrying'],
+    ],
+    'notification.failed': [
+      [eventFixture('notification.failed', { ...page, code: '21211', detail: 'Twilio 21211', permanent: true }), 'WhatsApp to <@U1AAA> failed (21211)'],
+      [eventFixture('notification.failed', { ...page, channel: 'email', to: 'j***@example.com', slack_user_id: null, code: null, detail: 'refused', permanent: true }), 'email to j***@example.com failed'],
+    ],
+    'notification.fallback': [[eventFixture('notification.fallback', { ...page, channel: 'sms', from: 'whatsapp', reason: '63016' }), 'SMS to <@U1AAA> queued instead (WhatsApp could not deliver)']],
+    'pagerduty.sent': [[eventFixture('pagerduty.sent', { action: 'trigger', status: 202, attempts: 1 }), 'PagerDuty trigger event sent']],
+    'pagerduty.retrying': [
+      [eventFixture('pagerduty.retrying', { action: 'acknowledge', status: null, attempts: 1, error: 'no answer: timeout' }), 'PagerDuty acknowledge event failed (no answer: timeout), retrying'],
+    ],
+    'pagerduty.failed': [
+      [eventFixture('pagerduty.failed', { action: 'resolve', status: 400, attempts: 1, error: 'HTTP 400: <!channel> bad key' }), 'PagerDuty resolve event failed: HTTP 400: &lt;!channel&gt; bad key'],
+    ],
+  };
+
+  const rows = Object.values(lines).flatMap((cases: Array<[AlertEventDto, string]>) => cases.map(([event, line]) => [event.kind, line, event] as const));
+  it.each(rows)('renders %s as "%s"', (_kind, line, event) => {
+    expect(alertTimeline(alertFixture(), [{ ...event, at: now.toISOString() }], now).split('\n').at(-1)).toBe(`• just now: ${line}`);
+  });
+
+  it('has a row for every kind the contracts name', () => {
+    expect(Object.keys(lines).sort()).toEqual([...ALERT_EVENT_KINDS].sort());
+  });
+
+  it('shows a kind this gateway does not know (a newer backend) by its name, who and the note', () => {
+    const unknown = { id: 6, kind: 'reopened.someday', actor: 'slack:U2BBB', note: 'again', data: {}, at: now.toISOString() } as unknown as AlertEventDto;
+    expect(alertTimeline(alertFixture(), [unknown], now).split('\n').at(-1)).toBe('• just now: reopened.someday by <@U2BBB>: “again”');
   });
 
   it('says when no events are recorded', () => {
@@ -330,13 +397,15 @@ describe('text that did not come through Slack', () => {
   it('escapes API actors, target names and every note, and mentions an actor only when it is a well-formed Slack user id', () => {
     // Any caller of the backend's API names the actor: `slack:` proves nothing about where a note was typed.
     const events = [
-      { id: 1, kind: 'acknowledged', actor: 'deploy&bot', note: injection, data: {}, at: '2026-11-23T11:59:00Z' },
-      { id: 2, kind: 'note', actor: 'slack:U0001', note: injection, data: {}, at: '2026-11-23T11:59:30Z' },
-      { id: 3, kind: 'resolved', actor: 'slack:U0001 and everyone', note: null, data: {}, at: '2026-11-23T11:59:40Z' },
+      eventFixture('acknowledged', {}, { actor: 'deploy&bot', note: injection }),
+      eventFixture('notification.cancelled', { ...page, detail: null }, { note: injection }),
+      eventFixture('resolved', {}, { actor: 'slack:U0001', note: injection }),
+      eventFixture('resolved', {}, { actor: 'slack:U0001 and everyone' }),
     ];
     const timeline = alertTimeline(alertFixture({ origin: 'api' }), events, now);
     expect(timeline).toContain(`acknowledged by deploy&amp;bot: “${escaped}”`);
-    expect(timeline).toContain(`note by <@U0001>: “${escaped}”`);
+    expect(timeline).toContain(`not sent: the alert was already handled: “${escaped}”`);
+    expect(timeline).toContain(`resolved by <@U0001>: “${escaped}”`);
     expect(timeline).toContain('resolved by slack:U0001 and everyone');
     expect(timeline).not.toContain('<!channel>');
     const named = alertFixture({ targets: [{ ...targetFixture('U1', ['sms']), slack_user_id: null, name: '<!here>' }] });

@@ -1,8 +1,10 @@
 import {
+  assertNever,
   CHANNEL_LABELS,
   describeChannels,
   describeReceipt,
   escapeSlackText,
+  isAlertEventKind,
   SEVERITY_EMOJI,
   slackUserOfActor,
   type AlertDto,
@@ -12,6 +14,7 @@ import {
   type Channel,
   type ContactChannel,
   type ContactDto,
+  type DeliveryEventKind,
   type PhoneStatusDto,
   type TestPageOutcome,
   type TestPagesDto,
@@ -154,7 +157,8 @@ function clockTime(iso: string): string {
 
 /** `/alert status 42`: the alert, then its audit trail oldest first. */
 export function alertTimeline(alert: AlertDto, events: AlertEventDto[], now: Date): string {
-  const lines = events.map((e) => `• ${relativeTime(e.at, now)}: ${describeEvent(e)}`);
+  // A kind this gateway does not know yet (a newer backend, mid-deploy) is shown by its name, who and the note.
+  const lines = events.map((e) => `• ${relativeTime(e.at, now)}: ${isAlertEventKind(e.kind) ? describeEvent(e) : acted(e.kind, e)}`);
   return [`${summary(alert)} — ${stateLine(alert, now)}`, ...receiptLines(alert), ...(lines.length ? lines : ['• no events recorded'])].join('\n');
 }
 
@@ -356,49 +360,65 @@ function stateLine(alert: AlertDto, now: Date): string {
   }
 }
 
-const EVENT_VERBS: Record<string, string> = {
-  created: 'raised',
-  acknowledged: 'acknowledged',
-  resolved: 'resolved',
-  note: 'note',
-  escalated: 'escalated',
-};
-
-// What happened to one page, by the backend's event kinds (notification.sent, .failed, .retrying…).
-const NOTIFICATION_OUTCOMES: Record<string, (data: AlertEventDto['data']) => string> = {
-  sent: () => 'sent',
-  failed: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}`,
-  retrying: (data) => `failed${typeof data.code === 'string' ? ` (${data.code})` : ''}, retrying`,
-  fallback: () => 'queued instead (WhatsApp could not deliver)',
-  cancelled: () => 'not sent: the alert was already handled',
-  // Twilio's receipts: `read`, `busy`, `in-progress`, or a call's answering machine verdict.
-  status: (data) =>
-    data.answered_by === 'machine' && typeof data.status !== 'string'
-      ? 'went to voicemail (not reached)'
-      : `reported ${typeof data.status === 'string' ? data.status : 'answered'}${typeof data.error_code === 'string' ? ` (error ${data.error_code})` : ''}`,
-  // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
-  // number (masked), the count and the window; the page goes out when there is room.
-  held: (data) =>
-    data.reason === 'quiet_hours' && typeof data.detail === 'string'
-      ? `held ${data.detail}`
-      : `held${typeof data.detail === 'string' ? `: ${data.detail}` : ' (too many pages to this number)'}, to go out when there is room`,
-};
-
+/**
+ * One line of `/alert status` per event. The switch names every kind of contracts' AlertEventKind and ends in
+ * assertNever: a kind added there without its line here fails the build.
+ */
 function describeEvent(event: AlertEventDto): string {
-  // Notes are plain text (the gateway sends what was typed in Slack as such): any caller of the backend names
-  // the actor, so a `slack:` actor says nothing about where a note came from.
-  const note = event.note ? `: “${escapeSlackText(event.note)}”` : '';
-  if (event.kind.startsWith('notification.')) {
-    const raw = event.data.channel;
-    const channel = typeof raw === 'string' ? (CHANNEL_LABELS[raw as Channel] ?? raw) : 'a notification';
-    const recipient = typeof event.data.slack_user_id === 'string' ? mention(event.data.slack_user_id) : typeof event.data.to === 'string' ? escapeSlackText(event.data.to) : null;
-    const outcome = NOTIFICATION_OUTCOMES[event.kind.slice('notification.'.length)]?.(event.data) ?? event.kind;
-    return `${channel}${recipient ? ` to ${recipient}` : ''} ${outcome}${note}`;
+  switch (event.kind) {
+    case 'created':
+      return acted('raised', event);
+    case 'acknowledged':
+    case 'resolved':
+    case 'escalated':
+      return acted(event.kind, event);
+    case 'notification.sent':
+      return paged(event, 'sent');
+    case 'notification.failed':
+      return paged(event, `failed${codeOf(event.data.code)}`);
+    case 'notification.retrying':
+      return paged(event, `failed${codeOf(event.data.code)}, retrying`);
+    case 'notification.fallback':
+      return paged(event, `queued instead (${CHANNEL_LABELS[event.data.from]} could not deliver)`);
+    case 'notification.cancelled':
+      return paged(event, 'not sent: the alert was already handled');
+    case 'notification.status': {
+      // Twilio's receipts: `read`, `busy`, `in-progress`, or a call's answering machine verdict alone.
+      const { status, answered_by: answeredBy, error_code: errorCode } = event.data;
+      return paged(event, answeredBy === 'machine' && status === null ? 'went to voicemail (not reached)' : `reported ${status ?? 'answered'}${errorCode ? ` (error ${errorCode})` : ''}`);
+    }
+    case 'notification.held':
+      // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
+      // number (masked), the count and the window; the page goes out when there is room.
+      return paged(event, event.data.reason === 'quiet_hours' ? `held ${event.data.detail}` : `held: ${event.data.detail}, to go out when there is room`);
+    case 'pagerduty.sent':
+      return `PagerDuty ${event.data.action} event sent`;
+    case 'pagerduty.retrying':
+      // The error quotes PagerDuty's answer: escaped, it cannot ping or link.
+      return `PagerDuty ${event.data.action} event failed (${escapeSlackText(event.data.error)}), retrying`;
+    case 'pagerduty.failed':
+      return `PagerDuty ${event.data.action} event failed: ${escapeSlackText(event.data.error)}`;
+    default:
+      return assertNever(event);
   }
-  const verb = EVENT_VERBS[event.kind] ?? event.kind;
-  const by = event.actor ? ` by ${person(event.actor)}` : '';
-  return `${verb}${by}${note}`;
 }
+
+/** `acknowledged by @bob: “note”`: what someone did. */
+function acted(verb: string, event: Pick<AlertEventDto, 'actor' | 'note'>): string {
+  return `${verb}${event.actor ? ` by ${person(event.actor)}` : ''}${noteOf(event)}`;
+}
+
+/** `WhatsApp to @jane failed (63016)`: what became of one page. */
+function paged(event: AlertEventDto<DeliveryEventKind>, outcome: string): string {
+  const { channel, slack_user_id: userId, to } = event.data;
+  return `${CHANNEL_LABELS[channel]} to ${userId ? mention(userId) : escapeSlackText(to)} ${outcome}${noteOf(event)}`;
+}
+
+// Notes are plain text (the gateway sends what was typed in Slack as such): any caller of the backend names the
+// actor, so a `slack:` actor says nothing about where a note came from.
+const noteOf = (event: Pick<AlertEventDto, 'note'>): string => (event.note ? `: “${escapeSlackText(event.note)}”` : '');
+
+const codeOf = (code: string | null): string => (code ? ` (${code})` : '');
 
 function joinList(items: string[]): string {
   if (items.length <= 1) return items.join('');

@@ -1,9 +1,5 @@
-import { SEVERITIES, type Severity } from '@klaxon/contracts';
+import { SEVERITIES, type PagerDutyAction, type Severity } from '@klaxon/contracts';
 import type { Alert } from '../../alerts/alert';
-
-/** The event actions of PagerDuty's Events API v2 Klaxon sends, in the order an alert can need them. */
-export const PAGERDUTY_ACTIONS = ['trigger', 'acknowledge', 'resolve'] as const;
-export type PagerDutyAction = (typeof PAGERDUTY_ACTIONS)[number];
 
 /** PagerDuty has four severities too, named differently. */
 export const PAGERDUTY_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warning' | 'info'>> = {

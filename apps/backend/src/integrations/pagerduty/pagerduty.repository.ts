@@ -1,6 +1,5 @@
-import type { Severity } from '@klaxon/contracts';
+import type { PagerDutyAction, Severity } from '@klaxon/contracts';
 import { sql, type Queryable } from '../../db/database';
-import type { PagerDutyAction } from './pagerduty-event';
 
 export interface PagerDutySettings {
   tenantId: string;

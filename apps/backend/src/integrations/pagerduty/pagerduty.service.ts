@@ -1,4 +1,4 @@
-import { escapeSlackText, type Severity } from '@klaxon/contracts';
+import { escapeSlackText, type PagerDutyAction, type Severity } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import type { Alert } from '../../alerts/alert';
 import type { AlertAction } from '../../alerts/alert-state';
@@ -14,7 +14,7 @@ import type { AlertNotices } from '../../channels/alert-notices';
 import { retryDelayMs } from '../../time/backoff';
 import { addJobs, jobSpec, type JobSpec } from '../../jobs/job-queue';
 import { messageOf } from '../../channels/notify-error';
-import { atOrAbove, outcomeOf, pagerDutyEvent, type PagerDutyAction } from './pagerduty-event';
+import { atOrAbove, outcomeOf, pagerDutyEvent } from './pagerduty-event';
 import {
   findPagerDutySettings,
   listPagerDutyEvents,
@@ -152,8 +152,9 @@ export class PagerDutyService implements AlertFollower {
     const error = status === 'sent' ? null : `${answer.status === null ? 'no answer' : `HTTP ${answer.status}`}: ${answer.message}`;
     return this.options.db.tx('pagerduty-outcome', async (t) => {
       const attempts = await recordPagerDutyOutcome(t, alert.id, action, { status, error });
-      const kind = status === 'sent' ? 'pagerduty.sent' : status === 'failed' ? 'pagerduty.failed' : 'pagerduty.retrying';
-      await appendAlertEvent(t, { alertId: alert.id, tenantId: alert.tenantId, kind, actor: 'system', data: { action, status: answer.status, attempts, ...(error ? { error } : {}) } });
+      const data = { action, status: answer.status, attempts };
+      const event = error === null ? { kind: 'pagerduty.sent' as const, data } : { kind: status === 'failed' ? ('pagerduty.failed' as const) : ('pagerduty.retrying' as const), data: { ...data, error } };
+      await appendAlertEvent(t, { alertId: alert.id, tenantId: alert.tenantId, actor: 'system', ...event });
       return attempts;
     });
   }
