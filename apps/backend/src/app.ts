@@ -19,6 +19,8 @@ import { pagingLimiter, type PagingLimits } from './http/paging-rate-limit';
 import { alertmanagerRouter } from './http/alertmanager.routes';
 import type { AlertmanagerService } from './integrations/alertmanager.service';
 import { openApiDocument } from './http/openapi';
+import { openApiRouter } from './http/openapi.routes';
+import { metricsRouter } from './http/metrics.routes';
 import { requestId } from './http/request-id.middleware';
 import { requireServiceKey } from './http/service-key.middleware';
 import { pagerDutyRouter } from './http/pagerduty.routes';
@@ -66,15 +68,10 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
     next();
   });
 
+  // Public: probes, Prometheus and the API's description come before the service key.
   app.use(healthRouter({ db, version, ...health }));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  // Public like /health: the description of the API holds no secrets and no tenant data, and tools
-  // (and people) need it before they have a key. The service key still guards every route it describes.
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument);
-  });
+  app.use(metricsRouter(metrics.registry));
+  app.use(openApiRouter(openApiDocument));
 
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
   app.use(requireServiceKey(serviceKeys));

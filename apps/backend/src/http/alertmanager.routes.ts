@@ -1,19 +1,19 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
+import { ALERT_STATUSES, slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
 import type { RequestedTarget } from '../contacts/target';
 import type { AlertService } from '../alerts/alert.service';
 import { AppError, DatabaseUnavailableError, ForbiddenError, RateLimitedError, toAppError, ValidationError } from '../common/errors';
-import { lenientAlert, MAX_FINGERPRINT, PageListError, parsePageList, type AlertmanagerAlert, type MalformedAlert, type ReceiverRoute } from '../integrations/alertmanager';
+import { lenientAlert, MAX_FINGERPRINT, SUMMARY_THRESHOLD, PageListError, parsePageList, type AlertmanagerAlert, type MalformedAlert, type ReceiverRoute } from '../integrations/alertmanager';
 import type { AlertmanagerService, HandledAlert } from '../integrations/alertmanager.service';
 import type { BackendMetrics } from '../observe/metrics';
 import type { PagingLimiter } from './paging-rate-limit';
+import { described, ERRORS, errorResponse, json, type RouteDoc } from './openapi-kit';
 import { callerOf } from './service-key.middleware';
 import { fieldOf, parseInput } from './validate';
 
-// Exported so the OpenAPI document derives its parameters and body from what the route validates.
 // The receiver URL is authoritative over labels (see `routeOf`): a `service` parameter joins `page` here.
-export const alertmanagerQuerySchema = z.strictObject({
+const alertmanagerQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema,
   page: z.string().min(1).max(1000).optional(),
   allow_numbers: z.enum(['true', 'false'], 'true or false').optional(),
@@ -37,7 +37,7 @@ const alertmanagerAlertSchema = z.object({
  * Alertmanager's webhook payload, version 4. Not strict: a later Alertmanager may add fields, and what
  * Klaxon reads is checked field by field.
  */
-export const alertmanagerPayloadSchema = z.object({
+const alertmanagerPayloadSchema = z.object({
   version: z.literal('4', { message: 'must be "4": Klaxon reads Alertmanager’s webhook payload version 4 (Alertmanager 0.x sends it)' }),
   groupKey: z.string().min(1).max(4000),
   truncatedAlerts: z.number().int().min(0).default(0),
@@ -69,40 +69,52 @@ export const ALERTMANAGER_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 const RETRY_SOON_S = 5;
 const RETRY_AFTER_TOO_LARGE_S = 60;
 
-export interface AlertmanagerHandledDto {
-  alert_id: string;
-  number: number;
-  status: string;
-  /** The fingerprint, or a summary's group key. */
-  dedup_key: string;
-}
+const handledSchema = z.strictObject({
+  alert_id: z.guid(),
+  number: z.number().int().min(1),
+  status: z.enum(ALERT_STATUSES),
+  dedup_key: z.string().describe('The alert’s fingerprint, or the summary’s group key.'),
+});
+type AlertmanagerHandledDto = z.infer<typeof handledSchema>;
+const handledList = (description: string) => z.array(handledSchema).describe(description);
 
-export interface AlertmanagerProblemDto {
-  /** The alert's place in the payload's `alerts`. */
-  index: number;
-  /** Null when the alert had no usable fingerprint. */
-  fingerprint: string | null;
-  field: string;
-  reason: string;
-  /** The Klaxon alert it was recorded as (null: a resolution with no open alert). */
-  alert_id: string | null;
-  number: number | null;
-  /** True: it pages someone (the receiver URL's people, or the rest of its label); false: recorded, nobody paged. */
-  paged: boolean;
-}
-
-export interface AlertmanagerWebhookDto {
-  raised: AlertmanagerHandledDto[];
-  recorded: AlertmanagerHandledDto[];
-  summaries: AlertmanagerHandledDto[];
-  deduplicated: AlertmanagerHandledDto[];
-  resolved: AlertmanagerHandledDto[];
-  not_open: string[];
-  /** `truncatedAlerts`: alerts of the group Alertmanager left out (max_alerts), not recorded here. */
-  truncated_alerts: number;
-  /** Alerts Klaxon could not take as they came, each also in one of the lists above. */
-  problems: AlertmanagerProblemDto[];
-}
+/** What one webhook did: the answer's body. */
+const alertmanagerOutcomeSchema = z
+  .strictObject({
+    raised: handledList('New firing alerts, each paging its people.'),
+    recorded: handledList('New firing alerts stored (they deduplicate and resolve) but paging no one: covered by a summary, or with nobody to page (see `problems`).'),
+    summaries: handledList('Summary alerts this webhook raised, one per Alertmanager group and set of people; `dedup_key` is derived from the group key.'),
+    deduplicated: handledList('Firing alerts (or a summary) already open: nobody was paged again.'),
+    resolved: handledList('Open alerts this webhook resolved (actor `alertmanager`), the group’s summary included once the group is resolved.'),
+    not_open: z.array(z.string()).describe('Fingerprints sent as resolved with no open alert: already resolved, or never raised here.'),
+    truncated_alerts: z
+      .number()
+      .int()
+      .min(0)
+      .describe('The payload’s `truncatedAlerts`: alerts of the group Alertmanager left out (the receiver’s `max_alerts`), so not recorded here; the group’s summary says so too.'),
+    problems: z
+      .array(
+        z.strictObject({
+          index: z.number().int().min(0).describe('The alert’s place in the payload’s `alerts`.'),
+          fingerprint: z.string().nullable().describe('Null when the alert had no usable fingerprint (Klaxon then knows it by its labels).'),
+          field: z.string().describe('Where in the alert: `labels.page`, `fingerprint`, `labels.<name>`, …'),
+          reason: z.string().describe('Why, in a sentence (phone numbers masked).'),
+          alert_id: z.guid().nullable().describe('The Klaxon alert it is; null for a resolution with no open alert.'),
+          number: z.number().int().min(1).nullable(),
+          paged: z
+            .boolean()
+            .describe('True: it pages the receiver URL’s people (or the rest of its label), its created event noting `misrouted: …`. False: recorded, nobody paged, its created event noting `not paged: …`.'),
+        }),
+      )
+      .describe(
+        'Alerts Klaxon could not take as they came, each also in one of the lists above: a `page` label it refused (a number without `allow_numbers=true`, not a Slack user id, nobody named), or an alert that failed the schema.',
+      ),
+  })
+  .meta({
+    id: 'AlertmanagerOutcome',
+    description: 'What one Alertmanager webhook did; every alert of the payload is in exactly one of the lists, and also in `problems` when it was taken otherwise than it asked.',
+  });
+type AlertmanagerWebhookDto = z.infer<typeof alertmanagerOutcomeSchema>;
 
 const handled = (items: HandledAlert[]): AlertmanagerHandledDto[] =>
   items.map(({ alert, dedupKey }) => ({ alert_id: alert.id, number: alert.number, status: alert.status, dedup_key: dedupKey }));
@@ -233,3 +245,74 @@ export function alertmanagerRouter({ alerts, alertmanager, metrics, limiter }: {
 
   return router;
 }
+
+export const alertmanagerPaths: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/integrations/alertmanager',
+    operationId: 'receiveAlertmanagerWebhook',
+    summary: 'Raise and resolve alerts from a Prometheus Alertmanager webhook',
+    description:
+      'Alertmanager’s webhook payload, version 4; authenticate with `Authorization: Bearer <service key>` (what `http_config.authorization` sends) or the service-key header. ' +
+      'The receiver URL is authoritative: its `page` parameter names whom every alert pages, whatever the alerts’ labels say. Only without it does an alert’s `page` label name people, Slack user ids only (E.164 numbers too with `allow_numbers=true`). ' +
+      'A group is taken alert by alert: an alert whose label Klaxon refuses, or that fails the schema, is still recorded — paged to the receiver URL’s people when it names some, else paging nobody — and listed in `problems` with its index, field and reason. ' +
+      'An alert’s severity comes from the `severity` label, its message from the `summary` annotation (else the alert name and labels), its `dedup_key` is `alertmanager:<fingerprint>:<hash of the receiver>` (one Klaxon alert per fingerprint and receiver: an alert Alertmanager routes to two receivers with `continue: true` pages the people of both) and its `origin` is `alertmanager`. ' +
+      'A firing alert already open pages no one again; a resolved one resolves the open alert of its fingerprint and receiver (actor `alertmanager`; an alert raised before dedup keys named the receiver, keyed by the bare fingerprint, is found too). ' +
+      `More than ${SUMMARY_THRESHOLD} new firing alerts for the same people in one webhook (or any while that group’s summary is open, or when Alertmanager left alerts out: \`truncatedAlerts\`) page those people once with a summary, the alerts themselves recorded without paging. ` +
+      'Each page raised counts against the tenant and global rate limits. ' +
+      `The body may be up to ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB (a whole group; no cap on the number of alerts). What Klaxon cannot take now — a larger body, a rate limit, PostgreSQL unreachable — is a 503 with \`Retry-After\`, never a 4xx, which Alertmanager would not retry.`,
+    tags: ['alerts'],
+    security: [{ serviceKey: [] }, { bearer: [] }],
+    request: {
+      query: described(alertmanagerQuerySchema, {
+        tenant_id: 'The tenant the alerts are for; a key bound to a tenant must name its own (403 otherwise).',
+        page: 'Whom every alert of this receiver pages, over any `page` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,%2B14155550101`: in a URL the `+` is `%2B`).',
+        allow_numbers:
+          '`true`: without a `page` parameter, an alert’s `page` label may name E.164 numbers as well as Slack user ids (by default a label names Slack users only: whoever writes alert rules cannot page any number in the world).',
+        channel: 'The Slack channel id the alerts’ messages are posted to (the bot must be in it); none when omitted.',
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: alertmanagerPayloadSchema.meta({ id: 'AlertmanagerWebhook' }),
+            example: {
+              version: '4',
+              groupKey: '{}:{alertname="CheckoutDown"}',
+              truncatedAlerts: 0,
+              status: 'firing',
+              receiver: 'klaxon',
+              groupLabels: { alertname: 'CheckoutDown' },
+              commonLabels: { alertname: 'CheckoutDown', severity: 'critical' },
+              commonAnnotations: { summary: 'checkout is down' },
+              externalURL: 'http://alertmanager.example:9093',
+              alerts: [
+                {
+                  status: 'firing',
+                  labels: { alertname: 'CheckoutDown', severity: 'critical', job: 'checkout', page: 'U024BE7LH' },
+                  annotations: { summary: 'checkout is down' },
+                  startsAt: '2026-11-30T08:00:00Z',
+                  endsAt: '0001-01-01T00:00:00Z',
+                  generatorURL: 'http://prometheus.example:9090/graph',
+                  fingerprint: 'c2b0a1f9e4d3c7b6',
+                },
+              ],
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      200: json('What was raised, recorded, summarised, deduplicated and resolved.', alertmanagerOutcomeSchema),
+      400: ERRORS.invalidJson,
+      401: ERRORS.unauthorized,
+      403: ERRORS.forbidden,
+      422: ERRORS.invalidField,
+      503: errorResponse(
+        ['payload_too_large', 'rate_limited', 'database_unavailable'],
+        `Klaxon cannot take this webhook now, and Alertmanager retries it (it drops a 4xx for good): \`payload_too_large\` (over ${ALERTMANAGER_BODY_LIMIT_BYTES / 1024 / 1024} MB: set \`max_alerts\`), ` +
+          '`rate_limited` (the tenant or global paging limit; nothing was stored or counted) or `database_unavailable`. `Retry-After` says how long to wait.',
+      ),
+    },
+  },
+];

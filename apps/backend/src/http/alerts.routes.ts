@@ -4,6 +4,7 @@ import {
   ALERT_STATUSES,
   createAlertRequestSchema,
   DEFAULT_SEVERITY,
+  REQUEST_ID_HEADER,
   SEVERITIES,
   slackAlertRequestSchema,
   tenantIdSchema,
@@ -22,15 +23,17 @@ import { toAlertDto, toAlertEventsDto, toAlertStatsDto } from '../views/alert-vi
 import { decodeCursor, encodeCursor } from './cursor';
 import { pageOf, type PagingLimiter } from './paging-rate-limit';
 import { callerOf, gatewayOnly } from './service-key.middleware';
-import { parseInput } from './validate';
+import { parseInput, tenantPathSchema } from './validate';
+import { alertEventsSchema, alertListSchema, alertSchema, alertStatsSchema, transitionConflictSchema } from './alert.schemas';
+import { described, ERRORS, json, type RouteDoc } from './openapi-kit';
+import { ACCEPTABLE_ID } from './request-id.middleware';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
+const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
 const MAX_ALERT_NUMBER = 2_147_483_647;
 
 // Query strings are strict like bodies: a misspelt filter must not silently return everything.
-// Exported so the OpenAPI document derives its query parameters from them.
-export const listQuerySchema = z.strictObject({
+const listQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema.optional(),
   status: z.enum(ALERT_STATUSES).optional(),
   severity: z.enum(SEVERITIES).optional(),
@@ -38,7 +41,7 @@ export const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int('a whole number').min(1, 'from 1 to 200').max(200, 'from 1 to 200').default(50),
   cursor: z.string().max(100).optional(),
 });
-export const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
+const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() });
 
 /** The deliveries of these alerts that providers reported on, for the receipts each target shows. */
 export type ReceiptsLoader = (alertIds: readonly string[]) => Promise<Map<string, Delivery[]>>;
@@ -126,7 +129,7 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
   }
 
   router.get('/stats/:tenant_id', async (req, res) => {
-    const tenantId = tenantOf(res, parseInput(z.object({ tenant_id: tenantIdSchema }), req.params, 'path').tenant_id);
+    const tenantId = tenantOf(res, parseInput(tenantPathSchema, req.params, 'path').tenant_id);
     res.json(toAlertStatsDto(tenantId, await alerts.stats(tenantId)));
   });
 
@@ -177,3 +180,145 @@ function alertRefOf(req: Request, res: Response): AlertRef {
   }
   throw new NotFoundError(`no alert ${ref}: name an alert by its UUID or its number (e.g. 42)`);
 }
+
+// The OpenAPI document of the routes above (GET /openapi.json).
+
+const alertRefQuery = described(alertQuerySchema, { tenant_id: 'The tenant, required to name an alert by its number with an unbound key; otherwise a further check.' });
+const alertRefPath = described(z.object({ ref: z.union([z.guid(), z.string().regex(ALERT_NUMBER)]) }), {
+  ref: 'The alert’s UUID, or its per-tenant number (`42`, or `#42` percent-encoded as `%2342`). A number needs `tenant_id` unless the service key is bound to a tenant.',
+});
+
+const RAISE_DESCRIPTION =
+  'Stores the alert, resolves its targets and queues their notifications in one transaction. A `dedup_key` matching an open alert of the tenant answers 200 with that alert instead of raising another. A repeated `x-request-id` answers as the first request did. The key’s tenant scope (403) and the body (422) are checked before the rate limits (429), so a refused request is counted by none of them.';
+
+/** POST /alert and the gateway's POST /slack/alert differ in body, origin and who may call. */
+function raiseRoute(origin: 'api' | 'slack'): RouteDoc {
+  const api = origin === 'api';
+  return {
+    method: 'post',
+    path: api ? '/alert' : '/slack/alert',
+    operationId: api ? 'raiseAlert' : 'raiseSlackAlert',
+    summary: api ? 'Raise an alert' : 'Raise an alert typed in Slack (the gateway only)',
+    description: api
+      ? `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`api\`: its text is shown in Slack as plain text (\`&\`, \`<\`, \`>\` escaped), never as Slack markup. ` +
+        'A key bound to a tenant may name in `slack.channel_id` only a channel where the tenant’s people raised an alert from Slack, or one the operator granted the tenant (`TENANT_SLACK_CHANNELS`); any other is a 422 naming `slack.channel_id`. A key bound to no tenant may name any channel.'
+      : `${RAISE_DESCRIPTION} The alert’s \`origin\` is \`slack\`: its message is Slack markup as Slack sent it (mentions, escaped \`&\`, \`<\`, \`>\`) and is shown as such. Only a key bound to no tenant may call it.`,
+    tags: ['alerts'],
+    request: {
+      headers: described(z.object({ [REQUEST_ID_HEADER]: z.string().regex(ACCEPTABLE_ID).optional() }), {
+        [REQUEST_ID_HEADER]: 'Idempotency key: a retry with the same id returns the first answer (a refused request stays refused). Echoed on every response; a malformed one is refused with 422 on every route.',
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/json': api
+            ? {
+                schema: createAlertRequestSchema.meta({ id: 'CreateAlertRequest' }),
+                example: { tenant_id: 'T024BE7LD', message: 'checkout is down', severity: 'critical', source: 'billing-api', targets: [{ slack_user_id: 'U024BE7LH' }, { phone: '+14155550101' }] },
+              }
+            : {
+                schema: slackAlertRequestSchema.meta({ id: 'SlackAlertRequest' }),
+                example: { tenant_id: 'T024BE7LD', message: 'checkout is down, see <#C024BE91L>', severity: 'critical', targets: [{ slack_user_id: 'U024BE7LH' }], slack: { channel_id: 'C024BE91L', user_id: 'U024BE7LJ' } },
+              },
+        },
+      },
+    },
+    responses: {
+      201: json('The alert raised.', alertSchema),
+      200: json('An open alert of the tenant already has this `dedup_key`: that alert, unchanged.', alertSchema),
+      400: ERRORS.invalidJson,
+      401: api ? ERRORS.unauthorized : ERRORS.gatewayOnly,
+      // The gateway's route takes unbound keys only (401 otherwise), so it never meets a foreign tenant.
+      ...(api ? { 403: ERRORS.forbidden } : {}),
+      413: ERRORS.payloadTooLarge,
+      422: ERRORS.invalidField,
+      429: ERRORS.rateLimited,
+      503: ERRORS.databaseUnavailable,
+    },
+  };
+}
+
+/** PUT /alerts/{ref}/acknowledge and /resolve differ only in their verb. */
+function transitionRoute(action: AlertAction, outcome: string): RouteDoc {
+  return {
+    method: 'put',
+    path: `/alerts/{ref}/${action}`,
+    operationId: `${action}Alert`,
+    summary: `${action === 'acknowledge' ? 'Acknowledge' : 'Resolve'} an alert`,
+    description:
+      `Moves the alert to \`${outcome}\` in one conditional update and records who did it in its events. When the alert’s status does not allow it, answers 409 with who put it where it is, and changes nothing. ` +
+      'The note is plain text: Slack shows it escaped, as written. An actor `slack:<user id>` is shown in Slack as a mention of that user; any other actor as written.',
+    tags: ['alerts'],
+    request: {
+      params: alertRefPath,
+      query: alertRefQuery,
+      body: { required: false, content: { 'application/json': { schema: transitionRequestSchema.meta({ id: 'TransitionRequest' }), example: { actor: 'slack:U024BE7LH', note: 'looking' } } } },
+    },
+    responses: {
+      200: json(`The alert, now ${outcome}.`, alertSchema),
+      400: ERRORS.invalidJson,
+      401: ERRORS.unauthorized,
+      404: ERRORS.notFound,
+      409: json('The transition is not allowed from the alert’s current status (e.g. already acknowledged).', transitionConflictSchema),
+      413: ERRORS.payloadTooLarge,
+      422: ERRORS.invalidField,
+      503: ERRORS.databaseUnavailable,
+    },
+  };
+}
+
+const READ_ERRORS = { 401: ERRORS.unauthorized, 404: ERRORS.notFound, 422: ERRORS.invalidField, 503: ERRORS.databaseUnavailable };
+
+export const alertsPaths: RouteDoc[] = [
+  raiseRoute('api'),
+  raiseRoute('slack'),
+  {
+    method: 'get',
+    path: '/alerts',
+    operationId: 'listAlerts',
+    summary: 'List a tenant’s alerts, newest first',
+    description: 'Keyset pagination: pass `next_cursor` as `cursor` to get the next (older) page.',
+    tags: ['alerts'],
+    request: {
+      query: described(listQuerySchema, {
+        tenant_id: 'The tenant; defaults to the service key’s own when the key is bound to one.',
+        status: 'Only alerts in this status.',
+        severity: 'Only alerts of this severity.',
+        since: 'Only alerts raised at or after this time.',
+        limit: 'Page size.',
+        cursor: '`next_cursor` of the previous page, unchanged.',
+      }),
+    },
+    responses: { 200: json('A page of alerts.', alertListSchema), ...READ_ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/alerts/{ref}',
+    operationId: 'getAlert',
+    summary: 'Get one alert',
+    tags: ['alerts'],
+    request: { params: alertRefPath, query: alertRefQuery },
+    responses: { 200: json('The alert.', alertSchema), ...READ_ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/alerts/{ref}/events',
+    operationId: 'listAlertEvents',
+    summary: 'Get an alert’s audit trail',
+    description: 'Every change to the alert, oldest first: who, when, what, and the note given.',
+    tags: ['alerts'],
+    request: { params: alertRefPath, query: alertRefQuery },
+    responses: { 200: json('The alert’s events.', alertEventsSchema), ...READ_ERRORS },
+  },
+  transitionRoute('acknowledge', 'acknowledged'),
+  transitionRoute('resolve', 'resolved'),
+  {
+    method: 'get',
+    path: '/stats/{tenant_id}',
+    operationId: 'getAlertStats',
+    summary: 'Count a tenant’s alerts by status and severity',
+    tags: ['alerts'],
+    request: { params: described(tenantPathSchema, { tenant_id: 'The tenant (a Slack team id or a service’s slug).' }) },
+    responses: { 200: json('The tenant’s counts and mean response times.', alertStatsSchema), ...READ_ERRORS },
+  },
+];

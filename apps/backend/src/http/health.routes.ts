@@ -1,31 +1,33 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Database } from '../db/database';
 import { jobBacklog, type JobBacklog } from '../jobs/job-backlog.repository';
+import { ERRORS, json, PUBLIC, type RouteDoc } from './openapi-kit';
 
 /** `not_started`: this backend serves HTTP without a job runner (tests); main.ts starts it before listening. */
-export type WorkerState = 'running' | 'stopped' | 'not_started';
+const WORKER_STATES = ['running', 'stopped', 'not_started'] as const;
+export type WorkerState = (typeof WORKER_STATES)[number];
 
-/** The body of GET /health (200 and 503 alike); the OpenAPI document mirrors it. */
-export interface HealthBody {
-  status: 'healthy' | 'unhealthy';
-  db: 'up' | 'down';
-  db_latency_ms: number;
-  jobs: {
-    worker: WorkerState;
-    /** Jobs waiting or running; null when the database did not answer. */
-    depth: number | null;
-    /** Seconds the oldest due job has waited; null when the database did not answer. */
-    oldest_due_age_s: number | null;
-    /** Beyond this age the backend says it cannot page (HEALTH_MAX_BACKLOG_AGE). */
-    max_backlog_age_s: number;
-  };
-  /** Every registered channel and the provider that sends it (`log` means pages are only written to the log). */
-  channels: Record<string, string>;
-  /** Why the backend cannot page, one sentence each; empty when healthy. */
-  problems: string[];
-  uptime_s: number;
-  version: string;
-}
+/** The body of GET /health (200 and 503 alike). */
+const healthBodySchema = z
+  .strictObject({
+    status: z.enum(['healthy', 'unhealthy']),
+    db: z.enum(['up', 'down']),
+    db_latency_ms: z.number().min(0),
+    jobs: z
+      .strictObject({
+        worker: z.enum(WORKER_STATES).describe('`not_started`: this process serves HTTP without a job runner.'),
+        depth: z.number().int().min(0).nullable().describe('Jobs waiting or running; null when PostgreSQL did not answer.'),
+        oldest_due_age_s: z.number().min(0).nullable().describe('Seconds the oldest due job has waited; null when PostgreSQL did not answer.'),
+        max_backlog_age_s: z.number().min(0).describe('HEALTH_MAX_BACKLOG_AGE: beyond it pages are late and the answer is 503.'),
+      })
+      .describe('The job runner (pages, retries, escalations) and its queue.'),
+    channels: z.record(z.string(), z.string()).describe('Every registered channel and the provider that sends it (`twilio`, `smtp`, `slack`; `log`: only written to the log).'),
+    problems: z.array(z.string()).describe('Why this backend cannot page, one sentence each; empty when healthy.'),
+    uptime_s: z.number().int().min(0),
+    version: z.string(),
+  });
+type HealthBody = z.infer<typeof healthBodySchema>;
 
 export interface HealthSources {
   db: Database;
@@ -77,3 +79,23 @@ export function healthRouter({ db, version, worker, channels, maxBacklogAgeMs }:
   });
   return router;
 }
+
+export const healthPaths: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/health',
+    operationId: 'getHealth',
+    summary: 'Whether this backend can page',
+    description: 'Unauthenticated, for supervisors and probes: 200 only when PostgreSQL answers, the job runner runs (when started) and the oldest due job has waited less than HEALTH_MAX_BACKLOG_AGE.',
+    tags: ['operations'],
+    security: PUBLIC,
+    responses: {
+      200: json('Healthy: it can page.', healthBodySchema.extend({ status: z.literal('healthy'), db: z.literal('up'), problems: healthBodySchema.shape.problems.max(0) })),
+      422: ERRORS.invalidRequestId,
+      503: json(
+        'It cannot page: PostgreSQL is unreachable, the job runner stopped, or the backlog is too old (`problems` says which).',
+        healthBodySchema.extend({ status: z.literal('unhealthy'), problems: healthBodySchema.shape.problems.min(1) }),
+      ),
+    },
+  },
+];

@@ -1,26 +1,30 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { SEVERITIES, tenantIdSchema } from '@klaxon/contracts';
+import { SEVERITIES } from '@klaxon/contracts';
 import { NotFoundError } from '../common/errors';
 import { callerOf } from './service-key.middleware';
-import { parseInput } from './validate';
+import { parseInput, tenantPathSchema } from './validate';
+import { described, ERRORS, json, timestamp, type RouteDoc } from './openapi-kit';
 import type { PagerDutySettings } from '../integrations/pagerduty/pagerduty.repository';
 import type { PagerDutyService } from '../integrations/pagerduty/pagerduty.service';
 
-export const pagerDutySettingsRequestSchema = z.strictObject({
+const pagerDutySettingsRequestSchema = z.strictObject({
   routing_key: z.string().regex(/^[A-Za-z0-9]{20,64}$/, 'the Integration Key of a PagerDuty service using Events API v2 (32 letters and digits)'),
   min_severity: z.enum(SEVERITIES).default('critical'),
 });
 
 /** What GET and PUT answer: the key masked to its last four characters, enough to tell two keys apart. */
-export interface PagerDutySettingsDto {
-  tenant_id: string;
-  routing_key: string;
-  min_severity: (typeof SEVERITIES)[number];
-  updated_at: string;
-}
+const pagerDutySettingsSchema = z
+  .strictObject({
+    tenant_id: z.string(),
+    routing_key: z.string().describe('Masked: only the last four characters are shown.'),
+    min_severity: z.enum(SEVERITIES).describe('Alerts of this severity or above are sent to PagerDuty.'),
+    updated_at: timestamp('When the settings were last written.'),
+  })
+  .meta({ id: 'PagerDutySettings', description: 'A tenant’s PagerDuty Events API v2 settings.' });
+type PagerDutySettingsDto = z.infer<typeof pagerDutySettingsSchema>;
 
-export const toPagerDutySettingsDto = (settings: PagerDutySettings): PagerDutySettingsDto => ({
+const toPagerDutySettingsDto = (settings: PagerDutySettings): PagerDutySettingsDto => ({
   tenant_id: settings.tenantId,
   routing_key: `${'*'.repeat(Math.max(0, settings.routingKey.length - 4))}${settings.routingKey.slice(-4)}`,
   min_severity: settings.minSeverity,
@@ -31,23 +35,69 @@ export function pagerDutyRouter({ pagerDuty }: { pagerDuty: PagerDutyService }):
   const router = Router();
 
   router.put('/integrations/pagerduty/:tenant_id', async (req, res) => {
-    const tenantId = ownTenant(res, String(req.params.tenant_id));
+    const tenantId = ownTenant(req, res);
     const body = parseInput(pagerDutySettingsRequestSchema, req.body);
     res.json(toPagerDutySettingsDto(await pagerDuty.configure(tenantId, body.routing_key, body.min_severity)));
   });
 
   router.get('/integrations/pagerduty/:tenant_id', async (req, res) => {
-    const tenantId = ownTenant(res, String(req.params.tenant_id));
+    const tenantId = ownTenant(req, res);
     res.json(toPagerDutySettingsDto(await pagerDuty.settings(tenantId)));
   });
 
   return router;
 }
 
-function ownTenant(res: Response, raw: string): string {
-  const tenantId = parseInput(tenantIdSchema, raw, 'tenant_id');
+function ownTenant(req: Request, res: Response): string {
+  const tenantId = parseInput(tenantPathSchema, req.params, 'path').tenant_id;
   const caller = callerOf(res);
   // Another tenant's settings look exactly like missing ones, so a bound key cannot probe them.
   if (caller.tenantId !== null && caller.tenantId !== tenantId) throw new NotFoundError(`no tenant ${tenantId}`);
   return tenantId;
 }
+
+const PAGERDUTY_PATH = '/integrations/pagerduty/{tenant_id}';
+
+export const pagerDutyPaths: RouteDoc[] = [
+  {
+    method: 'put',
+    path: PAGERDUTY_PATH,
+    operationId: 'setPagerDuty',
+    summary: 'Send a tenant’s serious alerts to PagerDuty',
+    description:
+      'An alert of `min_severity` or above (default `critical`) is sent to PagerDuty’s Events API v2 as a `trigger` event (dedup key: the alert id; severity critical→critical, high→error, medium→warning, low→info), and its acknowledgement and resolution follow as `acknowledge` and `resolve`. ' +
+      'Sent by durable jobs: 429, 5xx and timeouts are retried with backoff, a 400 is not and is said in the alert’s Slack thread and its events. Replaces earlier settings.',
+    tags: ['integrations'],
+    request: {
+      params: described(tenantPathSchema, { tenant_id: 'The tenant; a key bound to a tenant may set only its own.' }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: pagerDutySettingsRequestSchema.meta({ id: 'PagerDutySettingsRequest' }), example: { routing_key: 'R0123456789abcdef0123456789ABCDE', min_severity: 'high' } } },
+      },
+    },
+    responses: {
+      200: json('The settings as stored, key masked.', pagerDutySettingsSchema),
+      400: ERRORS.invalidJson,
+      401: ERRORS.unauthorized,
+      404: ERRORS.notFound,
+      413: ERRORS.payloadTooLarge,
+      422: ERRORS.invalidField,
+      503: ERRORS.databaseUnavailable,
+    },
+  },
+  {
+    method: 'get',
+    path: PAGERDUTY_PATH,
+    operationId: 'getPagerDuty',
+    summary: 'Show a tenant’s PagerDuty settings (key masked)',
+    tags: ['integrations'],
+    request: { params: described(tenantPathSchema, { tenant_id: 'The tenant; a key bound to a tenant may read only its own.' }) },
+    responses: {
+      200: json('The settings, key masked.', pagerDutySettingsSchema),
+      401: ERRORS.unauthorized,
+      404: ERRORS.notFound,
+      422: ERRORS.invalidField,
+      503: ERRORS.databaseUnavailable,
+    },
+  },
+];

@@ -1,8 +1,10 @@
 import { Router, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { testPagesRequestSchema, type TestPagesDto, type TestPagesRequest } from '@klaxon/contracts';
+import { z } from 'zod';
+import { CHANNELS, TEST_PAGE_OUTCOMES, testPagesRequestSchema, type TestPageResultDto, type TestPagesDto, type TestPagesRequest } from '@klaxon/contracts';
 import { NotFoundError, RateLimitedError } from '../common/errors';
 import type { TestPages } from '../notify/test-pages';
+import { bodyOf, ERRORS, errorResponse, json, type RouteDoc } from './openapi-kit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
@@ -49,3 +51,46 @@ export function testPagesRouter({ testPages }: { testPages: TestPages }): Router
   });
   return router;
 }
+
+const testPageResultSchema = bodyOf<TestPageResultDto>()(
+  z.strictObject({
+    channel: z.enum(CHANNELS),
+    to: z.string().nullable().describe('The address, masked; null when the person has none for this channel.'),
+    outcome: z.enum(TEST_PAGE_OUTCOMES).describe('`sent`: the provider accepted it; `failed`: it refused (see `detail`); `no_address`: nothing to send to.'),
+    provider_message_id: z.string().nullable().describe('Twilio SID, SMTP Message-ID.'),
+    detail: z.string().nullable().describe('Why it was not sent, in the provider’s words.'),
+  }),
+);
+
+const testPagesSchema = bodyOf<TestPagesDto>()(
+  z
+    .strictObject({
+      tenant_id: z.string(),
+      slack_user_id: z.string(),
+      reason: z.string().nullable().describe('Why the person could not be paged at all (no number or address found); null when they could.'),
+      results: z.array(testPageResultSchema).describe('One entry per channel the person accepts, in their order.'),
+    })
+    .meta({ id: 'TestPages', description: 'What each channel’s TEST page did. No alert was created.' }),
+);
+
+export const testPagesPaths: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/test-pages',
+    operationId: 'sendTestPages',
+    summary: 'Send a person a page marked TEST on each channel they accept',
+    description:
+      `What \`/alert test\` sends (at most ${TEST_PAGES_PER_USER} per person in ${TEST_PAGES_WINDOW_MS / 60_000} minutes). Each accepted channel gets one TEST page straight through its sender, one after another; the answer says per channel what the provider did. ` +
+      'No alert, delivery, escalation or channel message is created: nothing shows in lists or counts.',
+    tags: ['contacts'],
+    request: { body: { required: true, content: { 'application/json': { schema: testPagesRequestSchema.meta({ id: 'TestPagesRequest' }), example: { tenant_id: 'T024BE7LD', slack_user_id: 'U024BE7LH' } } } } },
+    responses: {
+      200: json('What happened on each channel.', testPagesSchema),
+      400: ERRORS.invalidJson,
+      401: ERRORS.unauthorized,
+      404: ERRORS.notFound,
+      422: ERRORS.invalidField,
+      429: errorResponse('rate_limited', `More than ${TEST_PAGES_PER_USER} test pages for this person in ${TEST_PAGES_WINDOW_MS / 60_000} minutes; \`Retry-After\` says how long to wait.`),
+    },
+  },
+];

@@ -1,5 +1,9 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { tenantIdSchema } from '@klaxon/contracts';
 import { ValidationError } from '../common/errors';
+
+/** The path of the routes about one tenant (`/stats/:tenant_id`, …). */
+export const tenantPathSchema = z.object({ tenant_id: tenantIdSchema });
 
 /** Parses input with a zod schema; a failure is a 422 whose detail names each bad field and what was expected. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.infer<S> {
