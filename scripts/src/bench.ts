@@ -11,6 +11,7 @@ import { LoadGenerator } from './bench/load';
 import { PHASES, readOptions, type Phase } from './bench/options';
 import { endToEndPhase } from './bench/phases/e2e.phase';
 import { gatewayPhase } from './bench/phases/gateway.phase';
+import { limitsPhase } from './bench/phases/limits.phase';
 import { onCallPhase } from './bench/phases/oncall.phase';
 import { overloadPhase } from './bench/phases/overload.phase';
 import { priorityPhase } from './bench/phases/priority.phase';
@@ -30,6 +31,7 @@ type PhaseRunner = (context: BenchContext, record: (result: PhaseResult) => void
 const RUNNERS: Record<Phase, PhaseRunner> = {
   oncall: async (context, record) => record(await onCallPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
+  limits: async (context, record) => record(await limitsPhase(context)),
   priority: async (context, record) => record(await priorityPhase(context)),
   gateway: async (context, record) => record(await gatewayPhase(context)),
   stack: async (context, record) => {

@@ -15,7 +15,7 @@ import { testPagesRouter } from './http/test-pages.routes';
 import type { TestPages } from './notify/test-pages';
 import { errorHandler, notFound } from './http/error.middleware';
 import { healthRouter, type HealthSources } from './http/health.routes';
-import { pagingLimiter, type PagingLimits } from './http/paging-rate-limit';
+import type { PagingLimiter } from './http/paging-rate-limit';
 import { alertmanagerRouter } from './http/alertmanager.routes';
 import type { AlertmanagerService } from './integrations/alertmanager.service';
 import { openApiDocument } from './http/openapi';
@@ -44,14 +44,15 @@ export interface AppDependencies {
   alertmanager: AlertmanagerService;
   pagerDuty: PagerDutyService;
   testPages: TestPages;
-  pagingLimits: PagingLimits;
+  /** The paging limits of every route that raises: a page counts once against its tenant however it came. */
+  limiter: PagingLimiter;
   receipts: ReceiptsLoader;
   /** Twilio's webhooks as the gateway forwards them (private: the service key guards them like every route). */
   twilio: TwilioWebhooks;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, pagingLimits, receipts, twilio, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, twilio, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -75,8 +76,6 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
 
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
   app.use(requireServiceKey(serviceKeys));
-  // One limiter for every route that raises: a page counts once against its tenant however it came.
-  const limiter = pagingLimiter(pagingLimits, (limit) => metrics.rateLimited.inc({ limit }));
   // Before the app's JSON parser: Alertmanager's groups get their own, larger limit on that route alone.
   app.use(alertmanagerRouter({ alerts, alertmanager, metrics, limiter }));
   app.use(express.json({ limit: bodyLimit }));

@@ -36,6 +36,8 @@ import type { ChannelPoster } from './channels/channel-poster';
 import { SlackChannelPoster } from './slack/slack-channel-poster';
 import { AlertMessageWorker } from './views/alert-channel-message';
 import { SlackThreadNotices } from './slack/thread-notices';
+import { PagingLimitService } from './alerts/paging-limit.service';
+import { pagingLimiter, type PagingLimiterFactory } from './http/paging-rate-limit';
 
 /** What a test, the bench or main.ts may put in place of the default part; everything else is built from config. */
 export interface BackendOverrides {
@@ -53,6 +55,8 @@ export interface BackendOverrides {
   sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number };
   /** How long a copy of a Twilio webhook waits for the first copy's answer (tests shorten it). */
   twilioWebhookWaitMs?: number;
+  /** Another way of counting the paging limits (the bench measures alternatives against Klaxon's). */
+  pagingLimiter?: PagingLimiterFactory;
 }
 
 export interface Backend {
@@ -67,6 +71,8 @@ export interface Backend {
   escalations: EscalationService;
   messages: AlertMessageWorker;
   pagerDuty: PagerDutyService;
+  /** The per-user, per-tenant and global paging limits, counted in PostgreSQL. */
+  pagingLimits: PagingLimitService;
   /** Starts the job runner (deliveries, escalations, channel messages); a backend may serve HTTP without it. */
   startWorker(): Promise<NotificationWorker>;
   /** Stops the worker (if started), then closes the database unless it was given. */
@@ -137,6 +143,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
   const alertmanager = new AlertmanagerService({ alerts, logger });
+  const pagingLimits = new PagingLimitService({ db, clock, logger, limits: config.pagingLimits });
+  const limiter = (overrides.pagingLimiter ?? pagingLimiter)({ service: pagingLimits, db, onRefused: (limit) => metrics.rateLimited.inc({ limit }) });
   let worker: NotificationWorker | null = null;
   let workerStarted = false;
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
@@ -155,7 +163,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     },
     serviceKeys: config.serviceKeys,
     version: overrides.version ?? 'dev',
-    pagingLimits: config.pagingLimits,
+    limiter,
     alerts,
     contacts,
     phones,
@@ -177,6 +185,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     escalations,
     messages,
     pagerDuty,
+    pagingLimits,
     startWorker: async () => {
       workerStarted = true;
       // Every task the backend queues, each a thin adapter over its service.

@@ -31,18 +31,53 @@ export interface DatabaseHandle {
   any<T>(query: string): Promise<T[]>;
 }
 
+/** The little of Express a bench limiter touches (apps/backend http/paging-rate-limit.ts PagingLimiter). */
+export interface BenchResponse {
+  locals: Record<string, unknown>;
+  statusCode: number;
+  once(event: 'finish', listener: () => void): unknown;
+  setHeader(name: string, value: string): unknown;
+}
+export type BenchRequestHandler = (req: unknown, res: BenchResponse, next: (error?: unknown) => void) => void;
+export type PagingLimitName = 'per_user' | 'per_tenant' | 'global';
+export interface BenchPagingLimits {
+  perUser: number;
+  perTenant: number;
+  globalPerMinute: number;
+  windowMs: number;
+}
+
+/** Another way of counting the paging limits, put in place of Klaxon's own (BackendOverrides.pagingLimiter). */
+export interface BenchPagingLimiter {
+  middleware: BenchRequestHandler[];
+  budgetOf(res: BenchResponse): Promise<null>;
+  refusal(error: unknown, res: BenchResponse): unknown;
+  charge(tenantId: string, pages: number): Promise<void>;
+}
+export type BenchPagingLimiterFactory = (options: {
+  service: { limits: BenchPagingLimits };
+  /** pg-promise's database: its `$pool` is the pg Pool the backend queries through. */
+  db: { $pool: unknown };
+  onRefused(limit: PagingLimitName): void;
+}) => BenchPagingLimiter;
+
 // Methods, so the opaque handles fit (parameters of methods are compared bivariantly).
 export interface BackendModule {
   createBackend(
     config: BackendConfig,
     logger: Logger,
-    overrides?: { version?: string },
+    overrides?: { version?: string; pagingLimiter?: BenchPagingLimiterFactory },
   ): {
     app: http.RequestListener;
     db: DatabaseHandle;
     contacts: { update(tenantId: string, slackUserId: string, changes: { phone: string }): Promise<unknown> };
     close(): Promise<void>;
   };
+}
+
+/** How a bench limiter refuses: the backend's own 429 (apps/backend common/errors.ts). */
+export interface BackendErrorsModule {
+  RateLimitedError: new (detail: string, retryAfterSeconds?: number | null) => Error;
 }
 
 export interface BackendMigrateModule {

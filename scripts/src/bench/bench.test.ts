@@ -2,11 +2,13 @@ import type * as GatewayApp from '../../../apps/gateway/src/app';
 import type * as GatewayBackendClient from '../../../apps/gateway/src/backend-client';
 import type * as Backend from '../../../apps/backend/src/backend';
 import type * as BackendMigrate from '../../../apps/backend/src/db/migrate';
+import type * as BackendErrors from '../../../apps/backend/src/common/errors';
 import type * as BackendDeliveryRepository from '../../../apps/backend/src/notify/delivery.repository';
 import type * as BackendJobQueue from '../../../apps/backend/src/jobs/job-queue';
 import type * as BackendDeliveryQueue from '../../../apps/backend/src/notify/delivery-queue';
 import type {
   BackendDeliveryRepositoryModule,
+  BackendErrorsModule,
   BackendJobQueueModule,
   BackendMigrateModule,
   BackendDeliveryQueueModule,
@@ -26,6 +28,7 @@ export type BenchViewOfTheApps = [
   Fits<typeof GatewayBackendClient, GatewayBackendClientModule>,
   Fits<typeof Backend, BackendModule>,
   Fits<typeof BackendMigrate, BackendMigrateModule>,
+  Fits<typeof BackendErrors, BackendErrorsModule>,
   Fits<typeof BackendDeliveryRepository, BackendDeliveryRepositoryModule>,
   Fits<typeof BackendDeliveryQueue, BackendDeliveryQueueModule>,
   Fits<typeof BackendJobQueue, BackendJobQueueModule>,
@@ -112,7 +115,7 @@ describe('bench options', () => {
   });
 
   it('refuses a phase it cannot run alone: e2e, storm and startup share one stack, "stack"', () => {
-    expect(() => readOptions(['--only', 'e2e'])).toThrow('--only takes phases from oncall, raise, priority, gateway, stack, overload');
+    expect(() => readOptions(['--only', 'e2e'])).toThrow('--only takes phases from oncall, raise, limits, priority, gateway, stack, overload');
     expect(() => readOptions(['--connections', '0'])).toThrow('--connections must be a whole number from 1 to 256');
   });
 });

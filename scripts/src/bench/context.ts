@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadBackendConfig, type BackendConfig } from '@klaxon/config';
 import type { Cleanup } from './cleanup';
 import type { Measured } from './closed-loop';
 import type { DatabaseServer } from './databases';
@@ -59,4 +60,25 @@ export function step(message: string): void {
 
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The configuration main.ts would read for a backend the bench runs in its own process, with the paging limits
+ * out of the way (nothing is refused; what counting costs is still paid). No notification worker runs: jobs
+ * are queued with each alert, as in production, and left in the queue.
+ */
+export function inProcessBackendConfig(databaseUrl: string, secrets: StackSecrets, pageLimitWindow: string): BackendConfig {
+  return loadBackendConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    INTERNAL_SERVICE_KEYS: secrets.serviceKey,
+    SLACK_BOT_TOKEN: secrets.botToken,
+    SLACK_API_URL: BENCH_SLACK.apiUrl,
+    PAGE_LIMIT_PER_USER: '10000',
+    PAGE_LIMIT_PER_TENANT: '100000',
+    PAGE_LIMIT_GLOBAL: '1000000',
+    PAGE_LIMIT_PER_RECIPIENT: '10000',
+    PAGE_LIMIT_WINDOW: pageLimitWindow,
+  });
 }

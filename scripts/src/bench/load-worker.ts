@@ -129,11 +129,13 @@ function prepare(recipe: RequestRecipe, sequence: number): Prepared {
       return { body, headers: { ...signature, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } };
     }
     case 'alert': {
+      const tenant = sequence % recipe.tenantIds.length;
       const body = JSON.stringify({
-        tenant_id: recipe.tenantIds[sequence % recipe.tenantIds.length],
+        tenant_id: recipe.tenantIds[tenant],
         message: recipe.tagPrefix === undefined ? `bench alert ${sequence}` : `bench alert [${requestTag(recipe.tagPrefix, sequence)}]`,
         severity: 'high',
         targets: [{ slack_user_id: recipe.slackUserId }],
+        ...(recipe.raisedBy === undefined ? {} : { slack: { channel_id: 'C0BENCH', user_id: `${recipe.raisedBy}${tenant}` } }),
       });
       return { body, headers: { 'x-service-key': recipe.serviceKey, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } };
     }

@@ -21,8 +21,12 @@ export type RequestRecipe =
        */
       awaitOutcome?: boolean;
     }
-  /** POST /alert to the backend, tenants taken in turn; with `tagPrefix` the message carries `<tagPrefix><sequence>`. */
-  | { kind: 'alert'; serviceKey: string; tenantIds: string[]; slackUserId: string; tagPrefix?: string }
+  /**
+   * POST /alert to the backend, tenants taken in turn; with `tagPrefix` the message carries `<tagPrefix><sequence>`;
+   * with `raisedBy`, each tenant's alerts are raised by one Slack user of it (`<raisedBy><tenant's index>`), so the
+   * per-user limit counts them too.
+   */
+  | { kind: 'alert'; serviceKey: string; tenantIds: string[]; slackUserId: string; tagPrefix?: string; raisedBy?: string }
   | { kind: 'health' };
 
 export interface LoadSpec {

@@ -3,6 +3,8 @@ import { sql, type Queryable } from '../db/database';
 import type { Alert, NewAlert } from './alert';
 import type { AlertTarget } from '../contacts/target';
 import { TRANSITIONS, type AlertAction } from './alert-state';
+import { pagingChargeSteps, pagingRefusalOf } from './paging-limit.repository';
+import type { PagingCharge } from './paging-limits';
 
 interface AlertRow {
   id: string;
@@ -108,9 +110,17 @@ export type IdentifiedAlert = NewAlert & { id: string };
  * counter row is locked from the statement's first step to its commit, never across a round trip. Null
  * when a unique rule refused an alert (a twin request, or an open alert with the same dedup key): the
  * statement then failed as a whole, so no number was used and nothing else was written. The caller finds
- * out which twin by looking. The alerts come back in the order given.
+ * out which twin by looking. The alerts come back in the order given. With `limits`, the statement also
+ * counts them (after the numbering row, see `pagingChargeSteps`): over a limit it throws
+ * PagingLimitRefusedError, and nothing was written or counted.
  */
-export async function insertRaises(db: Queryable, alerts: readonly IdentifiedAlert[], writes: readonly string[], extra: string | null): Promise<Alert[] | null> {
+export async function insertRaises(
+  db: Queryable,
+  alerts: readonly IdentifiedAlert[],
+  writes: readonly string[],
+  extra: string | null,
+  limits: PagingCharge | null = null,
+): Promise<Alert[] | null> {
   const tenantId = alerts[0]?.tenantId;
   if (tenantId === undefined || alerts.some((a) => a.tenantId !== tenantId)) throw new Error('insertRaises takes one or more alerts of one tenant');
   const steps = [insertTargetsQuery(alerts), ...writes].map((write, i) => `write_${i} AS (${write})`);
@@ -120,12 +130,13 @@ export async function insertRaises(db: Queryable, alerts: readonly IdentifiedAle
        INSERT INTO tenant_alert_counters (tenant_id, last_number) VALUES ($(tenantId), $(count))
        ON CONFLICT (tenant_id) DO UPDATE SET last_number = tenant_alert_counters.last_number + $(count)
        RETURNING last_number),
+     $(limitSteps:raw)
      alert AS (
        INSERT INTO alerts (id, tenant_id, number, severity, message, rule_name, source, origin, dedup_key, request_id,
                            slack_channel_id, slack_user_id, slack_response_url, covered_by)
        SELECT r.id, $(tenantId), (counter.last_number - $(count) + r.ord)::int, r.severity, r.message, r.rule_name, r.source, r.origin,
               r.dedup_key, r.request_id, r.slack_channel_id, r.slack_user_id, r.slack_response_url, r.covered_by
-         FROM counter,
+         FROM counter$(limitsOk:raw),
               unnest($(ids)::uuid[], $(severities)::text[], $(messages)::text[], $(ruleNames)::text[], $(sources)::text[], $(origins)::text[],
                      $(dedupKeys)::text[], $(requestIds)::text[], $(channels)::text[], $(users)::text[], $(responseUrls)::text[], $(coveredBy)::uuid[])
               WITH ORDINALITY AS r(id, severity, message, rule_name, source, origin, dedup_key, request_id, slack_channel_id, slack_user_id,
@@ -152,6 +163,9 @@ export async function insertRaises(db: Queryable, alerts: readonly IdentifiedAle
       coveredBy: column((a) => a.coveredBy ?? null),
       extra: extra ?? 'SELECT NULL',
       steps: steps.join(',\n'),
+      // The alert's row needs limits_ok's: without that reference the check would not run.
+      limitSteps: limits ? `${pagingChargeSteps(limits, 'counter')},` : '',
+      limitsOk: limits ? ', limits_ok' : '',
     },
   );
   try {
@@ -159,7 +173,7 @@ export async function insertRaises(db: Queryable, alerts: readonly IdentifiedAle
     return alerts.map((alert) => ({ ...toAlert(rows.get(alert.id)!), targets: alert.targets }));
   } catch (error) {
     if (isRaiseCollision(error)) return null;
-    throw error;
+    throw (limits && pagingRefusalOf(error, limits)) ?? error;
   }
 }
 

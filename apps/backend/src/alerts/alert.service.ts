@@ -25,6 +25,7 @@ import {
   type IdentifiedAlert,
 } from './alert.repository';
 import { RaiseBatch } from './raise-batch';
+import type { PagingCharge } from './paging-limits';
 
 /**
  * `created`: a new alert; `replayed`: the same request id was seen before, nothing new was written;
@@ -48,6 +49,11 @@ export type RaiseRequest = Omit<NewAlert, 'targets'> & {
   targets: RequestedTarget[];
   /** The request id was made for this request just now (the caller sent none), so it cannot be a replay. */
   freshRequestId?: boolean;
+  /**
+   * The paging limits a new alert counts against, counted in the statement that stores it: a replay or a
+   * dedup hit stores nothing and counts nothing, a refusal (PagingLimitRefusedError) stores nothing.
+   */
+  limits?: PagingCharge | null;
 };
 
 /**
@@ -103,7 +109,7 @@ function readableText({ message, source, ruleName }: Pick<NewAlert, 'message' | 
 export const ALERT_CHUNK_SIZE = 100;
 
 /** A raise in a batch: told apart from an earlier one by its dedup key alone (it carries no request id). */
-export type BatchRaiseRequest = Omit<RaiseRequest, 'requestId' | 'freshRequestId' | 'dedupKey'> & { requestId: null; dedupKey: string };
+export type BatchRaiseRequest = Omit<RaiseRequest, 'requestId' | 'freshRequestId' | 'dedupKey' | 'limits'> & { requestId: null; dedupKey: string };
 
 export class AlertService {
   private readonly db: Database;
@@ -153,7 +159,7 @@ export class AlertService {
    * Stores the alert, its targets, its first audit event and its hooks' rows and jobs in ONE statement (see
    * `insertRaises`): a raise is a lookup for a twin, the targets' resolution, the hooks' reads, and one write.
    */
-  async raise({ freshRequestId = false, ...request }: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
+  async raise({ freshRequestId = false, limits = null, ...request }: RaiseRequest): Promise<{ alert: Alert; outcome: RaiseOutcome }> {
     // An id the backend made for this request cannot name an earlier raise: only a dedup key can find a twin then.
     const twinKey: TwinKey = { tenantId: request.tenantId, requestId: freshRequestId ? null : request.requestId, dedupKey: request.dedupKey };
     const existing = await this.findExisting(twinKey);
@@ -162,7 +168,7 @@ export class AlertService {
     // A collision means a twin committed first; it is found on the next look. A dedup twin that was
     // resolved in between lets the next attempt create a fresh alert, hence the loop.
     for (let attempt = 1; ; attempt++) {
-      const [alert] = (await this.insert([{ ...input, id: randomUUID() }])) ?? [];
+      const [alert] = (await this.insert([{ ...input, id: randomUUID() }], limits)) ?? [];
       if (alert) {
         // The rest of the request's lines name the alert.
         addToContext({ alertId: alert.id, tenantId: alert.tenantId });
@@ -208,7 +214,7 @@ export class AlertService {
   }
 
   /** The request with its targets resolved, and narrowed by the paging plan. */
-  private async prepare(request: Omit<RaiseRequest, 'freshRequestId'>): Promise<NewAlert> {
+  private async prepare(request: Omit<RaiseRequest, 'freshRequestId' | 'limits'>): Promise<NewAlert> {
     const resolved: NewAlert = { ...request, ...readableText(request), targets: await this.targets.resolve(request.tenantId, request.targets) };
     return { ...resolved, targets: this.hooks.planTargets(resolved) };
   }
@@ -217,7 +223,7 @@ export class AlertService {
    * One attempt: every alert's hooks add to one batch, then the single statement. Null when a twin's unique
    * rule refused one of them (then nothing was written).
    */
-  private async insert(alerts: readonly IdentifiedAlert[]): Promise<Alert[] | null> {
+  private async insert(alerts: readonly IdentifiedAlert[], limits: PagingCharge | null = null): Promise<Alert[] | null> {
     const batch = new RaiseBatch();
     const created: NewAlertEvent[] = [];
     for (const alert of alerts) {
@@ -238,7 +244,7 @@ export class AlertService {
       });
     }
     const writes = [appendAlertEventsQuery([...created, ...batch.events]), ...batch.writes];
-    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null);
+    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null, limits);
     if (!stored) return null;
     for (const done of batch.onStored) done();
     for (const alert of stored) this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });

@@ -56,7 +56,8 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
   // The origin is the route's, never the body's: only text that came through Slack is posted as Slack markup.
   const raise = async (origin: AlertOrigin, res: Response) => {
     const body = pageOf(res);
-    const { alert, outcome } = await alerts.raise({
+    const limits = await limiter.budgetOf(res);
+    const raised = alerts.raise({
       tenantId: body.tenant_id,
       severity: body.severity ?? DEFAULT_SEVERITY,
       message: body.message,
@@ -70,13 +71,17 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
       slackUserId: body.slack?.user_id ?? null,
       slackResponseUrl: body.slack?.response_url ?? null,
       targets: body.targets.map((t) => ('slack_user_id' in t ? { slackUserId: t.slack_user_id } : { phone: t.phone })),
+      limits,
+    });
+    const { alert, outcome } = await raised.catch((error: unknown) => {
+      throw limiter.refusal(error, res);
     });
     if (outcome === 'created') metrics.alertsRaised.inc({ severity: alert.severity, origin: alert.origin });
     // A replayed request id answers as the first time did; a dedup hit is the existing alert, not a new one.
     res.status(outcome === 'deduplicated' ? 200 : 201).json(toAlertDto(alert));
   };
 
-  // One set of counters for both routes: a page counts once against its user and tenant, however it came.
+  // One set of counters for both routes (and Alertmanager's): a page counts once against its user and tenant, however it came.
   const limited = limiter.middleware;
   const admit = (schema: PageSchema) => admitPage(schema, alerts);
   router.post('/alert', admit(createAlertRequestSchema), ...limited, async (_req, res) => {

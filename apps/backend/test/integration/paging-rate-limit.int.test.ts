@@ -1,11 +1,16 @@
 import request from 'supertest';
+import { MovableClock } from '@klaxon/testing';
 import { ACME_KEY, buildApp, SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
 
 let backend: BackendHarness;
 let app: ReturnType<typeof buildApp>['app'];
+// Every app of this file counts in the same database, on one clock: the global count is everyone's, and a test
+// that needs a fresh window moves the clock instead of waiting for one.
+const clock = new MovableClock(new Date('2026-12-08T10:00:00Z'));
+const limitedApp = (limits: Parameters<typeof buildApp>[3]) => buildApp(backend.db, backend.logger, backend.config, limits, { clock }).app;
 beforeAll(async () => {
   backend = await startBackendHarness();
-  app = buildApp(backend.db, backend.logger, backend.config, { perUser: 2, perTenant: 3, globalPerMinute: 1000, windowMs: 60_000 }).app;
+  app = limitedApp({ perUser: 2, perTenant: 3, globalPerMinute: 1000, windowMs: 60_000 });
 });
 afterAll(() => backend.close());
 
@@ -90,7 +95,8 @@ describe('paging rate limits', () => {
   });
 
   it('stops all tenants together at the global ceiling, with Retry-After and a sentence naming it', async () => {
-    const ceiling = buildApp(backend.db, backend.logger, backend.config, { perUser: 100, perTenant: 100, globalPerMinute: 3, windowMs: 60_000 }).app;
+    clock.advance(61_000);
+    const ceiling = limitedApp({ perUser: 100, perTenant: 100, globalPerMinute: 3, windowMs: 60_000 });
     await page('T-RL-G1', 'U0G1', undefined, { to: ceiling }).expect(201);
     await page('T-RL-G1', 'U0G1', undefined, { to: ceiling }).expect(201);
     await page('T-RL-G2', 'U0G2', undefined, { to: ceiling }).expect(201);
@@ -102,9 +108,35 @@ describe('paging rate limits', () => {
   });
 
   it('does not let one team already over its own limit use up the global ceiling', async () => {
-    const ceiling = buildApp(backend.db, backend.logger, backend.config, { perUser: 100, perTenant: 1, globalPerMinute: 2, windowMs: 60_000 }).app;
+    clock.advance(61_000);
+    const ceiling = limitedApp({ perUser: 100, perTenant: 1, globalPerMinute: 2, windowMs: 60_000 });
     await page('T-RL-NOISY', 'U0NOISY', undefined, { to: ceiling }).expect(201);
     for (let i = 0; i < 5; i++) await page('T-RL-NOISY', 'U0NOISY', undefined, { to: ceiling }).expect(429);
     await page('T-RL-QUIET', 'U0QUIET', undefined, { to: ceiling }).expect(201);
+  });
+
+  it('counts a window from its first raise by the clock: Retry-After is what is left of it, and then the user may raise again', async () => {
+    await page('T-RL-WINDOW', 'U0WINDOW').expect(201);
+    clock.advance(20_000);
+    await page('T-RL-WINDOW', 'U0WINDOW').expect(201);
+    clock.advance(15_000);
+    const refused = await page('T-RL-WINDOW', 'U0WINDOW').expect(429);
+    expect(refused.headers['retry-after']).toBe('25');
+    expect(refused.body.detail).toMatch(/wait 25 s/);
+    clock.advance(24_999);
+    await page('T-RL-WINDOW', 'U0WINDOW').expect(429);
+    clock.advance(1);
+    await page('T-RL-WINDOW', 'U0WINDOW').expect(201);
+    await page('T-RL-WINDOW', 'U0WINDOW').expect(201);
+    await page('T-RL-WINDOW', 'U0WINDOW').expect(429);
+  });
+
+  it('charges nothing for an answer from an open alert with the same dedup_key: it pages nobody again', async () => {
+    const dedup = (requestId: string) =>
+      request(app).post('/alert').set('x-service-key', SERVICE_KEY).set('x-request-id', requestId).send({ ...body('T-RL-DEDUP', 'U0DEDUP'), dedup_key: 'rl-dedup' });
+    const first = await dedup('rl-dedup-1').expect(201);
+    for (let i = 2; i <= 5; i++) expect((await dedup(`rl-dedup-${i}`).expect(200)).body.id).toBe(first.body.id);
+    await page('T-RL-DEDUP', 'U0DEDUP').expect(201);
+    await page('T-RL-DEDUP', 'U0DEDUP').expect(429);
   });
 });

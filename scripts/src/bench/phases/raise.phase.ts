@@ -1,11 +1,10 @@
 import http from 'node:http';
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
-import { loadBackendConfig } from '@klaxon/config';
 import { createLogger } from '@klaxon/logger';
 import { loadBuiltApp, type BackendMigrateModule, type BackendModule, type DatabaseHandle } from '../apps';
 import { serve } from '../cleanup';
 import { measure, roundRatios, type Target } from '../closed-loop';
-import { BENCH_SLACK, BENCH_TENANTS, PAGED_PHONE, PAGED_USER, POOL_SIZE, step, type BenchContext, type PhaseResult } from '../context';
+import { BENCH_TENANTS, inProcessBackendConfig, PAGED_PHONE, PAGED_USER, POOL_SIZE, step, type BenchContext, type PhaseResult } from '../context';
 import { freshDatabase } from '../databases';
 import type { LoadResult, LoadSpec } from '../load';
 import { floorServer, raiseShape } from './database-floor';
@@ -19,21 +18,7 @@ export async function raisePhase(context: BenchContext): Promise<PhaseResult> {
   const { migrate } = loadBuiltApp<BackendMigrateModule>('backend/dist/db/migrate.js');
   const logger = createLogger({ service: 'backend', level: 'error', format: 'json' });
   await migrate({ databaseUrl, logger });
-  // The configuration main.ts would read, with limits out of the way. No notification worker runs: jobs are
-  // queued with each alert, as in production, and left in the queue.
-  const config = loadBackendConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    DATABASE_POOL_SIZE: String(POOL_SIZE),
-    INTERNAL_SERVICE_KEYS: secrets.serviceKey,
-    SLACK_BOT_TOKEN: secrets.botToken,
-    SLACK_API_URL: BENCH_SLACK.apiUrl,
-    PAGE_LIMIT_PER_USER: '10000',
-    PAGE_LIMIT_PER_TENANT: '100000',
-    PAGE_LIMIT_GLOBAL: '1000000',
-    PAGE_LIMIT_PER_RECIPIENT: '10000',
-    PAGE_LIMIT_WINDOW: '10s',
-  });
+  const config = inProcessBackendConfig(databaseUrl, secrets, '10s');
   const backend = createBackend(config, logger, { version: 'bench' });
   cleanup.add('backend (database pool)', () => backend.close());
   // The paged person has a stored number, as after `/alert phone`: raises resolve from the contacts table
