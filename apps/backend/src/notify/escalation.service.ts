@@ -7,7 +7,7 @@ import type { Clock } from '../time/clock';
 import type { Database } from '../db/database';
 import type { AlertNotices } from '../channels/alert-notices';
 import type { ChannelRegistry } from '../channels/channel-registry';
-import type { DeliveryService } from './delivery.service';
+import type { DeliveryPlanner } from './delivery-planner';
 import type { NewDelivery } from './delivery.repository';
 import { addJob, escalationJobKey } from '../jobs/job-queue';
 import { acceptedChannels, escalationStep, type EscalationStep } from './notification-policy';
@@ -15,7 +15,7 @@ import { acceptedChannels, escalationStep, type EscalationStep } from './notific
 export interface EscalationServiceOptions {
   db: Database;
   registry: ChannelRegistry;
-  deliveries: DeliveryService;
+  planner: DeliveryPlanner;
   notices: AlertNotices;
   logger: Logger;
   clock: Clock;
@@ -33,7 +33,7 @@ export class EscalationService {
   constructor(private readonly options: EscalationServiceOptions) {}
 
   async escalate(alertId: string, round: number): Promise<void> {
-    const { db, logger, clock, escalateAfterMs, escalationRounds, deliveries } = this.options;
+    const { db, logger, clock, escalateAfterMs, escalationRounds, planner } = this.options;
     const outcome = await db.tx('escalate-alert', async (t) => {
       const alert = await findAlertForShare(t, alertId);
       if (!alert || alert.status !== 'triggered') return { skipped: alert?.status ?? 'missing' };
@@ -41,11 +41,9 @@ export class EscalationService {
       if (!step) return { skipped: 'no step' };
       const planned = this.pages(alert, step, round);
       const nobody = step.channels.length > 0 && planned.length === 0;
-      const alertChannel = this.options.registry.alertChannel();
-      if ((step.tellChannel || nobody) && alert.slackChannelId && alertChannel) {
-        planned.push({ alertId, tenantId: alert.tenantId, channel: alertChannel, slackUserId: null, address: alert.slackChannelId, round });
-      }
-      const queued = await deliveries.plan(t, alert.severity, planned);
+      const toChannel = step.tellChannel || nobody ? planner.alertChannelPage(alert, round) : null;
+      if (toChannel) planned.push(toChannel);
+      const queued = await planner.plan(t, alert.severity, planned);
       // Nobody to page now means nobody in the later rounds either (what people accept is fixed when the
       // alert is raised): the channel is told once, and escalation ends there.
       const more = step.more && !nobody;
@@ -95,18 +93,11 @@ export class EscalationService {
 
   /** This round's pages: each paged person, on the round's channels they accept and have an address for. */
   private pages(alert: Alert, step: EscalationStep, round: number): NewDelivery[] {
-    const { registry } = this.options;
+    const { registry, planner } = this.options;
     return alert.targets.flatMap((target) => {
       if (target.status !== 'paging') return [];
       const reachable = registry.reaching(target.accepts, target);
-      return acceptedChannels(step.channels, reachable, registry.fallbacks()).map((channel) => ({
-        alertId: alert.id,
-        tenantId: alert.tenantId,
-        channel,
-        slackUserId: target.slackUserId,
-        address: registry.addressFor(channel, target)!,
-        round,
-      }));
+      return planner.pagesTo(alert, target, round, { now: acceptedChannels(step.channels, reachable, registry.fallbacks()) });
     });
   }
 }

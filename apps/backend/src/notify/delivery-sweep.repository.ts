@@ -1,0 +1,76 @@
+import type { Severity } from '@klaxon/contracts';
+import type { Queryable } from '../db/database';
+import type { QueuedDelivery } from './delivery-queue';
+import { toDelivery, type Delivery, type DeliveryRow } from './delivery.repository';
+
+// The sweeper's queries: deliveries that lost their way (a dead backend's lease, a lost job, a hold whose
+// time has come) found and taken back, each row by one sweeper (row locks).
+
+// Deliveries given a job again take their alert's severity with them: it is the job's priority.
+const SEVERITY_OF_ALERT = '(SELECT a.severity FROM alerts a WHERE a.id = deliveries.alert_id) AS severity';
+interface QueuedRow {
+  id: string;
+  severity: Severity;
+}
+const toQueued = (row: QueuedRow): QueuedDelivery => ({ deliveryId: row.id, severity: row.severity });
+
+/** Held deliveries whose time has come by `now` (their job may have run early or be gone). */
+export async function dueHeldDeliveries(db: Queryable, now: Date, limit = 500): Promise<QueuedDelivery[]> {
+  const rows = await db.manyOrNone<QueuedRow>(
+    `SELECT id, ${SEVERITY_OF_ALERT} FROM deliveries WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`,
+    [now, limit],
+  );
+  return rows.map(toQueued);
+}
+
+/**
+ * Deliveries whose lease ran out while `sending` and that no provider accepted as far as we know: their
+ * backend died mid-attempt. Puts them back in the queue (row locks make each come back once however many
+ * backends sweep) and returns their ids. One with a provider id is left to `settleExpiredSent`, and
+ * `sentHere` (pages this process sent but could not record yet) are left alone.
+ */
+export async function requeueExpiredLeases(db: Queryable, sentHere: readonly string[] = []): Promise<QueuedDelivery[]> {
+  const rows = await db.manyOrNone<QueuedRow>(
+    `UPDATE deliveries SET status = 'queued', lease_until = NULL, updated_at = now()
+      WHERE status = 'sending' AND lease_until < now() AND provider_message_id IS NULL AND id <> ALL($1::uuid[])
+      RETURNING id, ${SEVERITY_OF_ALERT}`,
+    [sentHere],
+  );
+  return rows.map(toQueued);
+}
+
+/** Deliveries whose lease ran out while `sending` though a provider had accepted them: recorded as sent. */
+export async function settleExpiredSent(db: Queryable): Promise<Delivery[]> {
+  const rows = await db.manyOrNone<DeliveryRow>(
+    `UPDATE deliveries SET status = 'sent', sent_at = now(), lease_until = NULL, updated_at = now(), error_code = NULL, error_detail = NULL
+      WHERE status = 'sending' AND lease_until < now() AND provider_message_id IS NOT NULL
+      RETURNING *`,
+  );
+  return rows.map(toDelivery);
+}
+
+/**
+ * Queued deliveries older than `graceMs` whose job is gone: deleted, or failed for good (its attempts used
+ * up, so graphile-worker will never run it again), or locked for longer than the grace by a worker that died
+ * (graphile-worker frees those only after four hours; a delivery job never legitimately runs that long).
+ * A job being run (locked recently) counts as present. Touches
+ * them so that a second sweeper skips them (row locks) and the next sweep waits another grace period.
+ * graphile-worker 0.17's public `jobs` view carries the key, attempts and lock of every job.
+ */
+export async function claimOrphanedQueued(db: Queryable, graceMs: number, jobKeyPrefix: string): Promise<QueuedDelivery[]> {
+  const rows = await db.manyOrNone<QueuedRow>(
+    `UPDATE deliveries SET updated_at = now()
+      WHERE id IN (
+        SELECT d.id FROM deliveries d
+         WHERE d.status = 'queued'
+           AND d.updated_at < now() - $1 * interval '1 millisecond'
+           AND NOT EXISTS (
+             SELECT 1 FROM graphile_worker.jobs j
+              WHERE j.key = $2 || d.id
+                AND (j.locked_at > now() - $1 * interval '1 millisecond' OR (j.locked_at IS NULL AND j.attempts < j.max_attempts)))
+         FOR UPDATE OF d SKIP LOCKED)
+      RETURNING id, ${SEVERITY_OF_ALERT}`,
+    [graceMs, jobKeyPrefix],
+  );
+  return rows.map(toQueued);
+}
