@@ -8,7 +8,7 @@ import type { MessageAlert, OutboundMessage } from '../channels/channel';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import { failureOf, messageOf, type NotifyFailure } from '../channels/notify-error';
 import type { Clock } from '../time/clock';
-import { retryDelayMs } from '../time/backoff';
+import { nextRetryAt } from '../time/backoff';
 import type { DeliveryQueue } from './delivery-queue';
 import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
 import { eventOf, printable } from './delivery-event';
@@ -162,8 +162,8 @@ export class DeliverySender {
       logger.error('NOTIFICATION SETUP BROKEN: every page of this kind will fail until an operator fixes it', fields);
       this.recorder.providerAlarm(this.options.registry.sender(delivery.channel).provider, failure.code ?? 'unknown');
     }
-    if (failure.kind === 'transient' && delivery.attempts < maxAttempts) {
-      const nextAttemptAt = new Date(clock.now().getTime() + retryDelayMs(delivery.attempts, retryBaseMs, random));
+    const nextAttemptAt = nextRetryAt(failure, delivery.attempts, { maxAttempts, baseMs: retryBaseMs, random }, clock.now());
+    if (nextAttemptAt) {
       await db.tx('retry-delivery', async (t) => {
         const retrying = eventOf(delivery, alert, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() });
         await finishDeliveryWithEvent(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt }, retrying, { firstPage: false });
