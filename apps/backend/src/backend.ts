@@ -111,7 +111,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
 
   const queue = graphileDeliveryQueue;
   const recorder = metrics.recorder;
-  const planner = new DeliveryPlanner({ registry, queue, recorder });
+  const planner = new DeliveryPlanner({ registry, queue, clock, recorder });
   const holds = new DeliveryHolds({
     db,
     registry,
@@ -212,7 +212,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
         'slack-message': (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
         'pagerduty-event': (payload) => pagerDuty.sync((payload as JobPayloads['pagerduty-event']).alertId),
       };
-      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, sender, holds, webhooks, policy: notify, tasks, ...overrides.sweeper });
+      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, clock, sender, holds, webhooks, policy: notify, tasks, ...overrides.sweeper });
       return worker;
     },
     close: async () => {

@@ -59,3 +59,12 @@ export async function listAlertEvents(db: Queryable, alertId: string): Promise<A
   // bigint arrives as a string; a timeline will not reach 2^53 events.
   return rows.map((r) => ({ id: Number(r.id), alertId: r.alert_id, kind: r.kind, actor: r.actor, note: r.note, data: r.data, createdAt: r.created_at }));
 }
+
+/** The last escalation round that ran for the alert (its `escalated` events), 0 before the first. */
+export async function lastEscalatedRound(db: Queryable, alertId: string): Promise<number> {
+  const row = await db.one<{ round: number }>(
+    `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind = 'escalated'`,
+    [alertId],
+  );
+  return row.round;
+}

@@ -50,16 +50,16 @@ export class DeliveryHolds {
    * each sees the other's, so the limit is never exceeded (at worst both wait).
    */
   async holdIfOverLimit(delivery: Delivery, alert: Alert): Promise<boolean> {
-    const { db, logger, recipientLimit: limit, registry } = this.options;
+    const { db, logger, recipientLimit: limit, registry, clock } = this.options;
     // The alert's own Slack channel is not a person to protect.
     if (!limit || registry.isAlertChannel(delivery.channel)) return false;
-    const recent = await recentPagesTo(db, delivery.address, { windowMs: limit.windowMs, limit: limit.perRecipient, exceptId: delivery.id });
+    const recent = await recentPagesTo(db, delivery.address, { windowMs: limit.windowMs, limit: limit.perRecipient, exceptId: delivery.id, now: clock.now() });
     if (recent.count < limit.perRecipient || !recent.roomAt) return false;
     const until = recent.roomAt;
     const detail = `${printable(delivery)} has received ${recent.count} pages in the last ${windowText(limit.windowMs)} (PAGE_LIMIT_PER_RECIPIENT)`;
     const toldBefore = delivery.holdReason === 'recipient_limit';
     await db.tx('hold-delivery', async (t) => {
-      await holdDelivery(t, delivery.id, { until, reason: 'recipient_limit', detail });
+      await holdDelivery(t, delivery.id, { until, reason: 'recipient_limit', detail }, clock.now());
       await appendAlertEvent(t, eventOf(delivery, alert, 'notification.held', { detail, reason: 'recipient_limit', count: recent.count, limit: limit.perRecipient, window_ms: limit.windowMs, until: until.toISOString() }));
       await this.options.queue.enqueue(t, [{ deliveryId: delivery.id, severity: alert.severity, runAt: until }]);
     });

@@ -5,6 +5,7 @@ import type { RaiseBatch } from '../alerts/raise-batch';
 import type { AlertTarget } from '../contacts/target';
 import type { Queryable } from '../db/database';
 import type { ChannelRegistry } from '../channels/channel-registry';
+import type { Clock } from '../time/clock';
 import { describeQuietEnd } from '../time/quiet-hours';
 import type { DeliveryQueue } from './delivery-queue';
 import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
@@ -20,6 +21,7 @@ export interface PageChannels {
 export interface DeliveryPlannerOptions {
   registry: ChannelRegistry;
   queue: DeliveryQueue;
+  clock: Clock;
   recorder?: DeliveryRecorder;
 }
 
@@ -61,7 +63,7 @@ export class DeliveryPlanner {
 
   /** Stores deliveries and queues them (a held one for its time), in the caller's transaction. */
   async plan(t: Queryable, severity: Severity, planned: readonly NewDelivery[]): Promise<Delivery[]> {
-    const deliveries = await insertDeliveries(t, planned);
+    const deliveries = await insertDeliveries(t, planned, this.options.clock.now());
     await this.options.queue.enqueue(t, deliveries.map((delivery) => ({ deliveryId: delivery.id, severity, runAt: delivery.heldUntil })));
     for (const delivery of deliveries.filter((d) => d.heldUntil)) {
       await appendAlertEvent(t, this.heldEvent(delivery, planned));
@@ -74,7 +76,7 @@ export class DeliveryPlanner {
   planRaise(batch: RaiseBatch, severity: Severity, planned: readonly NewDelivery[]): void {
     const deliveries = identifyDeliveries(planned);
     if (deliveries.length === 0) return;
-    batch.writes.push(insertDeliveriesQuery(deliveries));
+    batch.writes.push(insertDeliveriesQuery(deliveries, this.options.clock.now()));
     batch.jobs.push(...this.options.queue.jobs(deliveries.map((delivery) => ({ deliveryId: delivery.id, severity, runAt: delivery.heldUntil ?? null }))));
     for (const delivery of deliveries.filter((d) => d.heldUntil)) {
       batch.events.push(this.heldEvent({ ...delivery, attempts: 0 }, planned));
@@ -86,7 +88,7 @@ export class DeliveryPlanner {
   async cancelPending(t: Queryable, alerts: readonly Alert[]): Promise<number> {
     const detailOf = (alert: Alert) => `alert already ${alert.status}`;
     const byId = new Map(alerts.map((alert) => [alert.id, alert]));
-    const cancelled = await cancelPendingDeliveries(t, alerts.map((alert) => ({ alertId: alert.id, reason: detailOf(alert) })));
+    const cancelled = await cancelPendingDeliveries(t, alerts.map((alert) => ({ alertId: alert.id, reason: detailOf(alert) })), this.options.clock.now());
     await appendAlertEvents(
       t,
       cancelled.map((delivery) => {

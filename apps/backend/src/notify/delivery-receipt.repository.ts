@@ -20,7 +20,7 @@ export async function recordProviderStatus(
             delivered_at = CASE WHEN $(status) IN ('delivered', 'read') THEN COALESCE(delivered_at, $(at)) ELSE delivered_at END,
             read_at = CASE WHEN $(status) = 'read' THEN $(at) ELSE read_at END,
             answered_at = CASE WHEN $(status) IN ('in-progress', 'completed') THEN COALESCE(answered_at, $(at)) ELSE answered_at END,
-            updated_at = now()
+            updated_at = $(at)
       WHERE id = $(id) AND provider_status_rank < $(rank)
       RETURNING *`,
     { id, ...report },
@@ -31,7 +31,7 @@ export async function recordProviderStatus(
 /** Records who answered a call (answering machine detection), once; null when it was already recorded. */
 export async function recordAnsweredBy(db: Queryable, id: string, answeredBy: 'human' | 'machine' | 'unknown', at: Date): Promise<Delivery | null> {
   const row = await db.oneOrNone<DeliveryRow>(
-    `UPDATE deliveries SET answered_by = $2, answered_at = COALESCE(answered_at, $3), provider_status_at = $3, updated_at = now()
+    `UPDATE deliveries SET answered_by = $2, answered_at = COALESCE(answered_at, $3), provider_status_at = $3, updated_at = $3
       WHERE id = $1 AND answered_by IS NULL
       RETURNING *`,
     [id, answeredBy, at],

@@ -147,7 +147,7 @@ export class DeliverySender {
           await new Promise((resolve) => setTimeout(resolve, pause));
           continue;
         }
-        const idStored = await noteProviderMessageId(this.options.db, delivery.id, providerMessageId).then(() => true, () => false);
+        const idStored = await noteProviderMessageId(this.options.db, delivery.id, providerMessageId, this.options.clock.now()).then(() => true, () => false);
         if (!idStored) this.unrecorded.set(delivery.id, { delivery, alert, providerMessageId });
         logger.error('PAGE SENT BUT NOT RECORDED: it stays `sending` and will not be sent again; the sweeper records it', { ...fields, idStored, error: messageOf(error) });
         return;
@@ -166,14 +166,14 @@ export class DeliverySender {
     if (nextAttemptAt) {
       await db.tx('retry-delivery', async (t) => {
         const retrying = eventOf(delivery, alert, 'notification.retrying', { code: failure.code, detail: failure.detail, next_attempt_at: nextAttemptAt.toISOString() });
-        await finishDeliveryWithEvent(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt }, retrying, { firstPage: false });
+        await finishDeliveryWithEvent(t, delivery.id, { status: 'queued', errorCode: failure.code, errorDetail: failure.detail, nextAttemptAt }, retrying, { firstPage: false, now: clock.now() });
         await this.options.queue.enqueue(t, [{ deliveryId: delivery.id, severity: alert.severity, runAt: nextAttemptAt }]);
       });
       logger.warn('notification failed, will retry', { ...fields, nextAttemptAt: nextAttemptAt.toISOString() });
       return;
     }
     const fallback = await db.tx('fail-delivery', async (t) => {
-      await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail });
+      await finishDelivery(t, delivery.id, { status: 'failed', errorCode: failure.code, errorDetail: failure.detail }, clock.now());
       return this.options.fallback.failAndFallBack(t, delivery, alert, failure);
     });
     this.recorder.outcome(delivery.channel, 'failed');
@@ -193,7 +193,7 @@ export class DeliverySender {
     const detail = outcome.status === 'sent' ? { provider_id: outcome.providerMessageId } : { detail: 'errorDetail' in outcome ? outcome.errorDetail : null };
     // The alert's own Slack channel is not a person: only a page to someone can be the alert's first page.
     const firstPage = outcome.status === 'sent' && !this.options.registry.isAlertChannel(delivery.channel);
-    const { firstPageSeconds } = await finishDeliveryWithEvent(this.options.db, delivery.id, outcome, eventOf(delivery, alert, kind, detail), { firstPage });
+    const { firstPageSeconds } = await finishDeliveryWithEvent(this.options.db, delivery.id, outcome, eventOf(delivery, alert, kind, detail), { firstPage, now: this.options.clock.now() });
     return firstPageSeconds;
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import type { Database } from '../db/database';
+import type { Clock } from '../time/clock';
 import type { TwilioWebhookMemory } from '../twilio/twilio-webhook-memory';
 import { claimOrphanedQueued, requeueExpiredLeases, settleExpiredSent } from './delivery-sweep.repository';
 import type { DeliveryQueue } from './delivery-queue';
@@ -12,6 +13,8 @@ import { deliveryJobKey } from '../jobs/job-queue';
 export interface DeliverySweeperOptions {
   db: Database;
   logger: Logger;
+  /** What leases, grace periods and holds are measured against. */
+  clock: Clock;
   /** This process's sender: the pages it sent but could not record are its to record, never to queue again. */
   sender: Pick<DeliverySender, 'recordUnrecorded' | 'unrecordedIds'>;
   holds: Pick<DeliveryHolds, 'releaseDue'>;
@@ -50,20 +53,20 @@ export class DeliverySweeper {
   constructor(private readonly options: DeliverySweeperOptions) {}
 
   async sweep(): Promise<SweepResult> {
-    const { db, logger, sender, holds, queue, orphanGraceMs, webhooks } = this.options;
+    const { db, logger, clock, sender, holds, queue, orphanGraceMs, webhooks } = this.options;
     const recordedLate = await sender.recordUnrecorded();
     const { settled, requeued } = await db.tx('sweep-expired-deliveries', async (t) => {
-      const sent = await settleExpiredSent(t);
+      const sent = await settleExpiredSent(t, clock.now());
       for (const d of sent) {
         await appendAlertEvent(t, eventOf(d, { id: d.alertId, tenantId: d.tenantId }, 'notification.sent', { provider_id: d.providerMessageId, recorded_by: 'sweeper' }));
       }
-      const requeued = await requeueExpiredLeases(t, sender.unrecordedIds());
+      const requeued = await requeueExpiredLeases(t, clock.now(), sender.unrecordedIds());
       await queue.enqueue(t, requeued);
       return { settled: sent, requeued: requeued.map((d) => d.deliveryId) };
     });
     // The same key as the first job: adding it replaces a dead job and can never make a second one.
     const orphans = await db.tx('requeue-orphaned-deliveries', async (t) => {
-      const orphaned = await claimOrphanedQueued(t, orphanGraceMs, deliveryJobKey(''));
+      const orphaned = await claimOrphanedQueued(t, clock.now(), orphanGraceMs, deliveryJobKey(''));
       await queue.enqueue(t, orphaned);
       return orphaned.map((d) => d.deliveryId);
     });

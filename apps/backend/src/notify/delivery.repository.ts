@@ -105,12 +105,13 @@ export function identifyDeliveries(deliveries: readonly NewDelivery[]): Identifi
 
 /**
  * Inserts deliveries (held ones as `held`) as formatted SQL returning the rows written; one already planned
- * for the same alert, channel, address and round is skipped.
+ * for the same alert, channel, address and round is skipped. `now` is the clock's: the sweeper measures a
+ * queued delivery's age from it.
  */
-export function insertDeliveriesQuery(deliveries: readonly IdentifiedDelivery[]): string {
+export function insertDeliveriesQuery(deliveries: readonly IdentifiedDelivery[], now: Date): string {
   return sql.format(
-    `INSERT INTO deliveries (id, alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason, status)
-     SELECT d.*, CASE WHEN d.held_until IS NULL THEN 'queued' ELSE 'held' END
+    `INSERT INTO deliveries (id, alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason, status, updated_at)
+     SELECT d.*, CASE WHEN d.held_until IS NULL THEN 'queued' ELSE 'held' END, $11::timestamptz
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::uuid[], $9::timestamptz[], $10::text[])
             AS d(id, alert_id, tenant_id, channel, slack_user_id, address, round, fallback_of, held_until, hold_reason)
      ON CONFLICT (alert_id, channel, address, round) DO NOTHING
@@ -126,28 +127,29 @@ export function insertDeliveriesQuery(deliveries: readonly IdentifiedDelivery[])
       deliveries.map((d) => d.fallbackOf ?? null),
       deliveries.map((d) => d.heldUntil ?? null),
       deliveries.map((d) => (d.heldUntil ? (d.holdReason ?? null) : null)),
+      now,
     ],
   );
 }
 
 /** Inserts deliveries (see `insertDeliveriesQuery`) and returns those written. */
-export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[]): Promise<Delivery[]> {
+export async function insertDeliveries(db: Queryable, deliveries: readonly NewDelivery[], now: Date): Promise<Delivery[]> {
   if (deliveries.length === 0) return [];
-  const rows = await db.manyOrNone<DeliveryRow>(insertDeliveriesQuery(identifyDeliveries(deliveries)));
+  const rows = await db.manyOrNone<DeliveryRow>(insertDeliveriesQuery(identifyDeliveries(deliveries), now));
   return rows.map(toDelivery);
 }
 
 /**
  * Takes the delivery for sending: queued (or held, once `now` has reached its time) → sending, one more
- * attempt, a lease until `leaseMs` from now (database time: leases are about processes, not policy).
+ * attempt, a lease until `leaseMs` from `now` (the clock's, as the sweeper's test of the lease is).
  * A single conditional UPDATE, so of two workers holding jobs for the same delivery only one gets it.
  * Null when it is not claimable (already sent, failed, cancelled, still held, or being sent under a live lease).
  */
 export async function claimDelivery(db: Queryable, id: string, leaseMs: number, now: Date): Promise<Delivery | null> {
   const row = await db.oneOrNone<DeliveryRow>(
     `UPDATE deliveries
-        SET status = 'sending', attempts = attempts + 1, lease_until = now() + $2 * interval '1 millisecond',
-            next_attempt_at = NULL, updated_at = now()
+        SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2 * interval '1 millisecond',
+            next_attempt_at = NULL, updated_at = $3
       WHERE id = $1 AND (status = 'queued' OR (status = 'held' AND held_until <= $3::timestamptz + interval '2 seconds'))
       RETURNING *`,
     [id, leaseMs, now],
@@ -164,16 +166,17 @@ export type AttemptOutcome =
 
 const FINISH_DELIVERY = `
   UPDATE deliveries
-     SET status = $(status), lease_until = NULL, updated_at = now(),
-         sent_at = CASE WHEN $(status) = 'sent' THEN now() ELSE sent_at END,
+     SET status = $(status), lease_until = NULL, updated_at = $(now),
+         sent_at = CASE WHEN $(status) = 'sent' THEN $(now)::timestamptz ELSE sent_at END,
          provider_message_id = COALESCE($(providerMessageId), provider_message_id),
          error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt),
          held_until = $(heldUntil), hold_reason = $(holdReason)
    WHERE id = $(id)`;
 
-function finishValues(id: string, outcome: AttemptOutcome) {
+function finishValues(id: string, outcome: AttemptOutcome, now: Date) {
   return {
     id,
+    now,
     status: outcome.status,
     providerMessageId: outcome.status === 'sent' ? outcome.providerMessageId : null,
     errorCode: 'errorCode' in outcome ? outcome.errorCode : null,
@@ -184,9 +187,9 @@ function finishValues(id: string, outcome: AttemptOutcome) {
   };
 }
 
-/** Records the outcome of an attempt on a claimed delivery. */
-export async function finishDelivery(db: Queryable, id: string, outcome: AttemptOutcome): Promise<void> {
-  await db.none(FINISH_DELIVERY, finishValues(id, outcome));
+/** Records the outcome of an attempt on a claimed delivery, at `now` by the clock. */
+export async function finishDelivery(db: Queryable, id: string, outcome: AttemptOutcome, now: Date): Promise<void> {
+  await db.none(FINISH_DELIVERY, finishValues(id, outcome, now));
 }
 
 /**
@@ -201,7 +204,7 @@ export async function finishDeliveryWithEvent(
   id: string,
   outcome: AttemptOutcome,
   event: NewAlertEvent,
-  { firstPage }: { firstPage: boolean },
+  { firstPage, now }: { firstPage: boolean; now: Date },
 ): Promise<{ firstPageSeconds: number | null }> {
   const row = await db.one<{ first_page_seconds: number | null }>(
     `WITH finished AS (${FINISH_DELIVERY} RETURNING id),
@@ -210,13 +213,13 @@ export async function finishDeliveryWithEvent(
             SELECT $(alertId)::uuid, $(tenantId), $(kind), $(actor), $(note), $(data)::jsonb FROM finished
           ),
           first_page AS (
-            UPDATE alerts SET first_page_at = now()
+            UPDATE alerts SET first_page_at = $(now)
              WHERE id = $(alertId)::uuid AND first_page_at IS NULL AND $(firstPage) AND EXISTS (SELECT 1 FROM finished)
             RETURNING extract(epoch FROM first_page_at - created_at)::float8 AS seconds
           )
      SELECT (SELECT seconds FROM first_page) AS first_page_seconds`,
     {
-      ...finishValues(id, outcome),
+      ...finishValues(id, outcome, now),
       alertId: event.alertId,
       tenantId: event.tenantId,
       kind: event.kind,
@@ -230,14 +233,14 @@ export async function finishDeliveryWithEvent(
 }
 
 /** Cancels what has not gone out yet for alerts that were acknowledged or resolved (each with its reason); returns what it cancelled. */
-export async function cancelPendingDeliveries(db: Queryable, alerts: readonly { alertId: string; reason: string }[]): Promise<Delivery[]> {
+export async function cancelPendingDeliveries(db: Queryable, alerts: readonly { alertId: string; reason: string }[], now: Date): Promise<Delivery[]> {
   if (alerts.length === 0) return [];
   const rows = await db.manyOrNone<DeliveryRow>(
-    `UPDATE deliveries d SET status = 'cancelled', error_detail = c.reason, held_until = NULL, updated_at = now()
+    `UPDATE deliveries d SET status = 'cancelled', error_detail = c.reason, held_until = NULL, updated_at = $3
        FROM unnest($1::uuid[], $2::text[]) AS c(alert_id, reason)
       WHERE d.alert_id = c.alert_id AND d.status IN ('queued', 'held')
       RETURNING d.*`,
-    [alerts.map((a) => a.alertId), alerts.map((a) => a.reason)],
+    [alerts.map((a) => a.alertId), alerts.map((a) => a.reason), now],
   );
   return rows.map(toDelivery);
 }
@@ -246,8 +249,8 @@ export async function cancelPendingDeliveries(db: Queryable, alerts: readonly { 
  * The provider's id of a page it accepted, written alone when the full record of `sent` failed: a delivery
  * carrying one is never sent again (see `requeueExpiredLeases`), the sweeper records it as sent instead.
  */
-export async function noteProviderMessageId(db: Queryable, id: string, providerMessageId: string): Promise<void> {
-  await db.none(`UPDATE deliveries SET provider_message_id = $2, updated_at = now() WHERE id = $1 AND status = 'sending'`, [id, providerMessageId]);
+export async function noteProviderMessageId(db: Queryable, id: string, providerMessageId: string, now: Date): Promise<void> {
+  await db.none(`UPDATE deliveries SET provider_message_id = $2, updated_at = $3 WHERE id = $1 AND status = 'sending'`, [id, providerMessageId, now]);
 }
 
 export async function listDeliveries(db: Queryable, alertId: string): Promise<Delivery[]> {

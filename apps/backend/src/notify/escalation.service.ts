@@ -1,6 +1,6 @@
 import { describeChannels } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
-import { appendAlertEvent } from '../alerts/alert-event.repository';
+import { appendAlertEvent, lastEscalatedRound } from '../alerts/alert-event.repository';
 import { findAlertForShare } from '../alerts/alert.repository';
 import type { Alert } from '../alerts/alert';
 import type { Clock } from '../time/clock';
@@ -10,6 +10,7 @@ import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryPlanner } from './delivery-planner';
 import type { NewDelivery } from './delivery.repository';
 import { addJob, escalationJobKey } from '../jobs/job-queue';
+import { takeWaitingJob } from '../jobs/keyed-jobs.repository';
 import { acceptedChannels, escalationStep, type EscalationStep } from './notification-policy';
 
 export interface EscalationServiceOptions {
@@ -74,15 +75,8 @@ export class EscalationService {
    */
   async escalateNow(alertId: string, afterRound: number): Promise<boolean> {
     const round = afterRound + 1;
-    const key = escalationJobKey(alertId);
     // graphile-worker's public view has no payload; the round waiting is the one after the last that ran.
-    const last = await this.options.db.one<{ round: number }>(
-      `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind = 'escalated'`,
-      [alertId],
-    );
-    const waiting = last.round === afterRound ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.jobs WHERE key = $1 AND locked_at IS NULL', [key]) : null;
-    // remove_job deletes an unlocked job and returns it; a job locked meanwhile comes back locked, and runs the round itself.
-    const removed = waiting ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.remove_job($1) WHERE id = $2 AND locked_at IS NULL', [key, waiting.id]) : null;
+    const removed = (await lastEscalatedRound(this.options.db, alertId)) === afterRound && (await takeWaitingJob(this.options.db, escalationJobKey(alertId)));
     if (!removed) {
       this.options.logger.info('early escalation not needed: that round is not waiting', { alertId, round });
       return false;

@@ -112,7 +112,7 @@ describe('a queued delivery whose job is gone', () => {
     // before it claimed the delivery (graphile-worker frees it only after four hours), and a retry waiting
     // for its time.
     const planned = [1, 2, 3, 4].map((round) => ({ alertId: alert.id, tenantId: 'T-ORPHAN', channel: 'sms' as const, slackUserId: null, address: '+14155550143', round }));
-    const [noJob, deadJob, waiting, stuck] = await insertDeliveries(paging.db, planned);
+    const [noJob, deadJob, waiting, stuck] = await insertDeliveries(paging.db, planned, paging.backend.clock.now());
     const inAnHour = new Date(Date.now() + 3_600_000);
     await addJob(paging.db, 'deliver', { deliveryId: deadJob!.id }, { jobKey: deliveryJobKey(deadJob!.id), runAt: inAnHour, severity: 'high' });
     await paging.db.any('SELECT * FROM graphile_worker.permanently_fail_jobs(ARRAY(SELECT id FROM graphile_worker.jobs WHERE key = $1))', [deliveryJobKey(deadJob!.id)]);

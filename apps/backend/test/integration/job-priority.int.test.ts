@@ -42,7 +42,7 @@ describe('job priority by severity', () => {
       address: `+1415${2_000_000 + i}`,
       round: 0,
     }));
-    const backlog = await insertDeliveries(paging.db, planned);
+    const backlog = await insertDeliveries(paging.db, planned, paging.backend.clock.now());
     await graphileDeliveryQueue.enqueue(paging.db, backlog.map((d) => ({ deliveryId: d.id, severity: medium.severity as Severity })));
 
     const critical = await paging.raise({ tenant_id: 'T-URGENT', message: 'checkout is down', severity: 'critical', targets: [{ phone: CRITICAL_PHONE }] });
