@@ -4,7 +4,7 @@ import type { Logger } from '@klaxon/logger';
 import { createApp } from './app';
 import { AlertService, withFollowers } from './alerts/alert.service';
 import { AlertmanagerService } from './integrations/alertmanager.service';
-import { systemClock, type Clock } from './time/clock';
+import { systemClock, type Clock, type Sleep } from './time/clock';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactService } from './contacts/contact.service';
 import { PhoneVerificationService } from './contacts/phone-verification.service';
@@ -45,6 +45,8 @@ import { SlackThreadNotices } from './slack/thread-notices';
 export interface BackendOverrides {
   db?: Database;
   clock?: Clock;
+  /** How engine code pauses (record retries, a webhook copy waiting): tests move their clock instead of waiting. */
+  sleep?: Sleep;
   metrics?: BackendMetrics;
   poster?: ChannelPoster;
   directory?: SlackDirectory;
@@ -137,6 +139,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     recorder,
     callbackBase: `${config.publicBaseUrl}/twilio`,
     ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     ...overrides.failpoints,
   });
   const receipts = new DeliveryReceipts({ db, fallback, logger, clock });
@@ -163,7 +166,13 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   let workerStarted = false;
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
   const testPages = new TestPages({ targets, registry, logger, clock });
-  const webhooks = new TwilioWebhookMemory({ db, clock, logger, ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}) });
+  const webhooks = new TwilioWebhookMemory({
+    db,
+    clock,
+    logger,
+    ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+  });
   const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, clock, logger });
   const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
   const app = createApp({

@@ -7,7 +7,7 @@ import { isDatabaseConnectionError } from '../common/errors';
 import type { MessageAlert, OutboundMessage } from '../channels/channel';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import { failureOf, messageOf, type NotifyFailure } from '../channels/notify-error';
-import type { Clock } from '../time/clock';
+import { realSleep, type Clock, type Sleep } from '../time/clock';
 import { nextRetryAt } from '../time/backoff';
 import type { DeliveryQueue } from './delivery-queue';
 import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
@@ -37,6 +37,8 @@ export interface DeliverySenderOptions {
    * to kill a backend at exactly that point and prove the delivery is still sent once.
    */
   afterClaim?: () => Promise<void>;
+  /** The pause between record retries (RECORD_RETRY_DELAYS_MS); tests move their clock instead. */
+  sleep?: Sleep;
 }
 
 /**
@@ -56,9 +58,11 @@ export class DeliverySender {
   private readonly unrecorded = new Map<string, { delivery: Delivery; alert: Alert; providerMessageId: string }>();
 
   private readonly recorder: DeliveryRecorder;
+  private readonly sleep: Sleep;
 
   constructor(private readonly options: DeliverySenderOptions) {
     this.recorder = options.recorder ?? noDeliveryRecorder;
+    this.sleep = options.sleep ?? realSleep;
   }
 
   async deliver(deliveryId: string): Promise<void> {
@@ -144,7 +148,7 @@ export class DeliverySender {
         const pause = RECORD_RETRY_DELAYS_MS[attempt - 1];
         if (isDatabaseConnectionError(error) && pause !== undefined) {
           logger.warn('could not record a sent page yet; retrying', { ...fields, attempt, error: messageOf(error) });
-          await new Promise((resolve) => setTimeout(resolve, pause));
+          await this.sleep(pause);
           continue;
         }
         const idStored = await noteProviderMessageId(this.options.db, delivery.id, providerMessageId, this.options.clock.now()).then(() => true, () => false);

@@ -8,11 +8,17 @@ import { startPagingHarness, succeeded, type PagingHarness } from './paging-harn
 // writes through triggers (real PostgreSQL errors, one with a connection-failure SQLSTATE so the worker's
 // retries run); leases run out by moving the clock and sweeps run explicitly, so nothing here waits on a timer.
 const clock = new MovableClock();
+/** The pauses the worker took between record retries: taken on the clock, not waited for. */
+const pauses: number[] = [];
+const sleep = async (ms: number) => {
+  pauses.push(ms);
+  clock.advance(ms);
+};
 let paging: PagingHarness;
 
 beforeAll(async () => {
   // Sweeps run only when a test asks (and once at start, on an empty database).
-  paging = await startPagingHarness({ sweeper: { sweepIntervalMs: 3_600_000 }, overrides: { clock } });
+  paging = await startPagingHarness({ sweeper: { sweepIntervalMs: 3_600_000 }, overrides: { clock, sleep } });
   await paging.db.none(`
     CREATE TABLE test_refusals (what text PRIMARY KEY, sqlstate text NOT NULL);
     -- 'sent-record': the transaction recording a sent page fails (its audit event is refused).
@@ -78,7 +84,8 @@ describe('a page whose record fails after the provider accepted it', () => {
   });
 
   it('is kept by the worker when the database refuses every write past the retries, and recorded by its next sweep', async () => {
-    // 08006 (connection_failure): the worker waits the outage out through all of its record retries (~7.5 s).
+    // 08006 (connection_failure): the worker waits the outage out through all of its record retries (their
+    // pauses, 7.5 s in all, pass on the test's clock).
     await refuse('sent-record', '08006');
     await refuse('provider-id', '08006');
     const alert = await paging.raise({ tenant_id: 'T-REC2', message: 'queue stuck', severity: 'high', targets: [{ phone: '+14155550142' }] });
@@ -87,6 +94,7 @@ describe('a page whose record fails after the provider accepted it', () => {
     const [message] = succeeded(paging.twilio.messages());
     expect(await delivery(alert.id)).toMatchObject({ status: 'sending', providerMessageId: null });
     expect(paging.logLines().filter((l) => l.includes('could not record a sent page yet') && l.includes(claimed!.id))).toHaveLength(RECORD_RETRY_DELAYS_MS.length);
+    expect(pauses).toEqual(RECORD_RETRY_DELAYS_MS);
     const logged = paging.logLines().find((l) => l.includes('PAGE SENT BUT NOT RECORDED') && l.includes(claimed!.id));
     expect(JSON.parse(logged!)).toMatchObject({ level: 'error', providerMessageId: message!.sid, idStored: false });
 
