@@ -4,6 +4,7 @@ import type { PagingLimitsConfig } from '@klaxon/config';
 import type { CreateAlertRequest } from '@klaxon/contracts';
 import { REQUEST_ID_HEADER } from '@klaxon/contracts';
 import { RateLimitedError } from '../common/errors';
+import { systemClock } from '../time/clock';
 import type { RateLimitName } from '../observe/metrics';
 
 /** The limits the HTTP edge enforces (the per-recipient one is the delivery worker's). */
@@ -55,10 +56,12 @@ export function pagingLimiter(limits: PagingLimits, onRefused: (limit: RateLimit
   // Explicit so `charge` counts in the very stores the middleware reads.
   const tenantStore = new MemoryStore();
   const globalStore = new MemoryStore();
-  const retryAfter = (req: Request, windowMs: number): number => {
-    const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-    return Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + windowMs) - Date.now()) / 1000));
+  // express-rate-limit keeps its reset times on the wall clock, so the seconds left are counted on it too.
+  const secondsUntil = (reset: Date | undefined, windowMs: number): number => {
+    const now = systemClock.now().getTime();
+    return Math.max(1, Math.ceil(((reset?.getTime() ?? now + windowMs) - now) / 1000));
   };
+  const retryAfter = (req: Request, windowMs: number): number => secondsUntil((req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime, windowMs);
   const limiter = (options: {
     name: RateLimitName;
     windowMs: number;
@@ -155,7 +158,7 @@ export function pagingLimiter(limits: PagingLimits, onRefused: (limit: RateLimit
       if (total > bucket.limit) {
         for (const c of counted) await c.store.decrement(c.key);
         onRefused(bucket.name);
-        const wait = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + bucket.windowMs) - Date.now()) / 1000));
+        const wait = secondsUntil(reset, bucket.windowMs);
         throw new RateLimitedError(bucket.detail(wait), wait);
       }
     }
