@@ -1,7 +1,9 @@
 import type { Queryable } from '../db/database';
-import type { HoldReason } from './delivery.repository';
+import type { QueuedDelivery } from './delivery-queue';
+import { SEVERITY_OF_ALERT, toQueued, type HoldReason, type QueuedRow } from './delivery.repository';
 
-// Holds: a delivery waiting on purpose, and the per-recipient limit that decides when one must.
+// Holds: a delivery waiting on purpose, the per-recipient limit that decides when one must, and the held
+// deliveries whose time has come.
 
 /**
  * Pages to `address` sent, or being sent, within the last `windowMs` (all tenants, all backends), not
@@ -36,4 +38,13 @@ export async function holdDelivery(db: Queryable, id: string, hold: { until: Dat
       WHERE id = $1`,
     [id, hold.until, hold.reason, hold.detail, now],
   );
+}
+
+/** Held deliveries whose time has come by `now` (their job may have run early or be gone). */
+export async function dueHeldDeliveries(db: Queryable, now: Date, limit = 500): Promise<QueuedDelivery[]> {
+  const rows = await db.manyOrNone<QueuedRow>(
+    `SELECT id, ${SEVERITY_OF_ALERT} FROM deliveries WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`,
+    [now, limit],
+  );
+  return rows.map(toQueued);
 }

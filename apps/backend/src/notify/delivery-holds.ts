@@ -9,8 +9,7 @@ import type { Clock } from '../time/clock';
 import type { DeliveryQueue } from './delivery-queue';
 import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
 import { eventOf, printable, whoOf } from './delivery-event';
-import { holdDelivery, recentPagesTo } from './delivery-hold.repository';
-import { dueHeldDeliveries } from './delivery-sweep.repository';
+import { dueHeldDeliveries, holdDelivery, recentPagesTo } from './delivery-hold.repository';
 import type { Delivery } from './delivery.repository';
 
 export interface RecipientLimit {

@@ -1,29 +1,11 @@
-import type { Severity } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
 import type { QueuedDelivery } from './delivery-queue';
-import { toDelivery, type Delivery, type DeliveryRow } from './delivery.repository';
+import { SEVERITY_OF_ALERT, toDelivery, toQueued, type Delivery, type DeliveryRow, type QueuedRow } from './delivery.repository';
 
-// The sweeper's queries: deliveries that lost their way (a dead backend's lease, a lost job, a hold whose
-// time has come) found and taken back, each row by one sweeper (row locks). Every age is measured against
-// `now`, the clock's, which every write of a delivery's times takes too: a test moves the clock past a lease
-// or a grace period instead of rewriting rows.
-
-// Deliveries given a job again take their alert's severity with them: it is the job's priority.
-const SEVERITY_OF_ALERT = '(SELECT a.severity FROM alerts a WHERE a.id = deliveries.alert_id) AS severity';
-interface QueuedRow {
-  id: string;
-  severity: Severity;
-}
-const toQueued = (row: QueuedRow): QueuedDelivery => ({ deliveryId: row.id, severity: row.severity });
-
-/** Held deliveries whose time has come by `now` (their job may have run early or be gone). */
-export async function dueHeldDeliveries(db: Queryable, now: Date, limit = 500): Promise<QueuedDelivery[]> {
-  const rows = await db.manyOrNone<QueuedRow>(
-    `SELECT id, ${SEVERITY_OF_ALERT} FROM deliveries WHERE status = 'held' AND held_until <= $1 ORDER BY held_until LIMIT $2`,
-    [now, limit],
-  );
-  return rows.map(toQueued);
-}
+// The sweeper's queries: deliveries that lost their way (a dead backend's lease, a lost job) found and taken
+// back, each row by one sweeper (row locks). Every age is measured against `now`, the clock's, which every
+// write of a delivery's times takes too: a test moves the clock past a lease or a grace period instead of
+// rewriting rows.
 
 /**
  * Deliveries whose lease ran out while `sending` and that no provider accepted as far as we know: their

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel } from '@klaxon/contracts';
+import type { Channel, Severity } from '@klaxon/contracts';
 import type { NewAlertEvent } from '../alerts/alert-event.repository';
 import { sql, type Queryable } from '../db/database';
+import type { QueuedDelivery } from './delivery-queue';
 
 // A delivery's rows and its claim: what is planned, taken for sending and recorded. Holds, receipts, what a
 // number was paged for and the sweeper's queries live beside it, one repository each.
@@ -85,6 +86,14 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   providerStatusAt: r.provider_status_at,
   answeredBy: r.answered_by,
 });
+
+// Deliveries given a job again take their alert's severity with them: it is the job's priority.
+export const SEVERITY_OF_ALERT = '(SELECT a.severity FROM alerts a WHERE a.id = deliveries.alert_id) AS severity';
+export interface QueuedRow {
+  id: string;
+  severity: Severity;
+}
+export const toQueued = (row: QueuedRow): QueuedDelivery => ({ deliveryId: row.id, severity: row.severity });
 
 /** A delivery to insert, with the id the application gave it (its job names it before the row is written). */
 export type IdentifiedDelivery = NewDelivery & { id: string };
