@@ -75,7 +75,7 @@ describe('the backend SIGKILLed in the middle of a 2,000-alert storm, then resta
     const { sent } = pagesByTag(twilio);
     expect([...stored].filter((tag) => !sent.has(tag))).toEqual([]);
     const twice = [...sent.entries()].filter(([, pages]) => pages.length > 1);
-    // The one documented window (delivery.service.ts): Twilio accepted the page, the process died before the
+    // The one documented window (delivery-sender.ts): Twilio accepted the page, the process died before the
     // UPDATE. Only pages first accepted before the kill can be in it, and at most NOTIFY_CONCURRENCY (10) of them.
     for (const [, pages] of twice) {
       expect(pages).toHaveLength(2);

@@ -4,7 +4,7 @@ import type { Logger } from '@klaxon/logger';
 import { createApp } from './app';
 import { AlertService, withFollowers } from './alerts/alert.service';
 import { AlertmanagerService } from './integrations/alertmanager.service';
-import { systemClock, type Clock } from './time/clock';
+import { systemClock, type Clock, type Sleep } from './time/clock';
 import { ContactResolver } from './contacts/contact-resolver';
 import { ContactService } from './contacts/contact.service';
 import { PhoneVerificationService } from './contacts/phone-verification.service';
@@ -20,8 +20,12 @@ import { twilioChannels } from './twilio/twilio.channels';
 import { emailChannels } from './email/email.channel';
 import { slackChannels } from './slack/slack.channel';
 import { TestPages } from './notify/test-pages';
-import { DeliveryService } from './notify/delivery.service';
-import { reportedDeliveries } from './notify/delivery.repository';
+import { DeliveryPlanner } from './notify/delivery-planner';
+import { DeliveryHolds } from './notify/delivery-holds';
+import { DeliveryFallback } from './notify/delivery-fallback';
+import { DeliverySender } from './notify/delivery-sender';
+import { DeliveryReceipts } from './notify/delivery-receipts';
+import { reportedDeliveries } from './notify/delivery-receipt.repository';
 import { TwilioWebhooks } from './twilio/twilio-webhooks';
 import { PhoneAnswers } from './notify/phone-answers';
 import { TwilioWebhookMemory } from './twilio/twilio-webhook-memory';
@@ -43,6 +47,8 @@ import { pagingLimiter, type PagingLimiterFactory } from './http/paging-rate-lim
 export interface BackendOverrides {
   db?: Database;
   clock?: Clock;
+  /** How engine code pauses (record retries, a webhook copy waiting): tests move their clock instead of waiting. */
+  sleep?: Sleep;
   metrics?: BackendMetrics;
   poster?: ChannelPoster;
   directory?: SlackDirectory;
@@ -67,7 +73,10 @@ export interface Backend {
   registry: ChannelRegistry;
   alerts: AlertService;
   contacts: ContactService;
-  deliveries: DeliveryService;
+  /** Sends a delivery (the `deliver` task's service). */
+  sender: DeliverySender;
+  /** Held pages: tests release the due ones by hand instead of waiting for a sweep. */
+  holds: DeliveryHolds;
   escalations: EscalationService;
   messages: AlertMessageWorker;
   pagerDuty: PagerDutyService;
@@ -108,23 +117,39 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pool: () => db.$pool,
   });
 
-  const deliveries = new DeliveryService({
+  const queue = graphileDeliveryQueue;
+  const recorder = metrics.recorder;
+  const planner = new DeliveryPlanner({ registry, queue, clock, recorder });
+  const holds = new DeliveryHolds({
     db,
     registry,
-    queue: graphileDeliveryQueue,
+    queue,
     notices,
+    logger,
+    clock,
+    recipientLimit: { perRecipient: config.pagingLimits.perRecipient, windowMs: config.pagingLimits.windowMs },
+    recorder,
+  });
+  const fallback = new DeliveryFallback({ registry, planner, notices });
+  const sender = new DeliverySender({
+    db,
+    registry,
+    queue,
+    holds,
+    fallback,
     logger,
     clock,
     maxAttempts: notify.maxAttempts,
     retryBaseMs: notify.retryBaseMs,
     leaseMs: notify.leaseMs,
-    recipientLimit: { perRecipient: config.pagingLimits.perRecipient, windowMs: config.pagingLimits.windowMs },
-    recorder: metrics.recorder,
+    recorder,
     callbackBase: `${config.publicBaseUrl}/twilio`,
     ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     ...overrides.failpoints,
   });
-  const escalations = new EscalationService({ db, registry, deliveries, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds });
+  const receipts = new DeliveryReceipts({ db, fallback, logger, clock });
+  const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds });
   const messages = new AlertMessageWorker({ db, poster, logger, clock });
   const directory = overrides.directory ?? createSlackDirectory({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
@@ -138,7 +163,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     retryBaseMs: notify.retryBaseMs,
     ...(overrides.random ? { random: overrides.random } : {}),
   });
-  const paging = new PagingScheduler({ policy: notify, registry, deliveries, clock });
+  const paging = new PagingScheduler({ policy: notify, registry, planner, clock });
   const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
@@ -149,8 +174,14 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   let workerStarted = false;
   const workerState = (): WorkerState => (worker?.running() ? 'running' : workerStarted ? 'stopped' : 'not_started');
   const testPages = new TestPages({ targets, registry, logger, clock });
-  const webhooks = new TwilioWebhookMemory({ db, clock, logger, ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}) });
-  const answers = new PhoneAnswers({ db, alerts, deliveries, escalations, notices, contacts, clock, logger });
+  const webhooks = new TwilioWebhookMemory({
+    db,
+    clock,
+    logger,
+    ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+  });
+  const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, clock, logger });
   const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
   const app = createApp({
     db,
@@ -181,7 +212,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     registry,
     alerts,
     contacts,
-    deliveries,
+    sender,
+    holds,
     escalations,
     messages,
     pagerDuty,
@@ -190,7 +222,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
       workerStarted = true;
       // Every task the backend queues, each a thin adapter over its service.
       const tasks: TaskList = {
-        deliver: (payload) => deliveries.deliver((payload as JobPayloads['deliver']).deliveryId),
+        deliver: (payload) => sender.deliver((payload as JobPayloads['deliver']).deliveryId),
         escalate: (payload) => {
           const { alertId, round } = payload as JobPayloads['escalate'];
           return escalations.escalate(alertId, round);
@@ -198,7 +230,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
         'slack-message': (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
         'pagerduty-event': (payload) => pagerDuty.sync((payload as JobPayloads['pagerduty-event']).alertId),
       };
-      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, deliveries, webhooks, policy: notify, tasks, ...overrides.sweeper });
+      worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, clock, sender, holds, webhooks, policy: notify, tasks, ...overrides.sweeper });
       return worker;
     },
     close: async () => {

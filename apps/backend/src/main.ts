@@ -65,12 +65,12 @@ function survivesLostDatabase(logger: Logger): void {
 
 // In docker-compose the backend may start before PostgreSQL accepts connections.
 async function retryWhileDatabaseStarts<T>(work: () => Promise<T>, logger: Logger, deadlineMs = 60_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
+  const deadline = performance.now() + deadlineMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (!isDatabaseConnectionError(error) || Date.now() > deadline) throw error;
+      if (!isDatabaseConnectionError(error) || performance.now() > deadline) throw error;
       logger.warn('database not reachable yet, retrying', { attempt, error });
       await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
     }

@@ -97,7 +97,7 @@ export interface BenchDelivery {
 
 /** How the priority phase queues a backlog exactly as the backend queues pages: the rows, then their jobs. */
 export interface BackendDeliveryRepositoryModule {
-  insertDeliveriesQuery(deliveries: readonly BenchDelivery[]): string;
+  insertDeliveriesQuery(deliveries: readonly BenchDelivery[], now: Date): string;
 }
 
 export interface BackendDeliveryQueueModule {

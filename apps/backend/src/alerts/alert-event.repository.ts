@@ -67,3 +67,12 @@ export async function listAlertEvents(db: Queryable, alertId: string): Promise<A
   // whose type pairs each kind with its data: read back, a row is taken as such.
   return rows.map((r) => ({ id: Number(r.id), alertId: r.alert_id, kind: r.kind, actor: r.actor, note: r.note, data: r.data, createdAt: r.created_at }) as AlertEvent);
 }
+
+/** The last escalation round that ran for the alert (its `escalated` events), 0 before the first. */
+export async function lastEscalatedRound(db: Queryable, alertId: string): Promise<number> {
+  const row = await db.one<{ round: number }>(
+    `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind = 'escalated'`,
+    [alertId],
+  );
+  return row.round;
+}

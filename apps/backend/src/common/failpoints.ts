@@ -3,7 +3,7 @@ import type { Logger } from '@klaxon/logger';
 export const FAILPOINT_AFTER_CLAIM_VARIABLE = 'KLAXON_FAILPOINT_AFTER_CLAIM_MS';
 
 export interface Failpoints {
-  /** Holds every delivery between its claim and its send (see DeliveryServiceOptions.afterClaim). */
+  /** Holds every delivery between its claim and its send (see DeliverySenderOptions.afterClaim). */
   afterClaim?: () => Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from '@klaxon/logger';
 import { maskPhone } from '@klaxon/logger';
 import type { AlertTarget, RequestedTarget, TargetResolver } from './target';
 import type { Queryable } from '../db/database';
+import { systemClock } from '../time/clock';
 import { DEFAULT_CONTACT_CHANNELS } from '@klaxon/contracts';
 import { type Contact, reachableChannels } from './contact';
 import { findContact, forgetSlackContact, upsertContact } from './contact.repository';
@@ -37,7 +38,7 @@ export class ContactResolver implements TargetResolver {
   private readonly logger: Logger;
   private readonly now: () => Date;
 
-  constructor({ db, directory, defaultRegion, cacheTtlMs = DAY_MS, logger, now = () => new Date() }: ContactResolverOptions) {
+  constructor({ db, directory, defaultRegion, cacheTtlMs = DAY_MS, logger, now = () => systemClock.now() }: ContactResolverOptions) {
     this.db = db;
     this.directory = directory;
     this.defaultRegion = defaultRegion;

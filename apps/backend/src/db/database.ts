@@ -36,8 +36,8 @@ export function createDatabase({ url, poolSize, applicationName, onIdleError = (
   // outage, not one per connection.
   let reportedAt = -Infinity;
   db.$pool.on('error', (error) => {
-    if (Date.now() - reportedAt < IDLE_ERROR_QUIET_MS) return;
-    reportedAt = Date.now();
+    if (performance.now() - reportedAt < IDLE_ERROR_QUIET_MS) return;
+    reportedAt = performance.now();
     onIdleError(error);
   });
   return db;

@@ -59,7 +59,8 @@ export class EmailChannel implements ChannelSender {
       throw this.failed(message, { kind: 'permanent', code: 'invalid_address', status: null, detail: 'the email address is not a single valid address', alarm: false }, undefined);
     }
     const { subject, text, html } = pageEmail(message);
-    const started = Date.now();
+    // Monotonic: a duration, not an instant (the wall clock may step while the server answers).
+    const started = performance.now();
     let info: SMTPSentMessageInfo;
     try {
       info = await this.transport.sendMail({
@@ -76,7 +77,7 @@ export class EmailChannel implements ChannelSender {
       throw this.failed(message, classifySmtpError(error), error);
     }
     const providerMessageId = info.messageId;
-    this.logger.info('page sent', { provider: this.provider, channel: this.channel, to: maskEmail(message.to), alertId: message.alert.id, providerMessageId, durationMs: Date.now() - started });
+    this.logger.info('page sent', { provider: this.provider, channel: this.channel, to: maskEmail(message.to), alertId: message.alert.id, providerMessageId, durationMs: Math.round(performance.now() - started) });
     return { providerMessageId };
   }
 

@@ -44,7 +44,7 @@ export interface HealthSources {
  */
 export function healthRouter({ db, version, worker, channels, maxBacklogAgeMs }: HealthSources): Router {
   const router = Router();
-  const startedAt = Date.now();
+  const startedAt = performance.now();
   router.get('/health', async (_req, res) => {
     const started = process.hrtime.bigint();
     const dbUp = await db.one('SELECT 1 AS ok').then(() => true, () => false);
@@ -72,7 +72,7 @@ export function healthRouter({ db, version, worker, channels, maxBacklogAgeMs }:
       },
       channels: channels(),
       problems,
-      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      uptime_s: Math.round((performance.now() - startedAt) / 1000),
       version,
     };
     res.status(problems.length === 0 ? 200 : 503).json(body);

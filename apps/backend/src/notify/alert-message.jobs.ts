@@ -5,7 +5,7 @@ import { addJobs, jobSpec, type JobSpec } from '../jobs/job-queue';
 // Both the job key and the queue name: one named queue per alert runs its message jobs one at a time, so
 // the post finishes (and its ts is stored) before an update starts and a fast acknowledgement cannot
 // produce a second post; the key lets a newer state replace a job still waiting.
-const slackMessageKey = (alertId: string): string => `slack-message:${alertId}`;
+export const slackMessageKey = (alertId: string): string => `slack-message:${alertId}`;
 
 /** The job that posts (or chat.updates) the alert's channel message showing its current state; none without a channel. */
 export function slackMessageJob(alert: Pick<Alert, 'id' | 'slackChannelId' | 'severity'>): JobSpec | null {

@@ -1,16 +1,23 @@
 import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import type { Database } from '../db/database';
+import type { Clock } from '../time/clock';
 import type { TwilioWebhookMemory } from '../twilio/twilio-webhook-memory';
-import { claimOrphanedQueued, requeueExpiredLeases, settleExpiredSent } from './delivery.repository';
+import { claimOrphanedQueued, requeueExpiredLeases, settleExpiredSent } from './delivery-sweep.repository';
 import type { DeliveryQueue } from './delivery-queue';
-import { eventOf, type DeliveryService } from './delivery.service';
+import { eventOf } from './delivery-event';
+import type { DeliveryHolds } from './delivery-holds';
+import type { DeliverySender } from './delivery-sender';
 import { deliveryJobKey } from '../jobs/job-queue';
 
 export interface DeliverySweeperOptions {
   db: Database;
   logger: Logger;
-  deliveries: DeliveryService;
+  /** What leases, grace periods and holds are measured against. */
+  clock: Clock;
+  /** This process's sender: the pages it sent but could not record are its to record, never to queue again. */
+  sender: Pick<DeliverySender, 'recordUnrecorded' | 'unrecordedIds'>;
+  holds: Pick<DeliveryHolds, 'releaseDue'>;
   queue: DeliveryQueue;
   /** A queued delivery must be this old before a missing job counts as lost rather than not yet visible. */
   orphanGraceMs: number;
@@ -46,25 +53,25 @@ export class DeliverySweeper {
   constructor(private readonly options: DeliverySweeperOptions) {}
 
   async sweep(): Promise<SweepResult> {
-    const { db, logger, deliveries, queue, orphanGraceMs, webhooks } = this.options;
-    const recordedLate = await deliveries.recordUnrecorded();
+    const { db, logger, clock, sender, holds, queue, orphanGraceMs, webhooks } = this.options;
+    const recordedLate = await sender.recordUnrecorded();
     const { settled, requeued } = await db.tx('sweep-expired-deliveries', async (t) => {
-      const sent = await settleExpiredSent(t);
+      const sent = await settleExpiredSent(t, clock.now());
       for (const d of sent) {
         // settleExpiredSent settles only deliveries that carry the provider's id.
         await appendAlertEvent(t, eventOf(d, { id: d.alertId, tenantId: d.tenantId }, 'notification.sent', { provider_id: d.providerMessageId!, recorded_by: 'sweeper' }));
       }
-      const requeued = await requeueExpiredLeases(t, deliveries.unrecordedIds());
+      const requeued = await requeueExpiredLeases(t, clock.now(), sender.unrecordedIds());
       await queue.enqueue(t, requeued);
       return { settled: sent, requeued: requeued.map((d) => d.deliveryId) };
     });
     // The same key as the first job: adding it replaces a dead job and can never make a second one.
     const orphans = await db.tx('requeue-orphaned-deliveries', async (t) => {
-      const orphaned = await claimOrphanedQueued(t, orphanGraceMs, deliveryJobKey(''));
+      const orphaned = await claimOrphanedQueued(t, clock.now(), orphanGraceMs, deliveryJobKey(''));
       await queue.enqueue(t, orphaned);
       return orphaned.map((d) => d.deliveryId);
     });
-    const released = await deliveries.releaseDue();
+    const released = await holds.releaseDue();
     const forgottenWebhooks = await webhooks.forgetOld();
     if (settled.length > 0) logger.warn('deliveries a provider had accepted were recorded as sent by the sweeper', { deliveryIds: settled.map((d) => d.id), providerMessageIds: settled.map((d) => d.providerMessageId) });
     if (requeued.length > 0) logger.warn('deliveries whose backend died were queued again', { count: requeued.length, deliveryIds: requeued });

@@ -1,21 +1,22 @@
 import { describeChannels } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
-import { appendAlertEvent } from '../alerts/alert-event.repository';
+import { appendAlertEvent, lastEscalatedRound } from '../alerts/alert-event.repository';
 import { findAlertForShare } from '../alerts/alert.repository';
 import type { Alert } from '../alerts/alert';
 import type { Clock } from '../time/clock';
 import type { Database } from '../db/database';
 import type { AlertNotices } from '../channels/alert-notices';
 import type { ChannelRegistry } from '../channels/channel-registry';
-import type { DeliveryService } from './delivery.service';
+import type { DeliveryPlanner } from './delivery-planner';
 import type { NewDelivery } from './delivery.repository';
 import { addJob, escalationJobKey } from '../jobs/job-queue';
+import { takeWaitingJob } from '../jobs/keyed-jobs.repository';
 import { acceptedChannels, escalationStep, type EscalationStep } from './notification-policy';
 
 export interface EscalationServiceOptions {
   db: Database;
   registry: ChannelRegistry;
-  deliveries: DeliveryService;
+  planner: DeliveryPlanner;
   notices: AlertNotices;
   logger: Logger;
   clock: Clock;
@@ -33,7 +34,7 @@ export class EscalationService {
   constructor(private readonly options: EscalationServiceOptions) {}
 
   async escalate(alertId: string, round: number): Promise<void> {
-    const { db, logger, clock, escalateAfterMs, escalationRounds, deliveries } = this.options;
+    const { db, logger, clock, escalateAfterMs, escalationRounds, planner } = this.options;
     const outcome = await db.tx('escalate-alert', async (t) => {
       const alert = await findAlertForShare(t, alertId);
       if (!alert || alert.status !== 'triggered') return { skipped: alert?.status ?? 'missing' };
@@ -41,11 +42,9 @@ export class EscalationService {
       if (!step) return { skipped: 'no step' };
       const planned = this.pages(alert, step, round);
       const nobody = step.channels.length > 0 && planned.length === 0;
-      const alertChannel = this.options.registry.alertChannel();
-      if ((step.tellChannel || nobody) && alert.slackChannelId && alertChannel) {
-        planned.push({ alertId, tenantId: alert.tenantId, channel: alertChannel, slackUserId: null, address: alert.slackChannelId, round });
-      }
-      const queued = await deliveries.plan(t, alert.severity, planned);
+      const toChannel = step.tellChannel || nobody ? planner.alertChannelPage(alert, round) : null;
+      if (toChannel) planned.push(toChannel);
+      const queued = await planner.plan(t, alert.severity, planned);
       // Nobody to page now means nobody in the later rounds either (what people accept is fixed when the
       // alert is raised): the channel is told once, and escalation ends there.
       const more = step.more && !nobody;
@@ -76,15 +75,8 @@ export class EscalationService {
    */
   async escalateNow(alertId: string, afterRound: number): Promise<boolean> {
     const round = afterRound + 1;
-    const key = escalationJobKey(alertId);
     // graphile-worker's public view has no payload; the round waiting is the one after the last that ran.
-    const last = await this.options.db.one<{ round: number }>(
-      `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind = 'escalated'`,
-      [alertId],
-    );
-    const waiting = last.round === afterRound ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.jobs WHERE key = $1 AND locked_at IS NULL', [key]) : null;
-    // remove_job deletes an unlocked job and returns it; a job locked meanwhile comes back locked, and runs the round itself.
-    const removed = waiting ? await this.options.db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.remove_job($1) WHERE id = $2 AND locked_at IS NULL', [key, waiting.id]) : null;
+    const removed = (await lastEscalatedRound(this.options.db, alertId)) === afterRound && (await takeWaitingJob(this.options.db, escalationJobKey(alertId)));
     if (!removed) {
       this.options.logger.info('early escalation not needed: that round is not waiting', { alertId, round });
       return false;
@@ -95,18 +87,11 @@ export class EscalationService {
 
   /** This round's pages: each paged person, on the round's channels they accept and have an address for. */
   private pages(alert: Alert, step: EscalationStep, round: number): NewDelivery[] {
-    const { registry } = this.options;
+    const { registry, planner } = this.options;
     return alert.targets.flatMap((target) => {
       if (target.status !== 'paging') return [];
       const reachable = registry.reaching(target.accepts, target);
-      return acceptedChannels(step.channels, reachable, registry.fallbacks()).map((channel) => ({
-        alertId: alert.id,
-        tenantId: alert.tenantId,
-        channel,
-        slackUserId: target.slackUserId,
-        address: registry.addressFor(channel, target)!,
-        round,
-      }));
+      return planner.pagesTo(alert, target, round, { now: acceptedChannels(step.channels, reachable, registry.fallbacks()) });
     });
   }
 }

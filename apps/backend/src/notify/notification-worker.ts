@@ -2,17 +2,21 @@ import type { EventEmitter } from 'node:events';
 import type { NotifyConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
 import type { Database } from '../db/database';
+import type { Clock } from '../time/clock';
 import { startJobRunner, type JobFinished, type TaskList } from '../jobs/job-runner';
 import type { TwilioWebhookMemory } from '../twilio/twilio-webhook-memory';
 import { graphileDeliveryQueue } from './delivery-queue';
 import { DeliverySweeper, type SweepResult } from './delivery-sweeper';
-import type { DeliveryService } from './delivery.service';
+import type { DeliveryHolds } from './delivery-holds';
+import type { DeliverySender } from './delivery-sender';
 
 export interface NotificationWorkerOptions {
   databaseUrl: string;
   db: Database;
   logger: Logger;
-  deliveries: DeliveryService;
+  clock: Clock;
+  sender: DeliverySender;
+  holds: DeliveryHolds;
   policy: NotifyConfig;
   /** A handler for every task (deliveries, escalations, channel messages, integrations), composed by createBackend. */
   tasks: TaskList;
@@ -46,7 +50,7 @@ export const DEFAULT_ORPHAN_GRACE_MS = 60_000;
  * that puts deliveries left behind by a dead backend back on track.
  */
 export async function startNotificationWorker(options: NotificationWorkerOptions): Promise<NotificationWorker> {
-  const { db, logger, policy, deliveries } = options;
+  const { db, logger, clock, policy, sender, holds } = options;
   const runner = await startJobRunner({
     databaseUrl: options.databaseUrl,
     logger,
@@ -60,7 +64,7 @@ export async function startNotificationWorker(options: NotificationWorkerOptions
   // A delivery claimed by a backend that died keeps its `sending` status until the lease runs out, a queued
   // one whose job was lost waits for nothing, and a held one may outlive its job: sweeping puts them back on
   // track. Once at start (a restart finds its own leftovers), then often.
-  const sweeper = new DeliverySweeper({ db, logger, deliveries, queue: graphileDeliveryQueue, orphanGraceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS, webhooks: options.webhooks });
+  const sweeper = new DeliverySweeper({ db, logger, clock, sender, holds, queue: graphileDeliveryQueue, orphanGraceMs: options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS, webhooks: options.webhooks });
   const sweep = (): Promise<SweepResult> => sweeper.sweep();
   const sweepQuietly = async () => {
     try {

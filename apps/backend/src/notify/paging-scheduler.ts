@@ -8,8 +8,7 @@ import type { RaiseBatch } from '../alerts/raise-batch';
 import type { Clock } from '../time/clock';
 import type { Queryable } from '../db/database';
 import type { ChannelRegistry } from '../channels/channel-registry';
-import type { DeliveryService } from './delivery.service';
-import type { NewDelivery } from './delivery.repository';
+import type { DeliveryPlanner } from './delivery-planner';
 import { escalationJobKey, jobSpec, removeJobs } from '../jobs/job-queue';
 import { refreshSlackMessages, slackMessageJob } from './alert-message.jobs';
 import { escalates, planPage, type PagePlan } from './notification-policy';
@@ -17,7 +16,7 @@ import { escalates, planPage, type PagePlan } from './notification-policy';
 export interface PagingSchedulerOptions {
   policy: Pick<NotifyConfig, 'escalateAfterMs' | 'escalationRounds'>;
   registry: ChannelRegistry;
-  deliveries: DeliveryService;
+  planner: DeliveryPlanner;
   clock: Clock;
 }
 
@@ -49,8 +48,9 @@ export class PagingScheduler implements AlertHooks {
 
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
     const now = this.options.clock.now();
-    const planned = alert.targets.flatMap((target) => (target.status === 'paging' ? this.deliveriesOf(alert, target, this.plan(alert, target, now)) : []));
-    this.options.deliveries.planRaise(batch, alert.severity, planned);
+    const { planner } = this.options;
+    const planned = alert.targets.flatMap((target) => (target.status === 'paging' ? planner.pagesTo(alert, target, 0, this.plan(alert, target, now)) : []));
+    planner.planRaise(batch, alert.severity, planned);
     // An alert recorded without people or channel (one of a storm Alertmanager summarised) has nobody to escalate to.
     const someoneToTell = alert.targets.length > 0 || alert.slackChannelId !== null;
     if (someoneToTell && escalates(alert.severity, this.options.policy.escalationRounds)) {
@@ -65,7 +65,7 @@ export class PagingScheduler implements AlertHooks {
   async transitioned(t: Queryable, alerts: readonly Alert[], _action: AlertAction): Promise<void> {
     // Acknowledged or resolved: nobody is to be woken again for them.
     await removeJobs(t, alerts.map((alert) => escalationJobKey(alert.id)));
-    await this.options.deliveries.cancelPending(t, alerts);
+    await this.options.planner.cancelPending(t, alerts);
     await refreshSlackMessages(t, alerts);
   }
 
@@ -74,21 +74,5 @@ export class PagingScheduler implements AlertHooks {
     const { registry } = this.options;
     const reachable = registry.reaching(target.accepts, target);
     return planPage(alert.severity, { accepts: reachable, quietHours: target.quietHours }, now, registry.fallbacks());
-  }
-
-  private deliveriesOf(alert: IdentifiedAlert, target: AlertTarget, plan: PagePlan): NewDelivery[] {
-    const { registry } = this.options;
-    const delivery = (channel: NewDelivery['channel'], heldUntil: Date | null): NewDelivery => ({
-      alertId: alert.id,
-      tenantId: alert.tenantId,
-      channel,
-      slackUserId: target.slackUserId,
-      address: registry.addressFor(channel, target)!,
-      round: 0,
-      heldUntil,
-      holdReason: heldUntil ? 'quiet_hours' : null,
-      holdZone: target.quietHours?.timeZone ?? null,
-    });
-    return [...plan.now.map((channel) => delivery(channel, null)), ...plan.later.map((later) => delivery(later.channel, later.at))];
   }
 }

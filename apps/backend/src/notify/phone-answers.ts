@@ -9,8 +9,9 @@ import type { ContactService } from '../contacts/contact.service';
 import type { Database } from '../db/database';
 import { NotFoundError, TransitionRefusedError } from '../common/errors';
 import type { AlertNotices } from '../channels/alert-notices';
-import type { DeliveryService } from './delivery.service';
-import { alertsPagedTo, findDelivery, type Delivery } from './delivery.repository';
+import type { DeliveryReceipts } from './delivery-receipts';
+import { findDelivery, type Delivery } from './delivery.repository';
+import { alertsPagedTo } from './paged-alerts.repository';
 import type { EscalationService } from './escalation.service';
 import { decideReply, parsePhoneReply } from './phone-reply';
 import type { InboundPort, InboundSender, Keypress } from '../channels/inbound';
@@ -19,7 +20,7 @@ import type { ProviderReceipt } from '../channels/receipt';
 export interface PhoneAnswersOptions {
   db: Database;
   alerts: AlertService;
-  deliveries: DeliveryService;
+  receipts: DeliveryReceipts;
   escalations: EscalationService;
   notices: AlertNotices;
   contacts: ContactService;
@@ -45,7 +46,7 @@ export class PhoneAnswers implements InboundPort {
 
   async receipt(deliveryId: string, receipt: ProviderReceipt): Promise<void> {
     await this.delivery(deliveryId);
-    const outcome = await this.options.deliveries.providerReported(deliveryId, receipt);
+    const outcome = await this.options.receipts.providerReported(deliveryId, receipt);
     if (outcome.reachedNobody && outcome.delivery) {
       // Busy, not answered, or a voicemail box: nobody heard it, so the next round need not wait for its timer.
       await this.options.escalations.escalateNow(outcome.delivery.alertId, outcome.delivery.round);

@@ -1,4 +1,4 @@
-import type { PagedAlert } from './delivery.repository';
+import type { PagedAlert } from './paged-alerts.repository';
 import { BARE_REPLY_WINDOW_MS, decideReply, parsePhoneReply, type PhoneReply } from './phone-reply';
 
 describe('parsePhoneReply', () => {

@@ -1,6 +1,6 @@
 import { cutText } from '@klaxon/contracts';
 import type { AlertAction } from '../alerts/alert-state';
-import type { PagedAlert } from './delivery.repository';
+import type { PagedAlert } from './paged-alerts.repository';
 import { replyHandle } from '../channels/page-text';
 
 /**

@@ -45,7 +45,7 @@ export function createSlackDirectory({
         return (await beforeDeadline(client.users.info({ user: userId }), deadline)).user as UsersInfoUser | undefined;
       } catch (error) {
         const retryAfterSec = slackRetryAfterSec(error);
-        if (retryAfterSec === null || Date.now() + retryAfterSec * 1000 + MIN_ATTEMPT_MS > deadline) throw error;
+        if (retryAfterSec === null || performance.now() + retryAfterSec * 1000 + MIN_ATTEMPT_MS > deadline) throw error;
         logger.info('slack users.info rate limited, asking again after Retry-After', { slackUserId: userId, retryAfterSec });
         await new Promise((resolve) => setTimeout(resolve, retryAfterSec * 1000));
       }
@@ -56,7 +56,8 @@ export function createSlackDirectory({
     async lookupUser(userId) {
       let user: UsersInfoUser | undefined;
       try {
-        user = await usersInfo(userId, Date.now() + budgetMs);
+        // Deadlines on the monotonic clock: only the time left matters, and the wall clock may step.
+        user = await usersInfo(userId, performance.now() + budgetMs);
       } catch (error) {
         const platformError = slackPlatformError(error);
         if (platformError === 'user_not_found') return null;
@@ -86,7 +87,7 @@ class LookupDeadlineError extends Error {
 async function beforeDeadline<T>(request: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LookupDeadlineError()), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(() => reject(new LookupDeadlineError()), Math.max(0, deadline - performance.now()));
   });
   request.catch(() => undefined);
   try {

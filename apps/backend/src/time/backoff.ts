@@ -9,3 +9,20 @@ export function retryDelayMs(attempt: number, baseMs: number, random: () => numb
   // Never zero: a retry in the same millisecond would hit the same failure.
   return Math.max(Math.round(baseMs / 10), Math.round(random() * ceiling));
 }
+
+/** How often and how fast failed attempts are tried again (NOTIFY_MAX_ATTEMPTS, NOTIFY_RETRY_BASE). */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseMs: number;
+  random?: () => number;
+}
+
+/**
+ * The one retry decision for everything Klaxon sends (pages, PagerDuty events): after a failed attempt,
+ * when to try again, or null to stop. Only a transient failure is tried again, and only while fewer than
+ * `maxAttempts` attempts were made (`attempts` counts the one that just failed).
+ */
+export function nextRetryAt(failure: { kind: 'transient' | 'permanent' }, attempts: number, policy: RetryPolicy, now: Date): Date | null {
+  if (failure.kind !== 'transient' || attempts >= policy.maxAttempts) return null;
+  return new Date(now.getTime() + retryDelayMs(attempts, policy.baseMs, policy.random));
+}

@@ -7,3 +7,12 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * A pause, injected like the clock: engine code that must wait (a record retried while the database is away,
+ * a webhook copy waiting for the first) waits through this, so a test can make the pause move its clock
+ * instead of taking real time.
+ */
+export type Sleep = (ms: number) => Promise<void>;
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,7 +1,6 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { twilioWebhookKey, type TwilioWebhookKind } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
-import type { Clock } from '../time/clock';
+import { realSleep, type Clock, type Sleep } from '../time/clock';
 import type { Database } from '../db/database';
 import { AppError, ValidationError } from '../common/errors';
 import { answerWebhook, claimWebhook, findWebhook, forgetOldWebhooks, releaseWebhook } from './twilio-webhook.repository';
@@ -18,6 +17,8 @@ export interface TwilioWebhookMemoryOptions {
   /** A claim never answered for this long belonged to a backend that died: the next copy processes it. */
   staleAfterMs?: number;
   pollMs?: number;
+  /** The pause between two looks at the first copy's answer; the wait is measured by the clock. */
+  sleep?: Sleep;
 }
 
 /** A copy of a webhook another request is processing right now, whose answer did not come in time. */
@@ -35,11 +36,13 @@ export class TwilioWebhookMemory {
   private readonly waitMs: number;
   private readonly staleAfterMs: number;
   private readonly pollMs: number;
+  private readonly sleep: Sleep;
 
   constructor(private readonly options: TwilioWebhookMemoryOptions) {
     this.waitMs = options.waitMs ?? 2_000;
     this.staleAfterMs = options.staleAfterMs ?? 60_000;
     this.pollMs = options.pollMs ?? 25;
+    this.sleep = options.sleep ?? realSleep;
   }
 
   /**
@@ -51,7 +54,7 @@ export class TwilioWebhookMemory {
     const key = twilioWebhookKey(kind, fields);
     if (key === null) throw new ValidationError(`${kind === 'inbound' ? 'MessageSid' : 'CallSid or MessageSid'}: Twilio's SID of the ${kind === 'inbound' ? 'message' : 'message or call'} is required`);
     const { db, clock, logger } = this.options;
-    const giveUpAt = Date.now() + this.waitMs;
+    const giveUpAt = clock.now().getTime() + this.waitMs;
     for (;;) {
       if (await claimWebhook(db, { key, kind, receivedAt: clock.now() }, this.staleAfterMs)) return this.process(key, work);
       const seen = await findWebhook(db, key);
@@ -60,8 +63,8 @@ export class TwilioWebhookMemory {
         return seen.answer;
       }
       // Being processed (or released after a failure, and claimable again on the next turn).
-      if (Date.now() >= giveUpAt) throw new WebhookInProgressError(key);
-      await delay(this.pollMs);
+      if (clock.now().getTime() >= giveUpAt) throw new WebhookInProgressError(key);
+      await this.sleep(this.pollMs);
     }
   }
 

@@ -38,10 +38,11 @@ export abstract class TwilioChannel implements ChannelSender {
   /** One create request at Twilio, logged as `<what> sent` or classified and logged as a failure. */
   protected async attempt(what: string, fields: Record<string, unknown>, create: (from: string) => Promise<string>): Promise<SendResult> {
     const from = this.sender();
-    const started = Date.now();
+    // Monotonic: a duration, not an instant (the wall clock may step while Twilio answers).
+    const started = performance.now();
     try {
       const providerMessageId = await create(from);
-      this.options.logger.info(`${what} sent`, { ...fields, providerMessageId, durationMs: Date.now() - started });
+      this.options.logger.info(`${what} sent`, { ...fields, providerMessageId, durationMs: Math.round(performance.now() - started) });
       return { providerMessageId };
     } catch (error) {
       throw this.failed(what, fields, classifyTwilioError(error), error);

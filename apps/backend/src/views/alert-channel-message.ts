@@ -3,7 +3,7 @@ import type { Clock } from '../time/clock';
 import { findAlertById, setSlackMessageTs } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
 import { toAlertDto } from './alert-view';
-import { reportedDeliveries } from '../notify/delivery.repository';
+import { reportedDeliveries } from '../notify/delivery-receipt.repository';
 import { NotifyError } from '../channels/notify-error';
 import type { ChannelPoster } from '../channels/channel-poster';
 import { buildAlertMessage } from '../slack/alert-message';

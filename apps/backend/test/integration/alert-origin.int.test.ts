@@ -87,7 +87,7 @@ describe('text from outside Slack', () => {
     // A provider error that quotes what it was given reaches the alert's thread escaped too.
     twilio.respondWith(() => ({ type: 'error', status: 400, code: 21211, message: `Invalid 'To' Phone Number: ${INJECTION}` }));
     const [whatsapp] = await listDeliveries(backend.db, alert.id);
-    await backend.backend.deliveries.deliver(whatsapp!.id);
+    await backend.backend.sender.deliver(whatsapp!.id);
     const replies = channelPosts('C0INJECT').filter((c) => c.args.thread_ts !== undefined);
     expect(replies).toHaveLength(1);
     expect(replies[0]!.args.text).toContain(ESCAPED);

@@ -66,6 +66,10 @@ beforeAll(async () => {
     "    - matchers: ['storm=\"true\"']",
     '      receiver: klaxon-storm',
     "      group_by: ['alertname', 'cluster']",
+    // Long enough that Alertmanager has taken in all 1,000 posted alerts of a group before it flushes (the
+    // storm, then its end) even on a loaded machine: a flush of three or fewer would page them one by one.
+    '      group_wait: 5s',
+    '      group_interval: 5s',
     '      repeat_interval: 1h',
     'receivers:',
     ...receiver('klaxon', `tenant_id=${TENANT}`),
@@ -181,9 +185,12 @@ describe('the real Alertmanager in a storm', () => {
   const CLUSTERS = ['prod-eu-1', 'prod-us-1'];
   const PER_GROUP = 1000;
   const storm = CLUSTERS.flatMap((cluster) => Array.from({ length: PER_GROUP }, (_, i) => realisticAlertmanagerAlert(i, { cluster, storm: 'true' })));
-  const startsAt = new Date(Date.now() - 60_000).toISOString();
+  // Set when the storm is first posted: Alertmanager flushes a group at once, whatever its group_wait, when
+  // its alerts started longer than group_wait ago — a flush that could come before it took in all 1,000.
+  let startsAt = '';
 
   async function postStorm(endsAt?: Date): Promise<void> {
+    startsAt ||= new Date().toISOString();
     for (const cluster of CLUSTERS) {
       const alerts = storm.filter((a) => a.labels.cluster === cluster).map((a) => ({ ...a, startsAt, ...(endsAt ? { endsAt: endsAt.toISOString() } : {}) }));
       const res = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });

@@ -3,6 +3,8 @@ import type { AlertDto } from '@klaxon/contracts';
 import { realisticAlertmanagerAlert } from '@klaxon/testing';
 import { ALERT_CHUNK_SIZE } from '../../src/alerts/alert.service';
 import { alertDedupKey } from '../../src/integrations/alertmanager';
+import { escalationJobKey } from '../../src/jobs/job-queue';
+import { findJobs } from '../../src/jobs/keyed-jobs.repository';
 import { ACME_KEY, buildApp, SERVICE_KEY, startUnreachableBackend } from './helpers';
 import { startPagingHarness, type PagingHarness } from './paging-harness';
 
@@ -340,7 +342,7 @@ describe('the summary rule', () => {
     expect(summary.targets.map((t) => t.slack_user_id)).toEqual(['U0AMA', 'U0AMB']);
     // One page per person (WhatsApp and call for critical), none for the recorded alerts.
     expect((await paging.deliveries(summary.id)).map((d) => `${d.slackUserId}:${d.channel}`).sort()).toEqual(['U0AMA:voice', 'U0AMA:whatsapp', 'U0AMB:voice', 'U0AMB:whatsapp']);
-    const escalation = (alertId: string) => paging.db.oneOrNone('SELECT 1 FROM graphile_worker.jobs WHERE key = $1', [`escalate:${alertId}`]);
+    const escalation = async (alertId: string) => (await findJobs(paging.db, [escalationJobKey(alertId)]))[0] ?? null;
     expect(await escalation(summary.id)).not.toBeNull();
     for (const { alert_id } of res.body.recorded as { alert_id: string }[]) {
       const recorded = await getAlert(alert_id);

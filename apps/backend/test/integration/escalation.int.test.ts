@@ -1,5 +1,8 @@
 import request from 'supertest';
 import { MovableClock } from '@klaxon/testing';
+import { lastEscalatedRound } from '../../src/alerts/alert-event.repository';
+import { escalationJobKey } from '../../src/jobs/job-queue';
+import { findJobs, takeWaitingJob } from '../../src/jobs/keyed-jobs.repository';
 import { SERVICE_KEY } from './helpers';
 import { startPagingHarness, succeeded, type PagingHarness } from './paging-harness';
 
@@ -18,8 +21,8 @@ beforeEach(() => paging.twilio.reset());
 const callsTo = (phone: string) => succeeded(paging.twilio.calls()).filter((c) => c.form.To === phone);
 const events = async (alertId: string) =>
   (await request(paging.app).get(`/alerts/${alertId}/events`).set('x-service-key', SERVICE_KEY).expect(200)).body.events as Array<{ kind: string; data: Record<string, unknown> }>;
-const escalationJob = (alertId: string) =>
-  paging.db.oneOrNone<{ run_at: Date; payload: { round: number } }>("SELECT run_at, payload FROM graphile_worker._private_jobs WHERE key = $1 AND attempts < max_attempts", [`escalate:${alertId}`]);
+/** The alert's escalation job that is still to run, if any. */
+const escalationJob = async (alertId: string) => (await findJobs(paging.db, [escalationJobKey(alertId)])).find((job) => !job.failedForGood) ?? null;
 /** Every delivery of the alert has reached a final state: nothing more will be sent for what was planned. */
 const settled = (alertId: string) => paging.eventually(() => paging.deliveries(alertId), (ds) => ds.every((d) => ['sent', 'failed', 'cancelled'].includes(d.status)));
 
@@ -27,11 +30,13 @@ const settled = (alertId: string) => paging.eventually(() => paging.deliveries(a
 async function escalateWhenDue(alertId: string): Promise<number> {
   const job = await escalationJob(alertId);
   if (!job) throw new Error(`no escalation is scheduled for ${alertId}`);
-  clock.set(job.run_at);
-  // Taken from the queue as the job runner takes it, then run by the service behind the job.
-  await paging.db.any('SELECT * FROM graphile_worker.remove_job($1)', [`escalate:${alertId}`]);
-  await paging.backend.escalations.escalate(alertId, job.payload.round);
-  return job.payload.round;
+  clock.set(job.runAt);
+  // Taken from the queue as the job runner takes it, then run by the service behind the job: the round after
+  // the last one the alert's events show.
+  expect(await takeWaitingJob(paging.db, escalationJobKey(alertId))).toBe(true);
+  const round = (await lastEscalatedRound(paging.db, alertId)) + 1;
+  await paging.backend.escalations.escalate(alertId, round);
+  return round;
 }
 
 describe('escalation', () => {
@@ -46,7 +51,7 @@ describe('escalation', () => {
     });
     await settled(alert.id);
     expect(callsTo('+14155550111')).toHaveLength(1);
-    expect((await escalationJob(alert.id))?.run_at).toEqual(new Date(raisedAt.getTime() + ESCALATE_AFTER_MS));
+    expect((await escalationJob(alert.id))?.runAt).toEqual(new Date(raisedAt.getTime() + ESCALATE_AFTER_MS));
 
     expect(await escalateWhenDue(alert.id)).toBe(1);
     await paging.twilio.waitForCall((c) => c.form.To === '+14155550111' && callsTo('+14155550111').length === 2);

@@ -1,6 +1,9 @@
 import type { Severity } from '@klaxon/contracts';
 import { insertDeliveries, type NewDelivery } from '../../src/notify/delivery.repository';
 import { graphileDeliveryQueue } from '../../src/notify/delivery-queue';
+import { slackMessageKey } from '../../src/notify/alert-message.jobs';
+import { deliveryJobKey, escalationJobKey } from '../../src/jobs/job-queue';
+import { findJobs, type KeyedJob } from '../../src/jobs/keyed-jobs.repository';
 import { startPagingBackend, type PagingHarness } from './paging-harness';
 
 // The production default (NOTIFY_CONCURRENCY): that many jobs are taken at once when the worker starts.
@@ -15,19 +18,21 @@ beforeAll(async () => {
 });
 afterAll(() => paging.close());
 
-// The public `jobs` view has no payload.
-const JOBS_OF_ALERT = `
-  FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
- WHERE (j.payload->>'alertId' = $1 OR j.payload->>'deliveryId' IN (SELECT id::text FROM deliveries WHERE alert_id = $1))`;
+/** Every job left for the alert, found by the keys its jobs carry: its escalation, channel message and deliveries. */
+async function jobsOfAlert(alertId: string): Promise<KeyedJob[]> {
+  const deliveries = await paging.deliveries(alertId);
+  return findJobs(paging.db, [escalationJobKey(alertId), slackMessageKey(alertId), ...deliveries.map((d) => deliveryJobKey(d.id))]);
+}
 
 /** The priority of every job left for the alert (its escalation, Slack message, and its deliveries' jobs). */
 async function jobPriorities(alertId: string): Promise<Array<{ task: string; priority: number }>> {
-  return paging.db.any(`SELECT t.identifier AS task, j.priority ${JOBS_OF_ALERT} ORDER BY t.identifier, j.priority`, [alertId]);
+  const jobs = (await jobsOfAlert(alertId)).map(({ task, priority }) => ({ task, priority }));
+  return jobs.sort((a, b) => a.task.localeCompare(b.task) || a.priority - b.priority);
 }
 
 /** How many of the alert's jobs a worker holds: a finished attempt's job is gone once its completion is written. */
 async function lockedJobs(alertId: string): Promise<number> {
-  return (await paging.db.one<{ n: number }>(`SELECT count(*)::int AS n ${JOBS_OF_ALERT} AND j.locked_at IS NOT NULL`, [alertId])).n;
+  return (await jobsOfAlert(alertId)).filter((job) => job.locked).length;
 }
 
 describe('job priority by severity', () => {
@@ -42,7 +47,7 @@ describe('job priority by severity', () => {
       address: `+1415${2_000_000 + i}`,
       round: 0,
     }));
-    const backlog = await insertDeliveries(paging.db, planned);
+    const backlog = await insertDeliveries(paging.db, planned, paging.backend.clock.now());
     await graphileDeliveryQueue.enqueue(paging.db, backlog.map((d) => ({ deliveryId: d.id, severity: medium.severity as Severity })));
 
     const critical = await paging.raise({ tenant_id: 'T-URGENT', message: 'checkout is down', severity: 'critical', targets: [{ phone: CRITICAL_PHONE }] });

@@ -3,7 +3,7 @@ import { startFakeTwilio, type FakeTwilio } from '@klaxon/testing';
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
 import type { BackendOverrides } from '../../src/backend';
-import type { RecipientLimit } from '../../src/notify/delivery.service';
+import type { RecipientLimit } from '../../src/notify/delivery-holds';
 import type { NotificationWorker } from '../../src/notify/notification-worker';
 import type { Delivery } from '../../src/notify/delivery.repository';
 import { listDeliveries } from '../../src/notify/delivery.repository';

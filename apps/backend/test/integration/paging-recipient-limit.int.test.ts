@@ -1,15 +1,17 @@
 import request from 'supertest';
 import type { AlertDto } from '@klaxon/contracts';
+import { MovableClock } from '@klaxon/testing';
 import { SERVICE_KEY } from './helpers';
 import { startPagingHarness, succeeded, type PagingHarness } from './paging-harness';
 
-// Two pages per number per 4 s: long enough that raising three alerts one after another (and acknowledging
-// the third) fits well inside one window on a busy machine, short enough to wait for the window to have room.
-const WINDOW_MS = 4000;
+// Two pages per number per 10 minutes, on a clock the test moves: the window is counted by the clock, so it
+// has room when the test moves the clock past it, never by waiting (and never early on a slow machine).
+const WINDOW_MS = 10 * 60_000;
+const clock = new MovableClock();
 
 let paging: PagingHarness;
 beforeAll(async () => {
-  paging = await startPagingHarness({ recipientLimit: { perRecipient: 2, windowMs: WINDOW_MS } });
+  paging = await startPagingHarness({ recipientLimit: { perRecipient: 2, windowMs: WINDOW_MS }, overrides: { clock } });
   paging.slack.setUser('U0JANE', { profile: { phone: '+14155550101', display_name: 'jane' } });
   paging.slack.setUser('U0JOHN', { profile: { phone: '+14155550102', display_name: 'john' } });
 });
@@ -38,10 +40,13 @@ describe('the per-recipient page limit (PAGE_LIMIT_PER_RECIPIENT)', () => {
     expect(held).toMatchObject({ channel: 'whatsapp', status: 'held', attempts: 0, holdReason: 'recipient_limit' });
     const told = await paging.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0RCPT' && String(c.args.text).startsWith('⏸'), 10_000);
     expect(told.args.text).toBe(
-      '⏸ page to <@U0JANE> held (WhatsApp): +1 ******0101 has received 2 pages in the last 4 s (PAGE_LIMIT_PER_RECIPIENT); it goes out when there is room, unless the alert is acknowledged first.',
+      '⏸ page to <@U0JANE> held (WhatsApp): +1 ******0101 has received 2 pages in the last 10 min (PAGE_LIMIT_PER_RECIPIENT); it goes out when there is room, unless the alert is acknowledged first.',
     );
 
-    const sent = await paging.twilio.waitForMessage((m) => toNumber('+14155550101')(m) && m.form.Body?.includes('third') === true, WINDOW_MS + 10_000);
+    // The window has room once the clock has moved past it; its held page is queued then.
+    clock.advance(WINDOW_MS);
+    expect(await paging.backend.holds.releaseDue()).toBe(1);
+    const sent = await paging.twilio.waitForMessage((m) => toNumber('+14155550101')(m) && m.form.Body?.includes('third') === true);
     expect(sent.responseStatus).toBe(201);
     const [delivery] = await paging.eventually(() => paging.deliveries(third.id), (ds) => ds[0]?.status === 'sent');
     expect(delivery).toMatchObject({ status: 'sent', attempts: 1 });
@@ -62,7 +67,7 @@ describe('the per-recipient page limit (PAGE_LIMIT_PER_RECIPIENT)', () => {
     await paging.eventually(() => paging.deliveries(third.id), (ds) => ds[0]?.status === 'held');
     await request(paging.app).put(`/alerts/${third.id}/acknowledge`).set('x-service-key', SERVICE_KEY).send({ actor: 'slack:U0JOHN' }).expect(200);
 
-    const [delivery] = await paging.eventually(() => paging.deliveries(third.id), (ds) => ds[0]?.status === 'cancelled', WINDOW_MS + 10_000);
+    const [delivery] = await paging.eventually(() => paging.deliveries(third.id), (ds) => ds[0]?.status === 'cancelled');
     expect(delivery).toMatchObject({ status: 'cancelled' });
     expect(paging.twilio.messages().filter((m) => m.form.Body?.includes('three'))).toHaveLength(0);
     expect((await eventsOf(third.id)).map((e) => e.kind)).toEqual(['created', 'notification.held', 'acknowledged', 'notification.cancelled']);

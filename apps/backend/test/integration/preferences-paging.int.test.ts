@@ -69,11 +69,11 @@ describe('paging by the contact’s preferences', () => {
     expect(alert.targets[0]!.held).toEqual({ until: end.toISOString(), time_zone: 'UTC' });
     expect((await request(paging.app).get(`/alerts/${alert.id}`).set('x-service-key', SERVICE_KEY).expect(200)).body.targets[0].held).toEqual(alert.targets[0]!.held);
     // Its time has not come: released now, nothing goes.
-    expect(await paging.backend.deliveries.releaseDue()).toBe(0);
+    expect(await paging.backend.holds.releaseDue()).toBe(0);
     expect(succeeded(paging.twilio.messages()).filter((m) => m.form.To === 'whatsapp:+14155550123')).toHaveLength(0);
 
     clock.set(end);
-    expect(await paging.backend.deliveries.releaseDue()).toBe(1);
+    expect(await paging.backend.holds.releaseDue()).toBe(1);
     await paging.twilio.waitForMessage((m) => m.form.To === 'whatsapp:+14155550123');
     await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds[0]?.status === 'sent');
     expect(succeeded(paging.twilio.messages()).filter((m) => m.form.To === 'whatsapp:+14155550123')).toHaveLength(1);
@@ -95,6 +95,6 @@ describe('paging by the contact’s preferences', () => {
     expect(await paging.deliveries(alert.id)).toEqual([expect.objectContaining({ status: 'cancelled', heldUntil: null })]);
     expect((await events(alert.id)).map((e) => e.kind)).toEqual(['created', 'notification.held', 'acknowledged', 'notification.cancelled']);
     clock.advance(2 * HOUR);
-    expect(await paging.backend.deliveries.releaseDue()).toBe(0);
+    expect(await paging.backend.holds.releaseDue()).toBe(0);
   });
 });

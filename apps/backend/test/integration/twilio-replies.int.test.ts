@@ -13,7 +13,7 @@ beforeAll(async () => {
   paging = await startPagingHarness({ overrides: { clock } });
 });
 afterAll(() => paging.close());
-// Pages are stamped with the database's time when they go out: a test that moved the clock puts it back.
+// Pages are stamped with the clock's time when they go out: a test that moved the clock puts it back.
 afterEach(() => clock.set(new Date()));
 
 let sids = 0;
@@ -31,6 +31,8 @@ async function reply(from: string, body: string): Promise<string> {
 let tenants = 0;
 /** Raises a high alert in a tenant of its own (so it is #1 there) for `phone`, and waits until its WhatsApp page went out. */
 async function pageFrom(phone: string, message: string, tenant = `T0REPLY${++tenants}`): Promise<{ alert: AlertDto; code: string }> {
+  // A second passes between two pages, as it would for real: which page is the newer is the clock's to say.
+  clock.advance(1000);
   const alert = await paging.raise({ tenant_id: tenant, message, severity: 'high', targets: [{ phone }] });
   const page = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${phone}` && (m.form.Body ?? '').includes(message));
   await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.some((d) => d.status === 'sent'));

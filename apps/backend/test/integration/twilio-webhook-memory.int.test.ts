@@ -63,6 +63,26 @@ describe('TwilioWebhookMemory', () => {
     expect(await firstAnswer).toBe('<first/>');
   });
 
+  it('measures the wait by its clock: a copy gives up once its clock has passed the wait, pausing through the sleep it was given', async () => {
+    const fields = inbound();
+    const first = heldWork('<first/>');
+    const firstAnswer = memory().once('inbound', fields, first.work);
+    await first.running;
+    const copyClock = new MovableClock();
+    const pauses: number[] = [];
+    const sleep = async (ms: number) => {
+      pauses.push(ms);
+      copyClock.advance(ms);
+    };
+    const copy = new TwilioWebhookMemory({ db: harness.db, clock: copyClock, logger: harness.logger, waitMs: 60_000, pollMs: 10_000, sleep });
+
+    await expect(copy.once('inbound', fields, async () => '<second/>')).rejects.toBeInstanceOf(WebhookInProgressError);
+    expect(pauses).toEqual([10_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
+
+    first.release();
+    expect(await firstAnswer).toBe('<first/>');
+  });
+
   it('forgets a copy whose work failed, so that the next one (Twilio’s retry) does it', async () => {
     const fields = inbound();
     await expect(memory().once('inbound', fields, async () => Promise.reject(new Error('Slack was down')))).rejects.toThrow('Slack was down');

@@ -75,5 +75,5 @@ async function queueMediumBacklog(stack: Stack, alertId: string, run: number): P
     round: 0,
   }));
   const jobs = graphileDeliveryQueue.jobs(deliveries.map((d) => ({ deliveryId: d.id, severity: 'medium' })));
-  await stack.pool.query(`BEGIN; ${insertDeliveriesQuery(deliveries)}; ${addJobsQuery(jobs)}; COMMIT`);
+  await stack.pool.query(`BEGIN; ${insertDeliveriesQuery(deliveries, new Date())}; ${addJobsQuery(jobs)}; COMMIT`);
 }

@@ -1,5 +1,6 @@
 import { SEVERITIES, type PagerDutyAction, type Severity } from '@klaxon/contracts';
 import type { Alert } from '../../alerts/alert';
+import type { FailureKind } from '../../channels/notify-error';
 
 /** PagerDuty has four severities too, named differently. */
 export const PAGERDUTY_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'warning' | 'info'>> = {
@@ -49,8 +50,11 @@ export function pagerDutyEvent(alert: Alert, action: PagerDutyAction): Record<st
   };
 }
 
-/** How an answer of PagerDuty is handled: 202 accepted; 429 and 5xx (or no answer) retried later; other 4xx never. */
-export type PagerDutyOutcome = 'sent' | 'transient' | 'permanent';
+/**
+ * How an answer of PagerDuty is handled: 202 accepted; 429 and 5xx (or no answer) a transient failure, other
+ * 4xx a permanent one, in the classification every page's failure has (retried alike: `nextRetryAt`).
+ */
+export type PagerDutyOutcome = 'sent' | FailureKind;
 
 export function outcomeOf(status: number | null): PagerDutyOutcome {
   if (status === null || status === 429 || status >= 500) return 'transient';

@@ -11,7 +11,7 @@ import type { Clock } from '../../time/clock';
 import type { Database, Queryable } from '../../db/database';
 import { NotFoundError } from '../../common/errors';
 import type { AlertNotices } from '../../channels/alert-notices';
-import { retryDelayMs } from '../../time/backoff';
+import { nextRetryAt, type RetryPolicy } from '../../time/backoff';
 import { addJobs, jobSpec, type JobSpec } from '../../jobs/job-queue';
 import { messageOf } from '../../channels/notify-error';
 import { atOrAbove, outcomeOf, pagerDutyEvent } from './pagerduty-event';
@@ -107,25 +107,26 @@ export class PagerDutyService implements AlertFollower {
         await this.record(alert, event.action, 'sent', answer);
         continue;
       }
-      if (outcome === 'permanent') {
+      // Retried as a page is: only a transient failure, with the same backoff, up to the same number of attempts.
+      const runAt = nextRetryAt({ kind: outcome }, event.attempts + 1, this.retryPolicy(), this.options.clock.now());
+      if (!runAt) {
         await this.record(alert, event.action, 'failed', answer);
-        await this.tell(alert, event.action, answer, 'Klaxon will not retry it: check the routing key with GET /integrations/pagerduty.');
-        triggerFailed ||= event.action === 'trigger';
-        continue;
-      }
-      if (event.attempts + 1 >= this.options.maxAttempts) {
-        await this.record(alert, event.action, 'failed', answer);
-        await this.tell(alert, event.action, answer, `Klaxon gave up after ${event.attempts + 1} attempts.`);
+        const next = outcome === 'permanent' ? 'Klaxon will not retry it: check the routing key with GET /integrations/pagerduty.' : `Klaxon gave up after ${event.attempts + 1} attempts.`;
+        await this.tell(alert, event.action, answer, next);
         triggerFailed ||= event.action === 'trigger';
         continue;
       }
       const attempts = await this.record(alert, event.action, 'queued', answer);
-      const runAt = new Date(this.options.clock.now().getTime() + retryDelayMs(attempts, this.options.retryBaseMs, this.options.random));
       this.options.logger.warn('PagerDuty event failed, will retry', { alertId, action: event.action, status: answer.status, attempts, nextAttemptAt: runAt.toISOString() });
       await addJobs(db, [this.job(alert, runAt)]);
       // The later events wait: PagerDuty must see them in order.
       return;
     }
+  }
+
+  private retryPolicy(): RetryPolicy {
+    const { maxAttempts, retryBaseMs, random } = this.options;
+    return { maxAttempts, baseMs: retryBaseMs, random };
   }
 
   private job(alert: Pick<Alert, 'id' | 'severity'>, runAt?: Date): JobSpec {
