@@ -36,6 +36,10 @@ import type { ChannelPoster } from './channels/channel-poster';
 import { SlackChannelPoster } from './slack/slack-channel-poster';
 import { AlertMessageWorker } from './views/alert-channel-message';
 import { SlackThreadNotices } from './slack/thread-notices';
+import { ScheduleService } from './oncall/schedule.service';
+import { EscalationPolicyService } from './oncall/escalation-policy.service';
+import { ServiceCatalog } from './oncall/service-catalog';
+import { OnCallOverview } from './oncall/oncall-overview';
 
 /** What a test, the bench or main.ts may put in place of the default part; everything else is built from config. */
 export interface BackendOverrides {
@@ -144,6 +148,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const webhooks = new TwilioWebhookMemory({ db, clock, logger, ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}) });
   const answers = new PhoneAnswers({ db, alerts, deliveries, escalations, notices, contacts, clock, logger });
   const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
+  const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
+  const services = new ServiceCatalog({ db, clock });
+  const oncall = { schedules, policies: new EscalationPolicyService({ db, clock }), services, overview: new OnCallOverview({ db, clock, schedules, services }) };
   const app = createApp({
     db,
     logger,
@@ -164,6 +171,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     testPages,
     receipts: (alertIds) => reportedDeliveries(db, alertIds),
     twilio,
+    oncall,
   });
 
   return {

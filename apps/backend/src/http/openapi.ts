@@ -50,6 +50,36 @@ import { pagerDutySettingsRequestSchema, type PagerDutySettingsDto } from './pag
 import { CSV_MEDIA_TYPE, exportQuerySchema, IMPORT_BODY_LIMIT_BYTES, importQuerySchema } from './contacts.routes';
 import { packageVersion } from '../common/package-version';
 import { twilioFieldsSchema } from './twilio.routes';
+import {
+  escalationPolicyRequestSchema,
+  MAX_ONCALL_WINDOW_DAYS,
+  MAX_POLICY_REPEAT,
+  overrideRequestSchema,
+  scheduleRequestSchema,
+  serviceRequestSchema,
+  SLUG_PATTERN,
+  slugSchema,
+  WALL_CLOCK_PATTERN,
+  WEEKDAYS,
+  type EscalationPolicyDto,
+  type EscalationPolicyListDto,
+  type EscalationStepDto,
+  type InUseBody,
+  type LayerDto,
+  type OnCallNowDto,
+  type OnCallOverviewDto,
+  type OnCallSegmentDto,
+  type OverrideDto,
+  type OverrideListDto,
+  type RestrictionDto,
+  type ScheduleDto,
+  type ScheduleListDto,
+  type ServiceDto,
+  type ServiceListDto,
+  type ServiceOnCallDto,
+  type ShiftsDto,
+} from '@klaxon/contracts';
+import { onCallQuerySchema, overridesQuerySchema, tenantOnCallQuerySchema } from './oncall.routes';
 
 // The OpenAPI 3.1 description of the backend, served at GET /openapi.json. Request schemas and query
 // parameters are generated from the zod schemas the routes validate with, so they cannot drift; response
@@ -1038,6 +1068,356 @@ const paths: Record<string, PathItem> = {
   },
 };
 
+// ── On call: schedules, overrides, escalation policies, services (issue 22). One block, so a change of how this
+// document is made can move it whole. ──
+
+type OnCallSchemaName =
+  | 'OnCallSegment'
+  | 'Shifts'
+  | 'Schedule'
+  | 'ScheduleList'
+  | 'ScheduleRequest'
+  | 'Override'
+  | 'OverrideList'
+  | 'OverrideRequest'
+  | 'EscalationPolicy'
+  | 'EscalationPolicyList'
+  | 'EscalationPolicyRequest'
+  | 'Service'
+  | 'ServiceList'
+  | 'ServiceRequest'
+  | 'OnCallOverview'
+  | 'InUse';
+const oncallRef = (name: OnCallSchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const slugPattern = { type: 'string', pattern: SLUG_PATTERN.source } as const;
+const slackUser = (description: string): TypedSchema => ({ type: 'string', pattern: SLACK_USER_ID_PATTERN.source, description });
+
+// Every kind a tenant names: who owns it, its name, and when it was written.
+const ownedBy = { tenant_id: { type: 'string' }, name: slugPattern } as const;
+const written = (what: string) => ({ created_at: timestamp(`When the ${what} was created.`), updated_at: timestamp('When it was last replaced.') });
+
+const escalationTargetSchema: JsonSchema = {
+  oneOf: [
+    { type: 'object', properties: { schedule: { ...slugPattern, description: 'Whoever is on call in this schedule when the step fires.' } }, required: ['schedule'], additionalProperties: false },
+    { type: 'object', properties: { person: slackUser('This person, whenever the step fires.') }, required: ['person'], additionalProperties: false },
+  ],
+};
+
+const onCallNowSchema = dtoSchema<OnCallNowDto>(
+  {
+    schedule: nullable({ ...slugPattern, description: 'The schedule; null for a person the step names directly (on call for it at all hours).' }),
+    person: nullable(slackUser('Who is on call; null: nobody.')),
+    source: nullable({ type: 'string', description: 'The layer’s name, or `override`; null for a named person or nobody.' }),
+    until: nullable(timestamp(`When someone else (or nobody) takes over; null when nothing changes within ${MAX_ONCALL_WINDOW_DAYS} days, or for a named person.`)),
+    next: {
+      ...dtoSchema<NonNullable<OnCallNowDto['next']>>({ person: nullable(slackUser('Who takes over; null: nobody.')), start: timestamp('The same instant as `until`.') }),
+      type: ['object', 'null'],
+      description: 'Who follows at `until`; null with it.',
+    },
+  },
+  'Who is on call now, until when, and who is next: consecutive layers and overrides of one person count as one stretch.',
+);
+
+const oncallSchemas: Record<OnCallSchemaName, JsonSchema> = {
+  OnCallSegment: dtoSchema<OnCallSegmentDto>(
+    {
+      person: nullable(slackUser('Who is on call; null: nobody (a gap).')),
+      source: nullable({ type: 'string', description: 'The layer’s name, or `override`; null with `person`.' }),
+      start: timestamp('Start of the segment (inclusive).'),
+      end: timestamp('End of the segment (exclusive).'),
+    },
+    '`[start, end)` with one answer: the same person from the same source throughout.',
+  ),
+  Shifts: dtoSchema<ShiftsDto>({
+    shifts: { type: 'array', items: oncallRef('OnCallSegment'), description: 'Tiling `[at, until)` exactly: the first starts at `at`, each starts where the one before ends, the last ends at `until`.' },
+  }),
+  Schedule: dtoSchema<ScheduleDto>(
+    {
+      ...ownedBy,
+      time_zone: { type: 'string', description: 'IANA zone of hand-offs and duty hours, canonically spelt.' },
+      layers: {
+        type: 'array',
+        description: 'Bottom first: at any instant the last layer on duty answers.',
+        items: dtoSchema<LayerDto>({
+          name: { ...slugPattern, description: '`layer-N` (by position) when the request gave none.' },
+          members: { type: 'array', items: slackUser('A member, in turn order.') },
+          shift: { type: 'string', description: 'Canonical: `1w`, `1d`, `12h`.' },
+          handoff: { type: 'string', pattern: WALL_CLOCK_PATTERN.source, description: 'Wall-clock time in `time_zone` when `members[0]` takes over.' },
+          restrict: {
+            type: ['array', 'null'],
+            description: 'Duty hours; null: on duty at all hours.',
+            items: dtoSchema<RestrictionDto>({
+              days: { type: 'array', items: { type: 'string', enum: [...WEEKDAYS] } },
+              from: { type: 'string', pattern: TIME_OF_DAY_PATTERN.source },
+              to: { type: 'string', pattern: TIME_OF_DAY_PATTERN.source },
+            }),
+          },
+        }),
+      },
+      oncall_now: oncallRef('OnCallSegment'),
+      ical_url: { type: 'string', format: 'uri', description: 'The calendar subscription, `PUBLIC_BASE_URL/calendar/<token>.ics`; a secret (anyone with it reads the schedule). `POST …/calendar-token` replaces it.' },
+      ...written('schedule'),
+    },
+    'A schedule, who is on call in it at the moment of the answer, and its calendar URL.',
+  ),
+  ScheduleList: dtoSchema<ScheduleListDto>({ schedules: { type: 'array', items: oncallRef('Schedule'), description: 'By name.' } }),
+  ScheduleRequest: fromZod(scheduleRequestSchema),
+  Override: dtoSchema<OverrideDto>(
+    {
+      id: { type: 'string', format: 'uuid' },
+      schedule: slugPattern,
+      person: slackUser('On call for `[start, end)`, over every layer.'),
+      start: timestamp('Start (inclusive).'),
+      end: timestamp('End (exclusive).'),
+      created_at: timestamp('Where overrides overlap, the one created last wins.'),
+    },
+    'An override of a schedule.',
+  ),
+  OverrideList: dtoSchema<OverrideListDto>({ overrides: { type: 'array', items: oncallRef('Override'), description: 'In the order they were created.' } }),
+  OverrideRequest: fromZod(overrideRequestSchema),
+  EscalationPolicy: dtoSchema<EscalationPolicyDto>(
+    {
+      ...ownedBy,
+      steps: {
+        type: 'array',
+        items: dtoSchema<EscalationStepDto>({
+          targets: { type: 'array', items: escalationTargetSchema },
+          escalate_after: { type: 'string', description: 'Canonical duration (`5m`, `1h30m`): how long the step waits for an acknowledgement before the next fires.' },
+        }),
+      },
+      repeat: { type: 'integer', minimum: 0, maximum: MAX_POLICY_REPEAT, description: 'How many times all the steps run again after the last.' },
+      ...written('policy'),
+    },
+    'An escalation policy.',
+  ),
+  EscalationPolicyList: dtoSchema<EscalationPolicyListDto>({ escalation_policies: { type: 'array', items: oncallRef('EscalationPolicy'), description: 'By name.' } }),
+  EscalationPolicyRequest: fromZod(escalationPolicyRequestSchema),
+  Service: dtoSchema<ServiceDto>(
+    {
+      ...ownedBy,
+      escalation_policy: slugPattern,
+      slack_channel: nullable({ type: 'string', description: 'Where the service’s alerts are posted unless a raise names a channel.' }),
+      slack_usergroup: nullable({ type: 'string', description: 'The Slack user group whose mention pages the service; one service per group.' }),
+      ...written('service'),
+    },
+    'A service: paged by name, through its escalation policy.',
+  ),
+  ServiceList: dtoSchema<ServiceListDto>({ services: { type: 'array', items: oncallRef('Service'), description: 'By name.' } }),
+  ServiceRequest: fromZod(serviceRequestSchema),
+  OnCallOverview: dtoSchema<OnCallOverviewDto>(
+    {
+      tenant_id: { type: 'string' },
+      at: timestamp('The moment of the answer.'),
+      services: {
+        type: 'array',
+        description: 'Per service (or the one named), by name.',
+        items: dtoSchema<ServiceOnCallDto>({
+          name: slugPattern,
+          escalation_policy: slugPattern,
+          step: { type: 'integer', minimum: 1, description: 'The step a page reaches first: the first whose targets find someone on call (1 when none does).' },
+          on_call: { type: 'array', items: onCallNowSchema, description: 'That step’s targets, in order.' },
+        }),
+      },
+      schedules: { type: 'array', items: onCallNowSchema, description: 'Per schedule (or the one named), by name: only when no service answers.' },
+    },
+    'Who is on call now: what `/alert oncall [name]` shows.',
+  ),
+  InUse: dtoSchema<InUseBody>(
+    {
+      error: { const: 'in_use' },
+      detail: { type: 'string', description: 'Names who uses it and what to do first.' },
+      used_by: { type: 'array', items: slugPattern, description: 'The policies (of a schedule) or services (of a policy) that use it.' },
+    },
+    'Still used: nothing was deleted.',
+  ),
+};
+
+const ONCALL_TAG = 'oncall';
+const tenantPath: Parameter = { name: 'tenant_id', in: 'path', required: true, description: 'The tenant (Slack team id); a key bound to a tenant reaches only its own (404 otherwise).', schema: fromZod(tenantIdSchema) };
+const namePath = (what: string): Parameter => ({ name: 'name', in: 'path', required: true, description: `The ${what}’s name, unique in the tenant.`, schema: fromZod(slugSchema) });
+const oncallNotFound = (what: string) => errorResponse('not_found', `No such ${what} in the tenant, or a tenant this service key may not see.`);
+
+/** The answers every on-call operation shares, around its own. */
+function oncallOperation(operation: Omit<Operation, 'tags' | 'responses'>, what: string, responses: Operation['responses'], body = false): Operation {
+  return {
+    ...operation,
+    tags: [ONCALL_TAG],
+    responses: {
+      ...responses,
+      ...(body ? { '400': responseRef('InvalidJson'), '413': responseRef('PayloadTooLarge') } : {}),
+      '401': responseRef('Unauthorized'),
+      '404': oncallNotFound(what),
+      '422': responseRef('InvalidField'),
+      '503': responseRef('DatabaseUnavailable'),
+    },
+  };
+}
+
+/** PUT, GET, DELETE `/<collection>/{tenant_id}/{name}` and GET `/<collection>/{tenant_id}`: alike for the three kinds. */
+function namedResourcePaths(
+  collection: string,
+  what: string,
+  names: { one: string; plural: string; schema: OnCallSchemaName; list: OnCallSchemaName; request: OnCallSchemaName },
+  put: { description: string; example: object },
+  deleteDescription: string,
+  inUse: boolean,
+): Record<string, PathItem> {
+  const parameters = [tenantPath, namePath(what)];
+  return {
+    [`/${collection}/{tenant_id}`]: {
+      get: oncallOperation({ operationId: `list${names.plural}`, summary: `List a tenant’s ${what.replace(/y$/, 'ie')}s`, parameters: [tenantPath] }, 'tenant', {
+        '200': json(`The tenant’s ${what.replace(/y$/, 'ie')}s, by name.`, oncallRef(names.list)),
+      }),
+    },
+    [`/${collection}/{tenant_id}/{name}`]: {
+      put: oncallOperation(
+        {
+          operationId: `put${names.one}`,
+          summary: `Create or replace a ${what}`,
+          description: put.description,
+          parameters,
+          requestBody: { required: true, content: { 'application/json': { schema: oncallRef(names.request), example: put.example } } },
+        },
+        what,
+        { '200': json(`Replaced: the ${what} as stored.`, oncallRef(names.schema)), '201': json(`Created: the ${what} as stored.`, oncallRef(names.schema)) },
+        true,
+      ),
+      get: oncallOperation({ operationId: `get${names.one}`, summary: `Show a ${what}`, parameters }, what, { '200': json(`The ${what}.`, oncallRef(names.schema)) }),
+      delete: oncallOperation({ operationId: `delete${names.one}`, summary: `Delete a ${what}`, description: deleteDescription, parameters }, what, {
+        '204': { description: 'Deleted.' },
+        ...(inUse ? { '409': json('Still used; nothing was deleted. `used_by` names the users.', oncallRef('InUse')) } : {}),
+      }),
+    },
+  };
+}
+
+const oncallPaths: Record<string, PathItem> = {
+  ...namedResourcePaths(
+    'schedules',
+    'schedule',
+    { one: 'Schedule', plural: 'Schedules', schema: 'Schedule', list: 'ScheduleList', request: 'ScheduleRequest' },
+    {
+      description:
+        'Layers of rotations in `time_zone`: `members[0]` takes over at `handoff` (wall-clock time), and every `shift` later the next member, round and round. Day and week shifts keep the wall-clock hand-off across daylight saving (09:00 stays 09:00); hour shifts count elapsed hours; shifts are at least `1h` and never mix days with hours. ' +
+        '`restrict` puts a layer on duty only in its windows `[from, to)` (`to` ≤ `from` runs past midnight). At any instant the last layer on duty answers, and an override beats every layer. ' +
+        'A replace keeps the overrides and the calendar URL. 422 names the field: an unknown zone, a zero or mixed shift, a member that is not a Slack user id, a hand-off that is no wall-clock time.',
+      example: {
+        time_zone: 'Europe/Berlin',
+        layers: [
+          { name: 'weekly', members: ['U024BE7LH', 'U024BE7LJ'], shift: '1w', handoff: '2026-12-07T09:00' },
+          { name: 'office-hours', members: ['U024BE7LK'], shift: '1d', handoff: '2026-12-07T09:00', restrict: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '17:00' }] },
+        ],
+      },
+    },
+    'Deletes the schedule and its overrides; its calendar URL stops working. Refused (409) while an escalation policy names it.',
+    true,
+  ),
+  '/schedules/{tenant_id}/{name}/calendar-token': {
+    post: oncallOperation(
+      {
+        operationId: 'replaceScheduleCalendarToken',
+        summary: 'Give a schedule a new calendar URL',
+        description: 'A new random token: the old `ical_url` stops working at once (for a URL that leaked).',
+        parameters: [tenantPath, namePath('schedule')],
+      },
+      'schedule',
+      { '200': json('The schedule with its new `ical_url`.', oncallRef('Schedule')) },
+    ),
+  },
+  '/schedules/{tenant_id}/{name}/oncall': {
+    get: oncallOperation(
+      {
+        operationId: 'getScheduleOnCall',
+        summary: 'Who is on call at an instant, or the shifts of a window',
+        description: `Without \`until\`: the segment holding \`at\` (now when left out), i.e. the longest interval around it with the same person from the same source (followed at most ${MAX_ONCALL_WINDOW_DAYS} days either way). With \`until\`: the segments tiling \`[at, until)\`, at most ${MAX_ONCALL_WINDOW_DAYS} days; nobody on call is a segment with \`person\` null.`,
+        parameters: [
+          tenantPath,
+          namePath('schedule'),
+          ...parametersOf('query', onCallQuerySchema, { at: 'An ISO 8601 instant with its offset; now when left out.', until: `End of the window (exclusive), after \`at\` and at most ${MAX_ONCALL_WINDOW_DAYS} days later.` }),
+        ],
+      },
+      'schedule',
+      { '200': json('The segment holding `at`, or (with `until`) the shifts.', { oneOf: [oncallRef('OnCallSegment'), oncallRef('Shifts')] }) },
+    ),
+  },
+  '/schedules/{tenant_id}/{name}/overrides': {
+    post: oncallOperation(
+      {
+        operationId: 'createOverride',
+        summary: 'Put someone on call over a schedule’s layers',
+        description: '`person` is on call for `[start, end)` whatever the layers say, at once (it counts from `start`, past or future). Where overrides overlap, the one created last wins. 422 names the field: `end` not after `start`, a person that is not a Slack user id.',
+        parameters: [tenantPath, namePath('schedule')],
+        requestBody: { required: true, content: { 'application/json': { schema: oncallRef('OverrideRequest'), example: { person: 'U024BE7LJ', start: '2026-12-24T18:00:00+01:00', end: '2026-12-26T09:00:00+01:00' } } } },
+      },
+      'schedule',
+      { '201': json('The override, with the id to delete it by.', oncallRef('Override')) },
+      true,
+    ),
+    get: oncallOperation(
+      {
+        operationId: 'listOverrides',
+        summary: 'List a schedule’s overrides in a window',
+        parameters: [
+          tenantPath,
+          namePath('schedule'),
+          ...parametersOf('query', overridesQuerySchema, { from: 'Overrides that end after this; now when left out.', to: `Overrides that start before this; \`from\` + ${MAX_ONCALL_WINDOW_DAYS} days when left out.` }),
+        ],
+      },
+      'schedule',
+      { '200': json('The overrides overlapping `[from, to)`, in the order they were created.', oncallRef('OverrideList')) },
+    ),
+  },
+  '/schedules/{tenant_id}/{name}/overrides/{id}': {
+    delete: oncallOperation(
+      {
+        operationId: 'deleteOverride',
+        summary: 'Delete an override',
+        parameters: [tenantPath, namePath('schedule'), { name: 'id', in: 'path', required: true, description: 'The id its POST answered.', schema: { type: 'string', format: 'uuid' } }],
+      },
+      'schedule or override',
+      { '204': { description: 'Deleted: the layers answer again for its time.' } },
+    ),
+  },
+  ...namedResourcePaths(
+    'escalation-policies',
+    'escalation policy',
+    { one: 'EscalationPolicy', plural: 'EscalationPolicies', schema: 'EscalationPolicy', list: 'EscalationPolicyList', request: 'EscalationPolicyRequest' },
+    {
+      description:
+        'A step pages its targets (a schedule: whoever is on call when the step fires; or a person); if the alert is still triggered `escalate_after` later (at least `5s`), the next step fires; after the last, all the steps run again `repeat` times. ' +
+        'A step naming a schedule the tenant does not have is a 422 naming it (`steps[0].targets[1].schedule`).',
+      example: { steps: [{ targets: [{ schedule: 'payments' }], escalate_after: '10m' }, { targets: [{ person: 'U024BE7LK' }], escalate_after: '15m' }], repeat: 1 },
+    },
+    'Refused (409) while a service pages through it.',
+    true,
+  ),
+  ...namedResourcePaths(
+    'services',
+    'service',
+    { one: 'Service', plural: 'Services', schema: 'Service', list: 'ServiceList', request: 'ServiceRequest' },
+    {
+      description: 'What people page by name: its escalation policy (the tenant’s, or a 422 naming `escalation_policy`), the channel its alerts go to, and the Slack user group that pages it (one service per group, or a 422 naming `slack_usergroup`).',
+      example: { escalation_policy: 'payments-escalation', slack_channel: 'C024BE91L', slack_usergroup: 'S0614TZR7' },
+    },
+    'Deletes the service; its policy stays.',
+    false,
+  ),
+  '/oncall/{tenant_id}': {
+    get: oncallOperation(
+      {
+        operationId: 'getOnCallOverview',
+        summary: 'Who is on call now, per service (`/alert oncall [name]`)',
+        description:
+          'Per service: the step a page would reach first (the first whose targets find someone on call) and, for each of its targets, who is on call, until when and who is next. ' +
+          'With `name`: that service, or else that schedule (404 when neither). Without: every service, or every schedule while the tenant has no services.',
+        parameters: [tenantPath, ...parametersOf('query', tenantOnCallQuerySchema, { name: 'A service’s or schedule’s name.' })],
+      },
+      'service or schedule',
+      { '200': json('Who is on call now.', oncallRef('OnCallOverview')) },
+    ),
+  },
+};
+
 export const openApiDocument: OpenApiDocument = {
   openapi: '3.1.0',
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -1055,10 +1435,11 @@ export const openApiDocument: OpenApiDocument = {
     { name: OPS_TAG, description: 'Public, for operators and tools: health, metrics, this document.' },
     { name: INTEGRATION_TAG, description: 'Other systems Klaxon hands alerts to (PagerDuty).' },
     { name: TWILIO_TAG, description: 'Twilio’s webhooks, as the gateway forwards them once their signature checked out.' },
+    { name: ONCALL_TAG, description: 'Schedules, overrides, escalation policies and services, and who is on call.' },
   ],
-  paths,
+  paths: { ...paths, ...oncallPaths },
   components: {
-    schemas,
+    schemas: { ...schemas, ...oncallSchemas },
     responses,
     securitySchemes: {
       serviceKey: { type: 'apiKey', in: 'header', name: SERVICE_KEY_HEADER, description: 'One of the keys configured in INTERNAL_SERVICE_KEYS; a key bound to a tenant sees only that tenant.' },

@@ -1,8 +1,7 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { SEVERITIES, tenantIdSchema } from '@klaxon/contracts';
-import { NotFoundError } from '../common/errors';
-import { callerOf } from './service-key.middleware';
+import { SEVERITIES } from '@klaxon/contracts';
+import { ownTenant } from './service-key.middleware';
 import { parseInput } from './validate';
 import type { PagerDutySettings } from '../integrations/pagerduty/pagerduty.repository';
 import type { PagerDutyService } from '../integrations/pagerduty/pagerduty.service';
@@ -42,12 +41,4 @@ export function pagerDutyRouter({ pagerDuty }: { pagerDuty: PagerDutyService }):
   });
 
   return router;
-}
-
-function ownTenant(res: Response, raw: string): string {
-  const tenantId = parseInput(tenantIdSchema, raw, 'tenant_id');
-  const caller = callerOf(res);
-  // Another tenant's settings look exactly like missing ones, so a bound key cannot probe them.
-  if (caller.tenantId !== null && caller.tenantId !== tenantId) throw new NotFoundError(`no tenant ${tenantId}`);
-  return tenantId;
 }
