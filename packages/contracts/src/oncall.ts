@@ -126,10 +126,16 @@ export const scheduleRequestSchema = z
 export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
 export type ScheduleRequestLayer = ScheduleRequest['layers'][number];
 
+// Hand-offs are 1970 or later, and a window with the segments around it must still be written with a
+// four-digit year (RFC 3339): instants outside these years are typos, refused.
+const FIRST_INSTANT = Date.UTC(1970, 0, 1);
+const END_OF_INSTANTS = Date.UTC(9000, 0, 1);
+
 /** An instant with its offset, as every on-call time is written on the wire; read as a Date. */
 export const instantSchema = z.iso
   .datetime({ offset: true, error: 'an ISO 8601 instant such as 2026-12-07T09:00:00Z or 2026-12-07T10:00:00+01:00' })
-  .transform((text) => new Date(text));
+  .transform((text) => new Date(text))
+  .refine((date) => date.getTime() >= FIRST_INSTANT && date.getTime() < END_OF_INSTANTS, 'an instant from 1970 to 8999');
 const instant = instantSchema;
 
 /** Body of `POST /schedules/:tenant_id/:name/overrides`: `person` is on call for `[start, end)`. */

@@ -160,6 +160,7 @@ describe('GET /schedules/:tenant_id/:name/oncall', () => {
     ['`until` equal to now when `at` is left out', `?until=${START.toISOString()}`, /^until: must be after at/],
     ['`at` without an offset', '?at=2026-12-10T00:00', /^at: an ISO 8601 instant/],
     ['an unknown parameter', '?from=2026-12-10T00:00:00Z', /^from: unknown field/],
+    ['`at` far beyond any schedule', '?at=9999-12-31T00:00:00Z', /^at: an instant from 1970 to 8999/],
   ])('refuses %s with a 422 naming it', async (_case, query, detail) => {
     expect(await refusal(api.get(`/schedules/${TENANT}/rota/oncall${query}`))).toMatch(detail);
   });
