@@ -327,6 +327,22 @@ describe('escalation policies and services', () => {
     await api.delete(`/escalation-policies/${TENANT}/uses-it`).expect(204);
     await api.delete(`/escalation-policies/${TENANT}/uses-it`).expect(404);
   });
+  it('never leaves a policy naming a schedule that is gone when the DELETE and the PUT race: one of them wins', async () => {
+    for (let i = 0; i < 12; i++) {
+      await putSchedule(TENANT, `racing-${i}`, weekly);
+      const [deleted, put] = await Promise.all([
+        api.delete(`/schedules/${TENANT}/racing-${i}`),
+        api.put(`/escalation-policies/${TENANT}/racing-${i}`, { steps: [{ targets: [{ schedule: `racing-${i}` }], escalate_after: '5m' }] }),
+      ]);
+      expect(['204/422', '409/201']).toContain(`${deleted.status}/${put.status}`);
+    }
+    const dangling = await harness.db.any(
+      `SELECT p.name FROM escalation_policies p, jsonb_array_elements(p.steps) step, jsonb_array_elements(step->'targets') target
+        WHERE p.tenant_id = $1 AND target ? 'schedule' AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.tenant_id = p.tenant_id AND s.name = target->>'schedule')`,
+      [TENANT],
+    );
+    expect(dangling).toEqual([]);
+  });
 });
 
 describe('GET /oncall/:tenant_id', () => {
