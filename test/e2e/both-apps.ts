@@ -23,9 +23,17 @@ export interface GatewayTiming {
   pageRetryBudgetMs?: number;
 }
 
-/** `gateway`: what the gateway's config adds to its Slack app (signing secret given; Twilio's token, the public origin). */
-export async function startBothApps(signingSecret: string, gateway: Omit<GatewayDependencies['config'], 'slack'> = {}, timing: GatewayTiming = {}): Promise<BothApps> {
-  const paging = await startPagingHarness();
+/**
+ * `gateway`: what the gateway's config adds to its Slack app (signing secret given; Twilio's token, the public
+ * origin). `backendOptions`: the paging backend's (a MovableClock in `overrides`, say).
+ */
+export async function startBothApps(
+  signingSecret: string,
+  gateway: Omit<GatewayDependencies['config'], 'slack'> = {},
+  timing: GatewayTiming = {},
+  backendOptions: Parameters<typeof startPagingHarness>[0] = {},
+): Promise<BothApps> {
+  const paging = await startPagingHarness(backendOptions);
   const backend = await listen(paging.app);
   const backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: timing.backendTimeoutMs ?? 5000, logger: quiet() });
   const { server } = await createGateway({

@@ -26,6 +26,7 @@ import { requireServiceKey } from './http/service-key.middleware';
 import { pagerDutyRouter } from './http/pagerduty.routes';
 import type { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import type { BackendMetrics } from './observe/metrics';
+import { oncallRouter, type OnCallRoutesDependencies } from './http/oncall.routes';
 
 export interface AppDependencies {
   db: Database;
@@ -49,10 +50,12 @@ export interface AppDependencies {
   receipts: ReceiptsLoader;
   /** Twilio's webhooks as the gateway forwards them (private: the service key guards them like every route). */
   twilio: TwilioWebhooks;
+  /** Schedules, escalation policies, services, and who is on call. */
+  oncall: OnCallRoutesDependencies;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, twilio, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, twilio, oncall, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -85,6 +88,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(ownPhoneRouter({ phones }));
   app.use(pagerDutyRouter({ pagerDuty }));
   app.use(testPagesRouter({ testPages }));
+  app.use(oncallRouter(oncall));
 
   app.use(notFound);
   app.use(errorHandler(logger));

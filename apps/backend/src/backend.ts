@@ -42,6 +42,10 @@ import { AlertMessageWorker } from './views/alert-channel-message';
 import { SlackThreadNotices } from './slack/thread-notices';
 import { PagingLimitService } from './alerts/paging-limit.service';
 import { pagingLimiter, type PagingLimiterFactory } from './http/paging-rate-limit';
+import { ScheduleService } from './oncall/schedule.service';
+import { EscalationPolicyService } from './oncall/escalation-policy.service';
+import { ServiceCatalog } from './oncall/service-catalog';
+import { OnCallOverview } from './oncall/oncall-overview';
 
 /** What a test, the bench or main.ts may put in place of the default part; everything else is built from config. */
 export interface BackendOverrides {
@@ -183,6 +187,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   });
   const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, clock, logger });
   const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
+  const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
+  const services = new ServiceCatalog({ db, clock });
+  const oncall = { schedules, policies: new EscalationPolicyService({ db, clock }), services, overview: new OnCallOverview({ db, clock, schedules, services }) };
   const app = createApp({
     db,
     logger,
@@ -203,6 +210,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     testPages,
     receipts: (alertIds) => reportedDeliveries(db, alertIds),
     twilio,
+    oncall,
   });
 
   return {

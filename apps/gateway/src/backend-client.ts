@@ -10,6 +10,7 @@ import {
   type AlertListDto,
   type AlertStatus,
   type ContactDto,
+  type OnCallOverviewDto,
   type OwnPhoneRequest,
   type PhoneStatusDto,
   type VerifyPhoneRequest,
@@ -120,6 +121,12 @@ export class BackendClient {
   async testPages(tenantId: string, slackUserId: string, options: CallOptions): Promise<TestPagesDto> {
     const body: TestPagesRequest = { tenant_id: tenantId, slack_user_id: slackUserId };
     return (await this.call<TestPagesDto>('POST', '/test-pages', options, { body, operation: 'test_pages' })).data;
+  }
+
+  /** `/alert oncall [name]`: who is on call now, per service (or the named service or schedule). */
+  async onCall(tenantId: string, name: string | null, options: CallOptions): Promise<OnCallOverviewDto> {
+    const params = name === null ? undefined : { name };
+    return (await this.call<OnCallOverviewDto>('GET', `/oncall/${encodeURIComponent(tenantId)}`, options, { params, operation: 'oncall' })).data;
   }
 
   /** The user's own contact, or null when they have none (404). */

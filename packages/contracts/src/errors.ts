@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   'not_found',
   'invalid_transition',
   'in_progress',
+  'in_use',
   'payload_too_large',
   'unsupported_media_type',
   'invalid_field',

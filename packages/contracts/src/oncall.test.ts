@@ -87,6 +87,8 @@ describe('overrideRequestSchema', () => {
     ['an end equal to the start', { person: 'U0A', start: '2026-12-07T10:00:00Z', end: '2026-12-07T10:00:00Z' }, 'end: must be after start'],
     ['a wall-clock start', { person: 'U0A', start: '2026-12-07T09:00', end: '2026-12-07T10:00:00Z' }, 'start: an ISO 8601 instant'],
     ['a person that is not a Slack user id', { person: '@jane', start: '2026-12-07T09:00:00Z', end: '2026-12-07T10:00:00Z' }, 'person: "@jane" is not a Slack user id'],
+    ['a start before 1970', { person: 'U0A', start: '1969-12-31T23:59:59Z', end: '2026-12-07T10:00:00Z' }, 'start: an instant from 1970 to 8999'],
+    ['an end in the year 9000', { person: 'U0A', start: '2026-12-07T09:00:00Z', end: '9000-01-01T00:00:00Z' }, 'end: an instant from 1970 to 8999'],
   ])('refuses %s', (_name, body, expected) => {
     expect(refusals(overrideRequestSchema, body).join('\n')).toContain(expected);
   });

@@ -126,7 +126,17 @@ export const scheduleRequestSchema = z
 export type ScheduleRequest = z.infer<typeof scheduleRequestSchema>;
 export type ScheduleRequestLayer = ScheduleRequest['layers'][number];
 
-const instant = z.iso.datetime({ offset: true, error: 'an ISO 8601 instant such as 2026-12-07T09:00:00Z or 2026-12-07T10:00:00+01:00' }).transform((text) => new Date(text));
+// Hand-offs are 1970 or later, and a window with the segments around it must still be written with a
+// four-digit year (RFC 3339): instants outside these years are typos, refused.
+const FIRST_INSTANT = Date.UTC(1970, 0, 1);
+const END_OF_INSTANTS = Date.UTC(9000, 0, 1);
+
+/** An instant with its offset, as every on-call time is written on the wire; read as a Date. */
+export const instantSchema = z.iso
+  .datetime({ offset: true, error: 'an ISO 8601 instant such as 2026-12-07T09:00:00Z or 2026-12-07T10:00:00+01:00' })
+  .transform((text) => new Date(text))
+  .refine((date) => date.getTime() >= FIRST_INSTANT && date.getTime() < END_OF_INSTANTS, 'an instant from 1970 to 8999');
+const instant = instantSchema;
 
 /** Body of `POST /schedules/:tenant_id/:name/overrides`: `person` is on call for `[start, end)`. */
 export const overrideRequestSchema = z
@@ -200,4 +210,138 @@ export function wallClockMilliseconds(text: string): number | null {
 
 export function isWallClockTime(text: string): boolean {
   return wallClockMilliseconds(text) !== null;
+}
+
+// ── Answers of the on-call routes (what the backend returns and the gateway reads) ──
+
+/** `[start, end)` with one answer: who is on call and from which layer (`override` for an override); both null when nobody is. */
+export interface OnCallSegmentDto {
+  person: string | null;
+  source: string | null;
+  start: string;
+  end: string;
+}
+
+export interface ShiftsDto {
+  shifts: OnCallSegmentDto[];
+}
+
+export interface RestrictionDto {
+  days: Weekday[];
+  from: string;
+  to: string;
+}
+
+/** A layer as stored: named (`layer-N` when the request gave none), its shift in canonical form (`1w`). */
+export interface LayerDto {
+  name: string;
+  members: string[];
+  shift: string;
+  handoff: string;
+  /** Null: on duty at all hours. */
+  restrict: RestrictionDto[] | null;
+}
+
+export interface ScheduleDto {
+  tenant_id: string;
+  name: string;
+  time_zone: string;
+  layers: LayerDto[];
+  /** The segment holding the moment of the answer. */
+  oncall_now: OnCallSegmentDto;
+  /** `PUBLIC_BASE_URL/calendar/<token>.ics`: the schedule's calendar subscription. */
+  ical_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ScheduleListDto {
+  schedules: ScheduleDto[];
+}
+
+export interface OverrideDto {
+  id: string;
+  schedule: string;
+  person: string;
+  start: string;
+  end: string;
+  created_at: string;
+}
+
+export interface OverrideListDto {
+  overrides: OverrideDto[];
+}
+
+export interface EscalationStepDto {
+  targets: EscalationTarget[];
+  escalate_after: string;
+}
+
+export interface EscalationPolicyDto {
+  tenant_id: string;
+  name: string;
+  steps: EscalationStepDto[];
+  repeat: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EscalationPolicyListDto {
+  escalation_policies: EscalationPolicyDto[];
+}
+
+export interface ServiceDto {
+  tenant_id: string;
+  name: string;
+  escalation_policy: string;
+  slack_channel: string | null;
+  slack_usergroup: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ServiceListDto {
+  services: ServiceDto[];
+}
+
+/**
+ * Who is on call now for one schedule (or a person a policy step names), until when, and who follows. Times
+ * on call from several layers or overrides in a row count as one stretch: `until` is when someone else (or
+ * nobody) takes over.
+ */
+export interface OnCallNowDto {
+  /** The schedule; null for a person the step names directly, who is on call for it at all hours. */
+  schedule: string | null;
+  /** Null: nobody is on call. */
+  person: string | null;
+  /** The layer's name or `override`; null for a named person or nobody. */
+  source: string | null;
+  /** When the stretch ends; null when nothing changes within 90 days (or for a named person). */
+  until: string | null;
+  /** Who takes over at `until` (person null: nobody); null with `until`. */
+  next: { person: string | null; start: string } | null;
+}
+
+export interface ServiceOnCallDto {
+  name: string;
+  escalation_policy: string;
+  /** The step a page would reach first: the first whose targets find someone on call (1 when none does). */
+  step: number;
+  on_call: OnCallNowDto[];
+}
+
+/** `GET /oncall/:tenant_id[?name=]`: per service (or the one named), or per schedule when the tenant has no services. */
+export interface OnCallOverviewDto {
+  tenant_id: string;
+  at: string;
+  services: ServiceOnCallDto[];
+  schedules: OnCallNowDto[];
+}
+
+/** A 409: what the caller wants deleted is still used (a schedule by policies, a policy by services); nothing changed. */
+export interface InUseBody {
+  error: 'in_use';
+  detail: string;
+  /** The names of the policies or services using it. */
+  used_by: string[];
 }

@@ -40,6 +40,13 @@ export class TransitionRefusedError extends AppError {
   }
 }
 
+/** Something still uses what the caller wants gone (a policy names the schedule, a service pages through the policy); nothing was changed. */
+export class InUseError extends AppError {
+  constructor(detail: string, usedBy: readonly string[]) {
+    super('in_use', 409, detail, { extra: { used_by: usedBy } });
+  }
+}
+
 export class UnauthorizedError extends AppError {
   constructor(detail: string) {
     super('unauthorized', 401, detail);

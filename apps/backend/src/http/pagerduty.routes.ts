@@ -1,8 +1,7 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { SEVERITIES } from '@klaxon/contracts';
-import { NotFoundError } from '../common/errors';
-import { callerOf } from './service-key.middleware';
+import { ownTenant } from './service-key.middleware';
 import { parseInput, tenantPathSchema } from './validate';
 import { described, ERRORS, json, timestamp, type RouteDoc } from './openapi-kit';
 import type { PagerDutySettings } from '../integrations/pagerduty/pagerduty.repository';
@@ -35,25 +34,17 @@ export function pagerDutyRouter({ pagerDuty }: { pagerDuty: PagerDutyService }):
   const router = Router();
 
   router.put('/integrations/pagerduty/:tenant_id', async (req, res) => {
-    const tenantId = ownTenant(req, res);
+    const tenantId = ownTenant(res, String(req.params.tenant_id));
     const body = parseInput(pagerDutySettingsRequestSchema, req.body);
     res.json(toPagerDutySettingsDto(await pagerDuty.configure(tenantId, body.routing_key, body.min_severity)));
   });
 
   router.get('/integrations/pagerduty/:tenant_id', async (req, res) => {
-    const tenantId = ownTenant(req, res);
+    const tenantId = ownTenant(res, String(req.params.tenant_id));
     res.json(toPagerDutySettingsDto(await pagerDuty.settings(tenantId)));
   });
 
   return router;
-}
-
-function ownTenant(req: Request, res: Response): string {
-  const tenantId = parseInput(tenantPathSchema, req.params, 'path').tenant_id;
-  const caller = callerOf(res);
-  // Another tenant's settings look exactly like missing ones, so a bound key cannot probe them.
-  if (caller.tenantId !== null && caller.tenantId !== tenantId) throw new NotFoundError(`no tenant ${tenantId}`);
-  return tenantId;
 }
 
 const PAGERDUTY_PATH = '/integrations/pagerduty/{tenant_id}';

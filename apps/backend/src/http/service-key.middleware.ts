@@ -1,9 +1,10 @@
 import type { RequestHandler } from 'express';
 import type { ServiceKey } from '@klaxon/config';
-import { SERVICE_KEY_HEADER } from '@klaxon/contracts';
+import { SERVICE_KEY_HEADER, tenantIdSchema } from '@klaxon/contracts';
 import { sameSecret } from '../common/constant-time';
-import { UnauthorizedError } from '../common/errors';
+import { NotFoundError, UnauthorizedError } from '../common/errors';
 import type { CallerScope } from '../alerts/alert.service';
+import { parseInput } from './validate';
 
 /** Finds the key that matches, comparing against every configured key in constant time. */
 export function matchServiceKey(presented: string, keys: readonly ServiceKey[]): ServiceKey | null {
@@ -40,6 +41,15 @@ export function requireServiceKey(keys: readonly ServiceKey[]): RequestHandler {
 
 export function callerOf(res: { locals: Record<string, unknown> }): CallerScope {
   return res.locals.caller as CallerScope;
+}
+
+/** The tenant a path names (`:tenant_id`), checked: a key bound to another tenant is told it does not exist. */
+export function ownTenant(res: { locals: Record<string, unknown> }, raw: string): string {
+  const tenantId = parseInput(tenantIdSchema, raw, 'tenant_id');
+  const caller = callerOf(res);
+  // Another tenant's data looks exactly like missing data, so a bound key cannot probe them.
+  if (caller.tenantId !== null && caller.tenantId !== tenantId) throw new NotFoundError(`no tenant ${tenantId}`);
+  return tenantId;
 }
 
 /**

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseDuration } from '@klaxon/contracts';
 import { DateTime } from 'luxon';
-import { DST_CASES, type DstCase } from './dst-cases';
+import { DST_CASES, dstTableMarkdown, type DstCase } from './dst-cases';
 import { compileSchedule } from './schedule';
 
 const MEMBERS = ['U0ANNA', 'U0BEN', 'U0CHLOE'];
@@ -36,5 +38,12 @@ describe('hand-offs across daylight saving changes', () => {
     // members[0] has the turn at the layer's own hand-off (none falls in a skipped or repeated hour, so luxon reads it unambiguously).
     const layerHandoff = DateTime.fromISO(dstCase.handoff, { zone: dstCase.zone }).toJSDate();
     expect(schedule.whoIsOnCall(layerHandoff)).toEqual({ person: MEMBERS[0], source: 'primary' });
+  });
+});
+
+describe('docs/oncall.md', () => {
+  it('prints this table, as dstTableMarkdown() writes it', () => {
+    const doc = readFileSync(path.resolve(__dirname, '../../../../docs/oncall.md'), 'utf8');
+    expect(doc).toContain(dstTableMarkdown());
   });
 });

@@ -132,3 +132,9 @@ export const DST_CASES: readonly DstCase[] = [
     handoffs: ['2026-10-31T09:00-04:00', '2026-11-01T08:00-05:00', '2026-11-02T08:00-05:00'],
   },
 ];
+
+/** The table as docs/oncall.md prints it (a test keeps the two equal): one row per case, hand-offs in local time. */
+export function dstTableMarkdown(cases: readonly DstCase[] = DST_CASES): string {
+  const rows = cases.map((c) => `| ${c.zone} | \`${c.shift}\` | \`${c.handoff}\` | ${c.case} | ${c.handoffs.map((h) => `\`${h}\``).join(' → ')} |`);
+  return ['| zone | shift | `handoff` | case | hand-offs seen (local time and offset) |', '|---|---|---|---|---|', ...rows].join('\n');
+}

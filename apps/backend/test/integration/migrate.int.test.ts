@@ -27,7 +27,26 @@ describe('migrate', () => {
       const tables = await client.query<{ table_name: string }>(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['alert_events', 'alert_targets', 'alerts', 'contacts', 'deliveries', 'pagerduty_events', 'pagerduty_integrations', 'paging_limit_counters', 'pgmigrations', 'phone_verifications', 'tenant_alert_counters', 'twilio_webhooks', 'verification_code_sends']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'alert_events',
+        'alert_targets',
+        'alerts',
+        'contacts',
+        'deliveries',
+        'escalation_policies',
+        'escalation_policy_schedules',
+        'pagerduty_events',
+        'pagerduty_integrations',
+        'paging_limit_counters',
+        'pgmigrations',
+        'phone_verifications',
+        'schedule_overrides',
+        'schedules',
+        'services',
+        'tenant_alert_counters',
+        'twilio_webhooks',
+        'verification_code_sends',
+      ]);
       // The audit trail is append-only in the schema itself.
       await expect(client.query('UPDATE alert_events SET note = $1', ['x'])).resolves.toBeDefined(); // no rows: allowed
       await client.query("INSERT INTO alerts (tenant_id, number, severity, message, origin) VALUES ('t', 1, 'low', 'm', 'api')");

@@ -104,7 +104,7 @@ const exampleOf = (op: DocumentedOperation): unknown => requestContent(op.operat
 
 /** A URL for the operation that passes validation: path parameters filled, tenant named. */
 function sampleUrl(op: DocumentedOperation): string {
-  const path = op.path.replace('{ref}', '00000000-0000-4000-8000-000000000000').replace('{deliveryId}', '00000000-0000-4000-8000-000000000000').replace('{tenant_id}', TENANT).replace('{slack_user_id}', 'U0SAMPLE');
+  const path = op.path.replace('{ref}', '00000000-0000-4000-8000-000000000000').replace('{deliveryId}', '00000000-0000-4000-8000-000000000000').replace('{tenant_id}', TENANT).replace('{slack_user_id}', 'U0SAMPLE').replace('{name}', 'payments').replace('{id}', '00000000-0000-4000-8000-000000000000');
   return op.operation.parameters?.some((p) => 'in' in p && p.in === 'query' && p.name === 'tenant_id') ? `${path}?tenant_id=${TENANT}` : path;
 }
 
@@ -548,6 +548,60 @@ describe('POST /twilio/* (the gateway’s forwards of Twilio’s webhooks)', () 
       expect(copy.body).toEqual({ error: 'in_progress', detail: expect.stringContaining('being processed by another request') });
       expectConforms(copy, 'post', path);
     }
+  });
+});
+
+describe('schedules, overrides, escalation policies, services and who is on call', () => {
+  const schedule = '/schedules/{tenant_id}/{name}';
+  const policy = '/escalation-policies/{tenant_id}/{name}';
+  const service = '/services/{tenant_id}/{name}';
+  const overrides = '/schedules/{tenant_id}/{name}/overrides';
+  const override = '/schedules/{tenant_id}/{name}/overrides/{id}';
+  const example = (method: HttpMethod, path: string) => exampleOf(operationAt(method, path)) as object;
+  const named = (path: string, name: string) => path.replace('{tenant_id}', TENANT).replace('{name}', name);
+
+  it('answer 201 then 200 to the documented examples, 200 to reads and lists, 204 to deletes', async () => {
+    for (const [path, name] of [[schedule, 'payments'], [policy, 'payments-escalation'], [service, 'payments-api']] as const) {
+      expectConforms(await internal('put', named(path, name)).send(example('put', path)).expect(201), 'put', path);
+      expectConforms(await internal('put', named(path, name)).send(example('put', path)).expect(200), 'put', path);
+      expectConforms(await internal('get', named(path, name)).expect(200), 'get', path);
+      const list = path.replace('/{name}', '');
+      expectConforms(await internal('get', list.replace('{tenant_id}', TENANT)).expect(200), 'get', list);
+    }
+    expectConforms(await internal('post', `${named(schedule, 'payments')}/calendar-token`).expect(200), 'post', `${schedule}/calendar-token`);
+    expectConforms(await internal('get', `${named(schedule, 'payments')}/oncall?at=2026-12-24T12:00:00Z`).expect(200), 'get', `${schedule}/oncall`);
+    expectConforms(await internal('get', `${named(schedule, 'payments')}/oncall?until=2099-01-01T00:00:00Z&at=2098-12-01T00:00:00Z`).expect(200), 'get', `${schedule}/oncall`);
+    const created = await internal('post', named(overrides, 'payments')).send(example('post', overrides)).expect(201);
+    expectConforms(created, 'post', overrides);
+    expectConforms(await internal('get', `${named(overrides, 'payments')}?from=2026-12-24T00:00:00Z`).expect(200), 'get', overrides);
+    expectConforms(await internal('delete', named(override, 'payments').replace('{id}', created.body.id)).expect(204), 'delete', override);
+    expectConforms(await internal('get', `/oncall/${TENANT}`).expect(200), 'get', '/oncall/{tenant_id}');
+    // Not the example's user group: a group pages one service, and payments-api has it.
+    expectConforms(await internal('put', named(service, 'short-lived')).send({ escalation_policy: 'payments-escalation' }).expect(201), 'put', service);
+    expectConforms(await internal('delete', named(service, 'short-lived')).expect(204), 'delete', service);
+    await internal('put', named(policy, 'unused')).send(example('put', policy)).expect(201);
+    expectConforms(await internal('delete', named(policy, 'unused')).expect(204), 'delete', policy);
+    await internal('put', named(schedule, 'unused')).send(example('put', schedule)).expect(201);
+    expectConforms(await internal('delete', named(schedule, 'unused')).expect(204), 'delete', schedule);
+  });
+
+  it('answer 409 naming who uses what is to be deleted', async () => {
+    expectConforms(await internal('delete', named(schedule, 'payments')).expect(409), 'delete', schedule);
+    expectConforms(await internal('delete', named(policy, 'payments-escalation')).expect(409), 'delete', policy);
+  });
+
+  it('answer 404 for what the tenant does not have, or another tenant’s (a bound key)', async () => {
+    for (const path of [schedule, policy, service]) {
+      for (const method of ['put', 'get', 'delete'] as const) expectConforms(await acme(method, named(path, 'payments')).send(example('put', path)).expect(404), method, path);
+      const list = path.replace('/{name}', '');
+      expectConforms(await acme('get', list.replace('{tenant_id}', TENANT)).expect(404), 'get', list);
+    }
+    expectConforms(await internal('post', `${named(schedule, 'nothing-here')}/calendar-token`).expect(404), 'post', `${schedule}/calendar-token`);
+    expectConforms(await internal('get', `${named(schedule, 'nothing-here')}/oncall`).expect(404), 'get', `${schedule}/oncall`);
+    expectConforms(await internal('post', named(overrides, 'nothing-here')).send(example('post', overrides)).expect(404), 'post', overrides);
+    expectConforms(await internal('get', named(overrides, 'nothing-here')).expect(404), 'get', overrides);
+    expectConforms(await internal('delete', named(override, 'payments').replace('{id}', '00000000-0000-4000-8000-000000000000')).expect(404), 'delete', override);
+    expectConforms(await internal('get', `/oncall/${TENANT}?name=nothing-here`).expect(404), 'get', '/oncall/{tenant_id}');
   });
 });
 

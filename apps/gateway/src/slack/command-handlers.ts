@@ -16,6 +16,8 @@ import {
   emailShown,
   nothingPaged,
   notPagedRateLimited,
+  onCallShown,
+  onCallUnknown,
   pageOutcome,
   testPagesOutcome,
   phoneCodeNotSent,
@@ -103,6 +105,15 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
       return attempt('send your test pages', ctx, async () => testPagesOutcome(await ctx.backend.testPages(ctx.tenantId, ctx.userId, { requestId: ctx.requestId })));
     case 'prefs-set':
       return saveContact('save your settings', prefsBody(command.change), ctx, prefsRejected, (contact) => prefsSaved(command.change, contact));
+    case 'oncall':
+      return attempt('look up who is on call', ctx, async () => {
+        try {
+          return onCallShown(await ctx.backend.onCall(ctx.tenantId, command.name, { requestId: ctx.requestId }), command.name);
+        } catch (error) {
+          if (command.name !== null && error instanceof BackendRejectedError && error.status === 404) return onCallUnknown(command.name);
+          throw error;
+        }
+      });
   }
 }
 

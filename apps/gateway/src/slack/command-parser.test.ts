@@ -71,6 +71,12 @@ describe('parseAlertCommand', () => {
       ['prefs quiet OFF', { kind: 'prefs-set', change: { quietHours: null, timeZone: null } }],
       ['test', { kind: 'test' }],
       ['TEST ', { kind: 'test' }],
+      ['oncall', { kind: 'oncall', name: null }],
+      ['OnCall  ', { kind: 'oncall', name: null }],
+      ['oncall payments', { kind: 'oncall', name: 'payments' }],
+      ['oncall Payments-API', { kind: 'oncall', name: 'payments-api' }],
+      ['oncall #payments', { kind: 'oncall', name: 'payments' }],
+      ['oncall @db-primary', { kind: 'oncall', name: 'db-primary' }],
       ['help', { kind: 'help', problem: null }],
       ['HELP me', { kind: 'help', problem: null }],
       ['', { kind: 'help', problem: null }],
@@ -106,6 +112,10 @@ describe('parseAlertCommand', () => {
       ['phone verify', /Type the six-digit code Klaxon sent to your new number: `\/alert phone verify 123456`/],
       ['phone verify 12ab', /^That is not a code: it is the six digits Klaxon sent/],
       ['phone verify 1234567', /^That is not a code/],
+      ['oncall payments api', /^`\/alert oncall` takes at most one name, of a service or a schedule .* e\.g\. `\/alert oncall payments`/],
+      ['oncall pay_ments', /^`\/alert oncall` takes at most one name/],
+      ['oncall <#C024BE91L|payments>', /^`\/alert oncall` takes at most one name/],
+      [`oncall ${'a'.repeat(65)}`, /^`\/alert oncall` takes at most one name/],
     ])('answers %j with help stating the problem', (text, problem) => {
       expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: expect.stringMatching(problem) });
     });
@@ -115,12 +125,12 @@ describe('parseAlertCommand', () => {
     it('never throws, whatever the text', () => {
       const slackish = fc.constantFrom(
         '<@U123>', '<@W9Z|x y>', '<', '>', '#', '@', '|', 'ack', 'list', 'phone', 'critical', ' ', '\n', '42', '#0',
-        'email', 'prefs', 'channels', 'quiet', 'off', 'call', ',', '22:00', '-', '7:5', 'Europe/Berlin', '<mailto:a@b.c|a@b.c>', 'verify', '123456',
+        'email', 'prefs', 'channels', 'quiet', 'off', 'call', ',', '22:00', '-', '7:5', 'Europe/Berlin', '<mailto:a@b.c|a@b.c>', 'verify', '123456', 'oncall', 'payments',
       );
       fc.assert(
         fc.property(fc.oneof(fc.string({ unit: 'grapheme-composite', maxLength: 300 }), fc.array(slackish, { maxLength: 20 }).map((w) => w.join(''))), (text) => {
           const parsed = parseAlertCommand(text);
-          expect(['page', 'acknowledge', 'resolve', 'list', 'status', 'phone-show', 'phone-set', 'phone-verify', 'email-show', 'email-set', 'prefs-show', 'prefs-set', 'help']).toContain(parsed.kind);
+          expect(['page', 'acknowledge', 'resolve', 'list', 'status', 'phone-show', 'phone-set', 'phone-verify', 'email-show', 'email-set', 'prefs-show', 'prefs-set', 'oncall', 'help']).toContain(parsed.kind);
         }),
         { numRuns: 3000 },
       );
@@ -149,6 +159,16 @@ describe('parseAlertCommand', () => {
           const parsed = parseAlertCommand(`prefs quiet ${written(start)}${dash}${written(end)} ${zone}`);
           if (canonical(start) === canonical(end)) expect(parsed).toEqual({ kind: 'help', problem: expect.stringMatching(/different start and end/) });
           else expect(parsed).toEqual({ kind: 'prefs-set', change: { quietHours: { start: canonical(start), end: canonical(end) }, timeZone: zone } });
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('reads back any service or schedule name, in any case, as the lower-case slug it is', () => {
+      const name = fc.stringMatching(/^[a-zA-Z0-9-]{1,64}$/);
+      fc.assert(
+        fc.property(name, fc.constantFrom('', '#', '@'), fc.constantFrom(' ', '  ', '\t'), (typed, prefix, gap) => {
+          expect(parseAlertCommand(`oncall${gap}${prefix}${typed}`)).toEqual({ kind: 'oncall', name: typed.toLowerCase() });
         }),
         { numRuns: 500 },
       );

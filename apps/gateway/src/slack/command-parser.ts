@@ -8,6 +8,7 @@ import {
   type ContactChannel,
   type QuietHoursDto,
   type Severity,
+  SLUG_PATTERN,
   VERIFICATION_CODE_PATTERN,
 } from '@klaxon/contracts';
 
@@ -32,6 +33,8 @@ export type AlertCommand =
   | { kind: 'prefs-set'; change: PrefsChange }
   /** A page marked TEST to the caller on each channel they accept (`/alert test`). */
   | { kind: 'test' }
+  /** Who is on call now: for every service, or the service or schedule named. */
+  | { kind: 'oncall'; name: string | null }
   | { kind: 'help'; problem: string | null };
 
 export type AlertCommandKind = AlertCommand['kind'];
@@ -42,7 +45,7 @@ const MENTION = new RegExp(`^<@(${SLACK_USER_ID_PATTERN.source.slice(1, -1)})(?:
 const TOKEN = /<[^<>]*>|[^\s<]+|</g;
 // Alert numbers are per-tenant serials; ten digits is far beyond any tenant and keeps the value a safe integer.
 const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
-const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'email' | 'prefs' | 'test' | 'help'> = {
+const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'email' | 'prefs' | 'test' | 'oncall' | 'help'> = {
   ack: 'acknowledge',
   acknowledge: 'acknowledge',
   resolve: 'resolve',
@@ -52,6 +55,7 @@ const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | '
   email: 'email',
   prefs: 'prefs',
   test: 'test',
+  oncall: 'oncall',
   help: 'help',
 };
 
@@ -116,6 +120,8 @@ export function parseAlertCommand(text: string): AlertCommand {
     case 'test':
       if (tokens.length > 1) return help('`/alert test` takes nothing after it: it sends you a TEST page on each channel you accept.');
       return { kind: 'test' };
+    case 'oncall':
+      return parseOnCall(tokens[1]?.text, tokens.length);
     case 'help':
       return help(null);
     default:
@@ -166,6 +172,18 @@ function parseList(filter: string | undefined, tokenCount: number): AlertCommand
     return help(`\`/alert list\` shows open alerts; it also takes one of ${ALERT_STATUSES.map((s) => `\`${s}\``).join(', ')}.`);
   }
   return { kind: 'list', status };
+}
+
+const ONCALL_EXAMPLE = '`/alert oncall payments`';
+
+// Names are lower-case slugs; people capitalise them (`Payments`) or put a `#` or `@` before them out of habit.
+function parseOnCall(name: string | undefined, tokenCount: number): AlertCommand {
+  if (name === undefined) return { kind: 'oncall', name: null };
+  const slug = name.replace(/^[#@]/, '').toLowerCase();
+  if (tokenCount > 2 || !SLUG_PATTERN.test(slug)) {
+    return help(`\`/alert oncall\` takes at most one name, of a service or a schedule (letters, digits and dashes), e.g. ${ONCALL_EXAMPLE}; alone it shows every service.`);
+  }
+  return { kind: 'oncall', name: slug };
 }
 
 function parseEmail(tokens: Token[], address: string): AlertCommand {

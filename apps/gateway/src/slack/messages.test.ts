@@ -1,4 +1,4 @@
-import { ALERT_EVENT_KINDS, type AlertEventData, type AlertEventDto, type AlertEventKind, type ContactDto, type PhoneStatusDto } from '@klaxon/contracts';
+import { ALERT_EVENT_KINDS, type AlertEventData, type AlertEventDto, type AlertEventKind, type ContactDto, type OnCallOverviewDto, type PhoneStatusDto } from '@klaxon/contracts';
 import { alertFixture, targetFixture } from '@klaxon/testing';
 import {
   alertList,
@@ -11,6 +11,8 @@ import {
   helpMessage,
   HELP_TEXT,
   nothingPaged,
+  onCallShown,
+  onCallUnknown,
   pageOutcome,
   person,
   phoneCodeNotSent,
@@ -353,9 +355,67 @@ describe('prefs', () => {
   });
 });
 
+describe('onCallShown', () => {
+  const overview = (extra: Partial<OnCallOverviewDto>): OnCallOverviewDto => ({ tenant_id: 'T1', at: '2026-12-09T12:00:00.000Z', services: [], schedules: [], ...extra });
+  // 2026-12-14T08:00Z and 2026-12-09T22:00Z as Slack date tokens: each reader sees their own zone.
+  const monday = '<!date^1797235200^{date_short_pretty} {time}|2026-12-14 08:00 UTC>';
+  const tonight = '<!date^1796853600^{date_short_pretty} {time}|2026-12-09 22:00 UTC>';
+
+  it('names who is on call per service as mentions, until when, and who is next; a step past the first says why', () => {
+    const text = onCallShown(
+      overview({
+        services: [
+          {
+            name: 'checkout',
+            escalation_policy: 'standard',
+            step: 1,
+            on_call: [{ schedule: 'payments', person: 'U0ANNA', source: 'primary', until: '2026-12-14T08:00:00.000Z', next: { person: 'U0BEN', start: '2026-12-14T08:00:00.000Z' } }],
+          },
+          {
+            name: 'db',
+            escalation_policy: 'nights-first',
+            step: 2,
+            on_call: [
+              { schedule: 'nights', person: 'U0NIA', source: 'override', until: '2026-12-09T22:00:00.000Z', next: { person: null, start: '2026-12-09T22:00:00.000Z' } },
+              { schedule: null, person: 'U0LEAD', source: null, until: null, next: null },
+            ],
+          },
+        ],
+      }),
+      null,
+    );
+    expect(text).toBe(
+      [
+        '*On call now*',
+        `• *checkout*: <@U0ANNA> (payments) until ${monday}, then <@U0BEN>`,
+        `• *db* (step 2: nobody is on call in the steps before): <@U0NIA> (nights) until ${tonight}, then nobody; <@U0LEAD>`,
+      ].join('\n'),
+    );
+  });
+
+  it('lists schedules while there are no services, nobody on call included', () => {
+    const text = onCallShown(
+      overview({
+        schedules: [
+          { schedule: 'nights', person: null, source: null, until: '2026-12-09T22:00:00.000Z', next: { person: 'U0NIA', start: '2026-12-09T22:00:00.000Z' } },
+          { schedule: 'payments', person: 'U0ANNA', source: 'primary', until: null, next: null },
+        ],
+      }),
+      null,
+    );
+    expect(text).toBe([`*On call now* (no services yet, so by schedule)`, `• *nights*: nobody on call until ${tonight}, then <@U0NIA>`, '• *payments*: <@U0ANNA>'].join('\n'));
+  });
+
+  it('titles a named answer with its name, says when nothing is set up, and when a name is unknown', () => {
+    expect(onCallShown(overview({ schedules: [{ schedule: 'payments', person: 'U0ANNA', source: 'primary', until: null, next: null }] }), 'payments')).toBe('*On call now for payments*\n• *payments*: <@U0ANNA>');
+    expect(onCallShown(overview({}), null)).toMatch(/^📟 Nobody is on call here yet: this workspace has no services or schedules/);
+    expect(onCallUnknown('paymnets')).toBe('There is no service or schedule `paymnets` in this workspace. `/alert oncall` lists the services.');
+  });
+});
+
 describe('help, acks and failures', () => {
   it('lists every form in the help', () => {
-    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone verify 123456', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert test', '/alert help']) {
+    for (const form of ['/alert @jane', '/alert ack 42', '/alert resolve 42', '/alert list', '/alert status 42', '/alert phone +', '/alert phone verify 123456', '/alert phone`', '/alert email you@', '/alert prefs`', '/alert prefs channels ', '/alert prefs quiet 22:00-07:00 Europe/Berlin', '/alert prefs quiet off', '/alert test', '/alert oncall [name]', '/alert help']) {
       expect(HELP_TEXT).toContain(form);
     }
     expect(helpMessage('Nope.')).toBe(`Nope.\n\n${HELP_TEXT}`);
@@ -374,6 +434,7 @@ describe('help, acks and failures', () => {
     [{ kind: 'email-set', email: 'a@b.c' }, '⏳ Saving your email…'],
     [{ kind: 'prefs-show' }, '⏳ Looking up your settings…'],
     [{ kind: 'prefs-set', change: { channels: ['sms'] } }, '⏳ Saving your settings…'],
+    [{ kind: 'oncall', name: null }, '⏳ Looking up who is on call…'],
   ] as const)('acks %j at once', (command, text) => {
     expect(workingOn(structuredClone(command) as Parameters<typeof workingOn>[0])).toBe(text);
   });

@@ -15,6 +15,8 @@ import {
   type ContactChannel,
   type ContactDto,
   type DeliveryEventKind,
+  type OnCallNowDto,
+  type OnCallOverviewDto,
   type PhoneStatusDto,
   type TestPageOutcome,
   type TestPagesDto,
@@ -40,6 +42,7 @@ export const HELP_TEXT = [
   '• `/alert prefs channels whatsapp,voice,email` — choose how you are paged: whatsapp, sms (or text), voice (or call), email',
   '• `/alert test` — send yourself a page marked TEST on each channel you accept, and see what each did',
   '• `/alert prefs quiet 22:00-07:00 Europe/Berlin` — quiet hours: low and medium pages wait till they end (`/alert prefs quiet off` ends them)',
+  '• `/alert oncall [name]` — who is on call now for each service (or the service or schedule named), until when, and who is next',
   '• `/alert help` — this message',
 ].join('\n');
 
@@ -76,6 +79,8 @@ export function workingOn(command: Exclude<AlertCommand, { kind: 'help' }>): str
       return '⏳ Saving your settings…';
     case 'test':
       return '⏳ Sending you a TEST page on each channel you accept…';
+    case 'oncall':
+      return '⏳ Looking up who is on call…';
   }
 }
 
@@ -427,4 +432,42 @@ function joinList(items: string[]): string {
 
 function capitalise(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+// ── Who is on call: `/alert oncall [name]` ──
+
+/** Per service (or the one named), or per schedule while there are no services: who, until when, who is next. */
+export function onCallShown(overview: OnCallOverviewDto, name: string | null): string {
+  const { services, schedules } = overview;
+  if (services.length === 0 && schedules.length === 0) {
+    return '📟 Nobody is on call here yet: this workspace has no services or schedules. They are set up through Klaxon’s API (`PUT /schedules/…`, `PUT /services/…`).';
+  }
+  const title = name === null ? (services.length > 0 ? '*On call now*' : '*On call now* (no services yet, so by schedule)') : `*On call now for ${name}*`;
+  const serviceLines = services.map((service) => {
+    const step = service.step > 1 ? ` (step ${service.step}: nobody is on call in the steps before)` : '';
+    const targets = service.on_call.map((entry) => onCallEntryText(entry, true)).join('; ') || 'nobody: its escalation policy names no one';
+    return `• *${service.name}*${step}: ${targets}`;
+  });
+  const scheduleLines = schedules.map((entry) => `• *${entry.schedule ?? ''}*: ${onCallEntryText(entry, false)}`);
+  return [title, ...serviceLines, ...scheduleLines].join('\n');
+}
+
+/** A name `/alert oncall` was given that the workspace has neither as a service nor as a schedule. */
+export function onCallUnknown(name: string): string {
+  return `There is no service or schedule \`${name}\` in this workspace. \`/alert oncall\` lists the services.`;
+}
+
+/** `<@U0ANNA> (payments) until Mon 09:00, then <@U0BEN>`; `nobody on call until …`. */
+function onCallEntryText(entry: OnCallNowDto, nameSchedule: boolean): string {
+  const who = entry.person ? mention(entry.person) : 'nobody on call';
+  const from = nameSchedule && entry.schedule ? ` (${entry.schedule})` : '';
+  if (!entry.until || !entry.next) return `${who}${from}`;
+  const next = entry.next.person ? mention(entry.next.person) : 'nobody';
+  return `${who}${from} until ${slackDateTime(entry.until)}, then ${next}`;
+}
+
+/** `<!date>` shows each reader the day and time in their own zone (`Today at 09:00`); the fallback is UTC. */
+function slackDateTime(iso: string): string {
+  const at = new Date(iso);
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString().slice(0, 16).replace('T', ' ')} UTC>`;
 }
