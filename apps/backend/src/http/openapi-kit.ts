@@ -14,6 +14,7 @@ import { SERVICE_KEY_HEADER, type ErrorCode } from '@klaxon/contracts';
 export const TAGS = {
   alerts: 'The alert life cycle: raise, list, acknowledge, resolve, audit, count.',
   contacts: 'How Klaxon reaches people: their numbers, addresses and preferences, the directory, test pages.',
+  oncall: 'Schedules, overrides, escalation policies and services, and who is on call.',
   integrations: 'Other systems Klaxon hands alerts to (PagerDuty).',
   twilio: 'Twilio’s webhooks, as the gateway forwards them once their signature checked out.',
   operations: 'Public, for operators and tools: health, metrics, this document.',

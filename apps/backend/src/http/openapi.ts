@@ -6,6 +6,7 @@ import { alertsPaths } from './alerts.routes';
 import { contactsPaths } from './contacts.routes';
 import { healthPaths } from './health.routes';
 import { metricsPaths } from './metrics.routes';
+import { oncallPaths } from './oncall.routes';
 import { openApiPaths } from './openapi.routes';
 import { HTTP_METHODS, TAGS, type HttpMethod, type RouteDoc, type Tag } from './openapi-kit';
 import { ownPhonePaths } from './own-phone.routes';
@@ -24,6 +25,7 @@ const ROUTES: readonly RouteDoc[] = [
   ...twilioPaths,
   ...alertsPaths,
   ...contactsPaths,
+  ...oncallPaths,
   ...alertmanagerPaths,
   ...pagerDutyPaths,
   ...testPagesPaths,
