@@ -181,7 +181,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
-  const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, clock, logger });
+  const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, registry, clock, logger });
   const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
   const app = createApp({
     db,
