@@ -150,9 +150,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   });
   const receipts = new DeliveryReceipts({ db, fallback, logger, clock });
   const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds });
-  const messages = new AlertMessageWorker({ db, poster, logger, clock });
+  const messages = new AlertMessageWorker({ db, poster, logger, clock, channelLabels: registry.labels() });
   const directory = overrides.directory ?? createSlackDirectory({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
-  const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
+  const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, channels: registry, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
   const pagerDuty = new PagerDutyService({
     db,
     logger,
@@ -165,7 +165,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   });
   const paging = new PagingScheduler({ policy: notify, registry, planner, clock });
   const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels });
-  const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
+  const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion, channels: registry });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
   const alertmanager = new AlertmanagerService({ alerts, logger });
   const pagingLimits = new PagingLimitService({ db, clock, logger, limits: config.pagingLimits });
@@ -202,6 +202,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagerDuty,
     testPages,
     receipts: (alertIds) => reportedDeliveries(db, alertIds),
+    channelLabels: registry.labels(),
     twilio,
   });
 

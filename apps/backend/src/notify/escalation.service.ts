@@ -1,4 +1,4 @@
-import type { ContactChannel } from '@klaxon/contracts';
+import type { Channel } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent, lastEscalatedRound } from '../alerts/alert-event.repository';
 import { findAlertForShare } from '../alerts/alert.repository';
@@ -99,9 +99,8 @@ export class EscalationService {
   }
 
   /** Every registered channel that plays one of the step's roles, in registration order. */
-  private channelsOf(step: EscalationStep): ContactChannel[] {
+  private channelsOf(step: EscalationStep): Channel[] {
     const byRole = this.options.registry.byRole();
-    // A step's roles reach people, so their channels are contact channels (the room's is never among them).
-    return step.roles.flatMap((role) => byRole[role] ?? []) as ContactChannel[];
+    return step.roles.flatMap((role) => byRole[role] ?? []);
   }
 }

@@ -58,6 +58,8 @@ describe('acceptedChannels', () => {
 
   it('takes the first registered channel of a role that the person accepts, whatever their order', () => {
     expect(acceptedChannels(['message'], ['sms', 'whatsapp'], ROLES)).toEqual(['whatsapp']);
+    expect(acceptedChannels(['message'], ['pager', 'sms'], { message: ['whatsapp', 'sms', 'pager'] })).toEqual(['sms']);
+    expect(acceptedChannels(['message', 'call'], ['pager'], { message: ['whatsapp', 'sms', 'pager'], call: ['voice'] })).toEqual(['pager']);
   });
 });
 
