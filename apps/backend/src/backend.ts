@@ -15,7 +15,7 @@ import type { Failpoints } from './common/failpoints';
 import type { WorkerState } from './http/health.routes';
 import { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import { createBackendMetrics, type BackendMetrics } from './observe/metrics';
-import { ChannelRegistry } from './channels/channel-registry';
+import { ChannelRegistry, type ChannelRegistration } from './channels/channel-registry';
 import { twilioChannels } from './twilio/twilio.channels';
 import { emailChannels } from './email/email.channel';
 import { slackChannels } from './slack/slack.channel';
@@ -53,6 +53,8 @@ export interface BackendOverrides {
   poster?: ChannelPoster;
   directory?: SlackDirectory;
   registry?: ChannelRegistry;
+  /** Channels registered after the shipped ones, as a provider room's line would (a test's stand-in channel). */
+  channels?: readonly ChannelRegistration[];
   failpoints?: Failpoints;
   version?: string;
   /** Random source of retry jitter (tests make it deterministic). */
@@ -103,8 +105,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
       onIdleError: (error) => logger.warn('an idle database connection was closed; the pool replaces it', { error }),
     });
   const poster = overrides.poster ?? new SlackChannelPoster({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
-  // One line per provider room: adding a channel is its module and its line here (docs/architecture.md).
-  const registry = overrides.registry ?? ChannelRegistry.of(twilioChannels(config, logger), emailChannels(config, logger), slackChannels(poster));
+  // One line per provider room: adding a channel is its module and its line here (docs/architecture.md, "Adding a
+  // channel"). The order is the policy's among channels of one role: WhatsApp, then SMS, then any registered later.
+  const registry = overrides.registry ?? ChannelRegistry.of(twilioChannels(config, logger), emailChannels(config, logger), slackChannels(poster), ...(overrides.channels ?? []));
   const notices = new SlackThreadNotices({ poster, logger });
   const { notify } = config;
   const metrics = overrides.metrics ?? createBackendMetrics();
