@@ -48,6 +48,8 @@ export interface AppDependencies {
   /** The paging limits of every route that raises: a page counts once against its tenant however it came. */
   limiter: PagingLimiter;
   receipts: ReceiptsLoader;
+  /** How each registered channel reads (the registry's labels), sent with the alerts so a client can show any channel. */
+  channelLabels: Record<string, string>;
   /** Twilio's webhooks as the gateway forwards them (private: the service key guards them like every route). */
   twilio: TwilioWebhooks;
   /** Schedules, escalation policies, services, and who is on call. */
@@ -55,7 +57,7 @@ export interface AppDependencies {
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, twilio, oncall, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -82,7 +84,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   // Before the app's JSON parser: Alertmanager's groups get their own, larger limit on that route alone.
   app.use(alertmanagerRouter({ alerts, alertmanager, metrics, limiter }));
   app.use(express.json({ limit: bodyLimit }));
-  app.use(alertsRouter({ alerts, metrics, limiter, receipts }));
+  app.use(alertsRouter({ alerts, metrics, limiter, receipts, channelLabels }));
   app.use(twilioRouter(twilio));
   app.use(contactsRouter({ contacts, phones }));
   app.use(ownPhoneRouter({ phones }));

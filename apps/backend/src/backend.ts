@@ -15,7 +15,7 @@ import type { Failpoints } from './common/failpoints';
 import type { WorkerState } from './http/health.routes';
 import { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import { createBackendMetrics, type BackendMetrics } from './observe/metrics';
-import { ChannelRegistry } from './channels/channel-registry';
+import { ChannelRegistry, type ChannelRegistration } from './channels/channel-registry';
 import { twilioChannels } from './twilio/twilio.channels';
 import { emailChannels } from './email/email.channel';
 import { slackChannels } from './slack/slack.channel';
@@ -57,6 +57,8 @@ export interface BackendOverrides {
   poster?: ChannelPoster;
   directory?: SlackDirectory;
   registry?: ChannelRegistry;
+  /** Channels registered after the shipped ones, as a provider room's line would (a test's stand-in channel). */
+  channels?: readonly ChannelRegistration[];
   failpoints?: Failpoints;
   version?: string;
   /** Random source of retry jitter (tests make it deterministic). */
@@ -107,8 +109,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
       onIdleError: (error) => logger.warn('an idle database connection was closed; the pool replaces it', { error }),
     });
   const poster = overrides.poster ?? new SlackChannelPoster({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
-  // One line per provider room: adding a channel is its module and its line here (docs/architecture.md).
-  const registry = overrides.registry ?? ChannelRegistry.of(twilioChannels(config, logger), emailChannels(config, logger), slackChannels(poster));
+  // One line per provider room: adding a channel is its module and its line here (docs/architecture.md, "Adding a
+  // channel"). The order is the policy's among channels of one role: WhatsApp, then SMS, then any registered later.
+  const registry = overrides.registry ?? ChannelRegistry.of(twilioChannels(config, logger), emailChannels(config, logger), slackChannels(poster), ...(overrides.channels ?? []));
   const notices = new SlackThreadNotices({ poster, logger });
   const { notify } = config;
   const metrics = overrides.metrics ?? createBackendMetrics();
@@ -154,9 +157,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   });
   const receipts = new DeliveryReceipts({ db, fallback, logger, clock });
   const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds });
-  const messages = new AlertMessageWorker({ db, poster, logger, clock });
+  const messages = new AlertMessageWorker({ db, poster, logger, clock, channelLabels: registry.labels() });
   const directory = overrides.directory ?? createSlackDirectory({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
-  const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
+  const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, channels: registry, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
   const pagerDuty = new PagerDutyService({
     db,
     logger,
@@ -169,7 +172,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   });
   const paging = new PagingScheduler({ policy: notify, registry, planner, clock });
   const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels });
-  const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion });
+  const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion, channels: registry });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
   const alertmanager = new AlertmanagerService({ alerts, logger });
   const pagingLimits = new PagingLimitService({ db, clock, logger, limits: config.pagingLimits });
@@ -185,7 +188,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     ...(overrides.twilioWebhookWaitMs !== undefined ? { waitMs: overrides.twilioWebhookWaitMs } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
   });
-  const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, clock, logger });
+  const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, registry, clock, logger });
   const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
   const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
   const services = new ServiceCatalog({ db, clock });
@@ -209,6 +212,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagerDuty,
     testPages,
     receipts: (alertIds) => reportedDeliveries(db, alertIds),
+    channelLabels: registry.labels(),
     twilio,
     oncall,
   });

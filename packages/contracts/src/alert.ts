@@ -12,19 +12,20 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 export const ALERT_ORIGINS = ['slack', 'api', 'alertmanager'] as const;
 export type AlertOrigin = (typeof ALERT_ORIGINS)[number];
 
-/** Ways Klaxon reaches a person; a contact chooses among these (`channels`). */
-export const CONTACT_CHANNELS = ['whatsapp', 'sms', 'voice', 'email'] as const;
-export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
+/**
+ * The channels Klaxon ships with. The channels a backend pages on are the ones its registry holds (a provider
+ * room registers them, one line in backend.ts), so on the wire a channel is any name a backend registers: these
+ * are the ones you will meet, `slack` being the alert's own room rather than a way to reach a person.
+ */
+export const KNOWN_CHANNELS = ['whatsapp', 'sms', 'voice', 'email', 'slack'] as const;
+export type KnownChannel = (typeof KNOWN_CHANNELS)[number];
+/** A channel's name: one of KNOWN_CHANNELS or another the backend registers (`string & {}` keeps the known names as hints). */
+export type Channel = KnownChannel | (string & {});
+/** A channel a person accepts (`channels` of a contact): any registered channel but the alert's room. */
+export type ContactChannel = Channel;
 
 /** What a person accepts until they say otherwise: WhatsApp first (read on a lock screen), a call that wakes, SMS as the fallback; email is opt-in. */
 export const DEFAULT_CONTACT_CHANNELS: readonly ContactChannel[] = ['whatsapp', 'voice', 'sms'];
-
-/** Which of a person's addresses each channel needs: the one table that says so, outside the channel modules. */
-export const CHANNEL_ADDRESS: Readonly<Record<ContactChannel, 'phone' | 'email'>> = { whatsapp: 'phone', sms: 'phone', voice: 'phone', email: 'email' };
-
-/** Ways Klaxon reaches a person, or (`slack`) the alert's channel. */
-export const CHANNELS = [...CONTACT_CHANNELS, 'slack'] as const;
-export type Channel = (typeof CHANNELS)[number];
 
 /** `paging`: at least one channel will try; `unreachable`: nothing can reach this target, `reason` says why. */
 export const TARGET_STATUSES = ['paging', 'unreachable'] as const;
@@ -85,6 +86,12 @@ export interface AlertDto {
   /** The summary alert this one was recorded under (an Alertmanager storm): it pages nobody and moves with it. */
   covered_by: string | null;
   targets: AlertTargetDto[];
+  /**
+   * How people read each channel this backend pages on (`{"whatsapp": "WhatsApp", "voice": "call"}`): the labels
+   * its channels declare, so a client shows a channel it has never heard of. Absent from older backends: then
+   * CHANNEL_LABELS, else the channel's name (see channelLabel).
+   */
+  channel_labels?: Record<string, string>;
   slack: { channel_id: string | null; user_id: string | null } | null;
   created_at: string;
   acknowledged_at: string | null;
@@ -138,6 +145,12 @@ export interface ContactDto {
   email: string | null;
   /** The channels the person accepts. */
   channels: ContactChannel[];
+  /**
+   * How people read each channel this backend pages on (`{"whatsapp": "WhatsApp", "voice": "call"}`): the labels
+   * its channels declare, so a client shows a channel it has never heard of. Absent from older backends: then
+   * CHANNEL_LABELS, else the channel's name (see channelLabel).
+   */
+  channel_labels?: Record<string, string>;
   /** IANA name (`Europe/Berlin`). */
   time_zone: string | null;
   quiet_hours: QuietHoursDto | null;
@@ -237,4 +250,10 @@ export interface TestPagesDto {
   slack_user_id: string;
   reason: string | null;
   results: TestPageResultDto[];
+  /**
+   * How people read each channel this backend pages on (`{"whatsapp": "WhatsApp", "voice": "call"}`): the labels
+   * its channels declare, so a client shows a channel it has never heard of. Absent from older backends: then
+   * CHANNEL_LABELS, else the channel's name (see channelLabel).
+   */
+  channel_labels?: Record<string, string>;
 }

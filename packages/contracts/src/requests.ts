@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTACT_CHANNELS, SEVERITIES, SLACK_USER_ID_PATTERN } from './alert';
+import { SEVERITIES, SLACK_USER_ID_PATTERN, type Channel } from './alert';
 import { stripBidiControls } from './text';
 import { canonicalTimeZone } from './time-zone';
 
@@ -85,27 +85,44 @@ export const timeZoneSchema = z
   .refine((name) => canonicalTimeZone(name) !== null, 'an IANA time zone such as Europe/Berlin, America/New_York or UTC')
   .transform((name) => canonicalTimeZone(name) ?? name);
 
-export const contactChannelsSchema = z
-  .array(z.enum(CONTACT_CHANNELS))
-  .min(1, 'at least one channel; Klaxon could not page you at all with none')
-  .refine((channels) => new Set(channels).size === channels.length, 'each channel once');
+/** A channel's name as it travels: a lower-case word (`whatsapp`, `voice`, or one a backend registers). */
+export const CHANNEL_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+export const channelNameSchema = z.string().regex(CHANNEL_NAME_PATTERN, 'a channel name such as whatsapp, sms, voice or email');
+
+/**
+ * The channels a person accepts. `known`: the channels the backend can page people on (its registry); a name
+ * outside them is refused with the list. Without it only the names' shape is checked (the shared, documented schema).
+ */
+export function contactChannelsSchema(known?: readonly Channel[]) {
+  const channel = known
+    ? channelNameSchema.refine((name) => known.includes(name), `not a channel this backend pages people on; it knows ${known.join(', ')}`)
+    : channelNameSchema;
+  return z
+    .array(channel)
+    .min(1, 'at least one channel; Klaxon could not page you at all with none')
+    .refine((channels) => new Set(channels).size === channels.length, 'each channel once');
+}
 
 /**
  * Body of `PUT /contacts/:tenant_id/:slack_user_id`: any of the fields, and what is not given stays as
  * stored. `null` clears `email`, `time_zone` or `quiet_hours`. What `/alert phone`, `/alert email` and
- * `/alert prefs` send.
+ * `/alert prefs` send. `known`: as for contactChannelsSchema (the backend passes its registry's channels).
  */
-export const upsertContactRequestSchema = z
-  .strictObject({
-    name: callerText().trim().min(1).max(100).optional(),
-    // Only empty is refused here: the backend's normalisation says what is wrong with a short number.
-    phone: z.string().trim().min(1, 'a phone number such as +44 20 7946 0958').max(32).optional(),
-    email: z.email('an email address such as jane@example.com').max(254).toLowerCase().nullable().optional(),
-    channels: contactChannelsSchema.optional(),
-    time_zone: timeZoneSchema.nullable().optional(),
-    quiet_hours: quietHoursSchema.nullable().optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, 'give at least one of name, phone, email, channels, time_zone, quiet_hours');
+export function upsertContactRequestSchemaFor(known?: readonly Channel[]) {
+  return z
+    .strictObject({
+      name: callerText().trim().min(1).max(100).optional(),
+      // Only empty is refused here: the backend's normalisation says what is wrong with a short number.
+      phone: z.string().trim().min(1, 'a phone number such as +44 20 7946 0958').max(32).optional(),
+      email: z.email('an email address such as jane@example.com').max(254).toLowerCase().nullable().optional(),
+      channels: contactChannelsSchema(known).optional(),
+      time_zone: timeZoneSchema.nullable().optional(),
+      quiet_hours: quietHoursSchema.nullable().optional(),
+    })
+    .refine((body) => Object.keys(body).length > 0, 'give at least one of name, phone, email, channels, time_zone, quiet_hours');
+}
+export type UpsertContactRequestSchema = ReturnType<typeof upsertContactRequestSchemaFor>;
+export const upsertContactRequestSchema: UpsertContactRequestSchema = upsertContactRequestSchemaFor();
 export type UpsertContactRequest = z.input<typeof upsertContactRequestSchema>;
 
 /** `PUT /slack/contacts/:tenant_id/:slack_user_id/phone`: the number a person gives for themselves (`/alert phone +…`). */

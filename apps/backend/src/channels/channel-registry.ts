@@ -1,5 +1,5 @@
 import type { Channel } from '@klaxon/contracts';
-import type { AddressKind, ChannelSender } from './channel';
+import type { AddressKind, ChannelRole, ChannelSender } from './channel';
 
 /** The addresses a target may have; a channel picks the one of its kind. */
 export interface Addresses {
@@ -14,6 +14,9 @@ const ADDRESS_OF: Record<AddressKind, (addresses: Addresses) => string | null> =
   slack_channel: (a) => a.slackChannelId ?? null,
 };
 
+/** The registered channels of each role, best first (registration order): what the policy picks from. */
+export type ChannelsByRole = Readonly<Partial<Record<ChannelRole, readonly Channel[]>>>;
+
 /**
  * What one provider room registers: its senders, where a permanent failure on one of them is retried
  * (WhatsApp → SMS), and which of them may carry a text that is not a page (a verification code), best first.
@@ -26,7 +29,8 @@ export interface ChannelRegistration {
 
 /**
  * Every channel Klaxon can send on, registered in one place (the composition root), with its fallback as
- * data: the policy, the scheduler and the delivery service ask the registry and never branch on a name.
+ * data. The registry is the set of channels: the policy picks by role, contacts are checked against it, the API
+ * shows its labels, and nothing else in the engine names a channel.
  */
 export class ChannelRegistry {
   /** One registry of what each provider room registers (backend.ts: one line per room). */
@@ -49,7 +53,7 @@ export class ChannelRegistry {
       this.senders.set(sender.channel, sender);
     }
     for (const [from, to] of Object.entries(fallbacks)) {
-      if (!this.senders.has(from as Channel) || !this.senders.has(to)) throw new Error(`fallback ${from} → ${to} names an unregistered channel`);
+      if (!this.senders.has(from as Channel) || !to || !this.senders.has(to)) throw new Error(`fallback ${from} → ${to} names an unregistered channel`);
     }
     this.fallbackTable = fallbacks;
     this.textOrder = textOrder;
@@ -70,9 +74,36 @@ export class ChannelRegistry {
     return this.fallbackTable[channel] ?? null;
   }
 
-  /** Every fallback, as data: the policy uses it to substitute a channel a person does not accept. */
-  fallbacks(): Partial<Record<Channel, Channel>> {
-    return { ...this.fallbackTable };
+  /**
+   * How people read `channel` ("WhatsApp", "call"). A channel no longer registered (a delivery from before it
+   * was removed) is shown by its name.
+   */
+  label(channel: Channel): string {
+    return this.senders.get(channel)?.label ?? channel;
+  }
+
+  /** Every registered channel's label, for the answers that name channels (the gateway shows these). */
+  labels(): Record<string, string> {
+    return Object.fromEntries(this.list().map((sender) => [sender.channel, sender.label]));
+  }
+
+  /** The registered channels of each role, in registration order: the policy's choice among them. */
+  byRole(): ChannelsByRole {
+    const byRole: Partial<Record<ChannelRole, Channel[]>> = {};
+    for (const sender of this.list()) (byRole[sender.role] ??= []).push(sender.channel);
+    return byRole;
+  }
+
+  /** The channels a person may accept (`channels` of a contact): every registered one but the alert's room. */
+  personChannels(): Channel[] {
+    return this.list()
+      .filter((sender) => sender.role !== 'room')
+      .map((sender) => sender.channel);
+  }
+
+  /** The kind of address `channel` sends to; null when it is not registered. */
+  addressKindOf(channel: Channel): AddressKind | null {
+    return this.senders.get(channel)?.address ?? null;
   }
 
   /** The address `channel` sends to for someone with these addresses; null when they have none of its kind. */
@@ -80,14 +111,14 @@ export class ChannelRegistry {
     return ADDRESS_OF[this.sender(channel).address](addresses);
   }
 
-  /** The channel that posts in the alert's own Slack channel (escalation notices, low pages), if registered. */
+  /** The channel that posts in the alert's own room (escalation notices, low pages), if registered. */
   alertChannel(): Channel | null {
-    return this.list().find((sender) => this.isAlertChannel(sender.channel))?.channel ?? null;
+    return this.list().find((sender) => sender.role === 'room')?.channel ?? null;
   }
 
-  /** Whether `channel` posts in the alert's own Slack channel rather than reaching a person. */
+  /** Whether `channel` posts in the alert's own room rather than reaching a person. */
   isAlertChannel(channel: Channel): boolean {
-    return this.sender(channel).address === 'slack_channel';
+    return this.sender(channel).role === 'room';
   }
 
   /** The accepted channels that are registered and have an address among `addresses`, in the person's order. */
@@ -112,7 +143,7 @@ export class ChannelRegistry {
     return this.textOrder;
   }
 
-  /** Every registered channel, with its declared capabilities (for /health and the README's table). */
+  /** Every registered channel, in registration order, with its declared traits and capabilities (for /health). */
   list(): ChannelSender[] {
     return [...this.senders.values()];
   }

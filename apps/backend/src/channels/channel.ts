@@ -3,14 +3,38 @@ import type { AlertOrigin, Channel, Severity } from '@klaxon/contracts';
 /** Which of a target's addresses a channel sends to. */
 export type AddressKind = 'phone' | 'email' | 'slack_channel';
 
-/** What a channel can do beyond sending (GoAlert's nfydest TypeInfo): the engine asks, never assumes. */
+/**
+ * The part a channel plays in the notification policy, which is written in roles and never in channel names:
+ * `message` a written page to a person's phone (WhatsApp, SMS), `call` a call that wakes them, `mail` a page to
+ * their mailbox, `room` a post in the alert's own room (its Slack channel) rather than to a person. Of two
+ * channels with one role, the policy takes the first registered that the person accepts (WhatsApp before SMS);
+ * a send that fails for good moves to the channel's fallback (registration data).
+ */
+export const CHANNEL_ROLES = ['message', 'call', 'mail', 'room'] as const;
+export type ChannelRole = (typeof CHANNEL_ROLES)[number];
+
+/**
+ * What a channel can do beyond sending (GoAlert's nfydest TypeInfo): the engine asks, never assumes. Each is
+ * read where it matters: `statusCallbacks` by the sender (a page carries callback URLs only then), `replies` by
+ * the page's words (see `offersReplies`).
+ */
 export interface ChannelCapabilities {
   /** The provider reports delivery statuses back (Twilio StatusCallback). */
   statusCallbacks: boolean;
   /** The person can answer on the same channel (`ack 42`, a keypress). */
   replies: boolean;
-  /** Pre-approved templates are used when configured (WhatsApp Content API). */
-  templates: boolean;
+}
+
+/**
+ * What a channel declares about itself so that nothing else need name it: its name (the deliveries table, the
+ * API, metrics), its label for people ("WhatsApp", "call"), its role in the policy, and the address it sends to.
+ * A stand-in (the log channel) declares the same as the channel it stands in for.
+ */
+export interface ChannelTraits {
+  readonly channel: Channel;
+  readonly label: string;
+  readonly role: ChannelRole;
+  readonly address: AddressKind;
 }
 
 /** The alert as a message needs it: enough to say what, how bad, and how to acknowledge. */
@@ -77,14 +101,21 @@ export interface TextMessage {
 }
 
 /**
+ * Whether a page may invite an answer on its own channel (`reply "ack 42-K7"`, "press 1"): only on a channel
+ * that declares `replies`, and only for a delivery Klaxon can match the answer to (it carries callback URLs; a
+ * test page does not).
+ */
+export function offersReplies(sender: Pick<ChannelSender, 'capabilities'>, message: OutboundMessage): boolean {
+  return sender.capabilities.replies && callbackUrls(message) !== null;
+}
+
+/**
  * One way of reaching someone. Implementations render the message for their medium and call their provider;
  * every failure is a NotifyError (transient or permanent). Registered once in the ChannelRegistry.
  */
-export interface ChannelSender {
-  readonly channel: Channel;
+export interface ChannelSender extends ChannelTraits {
   /** `twilio`, `smtp`, `slack`, `log`: for logs and metrics. */
   readonly provider: string;
-  readonly address: AddressKind;
   readonly capabilities: ChannelCapabilities;
   send(message: OutboundMessage): Promise<SendResult>;
   /**

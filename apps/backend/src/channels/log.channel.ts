@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel } from '@klaxon/contracts';
 import { maskEmail, maskPhone, type Logger } from '@klaxon/logger';
-import type { AddressKind, ChannelCapabilities, ChannelSender, OutboundMessage, SendResult, TextMessage } from './channel';
+import type { AddressKind, ChannelCapabilities, ChannelRole, ChannelSender, ChannelTraits, OutboundMessage, SendResult, TextMessage } from './channel';
 
-export interface LogChannelOptions {
-  /** The channel this stands in for: the registry, the deliveries table and the log see that channel. */
-  channel: Channel;
-  address: AddressKind;
+/**
+ * The traits of the channel this stands in for (its name, label, role and address): the registry, the policy,
+ * the deliveries table and the log see that channel.
+ */
+export interface LogChannelOptions extends ChannelTraits {
   logger: Logger;
   /** The message as one line of text (an SMS body, an email's subject, the words of a call). */
   render: (message: OutboundMessage) => string;
@@ -25,14 +26,19 @@ const MASKS: Record<AddressKind, (address: string) => string> = {
  */
 export class LogChannel implements ChannelSender {
   readonly channel: Channel;
+  readonly label: string;
+  readonly role: ChannelRole;
   readonly provider = 'log';
   readonly address: AddressKind;
-  readonly capabilities: ChannelCapabilities = { statusCallbacks: false, replies: false, templates: false };
+  // Nothing comes back from a log line: no statuses, and no reply to invite.
+  readonly capabilities: ChannelCapabilities = { statusCallbacks: false, replies: false };
   private readonly logger: Logger;
   private readonly render: (message: OutboundMessage) => string;
 
-  constructor({ channel, address, logger, render }: LogChannelOptions) {
+  constructor({ channel, label, role, address, logger, render }: LogChannelOptions) {
     this.channel = channel;
+    this.label = label;
+    this.role = role;
     this.address = address;
     this.logger = logger;
     this.render = render;

@@ -3,11 +3,11 @@ import {
   CONTACT_CSV_COLUMNS,
   DEFAULT_CONTACT_CHANNELS,
   SLACK_USER_ID_PATTERN,
-  upsertContactRequestSchema,
   type ContactCsvColumn,
+  type UpsertContactRequestSchema,
 } from '@klaxon/contracts';
 import type { Queryable } from '../db/database';
-import { inconsistency, type Contact, type ContactChanges } from './contact';
+import { inconsistency, type ChannelBook, type Contact, type ContactChanges } from './contact';
 import { readContactCsv, splitChannels, type CsvContactRow } from './contact-csv';
 import { findContacts, writeImportedContacts, type ImportedContactRow } from './contact.repository';
 import { normalizePhone } from './phone-number';
@@ -18,6 +18,13 @@ export interface ImportOptions {
   dryRun: boolean;
   /** Replace numbers people set themselves too (normally kept). */
   overwriteSelf: boolean;
+}
+
+/** How rows are checked: the region of numbers without `+`, the registered channels, and `PUT /contacts`'s schema for them. */
+export interface ImportRules {
+  defaultRegion: string;
+  channels: Pick<ChannelBook, 'addressKindOf'>;
+  schema: UpsertContactRequestSchema;
 }
 
 export interface ImportLineError {
@@ -54,7 +61,7 @@ const columnOf = (field: unknown): ContactCsvColumn | null => (typeof field === 
  * Checks one row with the rules of `PUT /contacts` (the same zod schema and phone normaliser), so a
  * number an import accepts is one a person could have typed. Returns the changes or the row's problems.
  */
-export function validateRow(row: CsvContactRow, defaultRegion: string): { ok: true; row: ValidRow } | { ok: false; errors: ImportLineError[] } {
+export function validateRow(row: CsvContactRow, { defaultRegion, schema }: Pick<ImportRules, 'defaultRegion' | 'schema'>): { ok: true; row: ValidRow } | { ok: false; errors: ImportLineError[] } {
   const { line, cells } = row;
   const problem = (column: ContactCsvColumn | null, reason: string) => ({ ok: false as const, errors: [{ line, column, reason }] });
   const slackUserId = cells.slack_user_id;
@@ -64,7 +71,7 @@ export function validateRow(row: CsvContactRow, defaultRegion: string): { ok: tr
   const { slack_user_id: _id, channels, ...fields } = cells;
   const body = { ...fields, ...(channels !== undefined ? { channels: splitChannels(channels) } : {}) };
   if (Object.keys(body).length === 0) return problem(null, `nothing to import: give at least one of ${CONTACT_CSV_COLUMNS.slice(1).join(', ')}`);
-  const parsed = upsertContactRequestSchema.safeParse(body);
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((issue) => ({ line, column: columnOf(issue.path[0]), reason: issue.message })) };
   }
@@ -112,7 +119,7 @@ function sameAsStored(stored: Contact | undefined, row: ImportedContactRow): boo
  */
 export async function importContacts(
   db: Queryable,
-  defaultRegion: string,
+  rules: ImportRules,
   tenantId: string,
   input: Readable | string,
   options: ImportOptions,
@@ -133,7 +140,7 @@ export async function importContacts(
       refuse([{ ...item.error, column: null }]);
       continue;
     }
-    const checked = validateRow(item.row, defaultRegion);
+    const checked = validateRow(item.row, rules);
     if (!checked.ok) {
       refuse(checked.errors);
       continue;
@@ -155,7 +162,7 @@ export async function importContacts(
     const numbered: string[] = [];
     for (const row of valid.values()) {
       const current = stored.get(row.slackUserId);
-      const inconsistent = inconsistency(current ?? null, row.changes);
+      const inconsistent = inconsistency(current ?? null, row.changes, rules.channels);
       if (inconsistent) {
         const [field, ...reason] = inconsistent.split(': ');
         refuse([{ line: row.line, column: columnOf(field), reason: reason.join(': ') }]);

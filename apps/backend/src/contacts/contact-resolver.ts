@@ -4,7 +4,7 @@ import type { AlertTarget, RequestedTarget, TargetResolver } from './target';
 import type { Queryable } from '../db/database';
 import { systemClock } from '../time/clock';
 import { DEFAULT_CONTACT_CHANNELS } from '@klaxon/contracts';
-import { type Contact, reachableChannels } from './contact';
+import { type ChannelBook, type Contact, reachableChannels } from './contact';
 import { findContact, forgetSlackContact, upsertContact } from './contact.repository';
 import { normalizePhone } from './phone-number';
 import { SlackDirectoryError, type SlackDirectory, type SlackLookupFailure, type SlackProfile } from './slack-directory';
@@ -13,6 +13,8 @@ export interface ContactResolverOptions {
   db: Queryable;
   directory: SlackDirectory;
   defaultRegion: string;
+  /** The registered channels: a contact is reached only on those, where it has their address. */
+  channels: Pick<ChannelBook, 'reaching'>;
   /** How long a number copied from a Slack profile is trusted before Slack is asked again. */
   cacheTtlMs?: number;
   logger: Logger;
@@ -34,14 +36,16 @@ export class ContactResolver implements TargetResolver {
   private readonly db: Queryable;
   private readonly directory: SlackDirectory;
   private readonly defaultRegion: string;
+  private readonly channels: Pick<ChannelBook, 'reaching'>;
   private readonly cacheTtlMs: number;
   private readonly logger: Logger;
   private readonly now: () => Date;
 
-  constructor({ db, directory, defaultRegion, cacheTtlMs = DAY_MS, logger, now = () => systemClock.now() }: ContactResolverOptions) {
+  constructor({ db, directory, defaultRegion, channels, cacheTtlMs = DAY_MS, logger, now = () => systemClock.now() }: ContactResolverOptions) {
     this.db = db;
     this.directory = directory;
     this.defaultRegion = defaultRegion;
+    this.channels = channels;
     this.cacheTtlMs = cacheTtlMs;
     this.logger = logger;
     this.now = now;
@@ -82,8 +86,8 @@ export class ContactResolver implements TargetResolver {
   private async resolveSlackUser(tenantId: string, slackUserId: string): Promise<AlertTarget> {
     const found = await findContact(this.db, tenantId, slackUserId);
     // A contact with nothing to page it on (only preferences, say) is as good as none: ask Slack.
-    const contact = found && reachableChannels(found).length > 0 ? found : null;
-    if (contact && (contact.source !== 'slack' || this.isFresh(contact))) return paging(contact, null);
+    const contact = found && reachableChannels(found, this.channels).length > 0 ? found : null;
+    if (contact && (contact.source !== 'slack' || this.isFresh(contact))) return paging(contact, null, this.channels);
 
     let profile: SlackProfile | null;
     try {
@@ -92,7 +96,7 @@ export class ContactResolver implements TargetResolver {
       // A stale number beats no page at all while Slack is down.
       if (contact) {
         this.logger.warn('slack unreachable, paging the cached profile number', { tenantId, slackUserId, phone: contact.phone && maskPhone(contact.phone), error });
-        return paging(contact, null);
+        return paging(contact, null, this.channels);
       }
       const why = error instanceof SlackDirectoryError ? error.why : 'unavailable';
       return unreachable(slackUserId, null, `${LOOKUP_FAILED[why]}; try again, or ${SET_PHONE_ADVICE}`);
@@ -102,20 +106,20 @@ export class ContactResolver implements TargetResolver {
       await forgetSlackContact(this.db, tenantId, slackUserId);
       return unreachable(slackUserId, null, `${slackUserId} is not an active user of this Slack workspace`);
     }
-    const withoutNumber = emailOnly(contact);
+    const withoutNumber = emailOnly(contact, this.channels);
     if (!profile.phone) {
       await forgetSlackContact(this.db, tenantId, slackUserId);
-      if (withoutNumber) return paging(withoutNumber, profile.name);
+      if (withoutNumber) return paging(withoutNumber, profile.name, this.channels);
       return unreachable(slackUserId, profile.name, `no phone number in Klaxon or in their Slack profile — ${SET_PHONE_ADVICE}`);
     }
     const normalized = normalizePhone(profile.phone, this.defaultRegion);
     if (!normalized.ok) {
       await forgetSlackContact(this.db, tenantId, slackUserId);
-      if (withoutNumber) return paging(withoutNumber, profile.name);
+      if (withoutNumber) return paging(withoutNumber, profile.name, this.channels);
       return unreachable(slackUserId, profile.name, `the phone number in their Slack profile is invalid (${normalized.reason}) — ${SET_PHONE_ADVICE}`);
     }
     const stored = await upsertContact(this.db, { tenantId, slackUserId, name: profile.name, phone: normalized.e164, source: 'slack' });
-    return paging(stored, profile.name);
+    return paging(stored, profile.name, this.channels);
   }
 
   private isFresh(contact: Contact): boolean {
@@ -123,14 +127,14 @@ export class ContactResolver implements TargetResolver {
   }
 }
 
-function paging(contact: Contact, profileName: string | null): AlertTarget {
+function paging(contact: Contact, profileName: string | null, channels: Pick<ChannelBook, 'reaching'>): AlertTarget {
   return {
     slackUserId: contact.slackUserId,
     name: contact.name ?? profileName,
     phone: contact.phone,
     email: contact.email,
     status: 'paging',
-    channels: reachableChannels(contact),
+    channels: reachableChannels(contact, channels),
     accepts: contact.channels,
     quietHours: contact.quietHours,
     reason: null,
@@ -138,9 +142,9 @@ function paging(contact: Contact, profileName: string | null): AlertTarget {
 }
 
 /** The contact as it stands once Slack's number is forgotten, if the email they gave still reaches them. */
-function emailOnly(contact: Contact | null): Contact | null {
+function emailOnly(contact: Contact | null, channels: Pick<ChannelBook, 'reaching'>): Contact | null {
   const rest = contact && { ...contact, phone: contact.source === 'slack' ? null : contact.phone };
-  return rest && reachableChannels(rest).length > 0 ? rest : null;
+  return rest && reachableChannels(rest, channels).length > 0 ? rest : null;
 }
 
 function unreachable(slackUserId: string | null, name: string | null, reason: string): AlertTarget {

@@ -1,5 +1,12 @@
-import { CHANNEL_ADDRESS, type ContactChannel, type ContactSource } from '@klaxon/contracts';
+import type { ContactChannel, ContactSource } from '@klaxon/contracts';
+import type { ChannelRegistry } from '../channels/channel-registry';
 import type { QuietHours } from '../time/quiet-hours';
+
+/**
+ * What contacts need to know about channels, and ask the registry (the set of channels is what it holds): which
+ * a person may accept, the address each needs, which of a person's reach them, and how each reads.
+ */
+export type ChannelBook = Pick<ChannelRegistry, 'personChannels' | 'addressKindOf' | 'reaching' | 'labels'>;
 
 /** How Klaxon reaches a person of a tenant, what they accept, and who wrote the number down. */
 export interface Contact {
@@ -40,9 +47,9 @@ export interface ContactWrite {
   quietHours?: Pick<QuietHours, 'start' | 'end'> | null;
 }
 
-/** The accepted channels Klaxon has an address for (CHANNEL_ADDRESS says which address each needs). */
-export function reachableChannels(contact: Pick<Contact, 'phone' | 'email' | 'channels'>): ContactChannel[] {
-  return contact.channels.filter((channel) => contact[CHANNEL_ADDRESS[channel]] !== null);
+/** The accepted channels that are registered and that Klaxon has an address for (each channel says which it needs). */
+export function reachableChannels(contact: Pick<Contact, 'phone' | 'email' | 'channels'>, channels: Pick<ChannelBook, 'reaching'>): ContactChannel[] {
+  return channels.reaching(contact.channels, contact);
 }
 
 /** What a person changes about themselves; unset fields stay as stored, `null` clears one. */
@@ -57,17 +64,18 @@ export interface ContactChanges {
   quietHours?: Pick<QuietHours, 'start' | 'end'> | null | undefined;
 }
 
-const EMAIL_ADDRESS = CHANNEL_ADDRESS.email;
+// eslint-disable-next-line no-restricted-syntax -- the kind of address a channel needs, not a channel
+const EMAIL_ADDRESS = 'email';
 
 /** Why the contact after `changes` would not hold together, naming the field to fix; null when it does. */
-export function inconsistency(stored: Contact | null, changes: ContactChanges): string | null {
+export function inconsistency(stored: Contact | null, changes: ContactChanges, book: Pick<ChannelBook, 'addressKindOf'>): string | null {
   const email = changes.email !== undefined ? changes.email : (stored?.email ?? null);
   const channels = changes.channels ?? stored?.channels ?? [];
   const timeZone = changes.timeZone !== undefined ? changes.timeZone : (stored?.timeZone ?? null);
   const quietHours = changes.quietHours !== undefined ? changes.quietHours : (stored?.quietHours ?? null);
 
   // A phone channel may wait for a number from the Slack profile; an email channel has nowhere else to look.
-  const needsEmail = channels.filter((channel) => CHANNEL_ADDRESS[channel] === EMAIL_ADDRESS);
+  const needsEmail = channels.filter((channel) => book.addressKindOf(channel) === EMAIL_ADDRESS);
   if (needsEmail.length > 0 && email === null) {
     const listed = needsEmail.join(', ');
     return changes.channels

@@ -5,7 +5,7 @@ import { maskEmail, type Logger } from '@klaxon/logger';
 import { NotifyError, type NotifyFailure } from '../channels/notify-error';
 import { pageEmail } from './page-email';
 import { classifySmtpError } from './smtp-errors';
-import type { ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from '../channels/channel';
+import type { ChannelCapabilities, ChannelSender, ChannelTraits, OutboundMessage, SendResult } from '../channels/channel';
 import { LogChannel } from '../channels/log.channel';
 import type { ChannelRegistration } from '../channels/channel-registry';
 
@@ -38,12 +38,18 @@ export function createSmtpTransport({ smtpUrl, timeoutMs = SMTP_TIMEOUT_MS }: { 
   });
 }
 
+/** Email: the policy's `mail`, for whoever gave an address and opted in. */
+export const EMAIL = { channel: 'email', label: 'email', role: 'mail', address: 'email' } as const satisfies ChannelTraits;
+
 /** Email pages through an SMTP relay (SMTP_URL), from EMAIL_FROM. The Message-ID is the provider's id. */
 export class EmailChannel implements ChannelSender {
-  readonly channel = 'email' as const;
+  readonly channel = EMAIL.channel;
+  readonly label = EMAIL.label;
+  readonly role = EMAIL.role;
   readonly provider = 'smtp';
-  readonly address = 'email' as const;
-  readonly capabilities: ChannelCapabilities = { statusCallbacks: false, replies: false, templates: false };
+  readonly address = EMAIL.address;
+  // An answer to a page email goes to EMAIL_FROM's mailbox, which Klaxon does not read.
+  readonly capabilities: ChannelCapabilities = { statusCallbacks: false, replies: false };
   private readonly transport: SmtpTransport;
   private readonly from: string;
   private readonly logger: Logger;
@@ -92,7 +98,7 @@ export class EmailChannel implements ChannelSender {
 
 /** The email channel for this configuration: SMTP when SMTP_URL is set, otherwise the log channel (one line per page). */
 export function createEmailChannel(email: EmailConfig | null, logger: Logger): ChannelSender {
-  if (!email) return new LogChannel({ channel: 'email', address: 'email', logger, render: (message) => pageEmail(message).subject });
+  if (!email) return new LogChannel({ ...EMAIL, logger, render: (message) => pageEmail(message).subject });
   return new EmailChannel({ smtpUrl: email.smtpUrl, from: email.from, logger });
 }
 

@@ -3,7 +3,6 @@ import {
   ALERT_EVENT_KINDS,
   ALERT_ORIGINS,
   ALERT_STATUSES,
-  CHANNELS,
   RECEIPT_STATUSES,
   SEVERITIES,
   TARGET_STATUSES,
@@ -16,13 +15,13 @@ import {
   type HeldPageDto,
   type TransitionConflictBody,
 } from '@klaxon/contracts';
-import { bodyOf, errorBody, timestamp } from './openapi-kit';
+import { bodyOf, channelLabels, channelName, errorBody, timestamp } from './openapi-kit';
 
 // The bodies the alert routes answer with, for the OpenAPI document; each must match its DTO in contracts.
 
 const count = () => z.number().int().min(0);
 
-const receipt = bodyOf<DeliveryReceiptDto>()(z.strictObject({ channel: z.enum(CHANNELS), status: z.enum(RECEIPT_STATUSES), at: timestamp('When the provider reported it.') }));
+const receipt = bodyOf<DeliveryReceiptDto>()(z.strictObject({ channel: channelName('The channel the page went on.'), status: z.enum(RECEIPT_STATUSES), at: timestamp('When the provider reported it.') }));
 
 const heldPage = bodyOf<HeldPageDto>()(
   z.strictObject({
@@ -39,7 +38,7 @@ export const alertTargetSchema = bodyOf<AlertTargetDto>()(
       phone: z.string().nullable().describe('E.164, masked on the wire (`+1 ******0123`); null when none was found.'),
       email: z.string().nullable().describe('Masked on the wire (`j***@example.com`); null when the person has none.'),
       status: z.enum(TARGET_STATUSES).describe('`paging`: at least one channel will try; `unreachable`: `reason` says why not.'),
-      channels: z.array(z.enum(CHANNELS)).describe('What pages this target now: the policy for the severity, within what the person accepts.'),
+      channels: z.array(channelName('A channel.')).describe('What pages this target now: the policy for the severity, within what the person accepts.'),
       reason: z.string().nullable().describe('Why the target cannot be reached; null while paging.'),
       held: heldPage
         .nullable()
@@ -75,6 +74,7 @@ export const alertSchema = bodyOf<AlertDto>()(
           'The summary alert this one was recorded under (more new Alertmanager alerts than the summary threshold): it pages nobody itself, and acknowledging or resolving the summary does the same to it.',
         ),
       targets: z.array(alertTargetSchema),
+      channel_labels: channelLabels,
       slack: z
         .strictObject({ channel_id: z.string().nullable(), user_id: z.string().nullable() })
         .nullable()

@@ -46,10 +46,23 @@ const alertQuerySchema = z.strictObject({ tenant_id: tenantIdSchema.optional() }
 /** The deliveries of these alerts that providers reported on, for the receipts each target shows. */
 export type ReceiptsLoader = (alertIds: readonly string[]) => Promise<Map<string, Delivery[]>>;
 
-export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: AlertService; metrics: BackendMetrics; limiter: PagingLimiter; receipts: ReceiptsLoader }): Router {
+export function alertsRouter({
+  alerts,
+  metrics,
+  limiter,
+  receipts,
+  channelLabels,
+}: {
+  alerts: AlertService;
+  metrics: BackendMetrics;
+  limiter: PagingLimiter;
+  receipts: ReceiptsLoader;
+  /** How the registered channels read: every alert answer carries them (`channel_labels`). */
+  channelLabels: Record<string, string>;
+}): Router {
   const withReceipts = async (list: readonly Alert[]): Promise<AlertDto[]> => {
     const reported = await receipts(list.map((a) => a.id));
-    return list.map((a) => toAlertDto(a, reported.get(a.id)));
+    return list.map((a) => toAlertDto(a, channelLabels, reported.get(a.id)));
   };
   const router = Router();
 
@@ -78,7 +91,7 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
     });
     if (outcome === 'created') metrics.alertsRaised.inc({ severity: alert.severity, origin: alert.origin });
     // A replayed request id answers as the first time did; a dedup hit is the existing alert, not a new one.
-    res.status(outcome === 'deduplicated' ? 200 : 201).json(toAlertDto(alert));
+    res.status(outcome === 'deduplicated' ? 200 : 201).json(toAlertDto(alert, channelLabels));
   };
 
   // One set of counters for both routes (and Alertmanager's): a page counts once against its user and tenant, however it came.
@@ -129,7 +142,7 @@ export function alertsRouter({ alerts, metrics, limiter, receipts }: { alerts: A
       const body = parseInput(transitionRequestSchema, req.body);
       const alert = await alerts.transition(ref, action, { actor: body.actor ?? 'api', note: body.note ?? null }, callerOf(res));
       metrics.alertTransitions.inc({ action });
-      res.json(toAlertDto(alert));
+      res.json(toAlertDto(alert, channelLabels));
     });
   }
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import {
-  CONTACT_CHANNELS,
   CONTACT_CSV_COLUMNS,
   CONTACT_SOURCES,
   TIME_OF_DAY_PATTERN,
@@ -9,7 +8,7 @@ import {
   type PendingPhoneDto,
   type PhoneStatusDto,
 } from '@klaxon/contracts';
-import { bodyOf, timestamp } from './openapi-kit';
+import { bodyOf, channelLabels, channelName, timestamp } from './openapi-kit';
 
 // The bodies the contact routes answer with, for the OpenAPI document; each must match its DTO in contracts.
 
@@ -35,7 +34,8 @@ export const contactSchema = bodyOf<ContactDto>()(
       name: z.string().nullable(),
       phone: z.string().nullable().describe('E.164, masked on the wire (`+44 ******0958`); null when none is stored (the Slack profile number may still be used).'),
       email: z.string().nullable().describe('Masked on the wire (`j***@example.com`).'),
-      channels: z.array(z.enum(CONTACT_CHANNELS)).describe('The channels the person accepts; email only when they opted in.'),
+      channels: z.array(channelName('A channel.')).describe('The channels the person accepts; email only when they opted in.'),
+      channel_labels: channelLabels,
       time_zone: z.string().nullable().describe('IANA name (`Europe/Berlin`); quiet hours are read in it.'),
       quiet_hours: z
         .strictObject({ start: z.string().regex(TIME_OF_DAY_PATTERN), end: z.string().regex(TIME_OF_DAY_PATTERN) })

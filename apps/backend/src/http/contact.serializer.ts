@@ -8,7 +8,7 @@ import type { Contact } from '../contacts/contact';
  * The wire shape of a contact: snake_case, number and address masked (the owner knows them; nobody else needs
  * them), with the number that waits for its code, if any.
  */
-export function toContactDto(contact: Contact, pending: PendingStatus | null): ContactDto {
+export function toContactDto(contact: Contact, pending: PendingStatus | null, channelLabels: Record<string, string>): ContactDto {
   return {
     tenant_id: contact.tenantId,
     slack_user_id: contact.slackUserId,
@@ -16,6 +16,7 @@ export function toContactDto(contact: Contact, pending: PendingStatus | null): C
     phone: contact.phone === null ? null : maskPhone(contact.phone),
     email: contact.email === null ? null : maskEmail(contact.email),
     channels: contact.channels,
+    channel_labels: channelLabels,
     time_zone: contact.timeZone,
     quiet_hours: contact.quietHours ? { start: contact.quietHours.start, end: contact.quietHours.end } : null,
     source: contact.source,

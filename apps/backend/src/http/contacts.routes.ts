@@ -56,7 +56,7 @@ export function contactsRouter({ contacts, phones }: { contacts: ContactService;
 
   router.put('/contacts/:tenant_id/:slack_user_id', async (req, res) => {
     const { tenantId, slackUserId } = contactParams(req, res);
-    const body = parseInput(upsertContactRequestSchema, req.body);
+    const body = parseInput(contacts.requestSchema, req.body);
     const contact = await contacts.update(tenantId, slackUserId, {
       name: body.name,
       phone: body.phone,
@@ -65,7 +65,7 @@ export function contactsRouter({ contacts, phones }: { contacts: ContactService;
       timeZone: body.time_zone,
       quietHours: body.quiet_hours,
     });
-    res.json(toContactDto(contact, await phones.pending(tenantId, slackUserId)));
+    res.json(toContactDto(contact, await phones.pending(tenantId, slackUserId), contacts.channelLabels()));
   });
 
   router.get('/contacts/:tenant_id/:slack_user_id', async (req, res) => {
@@ -76,7 +76,7 @@ export function contactsRouter({ contacts, phones }: { contacts: ContactService;
       const waiting = pending ? ` (a number given with /alert phone, ${maskPhone(pending.phone)}, waits for its code)` : '';
       throw new NotFoundError(`nothing is stored for ${slackUserId} in tenant ${tenantId}${waiting}`);
     }
-    res.json(toContactDto(contact, pending));
+    res.json(toContactDto(contact, pending, contacts.channelLabels()));
   });
 
   return router;

@@ -1,6 +1,6 @@
 import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { SERVICE_KEY_HEADER, type ErrorCode } from '@klaxon/contracts';
+import { channelNameSchema, SERVICE_KEY_HEADER, type ErrorCode } from '@klaxon/contracts';
 
 // What a routes module needs to describe its routes beside them, in @asteasolutions/zod-to-openapi's terms.
 // To document a route: in its module's `…Paths` list add a RouteDoc with its method, OpenAPI path
@@ -94,3 +94,13 @@ export const bodyOf =
     schema;
 
 export const timestamp = (description: string) => z.iso.datetime().describe(description);
+
+/** A channel in an answer: a name the backend's channel registry holds, not a closed list. */
+export const channelName = (description: string) =>
+  channelNameSchema.describe(`${description} A channel this backend registers: as shipped \`whatsapp\`, \`sms\`, \`voice\`, \`email\` (and \`slack\`, the alert's room); \`channel_labels\` says how to show it.`);
+
+/** The labels of the registry's channels, sent with every answer that names channels. */
+export const channelLabels = z
+  .record(z.string(), z.string())
+  .optional()
+  .describe('How people read each channel this backend pages on, e.g. `{"whatsapp": "WhatsApp", "voice": "call"}`: show a channel by its label. Always sent by this backend.');

@@ -1,10 +1,10 @@
 import { Router, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { CHANNELS, TEST_PAGE_OUTCOMES, testPagesRequestSchema, type TestPageResultDto, type TestPagesDto, type TestPagesRequest } from '@klaxon/contracts';
+import { TEST_PAGE_OUTCOMES, testPagesRequestSchema, type TestPageResultDto, type TestPagesDto, type TestPagesRequest } from '@klaxon/contracts';
 import { NotFoundError, RateLimitedError } from '../common/errors';
 import type { TestPages } from '../notify/test-pages';
-import { bodyOf, ERRORS, errorResponse, json, type RouteDoc } from './openapi-kit';
+import { bodyOf, channelLabels, channelName, ERRORS, errorResponse, json, type RouteDoc } from './openapi-kit';
 import { callerOf } from './service-key.middleware';
 import { parseInput } from './validate';
 
@@ -46,6 +46,7 @@ export function testPagesRouter({ testPages }: { testPages: TestPages }): Router
       slack_user_id: body.slack_user_id,
       reason: report.reason,
       results: report.results.map((r) => ({ channel: r.channel, to: r.to, outcome: r.outcome, provider_message_id: r.providerMessageId, detail: r.detail })),
+      channel_labels: report.channelLabels,
     };
     res.json(dto);
   });
@@ -54,7 +55,7 @@ export function testPagesRouter({ testPages }: { testPages: TestPages }): Router
 
 const testPageResultSchema = bodyOf<TestPageResultDto>()(
   z.strictObject({
-    channel: z.enum(CHANNELS),
+    channel: channelName('The channel of this TEST page.'),
     to: z.string().nullable().describe('The address, masked; null when the person has none for this channel.'),
     outcome: z.enum(TEST_PAGE_OUTCOMES).describe('`sent`: the provider accepted it; `failed`: it refused (see `detail`); `no_address`: nothing to send to.'),
     provider_message_id: z.string().nullable().describe('Twilio SID, SMTP Message-ID.'),
@@ -69,6 +70,7 @@ const testPagesSchema = bodyOf<TestPagesDto>()(
       slack_user_id: z.string(),
       reason: z.string().nullable().describe('Why the person could not be paged at all (no number or address found); null when they could.'),
       results: z.array(testPageResultSchema).describe('One entry per channel the person accepts, in their order.'),
+      channel_labels: channelLabels,
     })
     .meta({ id: 'TestPages', description: 'What each channel’s TEST page did. No alert was created.' }),
 );

@@ -1,4 +1,4 @@
-import { CHANNEL_LABELS, escapeSlackText, type Channel } from '@klaxon/contracts';
+import { escapeSlackText, type Channel } from '@klaxon/contracts';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
 import type { Queryable } from '../db/database';
@@ -41,9 +41,10 @@ export class DeliveryFallback {
   /** Says in the alert's thread that a page will not arrive, and what is tried instead. */
   async tellFailed(delivery: Delivery, alert: Alert, failure: NotifyFailure, fallback: Channel | null): Promise<void> {
     // A failed post to the alert's own channel is not said there: there is nowhere left to say it.
-    if (this.options.registry.isAlertChannel(delivery.channel)) return;
-    const next = fallback ? ` Trying ${CHANNEL_LABELS[fallback]} instead.` : '';
+    const { registry } = this.options;
+    if (registry.isAlertChannel(delivery.channel)) return;
+    const next = fallback ? ` Trying ${registry.label(fallback)} instead.` : '';
     // The detail quotes the provider's error text, which can quote what was sent: escaped, it cannot ping or link.
-    await this.options.notices.tell(alert, `⚠️ ${CHANNEL_LABELS[delivery.channel]} to ${whoOf(delivery)} failed: ${escapeSlackText(failure.detail)}.${next}`);
+    await this.options.notices.tell(alert, `⚠️ ${registry.label(delivery.channel)} to ${whoOf(delivery)} failed: ${escapeSlackText(failure.detail)}.${next}`);
   }
 }

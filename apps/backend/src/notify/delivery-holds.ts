@@ -1,4 +1,3 @@
-import { CHANNEL_LABELS } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import { appendAlertEvent } from '../alerts/alert-event.repository';
@@ -65,7 +64,7 @@ export class DeliveryHolds {
     this.recorder.outcome(delivery.channel, 'held');
     logger.warn('page held: the recipient reached their limit', { alertId: alert.id, deliveryId: delivery.id, channel: delivery.channel, to: printable(delivery), count: recent.count, until: until.toISOString() });
     if (!toldBefore) {
-      const text = `⏸ page to ${whoOf(delivery)} held (${CHANNEL_LABELS[delivery.channel]}): ${detail}; it goes out when there is room, unless the alert is acknowledged first.`;
+      const text = `⏸ page to ${whoOf(delivery)} held (${registry.label(delivery.channel)}): ${detail}; it goes out when there is room, unless the alert is acknowledged first.`;
       await this.options.notices.tell(alert, text);
     }
     return true;

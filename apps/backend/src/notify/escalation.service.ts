@@ -1,4 +1,4 @@
-import { describeChannels } from '@klaxon/contracts';
+import type { Channel } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent, lastEscalatedRound } from '../alerts/alert-event.repository';
 import { findAlertForShare } from '../alerts/alert.repository';
@@ -41,7 +41,9 @@ export class EscalationService {
       const step = escalationStep(alert.severity, round, escalationRounds);
       if (!step) return { skipped: 'no step' };
       const planned = this.pages(alert, step, round);
-      const nobody = step.channels.length > 0 && planned.length === 0;
+      const nobody = step.roles.length > 0 && planned.length === 0;
+      // The round's roles as the channels that play them here (`call` → voice): what the audit trail records.
+      const channels = this.channelsOf(step);
       const toChannel = step.tellChannel || nobody ? planner.alertChannelPage(alert, round) : null;
       if (toChannel) planned.push(toChannel);
       const queued = await planner.plan(t, alert.severity, planned);
@@ -53,15 +55,15 @@ export class EscalationService {
         tenantId: alert.tenantId,
         kind: 'escalated',
         actor: 'system',
-        data: { round, channels: step.channels, tell_channel: step.tellChannel, nobody_to_page: nobody, deliveries: queued.length },
+        data: { round, channels, tell_channel: step.tellChannel, nobody_to_page: nobody, deliveries: queued.length },
       });
       if (more) {
         await addJob(t, 'escalate', { alertId, round: round + 1 }, { runAt: new Date(clock.now().getTime() + escalateAfterMs), jobKey: escalationJobKey(alertId), severity: alert.severity });
       }
-      return { round, queued: queued.length, nobody, channels: step.channels, alert };
+      return { round, queued: queued.length, nobody, channels, alert };
     });
     if ('nobody' in outcome && outcome.nobody) {
-      const by = describeChannels(outcome.channels);
+      const by = outcome.channels.map((channel) => this.options.registry.label(channel)).join(' + ');
       await this.options.notices.tell(outcome.alert, `⚠️ #${outcome.alert.number} is still not acknowledged and escalation round ${round} has nobody to page by ${by}: none of the people paged accepts it (\`/alert prefs\`). Escalation stops here; someone has to take it from the channel.`);
     }
     logger.info('escalation round', { alertId, round, ...('alert' in outcome ? { queued: outcome.queued, nobody: outcome.nobody } : outcome) });
@@ -85,13 +87,20 @@ export class EscalationService {
     return true;
   }
 
-  /** This round's pages: each paged person, on the round's channels they accept and have an address for. */
+  /** This round's pages: each paged person, on a channel of each of the round's roles they accept and have an address for. */
   private pages(alert: Alert, step: EscalationStep, round: number): NewDelivery[] {
     const { registry, planner } = this.options;
+    const byRole = registry.byRole();
     return alert.targets.flatMap((target) => {
       if (target.status !== 'paging') return [];
       const reachable = registry.reaching(target.accepts, target);
-      return planner.pagesTo(alert, target, round, { now: acceptedChannels(step.channels, reachable, registry.fallbacks()) });
+      return planner.pagesTo(alert, target, round, { now: acceptedChannels(step.roles, reachable, byRole) });
     });
+  }
+
+  /** Every registered channel that plays one of the step's roles, in registration order. */
+  private channelsOf(step: EscalationStep): Channel[] {
+    const byRole = this.options.registry.byRole();
+    return step.roles.flatMap((role) => byRole[role] ?? []);
   }
 }

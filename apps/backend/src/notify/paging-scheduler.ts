@@ -73,6 +73,6 @@ export class PagingScheduler implements AlertHooks {
   private plan(alert: Pick<NewAlert, 'severity'>, target: AlertTarget, now: Date): PagePlan {
     const { registry } = this.options;
     const reachable = registry.reaching(target.accepts, target);
-    return planPage(alert.severity, { accepts: reachable, quietHours: target.quietHours }, now, registry.fallbacks());
+    return planPage(alert.severity, { accepts: reachable, quietHours: target.quietHours }, now, registry.byRole());
   }
 }

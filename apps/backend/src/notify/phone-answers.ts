@@ -1,4 +1,4 @@
-import { CHANNEL_LABELS, DEFAULT_CONTACT_CHANNELS, slackActor, type ContactChannel } from '@klaxon/contracts';
+import { DEFAULT_CONTACT_CHANNELS, slackActor, type ContactChannel } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertAction } from '../alerts/alert-state';
@@ -9,6 +9,7 @@ import type { ContactService } from '../contacts/contact.service';
 import type { Database } from '../db/database';
 import { NotFoundError, TransitionRefusedError } from '../common/errors';
 import type { AlertNotices } from '../channels/alert-notices';
+import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryReceipts } from './delivery-receipts';
 import { findDelivery, type Delivery } from './delivery.repository';
 import { alertsPagedTo } from './paged-alerts.repository';
@@ -24,6 +25,8 @@ export interface PhoneAnswersOptions {
   escalations: EscalationService;
   notices: AlertNotices;
   contacts: ContactService;
+  /** How each channel is named to people ("by WhatsApp reply"). */
+  registry: Pick<ChannelRegistry, 'label'>;
   clock: Clock;
   logger: Logger;
 }
@@ -82,7 +85,7 @@ export class PhoneAnswers implements InboundPort {
       this.options.logger.warn('reply refused: it names no single alert paged to that number', { from: maskPhone(address), alertNumber: reply.number, pagedAlerts: paged.length });
       return decision.refuse;
     }
-    const outcome = await this.act({ ...decision.act, address }, reply.action, `by ${CHANNEL_LABELS[channel]} reply`);
+    const outcome = await this.act({ ...decision.act, address }, reply.action, `by ${this.options.registry.label(channel)} reply`);
     return outcome.text;
   }
 
@@ -114,7 +117,7 @@ export class PhoneAnswers implements InboundPort {
    * and answers it, so STOP gets no reply of ours.
    */
   private async optInOrOut(address: string, channel: ContactChannel, optIn: boolean): Promise<string | null> {
-    const { db, contacts, notices, alerts, logger } = this.options;
+    const { db, contacts, notices, alerts, logger, registry } = this.options;
     const people = new Map<string, { tenantId: string; slackUserId: string; alertId: string }>();
     for (const paged of await alertsPagedTo(db, address)) {
       if (paged.slackUserId && !people.has(`${paged.tenantId}/${paged.slackUserId}`)) people.set(`${paged.tenantId}/${paged.slackUserId}`, { ...paged, slackUserId: paged.slackUserId });
@@ -127,13 +130,13 @@ export class PhoneAnswers implements InboundPort {
       await contacts.update(person.tenantId, person.slackUserId, { channels: [...next] });
       logger.info(optIn ? 'contact opted back in' : 'contact opted out', { slackUserId: person.slackUserId, channel, from: maskPhone(address) });
       const alert = await alerts.get({ id: person.alertId, tenantId: null }, { tenantId: null });
-      const label = CHANNEL_LABELS[channel];
+      const label = registry.label(channel);
       await notices.tell(
         alert,
         optIn ? `🔔 <@${person.slackUserId}> opted back into ${label} (replied START).` : `🔕 <@${person.slackUserId}> opted out of ${label} (replied STOP): Klaxon will not page them there until they reply START.`,
       );
     }
-    return optIn ? `Klaxon: you will get pages by ${CHANNEL_LABELS[channel]} again.` : null;
+    return optIn ? `Klaxon: you will get pages by ${registry.label(channel)} again.` : null;
   }
 
   private async delivery(deliveryId: string): Promise<Delivery> {

@@ -21,6 +21,8 @@ export interface TestPagesReport {
   /** Why nobody could be paged at all (no contact, no address); null when the person was reachable. */
   reason: string | null;
   results: TestPageResult[];
+  /** How people read each registered channel. */
+  channelLabels: Record<string, string>;
 }
 
 /**
@@ -34,7 +36,8 @@ export class TestPages {
   async send(tenantId: string, slackUserId: string): Promise<TestPagesReport> {
     const { targets, registry, logger, clock } = this.options;
     const [target] = await targets.resolve(tenantId, [{ slackUserId }]);
-    if (!target || target.status !== 'paging') return { reason: target?.reason ?? 'not found', results: [] };
+    const channelLabels = registry.labels();
+    if (!target || target.status !== 'paging') return { reason: target?.reason ?? 'not found', results: [], channelLabels };
     const now = clock.now();
     const alert: MessageAlert = {
       id: randomUUID(),
@@ -70,6 +73,6 @@ export class TestPages {
       }
     }
     logger.info('test pages sent', { tenantId, slackUserId, results: results.map((r) => `${r.channel}:${r.outcome}`) });
-    return { reason: null, results };
+    return { reason: null, results, channelLabels };
   }
 }

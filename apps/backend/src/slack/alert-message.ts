@@ -37,7 +37,7 @@ export function buildAlertMessage(alert: AlertDto, now: Date): AlertMessage {
     { type: 'section', text: { type: 'mrkdwn', text: cutSlackText(message, SLACK_LIMITS.sectionText) } },
   ];
   if (alert.targets.length) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cutSlackText(alert.targets.map((t) => targetLine(t, now)).join('\n'), SLACK_LIMITS.sectionText) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cutSlackText(alert.targets.map((t) => targetLine(t, now, alert.channel_labels)).join('\n'), SLACK_LIMITS.sectionText) } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(alert, now) }] });
   const buttons = buttonsFor(alert);
@@ -79,12 +79,12 @@ function statusLine(alert: AlertDto, now: Date): string {
   }
 }
 
-function targetLine(target: AlertTargetDto, now: Date): string {
+function targetLine(target: AlertTargetDto, now: Date, labels: AlertDto['channel_labels']): string {
   const who = target.slack_user_id ? `<@${target.slack_user_id}>` : escapeSlackText(target.name ?? target.phone ?? 'a phone number');
   if (target.status === 'paging') {
     // What reached them, as Twilio reported it: "WhatsApp read 23:41 · call answered 23:42".
-    const reached = target.receipts.map((r) => `${describeReceipt(r)} ${slackTime(r.at, now)}`).join(' · ');
-    return `• ${who}: ${describeChannels(target.channels)}${reached ? ` — ${reached}` : ''}`;
+    const reached = target.receipts.map((r) => `${describeReceipt(r, labels)} ${slackTime(r.at, now)}`).join(' · ');
+    return `• ${who}: ${describeChannels(target.channels, labels)}${reached ? ` — ${reached}` : ''}`;
   }
   return `• ${who}: not paged (${escapeSlackText(target.reason ?? 'no phone number')})`;
 }

@@ -3,12 +3,17 @@ import type { ChannelPoster } from '../channels/channel-poster';
 import type { ChannelSender, OutboundMessage, SendResult } from '../channels/channel';
 import type { ChannelRegistration } from '../channels/channel-registry';
 
-/** The alert's Slack channel: the escalation notice ("still not acknowledged, can someone take it?"). */
+/**
+ * The alert's Slack channel, the policy's `room`: the escalation notice ("still not acknowledged, can someone
+ * take it?") and low pages. People answer there with the message's buttons, not by replying to the notice.
+ */
 export class SlackChannel implements ChannelSender {
-  readonly channel = 'slack' as const;
+  readonly channel = 'slack';
+  readonly label = 'Slack';
+  readonly role = 'room';
   readonly provider = 'slack';
-  readonly address = 'slack_channel' as const;
-  readonly capabilities = { statusCallbacks: false, replies: false, templates: false };
+  readonly address = 'slack_channel';
+  readonly capabilities = { statusCallbacks: false, replies: false };
 
   constructor(private readonly poster: ChannelPoster) {}
 

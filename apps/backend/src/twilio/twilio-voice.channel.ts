@@ -1,12 +1,16 @@
 import twilio from 'twilio';
 import { pageSpeech, TWILIO_LIMITS } from '../channels/page-text';
-import { callbackUrls, type MessageAlert, type OutboundMessage } from '../channels/channel';
+import { callbackUrls, offersReplies, type ChannelTraits, type MessageAlert, type OutboundMessage } from '../channels/channel';
 import { TwilioChannel } from './twilio.channel';
+
+/** A voice call: the `call` of the policy. */
+export const VOICE = { channel: 'voice', label: 'call', role: 'call', address: 'phone' } as const satisfies ChannelTraits;
 
 /** A voice call through Twilio's Calls API with inline TwiML: what wakes people. */
 export class TwilioVoiceChannel extends TwilioChannel {
-  readonly channel = 'voice' as const;
-  readonly capabilities = { statusCallbacks: true, replies: true, templates: false };
+  protected readonly traits = VOICE;
+  // The keypress (1 acknowledges, 2 passes on) is the call's reply.
+  readonly capabilities = { statusCallbacks: true, replies: true };
   protected readonly senderVariable = 'TWILIO_VOICE_FROM';
 
   protected async create(message: OutboundMessage, from: string): Promise<string> {
@@ -22,7 +26,8 @@ export class TwilioVoiceChannel extends TwilioChannel {
           asyncAmdStatusCallback: urls.status,
         }
       : {};
-    return (await this.options.client.calls.create({ to: message.to, from, twiml: voiceTwiml(message.alert, urls?.keypress), ...callbacks })).sid;
+    const keypress = offersReplies(this, message) ? urls?.keypress : undefined;
+    return (await this.options.client.calls.create({ to: message.to, from, twiml: voiceTwiml(message.alert, keypress), ...callbacks })).sid;
   }
 }
 

@@ -1,11 +1,14 @@
 import { pageTemplateVariables, pageText } from '../channels/page-text';
-import { callbackUrls, type OutboundMessage, type SendResult, type TextMessage } from '../channels/channel';
+import { callbackUrls, offersReplies, type ChannelTraits, type OutboundMessage, type SendResult, type TextMessage } from '../channels/channel';
 import { TwilioChannel, type TwilioChannelOptions } from './twilio.channel';
+
+/** WhatsApp: a written page to a phone, the first the policy tries. */
+export const WHATSAPP = { channel: 'whatsapp', label: 'WhatsApp', role: 'message', address: 'phone' } as const satisfies ChannelTraits;
 
 /** WhatsApp through Twilio's Messages API: an approved template when configured, else a free body. */
 export class TwilioWhatsAppChannel extends TwilioChannel {
-  readonly channel = 'whatsapp' as const;
-  readonly capabilities = { statusCallbacks: true, replies: true, templates: true };
+  protected readonly traits = WHATSAPP;
+  readonly capabilities = { statusCallbacks: true, replies: true };
   protected readonly senderVariable = 'TWILIO_WHATSAPP_FROM';
   private readonly contentSid: string | undefined;
   private readonly codeContentSid: string | undefined;
@@ -24,7 +27,7 @@ export class TwilioWhatsAppChannel extends TwilioChannel {
     const statusCallback = callbackUrls(message)?.status;
     const content = this.contentSid
       ? { contentSid: this.contentSid, contentVariables: JSON.stringify(pageTemplateVariables(message.alert)) }
-      : { body: pageText(message.alert, { replies: Boolean(statusCallback) }) };
+      : { body: pageText(message.alert, { replies: offersReplies(this, message) }) };
     return (await this.options.client.messages.create({ to: `whatsapp:${message.to}`, from: whatsappAddress(from), ...content, ...(statusCallback ? { statusCallback } : {}) })).sid;
   }
 

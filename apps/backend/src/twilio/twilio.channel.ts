@@ -3,7 +3,7 @@ import type { Channel } from '@klaxon/contracts';
 import { maskPhone, type Logger } from '@klaxon/logger';
 import { NotifyError, type NotifyFailure } from '../channels/notify-error';
 import { classifyTwilioError } from './twilio-errors';
-import type { ChannelCapabilities, ChannelSender, OutboundMessage, SendResult } from '../channels/channel';
+import type { ChannelCapabilities, ChannelRole, ChannelSender, ChannelTraits, OutboundMessage, SendResult } from '../channels/channel';
 
 export interface TwilioChannelOptions {
   client: Twilio;
@@ -17,14 +17,30 @@ export interface TwilioChannelOptions {
  * errors classified by Twilio's code table, and log lines that never hold a full number.
  */
 export abstract class TwilioChannel implements ChannelSender {
-  abstract readonly channel: Channel;
+  /** What this channel is to the rest of Klaxon; the log channel standing in for it declares the same traits. */
+  protected abstract readonly traits: ChannelTraits & { address: 'phone' };
   abstract readonly capabilities: ChannelCapabilities;
   readonly provider = 'twilio';
-  readonly address = 'phone' as const;
   /** The variable that configures this channel's sender, named in the alarm when it is missing. */
   protected abstract readonly senderVariable: string;
 
   constructor(protected readonly options: TwilioChannelOptions) {}
+
+  get channel(): Channel {
+    return this.traits.channel;
+  }
+
+  get label(): string {
+    return this.traits.label;
+  }
+
+  get role(): ChannelRole {
+    return this.traits.role;
+  }
+
+  get address(): 'phone' {
+    return this.traits.address;
+  }
 
   /** False when this channel's sender variable is unset: every send would fail (see `sender`). */
   get configured(): boolean {

@@ -4,14 +4,15 @@ import type { ChannelRegistration } from '../channels/channel-registry';
 import { LogChannel } from '../channels/log.channel';
 import { pageSpeech, pageText } from '../channels/page-text';
 import { createTwilioClient } from './twilio-client';
-import { TwilioSmsChannel } from './twilio-sms.channel';
-import { TwilioVoiceChannel } from './twilio-voice.channel';
-import { TwilioWhatsAppChannel } from './twilio-whatsapp.channel';
+import { SMS, TwilioSmsChannel } from './twilio-sms.channel';
+import { TwilioVoiceChannel, VOICE } from './twilio-voice.channel';
+import { TwilioWhatsAppChannel, WHATSAPP } from './twilio-whatsapp.channel';
 
 /**
  * The phone channels: Twilio when it has credentials, otherwise the log channel in their place, so development
- * never pages anyone. WhatsApp falls back to SMS; a verification code goes by SMS, which reaches any phone,
- * and by WhatsApp only when no SMS sender is configured.
+ * never pages anyone. WhatsApp comes before SMS (both are a `message`: the policy pages the first registered one
+ * a person accepts) and falls back to SMS; a verification code goes by SMS, which reaches any phone, and by
+ * WhatsApp only when no SMS sender is configured.
  */
 export function twilioChannels({ twilio }: Pick<BackendConfig, 'twilio'>, logger: Logger): ChannelRegistration {
   const fallbacks = { whatsapp: 'sms' } as const;
@@ -19,9 +20,9 @@ export function twilioChannels({ twilio }: Pick<BackendConfig, 'twilio'>, logger
   if (!twilio) {
     return {
       senders: [
-        new LogChannel({ channel: 'whatsapp', address: 'phone', logger, render: (m) => pageText(m.alert) }),
-        new LogChannel({ channel: 'sms', address: 'phone', logger, render: (m) => pageText(m.alert) }),
-        new LogChannel({ channel: 'voice', address: 'phone', logger, render: (m) => pageSpeech(m.alert) }),
+        new LogChannel({ ...WHATSAPP, logger, render: (m) => pageText(m.alert) }),
+        new LogChannel({ ...SMS, logger, render: (m) => pageText(m.alert) }),
+        new LogChannel({ ...VOICE, logger, render: (m) => pageSpeech(m.alert) }),
       ],
       fallbacks,
       textOrder,

@@ -13,14 +13,15 @@ import { buildAlertMessage } from '../slack/alert-message';
  * current status, whoever changed it — a button, `/alert ack`, the API, or an escalation.
  */
 export class AlertMessageWorker {
-  constructor(private readonly options: { db: Database; poster: ChannelPoster; logger: Logger; clock: Clock }) {}
+  /** `channelLabels`: how the registered channels read, for the line that says how each person is paged. */
+  constructor(private readonly options: { db: Database; poster: ChannelPoster; logger: Logger; clock: Clock; channelLabels: Record<string, string> }) {}
 
   async publish(alertId: string): Promise<void> {
     const { db, poster, logger } = this.options;
     const alert = await findAlertById(db, alertId);
     if (!alert?.slackChannelId) return;
     const reported = (await reportedDeliveries(db, [alert.id])).get(alert.id);
-    const message = buildAlertMessage(toAlertDto(alert, reported), this.options.clock.now());
+    const message = buildAlertMessage(toAlertDto(alert, this.options.channelLabels, reported), this.options.clock.now());
     try {
       if (alert.slackMessageTs) {
         await poster.update(alert.slackChannelId, alert.slackMessageTs, message);

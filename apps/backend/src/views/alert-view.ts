@@ -6,8 +6,11 @@ import type { AlertStats } from '../alerts/alert.repository';
 import type { Delivery } from '../notify/delivery.repository';
 import { receiptsByPerson } from '../twilio/twilio-status';
 
-/** The wire shape of an alert: snake_case, ISO timestamps, no internal columns (request id, response_url). */
-export function toAlertDto(alert: Alert, reported: readonly Delivery[] = []): AlertDto {
+/**
+ * The wire shape of an alert: snake_case, ISO timestamps, no internal columns (request id, response_url), and
+ * the labels of the registered channels (`channelLabels`) so a reader shows each channel as it declares itself.
+ */
+export function toAlertDto(alert: Alert, channelLabels: Record<string, string>, reported: readonly Delivery[] = []): AlertDto {
   const receipts = receiptsByPerson(reported);
   return {
     id: alert.id,
@@ -32,6 +35,7 @@ export function toAlertDto(alert: Alert, reported: readonly Delivery[] = []): Al
       held: t.heldUntil && t.quietHours ? { until: t.heldUntil.toISOString(), time_zone: t.quietHours.timeZone } : null,
       receipts: receipts.get(t.slackUserId ?? t.phone ?? '') ?? [],
     })),
+    channel_labels: channelLabels,
     slack: alert.slackChannelId || alert.slackUserId ? { channel_id: alert.slackChannelId, user_id: alert.slackUserId } : null,
     created_at: alert.createdAt.toISOString(),
     acknowledged_at: alert.acknowledgedAt?.toISOString() ?? null,

@@ -21,6 +21,7 @@ function resolver(apiUrl = slack.slackApiUrl, budgetMs?: number): ContactResolve
     db: backend.db,
     directory,
     defaultRegion: 'US',
+    channels: backend.backend.registry,
     logger: backend.logger,
     now: () => new Date(Date.now() + clockOffsetMs),
   });

@@ -10,6 +10,8 @@ afterAll(() => backend.close());
 
 const put = (path: string, body: unknown, key = SERVICE_KEY) => request(backend.app).put(path).set('x-service-key', key).send(body as object);
 const get = (path: string, key = SERVICE_KEY) => request(backend.app).get(path).set('x-service-key', key);
+// How the registered channels read: every contact answer carries them.
+const LABELS = { whatsapp: 'WhatsApp', sms: 'SMS', voice: 'call', email: 'email', slack: 'Slack' };
 
 describe('PUT /contacts/:tenant_id/:slack_user_id', () => {
   it('stores the number as the person set it and answers with it masked; GET reads it back', async () => {
@@ -22,6 +24,7 @@ describe('PUT /contacts/:tenant_id/:slack_user_id', () => {
       phone: '+1 ******0101',
       email: null,
       channels: ['whatsapp', 'voice', 'sms'],
+      channel_labels: LABELS,
       time_zone: null,
       quiet_hours: null,
       source: 'self',
@@ -104,6 +107,7 @@ describe('email, channels, time zone and quiet hours', () => {
       phone: '+44 ******3456',
       email: 'a***@example.com',
       channels: ['whatsapp', 'email', 'voice'],
+      channel_labels: LABELS,
       time_zone: 'Europe/Berlin',
       quiet_hours: { start: '22:00', end: '07:30' },
       source: 'self',
@@ -165,6 +169,14 @@ describe('email, channels, time zone and quiet hours', () => {
     const res = await put('/contacts/T0001/U0BAD', body).expect(422);
 
     expect(res.body).toEqual({ error: 'invalid_field', detail: expect.stringMatching(detail) });
+    expect(await findContact(backend.db, 'T0001', 'U0BAD')).toBeNull();
+  });
+
+  it('refuses a channel this backend does not register, listing the ones it pages people on (the alert room is not one)', async () => {
+    for (const channel of ['pigeon', 'slack']) {
+      const res = await put('/contacts/T0001/U0BAD', { channels: ['whatsapp', channel] }).expect(422);
+      expect(res.body).toEqual({ error: 'invalid_field', detail: 'channels[1]: not a channel this backend pages people on; it knows whatsapp, sms, voice, email' });
+    }
     expect(await findContact(backend.db, 'T0001', 'U0BAD')).toBeNull();
   });
 

@@ -133,8 +133,8 @@ describe('20261130120000_contact-preferences', () => {
     await expect(insert('email', "'Jane@Example.com'")).rejects.toThrow(/contacts_email_check/);
     await expect(insert('email', "'not an address'")).rejects.toThrow(/contacts_email_check/);
     await expect(insert('channels', "ARRAY['email']")).rejects.toThrow(/contacts_email_channel_has_address/);
-    await expect(insert('channels', "ARRAY['pigeon']")).rejects.toThrow(/contacts_channels_known/);
-    await expect(insert('channels', "ARRAY[]::text[]")).rejects.toThrow(/contacts_channels_known/);
+    // Which names are channels is the backend's registry's word since 20261208610000 (tested there); none is still none.
+    await expect(insert('channels', "ARRAY[]::text[]")).rejects.toThrow(/contacts_channels_some/);
     await expect(insert('time_zone, quiet_start', "'UTC', '22:00'")).rejects.toThrow(/contacts_quiet_hours_both/);
     await expect(insert('quiet_start, quiet_end', "'22:00', '07:00'")).rejects.toThrow(/contacts_quiet_hours_zone/);
     // A contact may have only an email, and quiet hours with their zone.
@@ -142,3 +142,32 @@ describe('20261130120000_contact-preferences', () => {
   });
 });
 
+
+describe('20261208610000_channel-names-as-text', () => {
+  it('keeps any channel name a backend registers, on contacts and deliveries, and still refuses a contact with none', async () => {
+    const database = await createTestDatabase();
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const before = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql') && f < '20261208610000').length;
+      await runner({ dbClient: client, dir: MIGRATIONS_DIR, direction: 'up', count: before, migrationsTable: 'pgmigrations', noLock: true, singleTransaction: true, log: () => undefined });
+      const contact = (slackUserId: string, channels: string) =>
+        client.query(`INSERT INTO contacts (tenant_id, slack_user_id, phone, source, channels) VALUES ('T1', '${slackUserId}', '+14155550101', 'self', ${channels})`);
+      const delivery = () => client.query("INSERT INTO deliveries (alert_id, tenant_id, channel, address, round) SELECT id, 'T1', 'pager', '+14155550101', 0 FROM alerts");
+      await client.query("INSERT INTO alerts (tenant_id, number, severity, message, origin) VALUES ('T1', 1, 'high', 'm', 'api')");
+      await expect(contact('U0PAGER', "ARRAY['pager', 'voice']")).rejects.toThrow(/contacts_channels_known/);
+      await expect(delivery()).rejects.toThrow(/deliveries_channel_check/);
+
+      expect(await migrate({ databaseUrl: database.url, logger })).toContain('20261208610000_channel-names-as-text');
+
+      await contact('U0PAGER', "ARRAY['pager', 'voice']");
+      await expect(contact('U0NONE', 'ARRAY[]::text[]')).rejects.toThrow(/contacts_channels_some/);
+      await delivery();
+      const stored = await client.query("SELECT c.channels, d.channel FROM contacts c, deliveries d WHERE c.slack_user_id = 'U0PAGER'");
+      expect(stored.rows).toEqual([{ channels: ['pager', 'voice'], channel: 'pager' }]);
+    } finally {
+      await client.end();
+      await database.drop();
+    }
+  });
+});

@@ -125,6 +125,28 @@ describe('Twilio channels', () => {
     expect(call?.form.Twiml).not.toContain('<primary>');
   });
 
+  it('invites no reply on a channel that does not declare `replies`, callbacks or not (the capability is read)', async () => {
+    const client = createTwilioClient({ accountSid, authToken, apiBaseUrl: fake.url, timeoutMs: 2_000 });
+    class MuteSms extends TwilioSmsChannel {
+      readonly capabilities = { statusCallbacks: true, replies: false };
+    }
+    class MuteVoice extends TwilioVoiceChannel {
+      readonly capabilities = { statusCallbacks: true, replies: false };
+    }
+    const withCallbacks = { ...page('sms').message, deliveryId: '6f1c2b7e-0000-4000-8000-00000000abcd', callbackBase: 'https://klaxon.test/twilio' };
+
+    await new MuteSms({ client, from: senders.smsFrom, logger: logger() }).send(withCallbacks);
+    await new MuteVoice({ client, from: senders.voiceFrom, logger: logger() }).send(withCallbacks);
+
+    expect(fake.messages()[0]?.form).toMatchObject({
+      Body: '🚨 Klaxon #42 CRITICAL: checkout is down — reply in Slack or run /alert ack 42',
+      StatusCallback: 'https://klaxon.test/twilio/status/6f1c2b7e-0000-4000-8000-00000000abcd',
+    });
+    const twiml = fake.calls()[0]?.form.Twiml ?? '';
+    expect(twiml).not.toContain('<Gather');
+    expect(twiml).toContain('To acknowledge, run slash alert ack 42 in Slack.');
+  });
+
   it('refuses a channel whose sender is not configured, naming the variable, without calling Twilio', async () => {
     const error = await notifyFailureOf(notifier({ senders: { whatsappFrom: senders.whatsappFrom } }).send(page('voice')));
 
@@ -184,8 +206,23 @@ describe('twilioChannels', () => {
 
     expect(registry.sender('sms').provider).toBe('twilio');
     expect(registry.fallbackOf('whatsapp')).toBe('sms');
-    expect(registry.sender('voice').capabilities).toEqual({ statusCallbacks: true, replies: true, templates: false });
+    expect(registry.sender('voice').capabilities).toEqual({ statusCallbacks: true, replies: true });
     expect(fake.messages()).toHaveLength(1);
+  });
+
+  it('declares each channel’s label, role and address, the same for Twilio and for the log standing in for it', async () => {
+    const traits = (registry: ChannelRegistry) => registry.list().map(({ channel, label, role, address }) => ({ channel, label, role, address }));
+    const twilio = ChannelRegistry.of(twilioChannels({ twilio: { accountSid, authToken, apiBaseUrl: fake.url, ...senders } }, logger()));
+    const logged = ChannelRegistry.of(twilioChannels({ twilio: null }, logger()));
+
+    expect(traits(twilio)).toEqual([
+      { channel: 'whatsapp', label: 'WhatsApp', role: 'message', address: 'phone' },
+      { channel: 'sms', label: 'SMS', role: 'message', address: 'phone' },
+      { channel: 'voice', label: 'call', role: 'call', address: 'phone' },
+    ]);
+    expect(traits(logged)).toEqual(traits(twilio));
+    // Of the two message channels the policy pages WhatsApp first: it is registered first.
+    expect(twilio.byRole()).toEqual({ message: ['whatsapp', 'sms'], call: ['voice'] });
   });
 
   it('falls back to the log channel without credentials: it logs the masked page at warn and sends nothing', async () => {

@@ -1,6 +1,6 @@
 import {
   assertNever,
-  CHANNEL_LABELS,
+  channelLabel,
   describeChannels,
   describeReceipt,
   escapeSlackText,
@@ -92,7 +92,7 @@ export function testPagesOutcome(report: TestPagesDto): string {
   const lines = report.results.map((r) => {
     const where = r.to ? ` to ${r.to}` : '';
     const why = r.outcome === 'failed' && r.detail ? `: ${escapeSlackText(r.detail)}` : r.outcome === 'no_address' ? ' (set one with `/alert phone` or `/alert email`)' : '';
-    return `• ${CHANNEL_LABELS[r.channel]}${where}: ${TEST_OUTCOME[r.outcome]}${why}`;
+    return `• ${channelLabel(r.channel, report.channel_labels)}${where}: ${TEST_OUTCOME[r.outcome]}${why}`;
   });
   const failed = report.results.filter((r) => r.outcome !== 'sent').length;
   const head = failed === 0 ? '🧪 TEST pages sent on every channel you accept — check they arrived:' : `🧪 TEST pages: ${failed} of ${report.results.length} channels did not go out:`;
@@ -103,7 +103,7 @@ export function testPagesOutcome(report: TestPagesDto): string {
 export function pageOutcome(alert: AlertDto, joinedExisting: boolean): string {
   const paging = alert.targets.filter((t) => t.status === 'paging');
   const unreachable = alert.targets.filter((t) => t.status === 'unreachable');
-  const pagingText = joinList(paging.map((t) => `${who(t)} (${describeChannels(t.channels)}${t.held ? `, ${heldText(t.held)}` : ''})`));
+  const pagingText = joinList(paging.map((t) => `${who(t)} (${describeChannels(t.channels, alert.channel_labels)}${t.held ? `, ${heldText(t.held)}` : ''})`));
   const unreachableText = unreachable.map(whyUnreachable).join('; ');
   const head = joinedExisting
     ? `🔁 Joined the existing open alert #${alert.number} (${alert.status}) instead of raising a new one`
@@ -151,7 +151,7 @@ export function alertList(alerts: AlertDto[], status: AlertStatus | null, now: D
 export function receiptLines(alert: AlertDto): string[] {
   return alert.targets
     .filter((t) => t.receipts.length > 0)
-    .map((t) => `    ◦ ${who(t)}: ${t.receipts.map((r) => `${describeReceipt(r)} ${clockTime(r.at)}`).join(' · ')}`);
+    .map((t) => `    ◦ ${who(t)}: ${t.receipts.map((r) => `${describeReceipt(r, alert.channel_labels)} ${clockTime(r.at)}`).join(' · ')}`);
 }
 
 /** `<!date>` shows each reader the time in their own zone; the fallback is UTC. */
@@ -163,7 +163,7 @@ function clockTime(iso: string): string {
 /** `/alert status 42`: the alert, then its audit trail oldest first. */
 export function alertTimeline(alert: AlertDto, events: AlertEventDto[], now: Date): string {
   // A kind this gateway does not know yet (a newer backend, mid-deploy) is shown by its name, who and the note.
-  const lines = events.map((e) => `• ${relativeTime(e.at, now)}: ${isAlertEventKind(e.kind) ? describeEvent(e) : acted(e.kind, e)}`);
+  const lines = events.map((e) => `• ${relativeTime(e.at, now)}: ${isAlertEventKind(e.kind) ? describeEvent(e, alert.channel_labels) : acted(e.kind, e)}`);
   return [`${summary(alert)} — ${stateLine(alert, now)}`, ...receiptLines(alert), ...(lines.length ? lines : ['• no events recorded'])].join('\n');
 }
 
@@ -194,7 +194,7 @@ export function phoneCodeSent(status: PhoneStatusDto, now: Date): string {
   const { pending } = status;
   if (!pending) return `✅ Klaxon already pages you at ${status.phone ?? 'that number'}; there is nothing to confirm.`;
   const minutes = Math.max(1, Math.round((Date.parse(pending.expires_at) - now.getTime()) / 60_000));
-  const channel = CHANNEL_LABELS[pending.channel as Channel] ?? pending.channel;
+  const channel = channelLabel(pending.channel);
   return (
     `📨 A code was sent by ${channel} to ${pending.phone}. Confirm the number with \`/alert phone verify 123456\` (your code, within ${minutes} minutes). ` +
     `Until then Klaxon keeps paging you ${currentNumber(status)}.`
@@ -260,7 +260,7 @@ export function emailRejected(detail: string): string {
 export function prefsShown(contact: ContactDto | null, pending: PhoneStatusDto['pending'] = null): string {
   return [
     '*How Klaxon reaches you*',
-    `• Channels: ${contact ? channelList(contact.channels) : 'WhatsApp, call and SMS (the default)'} — change with \`/alert prefs channels whatsapp,voice,email\``,
+    `• Channels: ${contact ? channelList(contact.channels, contact.channel_labels) : 'WhatsApp, call and SMS (the default)'} — change with \`/alert prefs channels whatsapp,voice,email\``,
     `• Phone: ${contact?.phone ?? 'none set, so the one in your Slack profile if there is one'} — \`/alert phone <number>\``,
     // Pages use the number above until the new one is confirmed: both are shown, as `/alert phone` shows them.
     ...(pending ? [`   ${waitingLine(pending)}`] : []),
@@ -270,7 +270,7 @@ export function prefsShown(contact: ContactDto | null, pending: PhoneStatusDto['
 }
 
 export function prefsSaved(change: PrefsChange, contact: ContactDto): string {
-  if ('channels' in change) return `✅ Saved: Klaxon may page you by ${channelList(contact.channels)}.`;
+  if ('channels' in change) return `✅ Saved: Klaxon may page you by ${channelList(contact.channels, contact.channel_labels)}.`;
   if (!contact.quiet_hours) return '✅ Saved: no quiet hours; every page reaches you at once.';
   return `✅ Saved: quiet hours ${quietHoursText(contact)}. Low and medium pages wait until they end; high and critical ones still page you.`;
 }
@@ -286,8 +286,9 @@ export function prefsRejected(detail: string): string {
   return `❌ Not saved: ${detail}. \`/alert help\` shows how to write it.`;
 }
 
-function channelList(channels: readonly Channel[]): string {
-  return joinList(channels.map((c) => CHANNEL_LABELS[c]));
+/** The labels come from the backend (`channel_labels`); an older backend's answer falls back to the shipped ones. */
+function channelList(channels: readonly Channel[], labels: ContactDto['channel_labels']): string {
+  return joinList(channels.map((c) => channelLabel(c, labels)));
 }
 
 function quietHoursText(contact: ContactDto): string {
@@ -369,7 +370,7 @@ function stateLine(alert: AlertDto, now: Date): string {
  * One line of `/alert status` per event. The switch names every kind of contracts' AlertEventKind and ends in
  * assertNever: a kind added there without its line here fails the build.
  */
-function describeEvent(event: AlertEventDto): string {
+function describeEvent(event: AlertEventDto, labels: AlertDto['channel_labels']): string {
   switch (event.kind) {
     case 'created':
       return acted('raised', event);
@@ -378,24 +379,24 @@ function describeEvent(event: AlertEventDto): string {
     case 'escalated':
       return acted(event.kind, event);
     case 'notification.sent':
-      return paged(event, 'sent');
+      return paged(event, 'sent', labels);
     case 'notification.failed':
-      return paged(event, `failed${codeOf(event.data.code)}`);
+      return paged(event, `failed${codeOf(event.data.code)}`, labels);
     case 'notification.retrying':
-      return paged(event, `failed${codeOf(event.data.code)}, retrying`);
+      return paged(event, `failed${codeOf(event.data.code)}, retrying`, labels);
     case 'notification.fallback':
-      return paged(event, `queued instead (${CHANNEL_LABELS[event.data.from]} could not deliver)`);
+      return paged(event, `queued instead (${channelLabel(event.data.from, labels)} could not deliver)`, labels);
     case 'notification.cancelled':
-      return paged(event, 'not sent: the alert was already handled');
+      return paged(event, 'not sent: the alert was already handled', labels);
     case 'notification.status': {
       // Twilio's receipts: `read`, `busy`, `in-progress`, or a call's answering machine verdict alone.
       const { status, answered_by: answeredBy, error_code: errorCode } = event.data;
-      return paged(event, answeredBy === 'machine' && status === null ? 'went to voicemail (not reached)' : `reported ${status ?? 'answered'}${errorCode ? ` (error ${errorCode})` : ''}`);
+      return paged(event, answeredBy === 'machine' && status === null ? 'went to voicemail (not reached)' : `reported ${status ?? 'answered'}${errorCode ? ` (error ${errorCode})` : ''}`, labels);
     }
     case 'notification.held':
       // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
       // number (masked), the count and the window; the page goes out when there is room.
-      return paged(event, event.data.reason === 'quiet_hours' ? `held ${event.data.detail}` : `held: ${event.data.detail}, to go out when there is room`);
+      return paged(event, event.data.reason === 'quiet_hours' ? `held ${event.data.detail}` : `held: ${event.data.detail}, to go out when there is room`, labels);
     case 'pagerduty.sent':
       return `PagerDuty ${event.data.action} event sent`;
     case 'pagerduty.retrying':
@@ -414,9 +415,9 @@ function acted(verb: string, event: Pick<AlertEventDto, 'actor' | 'note'>): stri
 }
 
 /** `WhatsApp to @jane failed (63016)`: what became of one page. */
-function paged(event: AlertEventDto<DeliveryEventKind>, outcome: string): string {
+function paged(event: AlertEventDto<DeliveryEventKind>, outcome: string, labels: AlertDto['channel_labels']): string {
   const { channel, slack_user_id: userId, to } = event.data;
-  return `${CHANNEL_LABELS[channel]} to ${userId ? mention(userId) : escapeSlackText(to)} ${outcome}${noteOf(event)}`;
+  return `${channelLabel(channel, labels)} to ${userId ? mention(userId) : escapeSlackText(to)} ${outcome}${noteOf(event)}`;
 }
 
 // Notes are plain text (the gateway sends what was typed in Slack as such): any caller of the backend names the
