@@ -4,6 +4,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import request from 'supertest';
+import { SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
+import { loadOnCallExample } from '../../scripts/src/oncall-example';
 import { useCliHarness, type CliRun } from './cli-harness';
 
 const REPO = path.resolve(__dirname, '../..');
@@ -125,3 +128,18 @@ describe('npm run oncall', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
+
+describe("npm start's on-call example", () => {
+  const client = (tenant: string) => ({ backend: cli.url, key: SERVICE_KEY, tenant });
+
+  it('is loaded into a tenant without an on-call setup, found unchanged at the next start, and never overwrites a change', async () => {
+    expect(await loadOnCallExample(client('T-START'), EXAMPLE)).toBe(`${EXAMPLE} loaded for T-START: 2 schedules, 1 escalation policy, 1 service`);
+    expect(await loadOnCallExample(client('T-START'), EXAMPLE)).toBe(`T-START has ${EXAMPLE} (loaded at an earlier start, unchanged)`);
+
+    // The developer's own change: the next start keeps it.
+    await request(cli.backend.app).put('/escalation-policies/T-START/payments-escalation').set('x-service-key', SERVICE_KEY).send({ steps: [{ targets: [{ person: 'U0ME' }], escalate_after: '1m' }] }).expect(200);
+    expect(await loadOnCallExample(client('T-START'), EXAMPLE)).toBe(`T-START has its own on-call setup, kept as it is (${EXAMPLE} is loaded only into a tenant without one)`);
+    const policy = await request(cli.backend.app).get('/escalation-policies/T-START/payments-escalation').set('x-service-key', SERVICE_KEY).expect(200);
+    expect(policy.body.steps).toEqual([{ targets: [{ person: 'U0ME' }], escalate_after: '1m' }]);
+  });
+});
