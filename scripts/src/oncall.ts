@@ -3,7 +3,7 @@ import { isDeepStrictEqual, parseArgs } from 'node:util';
 import type { ConfigProblemDto, OnCallConfigDto, OnCallPlanDto } from '@klaxon/contracts';
 import { backendClient, callBackend, DEV_TENANT, readRefusal, toolEnvironment, type BackendClient } from './backend-call';
 import { formatApplied, formatPlan } from './oncall-plan-text';
-import { configToYaml, formatProblem, readOnCallYaml, withoutNpmBanner, withPositions, type FileProblem, type Position } from './oncall-yaml';
+import { configToYaml, formatProblem, readOnCallYaml, withoutNpmBanner, withPositions, type FileProblem, type Position, type ReadConfig } from './oncall-yaml';
 import { SlowNotice } from './slow-notice';
 
 const HELP = `npm run oncall -- <apply|export> [options] — a tenant's on-call setup (schedules, escalation policies,
@@ -65,8 +65,12 @@ async function main(): Promise<number> {
   const devSetup = env.NODE_ENV !== 'production' && !process.env.INTERNAL_SERVICE_KEYS;
   const tenant = values.tenant ?? (devSetup ? DEV_TENANT : undefined);
   if (!tenant) return usage('--tenant is required (INTERNAL_SERVICE_KEYS is set: this is not npm start’s dev setup)');
-  const client = backendClient(env, tenant, values.url);
-  return command === 'export' ? exportConfig(client) : applyFile(client, file!, { dryRun: values['dry-run'], prune: values.prune });
+  if (command === 'export') return exportConfig(backendClient(env, tenant, values.url));
+  // The file is read and checked first: its mistakes need no backend to be found.
+  const source = file === '-' ? 'stdin' : file!;
+  const read = readOnCallYaml(withoutNpmBanner(readFileSync(file === '-' ? 0 : file!, 'utf8')));
+  if (!read.ok) return report(source, read.problems);
+  return applyFile(backendClient(env, tenant, values.url), source, read, { dryRun: values['dry-run'], prune: values.prune });
 }
 
 async function exportConfig(client: BackendClient): Promise<number> {
@@ -76,10 +80,8 @@ async function exportConfig(client: BackendClient): Promise<number> {
   return 0;
 }
 
-async function applyFile(client: BackendClient, file: string, options: { dryRun: boolean; prune: boolean }): Promise<number> {
-  const source = file === '-' ? 'stdin' : file;
-  const read = readOnCallYaml(withoutNpmBanner(file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')));
-  if (!read.ok) return report(source, read.problems);
+/** Prints the plan, then (unless a dry run, or nothing changes) applies it. */
+async function applyFile(client: BackendClient, source: string, read: Extract<ReadConfig, { ok: true }>, options: { dryRun: boolean; prune: boolean }): Promise<number> {
   const locate = read.locate;
 
   const plan = await post(client, read.document, { ...options, dryRun: true }, 'planning');
