@@ -1,8 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { dataDirOf, loadDotEnv, parseServiceKeys, withDevDefaults } from '@klaxon/config';
-import { CONTACT_CSV_COLUMNS, SERVICE_KEY_HEADER, type ContactImportDto, type ErrorBody } from '@klaxon/contracts';
-import { countNewlines, formatBytes, formatImportReport, importExitCode, serviceKeyFor } from './contacts-report';
+import { CONTACT_CSV_COLUMNS, type ContactImportDto } from '@klaxon/contracts';
+import { backendClient, callBackend, readRefusal, toolEnvironment, type BackendClient } from './backend-call';
+import { countNewlines, formatBytes, formatImportReport, importExitCode } from './contacts-report';
 import { writePrivateFile } from './private-file';
 
 const HELP = `npm run contacts -- <import|export> [options] — the contact directory of a tenant, as CSV, on a running backend.
@@ -55,25 +55,14 @@ async function main(): Promise<number> {
   if (!values.tenant) return usage('--tenant is required');
   if (command === 'import' && !file) return usage('name the CSV file to import');
 
-  loadDotEnv();
-  const { env } = withDevDefaults(process.env, dataDirOf(process.env));
-  const key = serviceKeyFor(parseServiceKeys(env.INTERNAL_SERVICE_KEYS ?? '').keys, values.tenant);
-  if (!key) throw new Error(`no service key for tenant ${values.tenant} in INTERNAL_SERVICE_KEYS: set it, or run npm start once to generate dev secrets`);
-  const backend = (values.url ?? env.BACKEND_URL ?? 'http://127.0.0.1:5002').replace(/\/+$/, '');
-  const client = { backend, key, tenant: values.tenant };
+  const client = backendClient(toolEnvironment(), values.tenant, values.url);
 
   return command === 'import'
     ? importFile(client, file!, { dryRun: values['dry-run'], overwriteSelf: values['overwrite-self'] })
     : exportTo(client, values.out);
 }
 
-interface Client {
-  backend: string;
-  key: string;
-  tenant: string;
-}
-
-async function importFile(client: Client, file: string, options: { dryRun: boolean; overwriteSelf: boolean }): Promise<number> {
+async function importFile(client: BackendClient, file: string, options: { dryRun: boolean; overwriteSelf: boolean }): Promise<number> {
   const size = statSync(file).size;
   const progress = new UploadProgress(size);
   const query = new URLSearchParams({ tenant_id: client.tenant, ...(options.dryRun ? { dry_run: 'true' } : {}), ...(options.overwriteSelf ? { overwrite: 'self' } : {}) });
@@ -85,7 +74,7 @@ async function importFile(client: Client, file: string, options: { dryRun: boole
     }
     progress.uploaded();
   }
-  const response = await send(client, `/contacts/import?${query}`, {
+  const response = await callBackend(client, `/contacts/import?${query}`, {
     method: 'POST',
     headers: { 'content-type': 'text/csv', 'content-length': String(size) },
     body: chunks() as unknown as RequestInit['body'],
@@ -98,8 +87,8 @@ async function importFile(client: Client, file: string, options: { dryRun: boole
   return importExitCode(result);
 }
 
-async function exportTo(client: Client, out: string | undefined): Promise<number> {
-  const response = await send(client, `/contacts/export?${new URLSearchParams({ tenant_id: client.tenant })}`, { method: 'GET' });
+async function exportTo(client: BackendClient, out: string | undefined): Promise<number> {
+  const response = await callBackend(client, `/contacts/export?${new URLSearchParams({ tenant_id: client.tenant })}`, { method: 'GET' });
   if (!response.ok) return failed(response);
   const csv = await response.text();
   const contacts = Math.max(0, csv.split('\n').filter(Boolean).length - 1);
@@ -113,23 +102,8 @@ async function exportTo(client: Client, out: string | undefined): Promise<number
   return 0;
 }
 
-async function send(client: Client, path: string, init: RequestInit): Promise<Response> {
-  const url = `${client.backend}${path}`;
-  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), [SERVICE_KEY_HEADER]: client.key } }).catch((error: unknown) => {
-    throw new Error(`cannot reach the backend at ${client.backend} (${String((error as Error).cause ?? error)}); is npm start running?`);
-  });
-}
-
 async function failed(response: Response): Promise<number> {
-  const text = await response.text();
-  let detail = text;
-  try {
-    const body = JSON.parse(text) as ErrorBody;
-    detail = `${body.error}: ${body.detail}`;
-  } catch {
-    // Not our JSON error (a proxy's page?): show it as it came.
-  }
-  console.error(`contacts: the backend answered HTTP ${response.status}: ${detail}`);
+  console.error(`contacts: the backend answered HTTP ${response.status}: ${(await readRefusal(response)).detail}`);
   return 1;
 }
 

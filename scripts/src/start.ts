@@ -16,6 +16,8 @@ import { startDevPostgres, type DevPostgres } from './dev-postgres';
 import { acquireLauncherLock, describeLockHolder } from './launcher-lock';
 import { renderSlackText } from './slack-text';
 import { startTwilioStandIn } from './twilio-stand-in';
+import { backendClient, DEV_TENANT } from './backend-call';
+import { EXAMPLE_FILE, loadOnCallExample } from './oncall-example';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HELP = `npm start — run Klaxon locally: the backend, the gateway and (without DATABASE_URL) an embedded PostgreSQL.
@@ -121,6 +123,10 @@ async function main(): Promise<void> {
   };
   children.push(run('apps/backend/dist/main.js', env, onExit('backend')));
   await waitForHealthy(`${backendUrl}/health`, 'backend');
+  // The dev tenant's first /alert oncall shows a rotation; a setup the tenant already has is left as it is.
+  const oncall = production
+    ? null
+    : await loadOnCallExample(backendClient(env, DEV_TENANT, backendUrl)).catch((error: unknown) => `${EXAMPLE_FILE} not loaded: ${error instanceof Error ? error.message : String(error)}`);
   step('starting gateway…');
   children.push(run('apps/gateway/dist/main.js', env, onExit('gateway')));
   const gatewayUrl = `http://127.0.0.1:${gatewayConfig.port}`;
@@ -139,7 +145,7 @@ async function main(): Promise<void> {
     notifier  ${twilioStandIn ? 'local Twilio stand-in (pages are printed here as "twilio ▸", nobody is called)' : backendConfig.twilio ? 'Twilio' : 'log (no Twilio credentials: notifications are printed, not sent)'}
     secrets   ${secretsFile ? `${path.relative(ROOT, secretsFile)} (generated for development)` : 'from the environment'}
     slack     ${slackStandIn ? 'local stand-in (channel messages are printed here as "slack ▸")' : 'the Slack Web API'}
-
+${oncall ? `    on call   ${oncall}\n` : ''}
   Page yourself, as Slack would send it (signed):
     npm run slash -- "phone +1 415 555 0101"          give your number (you are U0DEV in team T0DEV): a code goes to it, ${twilioStandIn ? 'printed as "twilio ▸"' : 'printed by the log notifier'}
     npm run slash -- "phone verify <code>"            confirm the number with that code: pages use it from now on
@@ -148,7 +154,9 @@ ${twilioStandIn ? `    npm run twilio -- status read                      Twilio
     npm run twilio -- press 1                          acknowledge from the call (or: npm run twilio -- reply "ack <n>")
 ` : ''}    npm run slash -- "ack <n> looking"                 acknowledge it from Slack: <n> is the number the page answered (#<n>)
     npm run slash -- help                              every form
-${twilioStandIn ? '' : '\n  Answer from your phone as Twilio would: restart with npm start -- --twilio-stand-in, then npm run twilio.\n'}
+${oncall ? `    npm run slash -- oncall                            /alert oncall: who is on call now, until when, who is next
+    npm run oncall -- export                           the on-call setup as YAML: edit it, then npm run oncall -- apply <file>
+` : ''}${twilioStandIn ? '' : '\n  Answer from your phone as Twilio would: restart with npm start -- --twilio-stand-in, then npm run twilio.\n'}
   See the stored alerts:
     curl -s -H "x-service-key: ${keyCommand}" "${backendUrl}/alerts?tenant_id=T0DEV"
 

@@ -1,44 +1,14 @@
 // The built `npm run contacts` script against the real backend listening on loopback: the CLI and the
 // routes agree over HTTP. Needs `npm run build` first (npm test runs it).
-import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { listContacts } from '../../apps/backend/src/contacts/contact.repository';
-import { listen, SERVICE_KEY, startBackendHarness, type BackendHarness } from '../../apps/backend/test/integration/helpers';
+import { useCliHarness } from './cli-harness';
 
-const SCRIPT = path.resolve(__dirname, '../../scripts/dist/contacts.js');
-const dir = mkdtempSync(path.join(tmpdir(), 'klaxon-contacts-'));
-
-let harness: BackendHarness;
-let server: Server;
-let url: string;
-beforeAll(async () => {
-  if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: run npm run build first`);
-  harness = await startBackendHarness();
-  ({ server, url } = await listen(harness.app));
-});
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await harness.close();
-});
-
-function writeCsv(name: string, csv: string): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, csv);
-  return file;
-}
-
-function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // NODE_ENV=production: the script must take the key given, never generate dev secrets here.
-    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', INTERNAL_SERVICE_KEYS: SERVICE_KEY, BACKEND_URL: url };
-    execFile(process.execPath, [SCRIPT, ...args], { cwd: dir, env }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = useCliHarness('contacts');
+const dir = cli.dir;
+const writeCsv = cli.writeFile;
+const run = (...args: string[]) => cli.run(args);
 
 describe('npm run contacts', () => {
   it('imports a file, prints the refused lines and exits 1, then exports what was stored', async () => {
@@ -49,7 +19,7 @@ describe('npm run contacts', () => {
 
     const dry = await run('import', file, '--tenant', 'T-CLI', '--dry-run');
     expect(dry.stdout).toMatch(/^dry run, nothing was written: 3000 rows for tenant T-CLI: 2999 to import/);
-    expect(await listContacts(harness.db, 'T-CLI')).toEqual([]);
+    expect(await listContacts(cli.backend.db, 'T-CLI')).toEqual([]);
 
     const imported = await run('import', file, '--tenant', 'T-CLI');
     expect(imported.code).toBe(1);
@@ -57,7 +27,7 @@ describe('npm run contacts', () => {
     expect(imported.stdout).toContain('  line 11, phone: the number is too short');
     // Large enough for the progress line; not a terminal, so it is printed once, with honest counts.
     expect(imported.stderr).toMatch(/uploaded \d+\.\d kB, 3001 lines; the backend is checking/);
-    expect(await listContacts(harness.db, 'T-CLI')).toHaveLength(2999);
+    expect(await listContacts(cli.backend.db, 'T-CLI')).toHaveLength(2999);
 
     const out = path.join(dir, 'export.csv');
     const exported = await run('export', '--tenant', 'T-CLI', '--out', out);

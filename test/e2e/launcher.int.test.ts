@@ -70,6 +70,15 @@ async function running(launcher: Launcher): Promise<void> {
   }
 }
 
+/** A built script of the checkout (scripts/dist/<name>) beside the launcher, as `npm run` runs it. */
+function script(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [path.join(REPO, 'scripts/dist', name), ...args], { cwd: REPO, encoding: 'utf8', timeout: 30_000, env }, (_error, stdout, stderr) =>
+      resolve({ code: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
 const postmasterOf = (dataDir: string): number => Number(fs.readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
 const status = (url: string): Promise<number> => fetch(url).then((res) => res.status);
 
@@ -100,6 +109,9 @@ describe('npm start', () => {
     const killed = launch(dataDir, ports);
     started.push(killed);
     await running(killed);
+    // A fresh tenant: the example on-call setup is loaded, and the banner says how to see it.
+    expect(killed.output()).toContain('    on call   deploy/oncall.example.yaml loaded for T0DEV: 2 schedules, 1 escalation policy, 1 service\n');
+    expect(killed.output()).toContain('npm run slash -- oncall ');
     // A closed terminal or kill -9: the whole group dies at once, and nothing cleans up.
     process.kill(-killed.process.pid!, 'SIGKILL');
     await killed.exited;
@@ -113,6 +125,20 @@ describe('npm start', () => {
     // A database kept across restarts holds alerts already: the session it prints cannot assume #1.
     expect(first.output()).toContain('npm run slash -- "ack <n> looking"');
     expect(first.output()).not.toMatch(/\back \d/);
+    // The same setup found again: nothing changed, nothing failed.
+    expect(first.output()).toContain('    on call   T0DEV has deploy/oncall.example.yaml (loaded at an earlier start, unchanged)\n');
+  });
+
+  it('answers the first /alert oncall with a rotation, and exports the setup for the dev tenant without --tenant', async () => {
+    if (!first) throw new Error('the first test did not start a launcher');
+    const env = { PATH: process.env.PATH ?? '', KLAXON_DATA_DIR: dataDir, GATEWAY_PORT: String(ports.gateway), BACKEND_URL: `http://127.0.0.1:${ports.backend}` };
+    const slash = await script('slash.js', ['oncall'], env);
+    expect(slash.stdout).toContain('outcome (response_url):\n  *On call now*\n');
+    // Who it is depends on the day; that it is someone from the payments rotation, until when and who is next, does not.
+    expect(slash.stdout).toMatch(/\n• \*payments\*: <@U0[A-Z]+> \(payments\) until \d{4}-\d\d-\d\d \d\d:\d\d UTC, then <@U0[A-Z]+>\n/);
+    const exported = await script('oncall.js', ['export'], env);
+    expect(exported.stdout).toMatch(/^# On-call config of tenant T0DEV/);
+    expect(exported.stdout).toContain('\nservices:\n  payments:\n    escalation_policy: payments-escalation\n');
   });
 
   it('refuses a second launcher in one line naming the first, and the first keeps running untouched', async () => {

@@ -27,6 +27,8 @@ import { pagerDutyRouter } from './http/pagerduty.routes';
 import type { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import type { BackendMetrics } from './observe/metrics';
 import { oncallRouter, type OnCallRoutesDependencies } from './http/oncall.routes';
+import { oncallConfigRouter } from './http/oncall-config.routes';
+import type { OnCallConfigService } from './oncall/oncall-config.service';
 
 export interface AppDependencies {
   db: Database;
@@ -54,10 +56,12 @@ export interface AppDependencies {
   twilio: TwilioWebhooks;
   /** Schedules, escalation policies, services, and who is on call. */
   oncall: OnCallRoutesDependencies;
+  /** The on-call setup as one document: exported, and applied in one transaction (`npm run oncall`). */
+  oncallConfig: OnCallConfigService;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, oncallConfig, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -91,6 +95,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(pagerDutyRouter({ pagerDuty }));
   app.use(testPagesRouter({ testPages }));
   app.use(oncallRouter(oncall));
+  app.use(oncallConfigRouter({ config: oncallConfig }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -46,6 +46,7 @@ import { ScheduleService } from './oncall/schedule.service';
 import { EscalationPolicyService } from './oncall/escalation-policy.service';
 import { ServiceCatalog } from './oncall/service-catalog';
 import { OnCallOverview } from './oncall/oncall-overview';
+import { OnCallConfigService } from './oncall/oncall-config.service';
 
 /** What a test, the bench or main.ts may put in place of the default part; everything else is built from config. */
 export interface BackendOverrides {
@@ -215,6 +216,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     channelLabels: registry.labels(),
     twilio,
     oncall,
+    oncallConfig: new OnCallConfigService({ db, clock }),
   });
 
   return {

@@ -10,4 +10,5 @@ export * from './text';
 export * from './time-zone';
 export * from './duration';
 export * from './oncall';
+export * from './oncall-config';
 export * from './twilio';

@@ -7,6 +7,7 @@ import { contactsPaths } from './contacts.routes';
 import { healthPaths } from './health.routes';
 import { metricsPaths } from './metrics.routes';
 import { oncallPaths } from './oncall.routes';
+import { oncallConfigPaths } from './oncall-config.routes';
 import { openApiPaths } from './openapi.routes';
 import { HTTP_METHODS, TAGS, type HttpMethod, type RouteDoc, type Tag } from './openapi-kit';
 import { ownPhonePaths } from './own-phone.routes';
@@ -26,6 +27,7 @@ const ROUTES: readonly RouteDoc[] = [
   ...alertsPaths,
   ...contactsPaths,
   ...oncallPaths,
+  ...oncallConfigPaths,
   ...alertmanagerPaths,
   ...pagerDutyPaths,
   ...testPagesPaths,

@@ -36,7 +36,7 @@ export interface ScheduleView {
 const WINDOW_MS = MAX_ONCALL_WINDOW_DAYS * DAY_MS;
 
 /** 24 random bytes: 192 bits, written in 32 URL-safe characters. */
-const newCalendarToken = (): string => randomBytes(24).toString('base64url');
+export const newCalendarToken = (): string => randomBytes(24).toString('base64url');
 
 /**
  * Schedules and their overrides: stored, and asked who is on call. The pure core (schedule.ts) does the

@@ -605,6 +605,24 @@ describe('schedules, overrides, escalation policies, services and who is on call
   });
 });
 
+describe('the on-call config as one document', () => {
+  const config = '/oncall-config/{tenant_id}';
+  const url = config.replace('{tenant_id}', `${TENANT}-CONFIG`);
+
+  it('answers the plan to the documented example, dry run or not, and exports it', async () => {
+    const example = exampleOf(operationAt('post', config)) as object;
+    expectConforms(await internal('post', `${url}?dry_run=true`).send(example).expect(200), 'post', config);
+    expectConforms(await internal('post', url).send(example).expect(200), 'post', config);
+    expectConforms(await internal('get', url).expect(200), 'get', config);
+  });
+
+  it('answers 422 naming each problem, and 404 for another tenant (a bound key)', async () => {
+    expectConforms(await internal('post', url).send({ services: { api: { escalation_policy: 'nope' } } }).expect(422), 'post', config);
+    expectConforms(await acme('post', url).send({}).expect(404), 'post', config);
+    expectConforms(await acme('get', url).expect(404), 'get', config);
+  });
+});
+
 describe('public routes', () => {
   it('GET /health answers 200 healthy without a key', async () => {
     expectConforms(await request(backend.app).get('/health').expect(200), 'get', '/health');
