@@ -27,6 +27,8 @@ import { pagerDutyRouter } from './http/pagerduty.routes';
 import type { PagerDutyService } from './integrations/pagerduty/pagerduty.service';
 import type { BackendMetrics } from './observe/metrics';
 import { oncallRouter, type OnCallRoutesDependencies } from './http/oncall.routes';
+import { calendarRouter } from './http/calendar.routes';
+import type { CalendarFeeds } from './oncall/calendar-feeds';
 
 export interface AppDependencies {
   db: Database;
@@ -52,10 +54,12 @@ export interface AppDependencies {
   twilio: TwilioWebhooks;
   /** Schedules, escalation policies, services, and who is on call. */
   oncall: OnCallRoutesDependencies;
+  /** Schedules' calendar feeds, by token (the gateway forwards the public /calendar/<token>.ics). */
+  calendars: CalendarFeeds;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, twilio, oncall, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, twilio, oncall, calendars, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -89,6 +93,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(pagerDutyRouter({ pagerDuty }));
   app.use(testPagesRouter({ testPages }));
   app.use(oncallRouter(oncall));
+  app.use(calendarRouter({ feeds: calendars }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -46,6 +46,8 @@ import { ScheduleService } from './oncall/schedule.service';
 import { EscalationPolicyService } from './oncall/escalation-policy.service';
 import { ServiceCatalog } from './oncall/service-catalog';
 import { OnCallOverview } from './oncall/oncall-overview';
+import { CalendarFeeds } from './oncall/calendar-feeds';
+import { PersonNames } from './oncall/person-names';
 
 /** What a test, the bench or main.ts may put in place of the default part; everything else is built from config. */
 export interface BackendOverrides {
@@ -190,6 +192,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
   const services = new ServiceCatalog({ db, clock });
   const oncall = { schedules, policies: new EscalationPolicyService({ db, clock }), services, overview: new OnCallOverview({ db, clock, schedules, services }) };
+  const calendars = new CalendarFeeds({ db, clock, schedules, names: new PersonNames({ directory, clock, logger }) });
   const app = createApp({
     db,
     logger,
@@ -211,6 +214,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     receipts: (alertIds) => reportedDeliveries(db, alertIds),
     twilio,
     oncall,
+    calendars,
   });
 
   return {

@@ -11,3 +11,4 @@ export * from './time-zone';
 export * from './duration';
 export * from './oncall';
 export * from './twilio';
+export * from './calendar';
