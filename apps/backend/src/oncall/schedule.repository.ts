@@ -110,6 +110,17 @@ export async function findScheduleByCalendarTokenHash(db: Queryable, tokenHash: 
   return row ? toStoredSchedule(row) : null;
 }
 
+export async function findScheduleById(db: Queryable, id: string): Promise<StoredSchedule | null> {
+  const row = await db.oneOrNone<ScheduleRow>('SELECT * FROM schedules WHERE id = $1', [id]);
+  return row ? toStoredSchedule(row) : null;
+}
+
+/** Every tenant's schedules, in a stable order (the hand-off planner walks them all). */
+export async function listAllSchedules(db: Queryable): Promise<StoredSchedule[]> {
+  const rows = await db.any<ScheduleRow>('SELECT * FROM schedules ORDER BY tenant_id, name');
+  return rows.map(toStoredSchedule);
+}
+
 /** The tenant's schedules by name. */
 export async function listSchedules(db: Queryable, tenantId: string): Promise<StoredSchedule[]> {
   const rows = await db.any<ScheduleRow>('SELECT * FROM schedules WHERE tenant_id = $1 ORDER BY name', [tenantId]);
