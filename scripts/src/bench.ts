@@ -9,6 +9,7 @@ import { databaseServer, type DatabaseServer } from './bench/databases';
 import { judge } from './bench/goals';
 import { LoadGenerator } from './bench/load';
 import { PHASES, readOptions, type Phase } from './bench/options';
+import { calendarPhase } from './bench/phases/calendar.phase';
 import { endToEndPhase } from './bench/phases/e2e.phase';
 import { gatewayPhase } from './bench/phases/gateway.phase';
 import { limitsPhase } from './bench/phases/limits.phase';
@@ -30,6 +31,7 @@ type PhaseRunner = (context: BenchContext, record: (result: PhaseResult) => void
 
 const RUNNERS: Record<Phase, PhaseRunner> = {
   oncall: async (context, record) => record(await onCallPhase(context)),
+  calendar: async (context, record) => record(await calendarPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
   limits: async (context, record) => record(await limitsPhase(context)),
   priority: async (context, record) => record(await priorityPhase(context)),
@@ -49,7 +51,7 @@ const RUNNERS: Record<Phase, PhaseRunner> = {
 };
 
 /** Phases that need no PostgreSQL (pure CPU in this process): a run of only these starts none. */
-const WITHOUT_DATABASE: ReadonlySet<Phase> = new Set(['oncall']);
+const WITHOUT_DATABASE: ReadonlySet<Phase> = new Set(['oncall', 'calendar']);
 
 async function main(): Promise<number> {
   const options = readOptions();

@@ -29,6 +29,8 @@ import type { BackendMetrics } from './observe/metrics';
 import { oncallRouter, type OnCallRoutesDependencies } from './http/oncall.routes';
 import { oncallConfigRouter } from './http/oncall-config.routes';
 import type { OnCallConfigService } from './oncall/oncall-config.service';
+import { calendarRouter } from './http/calendar.routes';
+import type { CalendarFeeds } from './oncall/calendar-feeds';
 
 export interface AppDependencies {
   db: Database;
@@ -58,10 +60,12 @@ export interface AppDependencies {
   oncall: OnCallRoutesDependencies;
   /** The on-call setup as one document: exported, and applied in one transaction (`npm run oncall`). */
   oncallConfig: OnCallConfigService;
+  /** Schedules' calendar feeds, by token (the gateway forwards the public /calendar/<token>.ics). */
+  calendars: CalendarFeeds;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, oncallConfig, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, oncallConfig, calendars, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -96,6 +100,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(testPagesRouter({ testPages }));
   app.use(oncallRouter(oncall));
   app.use(oncallConfigRouter({ config: oncallConfig }));
+  app.use(calendarRouter({ feeds: calendars }));
 
   app.use(notFound);
   app.use(errorHandler(logger));

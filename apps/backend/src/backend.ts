@@ -47,6 +47,11 @@ import { EscalationPolicyService } from './oncall/escalation-policy.service';
 import { ServiceCatalog } from './oncall/service-catalog';
 import { OnCallOverview } from './oncall/oncall-overview';
 import { OnCallConfigService } from './oncall/oncall-config.service';
+import { CalendarFeeds } from './oncall/calendar-feeds';
+import { PersonNames } from './oncall/person-names';
+import { HandoffNotices } from './oncall/handoff-notices';
+import { SlackDirectMessenger } from './slack/slack-direct-messenger';
+import type { DirectMessenger } from './channels/direct-messenger';
 
 /** What a test, the bench or main.ts may put in place of the default part; everything else is built from config. */
 export interface BackendOverrides {
@@ -57,6 +62,8 @@ export interface BackendOverrides {
   metrics?: BackendMetrics;
   poster?: ChannelPoster;
   directory?: SlackDirectory;
+  /** Slack direct messages (hand-off notices). */
+  directMessenger?: DirectMessenger;
   registry?: ChannelRegistry;
   /** Channels registered after the shipped ones, as a provider room's line would (a test's stand-in channel). */
   channels?: readonly ChannelRegistration[];
@@ -89,6 +96,8 @@ export interface Backend {
   pagerDuty: PagerDutyService;
   /** The per-user, per-tenant and global paging limits, counted in PostgreSQL. */
   pagingLimits: PagingLimitService;
+  /** Hand-off notices: tests plan by hand (plan()) and send as the job would (send()). */
+  handoffs: HandoffNotices;
   /** Starts the job runner (deliveries, escalations, channel messages); a backend may serve HTTP without it. */
   startWorker(): Promise<NotificationWorker>;
   /** Stops the worker (if started), then closes the database unless it was given. */
@@ -194,6 +203,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
   const services = new ServiceCatalog({ db, clock });
   const oncall = { schedules, policies: new EscalationPolicyService({ db, clock }), services, overview: new OnCallOverview({ db, clock, schedules, services }) };
+  const calendars = new CalendarFeeds({ db, clock, schedules, names: new PersonNames({ directory, clock, logger }) });
+  const messenger = overrides.directMessenger ?? new SlackDirectMessenger({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
+  const handoffs = new HandoffNotices({ db, clock, logger, schedules, messenger });
   const app = createApp({
     db,
     logger,
@@ -217,6 +229,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     twilio,
     oncall,
     oncallConfig: new OnCallConfigService({ db, clock }),
+    calendars,
   });
 
   return {
@@ -232,6 +245,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     messages,
     pagerDuty,
     pagingLimits,
+    handoffs,
     startWorker: async () => {
       workerStarted = true;
       // Every task the backend queues, each a thin adapter over its service.
@@ -243,11 +257,17 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
         },
         'slack-message': (payload) => messages.publish((payload as JobPayloads['slack-message']).alertId),
         'pagerduty-event': (payload) => pagerDuty.sync((payload as JobPayloads['pagerduty-event']).alertId),
+        'handoff-notice': async (payload) => {
+          await handoffs.send(payload as JobPayloads['handoff-notice']);
+        },
       };
       worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, clock, sender, holds, webhooks, policy: notify, tasks, ...overrides.sweeper });
+      // Plans hand-off notices now and every few minutes; their jobs run on the worker just started.
+      await handoffs.start();
       return worker;
     },
     close: async () => {
+      handoffs.stop();
       const running = worker;
       worker = null;
       await running?.stop();

@@ -11,6 +11,7 @@ import { boltLogger } from './slack/bolt-logger';
 import { registerAlertActions } from './slack/alert-actions.listener';
 import { DEFAULT_PAGE_RETRY_BUDGET_MS, registerAlertCommand } from './slack/command.listener';
 import { TWILIO_PATH_PREFIX, twilioWebhookHandler } from './twilio/twilio-webhook';
+import { CALENDAR_PATH_PREFIX, calendarFeedHandler } from './calendar/calendar-feed';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -46,6 +47,8 @@ export interface GatewayDependencies {
   version?: string;
   /** GATEWAY_MAX_IN_FLIGHT / GATEWAY_MAX_QUEUE; DEFAULT_FORWARD_LIMITS unless given. */
   forwardLimits?: ForwardLimits;
+  /** Calendar feeds' own share of the backend; CALENDAR_FORWARD_LIMITS unless given. */
+  calendarLimits?: ForwardLimits;
 }
 
 /** What became of the pages so far, and the forwards running and waiting now: for the bench and the stop log. */
@@ -90,6 +93,7 @@ export async function createGateway({
   metrics = createGatewayMetrics(),
   version = 'dev',
   forwardLimits = DEFAULT_FORWARD_LIMITS,
+  calendarLimits,
 }: GatewayDependencies): Promise<Gateway> {
   const log = boltLogger(logger);
   const receiver = new HTTPReceiver({
@@ -136,11 +140,14 @@ export async function createGateway({
   });
 
   const twilio = twilioWebhookHandler({ authToken: config.twilio?.authToken ?? null, publicBaseUrl: config.publicBaseUrl ?? 'http://127.0.0.1:3000', backend, logger, inFlight });
+  const calendar = calendarFeedHandler({ backend, logger, inFlight, ...(calendarLimits ? { limits: calendarLimits } : {}) });
   // The timeouts are checked every second rather than every 30 s (Node's default), so they hold as written.
   const server = http.createServer({ ...serverTimeouts, connectionsCheckingInterval: Math.min(1000, serverTimeouts.headersTimeout) }, (req, res) => {
     countRequest(metrics, req, res);
     // Twilio's signed webhooks share the public port; Bolt never sees them.
     if (req.url?.startsWith(TWILIO_PATH_PREFIX)) return twilio(req, res);
+    // Schedules' calendar feeds too; nothing under /calendar/ reaches Bolt, whose 404 would log the path (the token).
+    if (req.url?.startsWith(CALENDAR_PATH_PREFIX)) return calendar(req, res);
     try {
       receiver.requestListener(req, res);
     } catch (error) {
@@ -177,7 +184,7 @@ export function drainBoundMs(pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS): 
 function countRequest(metrics: GatewayMetrics, req: http.IncomingMessage, res: http.ServerResponse): void {
   const started = performance.now();
   const path = (req.url ?? '').split('?')[0];
-  const route = path === SLACK_EVENTS_PATH || path === '/healthz' ? path : 'unmatched';
+  const route = path === SLACK_EVENTS_PATH || path === '/healthz' ? path : path?.startsWith(CALENDAR_PATH_PREFIX) ? '/calendar/:token.ics' : 'unmatched';
   res.once('finish', () => {
     const statusClass = `${Math.floor(res.statusCode / 100)}xx`;
     metrics.httpRequests.inc({ route, status_class: statusClass });
@@ -233,5 +240,5 @@ const fetchWithTimeout: typeof fetch = (input, init) => fetch(input, { ...init, 
 function notFound({ request, response, logger }: ReceiverDispatchErrorHandlerArgs): void {
   logger.info(`not found: ${request.method} ${request.url}`);
   response.writeHead(404, { 'content-type': 'application/json' });
-  response.end('{"error":"not_found","detail":"the public endpoints are POST /slack/events and POST /twilio/*"}');
+  response.end('{"error":"not_found","detail":"the public endpoints are POST /slack/events, POST /twilio/* and GET /calendar/<token>.ics"}');
 }

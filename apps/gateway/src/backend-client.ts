@@ -1,6 +1,8 @@
 import http from 'node:http';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import {
+  CALENDAR_FEED_ROUTE,
+  CALENDAR_TOKEN_HEADER,
   GATEWAY_AGENT_IDLE_MS,
   REQUEST_ID_HEADER,
   SERVICE_KEY_HEADER,
@@ -162,6 +164,20 @@ export class BackendClient {
     return { status, contentType, body: data };
   }
 
+  /**
+   * A schedule's calendar feed by its token, or null when the token opens none (the backend's 404). The token
+   * goes in a header, never the path: paths get logged, here and in the backend.
+   */
+  async calendarFeed(token: string, options: CallOptions): Promise<{ body: string; contentType: string | null; cacheControl: string | null } | null> {
+    try {
+      const { data, contentType, cacheControl } = await this.call<string>('GET', CALENDAR_FEED_ROUTE, options, { headers: { [CALENDAR_TOKEN_HEADER]: token }, asText: true, operation: 'calendar' });
+      return { body: data, contentType, cacheControl };
+    } catch (error) {
+      if (error instanceof BackendRejectedError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -170,8 +186,8 @@ export class BackendClient {
     method: Method,
     path: string,
     options: CallOptions,
-    request: { body?: unknown; params?: Record<string, string | number>; operation: ForwardOperation; asText?: boolean },
-  ): Promise<{ data: T; status: number; contentType: string | null }> {
+    request: { body?: unknown; params?: Record<string, string | number>; headers?: Record<string, string>; operation: ForwardOperation; asText?: boolean },
+  ): Promise<Answer<T>> {
     const started = performance.now();
     const count = (outcome: ForwardOutcome) => this.recorder?.forward(request.operation, outcome, (performance.now() - started) / 1000);
     try {
@@ -188,9 +204,9 @@ export class BackendClient {
     method: Method,
     path: string,
     options: CallOptions,
-    { body, params, asText = false }: { body?: unknown; params?: Record<string, string | number>; asText?: boolean },
+    { body, params, headers = {}, asText = false }: { body?: unknown; params?: Record<string, string | number>; headers?: Record<string, string>; asText?: boolean },
     attempt = 1,
-  ): Promise<{ data: T; status: number; contentType: string | null }> {
+  ): Promise<Answer<T>> {
     try {
       const response = await this.http.request<T>({
         method,
@@ -198,11 +214,12 @@ export class BackendClient {
         data: body,
         params,
         timeout: options.timeoutMs,
-        headers: { [REQUEST_ID_HEADER]: options.requestId },
+        headers: { ...headers, [REQUEST_ID_HEADER]: options.requestId },
         ...(asText ? { responseType: 'text' as const, transformResponse: (text: unknown) => text } : {}),
       });
       const contentType = response.headers['content-type'];
-      return { data: response.data, status: response.status, contentType: typeof contentType === 'string' ? contentType : null };
+      const cacheControl = response.headers['cache-control'];
+      return { data: response.data, status: response.status, contentType: typeof contentType === 'string' ? contentType : null, cacheControl: typeof cacheControl === 'string' ? cacheControl : null };
     } catch (error) {
       if (!axios.isAxiosError(error)) throw error;
       if (error.response) {
@@ -213,13 +230,21 @@ export class BackendClient {
       if (attempt === 1 && reused && STALE_SOCKET_CODES.has(error.code ?? '')) {
         // Same request id: if the first try did reach the backend, this one returns its answer, not a second alert.
         this.logger.warn('backend closed a reused socket, retrying once', { path, errorCode: error.code });
-        return this.send<T>(method, path, options, { body, params, asText }, attempt + 1);
+        return this.send<T>(method, path, options, { body, params, headers, asText }, attempt + 1);
       }
       const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
       const reason = timedOut ? 'did not answer in time' : `is unreachable (${error.code ?? error.message})`;
       throw new BackendUnavailableError(`the Klaxon backend ${reason}`, { cause: error, timedOut });
     }
   }
+}
+
+/** What one backend call gave back. */
+interface Answer<T> {
+  data: T;
+  status: number;
+  contentType: string | null;
+  cacheControl: string | null;
 }
 
 function outcomeOf(error: unknown): ForwardOutcome {

@@ -12,3 +12,4 @@ export * from './duration';
 export * from './oncall';
 export * from './oncall-config';
 export * from './twilio';
+export * from './calendar';

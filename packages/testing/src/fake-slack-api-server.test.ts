@@ -93,6 +93,21 @@ describe('fake Slack Web API driven by the real WebClient', () => {
     expect(unset.channel).toMatchObject({ id: 'C0001', is_private: false, is_member: true });
   });
 
+  it('opens a direct-message channel with conversations.open, the same for a user every time, and records what is posted there', async () => {
+    fake.setUser('U0GONE', { deleted: true });
+
+    const first = await client.conversations.open({ users: 'U0DM' });
+    const again = await client.conversations.open({ users: 'U0DM' });
+    await client.chat.postMessage({ channel: String(first.channel?.id), text: 'you are on call' });
+    await client.chat.postMessage({ channel: 'C0001', text: 'not a direct message' });
+
+    expect(first.channel?.id).toBe(fake.imChannelOf('U0DM'));
+    expect(again.channel?.id).toBe(first.channel?.id);
+    expect(fake.directMessagesTo('U0DM')).toEqual(['you are on call']);
+    expect(fake.directMessagesTo('U0OTHER')).toEqual([]);
+    await expect(client.conversations.open({ users: 'U0GONE' })).rejects.toMatchObject({ data: { ok: false, error: 'user_disabled' } });
+  });
+
   it('fails a method on demand, for a number of calls or until reset', async () => {
     fake.failMethod('chat.postMessage', 'channel_not_found', { times: 1 });
     fake.failMethod('users.info', 'ratelimited');

@@ -12,6 +12,8 @@ export interface FakeSlackCall {
   token: string | undefined;
   headers: IncomingHttpHeaders;
   receivedAt: Date;
+  /** Whether the fake answered `ok: true` (false for a scripted failure); unset until it has answered. */
+  ok?: boolean;
 }
 
 /** A message posted to a `response_url`. */
@@ -69,6 +71,10 @@ export interface FakeSlackApi {
   setUser(userId: string, user: FakeSlackUser): void;
   /** Overrides what `conversations.info` says about a channel (any channel id is known by default). */
   setChannel(channelId: string, channel: FakeSlackChannel): void;
+  /** The direct-message channel `conversations.open` gives for a user (the same one every time, as Slack's). */
+  imChannelOf(userId: string): string;
+  /** The texts posted (chat.postMessage answered ok) to a user's direct-message channel, in order. */
+  directMessagesTo(userId: string): string[];
   /** `method` answers `{ok: false, error}`: the next `times` calls, or until reset() when `times` is unset. */
   failMethod(method: string, error: string, options?: { times?: number }): void;
   /**
@@ -186,6 +192,16 @@ class FakeSlackApiServer implements FakeSlackApi {
     this.#channels.set(channelId, { ...this.#channels.get(channelId), ...channel });
   }
 
+  imChannelOf(userId: string): string {
+    return `D${userId}`;
+  }
+
+  directMessagesTo(userId: string): string[] {
+    return this.callsTo('chat.postMessage')
+      .filter((call) => call.ok === true && call.args.channel === this.imChannelOf(userId))
+      .map((call) => String(call.args.text ?? ''));
+  }
+
   failMethod(method: string, error: string, options: { times?: number } = {}): void {
     this.#failures.set(method, { error, remaining: options.times });
   }
@@ -255,6 +271,7 @@ class FakeSlackApiServer implements FakeSlackApi {
       const call = this.#recordCall(apiMatch[1], req, url, raw);
       const statusFailure = this.#takeStatusFailure(call);
       if (statusFailure) {
+        call.ok = false;
         const headers = statusFailure.status === 429 ? { 'Retry-After': String(statusFailure.retryAfterSec) } : {};
         res.writeHead(statusFailure.status, { 'Content-Type': 'application/json', ...headers });
         res.end(JSON.stringify({ ok: false, error: statusFailure.status === 429 ? 'ratelimited' : 'service_unavailable' }));
@@ -262,7 +279,9 @@ class FakeSlackApiServer implements FakeSlackApi {
         return;
       }
       // Slack answers API errors with HTTP 200 and ok:false; other statuses are scripted with failMethodWithStatus.
-      sendJson(res, 200, this.#answer(call));
+      const answer = this.#answer(call);
+      call.ok = answer.ok !== false;
+      sendJson(res, 200, answer);
       this.#notifyWaiters();
       return;
     }
@@ -361,6 +380,16 @@ class FakeSlackApiServer implements FakeSlackApi {
           if (!stringArg(args, 'user')) return { ok: false, error: 'user_not_in_channel' };
           if (!hasContent(args)) return { ok: false, error: 'no_text' };
           return { message_ts: this.#nextTs() };
+        };
+      case 'conversations.open':
+        // One user: their direct-message channel (a deactivated one cannot be messaged). Needs `im:write`.
+        return (args) => {
+          const users = (stringArg(args, 'users') ?? '').split(',').filter(Boolean);
+          if (users.length !== 1) return { ok: false, error: users.length === 0 ? 'users_list_not_supplied' : 'not_implemented' };
+          const userId = users[0]!;
+          if (this.#users.get(userId)?.deleted) return { ok: false, error: 'user_disabled' };
+          if (this.#users.get(userId)?.is_bot) return { ok: false, error: 'cannot_dm_bot' };
+          return { channel: { id: this.imChannelOf(userId) } };
         };
       case 'conversations.info':
         return (args) => {

@@ -15,3 +15,4 @@ export * from './fake-smtp-server';
 export * from './movable-clock';
 export * from './prometheus-text';
 export * from './fake-pagerduty-server';
+export * from './calendar-reader';

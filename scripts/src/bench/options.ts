@@ -5,6 +5,8 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
 
   1. oncall     who is on call for one schedule (3 layers of 20 members, 50 overrides) and the shifts of a 90-day
                 window, in process against the built schedule module: lookups/s and ms
+     calendar   the 90-day calendar feed of that schedule rendered (compile, shifts, ical-generator's text), in
+                process against the built modules: ms per feed
   2. raise      backend POST /alert (paging planned: deliveries and jobs) vs the database floor, a bare
                 INSERT + graphile_worker.add_job transaction of the same shape; 8 tenants and 1 tenant
      limits     POST /alert with the per-user, per-tenant and global limits counted in process memory (before),
@@ -32,17 +34,17 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
     --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
-    --only <phases>         run only these phases, comma-separated: oncall, raise, limits, priority, gateway, stack (e2e,
+    --only <phases>         run only these phases, comma-separated: oncall, calendar, raise, limits, priority, gateway, stack (e2e,
                             storm and startup), overload; the figures are printed but bench/results.json is left alone
     -h, --help              this text`;
 
 /**
- * What --only can name, in the order a run takes them. The on-call lookups go first: they are pure CPU in
+ * What --only can name, in the order a run takes them. The on-call lookups and the calendar feed go first: they are pure CPU in
  * this process, and later phases leave services behind (the overload stack lives until cleanup) that would
  * share the two cores with them. e2e, storm and startup are one choice, "stack": the storm needs a stack
  * the end-to-end runs did not saturate, and startup restarts the storm's.
  */
-export const PHASES = ['oncall', 'raise', 'limits', 'priority', 'gateway', 'stack', 'overload'] as const;
+export const PHASES = ['oncall', 'calendar', 'raise', 'limits', 'priority', 'gateway', 'stack', 'overload'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {

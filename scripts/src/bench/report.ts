@@ -31,7 +31,7 @@ function closedLoopRow(row: SummaryRow): string[] {
 
 const GOAL_HEADER = ['figure', 'measured', 'runs', 'goal', 'met'];
 /** Small figures, where one decimal would hide what differs from run to run. */
-const TWO_DECIMALS: ReadonlySet<GoalId> = new Set<GoalId>(['healthy', 'stormTime', 'priority', 'oncallShifts']);
+const TWO_DECIMALS: ReadonlySet<GoalId> = new Set<GoalId>(['healthy', 'stormTime', 'priority', 'oncallShifts', 'calendarFeed']);
 
 function goalRow(verdict: Verdict): string[] {
   const format = (value: number) => {

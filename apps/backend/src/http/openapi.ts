@@ -3,6 +3,7 @@ import { SERVICE_KEY_HEADER } from '@klaxon/contracts';
 import { packageVersion } from '../common/package-version';
 import { alertmanagerPaths } from './alertmanager.routes';
 import { alertsPaths } from './alerts.routes';
+import { calendarPaths } from './calendar.routes';
 import { contactsPaths } from './contacts.routes';
 import { healthPaths } from './health.routes';
 import { metricsPaths } from './metrics.routes';
@@ -28,6 +29,7 @@ const ROUTES: readonly RouteDoc[] = [
   ...contactsPaths,
   ...oncallPaths,
   ...oncallConfigPaths,
+  ...calendarPaths,
   ...alertmanagerPaths,
   ...pagerDutyPaths,
   ...testPagesPaths,

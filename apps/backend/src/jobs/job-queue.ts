@@ -9,6 +9,8 @@ export interface JobPayloads {
   'slack-message': { alertId: string };
   /** Sends the alert's queued PagerDuty events (integrations/pagerduty). */
   'pagerduty-event': { alertId: string };
+  /** Tells a person their shift starts now, or tomorrow (oncall/handoff-notices). `start` is ISO. */
+  'handoff-notice': { scheduleId: string; person: string; start: string; kind: 'start' | 'day_before' };
 }
 export type TaskName = keyof JobPayloads;
 
@@ -23,15 +25,19 @@ const FOLLOWS_THE_PAGES: ReadonlySet<TaskName> = new Set(['slack-message']);
  * under load a page does not queue behind the Slack posts of the alerts raised before it. Every job of an
  * alert takes it, first page or later.
  */
-export const jobPriorityOf = (severity: Severity, task: TaskName): number => SEVERITY_RANK[severity] * 2 + (FOLLOWS_THE_PAGES.has(task) ? 1 : 0);
+export const jobPriorityOf = (severity: Severity | null, task: TaskName): number =>
+  severity === null ? NO_ALERT_PRIORITY : SEVERITY_RANK[severity] * 2 + (FOLLOWS_THE_PAGES.has(task) ? 1 : 0);
+
+/** Work for no alert (a hand-off notice) waits behind every page: it is never urgent to the minute. */
+const NO_ALERT_PRIORITY = 8;
 
 export interface JobOptions {
   runAt?: Date;
   jobKey?: string;
   maxAttempts?: number;
   queueName?: string;
-  /** The severity of the alert the job is for: its priority. */
-  severity: Severity;
+  /** The severity of the alert the job is for: its priority. Null for a job of no alert, which goes after them. */
+  severity: Severity | null;
 }
 
 /** One job to add, with the context it is created in already captured. */
@@ -112,3 +118,5 @@ export async function removeJobs(t: Queryable, jobKeys: readonly string[]): Prom
 
 export const escalationJobKey = (alertId: string): string => `escalate:${alertId}`;
 export const deliveryJobKey = (deliveryId: string): string => `deliver:${deliveryId}`;
+/** One job per notice: planning it again replaces the waiting one instead of adding a second. */
+export const handoffNoticeJobKey = ({ scheduleId, person, start, kind }: JobPayloads['handoff-notice']): string => `handoff:${scheduleId}:${person}:${start}:${kind}`;

@@ -39,3 +39,13 @@ export async function takeWaitingJob(db: Queryable, key: string): Promise<boolea
   const removed = await db.oneOrNone<{ id: string }>('SELECT id FROM graphile_worker.remove_job($1) WHERE id = $2 AND locked_at IS NULL', [key, waiting.id]);
   return removed !== null;
 }
+
+/**
+ * PostgreSQL's now(): the clock graphile-worker runs jobs by (a job runs once now() passes its run_at). Work
+ * due at an instant of the engine's Clock is placed on it by the time left until then, so a job planned for
+ * "in 10 minutes" runs 10 minutes later whatever the two clocks read (and at once, in a test whose clock was
+ * moved to the instant).
+ */
+export async function queueNow(db: Queryable): Promise<Date> {
+  return (await db.one<{ now: Date }>('SELECT now() AS now')).now;
+}

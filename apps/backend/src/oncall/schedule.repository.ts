@@ -104,6 +104,23 @@ export async function findSchedule(db: Queryable, tenantId: string, name: string
   return row ? toStoredSchedule(row) : null;
 }
 
+/** The schedule whose calendar token has this SHA-256 (see the migration calendar-token-hash: why by hash). */
+export async function findScheduleByCalendarTokenHash(db: Queryable, tokenHash: Buffer): Promise<StoredSchedule | null> {
+  const row = await db.oneOrNone<ScheduleRow>('SELECT * FROM schedules WHERE calendar_token_hash = $1', [tokenHash]);
+  return row ? toStoredSchedule(row) : null;
+}
+
+export async function findScheduleById(db: Queryable, id: string): Promise<StoredSchedule | null> {
+  const row = await db.oneOrNone<ScheduleRow>('SELECT * FROM schedules WHERE id = $1', [id]);
+  return row ? toStoredSchedule(row) : null;
+}
+
+/** Every tenant's schedules, in a stable order (the hand-off planner walks them all). */
+export async function listAllSchedules(db: Queryable): Promise<StoredSchedule[]> {
+  const rows = await db.any<ScheduleRow>('SELECT * FROM schedules ORDER BY tenant_id, name');
+  return rows.map(toStoredSchedule);
+}
+
 /** The tenant's schedules by name. */
 export async function listSchedules(db: Queryable, tenantId: string): Promise<StoredSchedule[]> {
   const rows = await db.any<ScheduleRow>('SELECT * FROM schedules WHERE tenant_id = $1 ORDER BY name', [tenantId]);

@@ -46,6 +46,7 @@ function faultyTasks(failing: string, stopping: string, stopped: () => void): Ta
     escalate: async () => undefined,
     'slack-message': async () => undefined,
     'pagerduty-event': async () => undefined,
+    'handoff-notice': async () => undefined,
   };
 }
 

@@ -35,6 +35,7 @@ describe('migrate', () => {
         'deliveries',
         'escalation_policies',
         'escalation_policy_schedules',
+        'handoff_notices',
         'pagerduty_events',
         'pagerduty_integrations',
         'paging_limit_counters',

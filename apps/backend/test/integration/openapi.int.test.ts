@@ -623,6 +623,15 @@ describe('the on-call config as one document', () => {
   });
 });
 
+describe('GET /calendar-feed', () => {
+  it('answers 200 with the feed (text/calendar) to a schedule’s token, 404 to any other', async () => {
+    const created = await internal('put', `/schedules/${TENANT}/calendar-feed`).send({ time_zone: 'UTC', layers: [{ members: ['U0CAL'], shift: '1w', handoff: '2026-12-07T09:00' }] });
+    const token = /\/calendar\/([A-Za-z0-9_-]+)\.ics$/.exec(String(created.body.ical_url))![1]!;
+    expectConforms(await internal('get', '/calendar-feed').set('x-calendar-token', token).expect(200), 'get', '/calendar-feed');
+    expectConforms(await internal('get', '/calendar-feed').set('x-calendar-token', `${token}x`).expect(404), 'get', '/calendar-feed');
+  });
+});
+
 describe('public routes', () => {
   it('GET /health answers 200 healthy without a key', async () => {
     expectConforms(await request(backend.app).get('/health').expect(200), 'get', '/health');

@@ -28,12 +28,13 @@ export interface GatewayHarnessOptions {
   pageRetryBudgetMs?: number;
   serverTimeouts?: GatewayDependencies['serverTimeouts'];
   forwardLimits?: GatewayDependencies['forwardLimits'];
+  calendarLimits?: GatewayDependencies['calendarLimits'];
   /** Twilio's auth token and the public origin it signs; unset, /twilio/* webhooks are refused. */
   twilio?: { authToken: string; publicBaseUrl: string };
 }
 
 /** The real gateway (Bolt HTTPReceiver) on a random port, logging JSON into memory. */
-export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts, forwardLimits, twilio }: GatewayHarnessOptions): Promise<GatewayHarness> {
+export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts, forwardLimits, calendarLimits, twilio }: GatewayHarnessOptions): Promise<GatewayHarness> {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
@@ -53,6 +54,7 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
     metrics,
     version: 'test',
     forwardLimits,
+    calendarLimits,
   });
   const url = await listenOnLoopback(gateway.server);
   const metricsUrl = await listenOnLoopback(gateway.metricsServer);
