@@ -93,11 +93,32 @@ export interface AlertDto {
    */
   channel_labels?: Record<string, string>;
   slack: { channel_id: string | null; user_id: string | null } | null;
+  /**
+   * Raised for a service: where its escalation policy stands, the last step fired and whom it reached. Null for
+   * an alert raised for named targets only; absent from older backends.
+   */
+  escalation?: AlertEscalationDto | null;
   created_at: string;
   acknowledged_at: string | null;
   acknowledged_by: string | null;
   resolved_at: string | null;
   resolved_by: string | null;
+}
+
+export interface AlertEscalationDto {
+  service: string;
+  policy: string;
+  /** The last step fired: step `step` of `of`, pass `pass` of `passes`. */
+  step: number;
+  of: number;
+  pass: number;
+  passes: number;
+  /** Whom it paged: `via` is the schedule they are on call for, or `person` when the step names them. */
+  paged: Array<{ person: string; via: string }>;
+  /** The step's schedules that had nobody on call. */
+  nobody_on_call: string[];
+  /** Why escalation is over (`unacknowledged`, `nobody_on_call`); null while it goes on. */
+  ended: 'unacknowledged' | 'nobody_on_call' | null;
 }
 
 export interface AlertListDto {

@@ -179,6 +179,20 @@ describe('alertTimeline', () => {
     acknowledged: [[eventFixture('acknowledged', {}, { actor: 'slack:U2BBB' }), 'acknowledged by <@U2BBB>']],
     resolved: [[eventFixture('resolved', {}, { actor: null }), 'resolved']],
     escalated: [[eventFixture('escalated', { round: 2, channels: [], tell_channel: true, nobody_to_page: false, deliveries: 1 }), 'escalated by system']],
+    'escalation.step': [
+      [
+        eventFixture('escalation.step', { service: 'payments', policy: 'payments-escalation', round: 0, step: 1, of: 2, pass: 1, passes: 1, paged: [{ person: 'U0JANE', via: 'payments' }], nobody_on_call: [] }),
+        'payments: paging <@U0JANE>, on call for payments — step 1 of 2',
+      ],
+      [
+        eventFixture('escalation.step', { service: 'payments', policy: 'payments-escalation', round: 3, step: 2, of: 2, pass: 2, passes: 2, paged: [], nobody_on_call: ['payments-lead'] }),
+        'payments: nobody is on call for payments-lead — step 2 of 2, pass 2 of 2',
+      ],
+    ],
+    'escalation.exhausted': [
+      [eventFixture('escalation.exhausted', { service: 'payments', reason: 'unacknowledged' }), 'payments: escalation over — every step ran and nobody acknowledged'],
+      [eventFixture('escalation.exhausted', { service: 'payments', reason: 'nobody_on_call' }), 'payments: escalation over — a whole pass of steps found nobody on call'],
+    ],
     'notification.sent': [
       [eventFixture('notification.sent', { ...page, provider_id: 'SM1' }), 'WhatsApp to <@U1AAA> sent'],
       [eventFixture('notification.sent', { ...toChannel, provider_id: '1700000000.0001', recorded_by: 'sweeper' }), 'Slack to C0001 sent'],

@@ -1,4 +1,5 @@
 import {
+  escalationStepWords,
   assertNever,
   channelLabel,
   describeChannels,
@@ -397,6 +398,11 @@ function describeEvent(event: AlertEventDto, labels: AlertDto['channel_labels'])
       // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
       // number (masked), the count and the window; the page goes out when there is room.
       return paged(event, event.data.reason === 'quiet_hours' ? `held ${event.data.detail}` : `held: ${event.data.detail}, to go out when there is room`, labels);
+    case 'escalation.step':
+      // Slugs and Slack user ids only (validated by the backend): nothing here is free text.
+      return `${event.data.service}: ${escalationStepWords(event.data)}`;
+    case 'escalation.exhausted':
+      return `${event.data.service}: escalation over — ${event.data.reason === 'unacknowledged' ? 'every step ran and nobody acknowledged' : 'a whole pass of steps found nobody on call'}`;
     case 'pagerduty.sent':
       return `PagerDuty ${event.data.action} event sent`;
     case 'pagerduty.retrying':
