@@ -5,7 +5,7 @@ import { lastEscalatedRound } from '../../src/alerts/alert-event.repository';
 import { escalationJobKey } from '../../src/jobs/job-queue';
 import { findJobs, takeWaitingJob } from '../../src/jobs/keyed-jobs.repository';
 import { SERVICE_KEY } from './helpers';
-import { startPagingHarness, succeeded, type PagingHarness } from './paging-harness';
+import { startPagingHarness, succeeded, TWILIO, type PagingHarness } from './paging-harness';
 
 // Paging a service (DESIGN.md "On call"): its escalation policy, copied onto the alert when raised, pages whoever is
 // on call at the clock's now, step by step. The clock is moved, never waited for: each step runs as its job would
@@ -214,5 +214,46 @@ describe('POST /alert {service}', () => {
     expect(neither.body.detail).toMatch(/^targets: name targets, a service, or both/);
     const badName = await api.post('/alert', { tenant_id: TENANT, message: 'x', service: 'Payments!' }).expect(422);
     expect(badName.body.detail).toMatch(/^service: /);
+  });
+});
+
+describe('passing a page on to the next step', () => {
+  /** A webhook as the gateway forwards it (the form fields as JSON). */
+  const forward = (path: string, fields: Record<string, string>) => request(paging.app).post(path).set('x-service-key', SERVICE_KEY).send(fields).expect(200);
+  const bobPaged = async (alertId: string) => (await paging.deliveries(alertId)).filter((d) => d.slackUserId === 'U0BOB');
+
+  it('fires the next step at once on a reply `pass N-CODE`, once however often it is sent, and the timer then does nothing', async () => {
+    const alert = await raise({ service: 'payments' });
+    const page = await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${PHONES.U0JANE}`);
+    await settled(alert.id);
+    const code = new RegExp(`reply "ack ${alert.number}-([A-Z0-9]{2})"`).exec(page.form.Body ?? '')?.[1];
+    const pass = (body: string) => forward('/twilio/inbound', { MessageSid: `SM${alert.number}${body.length}`.padEnd(34, '0'), From: PHONES.U0JANE!, To: TWILIO.smsFrom, Body: body });
+
+    expect((await pass(`pass ${alert.number}-${code}`)).text).toContain(`#${alert.number} passed on: paging the next step now.`);
+    expect((await pass(`Pass #${alert.number} ${code}`)).text).toContain(`#${alert.number} was passed on already. Nothing changed.`);
+    await paging.twilio.waitForMessage((m) => m.form.To === `whatsapp:${PHONES.U0BOB}`);
+    // The next wait is from the pass, not from the raise: the step that passed is over.
+    expect((await escalationJob(alert.id))?.runAt).toEqual(new Date(START.getTime() + 10 * MINUTE));
+    await paging.backend.escalations.escalate(alert.id, 1);
+    expect(await bobPaged(alert.id)).toHaveLength(1);
+    expect((await stepEvents(alert.id)).map((e) => e[0])).toEqual([1, 2]);
+    const notice = await paging.slack.waitForCall('chat.postMessage', (call) => String(call.args.text).includes('passed'), 10_000);
+    expect(notice.args.text).toBe(`↪️ <@U0JANE> passed #${alert.number} on by SMS reply: paging the next step now.`);
+  });
+
+  it('fires the next step at once on keypress 2, once for two presses', async () => {
+    const alert = await raise({ service: 'payments', severity: 'critical' });
+    await settled(alert.id);
+    const call = (await paging.deliveries(alert.id)).find((d) => d.channel === 'voice' && d.slackUserId === 'U0JANE')!;
+    for (let press = 0; press < 2; press++) {
+      const res = await forward(`/twilio/keypress/${call.id}`, { CallSid: `CA${press}`.padEnd(34, '0'), Digits: '2' });
+      expect(res.text).toContain(`Passing alert ${alert.number} to the next person.`);
+    }
+    await settled(alert.id);
+    expect((await bobPaged(alert.id)).map((d) => d.channel).sort()).toEqual(['voice', 'whatsapp']);
+    expect(await stepEvents(alert.id)).toEqual([
+      [1, 1, [{ person: 'U0JANE', via: 'payments-primary' }], []],
+      [2, 1, [{ person: 'U0BOB', via: 'payments-secondary' }], []],
+    ]);
   });
 });
