@@ -236,6 +236,8 @@ export interface ContactImportDto {
 
 // Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
 export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
+/** A Slack user group (`S0614TZR7`): a mention of it in `/alert` pages the service linked to it. */
+export const SLACK_USERGROUP_ID_PATTERN = /^S[A-Z0-9]{2,}$/;
 
 /** The actor string of a Slack user, and back: one spelling everywhere. */
 export const slackActor = (userId: string): string => `slack:${userId}`;

@@ -1,3 +1,4 @@
+import type { AlertEscalationDto } from './alert';
 import type { EscalationPagedDto } from './alert-event';
 
 /** A step of a service's escalation policy as people read it: where it stands and whom it reached. */
@@ -30,4 +31,14 @@ export function escalationStepWords(step: EscalationStepWords): string {
   const nobody = step.nobody_on_call.length > 0 ? `nobody is on call for ${step.nobody_on_call.join(', ')}` : '';
   if (step.paged.length === 0) return `${nobody || 'nobody to page'} — ${place}`;
   return `paging ${pagedWords(step.paged)} — ${place}${nobody ? ` (${nobody})` : ''}`;
+}
+
+/**
+ * `payments: paging <@U0JANE>, on call for payments-primary — step 1 of 2`, and why escalation is over when it
+ * is: an alert's escalation in one line, as the Slack answer and the channel message show it.
+ */
+export function escalationSummary(escalation: AlertEscalationDto): string {
+  const over =
+    escalation.ended === null ? '' : escalation.ended === 'nobody_on_call' ? ' — escalation stopped: nobody on call in a whole pass' : ' — escalation over: nobody acknowledged';
+  return `${escalation.service}: ${escalationStepWords(escalation)}${over}`;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationMilliseconds, parseDuration, type Duration } from './duration';
-import { SLACK_USER_ID_PATTERN } from './alert';
+import { SLACK_USER_ID_PATTERN, SLACK_USERGROUP_ID_PATTERN } from './alert';
 import { slackChannelIdSchema, TIME_OF_DAY_PATTERN } from './requests';
 import { canonicalTimeZone } from './time-zone';
 import { quoted, slugSchema } from './slug';
@@ -8,7 +8,6 @@ import { quoted, slugSchema } from './slug';
 // Bodies of the on-call routes (DESIGN, "On call: schedules, escalation policies, services"). A refusal's
 // path and message together make the 422 detail (`layers[1].shift: …`), so each message reads after a field name.
 
-export const SLACK_USERGROUP_ID_PATTERN = /^S[A-Z0-9]{2,}$/;
 /** A hand-off as people write it, a wall-clock time in the schedule's zone: `2026-12-07T09:00`. */
 export const WALL_CLOCK_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEVERITIES, SLACK_USER_ID_PATTERN, type Channel } from './alert';
+import { SEVERITIES, SLACK_USER_ID_PATTERN, SLACK_USERGROUP_ID_PATTERN, type Channel } from './alert';
 import { stripBidiControls } from './text';
 import { canonicalTimeZone } from './time-zone';
 import { slugSchema } from './slug';
@@ -49,8 +49,9 @@ const alertRequestFields = {
   slack: slackOrigin.optional(),
 };
 
-/** A raise pages someone: named targets, a service, or both. */
-const pagesSomeone = (body: { targets?: unknown[] | undefined; service?: string | undefined }) => body.targets !== undefined || body.service !== undefined;
+/** A raise pages someone: named targets, a service (by name, or in Slack by its user group), or both. */
+const pagesSomeone = (body: { targets?: unknown[] | undefined; service?: string | undefined; slack_usergroup?: string | undefined }) =>
+  body.targets !== undefined || body.service !== undefined || body.slack_usergroup !== undefined;
 const PAGES_SOMEONE = { message: 'name targets, a service, or both', path: ['targets'] };
 
 export const createAlertRequestSchema = z.strictObject(alertRequestFields).refine(pagesSomeone, PAGES_SOMEONE);
@@ -60,7 +61,18 @@ export type CreateAlertRequest = z.infer<typeof createAlertRequestSchema>;
  * Body of the gateway's private `POST /slack/alert`: a page typed in Slack, whose message is Slack markup
  * (mentions as `<@U…>`, `&`, `<`, `>` already escaped by Slack). The `slack` part is required there.
  */
-export const slackAlertRequestSchema = z.strictObject({ ...alertRequestFields, slack: slackOrigin }).refine(pagesSomeone, PAGES_SOMEONE);
+export const slackAlertRequestSchema = z
+  .strictObject({
+    ...alertRequestFields,
+    slack: slackOrigin,
+    slack_usergroup: z
+      .string()
+      .regex(SLACK_USERGROUP_ID_PATTERN, 'a Slack user group id such as S0614TZR7')
+      .describe('A user group mentioned in the command: pages the service linked to it (`slack_usergroup` of a service); not with `service`.')
+      .optional(),
+  })
+  .refine(pagesSomeone, PAGES_SOMEONE)
+  .refine((body) => body.service === undefined || body.slack_usergroup === undefined, { message: 'name the service or its user group, not both', path: ['slack_usergroup'] });
 export type SlackAlertRequest = z.infer<typeof slackAlertRequestSchema>;
 
 // Actors are shown in Slack and in logs: a closed character set keeps them from carrying markup or control characters.

@@ -50,8 +50,11 @@ export type AlertRef = { id: string; tenantId: string | null } | { tenantId: str
 /** What an alert raise asks for, before its targets are resolved. */
 export type RaiseRequest = Omit<NewAlert, 'targets' | 'escalation'> & {
   targets: RequestedTarget[];
-  /** The service paged (its escalation policy's step 1 fires now); null or absent when only `targets` are. */
-  service?: string | null;
+  /**
+   * The service paged (its escalation policy's step 1 fires now), by name or by the Slack user group linked to it;
+   * null or absent when only `targets` are.
+   */
+  service?: string | { usergroup: string } | null;
   /** The field a caller named the service in, for a 422 about it (`service`, or an integration's label). */
   serviceField?: string;
   /** The request id was made for this request just now (the caller sent none), so it cannot be a replay. */
@@ -245,9 +248,13 @@ export class AlertService {
     return { ...resolved, targets: this.hooks.planTargets(resolved) };
   }
 
-  private async startEscalation(tenantId: string, name: string, field: string, alsoPaged: boolean) {
+  private async startEscalation(tenantId: string, named: NonNullable<RaiseRequest['service']>, field: string, alsoPaged: boolean) {
     if (!this.services) throw new ValidationError(`${field}: this backend pages no services`);
     const services = this.services;
+    const name = typeof named === 'string' ? named : (await services.serviceOfUsergroup(tenantId, named.usergroup))?.name;
+    if (name === undefined) {
+      throw new ValidationError(`slack_usergroup: no service of tenant ${tenantId} is linked to the Slack user group ${(named as { usergroup: string }).usergroup}; link one with PUT /services (slack_usergroup), or page it as service:name`);
+    }
     const { service, run } = await services.runOf(tenantId, name, field);
     const { fired, end } = await walkSteps(run, 0, (step) => services.reach(tenantId, step.targets), alsoPaged);
     return { slackChannel: service.slackChannel, escalation: { run, fired, end } };

@@ -84,7 +84,7 @@ export function alertsRouter({
       slackUserId: body.slack?.user_id ?? null,
       slackResponseUrl: body.slack?.response_url ?? null,
       targets: (body.targets ?? []).map((t) => ('slack_user_id' in t ? { slackUserId: t.slack_user_id } : { phone: t.phone })),
-      service: body.service ?? null,
+      service: body.slack_usergroup ? { usergroup: body.slack_usergroup } : (body.service ?? null),
       limits,
     });
     const { alert, outcome } = await raised.catch((error: unknown) => {

@@ -14,6 +14,7 @@ import type { Clock } from '../time/clock';
 import type { DeliveryPlanner } from './delivery-planner';
 import type { PagingScheduler } from './paging-scheduler';
 import { stepNoticeText, exhaustedNoticeText } from './escalation-notices';
+import { refreshSlackMessage } from './alert-message.jobs';
 
 export interface PolicyEscalationOptions {
   db: Database;
@@ -58,6 +59,8 @@ export class PolicyEscalation {
       const reminder = 'exhausted' in end && end.exhausted === 'unacknowledged' ? planner.alertChannelPage(current, round) : null;
       await planner.plan(t, current.severity, reminder ? [...pages, reminder] : pages);
       await appendAlertEvents(t, escalationEvents(current, run, fired, end));
+      // The channel message shows the step now standing.
+      await refreshSlackMessage(t, current);
       if ('next' in end) {
         await addJob(t, 'escalate', { alertId: alert.id, round: end.next.round }, { runAt: new Date(clock.now().getTime() + end.next.afterMs), jobKey: escalationJobKey(alert.id), severity: current.severity });
       }
