@@ -189,7 +189,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels, services: servicePaging });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion, channels: registry });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
-  const alertmanager = new AlertmanagerService({ alerts, logger });
+  const alertmanager = new AlertmanagerService({ alerts, logger, services: servicePaging });
   const pagingLimits = new PagingLimitService({ db, clock, logger, limits: config.pagingLimits });
   const limiter = (overrides.pagingLimiter ?? pagingLimiter)({ service: pagingLimits, db, onRefused: (limit) => metrics.rateLimited.inc({ limit }) });
   let worker: NotificationWorker | null = null;

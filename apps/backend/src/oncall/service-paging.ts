@@ -32,6 +32,11 @@ export class ServicePaging {
     return { service, run: { service: service.name, policy: policy.name, steps: policy.steps, repeat: policy.repeat } };
   }
 
+  /** The tenant's service of this name, or null. */
+  serviceNamed(tenantId: string, name: string): Promise<Service | null> {
+    return findService(this.options.db, tenantId, name);
+  }
+
   /** The tenant's service whose Slack user group this is, or null. */
   async serviceOfUsergroup(tenantId: string, usergroup: string): Promise<Service | null> {
     return findServiceByUsergroup(this.options.db, tenantId, usergroup);

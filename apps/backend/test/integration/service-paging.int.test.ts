@@ -257,3 +257,47 @@ describe('passing a page on to the next step', () => {
     ]);
   });
 });
+
+describe('Alertmanager paging a service', () => {
+  let fingerprints = 0;
+  const webhook = (alerts: Array<{ labels: Record<string, string> }>) => ({
+    version: '4',
+    groupKey: '{}:{alertname="Payments"}',
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'team-payments',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.invalid:9093',
+    alerts: alerts.map((a) => ({ status: 'firing', annotations: {}, startsAt: '2026-12-09T12:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: `svc-${++fingerprints}`, ...a })),
+  });
+  const post = (query: string, body: object) => request(paging.app).post(`/integrations/alertmanager?tenant_id=${TENANT}${query}`).set('authorization', `Bearer ${SERVICE_KEY}`).send(body);
+
+  it('pages the on-call person of the service its `service` label names, and only them; an unknown one is reported for that alert only', async () => {
+    const res = await post('', webhook([{ labels: { alertname: 'Payments', severity: 'error', service: 'payments' } }, { labels: { alertname: 'Other', service: 'nope', page: 'U0LEAD' } }])).expect(200);
+    expect(res.body.raised).toHaveLength(2);
+    const [payments, other] = res.body.raised as Array<{ alert_id: string }>;
+    expect((await current(payments!.alert_id)).escalation).toMatchObject({ service: 'payments', step: 1, paged: [{ person: 'U0JANE', via: 'payments-primary' }] });
+    expect((await current(other!.alert_id)).escalation).toBeNull();
+    expect(res.body.problems).toEqual([{ index: 1, fingerprint: expect.any(String), field: 'labels.service', reason: `tenant ${TENANT} has no service "nope"`, alert_id: other!.alert_id, number: expect.any(Number), paged: true }]);
+    await settled(payments!.alert_id);
+    expect(await pagedPeople(payments!.alert_id)).toEqual(['U0JANE']);
+    expect(await pagedPeople(other!.alert_id)).toEqual(['U0LEAD']);
+
+    // Not acknowledged: step 2's person after escalate_after.
+    await escalateWhenDue(payments!.alert_id, 10 * MINUTE);
+    await settled(payments!.alert_id);
+    expect(await pagedPeople(payments!.alert_id)).toEqual(['U0BOB', 'U0JANE']);
+  });
+
+  it('pages the receiver URL’s `&service=` over the labels, and refuses an unknown one with a 422 naming `service`', async () => {
+    const res = await post('&service=payments', webhook([{ labels: { alertname: 'Ledger', service: 'ledger', page: 'U0LEAD' } }])).expect(200);
+    const alert = await current((res.body.raised as Array<{ alert_id: string }>)[0]!.alert_id);
+    expect(alert.escalation).toMatchObject({ service: 'payments', paged: [{ person: 'U0JANE', via: 'payments-primary' }] });
+    expect(alert.targets.map((t) => t.slack_user_id)).toEqual(['U0JANE']);
+
+    const refused = await post('&service=nope', webhook([{ labels: { alertname: 'X' } }])).expect(422);
+    expect(refused.body.detail).toMatch(/^service: tenant T0SVCPAGE has no service "nope"/);
+  });
+});
