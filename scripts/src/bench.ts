@@ -17,6 +17,7 @@ import { onCallPhase } from './bench/phases/oncall.phase';
 import { overloadPhase } from './bench/phases/overload.phase';
 import { priorityPhase } from './bench/phases/priority.phase';
 import { raisePhase } from './bench/phases/raise.phase';
+import { servicePhase } from './bench/phases/service.phase';
 import { startupPhase } from './bench/phases/startup.phase';
 import { stormPhase } from './bench/phases/storm.phase';
 import { printReport } from './bench/report';
@@ -33,6 +34,7 @@ const RUNNERS: Record<Phase, PhaseRunner> = {
   oncall: async (context, record) => record(await onCallPhase(context)),
   calendar: async (context, record) => record(await calendarPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
+  service: async (context, record) => record(await servicePhase(context)),
   limits: async (context, record) => record(await limitsPhase(context)),
   priority: async (context, record) => record(await priorityPhase(context)),
   gateway: async (context, record) => record(await gatewayPhase(context)),

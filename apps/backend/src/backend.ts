@@ -183,7 +183,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   });
   const paging = new PagingScheduler({ policy: notify, registry, planner, clock });
   const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
-  const servicePaging = new ServicePaging({ db, clock, schedules });
+  const servicePaging = new ServicePaging({ db, clock });
   const policies = new PolicyEscalation({ db, services: servicePaging, targets, paging, planner, notices, clock, logger });
   const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds, policies });
   const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels, services: servicePaging });

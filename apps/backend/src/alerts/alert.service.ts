@@ -255,9 +255,9 @@ export class AlertService {
     if (name === undefined) {
       throw new ValidationError(`slack_usergroup: no service of tenant ${tenantId} is linked to the Slack user group ${(named as { usergroup: string }).usergroup}; link one with PUT /services (slack_usergroup), or page it as service:name`);
     }
-    const { service, run } = await services.runOf(tenantId, name, field);
+    const { slackChannel, run } = await services.runOf(tenantId, name, field);
     const { fired, end } = await walkSteps(run, 0, (step) => services.reach(tenantId, step.targets), alsoPaged);
-    return { slackChannel: service.slackChannel, escalation: { run, fired, end } };
+    return { slackChannel, escalation: { run, fired, end } };
   }
 
   /**

@@ -1,17 +1,16 @@
 import type { EscalationTarget } from '@klaxon/contracts';
 import type { Database } from '../db/database';
 import type { Clock } from '../time/clock';
-import { NotFoundError, ValidationError } from '../common/errors';
-import { findPolicy } from './escalation-policy.repository';
+import { ValidationError } from '../common/errors';
+import { findServicePolicy } from './escalation-policy.repository';
 import type { PagedPerson, PolicyRun, StepReach } from './policy-run';
-import { listSchedules } from './schedule.repository';
-import type { ScheduleService } from './schedule.service';
+import { compileSchedule } from './schedule';
+import { schedulesAt } from './schedule.repository';
 import { findService, findServiceByUsergroup, type Service } from './service.repository';
 
 export interface ServicePagingOptions {
   db: Database;
   clock: Clock;
-  schedules: ScheduleService;
 }
 
 /**
@@ -22,14 +21,12 @@ export interface ServicePagingOptions {
 export class ServicePaging {
   constructor(private readonly options: ServicePagingOptions) {}
 
-  /** The service and its policy as a run; a 422 naming `field` when the tenant has no such service. */
-  async runOf(tenantId: string, name: string, field = 'service'): Promise<{ service: Service; run: PolicyRun }> {
-    const service = await findService(this.options.db, tenantId, name);
-    if (!service) throw new ValidationError(`${field}: tenant ${tenantId} has no service "${name}"`);
-    // The service names its policy by a key the schema guards: a service cannot outlive its policy.
-    const policy = await findPolicy(this.options.db, tenantId, service.escalationPolicy);
-    if (!policy) throw new NotFoundError(`tenant ${tenantId} has no escalation policy "${service.escalationPolicy}"`);
-    return { service, run: { service: service.name, policy: policy.name, steps: policy.steps, repeat: policy.repeat } };
+  /** The service's channel and its policy as a run; a 422 naming `field` when the tenant has no such service. */
+  async runOf(tenantId: string, name: string, field = 'service'): Promise<{ slackChannel: string | null; run: PolicyRun }> {
+    const found = await findServicePolicy(this.options.db, tenantId, name);
+    if (!found) throw new ValidationError(`${field}: tenant ${tenantId} has no service "${name}"`);
+    const { policy } = found;
+    return { slackChannel: found.slackChannel, run: { service: name, policy: policy.name, steps: policy.steps, repeat: policy.repeat } };
   }
 
   /** The tenant's service of this name, or null. */
@@ -45,10 +42,8 @@ export class ServicePaging {
   /** Whom these targets reach now. */
   async reach(tenantId: string, targets: readonly EscalationTarget[]): Promise<StepReach> {
     const at = this.options.clock.now();
-    const named = new Set(targets.flatMap((t) => ('schedule' in t ? [t.schedule] : [])));
-    const stored = named.size === 0 ? [] : (await listSchedules(this.options.db, tenantId)).filter((s) => named.has(s.name));
-    const compiled = await this.options.schedules.compile(stored, at, new Date(at.getTime() + 1));
-    const byName = new Map(stored.map((s) => [s.name, compiled.get(s.id)!]));
+    const named = [...new Set(targets.flatMap((t) => ('schedule' in t ? [t.schedule] : [])))];
+    const byName = new Map((await schedulesAt(this.options.db, tenantId, named, at)).map(({ stored, overrides }) => [stored.name, compileSchedule(stored.schedule, overrides)]));
     const paged: PagedPerson[] = [];
     const nobodyOnCall: string[] = [];
     for (const target of targets) {
