@@ -122,7 +122,7 @@ export const alertListSchema = bodyOf<AlertListDto>()(
 const alertEventSchema = z
   .strictObject({
     id: z.number().int(),
-    kind: z.enum(ALERT_EVENT_KINDS as [AlertEventKind, ...AlertEventKind[]]).describe('What happened: `created`, `acknowledged`, `resolved`, `escalated`, `notification.*`, `pagerduty.*`'),
+    kind: z.enum(ALERT_EVENT_KINDS as [AlertEventKind, ...AlertEventKind[]]).describe('What happened: `created`, `acknowledged`, `resolved`, `escalated`, `escalation.step`, `escalation.exhausted` (a service’s policy), `notification.*`, `pagerduty.*`'),
     actor: z.string().nullable().describe('`slack:U123` for a Slack user, otherwise what the API caller named (or `api`, `system`).'),
     note: z.string().nullable(),
     data: z.record(z.string(), z.unknown()).describe('Details that depend on the kind.'),

@@ -50,7 +50,9 @@ export class PagingScheduler implements AlertHooks {
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
     const now = this.options.clock.now();
     const { planner } = this.options;
-    planner.planRaise(batch, alert.severity, this.firstPages(alert, alert.targets, 0));
+    // A service's pages carry the round of the step that reached them (step 2 when step 1 found nobody): a keypress 2
+    // or a `pass` reply then passes on from that step.
+    planner.planRaise(batch, alert.severity, this.firstPages(alert, alert.targets, alert.escalation?.fired.at(-1)?.round ?? 0));
     const next = alert.escalation && 'next' in alert.escalation.end ? alert.escalation.end.next : null;
     if (next) {
       // Raised for a service: its policy's next step, not the severity's rounds.

@@ -150,6 +150,8 @@ describe('POST /alert {service}', () => {
     expect(alert.escalation).toMatchObject({ step: 2, of: 2, paged: [{ person: 'U0BOB', via: 'payments-secondary' }] });
     await settled(alert.id);
     expect(await pagedPeople(alert.id)).toEqual(['U0BOB']);
+    // Bob's pages are step 2's: pressing 2 on them passes on from step 2.
+    expect((await paging.deliveries(alert.id)).map((d) => d.round)).toEqual([1]);
     expect(await stepEvents(alert.id)).toEqual([
       [1, 1, [], ['weekends']],
       [2, 1, [{ person: 'U0BOB', via: 'payments-secondary' }], []],
