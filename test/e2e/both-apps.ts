@@ -2,7 +2,7 @@
 // and the real gateway in front of it. Only e2e tests may import both apps.
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
-import { closeNow, listenOnLoopback } from '@klaxon/testing';
+import { closeNow, listenOnLoopback, signSlackRequest, slashCommandBody } from '@klaxon/testing';
 import { listen, SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
 import { startPagingHarness, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
 import { createGateway, type Gateway, type GatewayDependencies } from '../../apps/gateway/src/app';
@@ -60,4 +60,26 @@ export async function startBothApps(
       await paging.close();
     },
   };
+}
+
+/**
+ * Sends `/alert <text>` to the gateway, signed as Slack signs it with `signingSecret`, its response_url the fake
+ * Slack's `responseId`; answers the ack and the first answer posted to that response_url.
+ */
+export async function signedSlash(
+  apps: BothApps,
+  signingSecret: string,
+  responseId: string,
+  fields: Omit<Parameters<typeof slashCommandBody>[0], 'response_url'>,
+): Promise<{ ack: string; answer: string }> {
+  const body = slashCommandBody({ ...fields, response_url: apps.paging.slack.responseUrl(responseId) });
+  const res = await fetch(`${apps.gatewayUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret, body }) },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`the gateway answered ${res.status} to /alert ${fields.text}`);
+  const ack = String(((await res.json()) as { text: string }).text);
+  await apps.paging.slack.waitForResponse(() => apps.paging.slack.responses(responseId).length > 0, 10_000);
+  return { ack, answer: String(apps.paging.slack.responses(responseId)[0]?.text) };
 }

@@ -13,3 +13,5 @@ export * from './oncall';
 export * from './oncall-config';
 export * from './twilio';
 export * from './calendar';
+export * from './escalation-text';
+export * from './slug';

@@ -3,10 +3,10 @@ import {
   escalationPolicyRequestSchema,
   scheduleRequestSchema,
   serviceRequestSchema,
-  slugSchema,
   type EscalationStepDto,
   type RestrictionDto,
 } from './oncall';
+import { slugSchema } from './slug';
 
 // A tenant's on-call setup as one document: config as code (docs/oncall.md, "Config as code"). Each section
 // maps names to the very bodies the PUT routes take, so a refusal's path reads as the file does
