@@ -82,10 +82,12 @@ const NO_LIMITS = {
   ESCALATE_AFTER: '1h',
 };
 
-export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions): Promise<ServiceProcess> {
+/** The built backend; in a `role` (docs/scaling.md) it listens where `url` says (`--port`), a worker for /health only. */
+export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions, role: 'all' | 'api' | 'worker' = 'all'): Promise<ServiceProcess> {
   return spawnService({
-    name: 'backend',
+    name: role === 'all' ? 'backend' : `backend-${role}`,
     main: path.join(ROOT, 'apps/backend/dist/main.js'),
+    args: (port) => (role === 'all' ? [] : ['--role', role, '--port', String(port)]),
     env: (port) => ({
       BACKEND_HOST: '127.0.0.1',
       BACKEND_PORT: String(port),
