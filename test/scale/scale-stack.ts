@@ -33,7 +33,13 @@ export function spawnRole(role: 'api' | 'worker', { databaseUrl, twilio, slack }
 
 /** The built gateway forwarding to `backendUrl`. */
 export function spawnGateway(backendUrl: string, slack: FakeSlackApi): Promise<ServiceProcess> {
-  return spawnGatewayProcess({ backendUrl, slackApiUrl: slack.slackApiUrl, serviceKey: SERVICE_KEY, signingSecret: SIGNING_SECRET, extra: { LOG_LEVEL: 'warn' } });
+  return spawnGatewayProcess({ backendUrl, slackApiUrl: slack.slackApiUrl, serviceKey: SERVICE_KEY, signingSecret: SIGNING_SECRET, extra: {
+      LOG_LEVEL: 'warn',
+      // Two cores shared by six services, PostgreSQL and the test: a forward may wait longer than the default 2.5 s,
+      // and a timed-out one would be told as failed while the API still commits it.
+      BACKEND_TIMEOUT_MS: '10000',
+    },
+  });
 }
 
 export interface Raised {
