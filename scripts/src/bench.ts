@@ -15,6 +15,7 @@ import { gatewayPhase } from './bench/phases/gateway.phase';
 import { limitsPhase } from './bench/phases/limits.phase';
 import { onCallPhase } from './bench/phases/oncall.phase';
 import { overloadPhase } from './bench/phases/overload.phase';
+import { pipelinePhase } from './bench/phases/pipeline.phase';
 import { priorityPhase } from './bench/phases/priority.phase';
 import { raisePhase } from './bench/phases/raise.phase';
 import { rolesPhase } from './bench/phases/roles.phase';
@@ -34,6 +35,7 @@ const RUNNERS: Record<Phase, PhaseRunner> = {
   oncall: async (context, record) => record(await onCallPhase(context)),
   calendar: async (context, record) => record(await calendarPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
+  pipeline: async (context, record) => record(await pipelinePhase(context)),
   limits: async (context, record) => record(await limitsPhase(context)),
   priority: async (context, record) => record(await priorityPhase(context)),
   gateway: async (context, record) => record(await gatewayPhase(context)),

@@ -10,7 +10,7 @@ import { createTestDatabase, startFakeSlackApi, startFakeTwilio, type FakeSlackA
 import { closeDatabase, createDatabase, type Database } from '../../apps/backend/src/db/database';
 import { succeeded, TWILIO } from '../../apps/backend/test/integration/paging-harness';
 import { expectDuplicatesOnlyInWindow, pagesByTag, tagOf, until } from '../faults/fault-stack';
-import { apiAlert, releaseDeadWorkersWork, slashAlert, spawnGateway, spawnRole, type Raised } from './scale-stack';
+import { apiAlert, commandOutcomes, releaseDeadWorkersWork, slashAlert, spawnGateway, spawnRole, type Raised } from './scale-stack';
 
 const TENANT_LIMIT = 40;
 const CONCURRENCY = 4;
@@ -70,8 +70,8 @@ async function inParallel<T>(jobs: Array<() => Promise<T>>, clients: number): Pr
   return results;
 }
 
-/** The one outcome each gateway command gets on its response_url: 🚨 paged, or ⏳/❌ nothing paged. */
-const outcomeOf = (tag: string) => slack.responses(tag);
+/** The one outcome each gateway command gets, in its ack or on its response_url: 🚨 paged, or ⏳/❌ nothing paged. */
+const outcomeOf = (raised: Raised) => commandOutcomes(raised, slack);
 const storedTags = () => db.map("SELECT substring(message from '\\[([^]]+)\\]') AS tag FROM alerts", [], (r: { tag: string }) => r.tag);
 const unfinished = () => db.one<{ n: number }>("SELECT count(*)::int AS n FROM deliveries WHERE status NOT IN ('sent', 'failed', 'cancelled')").then((r) => r.n);
 
@@ -96,21 +96,21 @@ describe('2 gateways, 2 APIs and 2 workers on one PostgreSQL, one worker SIGKILL
       return inParallel(
         plan.map((alert) => async (): Promise<Raised> => {
           const entry = entries[alert.entry]!;
-          const status = await entry.raise(alert.tenantId, alert.tag, alert.severity);
+          const answer = await entry.raise(alert.tenantId, alert.tag, alert.severity);
           onEach?.(++done);
-          return { via: entry.via, tag: alert.tag, tenantId: alert.tenantId, status };
+          return { via: entry.via, tag: alert.tag, tenantId: alert.tenantId, ...answer };
         }),
         clients,
       );
     };
     const viaGateway = (raised: Raised[]) => raised.filter((r) => r.via.startsWith('gateway'));
-    const waitForOutcomes = (raised: Raised[]) => until(() => viaGateway(raised).filter((r) => outcomeOf(r.tag).length === 0).map((r) => r.tag), (left) => left.length === 0, 30_000);
+    const waitForOutcomes = (raised: Raised[]) => until(() => viaGateway(raised).filter((r) => outcomeOf(r).length === 0).map((r) => r.tag), (left) => left.length === 0, 30_000);
 
     // 1. A medium backlog of 160 alerts (4 tenants of 40) while no worker runs, then one critical behind it.
     const backlogPlan = [1, 2, 3, 4].flatMap((t) => group(`T0STORM${t}`, TENANT_LIMIT, (i) => `s${t}-${i}`));
     const backlog = await raiseAll(backlogPlan, 16);
     expect(await waitForOutcomes(backlog)).toEqual([]);
-    expect(await apiAlert(api2.url, { tenantId: 'T0CRIT', tag: 'critical', severity: 'critical', phone: '+14155550143' })).toBe(201);
+    expect(await apiAlert(api2.url, { tenantId: 'T0CRIT', tag: 'critical', severity: 'critical', phone: '+14155550143' })).toEqual({ status: 201 });
 
     // 2. The workers start; the critical page is among the first each of their slots takes.
     const [worker1] = await Promise.all([started(spawnRole('worker', fakes, LIMITS)), started(spawnRole('worker', fakes, LIMITS))]);
@@ -143,14 +143,14 @@ describe('2 gateways, 2 APIs and 2 workers on one PostgreSQL, one worker SIGKILL
     for (const gateway of ['gateway-1', 'gateway-2']) {
       const commands = all.filter((r) => r.via === gateway);
       expect(commands.length).toBeGreaterThan(50);
-      expect(commands.filter((r) => outcomeOf(r.tag).length !== 1).map((r) => r.tag)).toEqual([]);
+      expect(commands.filter((r) => outcomeOf(r).length !== 1).map((r) => r.tag)).toEqual([]);
     }
-    const accepted = (r: Raised) => (r.via.startsWith('gateway') ? String(outcomeOf(r.tag)[0]?.text).startsWith('🚨') : r.status === 201);
+    const accepted = (r: Raised) => (r.via.startsWith('gateway') ? String(outcomeOf(r)[0]).startsWith('🚨') : r.status === 201);
 
     // 5. The tenant limit held across the four entries: exactly TENANT_LIMIT accepted, and alert L+1 refused
     // wherever it arrives.
     const limited = storm.filter((r) => r.tenantId === 'T0LIMITED');
-    const answer = (r: Raised) => (r.via.startsWith('gateway') ? String(outcomeOf(r.tag)[0]?.text) : r.status);
+    const answer = (r: Raised) => (r.via.startsWith('gateway') ? String(outcomeOf(r)[0]) : r.status);
     const refusedByLimit = (r: Raised) => (r.via.startsWith('gateway') ? /^⏳ Nothing was paged: tenant T0LIMITED has raised 40 alerts/.test(String(answer(r))) : r.status === 429);
     // Every one of them either got in or met the tenant limit: nothing else (a timeout, an error) muddles the count.
     expect(limited.filter((r) => !accepted(r) && !refusedByLimit(r)).map((r) => `${r.via} ${r.tag}: ${answer(r)}`)).toEqual([]);

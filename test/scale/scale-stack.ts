@@ -47,12 +47,25 @@ export interface Raised {
   via: string;
   tag: string;
   tenantId: string;
-  /** 201 from an API; from a gateway, 200 when Slack's command was acknowledged (the outcome follows on response_url). */
+  /** 201 from an API; from a gateway, 200 when Slack's command was acknowledged. */
   status: number | 'no answer';
+  /** A gateway's ack text: the outcome itself when the API answered within SLACK_INLINE_ANSWER_MS, else "⏳ Raising…". */
+  ackText?: string;
 }
 
-/** `/alert <@user> <severity> <text> [tag]` signed as Slack signs it, to a gateway; its outcome goes to `slack.responseUrl(tag)`. */
-export async function slashAlert(gatewayUrl: string, slack: FakeSlackApi, { tenantId, tag, severity, target, userId }: { tenantId: string; tag: string; severity: string; target: string; userId: string }): Promise<number | 'no answer'> {
+/** What a gateway command came to: the outcome in its ack, or else what was posted to its response_url (one each). */
+export function commandOutcomes(raised: Raised, slack: FakeSlackApi): string[] {
+  const posted = slack.responses(raised.tag).map((body) => String(body.text));
+  const inAck = raised.ackText !== undefined && !raised.ackText.startsWith('⏳ Raising') ? [raised.ackText] : [];
+  return [...inAck, ...posted];
+}
+
+/** `/alert <@user> <severity> <text> [tag]` signed as Slack signs it, to a gateway; an outcome not in the ack goes to `slack.responseUrl(tag)`. */
+export async function slashAlert(
+  gatewayUrl: string,
+  slack: FakeSlackApi,
+  { tenantId, tag, severity, target, userId }: { tenantId: string; tag: string; severity: string; target: string; userId: string },
+): Promise<{ status: number | 'no answer'; ackText?: string }> {
   const body = slashCommandBody({ text: `<@${target}> ${severity} scale storm [${tag}]`, team_id: tenantId, user_id: userId, response_url: slack.responseUrl(tag) });
   try {
     const ack = await fetch(`${gatewayUrl}/slack/events`, {
@@ -61,15 +74,16 @@ export async function slashAlert(gatewayUrl: string, slack: FakeSlackApi, { tena
       body,
       signal: AbortSignal.timeout(15_000),
     });
-    await ack.arrayBuffer();
-    return ack.status;
+    const text = await ack.text();
+    const ackText = text === '' ? undefined : (JSON.parse(text) as { text?: string }).text;
+    return ackText === undefined ? { status: ack.status } : { status: ack.status, ackText };
   } catch {
-    return 'no answer';
+    return { status: 'no answer' };
   }
 }
 
 /** POST /alert to an API backend, paging one phone; 201, 429 (a limit) or what else it answered. */
-export async function apiAlert(apiUrl: string, { tenantId, tag, severity, phone }: { tenantId: string; tag: string; severity: string; phone: string }): Promise<number | 'no answer'> {
+export async function apiAlert(apiUrl: string, { tenantId, tag, severity, phone }: { tenantId: string; tag: string; severity: string; phone: string }): Promise<{ status: number | 'no answer' }> {
   try {
     const response = await fetch(`${apiUrl}/alert`, {
       method: 'POST',
@@ -78,9 +92,9 @@ export async function apiAlert(apiUrl: string, { tenantId, tag, severity, phone 
       signal: AbortSignal.timeout(15_000),
     });
     await response.arrayBuffer();
-    return response.status;
+    return { status: response.status };
   } catch {
-    return 'no answer';
+    return { status: 'no answer' };
   }
 }
 

@@ -82,8 +82,11 @@ const NO_LIMITS = {
   ESCALATE_AFTER: '1h',
 };
 
-/** The built backend; in a `role` (docs/scaling.md) it listens where `url` says (`--port`), a worker for /health only. */
-export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions, role: 'all' | 'api' | 'worker' = 'all'): Promise<ServiceProcess> {
+/**
+ * The built backend. `role` (docs/scaling.md): in `api` or `worker` it listens where `url` says (`--port`), a worker
+ * for /health only. `extraEnv`: more of its environment (NODE_OPTIONS=--cpu-prof for a profile, say).
+ */
+export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions, extraEnv: Record<string, string> = {}, role: 'all' | 'api' | 'worker' = 'all'): Promise<ServiceProcess> {
   return spawnService({
     name: role === 'all' ? 'backend' : `backend-${role}`,
     main: path.join(ROOT, 'apps/backend/dist/main.js'),
@@ -104,6 +107,7 @@ export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: Stack
       // A bench that logs every page measures the terminal.
       LOG_LEVEL: 'warn',
       ...NO_LIMITS,
+      ...extraEnv,
     }),
     ready: async (url, output) => output.includes('notification worker started') || (await healthy(`${url}/health`)),
   });

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { startFakeSlackApi, startFakeTwilio, type ServiceProcess } from '@klaxon/testing';
 import { BENCH_TENANTS, PAGED_PHONE, PAGED_USER, step, type BenchContext, type PhaseResult } from '../context';
-import { databaseCpuBetween, databaseCpuMs, processCpuMs } from '../cpu';
+import { postgresCpuMs, postmasterOf, processCpuMs } from '../proc-cpu';
 import { freshDatabase } from '../databases';
 import { BENCH_TWILIO, spawnBenchBackend, waitUntil } from '../stack';
 import { pagesByTag } from '../traffic';
@@ -14,7 +14,7 @@ interface RoleRun {
   allPagedS: number;
   paged: number;
   duplicates: number;
-  /** CPU in ms: the API's per alert accepted, the workers' (together) per alert paged, PostgreSQL's (its connections to this database) per alert accepted. */
+  /** CPU in ms: the API's per alert accepted, the workers' (together) per alert paged, PostgreSQL's (the bench's server, every process of it) per alert accepted. */
   apiMsPerAlert: number;
   workerMsPerAlert: number;
   databaseMsPerAlert: number;
@@ -96,13 +96,20 @@ async function stormWithWorkers(context: BenchContext, workers: number): Promise
   try {
     step(`roles: one api and ${workers} worker process${workers > 1 ? 'es' : ''} (built backend, its own database)`);
     const stack = { databaseUrl, twilio, slack, secrets };
-    const api = await spawnBenchBackend(stack, 'api');
+    const api = await spawnBenchBackend(stack, {}, 'api');
     processes.push(api);
-    const workerProcesses = await Promise.all(Array.from({ length: workers }, () => spawnBenchBackend(stack, 'worker')));
+    const workerProcesses = await Promise.all(Array.from({ length: workers }, () => spawnBenchBackend(stack, {}, 'worker')));
     processes.push(...workerProcesses);
 
-    const cpu = () => ({ api: processCpuMs(api.child.pid), workers: workerProcesses.reduce((sum, w) => sum + processCpuMs(w.child.pid), 0) });
-    const [cpuBefore, dbBefore] = [cpu(), await databaseCpuMs(pool)];
+    const backendPid = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const postmaster = postmasterOf(backendPid);
+    const pidOf = (p: ServiceProcess) => p.child.pid ?? -1;
+    const cpu = () => ({
+      api: processCpuMs(pidOf(api)),
+      workers: workerProcesses.reduce((sum, w) => sum + processCpuMs(pidOf(w)), 0),
+      database: postmaster === null ? Number.NaN : postgresCpuMs(postmaster),
+    });
+    const cpuBefore = cpu();
     const started = Date.now();
     const result = await load.run({
       baseUrl: api.url,
@@ -115,7 +122,7 @@ async function stormWithWorkers(context: BenchContext, workers: number): Promise
     const raisingS = (Date.now() - started) / 1000;
     if (result.failed > 0) problems.push(`roles (${workers} workers): ${result.failed} raises failed, e.g. ${result.failures.join(' | ')}`);
     await waitUntil(() => pagesByTag(twilio).size >= result.ok, options.stormDeadlineMs, 250);
-    const [cpuAfter, dbAfter] = [cpu(), await databaseCpuMs(pool)];
+    const cpuAfter = cpu();
     const pages = pagesByTag(twilio);
     const firstAt = Math.min(...[...pages.values()].map((p) => p.firstAtMs));
     const lastAt = Math.max(...[...pages.values()].map((p) => p.firstAtMs));
@@ -131,7 +138,7 @@ async function stormWithWorkers(context: BenchContext, workers: number): Promise
       duplicates: [...pages.values()].reduce((sum, page) => sum + page.count - 1, 0),
       apiMsPerAlert: perAlert(cpuAfter.api - cpuBefore.api),
       workerMsPerAlert: pages.size > 0 ? (cpuAfter.workers - cpuBefore.workers) / pages.size : Number.NaN,
-      databaseMsPerAlert: perAlert(databaseCpuBetween(dbBefore, dbAfter)),
+      databaseMsPerAlert: perAlert(cpuAfter.database - cpuBefore.database),
     };
     step(
       `roles: ${workers} worker(s): ${run.accepted} accepted in ${raisingS.toFixed(1)} s, first page ${run.firstPageS.toFixed(2)} s, ` +
