@@ -19,6 +19,7 @@ import { pipelinePhase } from './bench/phases/pipeline.phase';
 import { priorityPhase } from './bench/phases/priority.phase';
 import { raisePhase } from './bench/phases/raise.phase';
 import { servicePhase } from './bench/phases/service.phase';
+import { rolesPhase } from './bench/phases/roles.phase';
 import { startupPhase } from './bench/phases/startup.phase';
 import { stormPhase } from './bench/phases/storm.phase';
 import { printReport } from './bench/report';
@@ -51,6 +52,7 @@ const RUNNERS: Record<Phase, PhaseRunner> = {
     // Whatever the storm left queued must not take CPU from the next phase.
     await stopServices(storm);
   },
+  roles: async (context, record) => record(await rolesPhase(context)),
   overload: async (context, record) => record(await overloadPhase(context)),
 };
 

@@ -1,11 +1,12 @@
 /**
  * The production process layout, for real: supervisord runs the repository's supervisord.conf (not a
- * copy) with the built services, against a fresh PostgreSQL database, in production mode.
+ * copy) with the built services, against a fresh PostgreSQL database, in production mode: the gateway, the
+ * backend's API and two backend workers (WORKER_PROCESSES=2), paging through the fake Twilio.
  *
  * Run directory. supervisord.conf puts everything under %(here)s/.data/supervisor/, %(here)s being
  * the checkout, so the image and this test use the same file. supervisord has no way to take a
- * default for a missing %(ENV_X)s, and a variable the file requires would break a plain
- * `supervisorctl -c supervisord.conf tail -f gateway`, so the file stays free of them. Instead this
+ * default for a missing %(ENV_X)s, so the file uses one only where it must: WORKER_PROCESSES (numprocs),
+ * which the image and docker-compose.yml default and supervisorctl does not read. For paths this
  * test moves what it can with supervisord's own options: the log (-l), the pid file (-j) and the
  * programs' AUTO log files (-q childlogdir) go to a temporary directory, so a developer's logs in
  * .data/supervisor are neither appended to nor cleaned up. The control socket cannot be moved from
@@ -22,7 +23,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, freePort, isAlive, type TestDatabase } from '@klaxon/testing';
+import { createTestDatabase, freePort, isAlive, startFakeTwilio, type FakeTwilio, type TestDatabase } from '@klaxon/testing';
 
 const REPO = path.resolve(__dirname, '../..');
 const CONF = path.join(REPO, 'supervisord.conf');
@@ -48,7 +49,12 @@ interface ProgramStatus {
   line: string;
 }
 
+const WORKERS = ['worker:worker-0', 'worker:worker-1'];
+const BACKEND_PROGRAMS = ['api', ...WORKERS];
+const TWILIO_ACCOUNT_SID = `AC${'d'.repeat(32)}`;
+
 const secrets = {
+  TWILIO_AUTH_TOKEN: randomBytes(16).toString('hex'),
   SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'),
   SLACK_BOT_TOKEN: `xoxb-deploy-test-${randomBytes(12).toString('hex')}`,
   INTERNAL_SERVICE_KEYS: `deploy-test-${randomBytes(24).toString('hex')}`,
@@ -63,6 +69,9 @@ let supervisordOutput = '';
 let env: NodeJS.ProcessEnv = {};
 let backendPort = 0;
 let gatewayPort = 0;
+let twilio: FakeTwilio | undefined;
+/** worker-N serves /health on BACKEND_PORT + 1 + N. */
+const workerPort = (n: number) => backendPort + 1 + n;
 const programPids = new Set<number>();
 
 function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -132,6 +141,19 @@ function isOurProgram(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Each port can be bound on loopback now (freePort() finds one; the workers need the ones after it). */
+async function portsFree(ports: number[]): Promise<boolean> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) return false;
+  }
+  return true;
 }
 
 function portAcceptsConnections(port: number): Promise<boolean> {
@@ -234,7 +256,7 @@ function dockerHealthcheckCommand(): string {
 }
 
 function runHealthcheck(): Promise<RunResult> {
-  const probeEnv = { PATH: env.PATH, GATEWAY_PORT: env.GATEWAY_PORT, BACKEND_HOST: env.BACKEND_HOST, BACKEND_PORT: env.BACKEND_PORT };
+  const probeEnv = { PATH: env.PATH, GATEWAY_PORT: env.GATEWAY_PORT, BACKEND_HOST: env.BACKEND_HOST, BACKEND_PORT: env.BACKEND_PORT, WORKER_PROCESSES: env.WORKER_PROCESSES };
   return run('sh', ['-c', dockerHealthcheckCommand()], { env: probeEnv, timeoutMs: 12_000 });
 }
 
@@ -242,7 +264,7 @@ function runHealthcheck(): Promise<RunResult> {
 function readProgramLogs(): string[] {
   return fs
     .readdirSync(runDir)
-    .filter((f) => /^(backend|gateway)-stdout/.test(f))
+    .filter((f) => /^(api|worker-\d+|gateway)-stdout/.test(f))
     .map((f) => fs.readFileSync(path.join(runDir, f), 'utf8'));
 }
 
@@ -285,11 +307,16 @@ beforeAll(async () => {
   runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klaxon-supervisord-'));
 
   database = await createTestDatabase('klaxon_deploy');
-  [backendPort, gatewayPort] = [await freePort(), await freePort()];
-  while (gatewayPort === backendPort) gatewayPort = await freePort();
+  twilio = await startFakeTwilio({ accountSid: TWILIO_ACCOUNT_SID, authToken: secrets.TWILIO_AUTH_TOKEN });
+  // The API's port and the two after it (the workers') must all be free.
+  backendPort = await freePort();
+  while (!(await portsFree([backendPort + 1, backendPort + 2]))) backendPort = await freePort();
+  const taken = () => [backendPort, workerPort(0), workerPort(1), gatewayPort];
+  gatewayPort = await freePort();
+  while (taken().slice(0, 3).includes(gatewayPort)) gatewayPort = await freePort();
   // The gateway's loopback metrics listener too: the default 9091 may be taken by another run on this host.
   let gatewayMetricsPort = await freePort();
-  while (gatewayMetricsPort === backendPort || gatewayMetricsPort === gatewayPort) gatewayMetricsPort = await freePort();
+  while (taken().includes(gatewayMetricsPort)) gatewayMetricsPort = await freePort();
 
   // A clean environment, as docker-compose's env_file would give: nothing from the developer's shell
   // or from jest leaks in, and `node` is the one running this test.
@@ -309,6 +336,12 @@ beforeAll(async () => {
     BACKEND_URL: `http://127.0.0.1:${backendPort}`,
     SLACK_BOT_ID: 'BKLAXONDEPLOY',
     SLACK_BOT_USER_ID: 'UKLAXONDEPLOY',
+    WORKER_PROCESSES: '2',
+    TWILIO_ACCOUNT_SID,
+    TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886',
+    TWILIO_API_BASE_URL: twilio.url,
+    // Production wants the https origin Twilio calls back; no callback is exercised here.
+    PUBLIC_BASE_URL: 'https://klaxon.example.com',
     KLAXON_DATA_DIR: path.join(runDir, 'data'), // production generates nothing; if it did, not in the checkout
     ...secrets,
   };
@@ -338,6 +371,7 @@ afterAll(async () => {
   // Programs outlive a SIGKILLed supervisord: end the ones this test saw, by pid.
   for (const pid of programPids) if (isOurProgram(pid)) process.kill(pid, 'SIGKILL');
   try {
+    await twilio?.close();
     await database?.drop();
   } finally {
     if (runDir) fs.rmSync(runDir, { recursive: true, force: true });
@@ -346,12 +380,19 @@ afterAll(async () => {
 }, STEP_TIMEOUT_MS);
 
 describe('supervisord.conf: the production process layout', () => {
-  it('brings up the backend and the gateway, both answering their health checks', async () => {
-    const backend = await waitFor(`backend GET http://127.0.0.1:${backendPort}/health to answer 200`, async () => {
+  it('brings up the API, two workers and the gateway, each answering its health check with its role', async () => {
+    const backend = await waitFor(`api GET http://127.0.0.1:${backendPort}/health to answer 200`, async () => {
       const res = await httpGet(`http://127.0.0.1:${backendPort}/health`);
       return res?.status === 200 ? res : null;
     });
-    expect(backend.body).toMatchObject({ status: 'healthy', db: 'up' });
+    expect(backend.body).toMatchObject({ status: 'healthy', db: 'up', role: 'api', runs: ['api'] });
+    for (const n of [0, 1]) {
+      const worker = await waitFor(`worker-${n} GET http://127.0.0.1:${workerPort(n)}/health to answer 200`, async () => {
+        const res = await httpGet(`http://127.0.0.1:${workerPort(n)}/health`);
+        return res?.status === 200 ? res : null;
+      });
+      expect(worker.body).toMatchObject({ status: 'healthy', role: 'worker', runs: ['jobs', 'sweeps', 'handoff-planning'], jobs: { worker: 'running' } });
+    }
 
     const gateway = await waitFor(`gateway GET http://127.0.0.1:${gatewayPort}/healthz to answer 200`, async () => {
       const res = await httpGet(`http://127.0.0.1:${gatewayPort}/healthz`);
@@ -362,8 +403,8 @@ describe('supervisord.conf: the production process layout', () => {
     expect((await httpGet(`http://127.0.0.1:${gatewayPort}/health`))?.status).toBe(404);
   });
 
-  it('shows both programs RUNNING in `supervisorctl status`, each a node process of its own dist/main.js', async () => {
-    for (const name of ['backend', 'gateway']) {
+  it('shows the API, two workers and the gateway RUNNING in `supervisorctl status`, each a node process of its dist/main.js', async () => {
+    for (const name of [...BACKEND_PROGRAMS, 'gateway']) {
       const status = await waitFor(`${name} to be RUNNING in supervisorctl status`, async () => {
         const s = await programStatus(name);
         return s?.state === 'RUNNING' ? s : null;
@@ -372,32 +413,61 @@ describe('supervisord.conf: the production process layout', () => {
       const pid = status.pid as number;
       programPids.add(pid);
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      expect(cmdline).toContain(`apps/${name}/dist/main.js`);
+      expect(cmdline).toContain(name === 'gateway' ? 'apps/gateway/dist/main.js' : 'apps/backend/dist/main.js');
+      if (name !== 'gateway') expect(cmdline.slice(cmdline.indexOf('--role'), cmdline.indexOf('--role') + 2)).toEqual(['--role', name === 'api' ? 'api' : 'worker']);
       expect(fs.readlinkSync(`/proc/${pid}/cwd`)).toBe(REPO);
       // The environment came from supervisord's own (docker-compose's env_file in the image).
       const childEnv = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      expect(childEnv).toEqual(expect.arrayContaining(['NODE_ENV=production', `SUPERVISOR_PROCESS_NAME=${name}`]));
+      expect(childEnv).toEqual(expect.arrayContaining(['NODE_ENV=production', `SUPERVISOR_PROCESS_NAME=${name.replace(/^worker:/, '')}`]));
     }
     const all = await supervisorctl('status');
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/^backend\s+RUNNING\s+pid \d+/m);
+    // Three backend programs (the API and WORKER_PROCESSES=2 workers) and the gateway.
+    expect(all.stdout.match(/^(api|worker:worker-\d+)\s+RUNNING\s+pid \d+/gm)).toHaveLength(3);
+    expect(all.stdout).toMatch(/^api\s+RUNNING\s+pid \d+/m);
+    expect(all.stdout).toMatch(/^worker:worker-0\s+RUNNING\s+pid \d+/m);
+    expect(all.stdout).toMatch(/^worker:worker-1\s+RUNNING\s+pid \d+/m);
     expect(all.stdout).toMatch(/^gateway\s+RUNNING\s+pid \d+/m);
-    // priority: the backend is spawned before the gateway.
+    // priority: the workers are spawned first, then the API, then the gateway.
     const log = fs.readFileSync(path.join(runDir, 'supervisord.log'), 'utf8');
-    expect(log.indexOf("spawned: 'backend'")).toBeGreaterThanOrEqual(0);
-    expect(log.indexOf("spawned: 'backend'")).toBeLessThan(log.indexOf("spawned: 'gateway'"));
+    const spawned = (name: string) => log.indexOf(`spawned: '${name}'`);
+    expect(spawned('worker-0')).toBeGreaterThanOrEqual(0);
+    expect(spawned('worker-1')).toBeGreaterThanOrEqual(0);
+    expect(Math.max(spawned('worker-0'), spawned('worker-1'))).toBeLessThan(spawned('api'));
+    expect(spawned('api')).toBeLessThan(spawned('gateway'));
   });
 
-  it('passes the HEALTHCHECK of deploy/Dockerfile while both run', async () => {
+  it('pages through them: an alert raised on the API is sent by a worker to the fake Twilio, once', async () => {
+    const res = await fetch(`http://127.0.0.1:${backendPort}/alert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-service-key': secrets.INTERNAL_SERVICE_KEYS },
+      body: JSON.stringify({ tenant_id: 'T-DEPLOY', message: 'deploy test [supervisord]', severity: 'high', targets: [{ phone: '+14155550142' }] }),
+    });
+    expect(res.status).toBe(201);
+    const pages = await waitFor('the page at the fake Twilio', async () => {
+      const sent = twilio!.messages().filter((m) => m.form.Body?.includes('[supervisord]') && m.responseStatus !== undefined && m.responseStatus < 300);
+      return sent.length > 0 ? sent : null;
+    });
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.form).toMatchObject({ To: 'whatsapp:+14155550142', From: 'whatsapp:+14155238886' });
+    // The API runs no jobs: a worker sent it, and says so in its log.
+    const apiLog = await tail('api');
+    const workerLogs = (await Promise.all(WORKERS.map((name) => tail(name)))).join('\n');
+    expect(jsonLines(workerLogs).some((e) => e.message === 'notification worker started')).toBe(true);
+    expect(jsonLines(apiLog).some((e) => e.message === 'notification worker started')).toBe(false);
+  });
+
+  it('passes the HEALTHCHECK of deploy/Dockerfile while all of them run', async () => {
     const probe = await runHealthcheck();
     expect({ code: probe.code, stderr: probe.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('makes the backend log readable through `supervisorctl tail` as JSON lines, without secrets', async () => {
-    const backendLog = await tail('backend');
+    const backendLog = await tail('api');
     const backendEntries = jsonLines(backendLog);
     expect(backendEntries).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'backend listening', service: 'backend' })]));
-    expect(backendEntries.find((e) => e.message === 'backend listening')).toMatchObject({ url: `http://127.0.0.1:${backendPort}`, nodeEnv: 'production' });
+    expect(backendEntries.find((e) => e.message === 'backend listening')).toMatchObject({ url: `http://127.0.0.1:${backendPort}`, nodeEnv: 'production', role: 'api', runs: ['api'] });
+    expect(jsonLines(await tail('worker:worker-1')).find((e) => e.message === 'backend listening')).toMatchObject({ url: `http://127.0.0.1:${workerPort(1)}`, role: 'worker' });
 
     const gatewayLog = await tail('gateway');
     expect(jsonLines(gatewayLog)).toEqual(expect.arrayContaining([expect.objectContaining({ message: 'gateway listening', service: 'gateway' })]));
@@ -408,8 +478,8 @@ describe('supervisord.conf: the production process layout', () => {
     }
   });
 
-  it('restarts a SIGKILLed backend under a new pid, healthy again, and leaves the gateway alone', async () => {
-    const before = await supervisorctl('pid', 'backend');
+  it('restarts a SIGKILLed API under a new pid, healthy again, and leaves the gateway alone', async () => {
+    const before = await supervisorctl('pid', 'api');
     const oldPid = Number(before.stdout.trim());
     expect(oldPid).toBeGreaterThan(1);
     const gatewayBefore = await programStatus('gateway');
@@ -417,8 +487,8 @@ describe('supervisord.conf: the production process layout', () => {
     process.kill(oldPid, 'SIGKILL');
     await waitFor(`old backend pid ${oldPid} to be gone`, async () => !isAlive(oldPid));
 
-    const restarted = await waitFor('backend RUNNING again with a new pid', async () => {
-      const s = await programStatus('backend');
+    const restarted = await waitFor('api RUNNING again with a new pid', async () => {
+      const s = await programStatus('api');
       return s?.state === 'RUNNING' && s.pid !== null && s.pid !== oldPid ? s : null;
     });
     programPids.add(restarted.pid as number);
@@ -434,14 +504,14 @@ describe('supervisord.conf: the production process layout', () => {
     expect(gatewayAfter).toMatchObject({ state: 'RUNNING', pid: gatewayBefore?.pid });
 
     // supervisord saw an unexpected death and started the program again.
-    expect(fs.readFileSync(path.join(runDir, 'supervisord.log'), 'utf8')).toMatch(/exited: backend \(terminated by SIGKILL; not expected\)/);
-    const listening = jsonLines(await tail('backend')).filter((e) => e.message === 'backend listening');
+    expect(fs.readFileSync(path.join(runDir, 'supervisord.log'), 'utf8')).toMatch(/exited: api \(terminated by SIGKILL; not expected\)/);
+    const listening = jsonLines(await tail('api')).filter((e) => e.message === 'backend listening');
     expect(listening.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('shuts down cleanly: both programs stop on SIGTERM with exit 0, ports and socket close', async () => {
-    const pids = await Promise.all(['backend', 'gateway'].map(async (name) => (await programStatus(name))?.pid ?? null));
-    expect(pids).toEqual([expect.any(Number), expect.any(Number)]);
+  it('shuts down cleanly: every program stops on SIGTERM with exit 0, ports and socket close', async () => {
+    const pids = await Promise.all([...BACKEND_PROGRAMS, 'gateway'].map(async (name) => (await programStatus(name))?.pid ?? null));
+    expect(pids).toEqual([expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number)]);
 
     const shutdown = await supervisorctl('shutdown');
     expect(shutdown.stdout).toMatch(/Shut down/);
@@ -452,15 +522,15 @@ describe('supervisord.conf: the production process layout', () => {
     expect(exit).toEqual({ code: 0, signal: null });
 
     for (const pid of pids) expect(isAlive(pid as number)).toBe(false);
-    expect(await portAcceptsConnections(backendPort)).toBe(false);
-    expect(await portAcceptsConnections(gatewayPort)).toBe(false);
+    for (const port of [backendPort, workerPort(0), workerPort(1), gatewayPort]) expect(await portAcceptsConnections(port)).toBe(false);
     expect(fs.existsSync(SOCKET)).toBe(false);
 
-    // stopsignal=TERM reached the services' own shutdown path (exit 0, not a kill), gateway first.
+    // stopsignal=TERM reached the services' own shutdown path (exit 0, not a kill): the gateway first, then
+    // the API, then the workers, so jobs raised until the end are still sent.
     const log = fs.readFileSync(path.join(runDir, 'supervisord.log'), 'utf8');
-    expect(log).toMatch(/stopped: gateway \(exit status 0\)/);
-    expect(log).toMatch(/stopped: backend \(exit status 0\)/);
-    expect(log.indexOf('stopped: gateway')).toBeLessThan(log.indexOf('stopped: backend'));
+    for (const name of ['gateway', 'api', 'worker-0', 'worker-1']) expect(log).toMatch(new RegExp(`stopped: ${name} \\(exit status 0\\)`));
+    expect(log.indexOf('stopped: gateway')).toBeLessThan(log.indexOf('stopped: api'));
+    expect(log.indexOf('stopped: api')).toBeLessThan(Math.min(log.indexOf('stopped: worker-0'), log.indexOf('stopped: worker-1')));
 
     // With nothing running, the image's health check reports unhealthy.
     expect((await runHealthcheck()).code).not.toBe(0);
@@ -483,11 +553,11 @@ describe('supervisord.conf: the production process layout', () => {
     expect(exit.signal).toBeNull();
 
     const log = fs.readFileSync(path.join(runDir, 'supervisord.log'), 'utf8');
-    expect(log).toMatch(/gave up: (backend|gateway) entered FATAL state/);
+    expect(log).toMatch(/gave up: (api|worker-\d|gateway) entered FATAL state/);
     // The listener's own line, in its AUTO log: why the container stopped.
     const listenerLogs = fs.readdirSync(runDir).filter((f) => f.startsWith('stop-on-fatal-stderr'));
     const said = listenerLogs.map((f) => fs.readFileSync(path.join(runDir, f), 'utf8')).join('');
-    expect(said).toMatch(/stop-on-fatal: (backend|gateway) entered FATAL \(see its log\); stopping supervisord so the container exits/);
+    expect(said).toMatch(/stop-on-fatal: (api|worker-\d|gateway) entered FATAL \(see its log\); stopping supervisord so the container exits/);
     // The program said why it would not start, one line naming the missing variable.
     expect(readProgramLogs().join('')).toMatch(/config error: .*SLACK_SIGNING_SECRET/);
     expect(await portAcceptsConnections(backendPort)).toBe(false);

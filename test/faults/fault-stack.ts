@@ -1,6 +1,7 @@
 // The fault suite's pieces: the built backend in its own process (spawnBackend) against a database, the fake
 // Twilio and the fake Slack; a storm of tagged alerts; and the count of pages per tag at the fake Twilio.
 import { PassThrough } from 'node:stream';
+import type { BackendRole } from '@klaxon/config';
 import { createLogger } from '@klaxon/logger';
 import type { FakeTwilio, FakeTwilioRequest } from '@klaxon/testing';
 import { migrate } from '../../apps/backend/src/db/migrate';
@@ -16,8 +17,8 @@ export async function migrated(databaseUrl: string): Promise<void> {
   await migrate({ databaseUrl, logger: quietLogger() });
 }
 
-/** The built backend on `databaseUrl`, paging through the fake Twilio; limits out of the way of a storm. */
-export function faultBackend(databaseUrl: string, twilio: FakeTwilio, slackApiUrl: string, extra: Record<string, string> = {}): Promise<BackendProcess> {
+/** The built backend on `databaseUrl` (in `role`), paging through the fake Twilio; limits out of the way of a storm. */
+export function faultBackend(databaseUrl: string, twilio: FakeTwilio, slackApiUrl: string, extra: Record<string, string> = {}, role: BackendRole = 'all'): Promise<BackendProcess> {
   return spawnPagingBackend({ databaseUrl, twilioUrl: twilio.url, slackApiUrl }, {
     // The shortest lease the configuration accepts; tests that kill a backend end its leases themselves.
     NOTIFY_LEASE: '36s',
@@ -30,7 +31,7 @@ export function faultBackend(databaseUrl: string, twilio: FakeTwilio, slackApiUr
     PAGE_LIMIT_PER_RECIPIENT: '10000',
     PAGE_LIMIT_WINDOW: '10s',
     ...extra,
-  });
+  }, role);
 }
 
 export type RaiseOutcome = { status: number; tag: string } | { status: 'no answer'; tag: string; error: string };
@@ -85,6 +86,23 @@ export function pagesByTag(twilio: FakeTwilio): { sent: Map<string, FakeTwilioRe
     if (tag !== undefined) sent.set(tag, [...(sent.get(tag) ?? []), message]);
   }
   return { sent, attempts };
+}
+
+/**
+ * The pages sent twice, checked against the one documented window (delivery-sender.ts): Twilio accepted the page
+ * and the process died before recording it. Such a page was first accepted before `firstBefore` (the kill, or
+ * the next process's start), sent again only from `againAfter` (when the dead one's work was taken back), and
+ * there are at most `slots` of them (the dead process's NOTIFY_CONCURRENCY). Returns how many.
+ */
+export function expectDuplicatesOnlyInWindow(sent: Map<string, FakeTwilioRequest[]>, { firstBefore, againAfter, slots }: { firstBefore: number; againAfter: number; slots: number }): number {
+  const twice = [...sent.values()].filter((pages) => pages.length > 1);
+  for (const pages of twice) {
+    expect(pages).toHaveLength(2);
+    expect(pages[0]!.receivedAt.getTime()).toBeLessThanOrEqual(firstBefore);
+    expect(pages[1]!.receivedAt.getTime()).toBeGreaterThanOrEqual(againAfter);
+  }
+  expect(twice.length).toBeLessThanOrEqual(slots);
+  return twice.length;
 }
 
 /** Polls until `check` holds (bounded); returns the last value either way, for the assertion to show. */

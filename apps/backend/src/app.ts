@@ -66,25 +66,7 @@ export interface AppDependencies {
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
 export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, oncallConfig, calendars, bodyLimit = '256kb' }: AppDependencies): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  app.use(helmet());
-  app.use(requestId);
-  app.use((req, res, next) => {
-    const stop = metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      // The route template, never the raw path: ids in labels would grow the series without bound.
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      stop({ method: req.method, route });
-      metrics.httpRequests.inc({ method: req.method, route, status_class: `${Math.floor(res.statusCode / 100)}xx` });
-    });
-    next();
-  });
-
-  // Public: probes, Prometheus and the API's description come before the service key.
-  app.use(healthRouter({ db, version, ...health }));
-  app.use(metricsRouter(metrics.registry));
+  const app = probedApp({ db, metrics, health, version });
   app.use(openApiRouter(openApiDocument));
 
   // Authenticate before parsing, so an unauthenticated caller cannot make us read a large body.
@@ -104,5 +86,41 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
 
   app.use(notFound);
   app.use(errorHandler(logger));
+  return app;
+}
+
+export type ProbeAppDependencies = Pick<AppDependencies, 'db' | 'logger' | 'metrics' | 'health' | 'version'>;
+
+/**
+ * A worker's HTTP app: /health and /metrics only. It raises nothing and serves no API, so it needs no service
+ * key and can listen beside the API on the same host (docs/scaling.md).
+ */
+export function createProbeApp({ db, logger, metrics, health, version }: ProbeAppDependencies): express.Express {
+  const app = probedApp({ db, metrics, health, version });
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+/** What every backend app starts with: security headers, request ids, HTTP metrics, then the public probes. */
+function probedApp({ db, metrics, health, version }: Omit<ProbeAppDependencies, 'logger'>): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet());
+  app.use(requestId);
+  app.use((req, res, next) => {
+    const stop = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The route template, never the raw path: ids in labels would grow the series without bound.
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      stop({ method: req.method, route });
+      metrics.httpRequests.inc({ method: req.method, route, status_class: `${Math.floor(res.statusCode / 100)}xx` });
+    });
+    next();
+  });
+  // Public: probes and Prometheus come before the service key.
+  app.use(healthRouter({ db, version, ...health }));
+  app.use(metricsRouter(metrics.registry));
   return app;
 }

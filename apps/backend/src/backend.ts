@@ -1,7 +1,7 @@
 import type express from 'express';
-import type { BackendConfig } from '@klaxon/config';
+import { dutiesOf, type BackendConfig } from '@klaxon/config';
 import type { Logger } from '@klaxon/logger';
-import { createApp } from './app';
+import { createApp, createProbeApp } from './app';
 import { AlertService, withFollowers } from './alerts/alert.service';
 import { AlertmanagerService } from './integrations/alertmanager.service';
 import { systemClock, type Clock, type Sleep } from './time/clock';
@@ -84,6 +84,8 @@ export interface BackendOverrides {
 export interface Backend {
   /** The HTTP app, not listening. */
   app: express.Express;
+  /** /health and /metrics alone: what a `worker` serves instead of the API. */
+  probeApp: express.Express;
   db: Database;
   clock: Clock;
   registry: ChannelRegistry;
@@ -126,7 +128,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const registry = overrides.registry ?? ChannelRegistry.of(twilioChannels(config, logger), emailChannels(config, logger), slackChannels(poster), ...(overrides.channels ?? []));
   const notices = new SlackThreadNotices({ poster, logger });
   const { notify } = config;
-  const metrics = overrides.metrics ?? createBackendMetrics();
+  const metrics = overrides.metrics ?? createBackendMetrics({ role: config.role });
   metrics.observe({
     probe: () =>
       jobBacklog(db).then(
@@ -210,17 +212,21 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const calendars = new CalendarFeeds({ db, clock, schedules, names: new PersonNames({ directory, clock, logger }) });
   const messenger = overrides.directMessenger ?? new SlackDirectMessenger({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const handoffs = new HandoffNotices({ db, clock, logger, schedules, messenger });
+  const health = {
+    role: config.role,
+    runs: dutiesOf(config.role),
+    worker: workerState,
+    channels: () => Object.fromEntries(registry.list().map((sender) => [sender.channel, sender.provider])),
+    maxBacklogAgeMs: config.healthMaxBacklogAgeMs,
+  };
+  const version = overrides.version ?? 'dev';
   const app = createApp({
     db,
     logger,
     metrics,
-    health: {
-      worker: workerState,
-      channels: () => Object.fromEntries(registry.list().map((sender) => [sender.channel, sender.provider])),
-      maxBacklogAgeMs: config.healthMaxBacklogAgeMs,
-    },
+    health,
     serviceKeys: config.serviceKeys,
-    version: overrides.version ?? 'dev',
+    version,
     limiter,
     alerts,
     contacts,
@@ -238,6 +244,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
 
   return {
     app,
+    probeApp: createProbeApp({ db, logger, metrics, health, version }),
     db,
     clock,
     registry,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ConfigError, dataDirOf, loadBackendConfig, loadDotEnv, withDevDefaults } from '@klaxon/config';
+import { BACKEND_USAGE, ConfigError, dataDirOf, dutiesOf, listenPortOf, loadBackendConfig, loadDotEnv, parseBackendArgs, withBackendArgs, withDevDefaults } from '@klaxon/config';
 import { BACKEND_HEADERS_TIMEOUT_MS, BACKEND_KEEP_ALIVE_MS } from '@klaxon/contracts';
 import { createLogger, type Logger } from '@klaxon/logger';
 import { isDatabaseConnectionError } from './common/errors';
@@ -11,24 +11,36 @@ import { packageVersion } from './common/package-version';
 const SHUTDOWN_JOBS_BOUND_MS = 10_000;
 
 async function main(): Promise<void> {
+  const args = parseBackendArgs(process.argv.slice(2));
+  if (args.help) {
+    console.log(BACKEND_USAGE);
+    return;
+  }
   loadDotEnv();
   const { env } = withDevDefaults(process.env, dataDirOf(process.env));
-  const config = loadBackendConfig(env);
+  const config = loadBackendConfig(withBackendArgs(env, args));
+  const runs = dutiesOf(config.role);
+  const port = listenPortOf(config, args);
   // Loaded after the configuration is checked, so a bad one exits in a fraction of a second: supervisord
   // counts quick exits towards FATAL (startsecs), and a slow one would look like a program that started.
   const [{ createBackend }, { migrate }] = await Promise.all([import('./backend.js'), import('./db/migrate.js')]);
   const logger = createLogger({ service: 'backend', ...config.log });
   survivesLostDatabase(logger);
 
+  // Every role migrates: the blocking advisory lock in migrate() lets any number of processes start together
+  // (the first applies, the others wait and find nothing to do), and a worker started alone finds its schema.
   await retryWhileDatabaseStarts(() => migrate({ databaseUrl: config.databaseUrl, logger }), logger);
   const backend = createBackend(config, logger, { version: packageVersion, failpoints: failpointsFrom(process.env, config.nodeEnv, logger) });
-  await backend.startWorker();
-  const server = backend.app.listen(config.port, config.host);
+  if (runs.includes('jobs')) await backend.startWorker();
+  // An `api` process queues jobs in its raise transactions and leaves them to the workers.
+  const server = (runs.includes('api') ? backend.app : backend.probeApp).listen(port, config.host);
   server.keepAliveTimeout = BACKEND_KEEP_ALIVE_MS;
   server.headersTimeout = BACKEND_HEADERS_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   logger.info('backend listening', {
-    url: `http://${config.host}:${config.port}`,
+    url: `http://${config.host}:${port}`,
+    role: config.role,
+    runs,
     notifier: config.twilio ? 'twilio' : 'log (no Twilio credentials)',
     nodeEnv: config.nodeEnv,
   });

@@ -1,3 +1,4 @@
+export * from './backend-role';
 export * from './config-error';
 export * from './delivery-timing';
 export * from './dev-defaults';

@@ -5,6 +5,7 @@ import { publicBaseUrlProblem } from './public-origin';
 import type { LOG_FORMATS, LOG_LEVELS } from './schema';
 import { type BackendEnv, type GatewayEnv, backendEnvSchema, gatewayEnvSchema } from './schema';
 import { type ServiceKey, type TenantChannel, parseServiceKeys, parseTenantChannels } from './service-keys';
+import type { BackendRole } from './backend-role';
 
 type Env = Record<string, string | undefined>;
 
@@ -82,6 +83,8 @@ export interface BackendConfig {
   nodeEnv: BackendEnv['NODE_ENV'];
   host: string;
   port: number;
+  /** What this process runs (BACKEND_ROLE, or `--role`): see backend-role.ts. */
+  role: BackendRole;
   databaseUrl: string;
   databasePoolSize: number;
   serviceKeys: ServiceKey[];
@@ -163,6 +166,7 @@ export function loadBackendConfig(env: Env): BackendConfig {
     nodeEnv: data.NODE_ENV,
     host: data.BACKEND_HOST,
     port: data.BACKEND_PORT,
+    role: data.BACKEND_ROLE,
     databaseUrl: data.DATABASE_URL!,
     databasePoolSize: data.DATABASE_POOL_SIZE,
     serviceKeys: parseServiceKeys(data.INTERNAL_SERVICE_KEYS!).keys,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIN_NOTIFY_LEASE_MS, RECORD_RETRY_BUDGET_MS, TWILIO_TIMEOUT_MS } from './delivery-timing';
 import { parseServiceKeys, parseTenantChannels } from './service-keys';
+import { BACKEND_ROLES } from './backend-role';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -115,6 +116,8 @@ export const backendEnvSchema = z.object({
   ...common,
   BACKEND_HOST: z.string().min(1).default('127.0.0.1'),
   BACKEND_PORT: port.default(5002),
+  // What this process does: `api` (HTTP and raises), `worker` (jobs and periodic work), `all` (both; one process).
+  BACKEND_ROLE: z.enum(BACKEND_ROLES, { error: `one of ${BACKEND_ROLES.join(', ')}` }).default('all'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   // Channels a key bound to a tenant may name besides those the tenant's people used /alert in (`tenant:channel,…`).

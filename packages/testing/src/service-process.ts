@@ -22,6 +22,8 @@ export interface SpawnServiceOptions {
   name: string;
   /** The built entry point (`apps/<name>/dist/main.js`, as supervisord runs it). */
   main: string;
+  /** Its command-line arguments (`--role worker`). */
+  args?: (port: number) => string[];
   /** Environment variables, given the port picked for the service. */
   env: (port: number) => Record<string, string>;
   /** Ready when this holds (polled every 100 ms, 20 s at most). */
@@ -32,12 +34,12 @@ export interface SpawnServiceOptions {
  * A built service in a process of its own, so a test can signal or kill it mid-work. `npm test` builds
  * first; run `npm run build` before running such a test alone.
  */
-export async function spawnService({ name, main, env, ready }: SpawnServiceOptions): Promise<ServiceProcess> {
+export async function spawnService({ name, main, args, env, ready }: SpawnServiceOptions): Promise<ServiceProcess> {
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   const port = await freePort();
   // Its own working directory: no developer .env is read, and dev state stays out of the repository.
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), `klaxon-${name}-`));
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [main, ...(args?.(port) ?? [])], {
     cwd,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_FORMAT: 'json', LOG_LEVEL: 'info', KLAXON_DATA_DIR: path.join(cwd, '.data'), ...env(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -24,9 +24,12 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
                 rate (open loop: 10, 100, 300/s) → the fake Twilio receiving each WhatsApp page, p50/p99
   5. storm      10,000 alerts through POST /alert as fast as it takes them → every first page at the fake Twilio;
                 duplicate sends
-  6. overload   commands offered above capacity → acked, raised, refused in the ack, told failed later, silently
+  6. roles      the backend in roles: one api process and 1, then 2, worker processes (each on a fresh database);
+                3,000 alerts through the api (10,000 took over two minutes per configuration here) → first and last page at the fake Twilio, duplicates, CPU per alert of
+                the api, the workers and PostgreSQL (from /proc), 2 workers ÷ 1
+  7. overload   commands offered above capacity → acked, raised, refused in the ack, told failed later, silently
                 lost; peak RSS of the gateway, the backend and a bare Bolt process under the same offer
-  7. startup    backend and gateway started on the existing database → both healthy
+  8. startup    backend and gateway started on the existing database → both healthy
 
   Each figure is the median of three runs (the storm, with 10,000 alerts, runs once: see the table) and each
   ratio compares two things measured in the same run. Every request is real (slash commands signed as Slack
@@ -40,7 +43,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
     --only <phases>         run only these phases, comma-separated: oncall, calendar, raise, pipeline, service, limits, priority, gateway, stack (e2e,
-                            storm and startup), overload; the figures are printed but bench/results.json is left alone
+                            storm and startup), roles, overload; the figures are printed but bench/results.json is left alone
     -h, --help              this text`;
 
 /**
@@ -49,7 +52,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
  * share the two cores with them. e2e, storm and startup are one choice, "stack": the storm needs a stack
  * the end-to-end runs did not saturate, and startup restarts the storm's.
  */
-export const PHASES = ['oncall', 'calendar', 'raise', 'pipeline', 'service', 'limits', 'priority', 'gateway', 'stack', 'overload'] as const;
+export const PHASES = ['oncall', 'calendar', 'raise', 'pipeline', 'service', 'limits', 'priority', 'gateway', 'stack', 'roles', 'overload'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -66,6 +69,8 @@ export interface BenchOptions {
   /** After the last command of a run, how long its pages may take before the missing ones count as not arrived. */
   e2eDrainMs: number;
   stormAlerts: number;
+  /** The roles phase's storm, per configuration (two of them): smaller than the storm, to fit a couple of minutes. */
+  rolesAlerts: number;
   /** How long the storm's pages may take to arrive. */
   stormDeadlineMs: number;
   overloadRate: number;
@@ -93,6 +98,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchOption
     e2eOfferMs: quick ? 1000 : 2000,
     e2eDrainMs: 5000,
     stormAlerts: quick ? 1000 : 10_000,
+    rolesAlerts: quick ? 1000 : 3000,
     stormDeadlineMs: quick ? 20_000 : 60_000,
     overloadRate: 400,
     overloadOfferMs: quick ? 1000 : 2000,

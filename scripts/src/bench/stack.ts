@@ -82,11 +82,15 @@ const NO_LIMITS = {
   ESCALATE_AFTER: '1h',
 };
 
-/** `extraEnv`: more of the backend's environment (NODE_OPTIONS=--cpu-prof for a profile, say). */
-export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+/**
+ * The built backend. `role` (docs/scaling.md): in `api` or `worker` it listens where `url` says (`--port`), a worker
+ * for /health only. `extraEnv`: more of its environment (NODE_OPTIONS=--cpu-prof for a profile, say).
+ */
+export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions, extraEnv: Record<string, string> = {}, role: 'all' | 'api' | 'worker' = 'all'): Promise<ServiceProcess> {
   return spawnService({
-    name: 'backend',
+    name: role === 'all' ? 'backend' : `backend-${role}`,
     main: path.join(ROOT, 'apps/backend/dist/main.js'),
+    args: (port) => (role === 'all' ? [] : ['--role', role, '--port', String(port)]),
     env: (port) => ({
       BACKEND_HOST: '127.0.0.1',
       BACKEND_PORT: String(port),

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { BACKEND_DUTIES, BACKEND_ROLES, type BackendDuty, type BackendRole } from '@klaxon/config';
 import type { Database } from '../db/database';
 import { jobBacklog, type JobBacklog } from '../jobs/job-backlog.repository';
 import { ERRORS, json, PUBLIC, type RouteDoc } from './openapi-kit';
 
-/** `not_started`: this backend serves HTTP without a job runner (tests); main.ts starts it before listening. */
+/** `not_started`: this process runs no job runner (role `api`, or a test); main.ts starts it before listening otherwise. */
 const WORKER_STATES = ['running', 'stopped', 'not_started'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
@@ -14,9 +15,13 @@ const healthBodySchema = z
     status: z.enum(['healthy', 'unhealthy']),
     db: z.enum(['up', 'down']),
     db_latency_ms: z.number().min(0),
+    role: z.enum(BACKEND_ROLES).describe('BACKEND_ROLE or --role: `api`, `worker` or `all` (docs/scaling.md).'),
+    runs: z
+      .array(z.enum(BACKEND_DUTIES))
+      .describe('What this process does: `api` (HTTP and raises), `jobs` (pages, escalations, Slack posts), `sweeps` (lost deliveries), `handoff-planning`.'),
     jobs: z
       .strictObject({
-        worker: z.enum(WORKER_STATES).describe('`not_started`: this process serves HTTP without a job runner.'),
+        worker: z.enum(WORKER_STATES).describe('`not_started`: this process runs no job runner (role `api`); other processes run the jobs.'),
         depth: z.number().int().min(0).nullable().describe('Jobs waiting or running; null when PostgreSQL did not answer.'),
         oldest_due_age_s: z.number().min(0).nullable().describe('Seconds the oldest due job has waited; null when PostgreSQL did not answer.'),
         max_backlog_age_s: z.number().min(0).describe('HEALTH_MAX_BACKLOG_AGE: beyond it pages are late and the answer is 503.'),
@@ -32,6 +37,8 @@ type HealthBody = z.infer<typeof healthBodySchema>;
 export interface HealthSources {
   db: Database;
   version: string;
+  role: BackendRole;
+  runs: readonly BackendDuty[];
   worker: () => WorkerState;
   channels: () => Record<string, string>;
   maxBacklogAgeMs: number;
@@ -42,7 +49,7 @@ export interface HealthSources {
  * running (if it was started) and the oldest due job has waited less than the bound. Unauthenticated, for
  * supervisors, probes and operators; it names no tenant, person or address.
  */
-export function healthRouter({ db, version, worker, channels, maxBacklogAgeMs }: HealthSources): Router {
+export function healthRouter({ db, version, role, runs, worker, channels, maxBacklogAgeMs }: HealthSources): Router {
   const router = Router();
   const startedAt = performance.now();
   router.get('/health', async (_req, res) => {
@@ -64,6 +71,8 @@ export function healthRouter({ db, version, worker, channels, maxBacklogAgeMs }:
       status: problems.length === 0 ? 'healthy' : 'unhealthy',
       db: dbUp ? 'up' : 'down',
       db_latency_ms: dbLatencyMs,
+      role,
+      runs: [...runs],
       jobs: {
         worker: workerState,
         depth: backlog?.depth ?? null,

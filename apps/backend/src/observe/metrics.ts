@@ -1,3 +1,4 @@
+import type { BackendRole } from '@klaxon/config';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeliveryOutcome, DeliveryRecorder } from '../notify/delivery-recorder';
 
@@ -44,9 +45,14 @@ export interface BackendMetrics {
 // under a second; a held or retried one minutes.
 const FIRST_PAGE_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
 
-/** One registry per app; labels are bounded sets (route templates, classes), never ids or phone numbers. */
-export function createBackendMetrics(): BackendMetrics {
+/**
+ * One registry per app; labels are bounded sets (route templates, classes), never ids or phone numbers. Every
+ * series carries the process's `role` (api, worker, all): with several backends, a sum by role says where the
+ * work went, and a worker's job figures are not mistaken for an API's.
+ */
+export function createBackendMetrics({ role = 'all' }: { role?: BackendRole } = {}): BackendMetrics {
   const registry = new Registry();
+  registry.setDefaultLabels({ role });
   collectDefaultMetrics({ register: registry, prefix: 'klaxon_backend_' });
   const registers = [registry];
 

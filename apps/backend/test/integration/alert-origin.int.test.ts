@@ -47,7 +47,7 @@ describe('source and origin', () => {
   it('counts raised alerts by origin, never by the free-text source', async () => {
     await post('/alert', { tenant_id: 'T-SRC', message: 'm', severity: 'low', source: 'metrics-probe-9f3', targets: [{ phone: '+14155550141' }] }).expect(201);
     const metrics = (await request(backend.app).get('/metrics').expect(200)).text;
-    expect(metrics).toMatch(/klaxon_backend_alerts_raised_total\{severity="low",origin="api"\} [1-9]/);
+    expect(metrics).toMatch(/klaxon_backend_alerts_raised_total\{severity="low",origin="api",role="all"\} [1-9]/);
     expect(metrics).not.toContain('metrics-probe-9f3');
   });
 

@@ -1,15 +1,20 @@
 import path from 'node:path';
+import type { BackendRole } from '@klaxon/config';
 import { spawnService, type ServiceProcess } from '@klaxon/testing';
 import { SERVICE_KEY } from './helpers';
 import { TWILIO } from './paging-harness';
 
 export type BackendProcess = ServiceProcess;
 
-/** The built backend (apps/backend/dist/main.js) in a process of its own, healthy and its worker started. */
-export async function spawnBackend(env: Record<string, string>): Promise<BackendProcess> {
+/**
+ * The built backend (apps/backend/dist/main.js) in a process of its own, healthy and, unless it is an `api`,
+ * its worker started. `url` is where it listens: the API, or a worker's /health and /metrics (`--port`).
+ */
+export async function spawnBackend(env: Record<string, string>, role: BackendRole = 'all'): Promise<BackendProcess> {
   return spawnService({
-    name: 'backend',
+    name: role === 'all' ? 'backend' : `backend-${role}`,
     main: path.resolve(__dirname, '../../dist/main.js'),
+    args: (port) => (role === 'all' ? [] : ['--role', role, '--port', String(port)]),
     env: (port) => ({
       BACKEND_HOST: '127.0.0.1',
       BACKEND_PORT: String(port),
@@ -18,7 +23,8 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
       NOTIFY_CONCURRENCY: '4',
       ...env,
     }),
-    ready: async (url, output) => output.includes('notification worker started') && (await fetch(`${url}/health`).then((r) => r.ok, () => false)),
+    // main.ts listens only once the worker (in the roles that run one) has started: a healthy answer means both.
+    ready: (url) => fetch(`${url}/health`).then((r) => r.ok, () => false),
   });
 }
 
@@ -29,6 +35,7 @@ export async function spawnBackend(env: Record<string, string>): Promise<Backend
 export function spawnPagingBackend(
   { databaseUrl, twilioUrl, slackApiUrl }: { databaseUrl: string; twilioUrl: string; slackApiUrl: string },
   extra: Record<string, string> = {},
+  role: BackendRole = 'all',
 ): Promise<BackendProcess> {
   return spawnBackend({
     DATABASE_URL: databaseUrl,
@@ -41,5 +48,5 @@ export function spawnPagingBackend(
     TWILIO_VOICE_FROM: TWILIO.voiceFrom,
     TWILIO_API_BASE_URL: twilioUrl,
     ...extra,
-  });
+  }, role);
 }

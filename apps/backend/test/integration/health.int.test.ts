@@ -61,4 +61,47 @@ describe('GET /health tells whether the backend can page', () => {
       expect(late.body.problems).toEqual([expect.stringMatching(/^the oldest due job has waited 9\d s \(HEALTH_MAX_BACKLOG_AGE: 60 s\): pages are late$/)]);
     });
   });
+
+  describe('per role (docs/scaling.md)', () => {
+    it('says an all-in-one backend runs the API, the jobs, the sweeps and the hand-off planning', async () => {
+      const backend = await startBackendHarness();
+      try {
+        await backend.backend.startWorker();
+        const res = await request(backend.app).get('/health').expect(200);
+        expect(res.body).toMatchObject({ role: 'all', runs: ['api', 'jobs', 'sweeps', 'handoff-planning'], jobs: { worker: 'running' } });
+      } finally {
+        await backend.close();
+      }
+    });
+
+    it('says an api backend runs no jobs, and is still healthy: the workers page', async () => {
+      const backend = await startBackendHarness({ role: 'api' });
+      try {
+        const res = await request(backend.app).get('/health').expect(200);
+        expect(res.body).toMatchObject({ status: 'healthy', role: 'api', runs: ['api'], jobs: { worker: 'not_started' } });
+        const metrics = await request(backend.app).get('/metrics').expect(200);
+        expect(metrics.text).toMatch(/^klaxon_backend_process_cpu_user_seconds_total\{role="api"\} /m);
+      } finally {
+        await backend.close();
+      }
+    });
+
+    it('serves a worker only /health and /metrics, both saying its role', async () => {
+      const backend = await startBackendHarness({ role: 'worker' });
+      try {
+        await backend.backend.startWorker();
+        const probes = backend.backend.probeApp;
+        const res = await request(probes).get('/health').expect(200);
+        expect(res.body).toMatchObject({ status: 'healthy', role: 'worker', runs: ['jobs', 'sweeps', 'handoff-planning'], jobs: { worker: 'running' } });
+        const metrics = await request(probes).get('/metrics').expect(200);
+        expect(metrics.text).toMatch(/^klaxon_backend_http_requests_total\{[^}]*role="worker"[^}]*\} /m);
+        // No API: a raise or a list is a 404 there, whatever key it carries.
+        await request(probes).post('/alert').send({}).expect(404);
+        await request(probes).get('/alerts').expect(404);
+        await request(probes).get('/openapi.json').expect(404);
+      } finally {
+        await backend.close();
+      }
+    });
+  });
 });

@@ -16,6 +16,8 @@ export const SERVICE_KEYS: ServiceKey[] = [
 ];
 
 export interface TestConfigOptions {
+  /** BACKEND_ROLE: what the process runs (its /health and metrics say it). */
+  role?: BackendConfig['role'];
   databaseUrl?: string;
   slackApiUrl: string;
   notify?: Partial<BackendConfig['notify']>;
@@ -36,6 +38,7 @@ export function testConfig(options: TestConfigOptions): BackendConfig {
     nodeEnv: 'test',
     host: '127.0.0.1',
     port: 0,
+    role: options.role ?? 'all',
     databaseUrl: options.databaseUrl ?? 'postgres://unused@127.0.0.1:9/unused',
     databasePoolSize: 5,
     serviceKeys: SERVICE_KEYS,

@@ -1,32 +1,12 @@
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
-import { freePort, sendJson, signSlackRequest, slashCommandBody, spawnService, startFakeSlackApi, type FakeSlackApi, type ServiceProcess } from '@klaxon/testing';
+import { sendJson, signSlackRequest, slashCommandBody, startFakeSlackApi, type FakeSlackApi, type ServiceProcess } from '@klaxon/testing';
 import { SLACK_BODY_LIMIT_BYTES } from '../../src/app';
+import { spawnGatewayProcess } from './gateway-process';
 import { alertAnswer, SERVICE_KEY, SIGNING_SECRET, sendSlashCommand, startGatewayStack, startStubBackend, type GatewayStack } from './harness';
 
-/** The built gateway (apps/gateway/dist/main.js, as supervisord runs it) in its own process. */
-async function spawnGateway(backendUrl: string, slack: FakeSlackApi): Promise<ServiceProcess> {
-  // Not the default 9091: other gateways (other test files, other checkouts) may be running on this host.
-  const metricsPort = await freePort();
-  return spawnService({
-    name: 'gateway',
-    main: path.resolve(__dirname, '../../dist/main.js'),
-    env: (port) => ({
-      GATEWAY_HOST: '127.0.0.1',
-      GATEWAY_PORT: String(port),
-      GATEWAY_METRICS_PORT: String(metricsPort),
-      BACKEND_URL: backendUrl,
-      INTERNAL_SERVICE_KEYS: SERVICE_KEY,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
-      SLACK_API_URL: slack.slackApiUrl,
-      SLACK_BOT_ID: 'BTEST',
-      SLACK_BOT_USER_ID: 'UBOT',
-    }),
-    ready: (url) => fetch(`${url}/healthz`).then((r) => r.ok, () => false),
-  });
-}
+const spawnGateway = (backendUrl: string, slack: FakeSlackApi): Promise<ServiceProcess> =>
+  spawnGatewayProcess({ backendUrl, slackApiUrl: slack.slackApiUrl, serviceKey: SERVICE_KEY, signingSecret: SIGNING_SECRET });
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
