@@ -13,3 +13,4 @@ export * from './oncall';
 export * from './oncall-config';
 export * from './twilio';
 export * from './calendar';
+export * from './maintenance-heartbeats';
