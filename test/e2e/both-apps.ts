@@ -2,7 +2,7 @@
 // and the real gateway in front of it. Only e2e tests may import both apps.
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@klaxon/logger';
-import { closeNow, listenOnLoopback } from '@klaxon/testing';
+import { closeNow, listenOnLoopback, signSlackRequest, slashCommandBody } from '@klaxon/testing';
 import { listen, SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
 import { startPagingHarness, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
 import { createGateway, type GatewayDependencies } from '../../apps/gateway/src/app';
@@ -54,4 +54,25 @@ export async function startBothApps(
       await paging.close();
     },
   };
+}
+
+/**
+ * Sends `/alert <text>` to the gateway, signed as Slack signs it, as `user` of `team`; returns the ack and the
+ * answer posted to its response_url (`responseId` names that URL: one per command).
+ */
+export async function slashCommand(
+  apps: BothApps,
+  command: { signingSecret: string; team: string; user: string; text: string; responseId: string },
+): Promise<{ ack: string; answer: string }> {
+  const { signingSecret, team, user, text, responseId } = command;
+  const body = slashCommandBody({ text, team_id: team, user_id: user, response_url: apps.paging.slack.responseUrl(responseId) });
+  const res = await fetch(`${apps.gatewayUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret, body }) },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`the gateway answered ${res.status}`);
+  const ack = String(((await res.json()) as { text: string }).text);
+  await apps.paging.slack.waitForResponse(() => apps.paging.slack.responses(responseId).length > 0, 10_000);
+  return { ack, answer: String(apps.paging.slack.responses(responseId)[0]?.text) };
 }

@@ -3,7 +3,7 @@
 import request from 'supertest';
 import { MovableClock, signSlackRequest, slashCommandBody } from '@klaxon/testing';
 import { SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
-import { startBothApps, type BothApps } from './both-apps';
+import { slashCommand, startBothApps, type BothApps } from './both-apps';
 
 const SIGNING_SECRET = 'e2e0oncall0secret00000000000abcd';
 const TEAM = 'T0ONCALLE2E';
@@ -22,18 +22,8 @@ beforeAll(async () => {
 afterAll(() => apps.close());
 
 /** Sends `/alert <text>`, signed as Slack signs it, and returns the ack and the answer posted to its response_url. */
-async function slash(text: string): Promise<{ ack: string; answer: string }> {
-  const id = `oncall-${(commands += 1)}`;
-  const body = slashCommandBody({ text, team_id: TEAM, user_id: 'U0ASKER', response_url: apps.paging.slack.responseUrl(id) });
-  const res = await fetch(`${apps.gatewayUrl}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret: SIGNING_SECRET, body }) },
-    body,
-  });
-  expect(res.status).toBe(200);
-  const ack = String(((await res.json()) as { text: string }).text);
-  await apps.paging.slack.waitForResponse(() => apps.paging.slack.responses(id).length > 0, 10_000);
-  return { ack, answer: String(apps.paging.slack.responses(id)[0]?.text) };
+function slash(text: string): Promise<{ ack: string; answer: string }> {
+  return slashCommand(apps, { signingSecret: SIGNING_SECRET, team: TEAM, user: 'U0ASKER', text, responseId: `oncall-${(commands += 1)}` });
 }
 
 const put = (path: string, body: object) => request(apps.paging.app).put(path).set('x-service-key', SERVICE_KEY).send(body);

@@ -27,6 +27,8 @@ export const maintenanceRequestSchema = z.strictObject({
     .optional(),
 });
 export type MaintenanceRequest = z.infer<typeof maintenanceRequestSchema>;
+/** The body as sent (instants as ISO text): what the gateway posts for `/alert maintenance`. */
+export type MaintenanceRequestBody = z.input<typeof maintenanceRequestSchema>;
 
 export interface MaintenanceDto {
   id: string;
