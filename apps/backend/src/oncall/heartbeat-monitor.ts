@@ -10,6 +10,8 @@ import type { ServiceAlerts } from './service-alerts';
 export const CHECK_EVERY_MS = 1_000;
 /** Heartbeats claimed per transaction: a backlog (every heartbeat missed during an outage) goes in bounded steps. */
 const CLAIM_BATCH = 50;
+/** Raises under way at once in a check: each holds a pool connection (the pool has 10 by default, one is the claim's). */
+const PARALLEL_RAISES = 4;
 /** An alert that could not be raised is tried again this much later, not on every check. */
 export const RETRY_RAISE_MS = 30_000;
 
@@ -65,31 +67,46 @@ export class HeartbeatMonitor {
   }
 
   private async checkBatch(): Promise<{ claimed: number; down: Heartbeat[] }> {
-    const { db, clock, logger, alerts } = this.options;
+    const { db, clock } = this.options;
     return db.tx('check-heartbeats', async (tx) => {
       const now = clock.now();
       const missed = await claimMissedHeartbeats(tx, now, CLAIM_BATCH);
+      // A few raises at a time: many heartbeats missed together (a network outage) must all page within seconds,
+      // and each raise takes a pool connection of its own besides the claim's.
       const down: Heartbeat[] = [];
-      for (const heartbeat of missed) {
-        const fields = { tenantId: heartbeat.tenantId, heartbeat: heartbeat.name, service: heartbeat.service };
-        try {
-          const { alertId } = await alerts.raise({
-            tenantId: heartbeat.tenantId,
-            service: heartbeat.service,
-            message: missedText(heartbeat),
-            severity: heartbeat.severity,
-            dedupKey: heartbeatKey(heartbeat.name),
-          });
+      for (let start = 0; start < missed.length; start += PARALLEL_RAISES) {
+        const raised = await Promise.all(missed.slice(start, start + PARALLEL_RAISES).map((heartbeat) => this.raiseFor(heartbeat)));
+        for (const [i, alertId] of raised.entries()) {
+          const heartbeat = missed[start + i]!;
+          if (alertId === null) {
+            await postponeHeartbeatCheck(tx, heartbeat.id, new Date(now.getTime() + RETRY_RAISE_MS));
+            continue;
+          }
           await markHeartbeatDown(tx, heartbeat.id, alertId);
           down.push({ ...heartbeat, state: 'down', alertId });
-          logger.warn('heartbeat missed: alert raised', { ...fields, alertId });
-        } catch (error) {
-          await postponeHeartbeatCheck(tx, heartbeat.id, new Date(now.getTime() + RETRY_RAISE_MS));
-          logger.error('heartbeat missed but its alert could not be raised; tried again later', { ...fields, error });
         }
       }
       return { claimed: missed.length, down };
     });
+  }
+
+  /** The alert of a missed heartbeat: its id, or null when it could not be raised (logged; tried again later). */
+  private async raiseFor(heartbeat: Heartbeat): Promise<string | null> {
+    const fields = { tenantId: heartbeat.tenantId, heartbeat: heartbeat.name, service: heartbeat.service };
+    try {
+      const { alertId } = await this.options.alerts.raise({
+        tenantId: heartbeat.tenantId,
+        service: heartbeat.service,
+        message: missedText(heartbeat),
+        severity: heartbeat.severity,
+        dedupKey: heartbeatKey(heartbeat.name),
+      });
+      this.options.logger.warn('heartbeat missed: alert raised', { ...fields, alertId });
+      return alertId;
+    } catch (error) {
+      this.options.logger.error('heartbeat missed but its alert could not be raised; tried again later', { ...fields, error });
+      return null;
+    }
   }
 
   private async checkQuietly(): Promise<void> {
