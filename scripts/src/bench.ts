@@ -16,6 +16,7 @@ import { heartbeatsPhase } from './bench/phases/heartbeats.phase';
 import { limitsPhase } from './bench/phases/limits.phase';
 import { onCallPhase } from './bench/phases/oncall.phase';
 import { overloadPhase } from './bench/phases/overload.phase';
+import { pipelinePhase } from './bench/phases/pipeline.phase';
 import { priorityPhase } from './bench/phases/priority.phase';
 import { raisePhase } from './bench/phases/raise.phase';
 import { startupPhase } from './bench/phases/startup.phase';
@@ -35,6 +36,7 @@ const RUNNERS: Record<Phase, PhaseRunner> = {
   calendar: async (context, record) => record(await calendarPhase(context)),
   heartbeats: async (context, record) => record(await heartbeatsPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
+  pipeline: async (context, record) => record(await pipelinePhase(context)),
   limits: async (context, record) => record(await limitsPhase(context)),
   priority: async (context, record) => record(await priorityPhase(context)),
   gateway: async (context, record) => record(await gatewayPhase(context)),

@@ -5,12 +5,13 @@ import { createLogger } from '@klaxon/logger';
 import { closeNow, listenOnLoopback, signSlackRequest, slashCommandBody } from '@klaxon/testing';
 import { listen, SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
 import { startPagingHarness, type PagingHarness } from '../../apps/backend/test/integration/paging-harness';
-import { createGateway, type GatewayDependencies } from '../../apps/gateway/src/app';
+import { createGateway, type Gateway, type GatewayDependencies } from '../../apps/gateway/src/app';
 import { BackendClient } from '../../apps/gateway/src/backend-client';
 
 export interface BothApps {
   paging: PagingHarness;
   backendClient: BackendClient;
+  gateway: Gateway;
   gatewayUrl: string;
   close(): Promise<void>;
 }
@@ -21,6 +22,8 @@ const quiet = () => createLogger({ service: 'e2e', format: 'json', stream: new P
 export interface GatewayTiming {
   backendTimeoutMs?: number;
   pageRetryBudgetMs?: number;
+  /** SLACK_INLINE_ANSWER_MS; unset, 0: a "⏳" ack at once and the outcome on response_url. */
+  inlineAnswerMs?: number;
 }
 
 /**
@@ -36,16 +39,19 @@ export async function startBothApps(
   const paging = await startPagingHarness(backendOptions);
   const backend = await listen(paging.app);
   const backendClient = new BackendClient({ baseUrl: backend.url, serviceKey: SERVICE_KEY, timeoutMs: timing.backendTimeoutMs ?? 5000, logger: quiet() });
-  const { server } = await createGateway({
+  const gatewayApp = await createGateway({
     config: { slack: { signingSecret, botToken: 'xoxb-test-token', apiUrl: paging.slack.slackApiUrl, botId: 'BE2E', botUserId: 'UE2E' }, ...gateway },
     logger: quiet(),
     backend: backendClient,
     ...(timing.pageRetryBudgetMs === undefined ? {} : { pageRetryBudgetMs: timing.pageRetryBudgetMs }),
+    ...(timing.inlineAnswerMs === undefined ? {} : { inlineAnswerMs: timing.inlineAnswerMs }),
   });
+  const { server } = gatewayApp;
   const gatewayUrl = await listenOnLoopback(server);
   return {
     paging,
     backendClient,
+    gateway: gatewayApp,
     gatewayUrl,
     close: async () => {
       backendClient.close();

@@ -40,6 +40,11 @@ export interface GatewayDependencies {
   backend: BackendClient;
   /** How long a page retries a backend that is down; tests shorten it. */
   pageRetryBudgetMs?: number;
+  /**
+   * SLACK_INLINE_ANSWER_MS: how long a command's ack waits for the backend's answer to carry it. Unset, 0: a
+   * "⏳" ack at once and the answer on response_url (what most tests check); main.ts passes the configured one.
+   */
+  inlineAnswerMs?: number;
   /** SERVER_TIMEOUTS unless given; tests shorten them. */
   serverTimeouts?: typeof SERVER_TIMEOUTS;
   /** The registry the metrics listener serves; give the one BackendClient records into. */
@@ -89,6 +94,7 @@ export async function createGateway({
   logger,
   backend,
   pageRetryBudgetMs = DEFAULT_PAGE_RETRY_BUDGET_MS,
+  inlineAnswerMs = 0,
   serverTimeouts = SERVER_TIMEOUTS,
   metrics = createGatewayMetrics(),
   version = 'dev',
@@ -133,7 +139,7 @@ export async function createGateway({
   metrics.observeInFlight(() => inFlight.size);
   const forwards = new ForwardLimiter(forwardLimits);
   const counts = new PageCounts();
-  registerAlertCommand(bolt, { backend, logger, inFlight, forwards, counts, pageRetryBudgetMs });
+  registerAlertCommand(bolt, { backend, logger, inFlight, forwards, counts, pageRetryBudgetMs, inlineAnswerMs });
   registerAlertActions(bolt, { backend, logger, inFlight, forwards });
   bolt.error(async (error) => {
     logger.error('slack listener failed', { error });

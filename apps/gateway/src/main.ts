@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection in request handling; carrying on', { error: reason }));
   const metrics = createGatewayMetrics();
   const backend = new BackendClient({ baseUrl: config.backendUrl, serviceKey: config.serviceKey, timeoutMs: config.backendTimeoutMs, logger, recorder: metrics.recorder });
-  const gateway = await createGateway({ config, logger, backend, metrics, version, forwardLimits: config.forwards });
+  const gateway = await createGateway({ config, logger, backend, metrics, version, forwardLimits: config.forwards, inlineAnswerMs: config.inlineAnswerMs });
   const { server, metricsServer } = gateway;
 
   metricsServer.listen(config.metricsPort, METRICS_HOST);

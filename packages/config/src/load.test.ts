@@ -23,7 +23,8 @@ function problemsOf(load: () => unknown): string[] {
 describe('loadGatewayConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadGatewayConfig(gatewayEnv);
-    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', backendUrl: 'http://127.0.0.1:5002', serviceKey: KEY });
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', backendUrl: 'http://127.0.0.1:5002', serviceKey: KEY, inlineAnswerMs: 2000 });
+    expect(loadGatewayConfig({ ...gatewayEnv, SLACK_INLINE_ANSWER_MS: '0' }).inlineAnswerMs).toBe(0);
     expect(config.log).toEqual({ level: 'info', format: 'pretty' });
   });
 
@@ -48,6 +49,8 @@ describe('loadGatewayConfig', () => {
     ['GATEWAY_PORT', '70000'],
     ['BACKEND_URL', 'ftp://backend'],
     ['LOG_LEVEL', 'loud'],
+    // Past Slack's 3 s the ack itself would be dropped.
+    ['SLACK_INLINE_ANSWER_MS', '3000'],
   ])('rejects a malformed %s and names it', (name, value) => {
     const problems = problemsOf(() => loadGatewayConfig({ ...gatewayEnv, [name]: value }));
     expect(problems).toHaveLength(1);

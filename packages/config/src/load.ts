@@ -23,6 +23,8 @@ export interface GatewayConfig {
   backendTimeoutMs: number;
   /** GATEWAY_MAX_IN_FLIGHT and GATEWAY_MAX_QUEUE. */
   forwards: { maxInFlight: number; maxQueued: number };
+  /** SLACK_INLINE_ANSWER_MS: an answer ready this soon is the command's ack; a later one goes to response_url. */
+  inlineAnswerMs: number;
   /** The key the gateway presents to the backend: the first key not bound to a tenant. */
   serviceKey: string;
   slack: { signingSecret: string; botToken: string; apiUrl?: string; botId?: string; botUserId?: string };
@@ -136,6 +138,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     backendUrl: data.BACKEND_URL.replace(/\/+$/, ''),
     backendTimeoutMs: data.BACKEND_TIMEOUT_MS,
     forwards: { maxInFlight: data.GATEWAY_MAX_IN_FLIGHT, maxQueued: data.GATEWAY_MAX_QUEUE },
+    inlineAnswerMs: data.SLACK_INLINE_ANSWER_MS,
     serviceKey,
     slack: {
       signingSecret: data.SLACK_SIGNING_SECRET!,

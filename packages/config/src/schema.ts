@@ -86,6 +86,12 @@ export function parseMailbox(value: string): { name: string | null; address: str
  */
 export const GATEWAY_FORWARD_DEFAULTS = { maxInFlight: 32, maxQueued: 256 } as const;
 
+/**
+ * How long a slash command's ack waits for the backend's answer to carry it (SLACK_INLINE_ANSWER_MS). Slack
+ * drops an ack after 3 s; the default leaves a second for the network and Slack's own clock.
+ */
+export const SLACK_INLINE_ANSWER_DEFAULT_MS = 2000;
+
 export const gatewayEnvSchema = z.object({
   ...common,
   GATEWAY_PORT: port.default(3000),
@@ -96,6 +102,8 @@ export const gatewayEnvSchema = z.object({
   BACKEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2500),
   GATEWAY_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(GATEWAY_FORWARD_DEFAULTS.maxInFlight),
   GATEWAY_MAX_QUEUE: z.coerce.number().int().min(0).max(100_000).default(GATEWAY_FORWARD_DEFAULTS.maxQueued),
+  // The cap leaves half a second for the network before Slack's 3 s; 0 acks at once and answers on response_url.
+  SLACK_INLINE_ANSWER_MS: z.coerce.number().int().min(0).max(2500).default(SLACK_INLINE_ANSWER_DEFAULT_MS),
   SLACK_SIGNING_SECRET: signingSecret.optional(),
   SLACK_BOT_ID: z.string().regex(/^B[A-Z0-9]+$/, 'a bot id such as B01234567').optional(),
   SLACK_BOT_USER_ID: z.string().regex(/^[UW][A-Z0-9]+$/, 'a user id such as U01234567').optional(),

@@ -20,6 +20,7 @@ export interface GatewayAppModule {
     config: { slack: { signingSecret: string; botToken: string; apiUrl?: string; botId?: string; botUserId?: string } };
     logger: Logger;
     backend: BackendClientHandle;
+    inlineAnswerMs?: number;
   }): Promise<{ server: http.Server }>;
 }
 

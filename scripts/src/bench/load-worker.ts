@@ -104,6 +104,7 @@ async function runOpenLoop(spec: LoadSpec, url: URL): Promise<LoadResult> {
         if (outcome === null || outcome.startsWith('ack:')) {
           record.ok = true;
           record.refusedInAck = outcome?.startsWith(`ack:${NOT_PAGED_MARK}`) ?? false;
+          record.raisedInAck = outcome?.startsWith(`ack:${RAISED_MARK}`) ?? false;
           latencies.push(performance.now() - leftAt);
         } else {
           failed++;
@@ -180,6 +181,11 @@ class OutcomeServer {
     });
   }
 
+  /** Stops waiting for request `sequence`'s outcome: its ack carried it. */
+  forget(sequence: number): void {
+    this.arrived(`/outcome-${sequence}`, '');
+  }
+
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
@@ -206,8 +212,11 @@ async function sendAndAwaitOutcome(agent: http.Agent, url: URL, request: Prepare
   // Waiting starts before the command leaves: the outcome may arrive before the ack is read.
   const outcome = outcomes.wait(sequence);
   const ack = await send(agent, url, 'POST', request, true);
+  // An answer in time is the ack itself (SLACK_INLINE_ANSWER_MS), and then nothing comes to the response_url.
+  if (ack?.startsWith(`ack:${RAISED_MARK}`) || ack?.startsWith(`ack:${NOT_PAGED_MARK}`)) outcomes.forget(sequence);
   if (ack !== null && !ack.startsWith('ack:')) return ack;
-  if (ack?.startsWith(`ack:${NOT_PAGED_MARK}`)) return 'refused in the ack (nothing was paged)';
+  if (ack?.startsWith(`ack:${NOT_PAGED_MARK}`)) return `told in the ack: ${ack.slice(4, 124)}`;
+  if (ack?.startsWith(`ack:${RAISED_MARK}`)) return null;
   const text = await outcome;
   if (text === null) return `no outcome at the response_url within ${OUTCOME_TIMEOUT_MS / 1000} s`;
   return text.startsWith(RAISED_MARK) ? null : `outcome: ${text.slice(0, 120)}`;

@@ -54,6 +54,8 @@ export interface SentRequest {
   ok: boolean;
   /** A slash command whose ack itself said nothing was paged (the gateway refused it: overloaded). */
   refusedInAck?: boolean;
+  /** A slash command whose ack itself said the alert was raised (the backend answered within SLACK_INLINE_ANSWER_MS). */
+  raisedInAck?: boolean;
 }
 
 export interface LoadResult {

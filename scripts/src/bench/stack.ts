@@ -82,7 +82,8 @@ const NO_LIMITS = {
   ESCALATE_AFTER: '1h',
 };
 
-export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions): Promise<ServiceProcess> {
+/** `extraEnv`: more of the backend's environment (NODE_OPTIONS=--cpu-prof for a profile, say). */
+export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: StackOptions, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
   return spawnService({
     name: 'backend',
     main: path.join(ROOT, 'apps/backend/dist/main.js'),
@@ -102,6 +103,7 @@ export function spawnBenchBackend({ databaseUrl, twilio, slack, secrets }: Stack
       // A bench that logs every page measures the terminal.
       LOG_LEVEL: 'warn',
       ...NO_LIMITS,
+      ...extraEnv,
     }),
     ready: async (url, output) => output.includes('notification worker started') || (await healthy(`${url}/health`)),
   });

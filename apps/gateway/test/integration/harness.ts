@@ -26,6 +26,8 @@ export interface GatewayHarnessOptions {
   backendTimeoutMs?: number;
   /** Short by default so "backend down" tests end quickly; the production default is 10 s. */
   pageRetryBudgetMs?: number;
+  /** 0 by default: a "⏳" ack at once and the outcome on response_url, which most tests read. */
+  inlineAnswerMs?: number;
   serverTimeouts?: GatewayDependencies['serverTimeouts'];
   forwardLimits?: GatewayDependencies['forwardLimits'];
   calendarLimits?: GatewayDependencies['calendarLimits'];
@@ -34,7 +36,7 @@ export interface GatewayHarnessOptions {
 }
 
 /** The real gateway (Bolt HTTPReceiver) on a random port, logging JSON into memory. */
-export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, serverTimeouts, forwardLimits, calendarLimits, twilio }: GatewayHarnessOptions): Promise<GatewayHarness> {
+export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTimeoutMs = 2000, pageRetryBudgetMs = 3000, inlineAnswerMs, serverTimeouts, forwardLimits, calendarLimits, twilio }: GatewayHarnessOptions): Promise<GatewayHarness> {
   const stream = new PassThrough();
   const lines: string[] = [];
   stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
@@ -50,6 +52,7 @@ export async function startGateway({ backendUrl, slackApiUrl, botIds, backendTim
     logger,
     backend,
     pageRetryBudgetMs,
+    inlineAnswerMs,
     serverTimeouts,
     metrics,
     version: 'test',
@@ -185,7 +188,7 @@ export interface GatewayStack {
   close(): Promise<void>;
 }
 
-export async function startGatewayStack(options: Pick<GatewayHarnessOptions, 'serverTimeouts' | 'twilio'> = {}): Promise<GatewayStack> {
+export async function startGatewayStack(options: Pick<GatewayHarnessOptions, 'serverTimeouts' | 'twilio' | 'inlineAnswerMs' | 'pageRetryBudgetMs'> = {}): Promise<GatewayStack> {
   const slack = await startFakeSlackApi();
   const backend = await startScriptedBackend();
   const gateway = await startGateway({ backendUrl: backend.url, slackApiUrl: slack.slackApiUrl, ...options });

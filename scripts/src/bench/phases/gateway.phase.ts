@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { SLACK_INLINE_ANSWER_DEFAULT_MS } from '@klaxon/config';
 import { createLogger } from '@klaxon/logger';
 import { loadBuiltApp, type GatewayAppModule, type GatewayBackendClientModule } from '../apps';
 import { serve, type Cleanup } from '../cleanup';
@@ -11,7 +12,10 @@ import { Stubs } from '../stubs';
 
 const COMMAND_TEXT = `<@${PAGED_USER}> high checkout is down (bench)`;
 
-/** createGateway in this process, commands wholly handled against a stub backend, vs a bare Bolt app that only acks. */
+/**
+ * createGateway in this process, commands wholly handled against a stub backend, vs a bare Bolt app that only
+ * acks; with the outcome in the ack (the default) and with every outcome posted to response_url (before).
+ */
 export async function gatewayPhase(context: BenchContext): Promise<PhaseResult> {
   const { options, cleanup, problems, secrets } = context;
   step('gateway: starting the stub backend and response_url server, the bare Bolt app and createGateway');
@@ -21,7 +25,10 @@ export async function gatewayPhase(context: BenchContext): Promise<PhaseResult> 
   // The bare app never posts an outcome, and the gateway's go to the load worker's own server (awaitOutcome).
   const responseUrl = 'http://127.0.0.1:9/never-posted';
   const bareUrl = await serve(ackOnlyApp(secrets), cleanup, 'bare Bolt app');
-  const gatewayUrl = await serve(await realGateway(backendUrl, secrets, cleanup), cleanup, 'createGateway');
+  const gatewayUrl = await serve(await realGateway(backendUrl, secrets, cleanup, SLACK_INLINE_ANSWER_DEFAULT_MS), cleanup, 'createGateway');
+  // The same gateway acking "⏳" at once and posting every outcome to response_url: the path before the
+  // outcome moved into the ack, and still the path of answers slower than SLACK_INLINE_ANSWER_MS.
+  const laterUrl = await serve(await realGateway(backendUrl, secrets, cleanup, 0), cleanup, 'createGateway, answers on response_url');
 
   const slash = (baseUrl: string, awaitOutcome: boolean): Omit<LoadSpec, 'durationMs'> => ({
     baseUrl,
@@ -36,14 +43,21 @@ export async function gatewayPhase(context: BenchContext): Promise<PhaseResult> 
     {
       id: 'gateway.full',
       name: 'createGateway',
-      label: 'createGateway /alert (ack+forward+told raised)',
+      label: 'createGateway /alert (forward, told raised in the ack)',
       baseline: 'gateway.bare',
       spec: slash(gatewayUrl, true),
+    },
+    {
+      id: 'gateway.later',
+      name: 'createGateway, SLACK_INLINE_ANSWER_MS=0',
+      label: 'createGateway /alert (⏳ ack, forward, told at response_url)',
+      baseline: 'gateway.bare',
+      spec: slash(laterUrl, true),
     },
   ];
   const measured = await measure('gateway', targets, context);
   // Once, at the end: every command reported raised was forwarded exactly once.
-  const raised = measured.find((m) => m.target.id === 'gateway.full')?.rounds.reduce((sum, round) => sum + round.ok, 0) ?? 0;
+  const raised = measured.filter((m) => m.target.id !== 'gateway.bare').reduce((sum, m) => sum + m.rounds.reduce((total, round) => total + round.ok, 0), 0);
   const { forwards } = await stubs.counts();
   if (forwards < raised) problems.push(`createGateway: ${raised} commands were reported raised but only ${forwards} forwards reached the backend`);
   return { figures: { gateway: roundRatios(measured, 'gateway.full') }, closedLoop: measured };
@@ -67,7 +81,7 @@ function ackOnlyApp(secrets: StackSecrets): http.Server {
   return http.createServer(receiver.requestListener);
 }
 
-async function realGateway(backendUrl: string, secrets: StackSecrets, cleanup: Cleanup): Promise<http.Server> {
+async function realGateway(backendUrl: string, secrets: StackSecrets, cleanup: Cleanup, inlineAnswerMs: number): Promise<http.Server> {
   const { createGateway } = loadBuiltApp<GatewayAppModule>('gateway/dist/app.js');
   const { BackendClient } = loadBuiltApp<GatewayBackendClientModule>('gateway/dist/backend-client.js');
   // Level error: a bench that logs every alert would measure the terminal.
@@ -75,6 +89,6 @@ async function realGateway(backendUrl: string, secrets: StackSecrets, cleanup: C
   const backend = new BackendClient({ baseUrl: backendUrl, serviceKey: secrets.serviceKey, timeoutMs: 5000, logger });
   cleanup.add('gateway backend client', async () => backend.close());
   const slack = { signingSecret: secrets.signingSecret, botToken: secrets.botToken, ...BENCH_SLACK };
-  const { server } = await createGateway({ config: { slack }, logger, backend });
+  const { server } = await createGateway({ config: { slack }, logger, backend, inlineAnswerMs });
   return server;
 }
