@@ -219,7 +219,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const messenger = overrides.directMessenger ?? new SlackDirectMessenger({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const handoffs = new HandoffNotices({ db, clock, logger, schedules, messenger });
   const maintenance = new MaintenanceWindows({ db, clock });
-  const serviceAlerts = new ServiceAlertRaiser(alerts);
+  const serviceAlerts = new ServiceAlertRaiser({ alerts, maintenance, clock });
   const heartbeats = new HeartbeatRegistry({ db, clock, logger, alerts: serviceAlerts });
   const heartbeatMonitor = new HeartbeatMonitor({
     db,

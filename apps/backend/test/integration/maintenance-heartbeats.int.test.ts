@@ -230,6 +230,16 @@ describe('missed heartbeats', () => {
     await api.delete(`/heartbeats/${TENANT}/never`).expect(204);
   });
 
+  it('records an alert for a service in maintenance with a note saying so', async () => {
+    await api.post(`/services/${TENANT}/search/maintenance`, { end: at(10 * MINUTE), reason: 'reindexing' }).expect(201);
+    await api.put(`/heartbeats/${TENANT}/indexer`, { service: 'search', interval: '1m' }).expect(201);
+    clock.advance(MINUTE);
+    const [down] = await harness.backend.heartbeatMonitor.check();
+    const { events } = (await api.get(`/alerts/${down!.alertId}/events`).expect(200)).body as { events: Array<{ kind: string; note: string | null }> };
+    expect(events.find((event) => event.kind === 'created')?.note).toBe(`raised while search is in maintenance until ${at(10 * MINUTE)} (reindexing): pages nobody`);
+    await api.delete(`/heartbeats/${TENANT}/indexer`).expect(204);
+  });
+
   describe('with a second backend on the same database (a restart, or scale-out)', () => {
     let db: Database;
     let second: Backend;
