@@ -19,6 +19,7 @@ import { overloadPhase } from './bench/phases/overload.phase';
 import { pipelinePhase } from './bench/phases/pipeline.phase';
 import { priorityPhase } from './bench/phases/priority.phase';
 import { raisePhase } from './bench/phases/raise.phase';
+import { servicePhase } from './bench/phases/service.phase';
 import { startupPhase } from './bench/phases/startup.phase';
 import { stormPhase } from './bench/phases/storm.phase';
 import { printReport } from './bench/report';
@@ -37,6 +38,7 @@ const RUNNERS: Record<Phase, PhaseRunner> = {
   heartbeats: async (context, record) => record(await heartbeatsPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
   pipeline: async (context, record) => record(await pipelinePhase(context)),
+  service: async (context, record) => record(await servicePhase(context)),
   limits: async (context, record) => record(await limitsPhase(context)),
   priority: async (context, record) => record(await priorityPhase(context)),
   gateway: async (context, record) => record(await gatewayPhase(context)),

@@ -63,21 +63,22 @@ export async function startBothApps(
 }
 
 /**
- * Sends `/alert <text>` to the gateway, signed as Slack signs it, as `user` of `team`; returns the ack and the
- * answer posted to its response_url (`responseId` names that URL: one per command).
+ * Sends `/alert <text>` to the gateway, signed as Slack signs it with `signingSecret`, its response_url the fake
+ * Slack's `responseId`; answers the ack and the first answer posted to that response_url.
  */
-export async function slashCommand(
+export async function signedSlash(
   apps: BothApps,
-  command: { signingSecret: string; team: string; user: string; text: string; responseId: string },
+  signingSecret: string,
+  responseId: string,
+  fields: Omit<Parameters<typeof slashCommandBody>[0], 'response_url'>,
 ): Promise<{ ack: string; answer: string }> {
-  const { signingSecret, team, user, text, responseId } = command;
-  const body = slashCommandBody({ text, team_id: team, user_id: user, response_url: apps.paging.slack.responseUrl(responseId) });
+  const body = slashCommandBody({ ...fields, response_url: apps.paging.slack.responseUrl(responseId) });
   const res = await fetch(`${apps.gatewayUrl}/slack/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest({ signingSecret, body }) },
     body,
   });
-  if (res.status !== 200) throw new Error(`the gateway answered ${res.status}`);
+  if (res.status !== 200) throw new Error(`the gateway answered ${res.status} to /alert ${fields.text}`);
   const ack = String(((await res.json()) as { text: string }).text);
   await apps.paging.slack.waitForResponse(() => apps.paging.slack.responses(responseId).length > 0, 10_000);
   return { ack, answer: String(apps.paging.slack.responses(responseId)[0]?.text) };

@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { MovableClock } from '@klaxon/testing';
 import { SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
-import { slashCommand, startBothApps, type BothApps } from './both-apps';
+import { signedSlash, startBothApps, type BothApps } from './both-apps';
 
 const SIGNING_SECRET = 'e2e0maint0secret000000000000abcd';
 const TEAM = 'T0MAINTE2E';
@@ -22,9 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => apps.close());
 
-function slash(text: string): Promise<{ ack: string; answer: string }> {
-  return slashCommand(apps, { signingSecret: SIGNING_SECRET, team: TEAM, user: 'U0ASKER', text, responseId: `maintenance-${(commands += 1)}` });
-}
+const slash = (text: string) => signedSlash(apps, SIGNING_SECRET, `maintenance-${(commands += 1)}`, { text, team_id: TEAM, user_id: 'U0ASKER' });
 
 describe('/alert maintenance', () => {
   it('puts a service in maintenance for a while, lists it, and ends it early', async () => {

@@ -3,7 +3,7 @@
 import request from 'supertest';
 import { MovableClock, signSlackRequest, slashCommandBody } from '@klaxon/testing';
 import { SERVICE_KEY } from '../../apps/backend/test/integration/helpers';
-import { slashCommand, startBothApps, type BothApps } from './both-apps';
+import { signedSlash, startBothApps, type BothApps } from './both-apps';
 
 const SIGNING_SECRET = 'e2e0oncall0secret00000000000abcd';
 const TEAM = 'T0ONCALLE2E';
@@ -22,9 +22,7 @@ beforeAll(async () => {
 afterAll(() => apps.close());
 
 /** Sends `/alert <text>`, signed as Slack signs it, and returns the ack and the answer posted to its response_url. */
-function slash(text: string): Promise<{ ack: string; answer: string }> {
-  return slashCommand(apps, { signingSecret: SIGNING_SECRET, team: TEAM, user: 'U0ASKER', text, responseId: `oncall-${(commands += 1)}` });
-}
+const slash = (text: string) => signedSlash(apps, SIGNING_SECRET, `oncall-${(commands += 1)}`, { text, team_id: TEAM, user_id: 'U0ASKER' });
 
 const put = (path: string, body: object) => request(apps.paging.app).put(path).set('x-service-key', SERVICE_KEY).send(body);
 

@@ -50,6 +50,8 @@ import { OnCallConfigService } from './oncall/oncall-config.service';
 import { CalendarFeeds } from './oncall/calendar-feeds';
 import { PersonNames } from './oncall/person-names';
 import { HandoffNotices } from './oncall/handoff-notices';
+import { ServicePaging } from './oncall/service-paging';
+import { PolicyEscalation } from './notify/policy-escalation';
 import { MaintenanceWindows } from './oncall/maintenance-windows';
 import { HeartbeatRegistry } from './oncall/heartbeat-registry';
 import { HeartbeatMonitor } from './oncall/heartbeat-monitor';
@@ -178,7 +180,6 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     ...overrides.failpoints,
   });
   const receipts = new DeliveryReceipts({ db, fallback, logger, clock });
-  const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds });
   const messages = new AlertMessageWorker({ db, poster, logger, clock, channelLabels: registry.labels() });
   const directory = overrides.directory ?? createSlackDirectory({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const targets = new ContactResolver({ db, directory, defaultRegion: config.defaultPhoneRegion, channels: registry, cacheTtlMs: config.contactCacheTtlMs, logger, now: () => clock.now() });
@@ -193,10 +194,14 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     ...(overrides.random ? { random: overrides.random } : {}),
   });
   const paging = new PagingScheduler({ policy: notify, registry, planner, clock });
-  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels });
+  const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
+  const servicePaging = new ServicePaging({ db, clock });
+  const policies = new PolicyEscalation({ db, services: servicePaging, targets, paging, planner, notices, clock, logger });
+  const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds, policies });
+  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels, services: servicePaging });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion, channels: registry });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
-  const alertmanager = new AlertmanagerService({ alerts, logger });
+  const alertmanager = new AlertmanagerService({ alerts, logger, services: servicePaging });
   const pagingLimits = new PagingLimitService({ db, clock, logger, limits: config.pagingLimits });
   const limiter = (overrides.pagingLimiter ?? pagingLimiter)({ service: pagingLimits, db, onRefused: (limit) => metrics.rateLimited.inc({ limit }) });
   let worker: NotificationWorker | null = null;
@@ -212,7 +217,6 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   });
   const answers = new PhoneAnswers({ db, alerts, receipts, escalations, notices, contacts, registry, clock, logger });
   const twilio = new TwilioWebhooks({ inbound: answers, memory: webhooks });
-  const schedules = new ScheduleService({ db, clock, publicBaseUrl: config.publicBaseUrl });
   const services = new ServiceCatalog({ db, clock });
   const oncall = { schedules, policies: new EscalationPolicyService({ db, clock }), services, overview: new OnCallOverview({ db, clock, schedules, services }) };
   const calendars = new CalendarFeeds({ db, clock, schedules, names: new PersonNames({ directory, clock, logger }) });

@@ -29,6 +29,36 @@ export interface EscalatedEventData {
   deliveries: number;
 }
 
+/** Someone a policy step paged, and why: `via` is the schedule they are on call for, or `person` when the step names them. */
+export interface EscalationPagedDto {
+  person: string;
+  via: string;
+}
+
+/** A step of the service's escalation policy fired (`escalation.step`): whom it paged, and the schedules with nobody on call. */
+export interface EscalationStepEventData {
+  service: string;
+  policy: string;
+  /** Steps fired before this one over all passes (0 for the raise's step 1). */
+  round: number;
+  /** 1-based: step `step` of `of`, in pass `pass` of `passes` (`repeat` + 1). */
+  step: number;
+  of: number;
+  pass: number;
+  passes: number;
+  paged: EscalationPagedDto[];
+  nobody_on_call: string[];
+}
+
+/**
+ * The policy ran out (`escalation.exhausted`): every step of every pass fired and nobody acknowledged (the channel
+ * is told), or a whole pass of steps in a row found nobody on call (told once, never looped).
+ */
+export interface EscalationExhaustedEventData {
+  service: string;
+  reason: 'unacknowledged' | 'nobody_on_call';
+}
+
 /** What every event about one page says: which delivery, on which channel, to whom. */
 export interface DeliveryEventData {
   delivery_id: string;
@@ -79,6 +109,8 @@ export type AlertEventDataByKind = {
   acknowledged: NoEventData;
   resolved: NoEventData;
   escalated: EscalatedEventData;
+  'escalation.step': EscalationStepEventData;
+  'escalation.exhausted': EscalationExhaustedEventData;
   'pagerduty.sent': PagerDutyEventData;
   'pagerduty.retrying': PagerDutyEventData & { error: string };
   'pagerduty.failed': PagerDutyEventData & { error: string };
@@ -93,6 +125,8 @@ const KINDS: { readonly [K in AlertEventKind]: true } = {
   acknowledged: true,
   resolved: true,
   escalated: true,
+  'escalation.step': true,
+  'escalation.exhausted': true,
   'notification.sent': true,
   'notification.held': true,
   'notification.cancelled': true,

@@ -93,11 +93,32 @@ export interface AlertDto {
    */
   channel_labels?: Record<string, string>;
   slack: { channel_id: string | null; user_id: string | null } | null;
+  /**
+   * Raised for a service: where its escalation policy stands, the last step fired and whom it reached. Null for
+   * an alert raised for named targets only; absent from older backends.
+   */
+  escalation?: AlertEscalationDto | null;
   created_at: string;
   acknowledged_at: string | null;
   acknowledged_by: string | null;
   resolved_at: string | null;
   resolved_by: string | null;
+}
+
+export interface AlertEscalationDto {
+  service: string;
+  policy: string;
+  /** The last step fired: step `step` of `of`, pass `pass` of `passes`. */
+  step: number;
+  of: number;
+  pass: number;
+  passes: number;
+  /** Whom it paged: `via` is the schedule they are on call for, or `person` when the step names them. */
+  paged: Array<{ person: string; via: string }>;
+  /** The step's schedules that had nobody on call. */
+  nobody_on_call: string[];
+  /** Why escalation is over (`unacknowledged`, `nobody_on_call`); null while it goes on. */
+  ended: 'unacknowledged' | 'nobody_on_call' | null;
 }
 
 export interface AlertListDto {
@@ -215,6 +236,8 @@ export interface ContactImportDto {
 
 // Slack ids are upper-case alphanumerics starting with a type letter (U, W for users; T, E for teams; C, G, D for channels).
 export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
+/** A Slack user group (`S0614TZR7`): a mention of it in `/alert` pages the service linked to it. */
+export const SLACK_USERGROUP_ID_PATTERN = /^S[A-Z0-9]{2,}$/;
 
 /** The actor string of a Slack user, and back: one spelling everywhere. */
 export const slackActor = (userId: string): string => `slack:${userId}`;

@@ -13,4 +13,6 @@ export * from './oncall';
 export * from './oncall-config';
 export * from './twilio';
 export * from './calendar';
+export * from './escalation-text';
+export * from './slug';
 export * from './maintenance-heartbeats';

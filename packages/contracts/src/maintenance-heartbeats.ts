@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_SEVERITY, SEVERITIES, SLACK_USER_ID_PATTERN, type Severity } from './alert';
 import { durationMilliseconds, type Duration } from './duration';
-import { durationSchema, instantSchema, slugSchema } from './oncall';
+import { durationSchema, instantSchema } from './oncall';
+import { slugSchema } from './slug';
 
 // Bodies and answers of the maintenance and heartbeat routes (DESIGN, "On call": Maintenance and Heartbeats).
 

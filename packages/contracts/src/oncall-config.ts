@@ -3,10 +3,10 @@ import {
   escalationPolicyRequestSchema,
   scheduleRequestSchema,
   serviceRequestSchema,
-  slugSchema,
   type EscalationStepDto,
   type RestrictionDto,
 } from './oncall';
+import { slugSchema } from './slug';
 import { heartbeatRequestSchema } from './maintenance-heartbeats';
 import type { Severity } from './alert';
 

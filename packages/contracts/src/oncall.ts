@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { durationMilliseconds, parseDuration, type Duration } from './duration';
-import { SLACK_USER_ID_PATTERN } from './alert';
+import { SLACK_USER_ID_PATTERN, SLACK_USERGROUP_ID_PATTERN } from './alert';
 import { slackChannelIdSchema, TIME_OF_DAY_PATTERN } from './requests';
 import { canonicalTimeZone } from './time-zone';
+import { quoted, slugSchema } from './slug';
 
 // Bodies of the on-call routes (DESIGN, "On call: schedules, escalation policies, services"). A refusal's
 // path and message together make the 422 detail (`layers[1].shift: …`), so each message reads after a field name.
 
-/** Names of schedules, layers, escalation policies and services: what fits in a URL and a Slack message. */
-export const SLUG_PATTERN = /^[a-z0-9-]{1,64}$/;
-export const SLACK_USERGROUP_ID_PATTERN = /^S[A-Z0-9]{2,}$/;
 /** A hand-off as people write it, a wall-clock time in the schedule's zone: `2026-12-07T09:00`. */
 export const WALL_CLOCK_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 
@@ -35,11 +33,6 @@ const SHORTEST_ESCALATE_AFTER_SECONDS = 5;
 /** `layer-2` for the second layer: the name of a layer given none. */
 export const defaultLayerName = (index: number): string => `layer-${index + 1}`;
 
-const quoted = (input: unknown): string => JSON.stringify(input) ?? String(input);
-
-export const slugSchema = z
-  .string()
-  .regex(SLUG_PATTERN, { error: (issue) => `${quoted(issue.input)} is not a name: 1 to 64 of a-z, 0-9 and "-", such as payments-primary` });
 
 const person = z.string().regex(SLACK_USER_ID_PATTERN, { error: (issue) => `${quoted(issue.input)} is not a Slack user id (such as U024BE7LH)` });
 

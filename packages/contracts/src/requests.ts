@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { SEVERITIES, SLACK_USER_ID_PATTERN, type Channel } from './alert';
+import { SEVERITIES, SLACK_USER_ID_PATTERN, SLACK_USERGROUP_ID_PATTERN, type Channel } from './alert';
 import { stripBidiControls } from './text';
 import { canonicalTimeZone } from './time-zone';
+import { slugSchema } from './slug';
 
 const slackUserId = z.string().regex(SLACK_USER_ID_PATTERN, 'a Slack user id such as U024BE7LH');
 export const SLACK_CHANNEL_ID_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
@@ -29,12 +30,14 @@ const slackOrigin = z.strictObject({
   user_id: slackUserId,
 });
 
-export const createAlertRequestSchema = z.strictObject({
+const alertRequestFields = {
   tenant_id: tenantIdSchema,
   message: callerText().trim().min(1, 'must not be empty').max(2000),
   severity: z.enum(SEVERITIES).optional(),
   rule_name: callerText().min(1).max(200).optional(),
-  targets: z.array(alertTargetSchema).min(1, 'at least one target').max(20),
+  // Optional when a service is paged; with both, both are paged.
+  targets: z.array(alertTargetSchema).min(1, 'at least one target (or leave targets out and name a service)').max(20).optional(),
+  service: slugSchema.describe('A service of the tenant: its escalation policy pages whoever is on call (step 1 now, the next steps while nobody acknowledges).').optional(),
   dedup_key: z.string().min(1).max(200).optional(),
   // The caller's name for the system that raised the alert; free text, never trusted for anything.
   source: callerText()
@@ -44,14 +47,32 @@ export const createAlertRequestSchema = z.strictObject({
     .regex(/^[^\p{Cc}]*$/u, 'one line of text naming the system that raised the alert, such as billing-api')
     .optional(),
   slack: slackOrigin.optional(),
-});
+};
+
+/** A raise pages someone: named targets, a service (by name, or in Slack by its user group), or both. */
+const pagesSomeone = (body: { targets?: unknown[] | undefined; service?: string | undefined; slack_usergroup?: string | undefined }) =>
+  body.targets !== undefined || body.service !== undefined || body.slack_usergroup !== undefined;
+const PAGES_SOMEONE = { message: 'name targets, a service, or both', path: ['targets'] };
+
+export const createAlertRequestSchema = z.strictObject(alertRequestFields).refine(pagesSomeone, PAGES_SOMEONE);
 export type CreateAlertRequest = z.infer<typeof createAlertRequestSchema>;
 
 /**
  * Body of the gateway's private `POST /slack/alert`: a page typed in Slack, whose message is Slack markup
  * (mentions as `<@U…>`, `&`, `<`, `>` already escaped by Slack). The `slack` part is required there.
  */
-export const slackAlertRequestSchema = createAlertRequestSchema.extend({ slack: slackOrigin });
+export const slackAlertRequestSchema = z
+  .strictObject({
+    ...alertRequestFields,
+    slack: slackOrigin,
+    slack_usergroup: z
+      .string()
+      .regex(SLACK_USERGROUP_ID_PATTERN, 'a Slack user group id such as S0614TZR7')
+      .describe('A user group mentioned in the command: pages the service linked to it (`slack_usergroup` of a service); not with `service`.')
+      .optional(),
+  })
+  .refine(pagesSomeone, PAGES_SOMEONE)
+  .refine((body) => body.service === undefined || body.slack_usergroup === undefined, { message: 'name the service or its user group, not both', path: ['slack_usergroup'] });
 export type SlackAlertRequest = z.infer<typeof slackAlertRequestSchema>;
 
 // Actors are shown in Slack and in logs: a closed character set keeps them from carrying markup or control characters.

@@ -135,7 +135,7 @@ function prepare(recipe: RequestRecipe, sequence: number): Prepared {
         tenant_id: recipe.tenantIds[tenant],
         message: recipe.tagPrefix === undefined ? `bench alert ${sequence}` : `bench alert [${requestTag(recipe.tagPrefix, sequence)}]`,
         severity: 'high',
-        targets: [{ slack_user_id: recipe.slackUserId }],
+        ...(recipe.service === undefined ? { targets: [{ slack_user_id: recipe.slackUserId }] } : { service: recipe.service }),
         ...(recipe.raisedBy === undefined ? {} : { slack: { channel_id: 'C0BENCH', user_id: `${recipe.raisedBy}${tenant}` } }),
       });
       return { body, headers: { 'x-service-key': recipe.serviceKey, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } };

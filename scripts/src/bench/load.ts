@@ -23,10 +23,11 @@ export type RequestRecipe =
     }
   /**
    * POST /alert to the backend, tenants taken in turn; with `tagPrefix` the message carries `<tagPrefix><sequence>`;
+   * with `service`, the alert pages that service of each tenant instead of `slackUserId` (its policy's step 1);
    * with `raisedBy`, each tenant's alerts are raised by one Slack user of it (`<raisedBy><tenant's index>`), so the
    * per-user limit counts them too.
    */
-  | { kind: 'alert'; serviceKey: string; tenantIds: string[]; slackUserId: string; tagPrefix?: string; raisedBy?: string }
+  | { kind: 'alert'; serviceKey: string; tenantIds: string[]; slackUserId: string; tagPrefix?: string; raisedBy?: string; service?: string }
   | { kind: 'health' };
 
 export interface LoadSpec {

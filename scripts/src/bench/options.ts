@@ -15,6 +15,8 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
      pipeline   raise AND page, the built backend with its worker vs the pipeline's own floor (one statement
                 + add_job, a task that claims, sends through a no-op and records), servers and PostgreSQL pinned
                 to CPU 1, load to CPU 0: alerts/s, Node and PostgreSQL CPU ms per alert from /proc, rows per alert
+     service    backend POST /alert {service} (who is on call worked out, the policy copied onto the alert) vs
+                POST /alert naming that person, in the same run; 8 tenants
      limits     POST /alert with the per-user, per-tenant and global limits counted in process memory (before),
                 in rate-limiter-flexible's PostgreSQL store, and in the raise's own statement (kept); 8 tenants
      priority   the built backend sending a backlog of 5,000 queued medium pages: a critical alert raised then
@@ -40,7 +42,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
     --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
-    --only <phases>         run only these phases, comma-separated: oncall, calendar, heartbeats, raise, pipeline, limits, priority, gateway, stack (e2e,
+    --only <phases>         run only these phases, comma-separated: oncall, calendar, heartbeats, raise, pipeline, service, limits, priority, gateway, stack (e2e,
                             storm and startup), overload; the figures are printed but bench/results.json is left alone
     -h, --help              this text`;
 
@@ -50,7 +52,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
  * share the two cores with them. e2e, storm and startup are one choice, "stack": the storm needs a stack
  * the end-to-end runs did not saturate, and startup restarts the storm's.
  */
-export const PHASES = ['oncall', 'calendar', 'heartbeats', 'raise', 'pipeline', 'limits', 'priority', 'gateway', 'stack', 'overload'] as const;
+export const PHASES = ['oncall', 'calendar', 'heartbeats', 'raise', 'pipeline', 'service', 'limits', 'priority', 'gateway', 'stack', 'overload'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {

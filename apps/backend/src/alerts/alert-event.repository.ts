@@ -68,10 +68,13 @@ export async function listAlertEvents(db: Queryable, alertId: string): Promise<A
   return rows.map((r) => ({ id: Number(r.id), alertId: r.alert_id, kind: r.kind, actor: r.actor, note: r.note, data: r.data, createdAt: r.created_at }) as AlertEvent);
 }
 
-/** The last escalation round that ran for the alert (its `escalated` events), 0 before the first. */
+/**
+ * The last escalation round that ran for the alert, 0 before the first: its `escalated` events, or for an alert
+ * escalating through a service's policy its `escalation.step` events (the raise's step 1 is round 0).
+ */
 export async function lastEscalatedRound(db: Queryable, alertId: string): Promise<number> {
   const row = await db.one<{ round: number }>(
-    `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind = 'escalated'`,
+    `SELECT COALESCE(max((data->>'round')::int), 0) AS round FROM alert_events WHERE alert_id = $1 AND kind IN ('escalated', 'escalation.step')`,
     [alertId],
   );
   return row.round;

@@ -5,6 +5,7 @@ import type { AlertTarget } from '../contacts/target';
 import { TRANSITIONS, type AlertAction } from './alert-state';
 import { pagingChargeSteps, pagingRefusalOf } from './paging-limit.repository';
 import type { PagingCharge } from './paging-limits';
+import { ESCALATION_OF_ALERT, insertAlertEscalationsQuery, toAlertEscalation, type AlertEscalationRow } from './alert-escalation.repository';
 
 interface AlertRow {
   id: string;
@@ -45,6 +46,7 @@ interface AlertRow {
     /** ISO: json_build_object turns the timestamptz into text. */
     held_until: string | null;
   }> | null;
+  escalation: AlertEscalationRow | null;
 }
 
 // Targets travel with the alert row, aggregated in order, so one query returns a whole alert.
@@ -54,7 +56,8 @@ const SELECT_ALERT = `
                                    'status', t.status, 'channels', t.channels, 'accepts', t.accepts,
                                    'quiet_start', to_char(t.quiet_start, 'HH24:MI'), 'quiet_end', to_char(t.quiet_end, 'HH24:MI'),
                                    'time_zone', t.time_zone, 'reason', t.reason, 'held_until', t.held_until) ORDER BY t.position)
-            FROM alert_targets t WHERE t.alert_id = a.id) AS targets
+            FROM alert_targets t WHERE t.alert_id = a.id) AS targets,
+         ${ESCALATION_OF_ALERT}
     FROM alerts a`;
 
 function toAlert(row: AlertRow): Alert {
@@ -81,6 +84,7 @@ function toAlert(row: AlertRow): Alert {
     resolvedAt: row.resolved_at,
     resolvedBy: row.resolved_by,
     slackMessageTs: row.slack_message_ts,
+    escalation: toAlertEscalation(row.escalation ?? null),
     targets: (row.targets ?? []).map((t) => ({
       slackUserId: t.slack_user_id,
       name: t.name,
@@ -123,7 +127,12 @@ export async function insertRaises(
 ): Promise<Alert[] | null> {
   const tenantId = alerts[0]?.tenantId;
   if (tenantId === undefined || alerts.some((a) => a.tenantId !== tenantId)) throw new Error('insertRaises takes one or more alerts of one tenant');
-  const steps = [insertTargetsQuery(alerts), ...writes].map((write, i) => `write_${i} AS (${write})`);
+  const escalations = alerts.flatMap((a) => {
+    const escalation = raisedEscalation(a);
+    return escalation ? [{ alertId: a.id, tenantId: a.tenantId, ...escalation }] : [];
+  });
+  const ownWrites = [insertTargetsQuery(alerts), ...(escalations.length > 0 ? [insertAlertEscalationsQuery(escalations)] : [])];
+  const steps = [...ownWrites, ...writes].map((write, i) => `write_${i} AS (${write})`);
   const column = <T>(pick: (alert: IdentifiedAlert) => T) => alerts.map(pick);
   const query = sql.format(
     `WITH counter AS (
@@ -144,7 +153,7 @@ export async function insertRaises(
        RETURNING *),
      extra AS ($(extra:raw)),
      $(steps:raw)
-     SELECT alert.*, NULL AS targets, (SELECT count(*) FROM extra) AS extra FROM alert`,
+     SELECT alert.*, NULL AS targets, NULL AS escalation, (SELECT count(*) FROM extra) AS extra FROM alert`,
     // Raw: the steps were formatted (values escaped) by their repositories, and must not be parsed again.
     {
       tenantId,
@@ -170,11 +179,26 @@ export async function insertRaises(
   );
   try {
     const rows = new Map((await db.many<AlertRow>(query)).map((row) => [row.id, row]));
-    return alerts.map((alert) => ({ ...toAlert(rows.get(alert.id)!), targets: alert.targets }));
+    return alerts.map((alert) => ({ ...toAlert(rows.get(alert.id)!), targets: alert.targets, escalation: raisedEscalation(alert) }));
   } catch (error) {
     if (isRaiseCollision(error)) return null;
     throw (limits && pagingRefusalOf(error, limits)) ?? error;
   }
+}
+
+/** A raised alert's escalation as a stored one reads (the row the raise wrote). */
+function raisedEscalation(alert: IdentifiedAlert): Alert['escalation'] {
+  const last = alert.escalation?.fired.at(-1);
+  if (!alert.escalation || !last) return null;
+  const { end } = alert.escalation;
+  return { run: alert.escalation.run, fired: last.round + 1, last, ended: 'exhausted' in end ? end.exhausted : null };
+}
+
+/** Adds targets after the alert's others (people a later escalation step reached), in the caller's transaction. */
+export async function appendAlertTargets(t: Queryable, alertId: string, targets: readonly AlertTarget[]): Promise<void> {
+  if (targets.length === 0) return;
+  const { next } = await t.one<{ next: number }>('SELECT COALESCE(max(position) + 1, 0)::int AS next FROM alert_targets WHERE alert_id = $1', [alertId]);
+  await t.none(insertTargetsQuery([{ id: alertId, targets: [...targets] }], next));
 }
 
 function isRaiseCollision(error: unknown): boolean {
@@ -183,8 +207,8 @@ function isRaiseCollision(error: unknown): boolean {
 }
 
 /** Every alert's targets, in one INSERT; `position` is a target's place in its own alert's list. */
-function insertTargetsQuery(alerts: readonly Pick<IdentifiedAlert, 'id' | 'targets'>[]): string {
-  const targets = alerts.flatMap((alert) => alert.targets.map((target, position) => ({ ...target, alertId: alert.id, position })));
+function insertTargetsQuery(alerts: readonly Pick<IdentifiedAlert, 'id' | 'targets'>[], firstPosition = 0): string {
+  const targets = alerts.flatMap((alert) => alert.targets.map((target, position) => ({ ...target, alertId: alert.id, position: firstPosition + position })));
   return sql.format(
     `INSERT INTO alert_targets (alert_id, position, slack_user_id, name, phone, email, status, channels, accepts,
                                 quiet_start, quiet_end, time_zone, reason, held_until)

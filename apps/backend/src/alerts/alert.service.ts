@@ -26,6 +26,9 @@ import {
 } from './alert.repository';
 import { RaiseBatch } from './raise-batch';
 import type { PagingCharge } from './paging-limits';
+import type { ServicePaging } from '../oncall/service-paging';
+import { walkSteps } from '../oncall/policy-run';
+import { escalationEvents } from './escalation-events';
 
 /**
  * `created`: a new alert; `replayed`: the same request id was seen before, nothing new was written;
@@ -45,8 +48,15 @@ type TwinKey = Pick<NewAlert, 'tenantId' | 'requestId' | 'dedupKey'>;
 export type AlertRef = { id: string; tenantId: string | null } | { tenantId: string; number: number };
 
 /** What an alert raise asks for, before its targets are resolved. */
-export type RaiseRequest = Omit<NewAlert, 'targets'> & {
+export type RaiseRequest = Omit<NewAlert, 'targets' | 'escalation'> & {
   targets: RequestedTarget[];
+  /**
+   * The service paged (its escalation policy's step 1 fires now), by name or by the Slack user group linked to it;
+   * null or absent when only `targets` are.
+   */
+  service?: string | { usergroup: string } | null;
+  /** The field a caller named the service in, for a 422 about it (`service`, or an integration's label). */
+  serviceField?: string;
   /** The request id was made for this request just now (the caller sent none), so it cannot be a replay. */
   freshRequestId?: boolean;
   /**
@@ -118,6 +128,7 @@ export class AlertService {
   private readonly hooks: AlertHooks;
   /** `tenant:channel` of the operator's grants (TENANT_SLACK_CHANNELS). */
   private readonly grantedChannels: ReadonlySet<string>;
+  private readonly services: ServicePaging | null;
 
   constructor({
     db,
@@ -125,6 +136,7 @@ export class AlertService {
     targets,
     hooks = NO_HOOKS,
     grantedChannels = [],
+    services = null,
   }: {
     db: Database;
     logger: Logger;
@@ -132,12 +144,15 @@ export class AlertService {
     hooks?: AlertHooks;
     /** Slack channels the operator lets keys bound to a tenant name. */
     grantedChannels?: ReadonlyArray<{ tenantId: string; channelId: string }>;
+    /** Services and their escalation policies; without it a raise naming a service is refused. */
+    services?: ServicePaging | null;
   }) {
     this.db = db;
     this.logger = logger;
     this.targets = targets;
     this.hooks = hooks;
     this.grantedChannels = new Set(grantedChannels.map((grant) => `${grant.tenantId}:${grant.channelId}`));
+    this.services = services;
   }
 
   /**
@@ -213,10 +228,36 @@ export class AlertService {
     });
   }
 
-  /** The request with its targets resolved, and narrowed by the paging plan. */
-  private async prepare(request: Omit<RaiseRequest, 'freshRequestId' | 'limits'>): Promise<NewAlert> {
-    const resolved: NewAlert = { ...request, ...readableText(request), targets: await this.targets.resolve(request.tenantId, request.targets) };
+  /**
+   * The request with its targets resolved, and narrowed by the paging plan. A raise for a service fires its
+   * policy's step 1 here (a step finding nobody on call moves to the next at once): whoever it reaches joins the
+   * named targets, and the alert goes to the service's channel unless the raise names one.
+   */
+  private async prepare({ service: serviceName = null, serviceField = 'service', ...request }: Omit<RaiseRequest, 'freshRequestId' | 'limits'>): Promise<NewAlert> {
+    const started = serviceName === null ? null : await this.startEscalation(request.tenantId, serviceName, serviceField, request.targets.length > 0);
+    const onCall = started?.escalation.fired.flatMap((step) => step.reach.paged.map((p) => p.person)) ?? [];
+    const named = new Set(request.targets.flatMap((t) => ('slackUserId' in t ? [t.slackUserId] : [])));
+    const requested = [...request.targets, ...[...new Set(onCall)].filter((person) => !named.has(person)).map((slackUserId) => ({ slackUserId }))];
+    const resolved: NewAlert = {
+      ...request,
+      ...readableText(request),
+      slackChannelId: request.slackChannelId ?? started?.slackChannel ?? null,
+      escalation: started?.escalation ?? null,
+      targets: await this.targets.resolve(request.tenantId, requested),
+    };
     return { ...resolved, targets: this.hooks.planTargets(resolved) };
+  }
+
+  private async startEscalation(tenantId: string, named: NonNullable<RaiseRequest['service']>, field: string, alsoPaged: boolean) {
+    if (!this.services) throw new ValidationError(`${field}: this backend pages no services`);
+    const services = this.services;
+    const name = typeof named === 'string' ? named : (await services.serviceOfUsergroup(tenantId, named.usergroup))?.name;
+    if (name === undefined) {
+      throw new ValidationError(`slack_usergroup: no service of tenant ${tenantId} is linked to the Slack user group ${(named as { usergroup: string }).usergroup}; link one with PUT /services (slack_usergroup), or page it as service:name`);
+    }
+    const { slackChannel, run } = await services.runOf(tenantId, name, field);
+    const { fired, end } = await walkSteps(run, 0, (step) => services.reach(tenantId, step.targets), alsoPaged);
+    return { slackChannel, escalation: { run, fired, end } };
   }
 
   /**
@@ -243,7 +284,8 @@ export class AlertService {
         },
       });
     }
-    const writes = [appendAlertEventsQuery([...created, ...batch.events]), ...batch.writes];
+    const escalated = alerts.flatMap((alert) => (alert.escalation ? escalationEvents(alert, alert.escalation.run, alert.escalation.fired, alert.escalation.end) : []));
+    const writes = [appendAlertEventsQuery([...created, ...escalated, ...batch.events]), ...batch.writes];
     const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null, limits);
     if (!stored) return null;
     for (const done of batch.onStored) done();

@@ -7,6 +7,7 @@ import {
   SEVERITIES,
   TARGET_STATUSES,
   type AlertDto,
+  type AlertEscalationDto,
   type AlertEventKind,
   type AlertListDto,
   type AlertStatsDto,
@@ -50,6 +51,24 @@ export const alertTargetSchema = bodyOf<AlertTargetDto>()(
     .meta({ id: 'AlertTarget', description: 'A person (or number) the alert pages, as target resolution found them.' }),
 );
 
+const alertEscalationSchema = bodyOf<AlertEscalationDto>()(
+  z
+    .strictObject({
+      service: z.string(),
+      policy: z.string().describe('The policy as copied onto the alert when it was raised: later edits of the policy do not change it.'),
+      step: z.number().int().min(1).describe('The last step fired, 1-based.'),
+      of: z.number().int().min(1),
+      pass: z.number().int().min(1),
+      passes: z.number().int().min(1).describe('`repeat` + 1.'),
+      paged: z
+        .array(z.strictObject({ person: z.string(), via: z.string().describe('The schedule they are on call for, or `person` when the step names them.') }))
+        .describe('Whom the step paged.'),
+      nobody_on_call: z.array(z.string()).describe('The step’s schedules with nobody on call when it fired.'),
+      ended: z.enum(['unacknowledged', 'nobody_on_call']).nullable().describe('Why escalation is over: every step ran unacknowledged, or a whole pass found nobody on call. Null while it goes on.'),
+    })
+    .meta({ id: 'AlertEscalation', description: 'An alert’s escalation through its service’s policy.' }),
+);
+
 export const alertSchema = bodyOf<AlertDto>()(
   z
     .strictObject({
@@ -79,6 +98,7 @@ export const alertSchema = bodyOf<AlertDto>()(
         .strictObject({ channel_id: z.string().nullable(), user_id: z.string().nullable() })
         .nullable()
         .describe('Where the alert was raised in Slack; null when it came from elsewhere.'),
+      escalation: alertEscalationSchema.nullable().optional().describe('Raised for a service: where its escalation policy stands. Null for an alert raised for named targets only.'),
       created_at: timestamp('When the alert was raised.'),
       acknowledged_at: z.iso.datetime().nullable().describe('When it was acknowledged; null until then.'),
       acknowledged_by: z.string().nullable().describe('`slack:U123` for a Slack user, otherwise what the caller named.'),
@@ -102,7 +122,7 @@ export const alertListSchema = bodyOf<AlertListDto>()(
 const alertEventSchema = z
   .strictObject({
     id: z.number().int(),
-    kind: z.enum(ALERT_EVENT_KINDS as [AlertEventKind, ...AlertEventKind[]]).describe('What happened: `created`, `acknowledged`, `resolved`, `escalated`, `notification.*`, `pagerduty.*`'),
+    kind: z.enum(ALERT_EVENT_KINDS as [AlertEventKind, ...AlertEventKind[]]).describe('What happened: `created`, `acknowledged`, `resolved`, `escalated`, `escalation.step`, `escalation.exhausted` (a service’s policy), `notification.*`, `pagerduty.*`'),
     actor: z.string().nullable().describe('`slack:U123` for a Slack user, otherwise what the API caller named (or `api`, `system`).'),
     note: z.string().nullable(),
     data: z.record(z.string(), z.unknown()).describe('Details that depend on the kind.'),

@@ -1,6 +1,6 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { ALERT_STATUSES, slackChannelIdSchema, tenantIdSchema } from '@klaxon/contracts';
+import { ALERT_STATUSES, slackChannelIdSchema, slugSchema, tenantIdSchema } from '@klaxon/contracts';
 import type { RequestedTarget } from '../contacts/target';
 import type { AlertService } from '../alerts/alert.service';
 import { AppError, DatabaseUnavailableError, ForbiddenError, RateLimitedError, toAppError, ValidationError } from '../common/errors';
@@ -12,10 +12,11 @@ import { described, ERRORS, errorResponse, json, type RouteDoc } from './openapi
 import { callerOf } from './service-key.middleware';
 import { fieldOf, parseInput } from './validate';
 
-// The receiver URL is authoritative over labels (see `routeOf`): a `service` parameter joins `page` here.
+// The receiver URL is authoritative over labels (see `routeOf`): its `page` and `service`.
 const alertmanagerQuerySchema = z.strictObject({
   tenant_id: tenantIdSchema,
   page: z.string().min(1).max(1000).optional(),
+  service: slugSchema.optional(),
   allow_numbers: z.enum(['true', 'false'], 'true or false').optional(),
   channel: slackChannelIdSchema.optional(),
 });
@@ -163,7 +164,7 @@ interface WebhookQuery {
 
 /** What the receiver URL says about whom to page (its page list wins over labels). */
 function receiverRouteOf(query: z.infer<typeof alertmanagerQuerySchema>): ReceiverRoute {
-  return { page: query.page === undefined ? null : pageParameter(query.page), allowNumbers: query.allow_numbers === 'true' };
+  return { page: query.page === undefined ? null : pageParameter(query.page), service: query.service ?? null, allowNumbers: query.allow_numbers === 'true' };
 }
 
 /** The payload's alerts, each checked on its own: a malformed one is taken as far as it goes, and why is kept. */
@@ -254,7 +255,7 @@ export const alertmanagerPaths: RouteDoc[] = [
     summary: 'Raise and resolve alerts from a Prometheus Alertmanager webhook',
     description:
       'Alertmanager’s webhook payload, version 4; authenticate with `Authorization: Bearer <service key>` (what `http_config.authorization` sends) or the service-key header. ' +
-      'The receiver URL is authoritative: its `page` parameter names whom every alert pages, whatever the alerts’ labels say. Only without it does an alert’s `page` label name people, Slack user ids only (E.164 numbers too with `allow_numbers=true`). ' +
+      'The receiver URL is authoritative: its `page` and `service` parameters name whom every alert pages, whatever the alerts’ labels say. Only without them does an alert’s `service` label pick one of the tenant’s services (paged through its escalation policy: whoever is on call) and its `page` label name people, Slack user ids only (E.164 numbers too with `allow_numbers=true`); with both labels, both are paged. A `service` label naming none of the tenant’s services is reported in `problems` for that alert only, which pages the rest of its labels (or nobody). ' +
       'A group is taken alert by alert: an alert whose label Klaxon refuses, or that fails the schema, is still recorded — paged to the receiver URL’s people when it names some, else paging nobody — and listed in `problems` with its index, field and reason. ' +
       'An alert’s severity comes from the `severity` label, its message from the `summary` annotation (else the alert name and labels), its `dedup_key` is `alertmanager:<fingerprint>:<hash of the receiver>` (one Klaxon alert per fingerprint and receiver: an alert Alertmanager routes to two receivers with `continue: true` pages the people of both) and its `origin` is `alertmanager`. ' +
       'A firing alert already open pages no one again; a resolved one resolves the open alert of its fingerprint and receiver (actor `alertmanager`; an alert raised before dedup keys named the receiver, keyed by the bare fingerprint, is found too). ' +
@@ -266,7 +267,9 @@ export const alertmanagerPaths: RouteDoc[] = [
     request: {
       query: described(alertmanagerQuerySchema, {
         tenant_id: 'The tenant the alerts are for; a key bound to a tenant must name its own (403 otherwise).',
-        page: 'Whom every alert of this receiver pages, over any `page` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,%2B14155550101`: in a URL the `+` is `%2B`).',
+        page: 'Whom every alert of this receiver pages, over any `page` and `service` label: Slack user ids and/or E.164 numbers, comma-separated (`U024BE7LH,%2B14155550101`: in a URL the `+` is `%2B`).',
+        service:
+          'A service of the tenant every alert of this receiver pages through its escalation policy (whoever is on call), over any `service` and `page` label; with `page`, both. A name the tenant has no service by is a 422 naming `service`.',
         allow_numbers:
           '`true`: without a `page` parameter, an alert’s `page` label may name E.164 numbers as well as Slack user ids (by default a label names Slack users only: whoever writes alert rules cannot page any number in the world).',
         channel: 'The Slack channel id the alerts’ messages are posted to (the bot must be in it); none when omitted.',

@@ -83,7 +83,8 @@ export function alertsRouter({
       slackChannelId: body.slack?.channel_id ?? null,
       slackUserId: body.slack?.user_id ?? null,
       slackResponseUrl: body.slack?.response_url ?? null,
-      targets: body.targets.map((t) => ('slack_user_id' in t ? { slackUserId: t.slack_user_id } : { phone: t.phone })),
+      targets: (body.targets ?? []).map((t) => ('slack_user_id' in t ? { slackUserId: t.slack_user_id } : { phone: t.phone })),
+      service: body.slack_usergroup ? { usergroup: body.slack_usergroup } : (body.service ?? null),
       limits,
     });
     const { alert, outcome } = await raised.catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { CreateAlertRequest } from '@klaxon/contracts';
+import type { CreateAlertRequest, SlackAlertRequest } from '@klaxon/contracts';
 import type { Database } from '../db/database';
 import type { PagingLimitService } from '../alerts/paging-limit.service';
 import { PagingLimitRefusedError, type PagingCharge, type PagingLimits } from '../alerts/paging-limits';
@@ -9,7 +9,7 @@ import type { RateLimitName } from '../observe/metrics';
 export type { PagingLimits } from '../alerts/paging-limits';
 
 /** The raise, as validated by the route before any limit is counted: limit keys come from it only. */
-export const pageOf = (res: Response): CreateAlertRequest => res.locals.page as CreateAlertRequest;
+export const pageOf = (res: Response): CreateAlertRequest & Partial<Pick<SlackAlertRequest, 'slack_usergroup'>> => res.locals.page as CreateAlertRequest;
 
 /**
  * The per-user, per-tenant and global limits on raising alerts: a runaway script or a stuck key cannot wake a

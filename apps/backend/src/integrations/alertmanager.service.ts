@@ -1,12 +1,14 @@
 import type { Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
-import type { RequestedTarget } from '../contacts/target';
+import { ValidationError } from '../common/errors';
+import type { ServicePaging } from '../oncall/service-paging';
 import type { AlertService, BatchRaiseRequest, RaiseRequest } from '../alerts/alert.service';
 import {
   alertDedupKey,
   groupNameOf,
   highestSeverity,
   messageOf,
+  pagedKey,
   routeOf,
   ruleNameOf,
   severityOf,
@@ -14,12 +16,13 @@ import {
   SUMMARY_THRESHOLD,
   summaryDedupKey,
   summaryMessage,
-  targetsKey,
+  withoutService,
   type AlertmanagerAlert,
   type AlertmanagerPayload,
   type AlertProblem,
   type MalformedAlert,
   type ReceiverRoute,
+  type Routing,
 } from './alertmanager';
 
 /** Who acts for Alertmanager in the audit trail (a resolution Alertmanager sent). */
@@ -78,11 +81,9 @@ export interface AlertmanagerOutcome {
 }
 
 /** One alert of the payload with whom it pages. */
-interface Routed {
+interface Routed extends Routing {
   index: number;
   alert: AlertmanagerAlert;
-  targets: RequestedTarget[];
-  problem: AlertProblem | null;
 }
 
 /**
@@ -91,12 +92,19 @@ interface Routed {
  * by alert: one Klaxon cannot route as it asks is still recorded, and reported. Knows nothing of HTTP.
  */
 export class AlertmanagerService {
-  constructor(private readonly options: { alerts: AlertService; logger: Logger }) {}
+  constructor(private readonly options: { alerts: AlertService; logger: Logger; services: Pick<ServicePaging, 'serviceNamed'> }) {}
 
   async receive(webhook: AlertmanagerWebhook): Promise<AlertmanagerOutcome> {
     const { alerts } = this.options;
     const { tenantId, payload } = webhook;
-    const routed: Routed[] = payload.alerts.map((alert, index) => ({ index, alert, ...routeOf(alert, webhook.route, webhook.malformed.get(index)?.problem ?? null) }));
+    if (webhook.route.service !== null && !(await this.options.services.serviceNamed(tenantId, webhook.route.service))) {
+      // The receiver URL is the operator's config, the same for every alert: refused whole, before anything is written.
+      throw new ValidationError(`service: tenant ${tenantId} has no service "${webhook.route.service}"`);
+    }
+    const routed = await this.knownServices(
+      tenantId,
+      payload.alerts.map((alert, index) => ({ index, alert, ...routeOf(alert, webhook.route, webhook.malformed.get(index)?.problem ?? null) })),
+    );
     const outcome: AlertmanagerOutcome = { raised: [], recorded: [], summaries: [], deduplicated: [], resolved: [], notOpen: [], problems: [] };
     const handled = new Map<number, Alert>();
 
@@ -110,20 +118,20 @@ export class AlertmanagerService {
         handled.set(item.index, open);
         continue;
       }
-      const people = targetsKey(item.targets);
-      fresh.set(people, [...(fresh.get(people) ?? []), item]);
+      const paged = pagedKey(item);
+      fresh.set(paged, [...(fresh.get(paged) ?? []), item]);
     }
 
     // Per set of people: a few new alerts page one by one; more than the threshold, or any while the
     // group's summary for them is still open, are recorded under one summary page. A group Alertmanager
     // cut short (max_alerts) is larger than what came, so it is a storm however few did.
     const plans = await Promise.all(
-      [...fresh].map(async ([people, items]) => {
-        const key = summaryDedupKey(payload.groupKey, people);
+      [...fresh].map(async ([paged, items]) => {
+        const key = summaryDedupKey(payload.groupKey, paged);
         const openSummary = await alerts.findOpen(tenantId, key);
         const summarize = items.length > SUMMARY_THRESHOLD || payload.truncatedAlerts > 0 || openSummary !== null;
         // Alerts nobody can be paged for page no one, alone or summarised.
-        const pages = people === '' ? 0 : summarize ? (openSummary ? 0 : 1) : items.length;
+        const pages = paged === '' ? 0 : summarize ? (openSummary ? 0 : 1) : items.length;
         return { items, key, summarize, pages };
       }),
     );
@@ -141,6 +149,7 @@ export class AlertmanagerService {
           dedupKey: plan.key,
           slackChannelId: webhook.slackChannelId,
           targets: plan.items[0]!.targets,
+          service: plan.items[0]!.service,
         });
         (summary.outcome === 'created' ? outcome.summaries : outcome.deduplicated).push({ alert: summary.alert, dedupKey: plan.key });
         summaryAlert = summary.alert;
@@ -154,6 +163,7 @@ export class AlertmanagerService {
             ...this.describe(item.alert, payload.receiver),
             slackChannelId: plan.summarize ? null : webhook.slackChannelId,
             targets: plan.summarize ? [] : item.targets,
+            service: plan.summarize ? null : item.service,
             coveredBy: summaryAlert?.id ?? null,
             createdNote: item.problem ? noteOf(item, webhook.route) : null,
           }),
@@ -163,7 +173,7 @@ export class AlertmanagerService {
       const taken = summaryAlert?.status === 'acknowledged' ? await this.takenWith(created, summaryAlert) : new Map<string, Alert>();
       for (const [i, { alert, outcome: how }] of raised.entries()) {
         const item = plan.items[i]!;
-        const list = how !== 'created' ? outcome.deduplicated : plan.summarize || item.targets.length === 0 ? outcome.recorded : outcome.raised;
+        const list = how !== 'created' ? outcome.deduplicated : plan.summarize || !pagesSomeone(item) ? outcome.recorded : outcome.raised;
         list.push({ alert: taken.get(alert.id) ?? alert, dedupKey: item.alert.fingerprint });
         handled.set(item.index, taken.get(alert.id) ?? alert);
       }
@@ -180,7 +190,7 @@ export class AlertmanagerService {
     }
     // The group as a whole has ended: its summaries end with it.
     if (payload.status === 'resolved') {
-      const summaryKeys = new Set(routed.map((item) => summaryDedupKey(payload.groupKey, targetsKey(item.targets))));
+      const summaryKeys = new Set(routed.map((item) => summaryDedupKey(payload.groupKey, pagedKey(item))));
       outcome.resolved.push(...(await this.resolveAll(await alerts.findOpenAll(tenantId, [...summaryKeys]))));
     }
 
@@ -193,7 +203,7 @@ export class AlertmanagerService {
         fingerprint: malformed ? malformed.fingerprint : item.alert.fingerprint,
         problem: item.problem,
         alert: handled.get(item.index) ?? null,
-        paged: item.alert.status === 'firing' && item.targets.length > 0,
+        paged: item.alert.status === 'firing' && pagesSomeone(item),
       });
     }
     this.log(webhook, outcome);
@@ -280,6 +290,13 @@ export class AlertmanagerService {
    * alertmanager, in chunks. One resolved by someone in the meantime is left out: what Alertmanager asked
    * for is done.
    */
+  /** The routings with each `service` label checked: one naming none of the tenant's services pages the rest, and says why. */
+  private async knownServices(tenantId: string, routed: readonly Routed[]): Promise<Routed[]> {
+    const named = [...new Set(routed.flatMap((item) => (item.service === null ? [] : [item.service])))];
+    const known = new Set((await Promise.all(named.map(async (name) => ((await this.options.services.serviceNamed(tenantId, name)) ? [name] : [])))).flat());
+    return routed.map((item) => (item.service === null || known.has(item.service) ? item : { ...item, ...withoutService(item, tenantId) }));
+  }
+
   private async resolveAll(open: ReadonlyMap<string, Alert>): Promise<HandledAlert[]> {
     const keyOf = new Map([...open].map(([key, alert]) => [alert.id, key]));
     const resolved = await this.options.alerts.transitionAll([...open.values()], 'resolve', { actor: ALERTMANAGER_ACTOR, note: 'resolved in Alertmanager' });
@@ -288,8 +305,10 @@ export class AlertmanagerService {
 }
 
 /** The note on the `created` event of an alert taken otherwise than it asked: what was refused, and who is paged. */
-function noteOf({ problem, targets }: Routed, route: ReceiverRoute): string {
-  const { field, reason } = problem!;
-  if (targets.length === 0) return `not paged: ${field}: ${reason}`;
-  return `misrouted: ${field}: ${reason}; paged ${route.page ? "the receiver URL's people" : 'the rest of the label'} instead`;
+function noteOf(item: Routed, route: ReceiverRoute): string {
+  const { field, reason } = item.problem!;
+  if (!pagesSomeone(item)) return `not paged: ${field}: ${reason}`;
+  return `misrouted: ${field}: ${reason}; paged ${route.page ? "the receiver URL's people" : route.service ? "the receiver URL's service" : 'the rest of the label'} instead`;
 }
+
+const pagesSomeone = (item: Pick<Routing, 'targets' | 'service'>): boolean => item.targets.length > 0 || item.service !== null;

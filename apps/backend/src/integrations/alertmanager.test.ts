@@ -87,9 +87,10 @@ describe('readPageList (a page label)', () => {
 });
 
 describe('routeOf: the receiver URL is authoritative', () => {
-  const url: ReceiverRoute = { page: [{ slackUserId: 'U0URL' }], allowNumbers: false };
-  const none: ReceiverRoute = { page: null, allowNumbers: false };
-  const numbers: ReceiverRoute = { page: null, allowNumbers: true };
+  const url: ReceiverRoute = { page: [{ slackUserId: 'U0URL' }], service: null, allowNumbers: false };
+  const none: ReceiverRoute = { page: null, service: null, allowNumbers: false };
+  const numbers: ReceiverRoute = { page: null, service: null, allowNumbers: true };
+  const urlService: ReceiverRoute = { page: null, service: 'payments', allowNumbers: false };
   const malformed = { field: 'fingerprint', reason: 'Required' };
   const labelProblem = { field: 'labels.page', reason: expect.any(String) };
   it.each([
@@ -104,7 +105,21 @@ describe('routeOf: the receiver URL is authoritative', () => {
     ['nobody: an empty label', { page: ' , ' }, none, null, [], { field: 'labels.page', reason: expect.stringMatching(/^nobody to page/) }],
     ['nobody: a malformed alert without a URL page, whatever its label', { page: 'U0LBL' }, none, malformed, [], malformed],
   ])('%s', (_name, labels, route, problem, targets, expected) => {
-    expect(routeOf({ labels }, route, problem)).toEqual({ targets, problem: expected });
+    expect(routeOf({ labels }, route, problem)).toEqual({ targets, service: null, problem: expected });
+  });
+
+  const serviceProblem = { field: 'labels.service', reason: expect.stringMatching(/is not a service name/) };
+  it.each([
+    ['a service label', { service: 'payments' }, none, null, [], 'payments', null],
+    ['a service label and a page label: both', { service: 'payments', page: 'U0LBL' }, none, null, [{ slackUserId: 'U0LBL' }], 'payments', null],
+    ['the URL service over a service label', { service: 'ledger' }, urlService, null, [], 'payments', null],
+    ['the URL service over a page label', { page: 'U0LBL' }, urlService, null, [], 'payments', null],
+    ['the URL page over a service label', { service: 'ledger' }, url, null, [{ slackUserId: 'U0URL' }], null, null],
+    ['the URL service for a malformed alert (reported)', {}, urlService, malformed, [], 'payments', malformed],
+    ['a service label that is no name (reported), its page label paged', { service: 'Pay ments', page: 'U0LBL' }, none, null, [{ slackUserId: 'U0LBL' }], null, serviceProblem],
+    ['a service label that is no name, nobody else (reported)', { service: 'Pay ments' }, none, null, [], null, serviceProblem],
+  ])('%s', (_name, labels, route, problem, targets, service, expected) => {
+    expect(routeOf({ labels }, route, problem)).toEqual({ targets, service, problem: expected });
   });
 });
 

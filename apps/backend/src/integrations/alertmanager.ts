@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SEVERITIES, SLACK_USER_ID_PATTERN, type Severity } from '@klaxon/contracts';
+import { SEVERITIES, SLACK_USER_ID_PATTERN, SLUG_PATTERN, type Severity } from '@klaxon/contracts';
 import { maskPhone } from '@klaxon/logger';
 import type { RequestedTarget } from '../contacts/target';
 
@@ -35,6 +35,8 @@ export interface AlertmanagerPayload {
 export const SUMMARY_THRESHOLD = 3;
 
 export const PAGE_LABEL = 'page';
+/** The label naming one of the tenant's services: its escalation policy pages whoever is on call. */
+export const SERVICE_LABEL = 'service';
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const MAX_TARGETS = 20;
 const MAX_MESSAGE = 2000;
@@ -119,8 +121,10 @@ export function parsePageList(list: string): RequestedTarget[] {
 
 /** What the receiver URL says about whom to page. It is authoritative: labels count only where it is silent. */
 export interface ReceiverRoute {
-  /** The URL's `page` list; null when it names nobody. (Services, when they come, are a second field here.) */
+  /** The URL's `page` list; null when it names nobody. */
   page: RequestedTarget[] | null;
+  /** The URL's `service`: every alert pages it, whatever its labels say; null when the URL names none. */
+  service: string | null;
   /** `allow_numbers=true`: a `page` label may name E.164 numbers as well as Slack user ids. */
   allowNumbers: boolean;
 }
@@ -137,31 +141,48 @@ export interface MalformedAlert {
   fingerprint: string | null;
 }
 
-/** Whom one alert pages, and what of its own routing was refused (null: nothing). */
+/** Whom one alert pages (people, a service), and what of its own routing was refused (null: nothing). */
 export interface Routing {
   targets: RequestedTarget[];
+  service: string | null;
   problem: AlertProblem | null;
 }
 
 /**
- * Whom an alert pages. The receiver URL is authoritative: its `page` wins over labels (a label can neither
- * skip those people nor add anyone), and a `page` label is read only when the URL names nobody, for Slack
- * user ids only (numbers with `allow_numbers=true`). A malformed alert (`malformed`: the route's finding)
- * pages the URL's people when it names some, else nobody. A refused label entry or a malformed alert is the
- * alert's problem; the people still found are paged.
+ * Whom an alert pages. The receiver URL is authoritative: its `page` and `service` win over labels (a label can
+ * neither skip those nor add anyone), and the `service` and `page` labels are read only when the URL names
+ * nobody: a service of the tenant by name, and Slack user ids only (numbers with `allow_numbers=true`). A
+ * malformed alert (`malformed`: the route's finding) pages what the URL names, else nobody. A refused label
+ * entry or a malformed alert is the alert's problem; whoever is still found is paged. Whether a service label
+ * names one of the tenant's services is not known here: the caller checks (`withoutService`).
  */
 export function routeOf(alert: Pick<AlertmanagerAlert, 'labels'>, route: ReceiverRoute, malformed: AlertProblem | null = null): Routing {
   const label = alert.labels[PAGE_LABEL];
   const read = label === undefined ? null : readPageList(label, { allowNumbers: route.allowNumbers });
   const refusedLabel = (refused: string[]): AlertProblem | null => (refused.length > 0 ? { field: `labels.${PAGE_LABEL}`, reason: refused.join('; ') } : null);
-  if (route.page) return { targets: route.page, problem: malformed ?? refusedLabel(read?.refused ?? []) };
-  if (malformed) return { targets: [], problem: malformed };
-  if (!read || (read.targets.length === 0 && read.refused.length === 0)) {
-    const reason = 'nobody to page: add a "page" label to the alert rule (Slack user ids, comma-separated) or page=U024BE7LH to the receiver URL';
-    return { targets: [], problem: { field: `labels.${PAGE_LABEL}`, reason } };
+  if (route.page || route.service) return { targets: route.page ?? [], service: route.service, problem: malformed ?? refusedLabel(read?.refused ?? []) };
+  if (malformed) return { targets: [], service: null, problem: malformed };
+  const serviceLabel = alert.labels[SERVICE_LABEL];
+  const service = serviceLabel !== undefined && SLUG_PATTERN.test(serviceLabel) ? serviceLabel : null;
+  const badService: AlertProblem | null =
+    serviceLabel !== undefined && service === null
+      ? { field: `labels.${SERVICE_LABEL}`, reason: `${JSON.stringify(clip(serviceLabel, 80))} is not a service name (1 to 64 of a-z, 0-9 and "-")` }
+      : null;
+  if (service === null && (!read || (read.targets.length === 0 && read.refused.length === 0))) {
+    const reason = 'nobody to page: add a "page" label (Slack user ids, comma-separated) or a "service" label (one of the tenant\'s services) to the alert rule, or page=U024BE7LH or service=… to the receiver URL';
+    return { targets: [], service: null, problem: badService ?? { field: `labels.${PAGE_LABEL}`, reason } };
   }
-  return { targets: read.targets, problem: refusedLabel(read.refused) };
+  return { targets: read?.targets ?? [], service, problem: badService ?? refusedLabel(read?.refused ?? []) };
 }
+
+/** An alert whose `service` label names none of the tenant's services: paged to the rest of its labels, and said why. */
+export function withoutService(routing: Routing, tenantId: string): Routing {
+  const problem = { field: `labels.${SERVICE_LABEL}`, reason: `tenant ${tenantId} has no service "${routing.service}"` };
+  return { ...routing, service: null, problem: routing.problem ?? problem };
+}
+
+/** The people and service an alert pages, as one key: alerts paging the same are summarised together. */
+export const pagedKey = (routing: Pick<Routing, 'targets' | 'service'>): string => (routing.service === null ? '' : `service:${routing.service}|`) + targetsKey(routing.targets);
 
 /**
  * An alert that failed the payload schema, taken as far as it can be: the string labels and annotations,

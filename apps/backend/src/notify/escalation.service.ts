@@ -1,7 +1,7 @@
 import type { Channel } from '@klaxon/contracts';
 import type { Logger } from '@klaxon/logger';
 import { appendAlertEvent, lastEscalatedRound } from '../alerts/alert-event.repository';
-import { findAlertForShare } from '../alerts/alert.repository';
+import { findAlertById, findAlertForShare } from '../alerts/alert.repository';
 import type { Alert } from '../alerts/alert';
 import type { Clock } from '../time/clock';
 import type { Database } from '../db/database';
@@ -12,6 +12,7 @@ import type { NewDelivery } from './delivery.repository';
 import { addJob, escalationJobKey } from '../jobs/job-queue';
 import { takeWaitingJob } from '../jobs/keyed-jobs.repository';
 import { acceptedChannels, escalationStep, type EscalationStep } from './notification-policy';
+import type { PolicyEscalation } from './policy-escalation';
 
 export interface EscalationServiceOptions {
   db: Database;
@@ -22,6 +23,8 @@ export interface EscalationServiceOptions {
   clock: Clock;
   escalateAfterMs: number;
   escalationRounds: number;
+  /** The steps of alerts raised for a service; without it every alert escalates by the severity's rounds. */
+  policies?: PolicyEscalation;
 }
 
 /**
@@ -34,7 +37,10 @@ export class EscalationService {
   constructor(private readonly options: EscalationServiceOptions) {}
 
   async escalate(alertId: string, round: number): Promise<void> {
-    const { db, logger, clock, escalateAfterMs, escalationRounds, planner } = this.options;
+    const { db, logger, clock, escalateAfterMs, escalationRounds, planner, policies } = this.options;
+    // An alert raised for a service escalates through the policy copied onto it: its `round` is the step's.
+    const alert = policies ? await findAlertById(db, alertId) : null;
+    if (alert?.escalation && policies) return policies.fire({ ...alert, escalation: alert.escalation }, round);
     const outcome = await db.tx('escalate-alert', async (t) => {
       const alert = await findAlertForShare(t, alertId);
       if (!alert || alert.status !== 'triggered') return { skipped: alert?.status ?? 'missing' };

@@ -13,6 +13,8 @@ export interface PagedAlert {
   slackUserId: string | null;
   /** When the latest page of the alert to this number went out. */
   sentAt: Date;
+  /** That page's escalation round (0 for the raise's): a `pass` reply passes on from it. */
+  round: number;
 }
 
 /**
@@ -22,8 +24,8 @@ export interface PagedAlert {
 export async function alertsPagedTo(db: Queryable, address: string, { number = null, limit = 50 }: { number?: number | null; limit?: number } = {}): Promise<PagedAlert[]> {
   return db.manyOrNone(
     `SELECT a.id AS "alertId", a.tenant_id AS "tenantId", a.number, a.reply_code AS "replyCode", a.status, a.message,
-            d.slack_user_id AS "slackUserId", d.sent_at AS "sentAt"
-       FROM (SELECT DISTINCT ON (alert_id) alert_id, slack_user_id, sent_at FROM deliveries
+            d.slack_user_id AS "slackUserId", d.sent_at AS "sentAt", d.round
+       FROM (SELECT DISTINCT ON (alert_id) alert_id, slack_user_id, sent_at, round FROM deliveries
               WHERE address = $(address) AND status = 'sent' ORDER BY alert_id, sent_at DESC NULLS LAST) d
        JOIN alerts a ON a.id = d.alert_id
       WHERE $(number)::integer IS NULL OR a.number = $(number)::integer

@@ -9,6 +9,7 @@ import type { Clock } from '../time/clock';
 import type { Queryable } from '../db/database';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryPlanner } from './delivery-planner';
+import type { NewDelivery } from './delivery.repository';
 import { escalationJobKey, jobSpec, removeJobs } from '../jobs/job-queue';
 import { refreshSlackMessages, slackMessageJob } from './alert-message.jobs';
 import { escalates, planPage, type PagePlan } from './notification-policy';
@@ -49,11 +50,17 @@ export class PagingScheduler implements AlertHooks {
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
     const now = this.options.clock.now();
     const { planner } = this.options;
-    const planned = alert.targets.flatMap((target) => (target.status === 'paging' ? planner.pagesTo(alert, target, 0, this.plan(alert, target, now)) : []));
-    planner.planRaise(batch, alert.severity, planned);
+    // A service's pages carry the round of the step that reached them (step 2 when step 1 found nobody): a keypress 2
+    // or a `pass` reply then passes on from that step.
+    planner.planRaise(batch, alert.severity, this.firstPages(alert, alert.targets, alert.escalation?.fired.at(-1)?.round ?? 0));
+    const next = alert.escalation && 'next' in alert.escalation.end ? alert.escalation.end.next : null;
+    if (next) {
+      // Raised for a service: its policy's next step, not the severity's rounds.
+      batch.jobs.push(jobSpec('escalate', { alertId: alert.id, round: next.round }, { runAt: new Date(now.getTime() + next.afterMs), jobKey: escalationJobKey(alert.id), severity: alert.severity }));
+    }
     // An alert recorded without people or channel (one of a storm Alertmanager summarised) has nobody to escalate to.
     const someoneToTell = alert.targets.length > 0 || alert.slackChannelId !== null;
-    if (someoneToTell && escalates(alert.severity, this.options.policy.escalationRounds)) {
+    if (!alert.escalation && someoneToTell && escalates(alert.severity, this.options.policy.escalationRounds)) {
       batch.jobs.push(
         jobSpec('escalate', { alertId: alert.id, round: 1 }, { runAt: new Date(now.getTime() + this.options.policy.escalateAfterMs), jobKey: escalationJobKey(alert.id), severity: alert.severity }),
       );
@@ -67,6 +74,12 @@ export class PagingScheduler implements AlertHooks {
     await removeJobs(t, alerts.map((alert) => escalationJobKey(alert.id)));
     await this.options.planner.cancelPending(t, alerts);
     await refreshSlackMessages(t, alerts);
+  }
+
+  /** The first page of each target still paging (`round` 0 for the raise; a policy step's round when it pages someone new). */
+  firstPages(alert: Pick<Alert, 'id' | 'tenantId' | 'severity'>, targets: readonly AlertTarget[], round: number): NewDelivery[] {
+    const now = this.options.clock.now();
+    return targets.flatMap((target) => (target.status === 'paging' ? this.options.planner.pagesTo(alert, target, round, this.plan(alert, target, now)) : []));
   }
 
   /** The policy's plan for one target, limited to channels that have an address for them. */

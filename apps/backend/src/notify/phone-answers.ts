@@ -12,7 +12,7 @@ import type { AlertNotices } from '../channels/alert-notices';
 import type { ChannelRegistry } from '../channels/channel-registry';
 import type { DeliveryReceipts } from './delivery-receipts';
 import { findDelivery, type Delivery } from './delivery.repository';
-import { alertsPagedTo } from './paged-alerts.repository';
+import { alertsPagedTo, type PagedAlert } from './paged-alerts.repository';
 import type { EscalationService } from './escalation.service';
 import { decideReply, parsePhoneReply } from './phone-reply';
 import type { InboundPort, InboundSender, Keypress } from '../channels/inbound';
@@ -35,7 +35,7 @@ export interface PhoneAnswersOptions {
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
 const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
 const HELP_TEXT =
-  'Klaxon pages you for on-call alerts. Reply as the page says, "ack 42-K7" to acknowledge #42 or "resolve 42-K7" to resolve it ("ack" alone: the one alert paged in the last hour), STOP to stop these messages.';
+  'Klaxon pages you for on-call alerts. Reply as the page says, "ack 42-K7" to acknowledge #42, "resolve 42-K7" to resolve it or "pass 42-K7" to page the next person now ("ack" alone: the one alert paged in the last hour), STOP to stop these messages.';
 
 /**
  * What the phone tells Klaxon after a page went out, and what people answer from it: receipts (delivery truth,
@@ -85,8 +85,22 @@ export class PhoneAnswers implements InboundPort {
       this.options.logger.warn('reply refused: it names no single alert paged to that number', { from: maskPhone(address), alertNumber: reply.number, pagedAlerts: paged.length });
       return decision.refuse;
     }
-    const outcome = await this.act({ ...decision.act, address }, reply.action, `by ${this.options.registry.label(channel)} reply`);
+    const how = `by ${this.options.registry.label(channel)} reply`;
+    if (reply.action === 'pass') return this.passOn({ ...decision.act, address }, how);
+    const outcome = await this.act({ ...decision.act, address }, reply.action, how);
     return outcome.text;
+  }
+
+  /**
+   * `pass 42-K7`: the next escalation step (or round) now instead of at its time, as a keypress 2 does; only the
+   * step after the page replied to, and once, however many replies, keypresses and timers race for it.
+   */
+  private async passOn(paged: PagedAlert & { address: string }, how: string): Promise<string> {
+    const alert = await this.options.alerts.get({ id: paged.alertId, tenantId: null }, { tenantId: null });
+    if (alert.status !== 'triggered') return `Klaxon: #${alert.number} is already ${alert.status}. Nothing changed.`;
+    const escalated = await this.options.escalations.escalateNow(alert.id, paged.round);
+    await this.options.notices.tell(alert, `↪️ ${whoOf(paged)} passed #${alert.number} on ${how}${escalated ? ': paging the next step now.' : '.'}`);
+    return escalated ? `Klaxon: #${alert.number} passed on: paging the next step now.` : `Klaxon: #${alert.number} was passed on already. Nothing changed.`;
   }
 
   /**

@@ -13,11 +13,14 @@ describe('parsePhoneReply', () => {
     ['ack #42k7', { action: 'acknowledge', word: 'ack', number: 42, code: 'K7' }],
     ['ack 4237', { action: 'acknowledge', word: 'ack', number: 4237, code: null }],
     ['resolve 7-P3', { action: 'resolve', word: 'resolve', number: 7, code: 'P3' }],
+    ['pass 42-K7', { action: 'pass', word: 'pass', number: 42, code: 'K7' }],
+    ['Pass #42 k7.', { action: 'pass', word: 'pass', number: 42, code: 'K7' }],
+    ['pass', { action: 'pass', word: 'pass', number: null, code: null }],
   ])('reads %j', (body, reply) => {
     expect(parsePhoneReply(body)).toEqual(reply);
   });
 
-  it.each(['', 'ok', 'ack 42-K', 'ack 42-K7X', 'ack K7', 'ack 42 please', 'stop 42', 'ack -1'])('does not understand %j', (body) => {
+  it.each(['', 'ok', 'ack 42-K', 'ack 42-K7X', 'ack K7', 'ack 42 please', 'stop 42', 'ack -1', 'pass on 42', 'passed 42'])('does not understand %j', (body) => {
     expect(parsePhoneReply(body)).toBeNull();
   });
 });
@@ -32,6 +35,7 @@ const paged = (fields: Partial<PagedAlert> & Pick<PagedAlert, 'number' | 'replyC
   message: `alert ${ids}`,
   slackUserId: null,
   sentAt: minutesAgo(1),
+  round: 0,
   ...fields,
 });
 const ack = (number: number | null = null, code: string | null = null): PhoneReply => ({ action: 'acknowledge', word: 'ack', number, code });

@@ -12,27 +12,31 @@ export const BARE_REPLY_WINDOW_MS = 60 * 60_000;
 /** Choices listed in a refusal; more would not read on a lock screen. */
 const MAX_CHOICES = 3;
 
+/** What a reply asks: move the alert (acknowledge, resolve), or pass it on to the next escalation step now. */
+export type ReplyAction = AlertAction | 'pass';
+
 /** What a person typed back: the action, and the alert as they named it (number, and the page's code). */
 export interface PhoneReply {
-  action: AlertAction;
-  /** The word the choices repeat back: `ack` or `resolve`. */
-  word: 'ack' | 'resolve';
+  action: ReplyAction;
+  /** The word the choices repeat back: `ack`, `resolve` or `pass`. */
+  word: 'ack' | 'resolve' | 'pass';
   number: number | null;
   /** Upper-cased, as the page printed it. */
   code: string | null;
 }
 
-// `ack`, `ack 42`, `ack #42`, `ack 42-K7`, `Ack 42 k7.`: what a person types back on a phone at 3 a.m. Phones
-// turn `-` into a dash, and people leave it out.
-const REPLY = /^\s*(ack|acknowledge|resolve)\s*(?:#?\s*(\d{1,9})(?:\s*[-‐–—]?\s*([a-z0-9]{2}))?)?\s*[.!]?\s*$/i;
+// `ack`, `ack 42`, `ack #42`, `ack 42-K7`, `Ack 42 k7.`, `pass 42-K7`: what a person types back on a phone at 3 a.m.
+// Phones turn `-` into a dash, and people leave it out.
+const REPLY = /^\s*(ack|acknowledge|resolve|pass)\s*(?:#?\s*(\d{1,9})(?:\s*[-‐–—]?\s*([a-z0-9]{2}))?)?\s*[.!]?\s*$/i;
 
 export function parsePhoneReply(body: string): PhoneReply | null {
   const match = REPLY.exec(body);
   if (!match) return null;
-  const resolve = match[1]!.toLowerCase() === 'resolve';
+  const typed = match[1]!.toLowerCase();
+  const word = typed === 'acknowledge' ? 'ack' : (typed as PhoneReply['word']);
   return {
-    action: resolve ? 'resolve' : 'acknowledge',
-    word: resolve ? 'resolve' : 'ack',
+    action: word === 'ack' ? 'acknowledge' : word,
+    word,
     number: match[2] === undefined ? null : Number(match[2]),
     code: match[3]?.toUpperCase() ?? null,
   };

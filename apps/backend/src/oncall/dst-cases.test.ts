@@ -41,9 +41,9 @@ describe('hand-offs across daylight saving changes', () => {
   });
 });
 
-describe('docs/oncall.md', () => {
+describe.each(['docs/oncall.md', 'README.md'])('%s', (file) => {
   it('prints this table, as dstTableMarkdown() writes it', () => {
-    const doc = readFileSync(path.resolve(__dirname, '../../../../docs/oncall.md'), 'utf8');
+    const doc = readFileSync(path.resolve(__dirname, '../../../..', file), 'utf8');
     expect(doc).toContain(dstTableMarkdown());
   });
 });

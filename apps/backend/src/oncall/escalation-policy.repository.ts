@@ -75,6 +75,15 @@ export async function findPolicy(db: Queryable, tenantId: string, name: string):
   return row ? toPolicy(row) : null;
 }
 
+/** The tenant's service of this name with its policy, in one query; null when it has no such service. */
+export async function findServicePolicy(db: Queryable, tenantId: string, service: string): Promise<{ slackChannel: string | null; policy: EscalationPolicy } | null> {
+  const row = await db.oneOrNone<PolicyRow & { slack_channel: string | null }>(
+    'SELECT p.*, s.slack_channel FROM services s JOIN escalation_policies p ON p.id = s.escalation_policy_id WHERE s.tenant_id = $1 AND s.name = $2',
+    [tenantId, service],
+  );
+  return row ? { slackChannel: row.slack_channel, policy: toPolicy(row) } : null;
+}
+
 /** These policies of the tenant (all of them when `names` is undefined), by name. */
 export async function listPolicies(db: Queryable, tenantId: string, names?: readonly string[]): Promise<EscalationPolicy[]> {
   const rows =

@@ -174,6 +174,24 @@ export async function listOverrides(db: Queryable, scheduleIds: readonly string[
   return rows.map(toStoredOverride);
 }
 
+/**
+ * The tenant's schedules of these names, each with the overrides in force at `at` (in the order they were
+ * created), in one query: all that whoIsOnCall(at) needs, for a page that must not wait on round trips.
+ */
+export async function schedulesAt(db: Queryable, tenantId: string, names: readonly string[], at: Date): Promise<Array<{ stored: StoredSchedule; overrides: StoredOverride[] }>> {
+  if (names.length === 0) return [];
+  const rows = await db.any<ScheduleRow & { overrides: Array<Omit<OverrideRow, 'start_at' | 'end_at' | 'created_at'> & { start_at: string; end_at: string; created_at: string }> }>(
+    `SELECT sc.*, COALESCE((SELECT json_agg(o ORDER BY o.seq) FROM schedule_overrides o WHERE o.schedule_id = sc.id AND o.start_at <= $3 AND o.end_at > $3), '[]') AS overrides
+       FROM schedules sc WHERE sc.tenant_id = $1 AND sc.name = ANY($2::text[])`,
+    [tenantId, names, at],
+  );
+  // json_agg writes timestamps as text.
+  return rows.map((row) => ({
+    stored: toStoredSchedule(row),
+    overrides: row.overrides.map((o) => toStoredOverride({ ...o, start_at: new Date(o.start_at), end_at: new Date(o.end_at), created_at: new Date(o.created_at) })),
+  }));
+}
+
 export async function deleteOverride(db: Queryable, scheduleId: string, overrideId: string): Promise<boolean> {
   const rows = await db.result('DELETE FROM schedule_overrides WHERE schedule_id = $1 AND id = $2', [scheduleId, overrideId]);
   return rows.rowCount > 0;

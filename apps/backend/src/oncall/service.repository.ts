@@ -72,6 +72,12 @@ export async function findService(db: Queryable, tenantId: string, name: string)
   return row ? toService(row) : null;
 }
 
+/** The tenant's service that a mention of this Slack user group pages (one at most: a unique index). */
+export async function findServiceByUsergroup(db: Queryable, tenantId: string, usergroup: string): Promise<Service | null> {
+  const row = await db.oneOrNone<ServiceRow>(`${SELECT_SERVICES} WHERE s.tenant_id = $1 AND s.slack_usergroup = $2`, [tenantId, usergroup]);
+  return row ? toService(row) : null;
+}
+
 /** The tenant's services by name. */
 export async function listServices(db: Queryable, tenantId: string): Promise<Service[]> {
   const rows = await db.any<ServiceRow>(`${SELECT_SERVICES} WHERE s.tenant_id = $1 ORDER BY s.name`, [tenantId]);

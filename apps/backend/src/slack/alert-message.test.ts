@@ -36,6 +36,15 @@ describe('buildAlertMessage', () => {
     });
   });
 
+  it('shows the service paged and the step of its policy standing, whom it reached and why', () => {
+    const escalation = { service: 'payments', policy: 'payments-escalation', step: 2, of: 2, pass: 1, passes: 2, paged: [{ person: 'U2BBB', via: 'payments-secondary' }], nobody_on_call: [], ended: null };
+    const { blocks } = buildAlertMessage(alertFixture({ targets: [targetFixture('U1AAA', ['whatsapp']), targetFixture('U2BBB', ['whatsapp'])], escalation }), now);
+    expect(blocks[2]).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: '🧭 payments: paging <@U2BBB>, on call for payments-secondary — step 2 of 2, pass 1 of 2' }],
+    });
+  });
+
   it('after acknowledgement says who and when, and offers only Resolve', () => {
     const { blocks } = buildAlertMessage(alertFixture({ status: 'acknowledged', acknowledged_by: 'slack:U2BBB', acknowledged_at: '2026-11-22T09:05:00Z' }), now);
     expect(blocks.at(-2)).toEqual({

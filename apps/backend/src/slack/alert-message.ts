@@ -4,6 +4,7 @@ import {
   cutText,
   describeChannels,
   describeReceipt,
+  escalationSummary,
   escapeSlackText,
   SEVERITY_EMOJI,
   SLACK_ACTIONS,
@@ -36,6 +37,8 @@ export function buildAlertMessage(alert: AlertDto, now: Date): AlertMessage {
     { type: 'header', text: { type: 'plain_text', text: title, emoji: true } },
     { type: 'section', text: { type: 'mrkdwn', text: cutSlackText(message, SLACK_LIMITS.sectionText) } },
   ];
+  // Raised for a service: which step of its policy stands, whom it paged and why.
+  if (alert.escalation) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cutSlackText(`🧭 ${escalationSummary(alert.escalation)}`, SLACK_LIMITS.sectionText) }] });
   if (alert.targets.length) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cutSlackText(alert.targets.map((t) => targetLine(t, now, alert.channel_labels)).join('\n'), SLACK_LIMITS.sectionText) } });
   }

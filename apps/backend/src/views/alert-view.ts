@@ -1,4 +1,4 @@
-import type { AlertDto, AlertEventDto, AlertEventKind, AlertEventsDto, AlertStatsDto } from '@klaxon/contracts';
+import type { AlertDto, AlertEscalationDto, AlertEventDto, AlertEventKind, AlertEventsDto, AlertStatsDto } from '@klaxon/contracts';
 import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertEvent } from '../alerts/alert-event.repository';
@@ -37,11 +37,28 @@ export function toAlertDto(alert: Alert, channelLabels: Record<string, string>, 
     })),
     channel_labels: channelLabels,
     slack: alert.slackChannelId || alert.slackUserId ? { channel_id: alert.slackChannelId, user_id: alert.slackUserId } : null,
+    escalation: toEscalationDto(alert.escalation),
     created_at: alert.createdAt.toISOString(),
     acknowledged_at: alert.acknowledgedAt?.toISOString() ?? null,
     acknowledged_by: alert.acknowledgedBy,
     resolved_at: alert.resolvedAt?.toISOString() ?? null,
     resolved_by: alert.resolvedBy,
+  };
+}
+
+function toEscalationDto(escalation: Alert['escalation']): AlertEscalationDto | null {
+  if (!escalation) return null;
+  const { run, last, ended } = escalation;
+  return {
+    service: run.service,
+    policy: run.policy,
+    step: last.step,
+    of: last.of,
+    pass: last.pass,
+    passes: last.passes,
+    paged: last.reach.paged.map((p) => ({ ...p })),
+    nobody_on_call: [...last.reach.nobodyOnCall],
+    ended,
   };
 }
 

@@ -28,6 +28,7 @@ describe('migrate', () => {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'alert_escalations',
         'alert_events',
         'alert_targets',
         'alerts',

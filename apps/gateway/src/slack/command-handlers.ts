@@ -216,7 +216,8 @@ async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: Comma
     tenant_id: ctx.tenantId,
     message: command.message,
     severity: command.severity,
-    targets: command.userIds.map((slack_user_id) => ({ slack_user_id })),
+    ...(command.userIds.length > 0 ? { targets: command.userIds.map((slack_user_id) => ({ slack_user_id })) } : {}),
+    ...(command.service === null ? {} : 'name' in command.service ? { service: command.service.name } : { slack_usergroup: command.service.usergroup }),
     slack: { channel_id: ctx.channelId, user_id: ctx.userId, response_url: ctx.responseUrl },
   };
   try {

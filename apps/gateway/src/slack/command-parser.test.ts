@@ -16,7 +16,27 @@ describe('parseAlertCommand', () => {
       ['  <@U123>\tcritical\nline one\nline two  ', ['U123'], 'critical', 'line one\nline two'],
       ['<@U123><@U456> glued', ['U123', 'U456'], 'high', 'glued'],
     ])('reads %j', (text, userIds, severity, message) => {
-      expect(parseAlertCommand(text)).toEqual({ kind: 'page', userIds, severity, message });
+      expect(parseAlertCommand(text)).toEqual({ kind: 'page', userIds, service: null, severity, message });
+    });
+
+    it.each([
+      ['<!subteam^S0PAY|@payments-oncall> critical db down', [], { usergroup: 'S0PAY', handle: '@payments-oncall' }, 'critical', 'db down'],
+      ['<!subteam^S0PAY> db down', [], { usergroup: 'S0PAY', handle: null }, 'high', 'db down'],
+      ['service:payments critical db down', [], { name: 'payments' }, 'critical', 'db down'],
+      ['Service:Payments db down', [], { name: 'payments' }, 'high', 'db down'],
+      ['<@U123> service:payments medium db down', ['U123'], { name: 'payments' }, 'medium', 'db down'],
+      ['service:payments service:payments dup', [], { name: 'payments' }, 'high', 'dup'],
+      ['service:payments db down, service:ledger knows', [], { name: 'payments' }, 'high', 'db down, service:ledger knows'],
+    ])('reads the service page %j', (text, userIds, service, severity, message) => {
+      expect(parseAlertCommand(text)).toEqual({ kind: 'page', userIds, service, severity, message });
+    });
+
+    it.each([
+      ['service:payments <!subteam^S0LED|@ledger> db down', /one service per alert/],
+      ['service:payments', /Say what is wrong after the names/],
+      ['service:Pay_ments db down', /I don't know `service:Pay_ments`/],
+    ])('answers the service page %j with help', (text, problem) => {
+      expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: expect.stringMatching(problem) });
     });
 
     it.each([
@@ -203,6 +223,7 @@ describe('parseAlertCommand', () => {
           expect(parseAlertCommand(text)).toEqual({
             kind: 'page',
             userIds: [...new Set(mentions.map((m) => m.id))],
+            service: null,
             severity: severity ?? 'high',
             message,
           });

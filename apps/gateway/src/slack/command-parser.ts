@@ -9,6 +9,7 @@ import {
   type QuietHoursDto,
   type Severity,
   SLUG_PATTERN,
+  SLACK_USERGROUP_ID_PATTERN,
   VERIFICATION_CODE_PATTERN,
   durationMilliseconds,
   formatDuration,
@@ -20,8 +21,14 @@ export type TransitionKind = 'acknowledge' | 'resolve';
 /** A change `/alert prefs` makes: the channels, or the quiet hours (null: off) with an optional time zone. */
 export type PrefsChange = { channels: ContactChannel[] } | { quietHours: QuietHoursDto | null; timeZone: string | null };
 
+/**
+ * A service paged from Slack: a mention of the user group linked to it (`<!subteam^S0PAY|@payments-oncall>`, with
+ * the handle Slack showed), or the word form `service:payments` for workspaces without user groups.
+ */
+export type ServiceRef = { usergroup: string; handle: string | null } | { name: string };
+
 export type AlertCommand =
-  | { kind: 'page'; userIds: string[]; severity: Severity; message: string }
+  | { kind: 'page'; userIds: string[]; service: ServiceRef | null; severity: Severity; message: string }
   | { kind: TransitionKind; number: number; note: string | null }
   /** `status: null` means every open alert (triggered and acknowledged). */
   | { kind: 'list'; status: AlertStatus | null }
@@ -50,6 +57,10 @@ export type AlertCommandKind = AlertCommand['kind'];
 
 // Slack escapes a picked user as <@U123> or <@U123|name> when the command has "Escape channels, users, and links" on.
 const MENTION = new RegExp(`^<@(${SLACK_USER_ID_PATTERN.source.slice(1, -1)})(?:\\|[^>]*)?>$`);
+// Slack escapes a picked user group as <!subteam^S123> or <!subteam^S123|@handle>.
+const USERGROUP = new RegExp(`^<!subteam\\^(${SLACK_USERGROUP_ID_PATTERN.source.slice(1, -1)})(?:\\|([^>]*))?>$`);
+// `service:payments`: a service by name, where the workspace has no user groups.
+const SERVICE_WORD = new RegExp(`^service:(${SLUG_PATTERN.source.slice(1, -1)})$`, 'i');
 // A mention's display part may hold spaces, so a `<…>` group is one token even when a space sits inside it.
 const TOKEN = /<[^<>]*>|[^\s<]+|</g;
 // Alert numbers are per-tenant serials; ten digits is far beyond any tenant and keeps the value a safe integer.
@@ -102,7 +113,7 @@ export function parseAlertCommand(text: string): AlertCommand {
   const tokens = tokenize(text);
   const first = tokens[0];
   if (!first) return help(null);
-  if (MENTION.test(first.text)) return parsePage(text, tokens);
+  if (MENTION.test(first.text) || serviceOf(first.text)) return parsePage(text, tokens);
 
   const keyword = KEYWORDS[first.text.toLowerCase()];
   const rest = (index: number) => restOf(text, tokens, index);
@@ -145,8 +156,19 @@ export function parseAlertCommand(text: string): AlertCommand {
   }
 }
 
+/** A user group mention or `service:name`; null for any other word. */
+function serviceOf(word: string): ServiceRef | null {
+  const group = USERGROUP.exec(word);
+  if (group) return { usergroup: group[1]!, handle: group[2] ?? null };
+  const named = SERVICE_WORD.exec(word);
+  return named ? { name: named[1]!.toLowerCase() } : null;
+}
+
+const sameService = (a: ServiceRef, b: ServiceRef): boolean => ('name' in a && 'name' in b ? a.name === b.name : 'usergroup' in a && 'usergroup' in b && a.usergroup === b.usergroup);
+
 function parsePage(text: string, tokens: Token[]): AlertCommand {
   const userIds: string[] = [];
+  let service: ServiceRef | null = null;
   let severity: Severity | null = null;
   let index = 0;
   for (; index < tokens.length; index++) {
@@ -154,6 +176,13 @@ function parsePage(text: string, tokens: Token[]): AlertCommand {
     const mention = MENTION.exec(word);
     if (mention) {
       if (!userIds.includes(mention[1]!)) userIds.push(mention[1]!);
+      continue;
+    }
+    const named = serviceOf(word);
+    if (named) {
+      // One alert escalates through one policy: a second service is a second alert.
+      if (service && !sameService(service, named)) return help('Page one service per alert (a user group or `service:name`); run `/alert` again for another.');
+      service = named;
       continue;
     }
     const maybeSeverity = word.toLowerCase() as Severity;
@@ -165,7 +194,7 @@ function parsePage(text: string, tokens: Token[]): AlertCommand {
   if (next !== undefined && /^@\S/.test(next)) return help(UNESCAPED_MENTION);
   const message = restOf(text, tokens, index);
   if (!message) return help(`Say what is wrong after the names, e.g. ${EXAMPLE}.`);
-  return { kind: 'page', userIds, severity: severity ?? DEFAULT_SEVERITY, message };
+  return { kind: 'page', userIds, service, severity: severity ?? DEFAULT_SEVERITY, message };
 }
 
 function parseTransition(kind: TransitionKind, verb: string, numberText: string | undefined, note: string): AlertCommand {

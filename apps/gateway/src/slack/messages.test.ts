@@ -68,6 +68,20 @@ describe('pageOutcome', () => {
     );
   });
 
+  const escalation = { service: 'payments', policy: 'payments-escalation', step: 1, of: 2, pass: 1, passes: 1, paged: [{ person: 'U1AAA', via: 'payments-primary' }], nobody_on_call: [], ended: null };
+
+  it('names who a service page reached and why, and the step', () => {
+    const alert = alertFixture({ escalation });
+    expect(pageOutcome(alert, false)).toBe('🚨 #42 paging <@U1AAA> (WhatsApp + call)\n🧭 payments: paging <@U1AAA>, on call for payments-primary — step 1 of 2');
+  });
+
+  it('says a service page found nobody on call in a whole pass', () => {
+    const nobody = { ...escalation, paged: [], nobody_on_call: ['payments-primary'], ended: 'nobody_on_call' as const };
+    expect(pageOutcome(alertFixture({ targets: [], escalation: nobody }), false)).toBe(
+      '⚠️ #42 was raised but nobody can be paged: nobody is on call for payments\n🧭 payments: nobody is on call for payments-primary — step 1 of 2 — escalation stopped: nobody on call in a whole pass',
+    );
+  });
+
   it('names a target without a Slack user by name or masked number, with no advice to run a command', () => {
     const alert = alertFixture({ targets: [{ ...targetFixture('U1', [], 'invalid number'), slack_user_id: null, name: 'Ops phone' }] });
     expect(pageOutcome(alert, false)).toBe("⚠️ #42 was raised but nobody can be paged: Ops phone can't be paged (invalid number)");
@@ -182,6 +196,20 @@ describe('alertTimeline', () => {
     acknowledged: [[eventFixture('acknowledged', {}, { actor: 'slack:U2BBB' }), 'acknowledged by <@U2BBB>']],
     resolved: [[eventFixture('resolved', {}, { actor: null }), 'resolved']],
     escalated: [[eventFixture('escalated', { round: 2, channels: [], tell_channel: true, nobody_to_page: false, deliveries: 1 }), 'escalated by system']],
+    'escalation.step': [
+      [
+        eventFixture('escalation.step', { service: 'payments', policy: 'payments-escalation', round: 0, step: 1, of: 2, pass: 1, passes: 1, paged: [{ person: 'U0JANE', via: 'payments' }], nobody_on_call: [] }),
+        'payments: paging <@U0JANE>, on call for payments — step 1 of 2',
+      ],
+      [
+        eventFixture('escalation.step', { service: 'payments', policy: 'payments-escalation', round: 3, step: 2, of: 2, pass: 2, passes: 2, paged: [], nobody_on_call: ['payments-lead'] }),
+        'payments: nobody is on call for payments-lead — step 2 of 2, pass 2 of 2',
+      ],
+    ],
+    'escalation.exhausted': [
+      [eventFixture('escalation.exhausted', { service: 'payments', reason: 'unacknowledged' }), 'payments: escalation over — every step ran and nobody acknowledged'],
+      [eventFixture('escalation.exhausted', { service: 'payments', reason: 'nobody_on_call' }), 'payments: escalation over — a whole pass of steps found nobody on call'],
+    ],
     'notification.sent': [
       [eventFixture('notification.sent', { ...page, provider_id: 'SM1' }), 'WhatsApp to <@U1AAA> sent'],
       [eventFixture('notification.sent', { ...toChannel, provider_id: '1700000000.0001', recorded_by: 'sweeper' }), 'Slack to C0001 sent'],
@@ -465,7 +493,9 @@ describe('help, acks and failures', () => {
   });
 
   it.each([
-    [{ kind: 'page', userIds: ['U1', 'U2'], severity: 'high', message: 'm' }, '⏳ Raising an alert for <@U1>, <@U2>…'],
+    [{ kind: 'page', userIds: ['U1', 'U2'], service: null, severity: 'high', message: 'm' }, '⏳ Raising an alert for <@U1>, <@U2>…'],
+    [{ kind: 'page', userIds: [], service: { usergroup: 'S0PAY', handle: '@payments-oncall' }, severity: 'high', message: 'm' }, '⏳ Raising an alert for @payments-oncall…'],
+    [{ kind: 'page', userIds: ['U1'], service: { name: 'payments' }, severity: 'high', message: 'm' }, '⏳ Raising an alert for <@U1>, payments…'],
     [{ kind: 'acknowledge', number: 4, note: null }, '⏳ Acknowledging #4…'],
     [{ kind: 'resolve', number: 4, note: null }, '⏳ Resolving #4…'],
     [{ kind: 'list', status: null }, '⏳ Looking up alerts…'],

@@ -1,4 +1,6 @@
 import {
+  escalationStepWords,
+  escalationSummary,
   assertNever,
   channelLabel,
   describeChannels,
@@ -31,6 +33,7 @@ import { relativeTime } from './relative-time';
 export const HELP_TEXT = [
   '*Klaxon* pages people on their phones until someone acknowledges.',
   '• `/alert @jane [@sam…] [low|medium|high|critical] message` — page people (severity after the names; default high)',
+  '• `/alert @payments-oncall critical db down` — page a service: whoever is on call for it (a Slack user group linked to the service), step by step until someone acknowledges; without user groups write `/alert service:payments critical db down`',
   '• `/alert ack 42 [note]` — acknowledge alert #42: paging stops',
   '• `/alert resolve 42 [note]` — resolve alert #42',
   '• `/alert list [triggered|acknowledged|resolved]` — open alerts, or those in one state',
@@ -55,8 +58,10 @@ export function helpMessage(problem: string | null): string {
 /** The immediate ack: Slack needs an answer within 3 s, long before the backend's outcome. */
 export function workingOn(command: Exclude<AlertCommand, { kind: 'help' }>): string {
   switch (command.kind) {
-    case 'page':
-      return `⏳ Raising an alert for ${command.userIds.map(mention).join(', ')}…`;
+    case 'page': {
+      const service = command.service === null ? [] : ['name' in command.service ? command.service.name : (command.service.handle ?? 'the user group')];
+      return `⏳ Raising an alert for ${[...command.userIds.map(mention), ...service.map(escapeSlackText)].join(', ')}…`;
+    }
     case 'acknowledge':
       return `⏳ Acknowledging #${command.number}…`;
     case 'resolve':
@@ -116,13 +121,14 @@ export function pageOutcome(alert: AlertDto, joinedExisting: boolean): string {
   const head = joinedExisting
     ? `🔁 Joined the existing open alert #${alert.number} (${alert.status}) instead of raising a new one`
     : `🚨 #${alert.number}`;
+  // Raised for a service: who its policy reached and why (slugs and Slack user ids only, nothing free).
+  const route = alert.escalation ? `\n🧭 ${escalationSummary(alert.escalation)}` : '';
   if (paging.length === 0) {
-    return joinedExisting
-      ? `${head}, but nobody can be paged: ${unreachableText}`
-      : `⚠️ #${alert.number} was raised but nobody can be paged: ${unreachableText}`;
+    const why = unreachableText || (alert.escalation ? `nobody is on call for ${alert.escalation.service}` : '');
+    return (joinedExisting ? `${head}, but nobody can be paged: ${why}` : `⚠️ #${alert.number} was raised but nobody can be paged: ${why}`) + route;
   }
   const verb = joinedExisting ? ': paging' : ' paging';
-  return `${head}${verb} ${pagingText}${unreachableText ? `; ${unreachableText}` : ''}`;
+  return `${head}${verb} ${pagingText}${unreachableText ? `; ${unreachableText}` : ''}${route}`;
 }
 
 /** `held until 07:00 Europe/Berlin — quiet hours`: the end of the person's quiet hours, on their clock. */
@@ -405,6 +411,11 @@ function describeEvent(event: AlertEventDto, labels: AlertDto['channel_labels'])
       // Quiet hours: the backend says until when, in the person's zone. A recipient's limit: its detail names the
       // number (masked), the count and the window; the page goes out when there is room.
       return paged(event, event.data.reason === 'quiet_hours' ? `held ${event.data.detail}` : `held: ${event.data.detail}, to go out when there is room`, labels);
+    case 'escalation.step':
+      // Slugs and Slack user ids only (validated by the backend): nothing here is free text.
+      return `${event.data.service}: ${escalationStepWords(event.data)}`;
+    case 'escalation.exhausted':
+      return `${event.data.service}: escalation over — ${event.data.reason === 'unacknowledged' ? 'every step ran and nobody acknowledged' : 'a whole pass of steps found nobody on call'}`;
     case 'pagerduty.sent':
       return `PagerDuty ${event.data.action} event sent`;
     case 'pagerduty.retrying':

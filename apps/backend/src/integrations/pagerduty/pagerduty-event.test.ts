@@ -18,6 +18,7 @@ const alert: Alert = {
   slackUserId: null,
   slackResponseUrl: null,
   slackMessageTs: null,
+  escalation: null,
   targets: [],
   createdAt: new Date('2026-11-30T10:00:00Z'),
   acknowledgedAt: null,
