@@ -198,7 +198,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const servicePaging = new ServicePaging({ db, clock });
   const policies = new PolicyEscalation({ db, services: servicePaging, targets, paging, planner, notices, clock, logger });
   const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds, policies });
-  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels, services: servicePaging });
+  const maintenance = new MaintenanceWindows({ db, clock });
+  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels, services: servicePaging, maintenance });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion, channels: registry });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
   const alertmanager = new AlertmanagerService({ alerts, logger, services: servicePaging });
@@ -222,8 +223,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const calendars = new CalendarFeeds({ db, clock, schedules, names: new PersonNames({ directory, clock, logger }) });
   const messenger = overrides.directMessenger ?? new SlackDirectMessenger({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const handoffs = new HandoffNotices({ db, clock, logger, schedules, messenger });
-  const maintenance = new MaintenanceWindows({ db, clock });
-  const serviceAlerts = new ServiceAlertRaiser({ alerts, maintenance, clock });
+  const serviceAlerts = new ServiceAlertRaiser({ alerts });
   const heartbeats = new HeartbeatRegistry({ db, clock, logger, alerts: serviceAlerts });
   const heartbeatMonitor = new HeartbeatMonitor({
     db,

@@ -1,8 +1,5 @@
 import { TransitionRefusedError } from '../common/errors';
-import { endOf, type MaintenanceWindow } from '../oncall/maintenance.repository';
-import type { MaintenanceWindows } from '../oncall/maintenance-windows';
 import type { ServiceAlert, ServiceAlerts } from '../oncall/service-alerts';
-import type { Clock } from '../time/clock';
 import type { AlertService } from './alert.service';
 
 /** The name an alert Klaxon raised for a service gives as its source. */
@@ -13,10 +10,10 @@ export const SERVICE_ALERT_SOURCE = 'klaxon';
  * raise as any alert, deduplicated by its key.
  */
 export class ServiceAlertRaiser implements ServiceAlerts {
-  constructor(private readonly options: { alerts: AlertService; maintenance: Pick<MaintenanceWindows, 'inMaintenance'>; clock: Clock }) {}
+  constructor(private readonly options: { alerts: AlertService }) {}
 
+  /** Pages the service through its escalation policy (or, in a maintenance window, records it and pages nobody). */
   async raise(alert: ServiceAlert): Promise<{ alertId: string }> {
-    const window = await this.options.maintenance.inMaintenance(alert.tenantId, alert.service, this.options.clock.now());
     const { alert: raised } = await this.options.alerts.raise({
       tenantId: alert.tenantId,
       severity: alert.severity,
@@ -29,9 +26,8 @@ export class ServiceAlertRaiser implements ServiceAlerts {
       slackChannelId: null,
       slackUserId: null,
       slackResponseUrl: null,
-      // Paging a service through its escalation policy is the raise's work once services can be paged.
       targets: [],
-      createdNote: window ? maintenanceNote(alert.service, window) : null,
+      service: alert.service,
     });
     return { alertId: raised.id };
   }
@@ -47,8 +43,3 @@ export class ServiceAlertRaiser implements ServiceAlerts {
   }
 }
 
-/** The created event's note of an alert raised in a maintenance window: why nobody was paged. */
-export function maintenanceNote(service: string, window: MaintenanceWindow): string {
-  const reason = window.reason ? ` (${window.reason})` : '';
-  return `raised while ${service} is in maintenance until ${endOf(window).toISOString()}${reason}: pages nobody`;
-}

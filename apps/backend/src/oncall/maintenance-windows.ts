@@ -2,7 +2,7 @@ import { MAX_MAINTENANCE_DAYS, type MaintenanceRequest } from '@klaxon/contracts
 import { NotFoundError, ValidationError } from '../common/errors';
 import { DAY_MS } from '../time/zone-rules';
 import type { NamedStoreOptions } from './named-store';
-import { endMaintenanceEarly, insertMaintenance, listMaintenance, listTenantMaintenance, maintenanceAt, type MaintenanceWindow } from './maintenance.repository';
+import { endMaintenanceEarly, endOf, insertMaintenance, listMaintenance, listTenantMaintenance, maintenanceAt, type MaintenanceWindow } from './maintenance.repository';
 import { serviceNotFound } from './service-catalog';
 import { findService } from './service.repository';
 
@@ -60,7 +60,18 @@ export class MaintenanceWindows {
     return maintenanceAt(this.options.db, tenantId, service, at);
   }
 
+  /** The window the service is in now, by the clock: what a raise for the service asks. */
+  inMaintenanceNow(tenantId: string, service: string): Promise<MaintenanceWindow | null> {
+    return this.inMaintenance(tenantId, service, this.options.clock.now());
+  }
+
   private async requireService(tenantId: string, service: string): Promise<void> {
     if (!(await findService(this.options.db, tenantId, service))) throw serviceNotFound(tenantId, service);
   }
+}
+
+/** The created event's note of an alert raised for a service in a window: why nobody was paged. */
+export function maintenanceNote(service: string, window: MaintenanceWindow): string {
+  const reason = window.reason ? ` (${window.reason})` : '';
+  return `raised while ${service} is in maintenance until ${endOf(window).toISOString()}${reason}: pages nobody`;
 }

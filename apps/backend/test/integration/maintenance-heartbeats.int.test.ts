@@ -7,6 +7,8 @@ import type { Backend } from '../../src/backend';
 import { closeDatabase, createDatabase, type Database } from '../../src/db/database';
 import { ACME_KEY, callsAs, buildApp, SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
 import { eventually } from './paging-harness';
+import { escalationJobKey } from '../../src/jobs/job-queue';
+import { findJobs } from '../../src/jobs/keyed-jobs.repository';
 
 // Maintenance windows and heartbeats through the real app on a real PostgreSQL. Time is a MovableClock: the
 // check for missed heartbeats is run as the backend's timer runs it (check()) after the test moves the clock.
@@ -22,6 +24,12 @@ beforeAll(async () => {
   await api.put(`/escalation-policies/${TENANT}/primary`, { steps: [{ targets: [{ person: 'U0ANNA' }], escalate_after: '5m' }] }).expect(201);
   await api.put(`/services/${TENANT}/payments`, { escalation_policy: 'primary' }).expect(201);
   await api.put(`/services/${TENANT}/search`, { escalation_policy: 'primary' }).expect(201);
+  // Services no window is opened for but in their own tests (windows ended early stay on record, and each test
+  // starts at the same instant).
+  await api.put(`/services/${TENANT}/checkout`, { escalation_policy: 'primary' }).expect(201);
+  await api.put(`/services/${TENANT}/queue`, { escalation_policy: 'primary' }).expect(201);
+  // The policy's one step pages Anna: she has a number, so a page to her is a delivery.
+  await harness.backend.contacts.update(TENANT, 'U0ANNA', { phone: '+14155550100' });
 });
 afterAll(() => harness.close());
 beforeEach(() => clock.set(START));
@@ -36,6 +44,13 @@ async function refusal(req: request.Test): Promise<string> {
   const res = await req.expect(422);
   expect(res.body.error).toBe('invalid_field');
   return res.body.detail as string;
+}
+
+/** Who the alert paged, and how many deliveries and escalation jobs it has: nothing at all for a silenced one. */
+async function pagesOf(alertId: string): Promise<{ targets: string[]; deliveries: number; escalationJobs: number }> {
+  const targets = await harness.db.map('SELECT slack_user_id FROM alert_targets WHERE alert_id = $1', [alertId], (row: { slack_user_id: string }) => row.slack_user_id);
+  const deliveries = (await harness.db.one<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE alert_id = $1', [alertId])).n;
+  return { targets, deliveries, escalationJobs: (await findJobs(harness.db, [escalationJobKey(alertId)])).length };
 }
 
 async function alertOf(id: string): Promise<{ status: string; severity: string; message: string; dedup_key: string; resolved_by: string | null }> {
@@ -125,6 +140,45 @@ describe('POST, GET, DELETE /services/:tenant_id/:name/maintenance', () => {
   });
 });
 
+describe('an alert for a service in maintenance (POST /alert {service})', () => {
+  const raise = async (message: string) => (await api.post('/alert', { tenant_id: TENANT, service: 'checkout', message, severity: 'critical' }).expect(201)).body.id as string;
+
+  it('is recorded and says so, pages nobody, is not paged when the window ends, and can be resolved; after the window the service pages again', async () => {
+    const window = (await api.post(`/services/${TENANT}/checkout/maintenance`, { end: at(30 * MINUTE), reason: 'deploying 4.2' }).expect(201)).body as MaintenanceDto;
+    const quiet = await raise('checkout 500s while deploying');
+    const { events } = (await api.get(`/alerts/${quiet}/events`).expect(200)).body as { events: Array<{ kind: string; note: string | null }> };
+    expect(events.map((event) => event.kind)).toEqual(['created']);
+    expect(events[0]?.note).toBe(`raised while checkout is in maintenance until ${at(30 * MINUTE)} (deploying 4.2): pages nobody`);
+    expect(await pagesOf(quiet)).toEqual({ targets: [], deliveries: 0, escalationJobs: 0 });
+
+    // The window ends: nothing was left waiting for it, so nothing pages.
+    clock.advance(31 * MINUTE);
+    expect(await pagesOf(quiet)).toEqual({ targets: [], deliveries: 0, escalationJobs: 0 });
+    await api.put(`/alerts/${quiet}/resolve`, { actor: 'U0ANNA' }).expect(200);
+
+    // A new alert for the service pages through its policy again.
+    const loud = await raise('checkout 500s after the deploy');
+    const paged = await pagesOf(loud);
+    expect(paged.targets).toEqual(['U0ANNA']);
+    expect(paged.deliveries).toBeGreaterThan(0);
+    await api.put(`/alerts/${loud}/resolve`, { actor: 'U0ANNA' }).expect(200);
+    expect((await api.get(`/services/${TENANT}/checkout/maintenance`).expect(200)).body.maintenance.map((w: MaintenanceDto) => w.id)).not.toContain(window.id);
+  });
+
+  it('pages again at once when the window is ended early', async () => {
+    // After the test before's window.
+    clock.set(new Date(at(120 * MINUTE)));
+    const window = (await api.post(`/services/${TENANT}/checkout/maintenance`, { end: at(180 * MINUTE) }).expect(201)).body as MaintenanceDto;
+    const quiet = await raise('during the window');
+    clock.advance(5 * MINUTE);
+    await api.delete(`/services/${TENANT}/checkout/maintenance/${window.id}`).expect(200);
+    const loud = await raise('after it ended');
+    expect(await pagesOf(quiet)).toEqual({ targets: [], deliveries: 0, escalationJobs: 0 });
+    expect((await pagesOf(loud)).targets).toEqual(['U0ANNA']);
+    for (const id of [quiet, loud]) await api.put(`/alerts/${id}/resolve`, { actor: 'U0ANNA' }).expect(200);
+  });
+});
+
 describe('PUT, GET, DELETE /heartbeats/:tenant_id/:name', () => {
   it('creates (201) a heartbeat due interval + grace from now, replaces it (200) keeping its pings, lists and deletes it', async () => {
     const created = (await api.put(`/heartbeats/${TENANT}/nightly-backup`, { service: 'payments', interval: '60s', grace: '30s' }).expect(201)).body as HeartbeatDto;
@@ -182,7 +236,7 @@ describe('PUT, GET, DELETE /heartbeats/:tenant_id/:name', () => {
 
 describe('missed heartbeats', () => {
   it('raises the service’s alert once the deadline passed, not before; the next ping resolves it', async () => {
-    await api.put(`/heartbeats/${TENANT}/queue-worker`, { service: 'payments', interval: '30s', grace: '10s', severity: 'critical' }).expect(201);
+    await api.put(`/heartbeats/${TENANT}/queue-worker`, { service: 'queue', interval: '30s', grace: '10s', severity: 'critical' }).expect(201);
     const check = () => harness.backend.heartbeatMonitor.check();
     clock.advance(25_000);
     await api.post(`/heartbeats/${TENANT}/queue-worker/ping`).expect(200); // due 25 + 40 = 65 s
@@ -202,6 +256,9 @@ describe('missed heartbeats', () => {
       resolved_by: null,
     });
     expect((await api.get(`/heartbeats/${TENANT}/queue-worker`).expect(200)).body).toMatchObject({ state: 'down', alert_id: down!.alertId });
+    // Paged through the service's policy: its step 1 names Anna.
+    expect(await pagesOf(down!.alertId!)).toMatchObject({ targets: ['U0ANNA'], deliveries: expect.any(Number) });
+    expect((await pagesOf(down!.alertId!)).deliveries).toBeGreaterThan(0);
     // Down is down: later checks raise nothing more.
     clock.advance(MINUTE);
     expect(await check()).toEqual([]);
@@ -220,7 +277,7 @@ describe('missed heartbeats', () => {
   });
 
   it('goes down when never pinged, and a ping after someone resolved the alert by hand resolves nothing', async () => {
-    await api.put(`/heartbeats/${TENANT}/never`, { service: 'payments', interval: '5s' }).expect(201);
+    await api.put(`/heartbeats/${TENANT}/never`, { service: 'queue', interval: '5s' }).expect(201);
     clock.advance(5_000);
     const [down] = await harness.backend.heartbeatMonitor.check();
     expect(await alertOf(down!.alertId!)).toMatchObject({ message: 'Heartbeat "never" missed: never pinged (every 5s)', severity: 'high' });
@@ -230,14 +287,16 @@ describe('missed heartbeats', () => {
     await api.delete(`/heartbeats/${TENANT}/never`).expect(204);
   });
 
-  it('records an alert for a service in maintenance with a note saying so', async () => {
-    await api.post(`/services/${TENANT}/search/maintenance`, { end: at(10 * MINUTE), reason: 'reindexing' }).expect(201);
+  it('records a missed heartbeat of a service in maintenance, paging nobody, and says so in its created event', async () => {
+    const window = (await api.post(`/services/${TENANT}/search/maintenance`, { end: at(10 * MINUTE), reason: 'reindexing' }).expect(201)).body as MaintenanceDto;
     await api.put(`/heartbeats/${TENANT}/indexer`, { service: 'search', interval: '1m' }).expect(201);
     clock.advance(MINUTE);
     const [down] = await harness.backend.heartbeatMonitor.check();
     const { events } = (await api.get(`/alerts/${down!.alertId}/events`).expect(200)).body as { events: Array<{ kind: string; note: string | null }> };
     expect(events.find((event) => event.kind === 'created')?.note).toBe(`raised while search is in maintenance until ${at(10 * MINUTE)} (reindexing): pages nobody`);
+    expect(await pagesOf(down!.alertId!)).toEqual({ targets: [], deliveries: 0, escalationJobs: 0 });
     await api.delete(`/heartbeats/${TENANT}/indexer`).expect(204);
+    await api.delete(`/services/${TENANT}/search/maintenance/${window.id}`).expect(200);
   });
 
   describe('with a second backend on the same database (a restart, or scale-out)', () => {
@@ -252,7 +311,7 @@ describe('missed heartbeats', () => {
     });
 
     it('notices a deadline that passed while no backend ran, on its own timer, once', async () => {
-      await api.put(`/heartbeats/${TENANT}/restarted`, { service: 'payments', interval: '10s' }).expect(201);
+      await api.put(`/heartbeats/${TENANT}/restarted`, { service: 'queue', interval: '10s' }).expect(201);
       // The first backend stops; the deadline passes while nothing runs; a new backend starts.
       clock.advance(10 * MINUTE);
       second = buildApp(db, createLogger({ service: 'backend', format: 'json', stream: new PassThrough() }), harness.config, {}, { clock, heartbeatCheckEveryMs: 50 });
@@ -270,7 +329,7 @@ describe('missed heartbeats', () => {
     });
 
     it('raises one alert when both backends check the same missed heartbeat at once', async () => {
-      await api.put(`/heartbeats/${TENANT}/raced`, { service: 'payments', interval: '10s' }).expect(201);
+      await api.put(`/heartbeats/${TENANT}/raced`, { service: 'queue', interval: '10s' }).expect(201);
       await second.heartbeatMonitor.stop();
       clock.advance(11_000);
       const [a, b] = await Promise.all([harness.backend.heartbeatMonitor.check(), second.heartbeatMonitor.check()]);
