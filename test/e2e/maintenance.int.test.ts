@@ -19,6 +19,7 @@ beforeAll(async () => {
   const put = (path: string, body: object) => request(apps.paging.app).put(path).set('x-service-key', SERVICE_KEY).send(body).expect(201);
   await put(`/escalation-policies/${TEAM}/payments-escalation`, { steps: [{ targets: [{ person: 'U0ANNA' }], escalate_after: '10m' }] });
   await put(`/services/${TEAM}/payments`, { escalation_policy: 'payments-escalation' });
+  await apps.paging.backend.contacts.update(TEAM, 'U0ANNA', { phone: '+14155550100' });
 });
 afterAll(() => apps.close());
 
@@ -38,12 +39,17 @@ describe('/alert maintenance', () => {
     expect(await apps.paging.backend.maintenance.inMaintenance(TEAM, 'payments', clock.now())).toMatchObject({ id: window.id });
 
     expect((await slash('maintenance')).answer).toBe(`*Maintenance* (alerts for these services page nobody)\n• *payments* until ${date(new Date(window.end))} (by <@U0ASKER>): deploying 4.2`);
+    // A page for the service now is recorded, pages nobody, and says why.
+    const quiet = await slash('service:payments critical checkout is down');
+    expect(quiet.answer).toMatch(/^🔧 #\d+ recorded for \*payments\*, which is in maintenance: nobody was paged/);
 
     clock.advance(10 * MINUTE);
     expect((await slash('maintenance payments end')).answer).toBe("✅ *payments*'s maintenance ended: its alerts page again.");
     expect(await apps.paging.backend.maintenance.inMaintenance(TEAM, 'payments', clock.now())).toBeNull();
     expect((await slash('maintenance payments end')).answer).toMatch(/^\*payments\* is not in maintenance: its alerts page as usual/);
     expect((await slash('maintenance')).answer).toMatch(/^🔧 No service is in maintenance, and none is planned/);
+    // Once it ended, a page for it pages its on-call person again.
+    expect((await slash('service:payments critical checkout is down again')).answer).toMatch(/^🚨 #\d+ paging <@U0ANNA>/);
   });
 
   it('answers a service the workspace does not have, and a window the backend refuses, in the person’s terms', async () => {

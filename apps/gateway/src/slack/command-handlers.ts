@@ -24,6 +24,7 @@ import {
   onCallShown,
   onCallUnknown,
   pageOutcome,
+  recordedInMaintenance,
   testPagesOutcome,
   phoneCodeNotSent,
   phoneCodeRateLimited,
@@ -229,6 +230,8 @@ async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: Comma
     });
     ctx.logger.info('alert forwarded', { requestId: ctx.requestId, tenantId: ctx.tenantId, alertId: alert.id, alertNumber: alert.number, created });
     ctx.onPageOutcome?.(true);
+    // A service raise that fired no step and paged nobody: the service is in a maintenance window.
+    if (command.service !== null && alert.escalation === null && alert.targets.length === 0) return recordedInMaintenance(alert, command.service);
     return pageOutcome(alert, !created);
   } catch (error) {
     ctx.onPageOutcome?.(false);

@@ -14,6 +14,7 @@ import {
   maintenanceEnded,
   maintenanceList,
   maintenanceOpened,
+  recordedInMaintenance,
   onCallShown,
   onCallUnknown,
   pageOutcome,
@@ -476,6 +477,13 @@ describe('maintenance', () => {
       ].join('\n'),
     );
     expect(maintenanceList([])).toMatch(/^🔧 No service is in maintenance/);
+  });
+
+  it('says a page for a service in maintenance was recorded and paged nobody', () => {
+    expect(recordedInMaintenance({ number: 7 }, { name: 'payments' })).toBe(
+      '🔧 #7 recorded for *payments*, which is in maintenance: nobody was paged, now or when the window ends. `/alert maintenance` shows until when.',
+    );
+    expect(recordedInMaintenance({ number: 7 }, { usergroup: 'S0PAY', handle: '@payments-oncall' })).toMatch(/^🔧 #7 recorded for @payments-oncall, which/);
   });
 
   it('says whether ending found a window', () => {

@@ -485,6 +485,12 @@ export function maintenanceOpened(window: MaintenanceDto): string {
   return `🔧 *${window.service}* is in maintenance until ${slackDateTime(window.end)}${why}: its alerts are recorded and page nobody, and are not paged later. End it early with \`/alert maintenance ${window.service} end\`.`;
 }
 
+/** A page for a service in maintenance: recorded, nobody paged, and why. */
+export function recordedInMaintenance(alert: Pick<AlertDto, 'number'>, service: { name: string } | { usergroup: string; handle: string | null }): string {
+  const named = 'name' in service ? `*${service.name}*` : (service.handle ?? `<!subteam^${service.usergroup}>`);
+  return `🔧 #${alert.number} recorded for ${named}, which is in maintenance: nobody was paged, now or when the window ends. \`/alert maintenance\` shows until when.`;
+}
+
 /** The windows a `… end` ended (none: the service was not in maintenance). */
 export function maintenanceEnded(service: string, ended: readonly MaintenanceDto[]): string {
   if (ended.length === 0) return `*${service}* is not in maintenance: its alerts page as usual. \`/alert maintenance\` lists the windows.`;
