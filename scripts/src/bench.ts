@@ -12,6 +12,7 @@ import { PHASES, readOptions, type Phase } from './bench/options';
 import { calendarPhase } from './bench/phases/calendar.phase';
 import { endToEndPhase } from './bench/phases/e2e.phase';
 import { gatewayPhase } from './bench/phases/gateway.phase';
+import { heartbeatsPhase } from './bench/phases/heartbeats.phase';
 import { limitsPhase } from './bench/phases/limits.phase';
 import { onCallPhase } from './bench/phases/oncall.phase';
 import { overloadPhase } from './bench/phases/overload.phase';
@@ -35,6 +36,7 @@ type PhaseRunner = (context: BenchContext, record: (result: PhaseResult) => void
 const RUNNERS: Record<Phase, PhaseRunner> = {
   oncall: async (context, record) => record(await onCallPhase(context)),
   calendar: async (context, record) => record(await calendarPhase(context)),
+  heartbeats: async (context, record) => record(await heartbeatsPhase(context)),
   raise: async (context, record) => record(await raisePhase(context)),
   pipeline: async (context, record) => record(await pipelinePhase(context)),
   service: async (context, record) => record(await servicePhase(context)),

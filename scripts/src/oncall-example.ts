@@ -29,7 +29,9 @@ export async function loadOnCallExample(client: BackendClient, file = EXAMPLE_FI
   };
   if (empty) {
     const applied = await post(false);
-    const created = ONCALL_CONFIG_SECTIONS.map((section) => counted(applied.changes.filter((c) => c.section === section).length, ONCALL_CONFIG_KINDS[section]));
+    // The sections the file has: the example leaves heartbeats out (see the file), and says nothing of them.
+    const sections = ONCALL_CONFIG_SECTIONS.filter((section) => Object.hasOwn(read.document as object, section));
+    const created = sections.map((section) => counted(applied.changes.filter((c) => c.section === section).length, ONCALL_CONFIG_KINDS[section]));
     return `${file} loaded for ${client.tenant}: ${created.join(', ')}`;
   }
   // What the tenant has may be the example itself, from an earlier start: then nothing would change.

@@ -47,7 +47,7 @@ describe('readOnCallYaml', () => {
   });
 
   it('refuses an empty file, saying what belongs in it', () => {
-    expect(problemsOf('# nothing yet\n')).toEqual(['oncall.yaml: the file holds no on-call config: write one or more of the sections schedules, escalation_policies, services']);
+    expect(problemsOf('# nothing yet\n')).toEqual(['oncall.yaml: the file holds no on-call config: write one or more of the sections schedules, escalation_policies, services, heartbeats']);
   });
 });
 
@@ -75,10 +75,11 @@ describe('configToYaml', () => {
     },
     escalation_policies: { std: { steps: [{ targets: [{ schedule: 'payments' }, { person: 'U0BOSS' }], escalate_after: '5m' }], repeat: 0 } },
     services: {},
+    heartbeats: { 'nightly-backup': { service: 'payments', interval: '1m', grace: '30s', severity: 'high' } },
   };
 
   it('writes names in code-point order, lists of plain values on one line, and quotes what a YAML 1.1 reader would misread', () => {
-    expect(configToYaml(config, 'T0DEV')).toBe(`# On-call config of tenant T0DEV: schedules, escalation policies and services.
+    expect(configToYaml(config, 'T0DEV')).toBe(`# On-call config of tenant T0DEV: schedules, escalation policies, services and heartbeats.
 # Apply it with: npm run oncall -- apply <this file> --tenant T0DEV
 # Overrides are not config and are not here (see docs/oncall.md, "Config as code").
 
@@ -117,6 +118,13 @@ escalation_policies:
     repeat: 0
 
 services: {}
+
+heartbeats:
+  nightly-backup:
+    service: payments
+    interval: 1m
+    grace: 30s
+    severity: high
 `);
   });
 

@@ -120,7 +120,7 @@ export function configToYaml(config: OnCallConfigDto, tenant: string): string {
   }
   // A blank line between sections, as people write them.
   if (isMap(doc.contents)) for (const pair of doc.contents.items.slice(1)) if (isScalar(pair.key)) pair.key.spaceBefore = true;
-  doc.commentBefore = ` On-call config of tenant ${tenant}: schedules, escalation policies and services.\n Apply it with: npm run oncall -- apply <this file> --tenant ${tenant}\n Overrides are not config and are not here (see docs/oncall.md, "Config as code").`;
+  doc.commentBefore = ` On-call config of tenant ${tenant}: schedules, escalation policies, services and heartbeats.\n Apply it with: npm run oncall -- apply <this file> --tenant ${tenant}\n Overrides are not config and are not here (see docs/oncall.md, "Config as code").`;
   return doc.toString(WRITE_OPTIONS);
 }
 

@@ -7,15 +7,15 @@ import { configToYaml, formatProblem, readOnCallYaml, withoutNpmBanner, withPosi
 import { SlowNotice } from './slow-notice';
 
 const HELP = `npm run oncall -- <apply|export> [options] — a tenant's on-call setup (schedules, escalation policies,
-services) as one YAML file, on a running backend. See docs/oncall.md, "Config as code".
+services, heartbeats) as one YAML file, on a running backend. See docs/oncall.md, "Config as code".
 
   npm run oncall -- apply oncall.yaml [--dry-run] [--prune] [--tenant T024BE7LD]
       Prints the plan first, what will be created, changed and deleted, with a diff per object; then applies
       it in one transaction: all of it or nothing. - reads the file from stdin. --dry-run prints the plan only.
       A section the file leaves out (say services) is not touched. Objects of a section the file has but does
       not name are kept and listed, unless --prune: then they are deleted (a schedule with its overrides).
-      Deleting what a policy or service still uses is refused, as is a link to nothing (a policy naming an
-      unknown schedule). Problems are shown by line and column: oncall.yaml:12:16: schedules.payments.…
+      Deleting what a policy, service or heartbeat still uses is refused, as is a link to nothing (a policy
+      naming an unknown schedule). Problems are shown by line and column: oncall.yaml:12:16: schedules.payments.…
       Exit code 0 when applied (or nothing to change), 1 when refused, 2 for a wrong call.
 
   npm run oncall -- export [--tenant T024BE7LD]

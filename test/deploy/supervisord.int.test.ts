@@ -391,7 +391,7 @@ describe('supervisord.conf: the production process layout', () => {
         const res = await httpGet(`http://127.0.0.1:${workerPort(n)}/health`);
         return res?.status === 200 ? res : null;
       });
-      expect(worker.body).toMatchObject({ status: 'healthy', role: 'worker', runs: ['jobs', 'sweeps', 'handoff-planning'], jobs: { worker: 'running' } });
+      expect(worker.body).toMatchObject({ status: 'healthy', role: 'worker', runs: ['jobs', 'sweeps', 'handoff-planning', 'heartbeat-checks'], jobs: { worker: 'running' } });
     }
 
     const gateway = await waitFor(`gateway GET http://127.0.0.1:${gatewayPort}/healthz to answer 200`, async () => {

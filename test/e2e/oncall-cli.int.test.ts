@@ -100,7 +100,7 @@ describe('npm run oncall', () => {
 
   it('says what it is waiting for when the backend takes long', async () => {
     const slow = http.createServer((_req, res) => {
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"schedules":{},"escalation_policies":{},"services":{}}'), 1500);
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"schedules":{},"escalation_policies":{},"services":{},"heartbeats":{}}'), 1500);
     });
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     try {

@@ -28,6 +28,7 @@ import type { PagerDutyService } from './integrations/pagerduty/pagerduty.servic
 import type { BackendMetrics } from './observe/metrics';
 import { oncallRouter, type OnCallRoutesDependencies } from './http/oncall.routes';
 import { oncallConfigRouter } from './http/oncall-config.routes';
+import { maintenanceHeartbeatRouter, type MaintenanceHeartbeatRoutesDependencies } from './http/maintenance-heartbeats.routes';
 import type { OnCallConfigService } from './oncall/oncall-config.service';
 import { calendarRouter } from './http/calendar.routes';
 import type { CalendarFeeds } from './oncall/calendar-feeds';
@@ -62,10 +63,12 @@ export interface AppDependencies {
   oncallConfig: OnCallConfigService;
   /** Schedules' calendar feeds, by token (the gateway forwards the public /calendar/<token>.ics). */
   calendars: CalendarFeeds;
+  /** Services' maintenance windows, and heartbeats. */
+  maintenanceHeartbeats: MaintenanceHeartbeatRoutesDependencies;
 }
 
 /** Builds the backend's HTTP app without listening: tests drive it with supertest, main.ts listens. */
-export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, oncallConfig, calendars, bodyLimit = '256kb' }: AppDependencies): express.Express {
+export function createApp({ db, logger, metrics, health, serviceKeys, version, alerts, contacts, phones, alertmanager, pagerDuty, testPages, limiter, receipts, channelLabels, twilio, oncall, oncallConfig, calendars, maintenanceHeartbeats, bodyLimit = '256kb' }: AppDependencies): express.Express {
   const app = probedApp({ db, metrics, health, version });
   app.use(openApiRouter(openApiDocument));
 
@@ -83,6 +86,7 @@ export function createApp({ db, logger, metrics, health, serviceKeys, version, a
   app.use(oncallRouter(oncall));
   app.use(oncallConfigRouter({ config: oncallConfig }));
   app.use(calendarRouter({ feeds: calendars }));
+  app.use(maintenanceHeartbeatRouter(maintenanceHeartbeats));
 
   app.use(notFound);
   app.use(errorHandler(logger));

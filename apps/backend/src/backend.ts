@@ -52,6 +52,10 @@ import { PersonNames } from './oncall/person-names';
 import { HandoffNotices } from './oncall/handoff-notices';
 import { ServicePaging } from './oncall/service-paging';
 import { PolicyEscalation } from './notify/policy-escalation';
+import { MaintenanceWindows } from './oncall/maintenance-windows';
+import { HeartbeatRegistry } from './oncall/heartbeat-registry';
+import { HeartbeatMonitor } from './oncall/heartbeat-monitor';
+import { ServiceAlertRaiser } from './alerts/service-alert-raiser';
 import { SlackDirectMessenger } from './slack/slack-direct-messenger';
 import type { DirectMessenger } from './channels/direct-messenger';
 
@@ -75,6 +79,8 @@ export interface BackendOverrides {
   random?: () => number;
   /** The sweeper's timing (tests sweep by hand instead of waiting for it). */
   sweeper?: { sweepIntervalMs?: number; orphanGraceMs?: number };
+  /** Between two checks for missed heartbeats (tests check by hand, or often). */
+  heartbeatCheckEveryMs?: number;
   /** How long a copy of a Twilio webhook waits for the first copy's answer (tests shorten it). */
   twilioWebhookWaitMs?: number;
   /** Another way of counting the paging limits (the bench measures alternatives against Klaxon's). */
@@ -102,6 +108,12 @@ export interface Backend {
   pagingLimits: PagingLimitService;
   /** Hand-off notices: tests plan by hand (plan()) and send as the job would (send()). */
   handoffs: HandoffNotices;
+  /** Maintenance windows: whether a service is in one. */
+  maintenance: MaintenanceWindows;
+  /** Heartbeats and their pings. */
+  heartbeats: HeartbeatRegistry;
+  /** Missed heartbeats: tests check by hand (check()) at the clock's now. */
+  heartbeatMonitor: HeartbeatMonitor;
   /** Starts the job runner (deliveries, escalations, channel messages); a backend may serve HTTP without it. */
   startWorker(): Promise<NotificationWorker>;
   /** Stops the worker (if started), then closes the database unless it was given. */
@@ -188,7 +200,8 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const servicePaging = new ServicePaging({ db, clock });
   const policies = new PolicyEscalation({ db, services: servicePaging, targets, paging, planner, notices, clock, logger });
   const escalations = new EscalationService({ db, registry, planner, notices, logger, clock, escalateAfterMs: notify.escalateAfterMs, escalationRounds: notify.escalationRounds, policies });
-  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels, services: servicePaging });
+  const maintenance = new MaintenanceWindows({ db, clock });
+  const alerts = new AlertService({ db, logger, targets, hooks: withFollowers(paging, pagerDuty), grantedChannels: config.tenantSlackChannels, services: servicePaging, maintenance });
   const contacts = new ContactService({ db, defaultRegion: config.defaultPhoneRegion, channels: registry });
   const phones = new PhoneVerificationService({ db, registry, clock, logger, defaultRegion: config.defaultPhoneRegion, globalCodesPerHour: config.phoneCodeLimitGlobal });
   const alertmanager = new AlertmanagerService({ alerts, logger, services: servicePaging });
@@ -212,6 +225,15 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
   const calendars = new CalendarFeeds({ db, clock, schedules, names: new PersonNames({ directory, clock, logger }) });
   const messenger = overrides.directMessenger ?? new SlackDirectMessenger({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, logger });
   const handoffs = new HandoffNotices({ db, clock, logger, schedules, messenger });
+  const serviceAlerts = new ServiceAlertRaiser({ alerts });
+  const heartbeats = new HeartbeatRegistry({ db, clock, logger, alerts: serviceAlerts });
+  const heartbeatMonitor = new HeartbeatMonitor({
+    db,
+    clock,
+    logger,
+    alerts: serviceAlerts,
+    ...(overrides.heartbeatCheckEveryMs !== undefined ? { checkEveryMs: overrides.heartbeatCheckEveryMs } : {}),
+  });
   const health = {
     role: config.role,
     runs: dutiesOf(config.role),
@@ -240,6 +262,7 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     oncall,
     oncallConfig: new OnCallConfigService({ db, clock }),
     calendars,
+    maintenanceHeartbeats: { maintenance, heartbeats, clock },
   });
 
   return {
@@ -257,6 +280,9 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
     pagerDuty,
     pagingLimits,
     handoffs,
+    maintenance,
+    heartbeats,
+    heartbeatMonitor,
     startWorker: async () => {
       workerStarted = true;
       // Every task the backend queues, each a thin adapter over its service.
@@ -275,10 +301,13 @@ export function createBackend(config: BackendConfig, logger: Logger, overrides: 
       worker ??= await startNotificationWorker({ databaseUrl: config.databaseUrl, db, logger, clock, sender, holds, webhooks, policy: notify, tasks, ...overrides.sweeper });
       // Plans hand-off notices now and every few minutes; their jobs run on the worker just started.
       await handoffs.start();
+      // Checks for missed heartbeats now (a restart catches up at once) and every second.
+      await heartbeatMonitor.start();
       return worker;
     },
     close: async () => {
       handoffs.stop();
+      await heartbeatMonitor.stop();
       const running = worker;
       worker = null;
       await running?.stop();

@@ -12,6 +12,9 @@ import {
   type AlertListDto,
   type AlertStatus,
   type ContactDto,
+  type MaintenanceDto,
+  type MaintenanceListDto,
+  type MaintenanceRequestBody,
   type OnCallOverviewDto,
   type OwnPhoneRequest,
   type PhoneStatusDto,
@@ -129,6 +132,22 @@ export class BackendClient {
   async onCall(tenantId: string, name: string | null, options: CallOptions): Promise<OnCallOverviewDto> {
     const params = name === null ? undefined : { name };
     return (await this.call<OnCallOverviewDto>('GET', `/oncall/${encodeURIComponent(tenantId)}`, options, { params, operation: 'oncall' })).data;
+  }
+
+  /** `/alert maintenance payments 2h …`: the service is in maintenance until `body.end` (404: no such service). */
+  async openMaintenance(tenantId: string, service: string, body: MaintenanceRequestBody, options: CallOptions): Promise<MaintenanceDto> {
+    return (await this.call<MaintenanceDto>('POST', maintenancePath(tenantId, service), options, { body, operation: 'maintenance' })).data;
+  }
+
+  /** `/alert maintenance`: every service's windows (or the named service's), current and upcoming. */
+  async listMaintenance(tenantId: string, service: string | null, options: CallOptions): Promise<MaintenanceDto[]> {
+    const path = service === null ? `/maintenance/${encodeURIComponent(tenantId)}` : maintenancePath(tenantId, service);
+    return (await this.call<MaintenanceListDto>('GET', path, options, { operation: 'maintenance' })).data.maintenance;
+  }
+
+  /** `/alert maintenance payments end`: ends one window now. */
+  async endMaintenance(tenantId: string, service: string, id: string, options: CallOptions): Promise<MaintenanceDto> {
+    return (await this.call<MaintenanceDto>('DELETE', `${maintenancePath(tenantId, service)}/${encodeURIComponent(id)}`, options, { operation: 'maintenance' })).data;
   }
 
   /** The user's own contact, or null when they have none (404). */
@@ -259,6 +278,10 @@ function alertPath(ref: AlertRef): string {
 
 function contactPath(tenantId: string, slackUserId: string): string {
   return `/contacts/${encodeURIComponent(tenantId)}/${encodeURIComponent(slackUserId)}`;
+}
+
+function maintenancePath(tenantId: string, service: string): string {
+  return `/services/${encodeURIComponent(tenantId)}/${encodeURIComponent(service)}/maintenance`;
 }
 
 function ownPhonePath(tenantId: string, slackUserId: string): string {

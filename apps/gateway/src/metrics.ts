@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** What became of one call to the backend. `backend_error`: it answered 5xx; `backend_unavailable`: no answer (refused, timed out). */
 export type ForwardOutcome = 'ok' | 'rejected' | 'rate_limited' | 'backend_error' | 'backend_unavailable';
 /** The backend call, by purpose (a closed set: never a path, which carries alert numbers and user ids). */
-export type ForwardOperation = 'raise' | 'list' | 'get' | 'events' | 'transition' | 'set_contact' | 'find_contact' | 'own_phone' | 'request_phone_code' | 'verify_phone' | 'test_pages' | 'twilio_webhook' | 'oncall' | 'calendar';
+export type ForwardOperation = 'raise' | 'list' | 'get' | 'events' | 'transition' | 'set_contact' | 'find_contact' | 'own_phone' | 'request_phone_code' | 'verify_phone' | 'test_pages' | 'twilio_webhook' | 'oncall' | 'maintenance' | 'calendar';
 
 /** Where BackendClient reports its calls; it knows nothing of Prometheus. */
 export interface ForwardRecorder {

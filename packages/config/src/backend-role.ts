@@ -81,9 +81,10 @@ export function listenPortOf({ role, port }: { role: BackendRole; port: number }
 /**
  * What a process does, as its /health says: `api` the HTTP API and raises; `jobs` the job runner (pages,
  * retries, escalations, Slack posts, PagerDuty, hand-off notices); `sweeps` putting lost deliveries back on
- * track; `handoff-planning` queueing the hand-off notices due soon.
+ * track; `handoff-planning` queueing the hand-off notices due soon; `heartbeat-checks` raising the alerts of
+ * heartbeats past their deadline.
  */
-export const BACKEND_DUTIES = ['api', 'jobs', 'sweeps', 'handoff-planning'] as const;
+export const BACKEND_DUTIES = ['api', 'jobs', 'sweeps', 'handoff-planning', 'heartbeat-checks'] as const;
 export type BackendDuty = (typeof BACKEND_DUTIES)[number];
 
 export function dutiesOf(role: BackendRole): readonly BackendDuty[] {
@@ -91,7 +92,7 @@ export function dutiesOf(role: BackendRole): readonly BackendDuty[] {
     case 'api':
       return ['api'];
     case 'worker':
-      return ['jobs', 'sweeps', 'handoff-planning'];
+      return ['jobs', 'sweeps', 'handoff-planning', 'heartbeat-checks'];
     case 'all':
       return BACKEND_DUTIES;
   }

@@ -15,3 +15,4 @@ export * from './twilio';
 export * from './calendar';
 export * from './escalation-text';
 export * from './slug';
+export * from './maintenance-heartbeats';

@@ -26,9 +26,9 @@ describe('oncallConfigSchema', () => {
     ['a bad field, by its whole path', { schedules: { payments: { ...schedule, layers: [{ ...layer, shift: '30m' }] } } }, ['schedules.payments.layers[0].shift: shorter than 1h: shifts are an hour or longer (for a short swap, add an override)']],
     ['a name that is not a slug, by the name', { services: { Payments: { escalation_policy: 'std' } } }, ['services.Payments: "Payments" is not a name: 1 to 64 of a-z, 0-9 and "-", such as payments-primary']],
     ['an unknown field, by its own path', { services: { payments: { escalation_policy: 'std', channel: 'C1' } } }, ['services.payments.channel: unknown field (check the spelling)']],
-    ['an unknown section', { heartbeat: {} }, ['heartbeat: unknown section: the sections are schedules, escalation_policies, services (check the spelling)']],
+    ['an unknown section', { heartbeat: {} }, ['heartbeat: unknown section: the sections are schedules, escalation_policies, services, heartbeats (check the spelling)']],
     ['a section that is a list', { schedules: [schedule] }, ['schedules: a map of schedule names to schedules']],
-    ['a document that is a list', [schedule], [': the on-call config is a map of sections (schedules, escalation_policies, services)']],
+    ['a document that is a list', [schedule], [': the on-call config is a map of sections (schedules, escalation_policies, services, heartbeats)']],
     ['a policy whose target names two things', { escalation_policies: { std: { steps: [{ targets: [{ schedule: 'a', person: 'U0A' }], escalate_after: '5m' }] } } }, [
       'escalation_policies.std.steps[0].targets[0]: a target is {"schedule": name} or {"person": Slack user id}, exactly one of them',
     ]],

@@ -7,14 +7,16 @@ import {
   type RestrictionDto,
 } from './oncall';
 import { slugSchema } from './slug';
+import { heartbeatRequestSchema } from './maintenance-heartbeats';
+import type { Severity } from './alert';
 
 // A tenant's on-call setup as one document: config as code (docs/oncall.md, "Config as code"). Each section
 // maps names to the very bodies the PUT routes take, so a refusal's path reads as the file does
 // (`schedules.payments.layers[0].shift: …`). Overrides are not config (they are what people do this week) and
-// have no section. Later kinds (heartbeats, maintenance windows) join as further sections: a file without a
-// section leaves that kind alone, so older files keep meaning what they meant.
+// have no section, nor are maintenance windows (they are what people do this afternoon). Heartbeats joined as a
+// later section: a file without a section leaves that kind alone, so older files keep meaning what they meant.
 
-export const ONCALL_CONFIG_SECTIONS = ['schedules', 'escalation_policies', 'services'] as const;
+export const ONCALL_CONFIG_SECTIONS = ['schedules', 'escalation_policies', 'services', 'heartbeats'] as const;
 export type OnCallConfigSection = (typeof ONCALL_CONFIG_SECTIONS)[number];
 
 /** How a sentence names one object of each section. */
@@ -22,6 +24,7 @@ export const ONCALL_CONFIG_KINDS: Readonly<Record<OnCallConfigSection, string>> 
   schedules: 'schedule',
   escalation_policies: 'escalation policy',
   services: 'service',
+  heartbeats: 'heartbeat',
 };
 
 /** Objects per section: far beyond a real tenant, and it bounds what one apply locks and compares. */
@@ -46,6 +49,7 @@ export const oncallConfigSchema = z.strictObject(
     schedules: section(scheduleRequestSchema, 'schedule').optional(),
     escalation_policies: section(escalationPolicyRequestSchema, 'escalation policy').optional(),
     services: section(serviceRequestSchema, 'service').optional(),
+    heartbeats: section(heartbeatRequestSchema, 'heartbeat').optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? `the on-call config is a map of sections (${ONCALL_CONFIG_SECTIONS.join(', ')})` : undefined) },
 );
@@ -96,14 +100,23 @@ export interface ServiceConfig {
   slack_usergroup?: string;
 }
 
+/** Durations in elapsed canonical form (`1d` is written `24h`), `grace` left out when none, `severity` always written. */
+export interface HeartbeatConfig {
+  service: string;
+  interval: string;
+  grace?: string;
+  severity: Severity;
+}
+
 /** `GET /oncall-config/:tenant_id`: the tenant's whole setup, every section present, names in code-point order. */
 export interface OnCallConfigDto {
   schedules: Record<string, ScheduleConfig>;
   escalation_policies: Record<string, EscalationPolicyConfig>;
   services: Record<string, ServiceConfig>;
+  heartbeats: Record<string, HeartbeatConfig>;
 }
 
-export type OnCallConfigObject = ScheduleConfig | EscalationPolicyConfig | ServiceConfig;
+export type OnCallConfigObject = ScheduleConfig | EscalationPolicyConfig | ServiceConfig | HeartbeatConfig;
 
 // ── The plan: what an apply changes ──
 

@@ -72,6 +72,8 @@ export interface BackendModule {
     app: http.RequestListener;
     db: DatabaseHandle;
     contacts: { update(tenantId: string, slackUserId: string, changes: { phone: string }): Promise<unknown> };
+    /** The job runner, and the checks that run beside it (missed heartbeats). */
+    startWorker(): Promise<unknown>;
     close(): Promise<void>;
   };
 }

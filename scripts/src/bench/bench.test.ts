@@ -115,7 +115,7 @@ describe('bench options', () => {
   });
 
   it('refuses a phase it cannot run alone: e2e, storm and startup share one stack, "stack"', () => {
-    expect(() => readOptions(['--only', 'e2e'])).toThrow('--only takes phases from oncall, calendar, raise, pipeline, service, limits, priority, gateway, stack, roles, overload');
+    expect(() => readOptions(['--only', 'e2e'])).toThrow('--only takes phases from oncall, calendar, heartbeats, raise, pipeline, service, limits, priority, gateway, stack, roles, overload');
     expect(() => readOptions(['--connections', '0'])).toThrow('--connections must be a whole number from 1 to 256');
   });
 });

@@ -7,6 +7,9 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
                 window, in process against the built schedule module: lookups/s and ms
      calendar   the 90-day calendar feed of that schedule rendered (compile, shifts, ical-generator's text), in
                 process against the built modules: ms per feed
+     heartbeats 1,000 services with a heartbeat every 10 s (100 pings/s over HTTP) on one backend in this process:
+                CPU (this process and its PostgreSQL sessions) over the idle backend, then every heartbeat missed:
+                how late after its deadline each alert was raised
   2. raise      backend POST /alert (paging planned: deliveries and jobs) vs the database floor, a bare
                 INSERT + graphile_worker.add_job transaction of the same shape; 8 tenants and 1 tenant
      pipeline   raise AND page, the built backend with its worker vs the pipeline's own floor (one statement
@@ -42,7 +45,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
     --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
-    --only <phases>         run only these phases, comma-separated: oncall, calendar, raise, pipeline, service, limits, priority, gateway, stack (e2e,
+    --only <phases>         run only these phases, comma-separated: oncall, calendar, heartbeats, raise, pipeline, service, limits, priority, gateway, stack (e2e,
                             storm and startup), roles, overload; the figures are printed but bench/results.json is left alone
     -h, --help              this text`;
 
@@ -52,7 +55,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
  * share the two cores with them. e2e, storm and startup are one choice, "stack": the storm needs a stack
  * the end-to-end runs did not saturate, and startup restarts the storm's.
  */
-export const PHASES = ['oncall', 'calendar', 'raise', 'pipeline', 'service', 'limits', 'priority', 'gateway', 'stack', 'roles', 'overload'] as const;
+export const PHASES = ['oncall', 'calendar', 'heartbeats', 'raise', 'pipeline', 'service', 'limits', 'priority', 'gateway', 'stack', 'roles', 'overload'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {

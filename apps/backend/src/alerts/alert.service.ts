@@ -27,6 +27,7 @@ import {
 import { RaiseBatch } from './raise-batch';
 import type { PagingCharge } from './paging-limits';
 import type { ServicePaging } from '../oncall/service-paging';
+import { maintenanceNote, type MaintenanceWindows } from '../oncall/maintenance-windows';
 import { walkSteps } from '../oncall/policy-run';
 import { escalationEvents } from './escalation-events';
 
@@ -129,6 +130,7 @@ export class AlertService {
   /** `tenant:channel` of the operator's grants (TENANT_SLACK_CHANNELS). */
   private readonly grantedChannels: ReadonlySet<string>;
   private readonly services: ServicePaging | null;
+  private readonly maintenance: Pick<MaintenanceWindows, 'inMaintenanceNow'> | null;
 
   constructor({
     db,
@@ -137,6 +139,7 @@ export class AlertService {
     hooks = NO_HOOKS,
     grantedChannels = [],
     services = null,
+    maintenance = null,
   }: {
     db: Database;
     logger: Logger;
@@ -146,6 +149,8 @@ export class AlertService {
     grantedChannels?: ReadonlyArray<{ tenantId: string; channelId: string }>;
     /** Services and their escalation policies; without it a raise naming a service is refused. */
     services?: ServicePaging | null;
+    /** Services' maintenance windows: a raise for a service in one pages nobody. */
+    maintenance?: Pick<MaintenanceWindows, 'inMaintenanceNow'> | null;
   }) {
     this.db = db;
     this.logger = logger;
@@ -153,6 +158,7 @@ export class AlertService {
     this.hooks = hooks;
     this.grantedChannels = new Set(grantedChannels.map((grant) => `${grant.tenantId}:${grant.channelId}`));
     this.services = services;
+    this.maintenance = maintenance;
   }
 
   /**
@@ -235,6 +241,10 @@ export class AlertService {
    */
   private async prepare({ service: serviceName = null, serviceField = 'service', ...request }: Omit<RaiseRequest, 'freshRequestId' | 'limits'>): Promise<NewAlert> {
     const started = serviceName === null ? null : await this.startEscalation(request.tenantId, serviceName, serviceField, request.targets.length > 0);
+    if (started && 'silenced' in started) {
+      // In maintenance: recorded, in the service's channel, and paged to nobody (the named targets included).
+      return { ...request, ...readableText(request), slackChannelId: request.slackChannelId ?? started.slackChannel, escalation: null, targets: [], silenced: true, createdNote: started.silenced };
+    }
     const onCall = started?.escalation.fired.flatMap((step) => step.reach.paged.map((p) => p.person)) ?? [];
     const named = new Set(request.targets.flatMap((t) => ('slackUserId' in t ? [t.slackUserId] : [])));
     const requested = [...request.targets, ...[...new Set(onCall)].filter((person) => !named.has(person)).map((slackUserId) => ({ slackUserId }))];
@@ -256,6 +266,8 @@ export class AlertService {
       throw new ValidationError(`slack_usergroup: no service of tenant ${tenantId} is linked to the Slack user group ${(named as { usergroup: string }).usergroup}; link one with PUT /services (slack_usergroup), or page it as service:name`);
     }
     const { slackChannel, run } = await services.runOf(tenantId, name, field);
+    const window = await this.maintenance?.inMaintenanceNow(tenantId, name);
+    if (window) return { slackChannel, silenced: maintenanceNote(name, window) };
     const { fired, end } = await walkSteps(run, 0, (step) => services.reach(tenantId, step.targets), alsoPaged);
     return { slackChannel, escalation: { run, fired, end } };
   }

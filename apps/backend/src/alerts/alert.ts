@@ -38,6 +38,11 @@ export interface NewAlert {
   coveredBy?: string | null;
   /** Raised for a service: it escalates through the service's policy instead of the severity's rounds. */
   escalation?: RaisedEscalation | null;
+  /**
+   * Raised for a service in a maintenance window: recorded (its created event says which window), paged to nobody
+   * (no deliveries, no escalation job, now or when the window ends). Not a column.
+   */
+  silenced?: boolean;
   /** A note on the alert's `created` event: why it was raised as it was (an integration's misrouted alert). Not a column. */
   createdNote?: string | null;
 }

@@ -18,7 +18,7 @@ const healthBodySchema = z
     role: z.enum(BACKEND_ROLES).describe('BACKEND_ROLE or --role: `api`, `worker` or `all` (docs/scaling.md).'),
     runs: z
       .array(z.enum(BACKEND_DUTIES))
-      .describe('What this process does: `api` (HTTP and raises), `jobs` (pages, escalations, Slack posts), `sweeps` (lost deliveries), `handoff-planning`.'),
+      .describe('What this process does: `api` (HTTP and raises), `jobs` (pages, escalations, Slack posts), `sweeps` (lost deliveries), `handoff-planning`, `heartbeat-checks` (missed heartbeats raise their alerts).'),
     jobs: z
       .strictObject({
         worker: z.enum(WORKER_STATES).describe('`not_started`: this process runs no job runner (role `api`); other processes run the jobs.'),

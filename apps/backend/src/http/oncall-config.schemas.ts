@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   CONFIG_ACTIONS,
   MAX_POLICY_REPEAT,
+  SEVERITIES,
   ONCALL_CONFIG_SECTIONS,
   SLACK_USER_ID_PATTERN,
   SLACK_USERGROUP_ID_PATTERN,
@@ -11,6 +12,7 @@ import {
   WEEKDAYS,
   type ConfigProblemDto,
   type EscalationPolicyConfig,
+  type HeartbeatConfig,
   type LayerConfig,
   type OnCallConfigDto,
   type OnCallPlanDto,
@@ -52,18 +54,30 @@ const serviceConfig = bodyOf<ServiceConfig>()(
   z.strictObject({ escalation_policy: slugSchema, slack_channel: z.string().optional(), slack_usergroup: z.string().regex(SLACK_USERGROUP_ID_PATTERN).optional() }).meta({ id: 'ServiceConfig' }),
 );
 
+const heartbeatConfig = bodyOf<HeartbeatConfig>()(
+  z
+    .strictObject({
+      service: slugSchema,
+      interval: z.string().describe('Canonical elapsed duration: `30s`, `5m`, `24h`.'),
+      grace: z.string().optional().describe('Left out when none.'),
+      severity: z.enum(SEVERITIES),
+    })
+    .meta({ id: 'HeartbeatConfig' }),
+);
+
 export const oncallConfigDocumentSchema = bodyOf<OnCallConfigDto>()(
   z
     .strictObject({
       schedules: z.record(slugSchema, scheduleConfig),
       escalation_policies: z.record(slugSchema, policyConfig),
       services: z.record(slugSchema, serviceConfig),
+      heartbeats: z.record(slugSchema, heartbeatConfig),
     })
     .meta({ id: 'OnCallConfig', description: 'A tenant’s whole on-call setup (no overrides), names in code-point order: the body `POST /oncall-config/{tenant_id}` takes back unchanged.' }),
 );
 
 const section = z.enum(ONCALL_CONFIG_SECTIONS);
-const configObject = z.union([scheduleConfig, policyConfig, serviceConfig]);
+const configObject = z.union([scheduleConfig, policyConfig, serviceConfig, heartbeatConfig]);
 
 export const oncallPlanSchema = bodyOf<OnCallPlanDto>()(
   z

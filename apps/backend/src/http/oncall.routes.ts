@@ -42,7 +42,7 @@ const overridesQuerySchema = z.strictObject({ from: instantSchema.optional(), to
 const tenantOnCallQuerySchema = z.strictObject({ name: slugSchema.optional() });
 
 /** The path of a named schedule, policy or service: `:tenant_id` (in the key's scope, see `named`) and `:name`. */
-const namedPathSchema = tenantPathSchema.extend({ name: slugSchema });
+export const namedPathSchema = tenantPathSchema.extend({ name: slugSchema });
 /** An override's path; an `:id` that is no UUID names no override (404), as the route says. */
 const overridePathSchema = namedPathSchema.extend({ id: z.guid() });
 
@@ -107,13 +107,13 @@ export function oncallRouter({ schedules, policies, services, overview }: OnCall
   return router;
 }
 
-type Collection = 'schedules' | 'escalation-policies' | 'services';
+type Collection = 'schedules' | 'escalation-policies' | 'services' | 'heartbeats';
 
 /**
  * PUT (201 created, 200 replaced), GET and DELETE (204) `/<collection>/:tenant_id/:name`, and GET
  * `/<collection>/:tenant_id`, whose list is keyed by the collection (`escalation_policies`).
  */
-function namedResourceRoutes<Body, Item>(router: Router, collection: Collection, schema: z.ZodType<Body>, store: NamedStore<Body, Item>, toDto: (item: Item) => object): void {
+export function namedResourceRoutes<Body, Item>(router: Router, collection: Collection, schema: z.ZodType<Body>, store: NamedStore<Body, Item>, toDto: (item: Item) => object): void {
   router.put(`/${collection}/:tenant_id/:name`, async (req, res) => {
     const { tenantId, name } = named(req, res);
     const { saved, created } = await store.save(tenantId, name, parseInput(schema, req.body));
@@ -135,19 +135,19 @@ function namedResourceRoutes<Body, Item>(router: Router, collection: Collection,
 }
 
 /** `:tenant_id` (in the key's scope) and `:name` (a slug) of a path. */
-function named(req: Request, res: Response): { tenantId: string; name: string } {
+export function named(req: Request, res: Response): { tenantId: string; name: string } {
   const tenantId = ownTenant(res, String(req.params.tenant_id));
   return { tenantId, name: parseInput(namedPathSchema.shape.name, String(req.params.name), 'name') };
 }
 
 // The OpenAPI document of the routes above (GET /openapi.json).
 
-const TENANT_PARAM = 'The tenant (Slack team id); a key bound to a tenant reaches only its own (404 otherwise).';
-const namedPath = (what: string) => described(namedPathSchema, { tenant_id: TENANT_PARAM, name: `The ${what}’s name, unique in the tenant.` });
+export const TENANT_PARAM = 'The tenant (Slack team id); a key bound to a tenant reaches only its own (404 otherwise).';
+export const namedPath = (what: string) => described(namedPathSchema, { tenant_id: TENANT_PARAM, name: `The ${what}’s name, unique in the tenant.` });
 const schedulePath = namedPath('schedule');
 
 /** The answers every on-call operation shares, around its own: `what` is what a 404 did not find. */
-function oncallResponses(what: string, own: RouteDoc['responses'], body = false): RouteDoc['responses'] {
+export function oncallResponses(what: string, own: RouteDoc['responses'], body = false): RouteDoc['responses'] {
   return {
     ...own,
     ...(body ? { 400: ERRORS.invalidJson, 413: ERRORS.payloadTooLarge } : {}),
@@ -158,7 +158,7 @@ function oncallResponses(what: string, own: RouteDoc['responses'], body = false)
   };
 }
 
-interface NamedResourceDoc {
+export interface NamedResourceDoc {
   collection: Collection;
   /** As a sentence names one: `escalation policy`. */
   what: string;
@@ -176,7 +176,7 @@ interface NamedResourceDoc {
 }
 
 /** PUT, GET, DELETE `/<collection>/{tenant_id}/{name}` and GET `/<collection>/{tenant_id}`: alike for the three kinds, as namedResourceRoutes. */
-function namedResourcePaths(doc: NamedResourceDoc): RouteDoc[] {
+export function namedResourcePaths(doc: NamedResourceDoc): RouteDoc[] {
   const { collection, what, one } = doc;
   const whats = `${what.replace(/y$/, 'ie')}s`;
   const params = namedPath(what);
@@ -347,8 +347,8 @@ export const oncallPaths: RouteDoc[] = [
     list: serviceListSchema,
     putDescription:
       'What people page by name: its escalation policy (the tenant’s, or a 422 naming `escalation_policy`), the channel its alerts go to, and the Slack user group that pages it (one service per group, or a 422 naming `slack_usergroup`).',
-    deleteDescription: 'Deletes the service; its policy stays.',
-    inUse: false,
+    deleteDescription: 'Deletes the service and its maintenance windows; its policy stays. Refused (409) while a heartbeat raises its alerts for it.',
+    inUse: true,
   }),
   {
     method: 'get',

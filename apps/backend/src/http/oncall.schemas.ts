@@ -183,6 +183,6 @@ export const onCallOverviewSchema = bodyOf<OnCallOverviewDto>()(
 export const inUseSchema = bodyOf<InUseBody>()(
   errorBody(z.literal('in_use'), {
     detail: z.string().describe('Names who uses it and what to do first.'),
-    used_by: z.array(slugSchema).describe('The policies (of a schedule) or services (of a policy) that use it.'),
+    used_by: z.array(slugSchema).describe('The policies (of a schedule), services (of a policy) or heartbeats (of a service) that use it.'),
   }).meta({ id: 'InUse', description: 'Still used: nothing was deleted.' }),
 );

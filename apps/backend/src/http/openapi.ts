@@ -9,6 +9,7 @@ import { healthPaths } from './health.routes';
 import { metricsPaths } from './metrics.routes';
 import { oncallPaths } from './oncall.routes';
 import { oncallConfigPaths } from './oncall-config.routes';
+import { maintenanceHeartbeatPaths } from './maintenance-heartbeats.routes';
 import { openApiPaths } from './openapi.routes';
 import { HTTP_METHODS, TAGS, type HttpMethod, type RouteDoc, type Tag } from './openapi-kit';
 import { ownPhonePaths } from './own-phone.routes';
@@ -29,6 +30,7 @@ const ROUTES: readonly RouteDoc[] = [
   ...contactsPaths,
   ...oncallPaths,
   ...oncallConfigPaths,
+  ...maintenanceHeartbeatPaths,
   ...calendarPaths,
   ...alertmanagerPaths,
   ...pagerDutyPaths,

@@ -50,6 +50,12 @@ export class PagingScheduler implements AlertHooks {
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
     const now = this.options.clock.now();
     const { planner } = this.options;
+    if (alert.silenced) {
+      // Its service is in maintenance: the channel sees it recorded; nobody is paged, now or later.
+      const message = slackMessageJob(alert);
+      if (message) batch.jobs.push(message);
+      return;
+    }
     // A service's pages carry the round of the step that reached them (step 2 when step 1 found nobody): a keypress 2
     // or a `pass` reply then passes on from that step.
     planner.planRaise(batch, alert.severity, this.firstPages(alert, alert.targets, alert.escalation?.fired.at(-1)?.round ?? 0));

@@ -14,10 +14,11 @@ export async function lockTenantConfig(tx: Queryable, tenantId: string): Promise
   await tx.one('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ONCALL_CONFIG_LOCK_CLASS, tenantId]);
 }
 
-const TABLES = { schedules: 'schedules', escalation_policies: 'escalation_policies', services: 'services' } as const;
+const TABLES = { schedules: 'schedules', escalation_policies: 'escalation_policies', services: 'services', heartbeats: 'heartbeats' } as const;
 
 /**
- * Deletes these objects of the tenant. A schedule a policy still names, or a policy a service still uses, is
+ * Deletes these objects of the tenant. A schedule a policy still names, a policy a service still uses, or a
+ * service a heartbeat still raises its alerts for, is
  * refused by the database (RESTRICT): the caller checked the links, so that happens only when someone else
  * changed them meanwhile, and the whole transaction fails.
  */

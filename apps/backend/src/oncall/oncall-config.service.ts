@@ -4,7 +4,8 @@ import type { Queryable } from '../db/database';
 import type { NamedStoreOptions } from './named-store';
 import { listPolicies, lockPolicyId, savePolicy, scheduleNamesOf } from './escalation-policy.repository';
 import { deleteNamed, lockTenantConfig, releaseUsergroups } from './oncall-config.repository';
-import { desiredConfigOf, mapSorted, planConfig, policyConfigOf, scheduleConfigOf, serviceConfigOf, stepsOf } from './oncall-config';
+import { desiredConfigOf, heartbeatConfigOf, heartbeatWriteOf, mapSorted, planConfig, policyConfigOf, scheduleConfigOf, serviceConfigOf, stepsOf } from './oncall-config';
+import { listHeartbeats, saveHeartbeat } from './heartbeat.repository';
 import { scheduleFromRequest } from './schedule';
 import { listSchedules, lockScheduleIds, saveSchedule } from './schedule.repository';
 import { newCalendarToken } from './schedule.service';
@@ -26,7 +27,7 @@ class DryRunDone {
 }
 
 /**
- * A tenant's schedules, escalation policies and services as one document: exported whole, and applied whole in
+ * A tenant's schedules, escalation policies, services and heartbeats as one document: exported whole, and applied whole in
  * one transaction (all of it or nothing). Overrides are operational, not config, and are left as they are.
  */
 export class OnCallConfigService {
@@ -115,6 +116,12 @@ async function saveOne(tx: Queryable, write: { tenantId: string; name: string; s
       if ('usergroupOf' in saved) throw new ValidationError(`services.${name}.slack_usergroup: ${body.slack_usergroup} already belongs to service "${saved.usergroupOf}"`);
       return;
     }
+    case 'heartbeats': {
+      const saved = await saveHeartbeat(tx, { tenantId, name, ...heartbeatWriteOf(request.heartbeats![name]!), now });
+      // Checked by the plan; missing only if someone deleted the service meanwhile, and then nothing is applied.
+      if (saved === null) throw new ValidationError(`heartbeats.${name}.service: tenant ${tenantId} has no service "${request.heartbeats![name]!.service}"`);
+      return;
+    }
     default:
       assertNever(write.section);
   }
@@ -126,10 +133,12 @@ async function readConfig(db: Queryable, tenantId: string): Promise<OnCallConfig
   const schedules = await listSchedules(db, tenantId);
   const policies = await listPolicies(db, tenantId);
   const services = await listServices(db, tenantId);
+  const heartbeats = await listHeartbeats(db, tenantId);
   const named = <T extends { name: string }, U>(items: readonly T[], toConfig: (item: T) => U) => mapSorted(Object.fromEntries(items.map((item) => [item.name, item])), toConfig);
   return {
     schedules: named(schedules, (s) => scheduleConfigOf(s.schedule)),
     escalation_policies: named(policies, policyConfigOf),
     services: named(services, serviceConfigOf),
+    heartbeats: named(heartbeats, heartbeatConfigOf),
   };
 }

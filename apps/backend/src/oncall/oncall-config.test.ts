@@ -6,6 +6,7 @@ const stored: OnCallConfigDto = {
   schedules: { payments: weekly, legacy: { ...weekly, time_zone: 'UTC' } },
   escalation_policies: { std: { steps: [{ targets: [{ schedule: 'payments' }], escalate_after: '5m' }], repeat: 0 } },
   services: { payments: { escalation_policy: 'std', slack_usergroup: 'S0PAY' } },
+  heartbeats: { 'nightly-backup': { service: 'payments', interval: '1m', grace: '30s', severity: 'high' } },
 };
 
 /** The file as the CLI sends it, validated and made canonical as the backend does. */
@@ -23,12 +24,18 @@ describe('desiredConfigOf', () => {
       escalation_policies: { std: { steps: [{ targets: [{ schedule: 'payments' }], escalate_after: '5m' }], repeat: 0 } },
     });
   });
+
+  it('writes heartbeats’ durations as elapsed time, leaves out no grace, and always writes the severity', () => {
+    expect(desired({ heartbeats: { daily: { service: 'payments', interval: '1d', grace: '3600s' }, quick: { service: 'payments', interval: '60s', severity: 'low' } } })).toEqual({
+      heartbeats: { daily: { service: 'payments', interval: '24h', grace: '1h', severity: 'high' }, quick: { service: 'payments', interval: '1m', severity: 'low' } },
+    });
+  });
 });
 
 describe('planConfig', () => {
   it('finds nothing to do when the file says what is stored, however it is spelt', () => {
     const plan = planConfig(stored, desired({ ...stored, escalation_policies: { std: { steps: [{ targets: [{ schedule: 'payments' }], escalate_after: '300s' }] } } }), false);
-    expect(plan).toEqual({ changes: [], unchanged: 4, kept: [], problems: [] });
+    expect(plan).toEqual({ changes: [], unchanged: 5, kept: [], problems: [] });
   });
 
   it('creates, changes field by field, keeps what the file lacks, and leaves a section it lacks alone', () => {
@@ -51,9 +58,10 @@ describe('planConfig', () => {
     expect(plan.problems).toEqual([]);
   });
 
-  it('deletes with prune, in an order where every link holds: services first, what others use last', () => {
-    const plan = planConfig(stored, desired({ schedules: { db: weekly }, escalation_policies: { other: { steps: [{ targets: [{ schedule: 'db' }], escalate_after: '5m' }] } }, services: {} }), true);
+  it('deletes with prune, in an order where every link holds: heartbeats and services first, what others use last', () => {
+    const plan = planConfig(stored, desired({ schedules: { db: weekly }, escalation_policies: { other: { steps: [{ targets: [{ schedule: 'db' }], escalate_after: '5m' }] } }, services: {}, heartbeats: {} }), true);
     expect(summary(plan)).toEqual([
+      'delete heartbeats.nightly-backup',
       'delete services.payments',
       'create schedules.db',
       'create escalation_policies.other',
@@ -84,6 +92,15 @@ describe('planConfig', () => {
         message: 'prune would delete escalation policy "std", which service "payments" uses and the file does not manage (it has no services section): add "std" to the file',
       },
     ]);
+    const serviceOfHeartbeat = planConfig(stored, desired({ services: {} }), true);
+    expect(serviceOfHeartbeat.problems).toEqual([
+      {
+        path: 'services',
+        message: 'prune would delete service "payments", which heartbeat "nightly-backup" uses and the file does not manage (it has no heartbeats section): add "payments" to the file',
+      },
+    ]);
+    const heartbeatOfNothing = planConfig(stored, desired({ heartbeats: { cron: { service: 'billing', interval: '1h' } } }), false);
+    expect(heartbeatOfNothing.problems).toEqual([{ path: 'heartbeats.cron.service', message: 'no service "billing" in the file or the tenant' }]);
   });
 
   it('refuses one user group for two services, on the side the file names', () => {

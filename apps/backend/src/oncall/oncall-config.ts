@@ -8,6 +8,9 @@ import {
   type ConfigProblemDto,
   type EscalationPolicyConfig,
   type EscalationPolicyRequest,
+  type HeartbeatConfig,
+  type HeartbeatRequest,
+  durationSeconds,
   type OnCallConfigDto,
   type OnCallConfigObject,
   type OnCallConfigRequest,
@@ -46,6 +49,24 @@ export const serviceConfigOf = (service: { escalationPolicy: string; slackChanne
   ...(service.slackUsergroup === null ? {} : { slack_usergroup: service.slackUsergroup }),
 });
 
+const elapsed = (seconds: number): string => formatDuration({ kind: 'elapsed', seconds });
+
+/** A heartbeat in canonical form: durations as stored, in whole seconds (`1d` is written `24h`). */
+export const heartbeatConfigOf = (heartbeat: { service: string; intervalSeconds: number; graceSeconds: number; severity: HeartbeatConfig['severity'] }): HeartbeatConfig => ({
+  service: heartbeat.service,
+  interval: elapsed(heartbeat.intervalSeconds),
+  ...(heartbeat.graceSeconds > 0 ? { grace: elapsed(heartbeat.graceSeconds) } : {}),
+  severity: heartbeat.severity,
+});
+
+/** A heartbeat's body as the domain stores it. */
+export const heartbeatWriteOf = (body: HeartbeatRequest) => ({
+  service: body.service,
+  intervalSeconds: durationSeconds(body.interval),
+  graceSeconds: body.grace ? durationSeconds(body.grace) : 0,
+  severity: body.severity,
+});
+
 /** The policy's steps as the domain holds them. */
 export const stepsOf = (steps: EscalationPolicyRequest['steps']): EscalationStep[] => steps.map((step) => ({ targets: step.targets, escalateAfter: step.escalate_after }));
 
@@ -59,6 +80,7 @@ export function desiredConfigOf(request: OnCallConfigRequest): DesiredConfig {
       serviceConfigOf({ escalationPolicy: body.escalation_policy, slackChannel: body.slack_channel ?? null, slackUsergroup: body.slack_usergroup ?? null }),
     );
   }
+  if (request.heartbeats) desired.heartbeats = mapSorted(request.heartbeats, (body) => heartbeatConfigOf(heartbeatWriteOf(body)));
   return desired;
 }
 
@@ -82,13 +104,15 @@ export interface ConfigPlan {
   problems: ConfigProblemDto[];
 }
 
-// Services go first (nothing refers to them, and a deleted one frees its user group), then what each kind
-// refers to is written before what refers to it, and deletes of what others use come last.
+// Heartbeats go first (nothing refers to them), then services (a deleted one frees its user group), then what
+// each kind refers to is written before what refers to it, and deletes of what others use come last.
 const APPLY_ORDER: readonly (readonly [OnCallConfigSection, 'write' | 'delete'])[] = [
+  ['heartbeats', 'delete'],
   ['services', 'delete'],
   ['schedules', 'write'],
   ['escalation_policies', 'write'],
   ['services', 'write'],
+  ['heartbeats', 'write'],
   ['escalation_policies', 'delete'],
   ['schedules', 'delete'],
 ];
@@ -132,7 +156,7 @@ function resultOf(current: OnCallConfigDto, desired: DesiredConfig, prune: boole
     if (wanted === undefined) return current[name];
     return prune ? wanted : { ...current[name], ...wanted };
   };
-  return { schedules: section('schedules'), escalation_policies: section('escalation_policies'), services: section('services') };
+  return { schedules: section('schedules'), escalation_policies: section('escalation_policies'), services: section('services'), heartbeats: section('heartbeats') };
 }
 
 function linkProblems(current: OnCallConfigDto, desired: DesiredConfig, prune: boolean): ConfigProblemDto[] {
@@ -173,6 +197,9 @@ function linkProblems(current: OnCallConfigDto, desired: DesiredConfig, prune: b
       const [onFile, other] = desired.services?.[name] ? [name, holder] : [holder, name];
       problems.push({ path: `services.${onFile}.slack_usergroup`, message: `${service.slack_usergroup} is also the user group of service "${other}": a mention of the group pages one service` });
     }
+  }
+  for (const [name, heartbeat] of Object.entries(result.heartbeats)) {
+    if (!(heartbeat.service in result.services)) missing('heartbeats', name, 'service', 'services', heartbeat.service);
   }
   // A schedule two steps name is one problem, not two.
   return problems.filter((problem, i) => problems.findIndex((other) => other.path === problem.path && other.message === problem.message) === i);

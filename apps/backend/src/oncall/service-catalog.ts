@@ -1,7 +1,8 @@
 import type { ServiceRequest } from '@klaxon/contracts';
-import { NotFoundError, ValidationError } from '../common/errors';
+import { InUseError, NotFoundError, ValidationError } from '../common/errors';
 import type { NamedStore, NamedStoreOptions } from './named-store';
 import { lockPolicyId } from './escalation-policy.repository';
+import { quotedList } from './schedule.service';
 import { deleteService, findService, listServices, saveService, type Service } from './service.repository';
 
 /** The tenant's services: what people page by name, each through its escalation policy. */
@@ -43,9 +44,14 @@ export class ServiceCatalog implements NamedStore<ServiceRequest, Service> {
     return listServices(this.options.db, tenantId);
   }
 
+  /** Refused while a heartbeat raises its alerts for the service. */
   async delete(tenantId: string, name: string): Promise<void> {
-    if (!(await deleteService(this.options.db, tenantId, name))) throw serviceNotFound(tenantId, name);
+    const { deleted, usedBy } = await deleteService(this.options.db, tenantId, name);
+    if (usedBy.length > 0) {
+      throw new InUseError(`service "${name}" is used by ${usedBy.length === 1 ? 'heartbeat' : 'heartbeats'} ${quotedList(usedBy)}: delete them or give them another service first`, usedBy);
+    }
+    if (!deleted) throw serviceNotFound(tenantId, name);
   }
 }
 
-const serviceNotFound = (tenantId: string, name: string) => new NotFoundError(`tenant ${tenantId} has no service "${name}"`);
+export const serviceNotFound = (tenantId: string, name: string) => new NotFoundError(`tenant ${tenantId} has no service "${name}"`);

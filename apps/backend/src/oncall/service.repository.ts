@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database';
+import { deleteUnlessUsed } from './oncall.repository';
 
 /** Something people page by name; Klaxon works out whom through its escalation policy. */
 export interface Service {
@@ -83,7 +84,12 @@ export async function listServices(db: Queryable, tenantId: string): Promise<Ser
   return rows.map(toService);
 }
 
-export async function deleteService(db: Queryable, tenantId: string, name: string): Promise<boolean> {
-  const result = await db.result('DELETE FROM services WHERE tenant_id = $1 AND name = $2', [tenantId, name]);
-  return result.rowCount > 0;
+/** Refused while a heartbeat raises its alerts for the service (RESTRICT): `usedBy` names the heartbeats. */
+export function deleteService(db: Queryable, tenantId: string, name: string): Promise<{ deleted: boolean; usedBy: string[] }> {
+  return deleteUnlessUsed(
+    db,
+    'DELETE FROM services WHERE tenant_id = $1 AND name = $2',
+    'SELECT h.name FROM heartbeats h JOIN services s ON s.id = h.service_id WHERE s.tenant_id = $1 AND s.name = $2 ORDER BY h.name',
+    [tenantId, name],
+  );
 }

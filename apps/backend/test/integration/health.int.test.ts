@@ -68,7 +68,7 @@ describe('GET /health tells whether the backend can page', () => {
       try {
         await backend.backend.startWorker();
         const res = await request(backend.app).get('/health').expect(200);
-        expect(res.body).toMatchObject({ role: 'all', runs: ['api', 'jobs', 'sweeps', 'handoff-planning'], jobs: { worker: 'running' } });
+        expect(res.body).toMatchObject({ role: 'all', runs: ['api', 'jobs', 'sweeps', 'handoff-planning', 'heartbeat-checks'], jobs: { worker: 'running' } });
       } finally {
         await backend.close();
       }
@@ -92,7 +92,7 @@ describe('GET /health tells whether the backend can page', () => {
         await backend.backend.startWorker();
         const probes = backend.backend.probeApp;
         const res = await request(probes).get('/health').expect(200);
-        expect(res.body).toMatchObject({ status: 'healthy', role: 'worker', runs: ['jobs', 'sweeps', 'handoff-planning'], jobs: { worker: 'running' } });
+        expect(res.body).toMatchObject({ status: 'healthy', role: 'worker', runs: ['jobs', 'sweeps', 'handoff-planning', 'heartbeat-checks'], jobs: { worker: 'running' } });
         const metrics = await request(probes).get('/metrics').expect(200);
         expect(metrics.text).toMatch(/^klaxon_backend_http_requests_total\{[^}]*role="worker"[^}]*\} /m);
         // No API: a raise or a list is a 404 there, whatever key it carries.

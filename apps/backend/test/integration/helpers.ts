@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import request from 'supertest';
 import type { Server } from 'node:http';
 import type { BackendConfig, ServiceKey } from '@klaxon/config';
 import { createLogger, type Logger } from '@klaxon/logger';
@@ -132,3 +133,11 @@ export function listen(app: ReturnType<typeof createApp>): Promise<{ server: Ser
     });
   });
 }
+
+/** JSON calls to the app with a service key: `callsAs(() => harness.app, SERVICE_KEY).put(url, body)`. */
+export const callsAs = (app: () => ReturnType<typeof createApp>, key: string) => ({
+  put: (url: string, body: unknown) => request(app()).put(url).set('x-service-key', key).send(body as object),
+  post: (url: string, body: unknown = {}) => request(app()).post(url).set('x-service-key', key).send(body as object),
+  get: (url: string) => request(app()).get(url).set('x-service-key', key),
+  delete: (url: string) => request(app()).delete(url).set('x-service-key', key),
+});

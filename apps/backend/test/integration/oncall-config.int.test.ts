@@ -26,12 +26,13 @@ const document = {
   },
   escalation_policies: { std: { steps: [{ targets: [{ schedule: 'payments' }], escalate_after: '300s' }, { targets: [{ schedule: 'leads' }, { person: 'U0BOSS' }], escalate_after: '10m' }], repeat: 1 } },
   services: { payments: { escalation_policy: 'std', slack_channel: 'C0PAY', slack_usergroup: 'S0PAY' } },
+  heartbeats: { 'nightly-backup': { service: 'payments', interval: '1d', grace: '600s' } },
 };
 
 describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => {
   it('applies a document, exports it in canonical form, and finds nothing to change when that export comes back', async () => {
     const first = await apply('T-ROUND', document).expect(200);
-    expect(actions(first.body)).toEqual(['create schedules.leads', 'create schedules.payments', 'create escalation_policies.std', 'create services.payments']);
+    expect(actions(first.body)).toEqual(['create schedules.leads', 'create schedules.payments', 'create escalation_policies.std', 'create services.payments', 'create heartbeats.nightly-backup']);
     expect(first.body).toMatchObject({ tenant_id: 'T-ROUND', dry_run: false, prune: false, applied: true, unchanged: 0, kept: [] });
 
     const config = await exported('T-ROUND');
@@ -42,6 +43,7 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
       },
       escalation_policies: { std: { steps: [{ targets: [{ schedule: 'payments' }], escalate_after: '5m' }, { targets: [{ schedule: 'leads' }, { person: 'U0BOSS' }], escalate_after: '10m' }], repeat: 1 } },
       services: { payments: { escalation_policy: 'std', slack_channel: 'C0PAY', slack_usergroup: 'S0PAY' } },
+      heartbeats: { 'nightly-backup': { service: 'payments', interval: '24h', grace: '10m', severity: 'high' } },
     });
     // The per-kind routes see the same objects: the apply went through the same tables and links.
     const schedule = (await request(harness.app).get('/schedules/T-ROUND/payments').set('x-service-key', SERVICE_KEY).expect(200)).body as ScheduleDto;
@@ -50,7 +52,7 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
 
     for (const again of [config, document]) {
       const second = await apply('T-ROUND', again).expect(200);
-      expect(second.body).toEqual({ tenant_id: 'T-ROUND', dry_run: false, prune: false, applied: false, changes: [], unchanged: 4, kept: [] });
+      expect(second.body).toEqual({ tenant_id: 'T-ROUND', dry_run: false, prune: false, applied: false, changes: [], unchanged: 5, kept: [] });
     }
     expect(await exported('T-ROUND')).toEqual(config);
   });
@@ -60,7 +62,7 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
     const before = await exported('T-DRY');
     const changed = { ...document, escalation_policies: { std: { ...document.escalation_policies.std, repeat: 3 } }, services: { ...document.services, checkout: { escalation_policy: 'std' } } };
     const plan = (await apply('T-DRY', changed, '?dry_run=true').expect(200)).body as OnCallPlanDto;
-    expect(plan).toMatchObject({ dry_run: true, applied: false, unchanged: 3 });
+    expect(plan).toMatchObject({ dry_run: true, applied: false, unchanged: 4 });
     expect(actions(plan)).toEqual(['update escalation_policies.std', 'create services.checkout']);
     expect(plan.changes[0]?.fields).toEqual([{ path: 'repeat', before: 1, after: 3 }]);
     expect(await exported('T-DRY')).toEqual(before);
@@ -91,7 +93,7 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
     expect(res.body.problems).toEqual([
       { path: 'schedules.payments.layers[0].shift', message: 'shorter than 1h: shifts are an hour or longer (for a short swap, add an override)' },
       { path: 'schedules.Bad', message: '"Bad" is not a name: 1 to 64 of a-z, 0-9 and "-", such as payments-primary' },
-      { path: 'escalation_policy', message: 'unknown section: the sections are schedules, escalation_policies, services (check the spelling)' },
+      { path: 'escalation_policy', message: 'unknown section: the sections are schedules, escalation_policies, services, heartbeats (check the spelling)' },
     ]);
   });
 
@@ -99,7 +101,7 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
     // A rule only this test's database has: the service is written last, after both schedules and the policy.
     await harness.db.none("ALTER TABLE services ADD CONSTRAINT test_no_doomed CHECK (name <> 'doomed')");
     try {
-      const res = await apply('T-ATOMIC', { ...document, services: { doomed: document.services.payments } }).expect(500);
+      const res = await apply('T-ATOMIC', { schedules: document.schedules, escalation_policies: document.escalation_policies, services: { doomed: document.services.payments } }).expect(500);
       expect(res.body.error).toBe('internal');
       for (const table of ['schedules', 'escalation_policies', 'services']) expect(await count(table, 'T-ATOMIC')).toBe(0);
     } finally {
@@ -142,6 +144,18 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
     expect(Object.keys((await exported('T-PRUNE')).services)).toEqual(['payments']);
   });
 
+  it('writes heartbeats after their services and deletes them first, and leaves an unchanged one’s pings alone', async () => {
+    await apply('T-BEAT', document).expect(200);
+    const beat = '/heartbeats/T-BEAT/nightly-backup';
+    const pinged = (await request(harness.app).post(`${beat}/ping`).set('x-service-key', SERVICE_KEY).expect(200)).body;
+    expect((await apply('T-BEAT', document).expect(200)).body.changes).toEqual([]);
+    expect((await request(harness.app).get(beat).set('x-service-key', SERVICE_KEY).expect(200)).body).toMatchObject({ last_ping_at: pinged.last_ping_at, deadline: pinged.deadline });
+
+    const pruned = (await apply('T-BEAT', { ...document, services: {}, heartbeats: {} }, '?prune=true').expect(200)).body as OnCallPlanDto;
+    expect(actions(pruned)).toEqual(['delete heartbeats.nightly-backup', 'delete services.payments']);
+    await request(harness.app).get(beat).set('x-service-key', SERVICE_KEY).expect(404);
+  });
+
   it('moves user groups between services in one apply', async () => {
     await apply('T-GROUPS', { ...document, services: { ...document.services, checkout: { escalation_policy: 'std', slack_usergroup: 'S0CHK' } } }).expect(200);
     const traded = { payments: { escalation_policy: 'std', slack_usergroup: 'S0CHK' }, checkout: { escalation_policy: 'std', slack_usergroup: 'S0PAY' } };
@@ -153,7 +167,7 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
   it('plans each of two applies at once against what the other left: one creates, the other finds it done', async () => {
     const [a, b] = await Promise.all([apply('T-RACE', document), apply('T-RACE', document)]);
     const plans = [a.body as OnCallPlanDto, b.body as OnCallPlanDto].map((plan) => plan.changes.length).sort();
-    expect(plans).toEqual([0, 4]);
+    expect(plans).toEqual([0, 5]);
   });
 
   it('shows and changes only the tenant a bound key belongs to', async () => {
@@ -161,6 +175,6 @@ describe('POST /oncall-config/:tenant_id, GET /oncall-config/:tenant_id', () => 
     await request(harness.app).get('/oncall-config/T-ROUND').set('x-service-key', ACME_KEY).expect(404);
     await apply('acme', { schedules: { payments: weekly } }, '', ACME_KEY).expect(200);
     expect(Object.keys((await exported('acme', ACME_KEY)).schedules)).toEqual(['payments']);
-    expect(await exported('T-NOTHING')).toEqual({ schedules: {}, escalation_policies: {}, services: {} });
+    expect(await exported('T-NOTHING')).toEqual({ schedules: {}, escalation_policies: {}, services: {}, heartbeats: {} });
   });
 });

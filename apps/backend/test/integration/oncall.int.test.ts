@@ -1,9 +1,9 @@
-import request from 'supertest';
+import type request from 'supertest';
 import { DateTime } from 'luxon';
 import { MovableClock } from '@klaxon/testing';
 import type { OnCallOverviewDto, OverrideDto, ScheduleDto } from '@klaxon/contracts';
 import { DST_CASES } from '../../src/oncall/dst-cases';
-import { ACME_KEY, SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
+import { ACME_KEY, callsAs, SERVICE_KEY, startBackendHarness, type BackendHarness } from './helpers';
 
 // Schedules, overrides, escalation policies and services through the real app on a real PostgreSQL, time moved
 // by a MovableClock: who is on call is worked out at the clock's "now".
@@ -20,12 +20,7 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 beforeEach(() => clock.set(START));
 
-const as = (key: string) => ({
-  put: (url: string, body: unknown) => request(harness.app).put(url).set('x-service-key', key).send(body as object),
-  post: (url: string, body: unknown = {}) => request(harness.app).post(url).set('x-service-key', key).send(body as object),
-  get: (url: string) => request(harness.app).get(url).set('x-service-key', key),
-  delete: (url: string) => request(harness.app).delete(url).set('x-service-key', key),
-});
+const as = (key: string) => callsAs(() => harness.app, key);
 const api = as(SERVICE_KEY);
 const acme = as(ACME_KEY);
 

@@ -605,6 +605,48 @@ describe('schedules, overrides, escalation policies, services and who is on call
   });
 });
 
+describe('maintenance windows and heartbeats', () => {
+  const service = '/services/{tenant_id}/{name}';
+  const maintenance = `${service}/maintenance`;
+  const window = `${maintenance}/{id}`;
+  const heartbeat = '/heartbeats/{tenant_id}/{name}';
+  const named = (path: string, name: string) => path.replace('{tenant_id}', TENANT).replace('{name}', name);
+  const inAnHour = () => new Date(backend.backend.clock.now().getTime() + 3_600_000).toISOString();
+  const beat = { service: 'checkout', interval: '1m', grace: '30s' };
+
+  beforeAll(async () => {
+    await internal('put', named('/escalation-policies/{tenant_id}/{name}', 'checkout-escalation')).send({ steps: [{ targets: [{ person: 'U024BE7LH' }], escalate_after: '5m' }] }).expect(201);
+    await internal('put', named(service, 'checkout')).send({ escalation_policy: 'checkout-escalation' }).expect(201);
+  });
+
+  it('answer 201, 200 and 204 to windows and heartbeats, and 409 to deleting a service a heartbeat uses', async () => {
+    const opened = await internal('post', named(maintenance, 'checkout')).send({ end: inAnHour(), reason: 'deploying 4.2' }).expect(201);
+    expectConforms(opened, 'post', maintenance);
+    expectConforms(await internal('get', named(maintenance, 'checkout')).expect(200), 'get', maintenance);
+    expectConforms(await internal('get', `/maintenance/${TENANT}`).expect(200), 'get', '/maintenance/{tenant_id}');
+    expectConforms(await internal('delete', named(window, 'checkout').replace('{id}', opened.body.id)).expect(200), 'delete', window);
+
+    expectConforms(await internal('put', named(heartbeat, 'nightly')).send(beat).expect(201), 'put', heartbeat);
+    expectConforms(await internal('put', named(heartbeat, 'nightly')).send(exampleOf(operationAt('put', heartbeat)) as object).expect(422), 'put', heartbeat);
+    expectConforms(await internal('put', named(heartbeat, 'nightly')).send(beat).expect(200), 'put', heartbeat);
+    expectConforms(await internal('get', named(heartbeat, 'nightly')).expect(200), 'get', heartbeat);
+    expectConforms(await internal('get', `/heartbeats/${TENANT}`).expect(200), 'get', '/heartbeats/{tenant_id}');
+    expectConforms(await internal('post', `${named(heartbeat, 'nightly')}/ping`).expect(200), 'post', `${heartbeat}/ping`);
+    expectConforms(await internal('delete', named(service, 'checkout')).expect(409), 'delete', service);
+    expectConforms(await internal('delete', named(heartbeat, 'nightly')).expect(204), 'delete', heartbeat);
+  });
+
+  it('answer 404 for what the tenant does not have, or another tenant’s (a bound key)', async () => {
+    expectConforms(await internal('post', named(maintenance, 'nothing-here')).send({ end: inAnHour() }).expect(404), 'post', maintenance);
+    expectConforms(await internal('get', named(maintenance, 'nothing-here')).expect(404), 'get', maintenance);
+    expectConforms(await internal('delete', named(window, 'checkout').replace('{id}', '00000000-0000-4000-8000-000000000000')).expect(404), 'delete', window);
+    expectConforms(await acme('get', `/maintenance/${TENANT}`).expect(404), 'get', '/maintenance/{tenant_id}');
+    for (const method of ['put', 'get', 'delete'] as const) expectConforms(await acme(method, named(heartbeat, 'nightly')).send(beat).expect(404), method, heartbeat);
+    expectConforms(await acme('get', `/heartbeats/${TENANT}`).expect(404), 'get', '/heartbeats/{tenant_id}');
+    expectConforms(await internal('post', `${named(heartbeat, 'nothing-here')}/ping`).expect(404), 'post', `${heartbeat}/ping`);
+  });
+});
+
 describe('the on-call config as one document', () => {
   const config = '/oncall-config/{tenant_id}';
   const url = config.replace('{tenant_id}', `${TENANT}-CONFIG`);

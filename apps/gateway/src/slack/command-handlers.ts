@@ -16,9 +16,15 @@ import {
   emailShown,
   nothingPaged,
   notPagedRateLimited,
+  maintenanceEnded,
+  maintenanceList,
+  maintenanceOpened,
+  maintenanceRefused,
+  maintenanceUnknownService,
   onCallShown,
   onCallUnknown,
   pageOutcome,
+  recordedInMaintenance,
   testPagesOutcome,
   phoneCodeNotSent,
   phoneCodeRateLimited,
@@ -114,7 +120,37 @@ export async function runCommand(command: Exclude<AlertCommand, { kind: 'help' }
           throw error;
         }
       });
+    case 'maintenance-list':
+      return attempt('look up maintenance windows', ctx, async () => maintenanceList(await ctx.backend.listMaintenance(ctx.tenantId, null, { requestId: ctx.requestId })));
+    case 'maintenance-start':
+      return maintenance(`put ${command.service} in maintenance`, command.service, ctx, async () => {
+        // The window starts at the backend's now (no start sent), so it holds from the moment it is stored.
+        const end = new Date(ctx.now().getTime() + command.durationMs).toISOString();
+        const body = { end, created_by: ctx.userId, ...(command.reason ? { reason: command.reason } : {}) };
+        return maintenanceOpened(await ctx.backend.openMaintenance(ctx.tenantId, command.service, body, { requestId: ctx.requestId }));
+      });
+    case 'maintenance-end':
+      return maintenance(`end ${command.service}'s maintenance`, command.service, ctx, async () => {
+        const call = { requestId: ctx.requestId };
+        const current = (await ctx.backend.listMaintenance(ctx.tenantId, command.service, call)).filter((window) => window.active);
+        const ended = [];
+        for (const window of current) ended.push(await ctx.backend.endMaintenance(ctx.tenantId, command.service, window.id, call));
+        return maintenanceEnded(command.service, ended);
+      });
   }
+}
+
+/** A maintenance command: an unknown service (404) and a refused window (422) are answered in the person's terms. */
+async function maintenance(action: string, service: string, ctx: CommandContext, run: () => Promise<string>): Promise<string> {
+  return attempt(action, ctx, async () => {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof BackendRejectedError && error.status === 404) return maintenanceUnknownService(service);
+      if (error instanceof BackendRejectedError && error.status === 422) return maintenanceRefused(error.detail);
+      throw error;
+    }
+  });
 }
 
 /** Reads the person's own contact (null: none stored) and describes it. */
@@ -194,6 +230,8 @@ async function page(command: Extract<AlertCommand, { kind: 'page' }>, ctx: Comma
     });
     ctx.logger.info('alert forwarded', { requestId: ctx.requestId, tenantId: ctx.tenantId, alertId: alert.id, alertNumber: alert.number, created });
     ctx.onPageOutcome?.(true);
+    // A service raise that fired no step and paged nobody: the service is in a maintenance window.
+    if (command.service !== null && alert.escalation === null && alert.targets.length === 0) return recordedInMaintenance(alert, command.service);
     return pageOutcome(alert, !created);
   } catch (error) {
     ctx.onPageOutcome?.(false);

@@ -97,6 +97,12 @@ describe('parseAlertCommand', () => {
       ['oncall Payments-API', { kind: 'oncall', name: 'payments-api' }],
       ['oncall #payments', { kind: 'oncall', name: 'payments' }],
       ['oncall @db-primary', { kind: 'oncall', name: 'db-primary' }],
+      ['maintenance', { kind: 'maintenance-list' }],
+      ['maintenance payments 2h deploying 4.2', { kind: 'maintenance-start', service: 'payments', durationMs: 7_200_000, duration: '2h', reason: 'deploying 4.2' }],
+      ['Maintenance #Payments 90M', { kind: 'maintenance-start', service: 'payments', durationMs: 5_400_000, duration: '1h30m', reason: null }],
+      ['maintenance payments 1d  db   upgrade', { kind: 'maintenance-start', service: 'payments', durationMs: 86_400_000, duration: '1d', reason: 'db   upgrade' }],
+      ['maintenance payments end', { kind: 'maintenance-end', service: 'payments' }],
+      ['maintenance payments END', { kind: 'maintenance-end', service: 'payments' }],
       ['help', { kind: 'help', problem: null }],
       ['HELP me', { kind: 'help', problem: null }],
       ['', { kind: 'help', problem: null }],
@@ -136,6 +142,11 @@ describe('parseAlertCommand', () => {
       ['oncall pay_ments', /^`\/alert oncall` takes at most one name/],
       ['oncall <#C024BE91L|payments>', /^`\/alert oncall` takes at most one name/],
       [`oncall ${'a'.repeat(65)}`, /^`\/alert oncall` takes at most one name/],
+      ['maintenance payments', /^Say for how long, e\.g\. `\/alert maintenance payments 2h deploying`/],
+      ['maintenance payments soon', /^`soon` is not a length of time \(/],
+      ['maintenance payments 0h', /^`0h` is not a length of time \(.*is zero/],
+      ['maintenance pay_ments 2h', /^`pay_ments` is not a service name/],
+      ['maintenance payments end now', /^`\/alert maintenance payments end` takes nothing after it/],
     ])('answers %j with help stating the problem', (text, problem) => {
       expect(parseAlertCommand(text)).toEqual({ kind: 'help', problem: expect.stringMatching(problem) });
     });

@@ -11,6 +11,9 @@ import {
   SLUG_PATTERN,
   SLACK_USERGROUP_ID_PATTERN,
   VERIFICATION_CODE_PATTERN,
+  durationMilliseconds,
+  formatDuration,
+  parseDuration,
 } from '@klaxon/contracts';
 
 export type TransitionKind = 'acknowledge' | 'resolve';
@@ -42,6 +45,12 @@ export type AlertCommand =
   | { kind: 'test' }
   /** Who is on call now: for every service, or the service or schedule named. */
   | { kind: 'oncall'; name: string | null }
+  /** `/alert maintenance`: every service's maintenance windows, current and upcoming. */
+  | { kind: 'maintenance-list' }
+  /** `/alert maintenance payments 2h deploying`: the service is in maintenance from now for `duration`. */
+  | { kind: 'maintenance-start'; service: string; durationMs: number; duration: string; reason: string | null }
+  /** `/alert maintenance payments end`: ends the service's current window now. */
+  | { kind: 'maintenance-end'; service: string }
   | { kind: 'help'; problem: string | null };
 
 export type AlertCommandKind = AlertCommand['kind'];
@@ -56,7 +65,7 @@ const SERVICE_WORD = new RegExp(`^service:(${SLUG_PATTERN.source.slice(1, -1)})$
 const TOKEN = /<[^<>]*>|[^\s<]+|</g;
 // Alert numbers are per-tenant serials; ten digits is far beyond any tenant and keeps the value a safe integer.
 const ALERT_NUMBER = /^#?([1-9][0-9]{0,9})$/;
-const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'email' | 'prefs' | 'test' | 'oncall' | 'help'> = {
+const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | 'phone' | 'email' | 'prefs' | 'test' | 'oncall' | 'maintenance' | 'help'> = {
   ack: 'acknowledge',
   acknowledge: 'acknowledge',
   resolve: 'resolve',
@@ -67,6 +76,7 @@ const KEYWORDS: Record<string, 'acknowledge' | 'resolve' | 'list' | 'status' | '
   prefs: 'prefs',
   test: 'test',
   oncall: 'oncall',
+  maintenance: 'maintenance',
   help: 'help',
 };
 
@@ -133,6 +143,8 @@ export function parseAlertCommand(text: string): AlertCommand {
       return { kind: 'test' };
     case 'oncall':
       return parseOnCall(tokens[1]?.text, tokens.length);
+    case 'maintenance':
+      return parseMaintenance(tokens, rest(3));
     case 'help':
       return help(null);
     default:
@@ -206,13 +218,33 @@ function parseList(filter: string | undefined, tokenCount: number): AlertCommand
 const ONCALL_EXAMPLE = '`/alert oncall payments`';
 
 // Names are lower-case slugs; people capitalise them (`Payments`) or put a `#` or `@` before them out of habit.
+const slugOf = (name: string): string => name.replace(/^[#@]/, '').toLowerCase();
+
 function parseOnCall(name: string | undefined, tokenCount: number): AlertCommand {
   if (name === undefined) return { kind: 'oncall', name: null };
-  const slug = name.replace(/^[#@]/, '').toLowerCase();
+  const slug = slugOf(name);
   if (tokenCount > 2 || !SLUG_PATTERN.test(slug)) {
     return help(`\`/alert oncall\` takes at most one name, of a service or a schedule (letters, digits and dashes), e.g. ${ONCALL_EXAMPLE}; alone it shows every service.`);
   }
   return { kind: 'oncall', name: slug };
+}
+
+const MAINTENANCE_USAGE =
+  '`/alert maintenance payments 2h deploying` puts a service in maintenance for a while (its alerts page nobody), `/alert maintenance payments end` ends it early, and `/alert maintenance` lists the windows.';
+
+function parseMaintenance(tokens: Token[], reason: string): AlertCommand {
+  const [, name, length] = tokens.map((token) => token.text);
+  if (name === undefined) return { kind: 'maintenance-list' };
+  const service = slugOf(name);
+  if (!SLUG_PATTERN.test(service)) return help(`\`${clip(name)}\` is not a service name (letters, digits and dashes). ${MAINTENANCE_USAGE}`);
+  if (length === undefined) return help(`Say for how long, e.g. \`/alert maintenance ${service} 2h deploying\`. ${MAINTENANCE_USAGE}`);
+  if (length.toLowerCase() === 'end') {
+    if (tokens.length > 3) return help(`\`/alert maintenance ${service} end\` takes nothing after it.`);
+    return { kind: 'maintenance-end', service };
+  }
+  const parsed = parseDuration(length.toLowerCase());
+  if (!parsed.ok) return help(`\`${clip(length)}\` is not a length of time (${parsed.reason}). ${MAINTENANCE_USAGE}`);
+  return { kind: 'maintenance-start', service, durationMs: durationMilliseconds(parsed.duration), duration: formatDuration(parsed.duration), reason: reason || null };
 }
 
 function parseEmail(tokens: Token[], address: string): AlertCommand {

@@ -1,4 +1,4 @@
-import { ALERT_EVENT_KINDS, type AlertEventData, type AlertEventDto, type AlertEventKind, type ContactDto, type OnCallOverviewDto, type PhoneStatusDto } from '@klaxon/contracts';
+import { ALERT_EVENT_KINDS, type AlertEventData, type AlertEventDto, type AlertEventKind, type ContactDto, type MaintenanceDto, type OnCallOverviewDto, type PhoneStatusDto } from '@klaxon/contracts';
 import { alertFixture, targetFixture } from '@klaxon/testing';
 import {
   alertList,
@@ -11,6 +11,10 @@ import {
   helpMessage,
   HELP_TEXT,
   nothingPaged,
+  maintenanceEnded,
+  maintenanceList,
+  maintenanceOpened,
+  recordedInMaintenance,
   onCallShown,
   onCallUnknown,
   pageOutcome,
@@ -438,6 +442,53 @@ describe('onCallShown', () => {
     expect(onCallShown(overview({ schedules: [{ schedule: 'payments', person: 'U0ANNA', source: 'primary', until: null, next: null }] }), 'payments')).toBe('*On call now for payments*\n• *payments*: <@U0ANNA>');
     expect(onCallShown(overview({}), null)).toMatch(/^📟 Nobody is on call here yet: this workspace has no services or schedules/);
     expect(onCallUnknown('paymnets')).toBe('There is no service or schedule `paymnets` in this workspace. `/alert oncall` lists the services.');
+  });
+});
+
+describe('maintenance', () => {
+  const date = (iso: string) => `<!date^${Date.parse(iso) / 1000}^{date_short_pretty} {time}|${iso.slice(0, 16).replace('T', ' ')} UTC>`;
+  const window = (fields: Partial<MaintenanceDto>): MaintenanceDto => ({
+    id: '0a7e2d6b-6bd4-4c55-9d0c-0d1f3c8a6c51',
+    tenant_id: 'T0',
+    service: 'payments',
+    start: '2026-12-09T12:00:00.000Z',
+    end: '2026-12-09T14:00:00.000Z',
+    planned_end: '2026-12-09T14:00:00.000Z',
+    reason: null,
+    created_by: 'U0ANNA',
+    ended_early_at: null,
+    active: true,
+    created_at: '2026-12-09T12:00:00.000Z',
+    ...fields,
+  });
+
+  it('says until when a service is quiet, why, and how to end it', () => {
+    expect(maintenanceOpened(window({ reason: 'deploying <4.2>' }))).toBe(
+      `🔧 *payments* is in maintenance until ${date('2026-12-09T14:00:00.000Z')} (deploying &lt;4.2&gt;): its alerts are recorded and page nobody, and are not paged later. End it early with \`/alert maintenance payments end\`.`,
+    );
+  });
+
+  it('lists current windows by their end and upcoming ones by start and end, with who opened them', () => {
+    expect(maintenanceList([window({}), window({ service: 'search', active: false, start: '2026-12-10T08:00:00.000Z', end: '2026-12-10T09:00:00.000Z', created_by: 'api', reason: 'db upgrade' })])).toBe(
+      [
+        '*Maintenance* (alerts for these services page nobody)',
+        `• *payments* until ${date('2026-12-09T14:00:00.000Z')} (by <@U0ANNA>)`,
+        `• *search* from ${date('2026-12-10T08:00:00.000Z')} until ${date('2026-12-10T09:00:00.000Z')} (by the API): db upgrade`,
+      ].join('\n'),
+    );
+    expect(maintenanceList([])).toMatch(/^🔧 No service is in maintenance/);
+  });
+
+  it('says a page for a service in maintenance was recorded and paged nobody', () => {
+    expect(recordedInMaintenance({ number: 7 }, { name: 'payments' })).toBe(
+      '🔧 #7 recorded for *payments*, which is in maintenance: nobody was paged, now or when the window ends. `/alert maintenance` shows until when.',
+    );
+    expect(recordedInMaintenance({ number: 7 }, { usergroup: 'S0PAY', handle: '@payments-oncall' })).toMatch(/^🔧 #7 recorded for @payments-oncall, which/);
+  });
+
+  it('says whether ending found a window', () => {
+    expect(maintenanceEnded('payments', [window({ active: false })])).toBe("✅ *payments*'s maintenance ended: its alerts page again.");
+    expect(maintenanceEnded('payments', [])).toMatch(/^\*payments\* is not in maintenance/);
   });
 });
 

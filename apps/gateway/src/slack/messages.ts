@@ -17,6 +17,7 @@ import {
   type ContactChannel,
   type ContactDto,
   type DeliveryEventKind,
+  type MaintenanceDto,
   type OnCallNowDto,
   type OnCallOverviewDto,
   type PhoneStatusDto,
@@ -46,6 +47,7 @@ export const HELP_TEXT = [
   '• `/alert test` — send yourself a page marked TEST on each channel you accept, and see what each did',
   '• `/alert prefs quiet 22:00-07:00 Europe/Berlin` — quiet hours: low and medium pages wait till they end (`/alert prefs quiet off` ends them)',
   '• `/alert oncall [name]` — who is on call now for each service (or the service or schedule named), until when, and who is next',
+  '• `/alert maintenance payments 2h deploying` — put a service in maintenance: its alerts are recorded and page nobody (`/alert maintenance payments end` ends it, `/alert maintenance` lists)',
   '• `/alert help` — this message',
 ].join('\n');
 
@@ -86,6 +88,12 @@ export function workingOn(command: Exclude<AlertCommand, { kind: 'help' }>): str
       return '⏳ Sending you a TEST page on each channel you accept…';
     case 'oncall':
       return '⏳ Looking up who is on call…';
+    case 'maintenance-list':
+      return '⏳ Looking up maintenance windows…';
+    case 'maintenance-start':
+      return `⏳ Putting ${command.service} in maintenance for ${command.duration}…`;
+    case 'maintenance-end':
+      return `⏳ Ending ${command.service}'s maintenance…`;
   }
 }
 
@@ -467,6 +475,48 @@ export function onCallShown(overview: OnCallOverviewDto, name: string | null): s
 /** A name `/alert oncall` was given that the workspace has neither as a service nor as a schedule. */
 export function onCallUnknown(name: string): string {
   return `There is no service or schedule \`${name}\` in this workspace. \`/alert oncall\` lists the services.`;
+}
+
+// ── Maintenance windows: `/alert maintenance …` ──
+
+/** A window just opened. */
+export function maintenanceOpened(window: MaintenanceDto): string {
+  const why = window.reason ? ` (${escapeSlackText(window.reason)})` : '';
+  return `🔧 *${window.service}* is in maintenance until ${slackDateTime(window.end)}${why}: its alerts are recorded and page nobody, and are not paged later. End it early with \`/alert maintenance ${window.service} end\`.`;
+}
+
+/** A page for a service in maintenance: recorded, nobody paged, and why. */
+export function recordedInMaintenance(alert: Pick<AlertDto, 'number'>, service: { name: string } | { usergroup: string; handle: string | null }): string {
+  const named = 'name' in service ? `*${service.name}*` : (service.handle ?? `<!subteam^${service.usergroup}>`);
+  return `🔧 #${alert.number} recorded for ${named}, which is in maintenance: nobody was paged, now or when the window ends. \`/alert maintenance\` shows until when.`;
+}
+
+/** The windows a `… end` ended (none: the service was not in maintenance). */
+export function maintenanceEnded(service: string, ended: readonly MaintenanceDto[]): string {
+  if (ended.length === 0) return `*${service}* is not in maintenance: its alerts page as usual. \`/alert maintenance\` lists the windows.`;
+  return `✅ *${service}*'s maintenance ended: its alerts page again.`;
+}
+
+/** `/alert maintenance`: current windows first, then upcoming ones. */
+export function maintenanceList(windows: readonly MaintenanceDto[]): string {
+  if (windows.length === 0) return '🔧 No service is in maintenance, and none is planned. `/alert maintenance payments 2h deploying` starts a window.';
+  const lines = windows.map((window) => {
+    const when = window.active ? `until ${slackDateTime(window.end)}` : `from ${slackDateTime(window.start)} until ${slackDateTime(window.end)}`;
+    const by = window.created_by === 'api' ? 'the API' : mention(window.created_by);
+    const why = window.reason ? `: ${escapeSlackText(window.reason)}` : '';
+    return `• *${window.service}* ${when} (by ${by})${why}`;
+  });
+  return ['*Maintenance* (alerts for these services page nobody)', ...lines].join('\n');
+}
+
+/** A service `/alert maintenance` was given that the workspace does not have. */
+export function maintenanceUnknownService(service: string): string {
+  return `There is no service \`${service}\` in this workspace. \`/alert oncall\` lists the services.`;
+}
+
+/** The backend refused the window (too long, say): its sentence. */
+export function maintenanceRefused(detail: string): string {
+  return `❌ No maintenance window: ${escapeSlackText(detail)}.`;
 }
 
 /** `<@U0ANNA> (payments) until Mon 09:00, then <@U0BEN>`; `nobody on call until …`. */

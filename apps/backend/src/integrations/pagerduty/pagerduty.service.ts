@@ -72,6 +72,8 @@ export class PagerDutyService implements AlertFollower {
   }
 
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
+    // Recorded in a maintenance window: PagerDuty would page someone for it.
+    if (alert.silenced) return;
     const settings = await batch.read(`pagerduty-settings:${alert.tenantId}`, () => findPagerDutySettings(this.options.db, alert.tenantId));
     if (!settings || !atOrAbove(alert.severity, settings.minSeverity)) return;
     batch.writes.push(queuePagerDutyEventsQuery([alert.id], 'trigger'));
