@@ -25,7 +25,8 @@ export const GOALS = [
   // A service raise may cost at most 1.2× a named one: it must reach at least 1/1.2 of its rate.
   { id: 'serviceRaise', figure: 'raise for a service ÷ raise naming the on-call person (per s)', text: '≥ 0.83× (costs ≤ 1.2×)', comparison: 'atLeast', target: 0.83 },
   { id: 'priority', figure: 'critical page behind 5,000 queued medium → fake Twilio (s)', text: '≤ 1 s', comparison: 'atMost', target: 1 },
-  { id: 'gateway', figure: 'gateway commands handled ÷ bare Bolt acks (per s)', text: '≥ 0.50×', comparison: 'atLeast', target: 0.5 },
+  // The roles issue (24) set this goal at 0.35× once the outcome rides in the ack; the throughput issue had 0.50×.
+  { id: 'gateway', figure: 'gateway commands handled ÷ bare Bolt acks (per s)', text: '≥ 0.35×', comparison: 'atLeast', target: 0.35 },
   { id: 'e2e100', figure: 'end to end p99 at 100/s offered (ms)', text: '≤ 100 ms', comparison: 'atMost', target: 100 },
   { id: 'stormTime', figure: 'storm: every first page at the fake Twilio (s)', text: '≤ 30 s', comparison: 'atMost', target: 30 },
   { id: 'stormDuplicates', figure: 'storm: duplicate sends', text: '0', comparison: 'atMost', target: 0 },

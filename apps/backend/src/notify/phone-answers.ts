@@ -66,7 +66,7 @@ export class PhoneAnswers implements InboundPort {
     if (key === 'pass_on') {
       if (alert.status !== 'triggered') return `Alert ${alert.number} is already ${alert.status}. Goodbye.`;
       const escalated = await this.options.escalations.escalateNow(alert.id, delivery.round);
-      await this.options.notices.tell(alert, `↪️ ${whoOf(delivery)} passed #${alert.number} on by phone (pressed 2)${escalated ? ': paging the next round now.' : '.'}`);
+      await this.options.notices.tell(alert, `↪️ ${whoOf(delivery)} passed #${alert.number} on by phone (pressed 2)${escalated ? ': paging whoever is next now.' : '.'}`);
       return `Passing alert ${alert.number} to the next person. Goodbye.`;
     }
     return `Klaxon did not understand that key. To acknowledge alert ${alert.number}, answer the next call and press 1, or use Slack. Goodbye.`;
