@@ -92,7 +92,8 @@ export class HeartbeatMonitor {
 
   /** The alert of a missed heartbeat: its id, or null when it could not be raised (logged; tried again later). */
   private async raiseFor(heartbeat: Heartbeat): Promise<string | null> {
-    const fields = { tenantId: heartbeat.tenantId, heartbeat: heartbeat.name, service: heartbeat.service };
+    // `forService`, not `service`: the logger's own `service` field names the process (backend) on every line.
+    const fields = { tenantId: heartbeat.tenantId, heartbeat: heartbeat.name, forService: heartbeat.service };
     try {
       const { alertId } = await this.options.alerts.raise({
         tenantId: heartbeat.tenantId,
