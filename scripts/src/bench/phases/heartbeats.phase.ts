@@ -1,5 +1,4 @@
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +8,7 @@ import { loadBuiltApp, type BackendMigrateModule, type BackendModule, type Datab
 import { serve } from '../cleanup';
 import { inProcessBackendConfig, step, type BenchContext, type PhaseResult } from '../context';
 import { freshDatabase } from '../databases';
+import { processCpuMs } from '../proc-cpu';
 import type { PingerOptions, PingerReport } from '../heartbeat-pinger';
 
 const TENANT = 'TBENCHBEAT';
@@ -16,8 +16,6 @@ const HEARTBEATS = 1_000;
 const INTERVAL_S = 10;
 /** What a real heartbeat is given: a ping a little late (a timer, a slow request) is not an outage. */
 const GRACE_S = 5;
-/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
-const TICKS_PER_SECOND = 100;
 
 /** CPU used over a window, as % of one core: this process (the backend) and its PostgreSQL sessions. */
 interface CpuWindow {
@@ -160,10 +158,10 @@ async function cpuOver(windowMs: number, db: DatabaseHandle, databaseUrl: string
   const sample = async () => {
     const pids = await db.any<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = '${name}'`);
     for (const { pid } of pids) {
-      const ticks = cpuTicksOf(pid);
-      if (ticks === null) continue;
+      const cpuMs = processCpuMs(pid);
+      if (Number.isNaN(cpuMs)) continue;
       const seen = sessions.get(pid);
-      sessions.set(pid, { first: seen?.first ?? ticks, last: ticks });
+      sessions.set(pid, { first: seen?.first ?? cpuMs, last: cpuMs });
     }
   };
   const cpuBefore = process.cpuUsage();
@@ -176,23 +174,12 @@ async function cpuOver(windowMs: number, db: DatabaseHandle, databaseUrl: string
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const postgresTicks = [...sessions.values()].reduce((sum, { first, last }) => sum + (last - first), 0);
+  const postgresMs = [...sessions.values()].reduce((sum, { first, last }) => sum + (last - first), 0);
   return {
     seconds,
     processPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
-    postgresPercent: readable ? (postgresTicks / TICKS_PER_SECOND / seconds) * 100 : null,
+    postgresPercent: readable ? (postgresMs / 1000 / seconds) * 100 : null,
   };
-}
-
-/** utime + stime of a process, in ticks; null when it is gone or not on this host. */
-function cpuTicksOf(pid: number): number | null {
-  try {
-    // The fields after the command (which may hold spaces, in parentheses): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
 }
 
 async function inParallel(count: number, width: number, run: (i: number) => Promise<void>): Promise<void> {
