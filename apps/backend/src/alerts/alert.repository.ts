@@ -7,7 +7,8 @@ import { pagingChargeSteps, pagingRefusalOf } from './paging-limit.repository';
 import type { PagingCharge } from './paging-limits';
 import { ESCALATION_OF_ALERT, insertAlertEscalationsQuery, toAlertEscalation, type AlertEscalationRow } from './alert-escalation.repository';
 
-interface AlertRow {
+/** An alert's row as a query selecting `WHOLE_ALERT` returns it. */
+export interface AlertRow {
   id: string;
   tenant_id: string;
   number: number;
@@ -49,18 +50,29 @@ interface AlertRow {
   escalation: AlertEscalationRow | null;
 }
 
-// Targets travel with the alert row, aggregated in order, so one query returns a whole alert.
-const SELECT_ALERT = `
-  SELECT a.*,
+type AlertColumn = Exclude<keyof AlertRow, 'targets' | 'escalation'>;
+const ALERT_COLUMNS: readonly AlertColumn[] = [
+  'id', 'tenant_id', 'number', 'reply_code', 'status', 'severity', 'message', 'rule_name', 'source', 'origin', 'dedup_key', 'request_id',
+  'slack_channel_id', 'slack_user_id', 'slack_response_url', 'covered_by', 'created_at', 'acknowledged_at', 'acknowledged_by',
+  'resolved_at', 'resolved_by', 'slack_message_ts',
+];
+
+/**
+ * The select list of a whole alert `a`: its columns (named, so a prepared statement reading it survives a
+ * migration that adds one), and its targets (aggregated in order) and escalation beside them, so one query
+ * returns a whole alert. Exported for a statement that reads the alert beside another row, in one round trip.
+ */
+export const WHOLE_ALERT = `${ALERT_COLUMNS.map((column) => `a.${column}`).join(', ')},
          (SELECT json_agg(json_build_object('slack_user_id', t.slack_user_id, 'name', t.name, 'phone', t.phone, 'email', t.email,
                                    'status', t.status, 'channels', t.channels, 'accepts', t.accepts,
                                    'quiet_start', to_char(t.quiet_start, 'HH24:MI'), 'quiet_end', to_char(t.quiet_end, 'HH24:MI'),
                                    'time_zone', t.time_zone, 'reason', t.reason, 'held_until', t.held_until) ORDER BY t.position)
             FROM alert_targets t WHERE t.alert_id = a.id) AS targets,
-         ${ESCALATION_OF_ALERT}
-    FROM alerts a`;
+         ${ESCALATION_OF_ALERT}`;
 
-function toAlert(row: AlertRow): Alert {
+const SELECT_ALERT = `SELECT ${WHOLE_ALERT} FROM alerts a`;
+
+export function toAlert(row: AlertRow): Alert {
   return {
     id: row.id,
     tenantId: row.tenant_id,

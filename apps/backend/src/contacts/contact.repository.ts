@@ -1,5 +1,5 @@
 import { DEFAULT_CONTACT_CHANNELS } from '@klaxon/contracts';
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import type { Contact, ContactWrite } from './contact';
 
 interface ContactRow {
@@ -37,15 +37,18 @@ function toContact(row: ContactRow): Contact {
   };
 }
 
+// Every raise reads its targets' contacts: prepared (database.ts), so its columns are named (ContactRow's).
+const FIND_CONTACT_SQL = `SELECT tenant_id, slack_user_id, name, phone, email, channels, time_zone, quiet_start, quiet_end, source, refreshed_at, updated_at
+  FROM contacts WHERE tenant_id = $1::text AND slack_user_id = $2::text`;
+const FIND_CONTACT = prepared('find-contact', FIND_CONTACT_SQL);
+const FIND_CONTACT_FOR_UPDATE = prepared('find-contact-for-update', `${FIND_CONTACT_SQL} FOR UPDATE`);
+
 /**
  * The stored contact, whatever it holds: a number, an email, or only preferences. Whether that is enough
  * to page someone is for target resolution to judge. `forUpdate` locks the row to the end of the transaction.
  */
 export async function findContact(db: Queryable, tenantId: string, slackUserId: string, { forUpdate = false } = {}): Promise<Contact | null> {
-  const row = await db.oneOrNone<ContactRow>(
-    `SELECT * FROM contacts WHERE tenant_id = $1 AND slack_user_id = $2${forUpdate ? ' FOR UPDATE' : ''}`,
-    [tenantId, slackUserId],
-  );
+  const row = await db.oneOrNone<ContactRow>((forUpdate ? FIND_CONTACT_FOR_UPDATE : FIND_CONTACT)(tenantId, slackUserId));
   return row ? toContact(row) : null;
 }
 

@@ -48,3 +48,20 @@ export async function closeDatabase(db: Database): Promise<void> {
 }
 
 export const sql = pgp.as;
+
+/** The statements `prepared` names, so one name never stands for two texts (pg refuses that per connection). */
+const preparedNames = new Set<string>();
+
+/**
+ * A statement of a hot path (each raise or page runs it), sent as a named prepared statement: PostgreSQL
+ * parses and plans it once per connection, where a query through pg-promise's formatting arrives as new
+ * text with its values inlined and is parsed and planned on every call. Its values go as parameters ($1…),
+ * so the text casts what PostgreSQL cannot infer; it names its columns rather than `*`, because a prepared
+ * statement's result type is fixed when it is first planned and a column added by a later migration (a
+ * rolling deploy's) would fail it.
+ */
+export function prepared(name: string, text: string): (...values: unknown[]) => pgPromise.PreparedStatement {
+  if (preparedNames.has(name)) throw new Error(`two prepared statements are named ${name}`);
+  preparedNames.add(name);
+  return (...values) => new pgp.PreparedStatement({ name, text, values });
+}

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import type { QueuedDelivery } from './delivery-queue';
 import { SEVERITY_OF_ALERT, toQueued, type HoldReason, type QueuedRow } from './delivery.repository';
 
@@ -10,19 +10,21 @@ import { SEVERITY_OF_ALERT, toQueued, type HoldReason, type QueuedRow } from './
  * counting `exceptId`; and, when there are `limit` or more, when the window will have room for one more.
  * The window ends at `now`, the clock's, like every time written on a delivery.
  */
+const RECENT_PAGES_TO = prepared(
+  'recent-pages-to',
+  `SELECT count(*)::int AS count,
+          (array_agg(updated_at ORDER BY updated_at DESC))[$2::int] + $3::float8 * interval '1 millisecond' AS room_at
+     FROM deliveries
+    WHERE address = $1::text AND status IN ('sent', 'sending') AND id <> $4::uuid
+      AND updated_at > $5::timestamptz - $3::float8 * interval '1 millisecond'`,
+);
+
 export async function recentPagesTo(
   db: Queryable,
   address: string,
   { windowMs, limit, exceptId, now }: { windowMs: number; limit: number; exceptId: string; now: Date },
 ): Promise<{ count: number; roomAt: Date | null }> {
-  const row = await db.one<{ count: number; room_at: Date | null }>(
-    `SELECT count(*)::int AS count,
-            (array_agg(updated_at ORDER BY updated_at DESC))[$(limit)] + $(windowMs) * interval '1 millisecond' AS room_at
-       FROM deliveries
-      WHERE address = $(address) AND status IN ('sent', 'sending') AND id <> $(exceptId)
-        AND updated_at > $(now)::timestamptz - $(windowMs) * interval '1 millisecond'`,
-    { address, windowMs, limit, exceptId, now },
-  );
+  const row = await db.one<{ count: number; room_at: Date | null }>(RECENT_PAGES_TO(address, limit, windowMs, exceptId, now));
   return { count: row.count, roomAt: row.room_at };
 }
 

@@ -1,7 +1,6 @@
 import { RECORD_RETRY_DELAYS_MS } from '@klaxon/config';
 import { runWithContext, type Logger } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
-import { findAlertById } from '../alerts/alert.repository';
 import type { Database } from '../db/database';
 import { isDatabaseConnectionError } from '../common/errors';
 import type { MessageAlert, OutboundMessage } from '../channels/channel';
@@ -14,7 +13,7 @@ import { noDeliveryRecorder, type DeliveryRecorder } from './delivery-recorder';
 import { eventOf, printable } from './delivery-event';
 import type { DeliveryFallback } from './delivery-fallback';
 import type { DeliveryHolds } from './delivery-holds';
-import { claimDelivery, finishDelivery, finishDeliveryWithEvent, noteProviderMessageId, type AttemptOutcome, type Delivery } from './delivery.repository';
+import { claimDeliveryWithAlert, finishDelivery, finishDeliveryWithEvent, noteProviderMessageId, type AttemptOutcome, type Delivery } from './delivery.repository';
 
 export interface DeliverySenderOptions {
   db: Database;
@@ -67,14 +66,13 @@ export class DeliverySender {
 
   async deliver(deliveryId: string): Promise<void> {
     const { db, logger, leaseMs, clock } = this.options;
-    const delivery = await claimDelivery(db, deliveryId, leaseMs, clock.now());
-    if (!delivery) {
+    const claimed = await claimDeliveryWithAlert(db, deliveryId, leaseMs, clock.now());
+    if (!claimed) {
       logger.debug('delivery not claimable (done, still held, or being sent by another backend)', { deliveryId });
       return;
     }
     await this.options.afterClaim?.();
-    const alert = await findAlertById(db, delivery.alertId);
-    if (!alert) throw new Error(`delivery ${deliveryId} refers to a missing alert`);
+    const { delivery, alert } = claimed;
     // Every line about this page names its alert and tenant, whoever queued the delivery.
     await runWithContext({ alertId: alert.id, tenantId: alert.tenantId }, () => this.send(delivery, alert));
   }

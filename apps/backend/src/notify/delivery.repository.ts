@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Channel, Severity } from '@klaxon/contracts';
+import type { Alert } from '../alerts/alert';
 import type { NewAlertEvent } from '../alerts/alert-event.repository';
-import { sql, type Queryable } from '../db/database';
+import { toAlert, WHOLE_ALERT, type AlertRow } from '../alerts/alert.repository';
+import { prepared, sql, type Queryable } from '../db/database';
 import type { QueuedDelivery } from './delivery-queue';
 
 // A delivery's rows and its claim: what is planned, taken for sending and recorded. Holds, receipts, what a
@@ -66,6 +68,11 @@ export interface DeliveryRow {
   provider_status_at: Date | null;
   answered_by: string | null;
 }
+
+const DELIVERY_COLUMNS: readonly (keyof DeliveryRow)[] = [
+  'id', 'alert_id', 'tenant_id', 'channel', 'slack_user_id', 'address', 'round', 'status', 'attempts', 'provider_message_id',
+  'error_code', 'fallback_of', 'held_until', 'hold_reason', 'provider_status', 'provider_status_at', 'answered_by',
+];
 
 export const toDelivery = (r: DeliveryRow): Delivery => ({
   id: r.id,
@@ -148,22 +155,34 @@ export async function insertDeliveries(db: Queryable, deliveries: readonly NewDe
   return rows.map(toDelivery);
 }
 
+const CLAIM_DELIVERY_WITH_ALERT = prepared(
+  'claim-delivery-with-alert',
+  `WITH claimed AS (
+     UPDATE deliveries
+        SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2::float8 * interval '1 millisecond',
+            next_attempt_at = NULL, updated_at = $3::timestamptz
+      WHERE id = $1::uuid AND (status = 'queued' OR (status = 'held' AND held_until <= $3::timestamptz + interval '2 seconds'))
+      RETURNING ${DELIVERY_COLUMNS.join(', ')})
+   SELECT ${WHOLE_ALERT}, row_to_json(claimed) AS claimed FROM claimed JOIN alerts a ON a.id = claimed.alert_id`,
+);
+
+/** A delivery's row as `row_to_json` gives it: its times are ISO text. */
+type DeliveryJson = Omit<DeliveryRow, 'held_until' | 'provider_status_at'> & { held_until: string | null; provider_status_at: string | null };
+
 /**
  * Takes the delivery for sending: queued (or held, once `now` has reached its time) → sending, one more
  * attempt, a lease until `leaseMs` from `now` (the clock's, as the sweeper's test of the lease is).
  * A single conditional UPDATE, so of two workers holding jobs for the same delivery only one gets it.
  * Null when it is not claimable (already sent, failed, cancelled, still held, or being sent under a live lease).
+ * The delivery's alert (its targets and escalation) is read by the same statement: the page needs both, and
+ * this is the one round trip on every page's path that was two.
  */
-export async function claimDelivery(db: Queryable, id: string, leaseMs: number, now: Date): Promise<Delivery | null> {
-  const row = await db.oneOrNone<DeliveryRow>(
-    `UPDATE deliveries
-        SET status = 'sending', attempts = attempts + 1, lease_until = $3::timestamptz + $2 * interval '1 millisecond',
-            next_attempt_at = NULL, updated_at = $3
-      WHERE id = $1 AND (status = 'queued' OR (status = 'held' AND held_until <= $3::timestamptz + interval '2 seconds'))
-      RETURNING *`,
-    [id, leaseMs, now],
-  );
-  return row ? toDelivery(row) : null;
+export async function claimDeliveryWithAlert(db: Queryable, id: string, leaseMs: number, now: Date): Promise<{ delivery: Delivery; alert: Alert } | null> {
+  const row = await db.oneOrNone<AlertRow & { claimed: DeliveryJson }>(CLAIM_DELIVERY_WITH_ALERT(id, leaseMs, now));
+  if (!row) return null;
+  const { claimed } = row;
+  const at = (iso: string | null): Date | null => (iso === null ? null : new Date(iso));
+  return { delivery: toDelivery({ ...claimed, held_until: at(claimed.held_until), provider_status_at: at(claimed.provider_status_at) }), alert: toAlert(row) };
 }
 
 /** What an attempt on a claimed delivery came to. */
@@ -173,33 +192,52 @@ export type AttemptOutcome =
   | { status: 'queued'; errorCode: string | null; errorDetail: string | null; nextAttemptAt: Date }
   | { status: 'held'; heldUntil: Date; holdReason: HoldReason };
 
-const FINISH_DELIVERY = `
+// $1 the delivery, $2 now, $3–$9 the outcome (finishValues).
+const FINISH_DELIVERY_SQL = `
   UPDATE deliveries
-     SET status = $(status), lease_until = NULL, updated_at = $(now),
-         sent_at = CASE WHEN $(status) = 'sent' THEN $(now)::timestamptz ELSE sent_at END,
-         provider_message_id = COALESCE($(providerMessageId), provider_message_id),
-         error_code = $(errorCode), error_detail = $(errorDetail), next_attempt_at = $(nextAttemptAt),
-         held_until = $(heldUntil), hold_reason = $(holdReason)
-   WHERE id = $(id)`;
+     SET status = $3::text, lease_until = NULL, updated_at = $2::timestamptz,
+         sent_at = CASE WHEN $3::text = 'sent' THEN $2::timestamptz ELSE sent_at END,
+         provider_message_id = COALESCE($4::text, provider_message_id),
+         error_code = $5::text, error_detail = $6::text, next_attempt_at = $7::timestamptz,
+         held_until = $8::timestamptz, hold_reason = $9::text
+   WHERE id = $1::uuid`;
 
-function finishValues(id: string, outcome: AttemptOutcome, now: Date) {
-  return {
+function finishValues(id: string, outcome: AttemptOutcome, now: Date): unknown[] {
+  return [
     id,
     now,
-    status: outcome.status,
-    providerMessageId: outcome.status === 'sent' ? outcome.providerMessageId : null,
-    errorCode: 'errorCode' in outcome ? outcome.errorCode : null,
-    errorDetail: 'errorDetail' in outcome ? outcome.errorDetail : null,
-    nextAttemptAt: outcome.status === 'queued' ? outcome.nextAttemptAt : null,
-    heldUntil: outcome.status === 'held' ? outcome.heldUntil : null,
-    holdReason: outcome.status === 'held' ? outcome.holdReason : null,
-  };
+    outcome.status,
+    outcome.status === 'sent' ? outcome.providerMessageId : null,
+    'errorCode' in outcome ? outcome.errorCode : null,
+    'errorDetail' in outcome ? outcome.errorDetail : null,
+    outcome.status === 'queued' ? outcome.nextAttemptAt : null,
+    outcome.status === 'held' ? outcome.heldUntil : null,
+    outcome.status === 'held' ? outcome.holdReason : null,
+  ];
 }
+
+const FINISH_DELIVERY = prepared('finish-delivery', FINISH_DELIVERY_SQL);
 
 /** Records the outcome of an attempt on a claimed delivery, at `now` by the clock. */
 export async function finishDelivery(db: Queryable, id: string, outcome: AttemptOutcome, now: Date): Promise<void> {
-  await db.none(FINISH_DELIVERY, finishValues(id, outcome, now));
+  await db.none(FINISH_DELIVERY(...finishValues(id, outcome, now)));
 }
+
+// $10–$15 the event, $16 whether this page may be the alert's first.
+const FINISH_DELIVERY_WITH_EVENT = prepared(
+  'finish-delivery-with-event',
+  `WITH finished AS (${FINISH_DELIVERY_SQL} RETURNING id),
+        logged AS (
+          INSERT INTO alert_events (alert_id, tenant_id, kind, actor, note, data)
+          SELECT $10::uuid, $11::text, $12::text, $13::text, $14::text, $15::jsonb FROM finished
+        ),
+        first_page AS (
+          UPDATE alerts SET first_page_at = $2::timestamptz
+           WHERE id = $10::uuid AND first_page_at IS NULL AND $16::boolean AND EXISTS (SELECT 1 FROM finished)
+          RETURNING extract(epoch FROM first_page_at - created_at)::float8 AS seconds
+        )
+   SELECT (SELECT seconds FROM first_page) AS first_page_seconds`,
+);
 
 /**
  * Records the outcome of an attempt and its audit event in one statement: one round trip, and atomic
@@ -216,27 +254,16 @@ export async function finishDeliveryWithEvent(
   { firstPage, now }: { firstPage: boolean; now: Date },
 ): Promise<{ firstPageSeconds: number | null }> {
   const row = await db.one<{ first_page_seconds: number | null }>(
-    `WITH finished AS (${FINISH_DELIVERY} RETURNING id),
-          logged AS (
-            INSERT INTO alert_events (alert_id, tenant_id, kind, actor, note, data)
-            SELECT $(alertId)::uuid, $(tenantId), $(kind), $(actor), $(note), $(data)::jsonb FROM finished
-          ),
-          first_page AS (
-            UPDATE alerts SET first_page_at = $(now)
-             WHERE id = $(alertId)::uuid AND first_page_at IS NULL AND $(firstPage) AND EXISTS (SELECT 1 FROM finished)
-            RETURNING extract(epoch FROM first_page_at - created_at)::float8 AS seconds
-          )
-     SELECT (SELECT seconds FROM first_page) AS first_page_seconds`,
-    {
+    FINISH_DELIVERY_WITH_EVENT(
       ...finishValues(id, outcome, now),
-      alertId: event.alertId,
-      tenantId: event.tenantId,
-      kind: event.kind,
-      actor: event.actor,
-      note: event.note ?? null,
-      data: JSON.stringify(event.data ?? {}),
+      event.alertId,
+      event.tenantId,
+      event.kind,
+      event.actor,
+      event.note ?? null,
+      JSON.stringify(event.data ?? {}),
       firstPage,
-    },
+    ),
   );
   return { firstPageSeconds: row.first_page_seconds };
 }

@@ -166,3 +166,24 @@ describe('a long alert', () => {
     expect(call!.form.Twiml!.match(new RegExp(`…\\s*Press 1 to acknowledge, press 2 to pass it to the next person\\.</Say>`, 'g'))).toHaveLength(2);
   });
 });
+
+describe('a migration while the backend runs (a rolling deploy)', () => {
+  // Every page's claim, record and limit count, and every raise's contact and PagerDuty reads, are prepared
+  // statements (database.ts `prepared`): PostgreSQL fixes a prepared statement's result type when it first
+  // plans it, so one reading `*` would fail once a newer release's migration adds a column. They name theirs.
+  const ADDED = ['alerts', 'deliveries', 'contacts', 'pagerduty_integrations'];
+  afterAll(() => paging.db.none(ADDED.map((table) => `ALTER TABLE ${table} DROP COLUMN IF EXISTS added_by_a_newer_release`).join('; ')));
+
+  it('pages as before after columns are added to the tables its prepared statements read', async () => {
+    await request(paging.app).put('/contacts/T-ROLL/U0ROLL').set('x-service-key', SERVICE_KEY).send({ phone: '+14155550120' }).expect(200);
+    const pageOnce = async (n: number) => {
+      const alert = await paging.raise({ tenant_id: 'T-ROLL', message: `rolling ${n}`, severity: 'high', targets: [{ slack_user_id: 'U0ROLL' }] });
+      const deliveries = await paging.eventually(() => paging.deliveries(alert.id), (ds) => ds.length > 0 && ds.every((d) => d.status !== 'queued' && d.status !== 'sending'));
+      return deliveries.map((d) => [d.channel, d.status]);
+    };
+    // Several pages first, so the statements are prepared (and past their first plans) on the pooled connections.
+    for (let n = 1; n <= 6; n++) expect(await pageOnce(n)).toEqual([['whatsapp', 'sent']]);
+    await paging.db.none(ADDED.map((table) => `ALTER TABLE ${table} ADD COLUMN added_by_a_newer_release integer`).join('; '));
+    for (let n = 7; n <= 9; n++) expect(await pageOnce(n)).toEqual([['whatsapp', 'sent']]);
+  });
+});

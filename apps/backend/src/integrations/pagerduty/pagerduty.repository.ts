@@ -1,5 +1,5 @@
 import type { PagerDutyAction, Severity } from '@klaxon/contracts';
-import { sql, type Queryable } from '../../db/database';
+import { prepared, sql, type Queryable } from '../../db/database';
 
 export interface PagerDutySettings {
   tenantId: string;
@@ -18,8 +18,11 @@ interface SettingsRow {
 
 const toSettings = (row: SettingsRow): PagerDutySettings => ({ tenantId: row.tenant_id, routingKey: row.routing_key, minSeverity: row.min_severity, updatedAt: row.updated_at });
 
+// Every raise asks whether its tenant forwards to PagerDuty: prepared (database.ts).
+const FIND_SETTINGS = prepared('find-pagerduty-settings', 'SELECT tenant_id, routing_key, min_severity, updated_at FROM pagerduty_integrations WHERE tenant_id = $1::text');
+
 export async function findPagerDutySettings(db: Queryable, tenantId: string): Promise<PagerDutySettings | null> {
-  const row = await db.oneOrNone<SettingsRow>('SELECT * FROM pagerduty_integrations WHERE tenant_id = $1', [tenantId]);
+  const row = await db.oneOrNone<SettingsRow>(FIND_SETTINGS(tenantId));
   return row ? toSettings(row) : null;
 }
 
