@@ -76,7 +76,8 @@ export interface AlertHooks {
   planTargets(alert: NewAlert): AlertTarget[];
   /**
    * Adds the hook's rows and jobs to the raise of `alert` (not stored yet: it has its id, not its number).
-   * May read (settings), never writes: the batch is written with the alert in one statement.
+   * Never writes itself, and reads no settings (a write or job that depends on one carries it as a condition,
+   * see RaiseBatch): the batch is written with the alert in one statement, the raise's one round trip.
    */
   raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void>;
   /** Called inside the transition's transaction with every alert `action` moved in it (one, or a chunk of a storm). */
@@ -298,7 +299,7 @@ export class AlertService {
     }
     const escalated = alerts.flatMap((alert) => (alert.escalation ? escalationEvents(alert, alert.escalation.run, alert.escalation.fired, alert.escalation.end) : []));
     const writes = [appendAlertEventsQuery([...created, ...escalated, ...batch.events]), ...batch.writes];
-    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length > 0 ? addJobsQuery(batch.jobs) : null, limits);
+    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length + batch.jobsIf.length > 0 ? addJobsQuery(batch.jobs, batch.jobsIf) : null, limits);
     if (!stored) return null;
     for (const done of batch.onStored) done();
     for (const alert of stored) this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });

@@ -1,4 +1,4 @@
-import type { JobSpec } from '../jobs/job-queue';
+import type { ConditionalJob, JobSpec } from '../jobs/job-queue';
 import type { NewAlertEvent } from './alert-event.repository';
 
 /**
@@ -8,23 +8,18 @@ import type { NewAlertEvent } from './alert-event.repository';
  * many hooks follow it.
  */
 export class RaiseBatch {
-  private readonly reads = new Map<string, Promise<unknown>>();
-
   /**
-   * A read the hooks of every alert in the batch share (a tenant's settings), made once per batch under
-   * `key`: a chunk of a hundred alerts costs one such read, not a hundred.
+   * Data-modifying statements as formatted SQL (from the repositories that own the tables). A write that
+   * depends on a setting (a tenant's PagerDuty key) carries it as a condition the statement evaluates, rather
+   * than a read before the raise: one round trip however many hooks, and the setting as of the write.
    */
-  read<T>(key: string, load: () => Promise<T>): Promise<T> {
-    if (!this.reads.has(key)) this.reads.set(key, load());
-    return this.reads.get(key) as Promise<T>;
-  }
-
-  /** Data-modifying statements as formatted SQL (from the repositories that own the tables). */
   readonly writes: string[] = [];
   /** Audit events after the alert's `created` one, in this order. */
   readonly events: NewAlertEvent[] = [];
   /** Every job of the raise, added by one `graphile_worker.add_jobs` call. */
   readonly jobs: JobSpec[] = [];
+  /** Jobs added by that same call only where their condition (formatted SQL, as a write's) holds. */
+  readonly jobsIf: ConditionalJob[] = [];
   /** Runs once the raise is stored (counters that must not count a raise that collided with a twin). */
   readonly onStored: Array<() => void> = [];
 }

@@ -65,14 +65,19 @@ describe('PagerDuty out', () => {
   });
 
   it('maps severities and sends nothing below the minimum', async () => {
+    // The minimum is compared in the raise's statement (forwardsToPagerDutyCondition): below, at and above it.
     const below = await raise('T-PD', 'medium');
     const high = await raise('T-PD', 'high');
+    const critical = await raise('T-PD', 'critical');
     // Owed events are written with the alert, so an alert without a row was never going to be sent.
     expect(await rowsOf(below)).toEqual([]);
     expect((await pd.waitForEvent((e) => e.dedup_key === high.id)).payload?.severity).toBe('error');
+    expect((await pd.waitForEvent((e) => e.dedup_key === critical.id)).payload?.severity).toBe('critical');
     await move(below, 'resolve');
     await move(high, 'resolve');
+    await move(critical, 'resolve');
     await pd.waitForEvent((e) => e.dedup_key === high.id && e.event_action === 'resolve');
+    await pd.waitForEvent((e) => e.dedup_key === critical.id && e.event_action === 'resolve');
     expect(await rowsOf(below)).toEqual([]);
     expect(eventsOf(below)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import type { Alert } from '../../alerts/alert';
-import { atOrAbove, outcomeOf, pagerDutyEvent } from './pagerduty-event';
+import { outcomeOf, pagerDutyEvent } from './pagerduty-event';
 
 const alert: Alert = {
   id: '7f0e1c9a-0000-4000-8000-000000000000',
@@ -30,12 +30,6 @@ const alert: Alert = {
 describe('PagerDuty events', () => {
   it('retries 429, 5xx and no answer; never other 4xx', () => {
     expect([202, 429, 500, 503, null, 400, 403, 404].map(outcomeOf)).toEqual(['sent', 'transient', 'transient', 'transient', 'transient', 'permanent', 'permanent', 'permanent']);
-  });
-
-  it('compares severities by rank', () => {
-    expect(atOrAbove('critical', 'high')).toBe(true);
-    expect(atOrAbove('high', 'high')).toBe(true);
-    expect(atOrAbove('medium', 'high')).toBe(false);
   });
 
   it('keeps a trigger within PagerDuty’s rules: summary at most 1024 characters, a source even when none was named', () => {

@@ -1,4 +1,4 @@
-import { SEVERITIES, type PagerDutyAction, type Severity } from '@klaxon/contracts';
+import type { PagerDutyAction, Severity } from '@klaxon/contracts';
 import type { Alert } from '../../alerts/alert';
 import type { FailureKind } from '../../channels/notify-error';
 
@@ -9,8 +9,6 @@ export const PAGERDUTY_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' 
   medium: 'warning',
   low: 'info',
 };
-
-export const atOrAbove = (severity: Severity, minimum: Severity): boolean => SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(minimum);
 
 // PagerDuty refuses a summary over 1024 characters with a 400; a long message must not lose the page.
 const MAX_SUMMARY = 1024;

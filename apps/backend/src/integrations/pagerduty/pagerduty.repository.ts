@@ -1,4 +1,4 @@
-import type { PagerDutyAction, Severity } from '@klaxon/contracts';
+import { SEVERITIES, type PagerDutyAction, type Severity } from '@klaxon/contracts';
 import { prepared, sql, type Queryable } from '../../db/database';
 
 export interface PagerDutySettings {
@@ -38,12 +38,25 @@ export async function savePagerDutySettings(db: Queryable, tenantId: string, rou
 
 /** Records that `action` is owed to PagerDuty for each alert; a second request for the same action is a no-op. */
 export async function queuePagerDutyEvents(db: Queryable, alertIds: readonly string[], action: PagerDutyAction): Promise<void> {
-  if (alertIds.length > 0) await db.none(queuePagerDutyEventsQuery(alertIds, action));
+  if (alertIds.length > 0) await db.none('INSERT INTO pagerduty_events (alert_id, action) SELECT unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING', [alertIds, action]);
 }
 
-/** `queuePagerDutyEvents` as formatted SQL, for a raise to write with its alerts. */
-export function queuePagerDutyEventsQuery(alertIds: readonly string[], action: PagerDutyAction): string {
-  return sql.format('INSERT INTO pagerduty_events (alert_id, action) SELECT unnest($1::uuid[]), $2 ON CONFLICT DO NOTHING', [alertIds, action]);
+/**
+ * Whether the tenant forwards an alert of `severity` to PagerDuty (it has a routing key, and the severity is
+ * at or above its minimum), as a formatted SQL condition: a raise's statement evaluates it, so the raise
+ * reads the settings without a round trip of its own.
+ */
+export function forwardsToPagerDutyCondition(tenantId: string, severity: Severity): string {
+  return sql.format(
+    `EXISTS (SELECT 1 FROM pagerduty_integrations p
+              WHERE p.tenant_id = $1 AND array_position($2::text[], p.min_severity) <= array_position($2::text[], $3))`,
+    [tenantId, SEVERITIES, severity],
+  );
+}
+
+/** The trigger event of a raised alert, written where `condition` (formatted SQL) holds, for a raise to write with its alert. */
+export function queuePagerDutyTriggerQuery(alertId: string, condition: string): string {
+  return sql.format("INSERT INTO pagerduty_events (alert_id, action) SELECT $1::uuid, 'trigger' WHERE $2:raw ON CONFLICT DO NOTHING", [alertId, condition]);
 }
 
 /** Which of these alerts went (or are going) to PagerDuty at all: their later changes follow only then. */

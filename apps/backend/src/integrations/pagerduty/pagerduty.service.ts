@@ -14,12 +14,13 @@ import type { AlertNotices } from '../../channels/alert-notices';
 import { nextRetryAt, type RetryPolicy } from '../../time/backoff';
 import { addJobs, jobSpec, type JobSpec } from '../../jobs/job-queue';
 import { messageOf } from '../../channels/notify-error';
-import { atOrAbove, outcomeOf, pagerDutyEvent } from './pagerduty-event';
+import { outcomeOf, pagerDutyEvent } from './pagerduty-event';
 import {
   findPagerDutySettings,
+  forwardsToPagerDutyCondition,
   listPagerDutyEvents,
   queuePagerDutyEvents,
-  queuePagerDutyEventsQuery,
+  queuePagerDutyTriggerQuery,
   recordPagerDutyOutcome,
   savePagerDutySettings,
   sentToPagerDuty,
@@ -74,10 +75,10 @@ export class PagerDutyService implements AlertFollower {
   async raised(batch: RaiseBatch, alert: IdentifiedAlert): Promise<void> {
     // Recorded in a maintenance window: PagerDuty would page someone for it.
     if (alert.silenced) return;
-    const settings = await batch.read(`pagerduty-settings:${alert.tenantId}`, () => findPagerDutySettings(this.options.db, alert.tenantId));
-    if (!settings || !atOrAbove(alert.severity, settings.minSeverity)) return;
-    batch.writes.push(queuePagerDutyEventsQuery([alert.id], 'trigger'));
-    batch.jobs.push(this.job(alert));
+    // Most tenants forward nothing: the settings are read by the raise's statement, not by a query before it.
+    const forwards = forwardsToPagerDutyCondition(alert.tenantId, alert.severity);
+    batch.writes.push(queuePagerDutyTriggerQuery(alert.id, forwards));
+    batch.jobsIf.push({ spec: this.job(alert), condition: forwards });
   }
 
   async transitioned(t: Queryable, alerts: readonly Alert[], action: AlertAction): Promise<void> {
