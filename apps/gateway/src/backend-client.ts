@@ -1,5 +1,4 @@
-import http from 'node:http';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import { errors as undiciErrors, Pool, type Dispatcher } from 'undici';
 import {
   CALENDAR_FEED_ROUTE,
   CALENDAR_TOKEN_HEADER,
@@ -48,31 +47,30 @@ export interface CallOptions {
 /** An alert number (`42`) or UUID: the backend accepts either in `/alerts/:ref`. */
 export type AlertRef = number | string;
 
-// A kept-alive socket the backend closed while idle fails the next write at once with one of these.
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
+// A kept-alive socket the backend closed while idle fails the next request at once with one of these.
+const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+type Method = Dispatcher.HttpMethod;
 
 /** The gateway's only way to the backend: keep-alive, a timeout, and one safe retry on a stale socket. */
 export class BackendClient {
-  private readonly http: AxiosInstance;
+  /**
+   * undici's pool, not axios: this hop is on every command's path, and an axios call took ~130 µs of CPU more
+   * than undici's `request` here (docs/benchmark.md, "The gateway's hop to the backend").
+   */
+  private readonly pool: Pool;
+  private readonly headers: Record<string, string>;
   private readonly logger: Logger;
   private readonly recorder: ForwardRecorder | null;
   private readonly timeoutMs: number;
-  readonly agent: http.Agent;
 
   constructor({ baseUrl, serviceKey, timeoutMs, logger, recorder }: BackendClientOptions) {
     this.logger = logger;
     this.recorder = recorder ?? null;
     this.timeoutMs = timeoutMs;
+    this.headers = { [SERVICE_KEY_HEADER]: serviceKey, 'content-type': 'application/json' };
     // Idle sockets are dropped before the backend's keep-alive timeout would drop them under us.
-    this.agent = new http.Agent({ keepAlive: true, timeout: GATEWAY_AGENT_IDLE_MS, maxSockets: 64 });
-    this.http = axios.create({
-      baseURL: baseUrl,
-      timeout: timeoutMs,
-      httpAgent: this.agent,
-      // No redirects: the backend never sends any, and without follow-redirects the error keeps the raw request.
-      maxRedirects: 0,
-      headers: { [SERVICE_KEY_HEADER]: serviceKey, 'content-type': 'application/json' },
-    });
+    this.pool = new Pool(baseUrl, { connections: 64, keepAliveTimeout: GATEWAY_AGENT_IDLE_MS, keepAliveMaxTimeout: GATEWAY_AGENT_IDLE_MS });
   }
 
   /**
@@ -166,8 +164,9 @@ export class BackendClient {
    */
   async health(): Promise<number | null> {
     try {
-      const response = await this.http.get('/health', { timeout: Math.min(this.timeoutMs, 2000), validateStatus: () => true });
-      return response.status;
+      const { statusCode, body } = await this.pool.request({ method: 'GET', path: '/health', signal: AbortSignal.timeout(Math.min(this.timeoutMs, 2000)) });
+      await body.dump();
+      return statusCode;
     } catch {
       return null;
     }
@@ -198,7 +197,7 @@ export class BackendClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    void this.pool.destroy();
   }
 
   private async call<T>(
@@ -226,35 +225,36 @@ export class BackendClient {
     { body, params, headers = {}, asText = false }: { body?: unknown; params?: Record<string, string | number>; headers?: Record<string, string>; asText?: boolean },
     attempt = 1,
   ): Promise<Answer<T>> {
+    const deadline = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
+    let answer: Dispatcher.ResponseData;
+    let text: string;
     try {
-      const response = await this.http.request<T>({
+      answer = await this.pool.request({
         method,
-        url: path,
-        data: body,
-        params,
-        timeout: options.timeoutMs,
-        headers: { ...headers, [REQUEST_ID_HEADER]: options.requestId },
-        ...(asText ? { responseType: 'text' as const, transformResponse: (text: unknown) => text } : {}),
+        path: params ? `${path}?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}` : path,
+        headers: { ...this.headers, ...headers, [REQUEST_ID_HEADER]: options.requestId },
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: deadline,
       });
-      const contentType = response.headers['content-type'];
-      const cacheControl = response.headers['cache-control'];
-      return { data: response.data, status: response.status, contentType: typeof contentType === 'string' ? contentType : null, cacheControl: typeof cacheControl === 'string' ? cacheControl : null };
+      text = await answer.body.text();
     } catch (error) {
-      if (!axios.isAxiosError(error)) throw error;
-      if (error.response) {
-        const data = asText && typeof error.response.data === 'string' ? parseJson(error.response.data) : error.response.data;
-        throw answerError(error.response.status, data, error.response.headers['retry-after']);
-      }
-      const reused = (error.request as http.ClientRequest | undefined)?.reusedSocket === true;
-      if (attempt === 1 && reused && STALE_SOCKET_CODES.has(error.code ?? '')) {
+      const code = (error as { code?: string }).code ?? '';
+      if (attempt === 1 && !deadline.aborted && STALE_SOCKET_CODES.has(code)) {
         // Same request id: if the first try did reach the backend, this one returns its answer, not a second alert.
-        this.logger.warn('backend closed a reused socket, retrying once', { path, errorCode: error.code });
+        this.logger.warn('backend closed a kept-alive socket, retrying once', { path, errorCode: code });
         return this.send<T>(method, path, options, { body, params, headers, asText }, attempt + 1);
       }
-      const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
-      const reason = timedOut ? 'did not answer in time' : `is unreachable (${error.code ?? error.message})`;
+      const timedOut = deadline.aborted || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+      const reason = timedOut ? 'did not answer in time' : `is unreachable (${code || (error as Error).message})`;
       throw new BackendUnavailableError(`the Klaxon backend ${reason}`, { cause: error, timedOut });
     }
+    const data = asText ? text : parseJson(text) ?? text;
+    const header = (name: string): string | null => {
+      const value = answer.headers[name];
+      return typeof value === 'string' ? value : null;
+    };
+    if (answer.statusCode >= 400) throw answerError(answer.statusCode, asText ? parseJson(text) : data, header('retry-after'));
+    return { data: data as T, status: answer.statusCode, contentType: header('content-type'), cacheControl: header('cache-control') };
   }
 }
 
