@@ -7,16 +7,20 @@ import { SEVERITY_OF_ALERT, toQueued, type HoldReason, type QueuedRow } from './
 
 /**
  * Pages to `address` sent, or being sent, within the last `windowMs` (all tenants, all backends), not
- * counting `exceptId`; and, when there are `limit` or more, when the window will have room for one more.
+ * counting `exceptId`, counted up to `limit` (one more would change nothing: the page waits either way);
+ * and, when there are `limit`, when the window will have room for one more. The index walk stops at `limit`
+ * rows, so a number paged thousands of times under a high limit costs a page `limit` rows, not thousands.
  * The window ends at `now`, the clock's, like every time written on a delivery.
  */
 const RECENT_PAGES_TO = prepared(
   'recent-pages-to',
   `SELECT count(*)::int AS count,
-          (array_agg(updated_at ORDER BY updated_at DESC))[$2::int] + $3::float8 * interval '1 millisecond' AS room_at
-     FROM deliveries
-    WHERE address = $1::text AND status IN ('sent', 'sending') AND id <> $4::uuid
-      AND updated_at > $5::timestamptz - $3::float8 * interval '1 millisecond'`,
+          CASE WHEN count(*) >= $2::int THEN min(updated_at) + $3::float8 * interval '1 millisecond' END AS room_at
+     FROM (SELECT updated_at FROM deliveries
+            WHERE address = $1::text AND status IN ('sent', 'sending') AND id <> $4::uuid
+              AND updated_at > $5::timestamptz - $3::float8 * interval '1 millisecond'
+            ORDER BY updated_at DESC
+            LIMIT $2::int) recent`,
 );
 
 export async function recentPagesTo(
