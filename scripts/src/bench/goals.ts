@@ -30,6 +30,9 @@ export const GOALS = [
   { id: 'e2e100', figure: 'end to end p99 at 100/s offered (ms)', text: '≤ 100 ms', comparison: 'atMost', target: 100 },
   { id: 'stormTime', figure: 'storm: every first page at the fake Twilio (s)', text: '≤ 30 s', comparison: 'atMost', target: 30 },
   { id: 'stormDuplicates', figure: 'storm: duplicate sends', text: '0', comparison: 'atMost', target: 0 },
+  // The roles issue (24): the same storm through an api process with two worker processes paging it.
+  { id: 'rolesStormTime', figure: 'storm with 2 workers: every first page at the fake Twilio (s)', text: '≤ 30 s', comparison: 'atMost', target: 30 },
+  { id: 'rolesDuplicates', figure: 'storm with 2 workers: duplicate sends', text: '0', comparison: 'atMost', target: 0 },
   { id: 'overloadLost', figure: 'overload: acked commands silently lost', text: '0', comparison: 'atMost', target: 0 },
   { id: 'gatewayRss', figure: 'overload: gateway peak RSS ÷ bare Bolt', text: '≤ 1.30×', comparison: 'atMost', target: 1.3 },
   { id: 'backendRss', figure: 'overload: backend peak RSS (MB)', text: '≤ 250 MB', comparison: 'atMost', target: 250 },

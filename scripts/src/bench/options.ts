@@ -28,7 +28,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
   5. storm      10,000 alerts through POST /alert as fast as it takes them → every first page at the fake Twilio;
                 duplicate sends
   6. roles      the backend in roles: one api process and 1, then 2, worker processes (each on a fresh database);
-                3,000 alerts through the api (10,000 took over two minutes per configuration here) → first and last page at the fake Twilio, duplicates, CPU per alert of
+                10,000 alerts (the storm's) through the api → first and last page at the fake Twilio, duplicates, CPU per alert of
                 the api, the workers and PostgreSQL (from /proc), 2 workers ÷ 1
   7. overload   commands offered above capacity → acked, raised, refused in the ack, told failed later, silently
                 lost; peak RSS of the gateway, the backend and a bare Bolt process under the same offer
@@ -101,7 +101,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchOption
     e2eOfferMs: quick ? 1000 : 2000,
     e2eDrainMs: 5000,
     stormAlerts: quick ? 1000 : 10_000,
-    rolesAlerts: quick ? 1000 : 3000,
+    rolesAlerts: quick ? 1000 : 10_000,
     stormDeadlineMs: quick ? 20_000 : 60_000,
     overloadRate: 400,
     overloadOfferMs: quick ? 1000 : 2000,
