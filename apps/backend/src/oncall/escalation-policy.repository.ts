@@ -1,5 +1,5 @@
 import { formatDuration, type Duration, type EscalationTarget } from '@klaxon/contracts';
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import { deleteUnlessUsed, storedDuration } from './oncall.repository';
 
 /** One step: its targets are paged when it fires; the next step fires `escalateAfter` later if nobody acknowledged. */
@@ -76,11 +76,15 @@ export async function findPolicy(db: Queryable, tenantId: string, name: string):
 }
 
 /** The tenant's service of this name with its policy, in one query; null when it has no such service. */
+// Every raise for a service reads it: prepared (db/database.ts), its columns named.
+const FIND_SERVICE_POLICY = prepared(
+  'find-service-policy',
+  `SELECT p.id, p.tenant_id, p.name, p.steps, p.repeat, p.created_at, p.updated_at, s.slack_channel
+     FROM services s JOIN escalation_policies p ON p.id = s.escalation_policy_id WHERE s.tenant_id = $1::text AND s.name = $2::text`,
+);
+
 export async function findServicePolicy(db: Queryable, tenantId: string, service: string): Promise<{ slackChannel: string | null; policy: EscalationPolicy } | null> {
-  const row = await db.oneOrNone<PolicyRow & { slack_channel: string | null }>(
-    'SELECT p.*, s.slack_channel FROM services s JOIN escalation_policies p ON p.id = s.escalation_policy_id WHERE s.tenant_id = $1 AND s.name = $2',
-    [tenantId, service],
-  );
+  const row = await db.oneOrNone<PolicyRow & { slack_channel: string | null }>(FIND_SERVICE_POLICY(tenantId, service));
   return row ? { slackChannel: row.slack_channel, policy: toPolicy(row) } : null;
 }
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 
 /** A window `[start, end)` in which a service's alerts page nobody. */
 export interface MaintenanceWindow {
@@ -77,11 +77,15 @@ export async function listTenantMaintenance(db: Queryable, tenantId: string, at:
 }
 
 /** The window holding `at` for the service (the one ending last when several do), or null. */
+// Every raise for a service asks it: prepared (db/database.ts).
+const MAINTENANCE_AT = prepared(
+  'maintenance-at',
+  `${SELECT_WINDOWS} WHERE s.tenant_id = $1::text AND s.name = $2::text AND ${notOver('$3::timestamptz')} AND m.start_at <= $3::timestamptz
+    ORDER BY coalesce(m.ended_early_at, m.end_at) DESC LIMIT 1`,
+);
+
 export async function maintenanceAt(db: Queryable, tenantId: string, service: string, at: Date): Promise<MaintenanceWindow | null> {
-  const row = await db.oneOrNone<MaintenanceRow>(
-    `${SELECT_WINDOWS} WHERE s.tenant_id = $1 AND s.name = $2 AND ${notOver('$3')} AND m.start_at <= $3 ORDER BY coalesce(m.ended_early_at, m.end_at) DESC LIMIT 1`,
-    [tenantId, service, at],
-  );
+  const row = await db.oneOrNone<MaintenanceRow>(MAINTENANCE_AT(tenantId, service, at));
   return row ? toWindow(row) : null;
 }
 

@@ -1,5 +1,5 @@
 import { formatDuration, type Weekday } from '@klaxon/contracts';
-import type { Queryable } from '../db/database';
+import { prepared, type Queryable } from '../db/database';
 import { deleteUnlessUsed, storedDuration } from './oncall.repository';
 import type { Layer, Override, Schedule } from './schedule';
 
@@ -178,12 +178,19 @@ export async function listOverrides(db: Queryable, scheduleIds: readonly string[
  * The tenant's schedules of these names, each with the overrides in force at `at` (in the order they were
  * created), in one query: all that whoIsOnCall(at) needs, for a page that must not wait on round trips.
  */
+// Every raise for a service reads its step's schedules: prepared (db/database.ts), its columns named.
+const SCHEDULES_AT = prepared(
+  'schedules-at',
+  `SELECT sc.id, sc.tenant_id, sc.name, sc.time_zone, sc.layers, sc.calendar_token, sc.created_at, sc.updated_at,
+          COALESCE((SELECT json_agg(o ORDER BY o.seq) FROM schedule_overrides o
+                     WHERE o.schedule_id = sc.id AND o.start_at <= $3::timestamptz AND o.end_at > $3::timestamptz), '[]') AS overrides
+     FROM schedules sc WHERE sc.tenant_id = $1::text AND sc.name = ANY($2::text[])`,
+);
+
 export async function schedulesAt(db: Queryable, tenantId: string, names: readonly string[], at: Date): Promise<Array<{ stored: StoredSchedule; overrides: StoredOverride[] }>> {
   if (names.length === 0) return [];
   const rows = await db.any<ScheduleRow & { overrides: Array<Omit<OverrideRow, 'start_at' | 'end_at' | 'created_at'> & { start_at: string; end_at: string; created_at: string }> }>(
-    `SELECT sc.*, COALESCE((SELECT json_agg(o ORDER BY o.seq) FROM schedule_overrides o WHERE o.schedule_id = sc.id AND o.start_at <= $3 AND o.end_at > $3), '[]') AS overrides
-       FROM schedules sc WHERE sc.tenant_id = $1 AND sc.name = ANY($2::text[])`,
-    [tenantId, names, at],
+    SCHEDULES_AT(tenantId, names, at),
   );
   // json_agg writes timestamps as text.
   return rows.map((row) => ({

@@ -303,3 +303,17 @@ describe('Alertmanager paging a service', () => {
     expect(refused.body.detail).toMatch(/^service: tenant T0SVCPAGE has no service "nope"/);
   });
 });
+
+describe('a migration while the backend runs (a rolling deploy)', () => {
+  // A raise for a service reads its policy, its maintenance window and its schedules through prepared statements
+  // (db/database.ts): they name their columns, so a newer release's migration adding one does not break them.
+  const ADDED = ['services', 'escalation_policies', 'service_maintenance', 'schedules', 'schedule_overrides'];
+  afterAll(() => paging.db.none(ADDED.map((table) => `ALTER TABLE ${table} DROP COLUMN IF EXISTS added_by_a_newer_release`).join('; ')));
+
+  it('pages the person on call as before after columns are added to the tables a service raise reads', async () => {
+    // Several raises first, so the statements are prepared (and past their first plans) on the pooled connections.
+    for (let n = 1; n <= 6; n++) expect((await raise({ service: 'payments' })).targets.map((t) => t.slack_user_id)).toEqual(['U0JANE']);
+    await paging.db.none(ADDED.map((table) => `ALTER TABLE ${table} ADD COLUMN added_by_a_newer_release integer`).join('; '));
+    for (let n = 1; n <= 3; n++) expect((await raise({ service: 'payments' })).targets.map((t) => t.slack_user_id)).toEqual(['U0JANE']);
+  });
+});
