@@ -49,7 +49,7 @@ interface DatabaseCounts {
 }
 
 export async function pipelinePhase(context: BenchContext): Promise<PhaseResult> {
-  const { options, cleanup, secrets, problems } = context;
+  const { cleanup, secrets } = context;
   const twilio = await startFakeTwilio({ accountSid: BENCH_TWILIO.accountSid, authToken: BENCH_TWILIO.authToken });
   cleanup.add('pipeline: fake Twilio', () => twilio.close());
   const slack = await startFakeSlackApi({ token: secrets.botToken });
@@ -81,8 +81,17 @@ export async function pipelinePhase(context: BenchContext): Promise<PhaseResult>
 
   const backendPid = (await klaxonPool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   const postmaster = postmasterOf(backendPid);
-  const pinning = pinAll(postmaster, pipelines, cleanup);
+  const { description: pinning, unpin } = pinAll(postmaster, pipelines, cleanup);
   step(`pipeline: ${pinning}`);
+  try {
+    return await measurePipelines(context, pipelines, postmaster, pinning);
+  } finally {
+    unpin();
+  }
+}
+
+async function measurePipelines(context: BenchContext, pipelines: Pipeline[], postmaster: number | null, pinning: string): Promise<PhaseResult> {
+  const { options, problems, secrets } = context;
 
   const alertSpec = (url: string, durationMs: number): LoadSpec => ({
     baseUrl: url,
@@ -126,7 +135,7 @@ export async function pipelinePhase(context: BenchContext): Promise<PhaseResult>
   }
   await settleStatistics();
   const countsAfter = await Promise.all(pipelines.map((p) => databaseCounts(p.pool)));
-  problems.push(...(await unsent(klaxonPool, 'deliveries', 'klaxon')), ...(await unsent(floorPool, 'floor_deliveries', 'floor')));
+  problems.push(...(await unsent(pipelines[0]!.pool, 'deliveries', 'klaxon')), ...(await unsent(pipelines[1]!.pool, 'floor_deliveries', 'floor')));
   const measuredAlerts = pipelines.map((p) => runs.get(p.id)!.reduce((sum, run) => sum + run.alerts, 0));
   const perAlert = pipelines.map((_, i) => perAlertCounts(countsBefore[i]!, countsAfter[i]!, measuredAlerts[i]!));
 
@@ -173,21 +182,27 @@ async function pending(pipeline: Pipeline): Promise<boolean> {
   return (await pipeline.pool.query<{ pending: boolean }>(pipeline.pendingSql)).rows[0]?.pending ?? true;
 }
 
-/** Servers and PostgreSQL on CPU 1, this process (the load worker and the fakes) on CPU 0; undone at cleanup. */
-function pinAll(postmaster: number | null, pipelines: Pipeline[], cleanup: BenchContext['cleanup']): string {
-  if (os.cpus().length < 2) return 'one CPU: nothing pinned';
+/**
+ * Servers and PostgreSQL on CPU 1, this process (the load worker and the fakes) on CPU 0, until `unpin`: the
+ * phase undoes it when it ends, so the phases after it (and the processes they spawn, which would inherit this
+ * process's affinity, and the PostgreSQL backends, which inherit the postmaster's) have both cores again; at
+ * cleanup too, for a phase that failed half way.
+ */
+function pinAll(postmaster: number | null, pipelines: Pipeline[], cleanup: BenchContext['cleanup']): { description: string; unpin: () => void } {
+  if (os.cpus().length < 2) return { description: 'one CPU: nothing pinned', unpin: () => undefined };
   const everyCpu = `0-${os.cpus().length - 1}`;
   const postgresPids = postmaster === null ? [] : [postmaster, ...childrenOf(postmaster)];
   const pinnedLoad = pin(process.pid, LOAD_CPU);
   const pinnedServers = pipelines.every((p) => pin(p.pid, SERVER_CPU));
   // Backends forked later inherit the postmaster's affinity.
   const pinnedPostgres = postgresPids.length > 0 && postgresPids.every((pid) => pin(pid, SERVER_CPU));
-  cleanup.add('pipeline: unpin this process and PostgreSQL', async () => {
+  const unpin = (): void => {
     pin(process.pid, everyCpu);
     if (postmaster !== null) for (const pid of [postmaster, ...childrenOf(postmaster)]) pin(pid, everyCpu);
-  });
+  };
+  cleanup.add('pipeline: unpin this process and PostgreSQL', async () => unpin());
   const postgres = pinnedPostgres ? `PostgreSQL (postmaster ${postmaster} and its ${postgresPids.length - 1} children) on CPU ${SERVER_CPU}` : 'PostgreSQL NOT pinned (not on this machine, or taskset refused): its CPU is not on one core';
-  return `load on CPU ${LOAD_CPU}${pinnedLoad ? '' : ' (NOT pinned)'}, servers on CPU ${SERVER_CPU}${pinnedServers ? '' : ' (NOT pinned)'}, ${postgres}`;
+  return { description: `load on CPU ${LOAD_CPU}${pinnedLoad ? '' : ' (NOT pinned)'}, servers on CPU ${SERVER_CPU}${pinnedServers ? '' : ' (NOT pinned)'}, ${postgres}`, unpin };
 }
 
 function settleStatistics(): Promise<void> {
