@@ -42,7 +42,7 @@ export const HELP = `npm run bench [-- options] — the whole picture of Klaxon'
   phases, wrong rows, a phase that could not run). Writes bench/results.json.
 
   Options:
-    --quick                 ≈1 minute instead of ≈5 (short rounds, a 1,000-alert storm: coarse figures, a smoke test)
+    --quick                 ≈2 minutes instead of ≈9 (short rounds, 1,000-alert storms: coarse figures, a smoke test)
     --connections <n>       concurrent keep-alive clients against the gateways (default 32)
     --db-connections <n>    concurrent clients against the backend and the floor (default 16)
     --only <phases>         run only these phases, comma-separated: oncall, calendar, heartbeats, raise, pipeline, service, limits, priority, gateway, stack (e2e,
