@@ -79,8 +79,9 @@ export interface ConditionalJob {
 }
 
 /**
- * One `graphile_worker.add_jobs` call for all the specs (and each conditional one whose condition holds), as a formatted SQL query returning how many jobs it
- * added or replaced; callers run it alone or embed it in a larger statement. `add_jobs` keys behave as
+ * One `graphile_worker.add_jobs` call for all the specs (and each conditional one whose condition holds), as
+ * a formatted SQL query returning how many jobs it added or replaced; callers run it alone or embed it in a
+ * larger statement. `add_jobs` keys behave as
  * `add_job`'s default (`replace`: a waiting job with the key takes the new payload, run_at and priority; a
  * running one loses its key and a new job is added). The specs' keys must differ from each other: one
  * INSERT … ON CONFLICT cannot touch a row twice.
