@@ -298,8 +298,9 @@ export class AlertService {
       });
     }
     const escalated = alerts.flatMap((alert) => (alert.escalation ? escalationEvents(alert, alert.escalation.run, alert.escalation.fired, alert.escalation.end) : []));
-    const writes = [appendAlertEventsQuery([...created, ...escalated, ...batch.events]), ...batch.writes];
-    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length + batch.jobsIf.length > 0 ? addJobsQuery(batch.jobs, batch.jobsIf) : null, limits);
+    const writes = [appendAlertEventsQuery([...created, ...escalated, ...batch.events]), ...batch.writes, ...batch.conditionalWrites()];
+    const conditionalJobs = batch.conditionalJobs();
+    const stored = await insertRaises(this.db, alerts, writes, batch.jobs.length + conditionalJobs.length > 0 ? addJobsQuery(batch.jobs, conditionalJobs) : null, limits);
     if (!stored) return null;
     for (const done of batch.onStored) done();
     for (const alert of stored) this.logger.info('alert raised', { alertId: alert.id, tenantId: alert.tenantId, alertNumber: alert.number, severity: alert.severity });

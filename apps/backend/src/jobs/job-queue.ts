@@ -72,23 +72,23 @@ export function jobSpec<T extends TaskName>(task: T, payload: JobPayloads[T], op
   return { task, payload: { ...payload, ...currentJobContext() }, options };
 }
 
-/** A job to add only where `condition` (formatted SQL) holds, evaluated by the statement that adds it. */
-export interface ConditionalJob {
-  spec: JobSpec;
+/** Jobs to add only where `condition` (formatted SQL) holds, evaluated by the statement that adds them. */
+export interface ConditionalJobs {
+  specs: readonly JobSpec[];
   condition: string;
 }
 
 /**
- * One `graphile_worker.add_jobs` call for all the specs (and each conditional one whose condition holds), as
+ * One `graphile_worker.add_jobs` call for all the specs (and the conditional ones whose condition holds), as
  * a formatted SQL query returning how many jobs it added or replaced; callers run it alone or embed it in a
  * larger statement. `add_jobs` keys behave as
  * `add_job`'s default (`replace`: a waiting job with the key takes the new payload, run_at and priority; a
  * running one loses its key and a new job is added). The specs' keys must differ from each other: one
  * INSERT … ON CONFLICT cannot touch a row twice.
  */
-export function addJobsQuery(specs: readonly JobSpec[], conditional: readonly ConditionalJob[] = []): string {
-  const chosen = conditional.map(({ spec, condition }) =>
-    sql.format(' UNION ALL SELECT spec FROM json_populate_record(NULL::graphile_worker.job_spec, $1::json) AS spec WHERE $2:raw', [JSON.stringify(jobRowOf(spec)), condition]),
+export function addJobsQuery(specs: readonly JobSpec[], conditional: readonly ConditionalJobs[] = []): string {
+  const chosen = conditional.map(({ specs: when, condition }) =>
+    sql.format(' UNION ALL SELECT spec FROM json_populate_recordset(NULL::graphile_worker.job_spec, $1::json) AS spec WHERE $2:raw', [JSON.stringify(when.map(jobRowOf)), condition]),
   );
   return sql.format(
     `SELECT count(*)::int AS jobs FROM graphile_worker.add_jobs(

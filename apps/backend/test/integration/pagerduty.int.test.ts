@@ -82,6 +82,29 @@ describe('PagerDuty out', () => {
     expect(eventsOf(below)).toEqual([]);
   });
 
+  it('forwards a storm’s alerts at and above the minimum, each once, from the statement that raised them all', async () => {
+    await configure('T-PD-AM', KEY, 'high');
+    // One Alertmanager group is raised as one chunk: the alerts of one severity share one conditional step.
+    const alerts = [
+      ['c1', 'critical'],
+      ['c2', 'critical'],
+      ['h1', 'error'],
+      ['w1', 'warning'],
+      ['i1', 'info'],
+    ].map(([fingerprint, severity]) => ({ status: 'firing', labels: { alertname: `Storm-${fingerprint}`, severity }, annotations: {}, fingerprint, startsAt: '2026-11-30T08:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '' }));
+    const group = { version: '4', groupKey: '{}:{alertname="Storm"}', truncatedAlerts: 0, status: 'firing', receiver: 'pd-storm', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager.invalid:9093', alerts };
+    await request(harness.app).post('/integrations/alertmanager?tenant_id=T-PD-AM').set({ authorization: `Bearer ${SERVICE_KEY}` }).send(group).expect(200);
+    // The five, and the summary Alertmanager's storms get (critical, covering them) when the group is large enough.
+    const raised = await harness.db.many<{ id: string; severity: string }>("SELECT id, severity FROM alerts WHERE tenant_id = 'T-PD-AM' ORDER BY number");
+    expect(raised.filter((a) => a.severity !== 'critical').map((a) => a.severity)).toEqual(['high', 'medium', 'low']);
+    const forwarded = raised.filter((a) => a.severity === 'critical' || a.severity === 'high');
+    expect(forwarded.length).toBeGreaterThanOrEqual(3);
+    for (const alert of forwarded) await pd.waitForEvent((e) => e.dedup_key === alert.id && e.event_action === 'trigger');
+    const owed = await harness.db.many<{ alert_id: string }>("SELECT alert_id FROM pagerduty_events WHERE alert_id = ANY($1::uuid[]) AND action = 'trigger' ORDER BY alert_id", [raised.map((a) => a.id)]);
+    expect(owed.map((row) => row.alert_id)).toEqual(forwarded.map((a) => a.id).sort());
+    expect(pd.events.filter((e) => raised.some((a) => a.id === e.dedup_key)).map((e) => e.dedup_key).sort()).toEqual(forwarded.map((a) => a.id).sort());
+  });
+
   it('retries a 500 and a 429 with backoff until PagerDuty takes the event', async () => {
     pd.failNext(500);
     pd.failNext(429);

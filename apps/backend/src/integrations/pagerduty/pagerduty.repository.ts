@@ -54,9 +54,9 @@ export function forwardsToPagerDutyCondition(tenantId: string, severity: Severit
   );
 }
 
-/** The trigger event of a raised alert, written where `condition` (formatted SQL) holds, for a raise to write with its alert. */
-export function queuePagerDutyTriggerQuery(alertId: string, condition: string): string {
-  return sql.format("INSERT INTO pagerduty_events (alert_id, action) SELECT $1::uuid, 'trigger' WHERE $2:raw ON CONFLICT DO NOTHING", [alertId, condition]);
+/** Raised alerts' trigger events, written where `condition` (formatted SQL) holds, for a raise to write with its alerts. */
+export function queuePagerDutyTriggersQuery(alertIds: readonly string[], condition: string): string {
+  return sql.format("INSERT INTO pagerduty_events (alert_id, action) SELECT unnest($1::uuid[]), 'trigger' WHERE $2:raw ON CONFLICT DO NOTHING", [alertIds, condition]);
 }
 
 /** Which of these alerts went (or are going) to PagerDuty at all: their later changes follow only then. */

@@ -20,7 +20,7 @@ import {
   forwardsToPagerDutyCondition,
   listPagerDutyEvents,
   queuePagerDutyEvents,
-  queuePagerDutyTriggerQuery,
+  queuePagerDutyTriggersQuery,
   recordPagerDutyOutcome,
   savePagerDutySettings,
   sentToPagerDuty,
@@ -77,8 +77,9 @@ export class PagerDutyService implements AlertFollower {
     if (alert.silenced) return;
     // Most tenants forward nothing: the settings are read by the raise's statement, not by a query before it.
     const forwards = forwardsToPagerDutyCondition(alert.tenantId, alert.severity);
-    batch.writes.push(queuePagerDutyTriggerQuery(alert.id, forwards));
-    batch.jobsIf.push({ spec: this.job(alert), condition: forwards });
+    const step = batch.when(`pagerduty:${alert.tenantId}:${alert.severity}`, forwards, (alertIds) => queuePagerDutyTriggersQuery(alertIds, forwards));
+    step.alertIds.push(alert.id);
+    step.jobs.push(this.job(alert));
   }
 
   async transitioned(t: Queryable, alerts: readonly Alert[], action: AlertAction): Promise<void> {
