@@ -268,11 +268,6 @@ export async function findAlertById(db: Queryable, id: string): Promise<Alert | 
   return row ? toAlert(row) : null;
 }
 
-export async function findAlertByRequestId(db: Queryable, tenantId: string, requestId: string): Promise<Alert | null> {
-  const row = await db.oneOrNone<AlertRow>(`${SELECT_ALERT} WHERE a.tenant_id = $1 AND a.request_id = $2`, [tenantId, requestId]);
-  return row ? toAlert(row) : null;
-}
-
 export async function findAlertByNumber(db: Queryable, tenantId: string, number: number): Promise<Alert | null> {
   const row = await db.oneOrNone<AlertRow>(`${SELECT_ALERT} WHERE a.tenant_id = $1 AND a.number = $2`, [tenantId, number]);
   return row ? toAlert(row) : null;

@@ -3,6 +3,7 @@ import { maskEmail, maskPhone } from '@klaxon/logger';
 import type { Alert } from '../alerts/alert';
 import type { AlertEvent } from '../alerts/alert-event.repository';
 import type { AlertStats } from '../alerts/alert.repository';
+import { stepSummary } from '../alerts/escalation-events';
 import type { Delivery } from '../notify/delivery.repository';
 import { receiptsByPerson } from '../twilio/twilio-status';
 
@@ -49,17 +50,7 @@ export function toAlertDto(alert: Alert, channelLabels: Record<string, string>, 
 function toEscalationDto(escalation: Alert['escalation']): AlertEscalationDto | null {
   if (!escalation) return null;
   const { run, last, ended } = escalation;
-  return {
-    service: run.service,
-    policy: run.policy,
-    step: last.step,
-    of: last.of,
-    pass: last.pass,
-    passes: last.passes,
-    paged: last.reach.paged.map((p) => ({ ...p })),
-    nobody_on_call: [...last.reach.nobodyOnCall],
-    ended,
-  };
+  return { ...stepSummary(run, last), ended };
 }
 
 export function toAlertEventsDto(alert: Alert, events: AlertEvent[]): AlertEventsDto {
